@@ -1,0 +1,12 @@
+import ArgumentParser
+import VigilCore
+
+@main
+struct Vigil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Real-time video surveillance: watch streams and files, find and follow objects, write alerts.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}
