@@ -1,0 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Output helpers for the command line: messages on stderr, whole lines, no buffering surprises.
+enum Console {
+    static func err(_ line: String) {
+        let s = line.hasSuffix("\n") ? line : line + "\n"
+        var bytes = Array(s.utf8)
+        bytes.withUnsafeMutableBytes { buf in
+            var off = 0
+            while off < buf.count {
+                let n = write(2, buf.baseAddress! + off, buf.count - off)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                off += n
+            }
+        }
+    }
+
+    static var stderrIsTerminal: Bool { isatty(2) != 0 }
+}
