@@ -1,0 +1,52 @@
+import Dispatch
+import COpenBLAS
+
+/// Per-session execution resources: the thread count and the scratch buffer kernels share.
+///
+/// Thread safety: owned by one session; used by one `run` at a time. `parallel` fans work out to
+/// Dispatch worker threads and returns when all of it is done.
+final class ExecutionContext: @unchecked Sendable {
+    // @unchecked: the scratch pointer is only written by the kernel currently running, inside one run.
+    let threads: Int
+    let scratch: UnsafeMutablePointer<Float>
+    let scratchFloats: Int
+
+    init(threads: Int, scratchFloats: Int) {
+        self.threads = max(1, threads)
+        self.scratchFloats = max(scratchFloats, 16)
+        scratch = .allocate(capacity: self.scratchFloats)
+        scratch.initialize(repeating: 0, count: self.scratchFloats)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Runs `body(i)` for i in 0..<n, split into at most `threads` contiguous chunks.
+    @inline(__always)
+    func parallel(_ n: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        let chunks = min(threads, max(1, n / max(minimumPerChunk, 1)))
+        if chunks <= 1 || n <= 1 {
+            body(0..<n)
+            return
+        }
+        withoutActuallyEscaping(body) { escaping in
+            let chunkBody = ChunkBody(run: escaping)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = n * c / chunks
+                let hi = n * (c + 1) / chunks
+                if lo < hi { chunkBody.run(lo..<hi) }
+            }
+        }
+    }
+
+    /// Sets OpenBLAS's thread count (process-wide).
+    static func setBLASThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, n)))
+    }
+}
+
+/// The body of a parallel loop handed to Dispatch workers.
+// @unchecked: concurrentPerform returns before the closure's scope ends, and callers give each chunk
+// a disjoint output range, so the shared captures are read-only or written disjointly.
+private struct ChunkBody: @unchecked Sendable {
+    let run: (Range<Int>) -> Void
+}

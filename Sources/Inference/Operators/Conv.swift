@@ -1,0 +1,174 @@
+import COpenBLAS
+
+/// Conv (1-D and 2-D, groups incl. depthwise, strides, dilations, pads, auto_pad, bias) with a fused
+/// activation. Weights are constants packed at load time. Paths: depthwise direct kernel; 1×1 stride-1
+/// unpadded as one sgemm on the input; otherwise im2col into scratch and sgemm per group.
+///
+/// Thread safety: see `Kernel`.
+final class ConvKernel: Kernel, FlopCounting {
+    let outputInfos: [ValueInfo]
+    let g: SpatialGeometry
+    let batch: Int, inC: Int, outC: Int, groups: Int
+    let weights: [Float]
+    let bias: [Float]
+    let activation: Activation
+    let depthwise: Bool
+    let pointwise: Bool
+
+    var scratchFloats: Int { depthwise || pointwise ? 0 : (inC / groups) * g.kH * g.kW * g.outH * g.outW }
+    var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
+
+    init(_ ctx: inout NodeContext) throws {
+        let x = try ctx.shape(0)
+        try ctx.requireFloat(0)
+        let w = try ctx.constant(1, "Conv weights")
+        guard x.count == 3 || x.count == 4, w.shape.count == x.count else { throw ctx.unsupported("input rank \(x.count)") }
+        groups = try ctx.int("group", 1)
+        batch = x[0]; inC = x[1]; outC = w.shape[0]
+        guard groups > 0, inC % groups == 0, outC % groups == 0, w.shape[1] == inC / groups else {
+            throw ctx.invalid("weights \(w.shape) do not match input \(x) with group \(groups)")
+        }
+        g = try SpatialGeometry(&ctx, inputShape: x, kernel: Array(w.shape[2...]), allowCeil: false)
+        weights = w.floats
+        if ctx.hasInput(2) {
+            let b = try ctx.constant(2, "Conv bias")
+            guard b.count == outC else { throw ctx.invalid("bias has \(b.count) values for \(outC) channels") }
+            bias = b.floats
+        } else {
+            bias = [Float](repeating: 0, count: outC)
+        }
+        activation = ctx.node.fusedActivation
+        depthwise = groups == inC && groups > 1
+        pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 &&
+            g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+        outputInfos = [ValueInfo(shape: [batch, outC] + g.outputSpatial, type: .float32)]
+    }
+
+    func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        for n in 0..<batch {
+            let xin = x[0] + n * inC * inPlane
+            let yout = y[0] + n * outC * outPlane
+            if depthwise {
+                runDepthwise(xin, yout, ctx)
+            } else {
+                runGEMM(xin, yout, ctx)
+            }
+        }
+    }
+
+    private func runGEMM(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>, _ ctx: ExecutionContext) {
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let cg = inC / groups, mg = outC / groups
+        let k = cg * g.kH * g.kW
+        weights.withUnsafeBufferPointer { wb in
+            for grp in 0..<groups {
+                let src = xin + grp * cg * inPlane
+                let cols: UnsafeMutablePointer<Float>
+                if pointwise {
+                    cols = src
+                } else {
+                    cols = ctx.scratch
+                    im2col(src, cols, channels: cg, ctx)
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(outPlane), Int32(k), 1,
+                            wb.baseAddress! + grp * mg * k, Int32(k), cols, Int32(outPlane), 0,
+                            yout + grp * mg * outPlane, Int32(outPlane))
+            }
+        }
+        let act = activation
+        bias.withUnsafeBufferPointer { bb in
+            ctx.parallel(outC, minimumPerChunk: 4) { range in
+                for c in range {
+                    let row = yout + c * outPlane
+                    let b = bb[c]
+                    if b != 0 { for i in 0..<outPlane { row[i] += b } }
+                    act.apply(row, outPlane)
+                }
+            }
+        }
+    }
+
+    private func im2col(_ src: UnsafeMutablePointer<Float>, _ cols: UnsafeMutablePointer<Float>, channels: Int,
+                        _ ctx: ExecutionContext) {
+        let g = self.g
+        let rows = channels * g.kH * g.kW
+        let outPlane = g.outH * g.outW
+        ctx.parallel(rows, minimumPerChunk: 8) { range in
+            for r in range {
+                let c = r / (g.kH * g.kW)
+                let ky = (r / g.kW) % g.kH
+                let kx = r % g.kW
+                let plane = src + c * g.inH * g.inW
+                let dst = cols + r * outPlane
+                let valid = g.validColumns(kx: kx)
+                let xoff = kx * g.dilationW - g.padLeft
+                for oy in 0..<g.outH {
+                    let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                    let drow = dst + oy * g.outW
+                    if iy < 0 || iy >= g.inH || valid.isEmpty {
+                        drow.update(repeating: 0, count: g.outW)
+                        continue
+                    }
+                    if valid.lowerBound > 0 { drow.update(repeating: 0, count: valid.lowerBound) }
+                    if valid.upperBound < g.outW { (drow + valid.upperBound).update(repeating: 0, count: g.outW - valid.upperBound) }
+                    let srow = plane + iy * g.inW + xoff
+                    if g.strideW == 1 {
+                        (drow + valid.lowerBound).update(from: srow + valid.lowerBound, count: valid.count)
+                    } else {
+                        let s = g.strideW
+                        for ox in valid { drow[ox] = srow[ox * s] }
+                    }
+                }
+            }
+        }
+    }
+
+    private func runDepthwise(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>, _ ctx: ExecutionContext) {
+        let g = self.g
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let multiplier = outC / inC
+        let kk = g.kH * g.kW
+        let act = activation
+        weights.withUnsafeBufferPointer { wb in
+            bias.withUnsafeBufferPointer { bb in
+                ctx.parallel(outC, minimumPerChunk: 2) { range in
+                    for oc in range {
+                        let plane = xin + (oc / multiplier) * inPlane
+                        let out = yout + oc * outPlane
+                        let w = wb.baseAddress! + oc * kk
+                        out.update(repeating: bb[oc], count: outPlane)
+                        for oy in 0..<g.outH {
+                            let orow = out + oy * g.outW
+                            for ky in 0..<g.kH {
+                                let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                                if iy < 0 || iy >= g.inH { continue }
+                                let irow = plane + iy * g.inW
+                                for kx in 0..<g.kW {
+                                    let valid = g.validColumns(kx: kx)
+                                    if valid.isEmpty { continue }
+                                    let wv = w[ky * g.kW + kx]
+                                    let base = irow + (kx * g.dilationW - g.padLeft)
+                                    if g.strideW == 1 {
+                                        var ox = valid.lowerBound
+                                        while ox + 8 <= valid.upperBound {
+                                            let a = UnsafeRawPointer(base + ox).loadUnaligned(as: SIMD8<Float>.self)
+                                            let o = UnsafeRawPointer(orow + ox).loadUnaligned(as: SIMD8<Float>.self)
+                                            UnsafeMutableRawPointer(orow + ox).storeBytes(of: o + a * wv, as: SIMD8<Float>.self)
+                                            ox += 8
+                                        }
+                                        while ox < valid.upperBound { orow[ox] += wv * base[ox]; ox += 1 }
+                                    } else {
+                                        let s = g.strideW
+                                        for ox in valid { orow[ox] += wv * base[ox * s] }
+                                    }
+                                }
+                            }
+                        }
+                        act.apply(out, outPlane)
+                    }
+                }
+            }
+        }
+    }
+}
