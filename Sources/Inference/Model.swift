@@ -87,6 +87,9 @@ struct Model: Sendable {
     }
 
     static func describe(_ v: Onnx_ValueInfoProto) throws -> ValueDescription {
+        if let value = v.type.value, case .tensorType = value {} else if v.type.value != nil {
+            throw InferenceError.unsupported(node: v.name, op: "ValueInfo", detail: "non-tensor graph input or output (sequence, map, optional)")
+        }
         let tt = v.type.tensorType
         let shape = tt.shape.dim.map { d -> Int in
             if case .dimValue(let x)? = d.value { return Int(x) }
@@ -121,12 +124,19 @@ struct Model: Sendable {
     /// become float32; every integer and boolean type becomes Int64 storage.
     static func tensor(from t: Onnx_TensorProto) throws -> Tensor {
         let shape = t.dims.map { Int($0) }
-        let count = shape.reduce(1, *)
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, p <= Int(Int32.max) else {
+                throw InferenceError.invalidModel("tensor '\(t.name)' has an invalid shape \(shape)")
+            }
+            count = p
+        }
         if t.dataLocation == .external {
             throw InferenceError.invalidModel("tensor '\(t.name)' uses external data, which is not supported")
         }
         guard let et = ElementType(onnx: Int(t.dataType)) else {
-            throw InferenceError.invalidModel("tensor '\(t.name)' has unsupported data type \(t.dataType)")
+            throw InferenceError.unsupported(node: t.name, op: "TensorProto", detail: "data type \(t.dataType)")
         }
         let raw = t.rawData
         func check(_ n: Int) throws {
@@ -170,7 +180,10 @@ struct Model: Sendable {
             } else { v = t.int64Data }
             try check(v.count)
             return Tensor(shape: shape, int64s: v, elementType: .int64)
-        case 6: // int32
+        case 6, 4, 5, 12, 13: // int32, uint16, int16, uint32, uint64 (as Int64)
+            if Int(t.dataType) != 6 && !raw.isEmpty {
+                throw InferenceError.unsupported(node: t.name, op: "TensorProto", detail: "raw data of type \(t.dataType)")
+            }
             var v: [Int64]
             if !raw.isEmpty {
                 var w = [Int32](repeating: 0, count: raw.count / 4)
@@ -187,7 +200,7 @@ struct Model: Sendable {
             try check(v.count)
             return Tensor(shape: shape, int64s: v, elementType: et)
         default:
-            throw InferenceError.invalidModel("tensor '\(t.name)' has unsupported data type \(t.dataType)")
+            throw InferenceError.unsupported(node: t.name, op: "TensorProto", detail: "data type \(t.dataType)")
         }
     }
 }

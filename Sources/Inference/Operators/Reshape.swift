@@ -55,6 +55,7 @@ final class ReshapeKernel: MovementKernel {
                 ctx.ignore("seed")
                 _ = try ctx.float("ratio", 0.5)
                 if ctx.node.outputs.count > 1 && !ctx.node.outputs[1].isEmpty { throw ctx.unsupported("the mask output") }
+                if ctx.hasInput(2), try ctx.constant(2, "training_mode").int64s.first != 0 { throw ctx.unsupported("training_mode true") }
             }
             out = shape
         default: throw ctx.unsupported("operator \(ctx.node.opType)")

@@ -20,7 +20,8 @@ final class ResizeKernel: Kernel {
         guard r >= 2 else { throw ctx.invalid("rank \(r)") }
         let mode = try ctx.string("mode", "nearest")
         var coord = try ctx.string("coordinate_transformation_mode", ctx.node.opType == "Upsample" ? "asymmetric" : "half_pixel")
-        let nearestMode = try ctx.string("nearest_mode", "round_prefer_floor")
+        // Upsample (opset 7–9) picks the source pixel by flooring.
+        let nearestMode = ctx.node.opType == "Upsample" ? "floor" : try ctx.string("nearest_mode", "round_prefer_floor")
         if try ctx.int("exclude_outside", 0) != 0 { throw ctx.unsupported("exclude_outside 1") }
         _ = try ctx.float("cubic_coeff_a", -0.75)
         _ = try ctx.float("extrapolation_value", 0)
@@ -62,7 +63,10 @@ final class ResizeKernel: Kernel {
             switch coord {
             case "half_pixel": return (of + 0.5) / scale - 0.5
             case "pytorch_half_pixel": return outSize > 1 ? (of + 0.5) / scale - 0.5 : 0
-            case "align_corners": return outSize > 1 ? of * Float(inSize - 1) / Float(outSize - 1) : 0
+            case "align_corners":
+                // The resized length is in·scale as a real number (the ONNX reference), not the rounded size.
+                let length = Float(inSize) * scale
+                return length > 1 ? of * Float(inSize - 1) / (length - 1) : 0
             case "asymmetric": return of / scale
             case "half_pixel_symmetric":
                 let adj = Float(outSize) / (scale * Float(inSize))
