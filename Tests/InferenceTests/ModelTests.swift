@@ -30,3 +30,22 @@ import Testing
         #expect(s.flops > 50_000_000)
     }
 }
+
+/// A YOLO-shaped graph (scripts/make_yolo_graph.py) against ONNX Runtime.
+@Suite struct YOLOShapedGraphTests {
+    static let directory = repositoryRoot.appendingPathComponent("Tests/Fixtures/yolo_shaped_64")
+
+    @Test func matchesONNXRuntime() throws {
+        let results = BackendTest().run(directory: Self.directory)
+        #expect(results.count == 1)
+        for r in results { #expect(r.outcome == .passed, "\(r.name): \(r.outcome)") }
+    }
+
+    @Test func everyConvActivationIsFusedAndShapeArithmeticFolded() throws {
+        let s = try Session(contentsOf: Self.directory.appendingPathComponent("model.onnx"))
+        #expect(!s.executionPlan.contains("Shape"))
+        #expect(!s.executionPlan.contains("Gather"))
+        #expect(s.executionPlan.filter { $0 == "Conv+SiLU" }.count == 63)
+        #expect(s.outputs[0].shape == [1, 84, 84])
+    }
+}
