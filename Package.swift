@@ -22,18 +22,12 @@ let package = Package(
         ),
         // Value types shared by every stage; no dependencies.
         .target(name: "VigilCore"),
-        // OpenBLAS (Debian libopenblas-dev): sgemm behind convolution and MatMul.
-        .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev", "pkg-config"])]
-        ),
         // Tensor engine: ONNX loading (generated swift-protobuf code under Generated/), graph preparation, operators.
+        // sgemm comes from OpenBLAS (Debian libopenblas0), loaded with dlopen at run time (see BLAS.swift).
         .target(
             name: "Inference",
             dependencies: [
                 "VigilCore",
-                "COpenBLAS",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Generated/README.md"]

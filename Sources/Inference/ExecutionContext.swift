@@ -1,5 +1,4 @@
 import Dispatch
-import COpenBLAS
 
 /// Per-session execution resources: the thread count and the scratch buffer kernels share.
 ///
@@ -22,8 +21,9 @@ final class ExecutionContext: @unchecked Sendable {
 
     /// Runs `body(i)` for i in 0..<n, split into at most `threads` contiguous chunks.
     @inline(__always)
-    func parallel(_ n: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-        let chunks = min(threads, max(1, n / max(minimumPerChunk, 1)))
+    func parallel(_ n: Int, minimumPerChunk: Int = 1, chunks requested: Int? = nil, _ body: (Range<Int>) -> Void) {
+        // More chunks than threads let Dispatch balance when a worker is descheduled.
+        let chunks = min(requested ?? threads, max(1, n / max(minimumPerChunk, 1)))
         if chunks <= 1 || n <= 1 {
             body(0..<n)
             return
@@ -40,7 +40,7 @@ final class ExecutionContext: @unchecked Sendable {
 
     /// Sets OpenBLAS's thread count (process-wide).
     static func setBLASThreads(_ n: Int) {
-        openblas_set_num_threads(Int32(max(1, n)))
+        BLAS.shared.setThreads(n)
     }
 }
 

@@ -36,6 +36,8 @@ public final class Session: @unchecked Sendable {
     public let arenaBytes: Int
     public let unplannedBytes: Int
     public let threads: Int
+    /// The GEMM behind Conv and MatMul, e.g. "OpenBLAS SkylakeX" or "Swift fallback".
+    public static var gemmImplementation: String { BLAS.shared.implementation }
 
     private let steps: [Step]
     private let stepInputs: [[UnsafeMutablePointer<Float>]]
@@ -149,7 +151,9 @@ public final class Session: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        ExecutionContext.setBLASThreads(threads)
+        // OpenBLAS runs single-threaded inside our own tiles: one thread pool (Dispatch), no
+        // spinning BLAS workers competing with it.
+        ExecutionContext.setBLASThreads(1)
         for (i, b) in x.enumerated() where b.count > 0 {
             inputPointers[i].update(from: b.baseAddress!, count: b.count)
         }
@@ -163,6 +167,24 @@ public final class Session: @unchecked Sendable {
                 _ = y[i].update(fromContentsOf: c.floats)
             }
         }
+    }
+
+    /// Runs `iterations` times on the current arena contents and returns the mean milliseconds spent
+    /// per prepared operator (e.g. `Conv+SiLU`), largest first.
+    public func profile(iterations: Int) -> [(op: String, ms: Double)] {
+        lock.lock()
+        defer { lock.unlock() }
+        ExecutionContext.setBLASThreads(1)
+        var totals: [String: Double] = [:]
+        for _ in 0..<max(1, iterations) {
+            for i in steps.indices {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                steps[i].kernel.run(stepInputs[i], stepOutputs[i], context)
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                totals[executionPlan[i], default: 0] += Double(t1 - t0) / 1e6
+            }
+        }
+        return totals.map { ($0.key, $0.value / Double(max(1, iterations))) }.sorted { $0.ms > $1.ms }
     }
 
     /// Runs with named inputs; returns named outputs (allocates the result arrays).

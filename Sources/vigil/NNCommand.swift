@@ -78,9 +78,18 @@ struct NNBenchCommand: ParsableCommand {
     @Option(help: "Timed iterations (after 3 warm-up runs).")
     var iterations: Int = 20
 
+    @Flag(help: "Also print milliseconds per prepared operator type on stderr.")
+    var profile = false
+
     func run() throws {
         let r = try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)
         print(r.json.serialized())
+        if profile {
+            let s = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: threads))
+            for (op, ms) in s.profile(iterations: max(1, iterations / 2)) {
+                Console.err("\(op): \(JSONValue.format(JSONValue.rounded(ms, places: 3))) ms")
+            }
+        }
     }
 }
 
@@ -140,6 +149,7 @@ struct NNBenchmark {
             ("min_ms", .double(JSONValue.rounded(minMs, places: 3))),
             ("gflop", .double(JSONValue.rounded(Double(flops) / 1e9, places: 3))),
             ("gflops", .double(JSONValue.rounded(gflops, places: 2))),
+            ("gemm", .string(Session.gemmImplementation)),
         ])
     }
 

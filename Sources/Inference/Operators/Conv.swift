@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// Conv (1-D and 2-D, groups incl. depthwise, strides, dilations, pads, auto_pad, bias) with a fused
 /// activation. Weights are constants packed at load time. Paths: depthwise direct kernel; 1×1 stride-1
 /// unpadded as one sgemm on the input; otherwise im2col into scratch and sgemm per group.
@@ -61,29 +59,41 @@ final class ConvKernel: Kernel, FlopCounting {
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         let cg = inC / groups, mg = outC / groups
         let k = cg * g.kH * g.kW
-        weights.withUnsafeBufferPointer { wb in
-            for grp in 0..<groups {
-                let src = xin + grp * cg * inPlane
-                let cols: UnsafeMutablePointer<Float>
-                if pointwise {
-                    cols = src
-                } else {
-                    cols = ctx.scratch
-                    im2col(src, cols, channels: cg, ctx)
-                }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(outPlane), Int32(k), 1,
-                            wb.baseAddress! + grp * mg * k, Int32(k), cols, Int32(outPlane), 0,
-                            yout + grp * mg * outPlane, Int32(outPlane))
-            }
-        }
         let act = activation
-        bias.withUnsafeBufferPointer { bb in
-            ctx.parallel(outC, minimumPerChunk: 4) { range in
-                for c in range {
-                    let row = yout + c * outPlane
-                    let b = bb[c]
-                    if b != 0 { for i in 0..<outPlane { row[i] += b } }
-                    act.apply(row, outPlane)
+        weights.withUnsafeBufferPointer { wb in
+            bias.withUnsafeBufferPointer { bb in
+                for grp in 0..<groups {
+                    let src = xin + grp * cg * inPlane
+                    let cols: UnsafeMutablePointer<Float>
+                    if pointwise {
+                        cols = src
+                    } else {
+                        cols = ctx.scratch
+                        im2col(src, cols, channels: cg, ctx)
+                    }
+                    let w = wb.baseAddress! + grp * mg * k
+                    let out = yout + grp * mg * outPlane
+                    let b = bb.baseAddress! + grp * mg
+                    // Tiles over output columns (or rows when the image is small), each one sgemm plus its
+                    // bias and activation while the tile is still in cache.
+                    let columnTiles = outPlane >= 2 * 256 ? min(4 * ctx.threads, outPlane / 256) : 1
+                    let rowTiles = columnTiles == 1 && mg >= 32 && ctx.threads > 1 ? min(2 * ctx.threads, mg / 16) : 1
+                    ctx.parallel(columnTiles * rowTiles, minimumPerChunk: 1, chunks: columnTiles * rowTiles) { range in
+                        for t in range {
+                            let ct = t % columnTiles, rt = t / columnTiles
+                            let c0 = outPlane * ct / columnTiles, c1 = outPlane * (ct + 1) / columnTiles
+                            let r0 = mg * rt / rowTiles, r1 = mg * (rt + 1) / rowTiles
+                            if c1 <= c0 || r1 <= r0 { continue }
+                            BLAS.shared.sgemm(m: r1 - r0, n: c1 - c0, k: k, a: w + r0 * k, lda: k, b: cols + c0, ldb: outPlane,
+                                              c: out + r0 * outPlane + c0, ldc: outPlane)
+                            for r in r0..<r1 {
+                                let row = out + r * outPlane + c0
+                                let bv = b[r]
+                                if bv != 0 { for i in 0..<(c1 - c0) { row[i] += bv } }
+                                act.apply(row, c1 - c0)
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// MatMul with numpy semantics (1-D operands promoted, batch dimensions broadcast), via sgemm.
 ///
 /// Thread safety: see `Kernel`.
@@ -44,8 +42,7 @@ final class MatMulKernel: Kernel, FlopCounting {
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
         for (i, (oa, ob)) in batches.enumerated() {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                        x[0] + oa, Int32(k), x[1] + ob, Int32(n), 0, y[0] + i * m * n, Int32(n))
+            BLAS.shared.sgemm(m: m, n: n, k: k, a: x[0] + oa, lda: k, b: x[1] + ob, ldb: n, c: y[0] + i * m * n, ldc: n)
         }
     }
 }
@@ -100,8 +97,7 @@ final class GemmKernel: Kernel, FlopCounting {
             }
             b = beta
         }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, x[0], Int32(transA ? m : k), x[1], Int32(transB ? k : n),
-                    b, y[0], Int32(n))
+        BLAS.shared.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: x[0], lda: transA ? m : k,
+                          b: x[1], ldb: transB ? k : n, beta: b, c: y[0], ldc: n)
     }
 }
