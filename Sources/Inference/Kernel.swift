@@ -17,6 +17,8 @@ protocol Kernel: AnyObject {
     var outputInfos: [ValueInfo] { get }
     /// Floats of scratch memory `run` needs (im2col columns and the like).
     var scratchFloats: Int { get }
+    /// Floats of scratch each parallel chunk needs (`ExecutionContext.chunkScratch`).
+    var chunkScratchFloats: Int { get }
     /// Runs on float32 buffers: one pointer per node input (a constant input points to its data; an
     /// absent optional input to a dummy) and one per output.
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext)
@@ -26,12 +28,13 @@ protocol Kernel: AnyObject {
 
 extension Kernel {
     var scratchFloats: Int { 0 }
+    var chunkScratchFloats: Int { 0 }
 
     func fold(_ inputs: [Tensor?]) throws -> [Tensor] { try floatFold(inputs) }
 
     /// Runs the float32 kernel on copies of constant inputs.
     func floatFold(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let ctx = ExecutionContext(threads: 1, scratchFloats: scratchFloats)
+        let ctx = ExecutionContext(threads: 1, scratchFloats: scratchFloats, chunkScratchFloats: chunkScratchFloats)
         var xs: [UnsafeMutablePointer<Float>] = []
         for t in inputs {
             let f = t?.floats ?? [0]

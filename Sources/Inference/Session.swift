@@ -129,7 +129,8 @@ public final class Session: @unchecked Sendable {
         outputSources = sources
         constantBlocks = blocks
         let scratch = g.steps.reduce(0) { max($0, $1.kernel.scratchFloats) }
-        context = ExecutionContext(threads: threads, scratchFloats: scratch)
+        let chunkScratch = g.steps.reduce(0) { max($0, $1.kernel.chunkScratchFloats) }
+        context = ExecutionContext(threads: threads, scratchFloats: scratch, chunkScratchFloats: chunkScratch)
     }
 
     deinit {

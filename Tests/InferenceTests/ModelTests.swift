@@ -14,7 +14,7 @@ import Testing
 
     /// The two larger models take seconds in a debug build: run with VIGIL_NN_ALL_MODELS=1 (CI does).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_NN_ALL_MODELS"] == "1"),
-          arguments: [("blazeface_full_192", Float(1e-5)), ("blazepose_detector_224", Float(1e-4))])
+          arguments: [("blazeface_full_192", Float(1e-5)), ("blazepose_detector_224", Float(1e-3))])
     func largerModelsPass(_ name: String, _ atol: Float) throws {
         let results = BackendTest(atol: atol).run(directory: Self.models.appendingPathComponent(name))
         #expect(results.count == 1)

@@ -14,6 +14,10 @@ final class ConvKernel: Kernel, FlopCounting {
     let pointwise: Bool
 
     var scratchFloats: Int { depthwise || pointwise ? 0 : (inC / groups) * g.kH * g.kW * g.outH * g.outW }
+    /// Depthwise: one zero-padded input plane per chunk, plus slack for eight-wide loads past the end.
+    var chunkScratchFloats: Int { depthwise ? paddedH * paddedW + 32 : 0 }
+    var paddedH: Int { g.inH + g.padTop + g.padBottom }
+    var paddedW: Int { max(g.inW + g.padLeft + g.padRight, (g.outW + 8) * g.strideW + (g.kW - 1) * g.dilationW) }
     var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
 
     init(_ ctx: inout NodeContext) throws {
@@ -134,44 +138,67 @@ final class ConvKernel: Kernel, FlopCounting {
         }
     }
 
+    /// Depthwise: each channel's plane is copied into zero-padded chunk scratch, then every output row
+    /// is computed in registers, eight columns at a time for stride 1 (loads may run into the padding
+    /// slack; extra lanes are not stored).
     private func runDepthwise(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>, _ ctx: ExecutionContext) {
         let g = self.g
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         let multiplier = outC / inC
         let kk = g.kH * g.kW
         let act = activation
+        let ph = paddedH, pw = paddedW
+        let work = outC * outPlane * kk
         weights.withUnsafeBufferPointer { wb in
             bias.withUnsafeBufferPointer { bb in
-                ctx.parallel(outC, minimumPerChunk: 2) { range in
+                ctx.parallelChunks(outC, minimumPerChunk: max(1, outC * 16384 / max(work, 1))) { chunk, range in
+                    let padded = ctx.chunkScratch(chunk)
+                    padded.update(repeating: 0, count: ph * pw + 32)
+                    var lastChannel = -1
                     for oc in range {
-                        let plane = xin + (oc / multiplier) * inPlane
+                        let ic = oc / multiplier
+                        if ic != lastChannel {
+                            let plane = xin + ic * inPlane
+                            for y in 0..<g.inH {
+                                (padded + (y + g.padTop) * pw + g.padLeft).update(from: plane + y * g.inW, count: g.inW)
+                            }
+                            lastChannel = ic
+                        }
                         let out = yout + oc * outPlane
                         let w = wb.baseAddress! + oc * kk
-                        out.update(repeating: bb[oc], count: outPlane)
+                        let b = bb[oc]
                         for oy in 0..<g.outH {
                             let orow = out + oy * g.outW
-                            for ky in 0..<g.kH {
-                                let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-                                if iy < 0 || iy >= g.inH { continue }
-                                let irow = plane + iy * g.inW
-                                for kx in 0..<g.kW {
-                                    let valid = g.validColumns(kx: kx)
-                                    if valid.isEmpty { continue }
-                                    let wv = w[ky * g.kW + kx]
-                                    let base = irow + (kx * g.dilationW - g.padLeft)
-                                    if g.strideW == 1 {
-                                        var ox = valid.lowerBound
-                                        while ox + 8 <= valid.upperBound {
-                                            let a = UnsafeRawPointer(base + ox).loadUnaligned(as: SIMD8<Float>.self)
-                                            let o = UnsafeRawPointer(orow + ox).loadUnaligned(as: SIMD8<Float>.self)
-                                            UnsafeMutableRawPointer(orow + ox).storeBytes(of: o + a * wv, as: SIMD8<Float>.self)
-                                            ox += 8
+                            let top = padded + oy * g.strideH * pw
+                            if g.strideW == 1 {
+                                var ox = 0
+                                while ox < g.outW {
+                                    var acc = SIMD8<Float>(repeating: b)
+                                    for ky in 0..<g.kH {
+                                        let row = top + ky * g.dilationH * pw + ox
+                                        let wrow = w + ky * g.kW
+                                        for kx in 0..<g.kW {
+                                            let v = UnsafeRawPointer(row + kx * g.dilationW).loadUnaligned(as: SIMD8<Float>.self)
+                                            acc = v * wrow[kx] + acc
                                         }
-                                        while ox < valid.upperBound { orow[ox] += wv * base[ox]; ox += 1 }
-                                    } else {
-                                        let s = g.strideW
-                                        for ox in valid { orow[ox] += wv * base[ox * s] }
                                     }
+                                    if ox + 8 <= g.outW {
+                                        UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+                                    } else {
+                                        for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
+                                    }
+                                    ox += 8
+                                }
+                            } else {
+                                for ox in 0..<g.outW {
+                                    var acc = b
+                                    let base = top + ox * g.strideW
+                                    for ky in 0..<g.kH {
+                                        let row = base + ky * g.dilationH * pw
+                                        let wrow = w + ky * g.kW
+                                        for kx in 0..<g.kW { acc += row[kx * g.dilationW] * wrow[kx] }
+                                    }
+                                    orow[ox] = acc
                                 }
                             }
                         }

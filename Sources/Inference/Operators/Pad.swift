@@ -88,6 +88,17 @@ final class PadKernel: Kernel {
                     continue
                 }
                 let base = src + off
+                if mode == .constant {
+                    // Leading fill, one contiguous copy, trailing fill.
+                    let b = begin[r - 1], size = inShape[r - 1]
+                    let lead = Swift.min(Swift.max(b, 0), n)
+                    let first = Swift.max(0, -b)
+                    let count = Swift.max(0, Swift.min(size - first, n - lead))
+                    if lead > 0 { out.update(repeating: value, count: lead) }
+                    if count > 0 { (out + lead).update(from: base + first, count: count) }
+                    if lead + count < n { (out + lead + count).update(repeating: value, count: n - lead - count) }
+                    continue
+                }
                 for o in 0..<n {
                     if let s = source(o, r - 1) { out[o] = base[s] } else { out[o] = value }
                 }

@@ -30,10 +30,43 @@ final class PoolKernel: Kernel {
         let g = self.g
         let isMax = self.isMax, includePad = countIncludePad
         let src = x[0], dst = y[0]
-        ctx.parallel(planes, minimumPerChunk: 4) { range in
+        // Columns whose window lies inside the row need no bounds checks.
+        let lo = Swift.min(g.outW, (g.padLeft + g.strideW - 1) / g.strideW)
+        let lastStart = g.inW - 1 - (g.kW - 1) * g.dilationW + g.padLeft
+        let hi = Swift.max(lo, Swift.min(g.outW, lastStart < 0 ? 0 : lastStart / g.strideW + 1))
+        let work = planes * g.outH * g.outW * g.kH * g.kW
+        ctx.parallel(planes, minimumPerChunk: Swift.max(1, planes * 16384 / Swift.max(work, 1))) { range in
             for p in range {
                 let plane = src + p * g.inH * g.inW
                 let out = dst + p * g.outH * g.outW
+                if isMax {
+                    for oy in 0..<g.outH {
+                        let orow = out + oy * g.outW
+                        orow.update(repeating: -.infinity, count: g.outW)
+                        for ky in 0..<g.kH {
+                            let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                            if iy < 0 || iy >= g.inH { continue }
+                            let irow = plane + iy * g.inW
+                            for kx in 0..<g.kW {
+                                let base = irow + kx * g.dilationW - g.padLeft
+                                if g.strideW == 1 {
+                                    for ox in lo..<hi { orow[ox] = Swift.max(orow[ox], base[ox]) }
+                                } else {
+                                    for ox in lo..<hi { orow[ox] = Swift.max(orow[ox], base[ox * g.strideW]) }
+                                }
+                            }
+                            for side in 0..<2 {
+                                for ox in side == 0 ? 0..<lo : hi..<g.outW {
+                                    for kx in 0..<g.kW {
+                                        let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                                        if ix >= 0 && ix < g.inW { orow[ox] = Swift.max(orow[ox], irow[ix]) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    continue
+                }
                 for oy in 0..<g.outH {
                     for ox in 0..<g.outW {
                         var acc: Float = isMax ? -.infinity : 0
