@@ -24,15 +24,41 @@ enum Activation: Sendable, Equatable {
         }
     }
 
-    /// Applies in place to `n` floats.
-    @inline(__always)
+    /// Applies in place to `n` floats. (A separate single-pointer loop: with two pointers that are
+    /// equal, the vectoriser's overlap check fails and the scalar loop runs.)
     func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
-        apply(from: p, to: p, n)
+        switch self {
+        case .none:
+            break
+        case .relu:
+            for i in 0..<n { let v = p[i]; p[i] = v > 0 ? v : 0 }
+        case .clip(let lo, let hi):
+            for i in 0..<n { let v = p[i]; let u = v > lo ? v : lo; p[i] = u < hi ? u : hi }
+        case .leakyRelu(let a):
+            for i in 0..<n { let v = p[i]; p[i] = v < 0 ? v * a : v }
+        case .hardSigmoid(let a, let b):
+            for i in 0..<n { let v = p[i] * a + b; let u = v > 0 ? v : 0; p[i] = u < 1 ? u : 1 }
+        case .hardSwish:
+            for i in 0..<n {
+                let v = p[i]
+                let g = v * (1 / 6 as Float) + 0.5
+                let u = g > 0 ? g : 0
+                p[i] = v * (u < 1 ? u : 1)
+            }
+        case .sigmoid:
+            for i in 0..<n { p[i] = 1 / (1 + Activation.exp(-p[i])) }
+        case .silu:
+            for i in 0..<n { let v = p[i]; p[i] = v / (1 + Activation.exp(-v)) }
+        }
     }
 
-    /// One branch-free loop per activation, written so that the compiler vectorises it (no calls,
-    /// no per-element switch).
+    /// Out of place: one branch-free loop per activation, written so that the compiler vectorises it
+    /// (no calls, no per-element switch).
     func apply(from x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, _ n: Int) {
+        if x == UnsafePointer(y) {
+            apply(y, n)
+            return
+        }
         switch self {
         case .none:
             if x != UnsafePointer(y) { y.update(from: x, count: n) }
