@@ -1,5 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
+
+// Opt-in: VIGIL_TARGET_CPU=haswell (or another LLVM CPU name) compiles the tensor engine's Swift loops
+// for that CPU (AVX2/FMA for haswell). The default build runs on any x86-64.
+let inferenceSwiftSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["VIGIL_TARGET_CPU"].map {
+    [.unsafeFlags(["-target-cpu", $0])]
+} ?? []
 
 let package = Package(
     name: "Vigil",
@@ -30,7 +37,8 @@ let package = Package(
                 "VigilCore",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: ["Generated/README.md"]
+            exclude: ["Generated/README.md"],
+            swiftSettings: inferenceSwiftSettings
         ),
         .executableTarget(
             name: "vigil",

@@ -172,6 +172,55 @@ final class ConvKernel: Kernel, FlopCounting {
                             let top = padded + oy * g.strideH * pw
                             if g.strideW == 1 {
                                 var ox = 0
+                                // 3×3: taps unrolled, four accumulators (32 columns).
+                                if g.kW == 3 && g.dilationW == 1 {
+                                    while ox + 32 <= g.outW {
+                                        var a0 = SIMD8<Float>(repeating: b), a1 = a0, a2 = a0, a3 = a0
+                                        for ky in 0..<g.kH {
+                                            let p = UnsafeRawPointer(top + ky * g.dilationH * pw + ox)
+                                            let wrow = w + ky * 3
+                                            let w0 = SIMD8<Float>(repeating: wrow[0]), w1 = SIMD8<Float>(repeating: wrow[1])
+                                            let w2 = SIMD8<Float>(repeating: wrow[2])
+                                            @inline(__always) func tap(_ off: Int) -> SIMD8<Float> {
+                                                p.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self) * w0
+                                                    + p.loadUnaligned(fromByteOffset: off + 4, as: SIMD8<Float>.self) * w1
+                                                    + p.loadUnaligned(fromByteOffset: off + 8, as: SIMD8<Float>.self) * w2
+                                            }
+                                            a0 += tap(0)
+                                            a1 += tap(32)
+                                            a2 += tap(64)
+                                            a3 += tap(96)
+                                        }
+                                        let o = UnsafeMutableRawPointer(orow + ox)
+                                        o.storeBytes(of: a0, as: SIMD8<Float>.self)
+                                        o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+                                        o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+                                        o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+                                        ox += 32
+                                    }
+                                }
+                                // Four independent accumulators (32 columns) hide the add latency.
+                                while ox + 32 <= g.outW {
+                                    var a0 = SIMD8<Float>(repeating: b), a1 = a0, a2 = a0, a3 = a0
+                                    for ky in 0..<g.kH {
+                                        let row = top + ky * g.dilationH * pw + ox
+                                        let wrow = w + ky * g.kW
+                                        for kx in 0..<g.kW {
+                                            let p = UnsafeRawPointer(row + kx * g.dilationW)
+                                            let wv = SIMD8<Float>(repeating: wrow[kx])
+                                            a0 = p.loadUnaligned(as: SIMD8<Float>.self) * wv + a0
+                                            a1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) * wv + a1
+                                            a2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) * wv + a2
+                                            a3 = p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) * wv + a3
+                                        }
+                                    }
+                                    let o = UnsafeMutableRawPointer(orow + ox)
+                                    o.storeBytes(of: a0, as: SIMD8<Float>.self)
+                                    o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+                                    o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+                                    o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+                                    ox += 32
+                                }
                                 while ox < g.outW {
                                     var acc = SIMD8<Float>(repeating: b)
                                     for ky in 0..<g.kH {
