@@ -1,20 +1,20 @@
 import Dispatch
 
-/// Per-session execution resources: the thread count and the scratch buffer kernels share.
+/// Per-session execution resources: the thread count and the scratch buffers kernels share.
 ///
-/// Thread safety: owned by one session; used by one `run` at a time. `parallel` fans work out to
-/// Dispatch worker threads and returns when all of it is done.
+/// Thread safety: owned by one session and used by one `run` at a time (the session's lock).
+/// `parallel` fans work out to Dispatch workers (`concurrentPerform`) and returns when all of it is
+/// done. With one thread nothing is allocated during a run; with more, Dispatch allocates a few small
+/// blocks per parallel region (a semaphore-driven pool of our own avoided that but woke workers
+/// 2–3× slower on a loaded machine).
 final class ExecutionContext: @unchecked Sendable {
-    // @unchecked: the scratch pointer is only written by the kernel currently running, inside one run.
+    // @unchecked: the scratch pointers are only written by the kernel currently running, inside one run.
     let threads: Int
     let scratch: UnsafeMutablePointer<Float>
     let scratchFloats: Int
-
-    /// Per-chunk scratch: `maxChunks` blocks of `chunkScratchFloats`.
+    /// Per-chunk scratch: `threads` blocks of `chunkScratchFloats`.
     private let chunkScratchBase: UnsafeMutablePointer<Float>
     let chunkScratchFloats: Int
-    /// The most chunks `parallelChunks` uses.
-    var maxChunks: Int { threads }
 
     init(threads: Int, scratchFloats: Int, chunkScratchFloats: Int = 0) {
         self.threads = max(1, threads)
@@ -31,44 +31,36 @@ final class ExecutionContext: @unchecked Sendable {
         chunkScratchBase.deallocate()
     }
 
-    /// Scratch private to chunk `c` of `parallelChunks`.
+    /// Scratch private to worker `w` of `parallelChunks`.
     @inline(__always)
-    func chunkScratch(_ c: Int) -> UnsafeMutablePointer<Float> { chunkScratchBase + c * chunkScratchFloats }
+    func chunkScratch(_ w: Int) -> UnsafeMutablePointer<Float> { chunkScratchBase + w * chunkScratchFloats }
 
-    /// Like `parallel`, with at most `threads` chunks; the body also gets its chunk index (for
-    /// `chunkScratch`).
-    func parallelChunks(_ n: Int, minimumPerChunk: Int = 1, _ body: (Int, Range<Int>) -> Void) {
-        let chunks = min(threads, max(1, n / max(minimumPerChunk, 1)))
-        if chunks <= 1 || n <= 1 {
+    /// Runs `body` over 0..<n split into contiguous chunks (`chunks`, default `threads`; more chunks
+    /// than threads balance better) on at most `threads` workers: worker w takes chunks w, w+workers, ….
+    @inline(__always)
+    func parallel(_ n: Int, minimumPerChunk: Int = 1, chunks requested: Int? = nil, _ body: (Range<Int>) -> Void) {
+        parallelChunks(n, minimumPerChunk: minimumPerChunk, chunks: requested) { _, r in body(r) }
+    }
+
+    /// Like `parallel`; the body also gets its worker index (for `chunkScratch`).
+    func parallelChunks(_ n: Int, minimumPerChunk: Int = 1, chunks requested: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
+        let chunks = min(requested ?? threads, max(1, n / max(minimumPerChunk, 1)))
+        let workers = min(threads, chunks)
+        guard workers > 1, n > 1 else {
             body(0, 0..<n)
             return
         }
         withoutActuallyEscaping(body) { escaping in
-            let chunkBody = IndexedChunkBody(run: escaping)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = n * c / chunks
-                let hi = n * (c + 1) / chunks
-                if lo < hi { chunkBody.run(c, lo..<hi) }
+            let worker = WorkerBody { w in
+                var c = w
+                while c < chunks {
+                    let lo = n * c / chunks
+                    let hi = n * (c + 1) / chunks
+                    if lo < hi { escaping(w, lo..<hi) }
+                    c += workers
+                }
             }
-        }
-    }
-
-    /// Runs `body(i)` for i in 0..<n, split into at most `threads` contiguous chunks.
-    @inline(__always)
-    func parallel(_ n: Int, minimumPerChunk: Int = 1, chunks requested: Int? = nil, _ body: (Range<Int>) -> Void) {
-        // More chunks than threads let Dispatch balance when a worker is descheduled.
-        let chunks = min(requested ?? threads, max(1, n / max(minimumPerChunk, 1)))
-        if chunks <= 1 || n <= 1 {
-            body(0..<n)
-            return
-        }
-        withoutActuallyEscaping(body) { escaping in
-            let chunkBody = ChunkBody(run: escaping)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = n * c / chunks
-                let hi = n * (c + 1) / chunks
-                if lo < hi { chunkBody.run(lo..<hi) }
-            }
+            DispatchQueue.concurrentPerform(iterations: workers) { w in worker.run(w) }
         }
     }
 
@@ -78,15 +70,9 @@ final class ExecutionContext: @unchecked Sendable {
     }
 }
 
-/// The body of a parallel loop handed to Dispatch workers.
-// @unchecked: concurrentPerform returns before the closure's scope ends, and callers give each chunk
-// a disjoint output range, so the shared captures are read-only or written disjointly.
-private struct ChunkBody: @unchecked Sendable {
-    let run: (Range<Int>) -> Void
-}
-
-/// A parallel loop body that also receives its chunk index.
-// @unchecked: as ChunkBody; each chunk also owns its own scratch block.
-private struct IndexedChunkBody: @unchecked Sendable {
-    let run: (Int, Range<Int>) -> Void
+/// A parallel loop body handed to Dispatch workers.
+// @unchecked: concurrentPerform returns before the closure's scope ends, and callers give each worker
+// disjoint outputs (and its own chunk scratch), so shared captures are read-only or written disjointly.
+private struct WorkerBody: @unchecked Sendable {
+    let run: (Int) -> Void
 }

@@ -165,6 +165,7 @@ struct NNBenchmark {
         }
         var outputs = session.outputs.map { [Float](repeating: 0, count: $0.shape.reduce(1, *)) }
         var times: [Double] = []
+        times.reserveCapacity(iterations + 3)
         let total = iterations + 3
         try withBuffers(inputs, &outputs) { xs, ys in
             for i in 0..<total {

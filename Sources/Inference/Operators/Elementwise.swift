@@ -99,6 +99,8 @@ final class BinaryKernel: Kernel {
     let aShape: [Int], bShape: [Int], outShape: [Int]
     /// Coalesced loop: dims (outer to inner) with element strides of a and b (0 = broadcast).
     let dims: [(n: Int, sa: Int, sb: Int)]
+    /// All but the innermost of `dims` (kept so that `run` allocates nothing).
+    let outerDims: [(n: Int, sa: Int, sb: Int)]
 
     init(_ ctx: inout NodeContext) throws {
         switch ctx.node.opType {
@@ -120,6 +122,7 @@ final class BinaryKernel: Kernel {
         let integer = a.type != .float32 && b.type != .float32 && op != .pow
         outputInfos = [ValueInfo(shape: out, type: integer ? a.type : .float32)]
         dims = coalescedBroadcast(out, [a.shape, b.shape]).map { (n: $0.n, sa: $0.s[0], sb: $0.s[1]) }
+        outerDims = Array(dims.dropLast())
     }
 
     func fold(_ inputs: [Tensor?]) throws -> [Tensor] {
@@ -146,7 +149,7 @@ final class BinaryKernel: Kernel {
             y[0][0] = apply(x[0][0], x[1][0])
             return
         }
-        let outer = Array(dims.dropLast())
+        let outer = outerDims
         let rows = outer.reduce(1) { $0 * $1.n }
         let n = inner.n, sa = inner.sa, sb = inner.sb
         let a = x[0], b = x[1], out = y[0]

@@ -10,6 +10,7 @@ final class PadKernel: Kernel {
     let inShape: [Int]
     let begin: [Int]
     let outShape: [Int]
+    let inStrides: [Int]
 
     init(_ ctx: inout NodeContext) throws {
         let x = try ctx.input(0)
@@ -41,6 +42,7 @@ final class PadKernel: Kernel {
         inShape = x.shape
         begin = Array(pads[..<r])
         outShape = (0..<r).map { x.shape[$0] + pads[$0] + pads[r + $0] }
+        inStrides = strides(of: x.shape)
         guard outShape.allSatisfy({ $0 >= 0 }) else { throw ctx.invalid("negative output size") }
         if mode == .reflect {
             for d in 0..<r where (pads[d] > 0 || pads[r + d] > 0) && (pads[d] >= x.shape[d] || pads[r + d] >= x.shape[d]) {
@@ -55,7 +57,7 @@ final class PadKernel: Kernel {
         let n = outShape[r - 1]
         let total = outShape.reduce(1, *)
         guard total > 0 else { return }
-        let xs = strides(of: inShape)
+        let xs = inStrides
         let rows = total / max(n, 1)
         let mode = self.mode, value = self.value, begin = self.begin, inShape = self.inShape, outShape = self.outShape
         @inline(__always) func source(_ o: Int, _ d: Int) -> Int? {

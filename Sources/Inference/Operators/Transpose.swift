@@ -25,7 +25,8 @@ struct StridedCopy: Sendable {
         let r = dims.count
         let n = dims[r - 1], st = srcStrides[r - 1]
         let rows = count / n
-        var idx = [Int](repeating: 0, count: r)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: r) { idx in
+        idx.initialize(repeating: 0)
         var off = srcOffset
         var out = dst
         for _ in 0..<rows {
@@ -42,6 +43,7 @@ struct StridedCopy: Sendable {
                 idx[d] = 0
                 d -= 1
             }
+        }
         }
     }
 }
