@@ -13,9 +13,15 @@ final class ConvKernel: Kernel, FlopCounting {
     let depthwise: Bool
     let pointwise: Bool
 
-    var scratchFloats: Int { depthwise || pointwise ? 0 : (inC / groups) * g.kH * g.kW * g.outH * g.outW }
-    /// Depthwise: one zero-padded input plane per chunk, plus slack for eight-wide loads past the end.
-    var chunkScratchFloats: Int { depthwise ? paddedH * paddedW + 32 : 0 }
+    /// Per worker: depthwise, one zero-padded input plane plus slack for eight-wide loads past the end;
+    /// otherwise the im2col columns of one output tile.
+    var chunkScratchFloats: Int {
+        if depthwise { return paddedH * paddedW + 32 }
+        return pointwise ? 0 : columnsK * tileColumns
+    }
+    var columnsK: Int { (inC / groups) * g.kH * g.kW }
+    /// Output pixels per GEMM tile: the tile's im2col block stays within about 2 MiB (at least 256 pixels).
+    var tileColumns: Int { min(g.outH * g.outW, max(256, (524_288 / max(columnsK, 1)) & ~15)) }
     var paddedH: Int { g.inH + g.padTop + g.padBottom }
     var paddedW: Int { max(g.inW + g.padLeft + g.padRight, (g.outW + 8) * g.strideW + (g.kW - 1) * g.dilationW) }
     var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
@@ -59,36 +65,42 @@ final class ConvKernel: Kernel, FlopCounting {
         }
     }
 
+    /// GEMM path: output pixels in tiles, each worker building the im2col columns of its tile in its
+    /// own scratch (pointwise convolutions read the input directly), one sgemm per tile, then bias and
+    /// activation while the tile is in cache. Small images with many channels split rows instead.
     private func runGEMM(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>, _ ctx: ExecutionContext) {
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         let cg = inC / groups, mg = outC / groups
-        let k = cg * g.kH * g.kW
+        let k = columnsK
         let act = activation
+        let pointwise = self.pointwise
+        let tileN = pointwise ? max(256, outPlane / (4 * ctx.threads)) : tileColumns
+        let columnTiles = (outPlane + tileN - 1) / tileN
+        let rowTiles = columnTiles < ctx.threads && mg >= 32 ? min(2 * ctx.threads, mg / 16) : 1
         weights.withUnsafeBufferPointer { wb in
             bias.withUnsafeBufferPointer { bb in
                 for grp in 0..<groups {
                     let src = xin + grp * cg * inPlane
-                    let cols: UnsafeMutablePointer<Float>
-                    if pointwise {
-                        cols = src
-                    } else {
-                        cols = ctx.scratch
-                        im2col(src, cols, channels: cg, ctx)
-                    }
                     let w = wb.baseAddress! + grp * mg * k
                     let out = yout + grp * mg * outPlane
                     let b = bb.baseAddress! + grp * mg
-                    // Tiles over output columns (or rows when the image is small), each one sgemm plus its
-                    // bias and activation while the tile is still in cache.
-                    let columnTiles = outPlane >= 2 * 256 ? min(4 * ctx.threads, outPlane / 256) : 1
-                    let rowTiles = columnTiles == 1 && mg >= 32 && ctx.threads > 1 ? min(2 * ctx.threads, mg / 16) : 1
-                    ctx.parallel(columnTiles * rowTiles, minimumPerChunk: 1, chunks: columnTiles * rowTiles) { range in
+                    ctx.parallelChunks(columnTiles * rowTiles, chunks: columnTiles * rowTiles) { worker, range in
                         for t in range {
                             let ct = t % columnTiles, rt = t / columnTiles
-                            let c0 = outPlane * ct / columnTiles, c1 = outPlane * (ct + 1) / columnTiles
+                            let c0 = ct * tileN, c1 = min(outPlane, c0 + tileN)
                             let r0 = mg * rt / rowTiles, r1 = mg * (rt + 1) / rowTiles
                             if c1 <= c0 || r1 <= r0 { continue }
-                            BLAS.shared.sgemm(m: r1 - r0, n: c1 - c0, k: k, a: w + r0 * k, lda: k, b: cols + c0, ldb: outPlane,
+                            let cols: UnsafeMutablePointer<Float>, ldb: Int
+                            if pointwise {
+                                cols = src + c0
+                                ldb = outPlane
+                            } else {
+                                cols = ctx.chunkScratch(worker)
+                                ldb = c1 - c0
+                                // Row tiles of one column tile share its columns: rebuild per tile (rare path).
+                                im2col(src, cols, channels: cg, pixels: c0..<c1)
+                            }
+                            BLAS.shared.sgemm(m: r1 - r0, n: c1 - c0, k: k, a: w + r0 * k, lda: k, b: cols, ldb: ldb,
                                               c: out + r0 * outPlane + c0, ldc: outPlane)
                             for r in r0..<r1 {
                                 let row = out + r * outPlane + c0
@@ -103,35 +115,46 @@ final class ConvKernel: Kernel, FlopCounting {
         }
     }
 
+    /// im2col of the output pixels `pixels` (row-major over the output image): row r = (c, ky, kx)
+    /// of the result holds, per pixel, the input value its tap reads (0 in the padding).
     private func im2col(_ src: UnsafeMutablePointer<Float>, _ cols: UnsafeMutablePointer<Float>, channels: Int,
-                        _ ctx: ExecutionContext) {
+                        pixels: Range<Int>) {
         let g = self.g
-        let rows = channels * g.kH * g.kW
-        let outPlane = g.outH * g.outW
-        ctx.parallel(rows, minimumPerChunk: 8) { range in
-            for r in range {
-                let c = r / (g.kH * g.kW)
-                let ky = (r / g.kW) % g.kH
-                let kx = r % g.kW
-                let plane = src + c * g.inH * g.inW
-                let dst = cols + r * outPlane
-                let valid = g.validColumns(kx: kx)
-                let xoff = kx * g.dilationW - g.padLeft
-                for oy in 0..<g.outH {
-                    let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-                    let drow = dst + oy * g.outW
-                    if iy < 0 || iy >= g.inH || valid.isEmpty {
-                        drow.update(repeating: 0, count: g.outW)
-                        continue
-                    }
-                    if valid.lowerBound > 0 { drow.update(repeating: 0, count: valid.lowerBound) }
-                    if valid.upperBound < g.outW { (drow + valid.upperBound).update(repeating: 0, count: g.outW - valid.upperBound) }
-                    let srow = plane + iy * g.inW + xoff
-                    if g.strideW == 1 {
-                        (drow + valid.lowerBound).update(from: srow + valid.lowerBound, count: valid.count)
-                    } else {
-                        let s = g.strideW
-                        for ox in valid { drow[ox] = srow[ox * s] }
+        let n = pixels.count
+        var r = 0
+        for c in 0..<channels {
+            let plane = src + c * g.inH * g.inW
+            for ky in 0..<g.kH {
+                for kx in 0..<g.kW {
+                    let dst = cols + r * n
+                    r += 1
+                    let valid = g.validColumns(kx: kx)
+                    let xoff = kx * g.dilationW - g.padLeft
+                    var p = pixels.lowerBound
+                    while p < pixels.upperBound {
+                        let oy = p / g.outW, ox0 = p % g.outW
+                        let ox1 = min(g.outW, ox0 + (pixels.upperBound - p))
+                        let d = dst + (p - pixels.lowerBound) - ox0
+                        let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                        if iy < 0 || iy >= g.inH {
+                            (d + ox0).update(repeating: 0, count: ox1 - ox0)
+                        } else {
+                            let lo = max(ox0, valid.lowerBound), hi = min(ox1, valid.upperBound)
+                            if lo >= hi {
+                                (d + ox0).update(repeating: 0, count: ox1 - ox0)
+                            } else {
+                                if lo > ox0 { (d + ox0).update(repeating: 0, count: lo - ox0) }
+                                if hi < ox1 { (d + hi).update(repeating: 0, count: ox1 - hi) }
+                                let srow = plane + iy * g.inW + xoff
+                                if g.strideW == 1 {
+                                    (d + lo).update(from: srow + lo, count: hi - lo)
+                                } else {
+                                    let s = g.strideW
+                                    for ox in lo..<hi { d[ox] = srow[ox * s] }
+                                }
+                            }
+                        }
+                        p += ox1 - ox0
                     }
                 }
             }
