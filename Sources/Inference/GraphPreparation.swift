@@ -201,7 +201,34 @@ enum GraphPreparation {
                     changed = true
                     break
                 }
-                guard nodes[i].fusedActivation == .none else { continue }
+                // Residual Add after the Conv (and its activation), then an optional activation.
+                if !nodes[i].fusedResidual, users.count == 1, nodes[users[0]].opType == "Add", nodes[users[0]].attributes.isEmpty {
+                    let add = nodes[users[0]]
+                    let others = add.inputs.filter { $0 != y }
+                    if add.inputs.count == 2, others.count == 1, let other = others.first, values[other]?.constant == nil,
+                       values[other]?.shape == values[y]?.shape, values[other]?.type == .float32 {
+                        var merged = nodes[i]
+                        while merged.inputs.count < 3 { merged.inputs.append("") }
+                        merged.inputs.append(other)
+                        merged.outputs = add.outputs
+                        merged.fusedResidual = true
+                        // The merged node runs where the Add ran: after both operands exist.
+                        let addIndex = users[0]
+                        nodes[addIndex] = merged
+                        nodes.remove(at: i)
+                        changed = true
+                        break
+                    }
+                }
+                if nodes[i].fusedResidual, nodes[i].postActivation == .none, users.count == 1,
+                   let act = activation(of: nodes[users[0]], constant, opset: opset) {
+                    nodes[i].postActivation = act
+                    nodes[i].outputs = [nodes[users[0]].outputs[0]]
+                    nodes.remove(at: users[0])
+                    changed = true
+                    break
+                }
+                guard nodes[i].fusedActivation == .none, !nodes[i].fusedResidual else { continue }
                 if users.count == 1 {
                     let u = nodes[users[0]]
                     if u.opType == "BatchNormalization", let (folded, added) = foldBatchNorm(u, into: nodes[i], constant) {

@@ -23,6 +23,18 @@ struct Node: Sendable {
     var attributes: [String: Attribute]
     /// Activation fused into this node by graph preparation (Conv only).
     var fusedActivation: Activation = .none
+    /// Conv only: input 3 is added to the (activated) result, then `postActivation` applies.
+    var fusedResidual = false
+    var postActivation: Activation = .none
+
+    /// The operator as prepared, e.g. `Conv+SiLU+Add` or `Conv+Add+Relu`.
+    var preparedName: String {
+        var n = opType
+        if fusedActivation != .none { n += "+" + fusedActivation.name }
+        if fusedResidual { n += "+Add" }
+        if postActivation != .none { n += "+" + postActivation.name }
+        return n
+    }
 }
 
 /// A decoded ONNX model: the graph in file order plus initializers and declared inputs/outputs.

@@ -67,9 +67,7 @@ public final class Session: @unchecked Sendable {
         parameterCount = g.parameterCount
         steps = g.steps
         threads = max(1, options.threads)
-        executionPlan = g.steps.map { s in
-            s.node.fusedActivation == .none ? s.node.opType : "\(s.node.opType)+\(s.node.fusedActivation.name)"
-        }
+        executionPlan = g.steps.map { $0.node.preparedName }
         flops = g.steps.reduce(0) { $0 + (($1.kernel as? FlopCounting)?.flops ?? 0) }
 
         let outputNames = Set(g.outputs.map(\.name))

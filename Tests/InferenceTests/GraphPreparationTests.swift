@@ -92,6 +92,28 @@ import Testing
         #expect(maxAbsDiff(y, expected) < 1e-5)
     }
 
+    @Test func residualAddAndReluFuseIntoConv() throws {
+        // x → Conv(depthwise) → Add(·, x) → Relu, and a pointwise Conv with the same pattern.
+        for (groups, k) in [(4, 3), (1, 1)] {
+            var g = GraphBuilder()
+            g.input("x", [1, 4, 9, 10])
+            let w = pseudoRandom(4 * (4 / groups) * k * k, seed: 21), b = pseudoRandom(4, seed: 22)
+            g.initializer("w", [4, 4 / groups, k, k], w)
+            g.initializer("b", [4], b)
+            g.node("Conv", ["x", "w", "b"], ["c"], ["group": groups, "pads": [k / 2, k / 2, k / 2, k / 2]])
+            g.node("Add", ["c", "x"], ["s"])
+            g.node("Relu", ["s"], ["y"])
+            g.output("y")
+            let s = try g.session()
+            #expect(s.executionPlan == ["Conv+Add+Relu"])
+            let x = pseudoRandom(360, seed: 23)
+            let y = try s.run(["x": Tensor(shape: [1, 4, 9, 10], floats: x)])["y"]!.floats
+            let ref = referenceConv(x: x, n: 1, c: 4, h: 9, w: 10, weights: w, bias: b, m: 4, kh: k, kw: k, stride: 1,
+                                    pad: k / 2, dilation: 1, groups: groups).out
+            #expect(maxAbsDiff(y, zip(ref, x).map { max(0, $0 + $1) }) < 1e-5)
+        }
+    }
+
     @Test func shapeArithmeticIsFoldedAway() throws {
         // The pattern exporters emit: Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), [-1])).
         var g = GraphBuilder()

@@ -10,6 +10,10 @@ final class ConvKernel: Kernel, FlopCounting {
     let weights: [Float]
     let bias: [Float]
     let activation: Activation
+    /// Input 3, added after the activation, followed by `postActivation` (graph preparation fuses a
+    /// residual Add and the activation after it).
+    let residual: Bool
+    let postActivation: Activation
     let depthwise: Bool
     let pointwise: Bool
 
@@ -46,6 +50,12 @@ final class ConvKernel: Kernel, FlopCounting {
             bias = [Float](repeating: 0, count: outC)
         }
         activation = ctx.node.fusedActivation
+        residual = ctx.node.fusedResidual
+        postActivation = ctx.node.postActivation
+        if residual {
+            try ctx.requireFloat(3)
+            guard try ctx.shape(3) == [batch, outC] + g.outputSpatial else { throw ctx.invalid("residual shape") }
+        }
         depthwise = groups == inC && groups > 1
         pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 &&
             g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
@@ -57,22 +67,35 @@ final class ConvKernel: Kernel, FlopCounting {
         for n in 0..<batch {
             let xin = x[0] + n * inC * inPlane
             let yout = y[0] + n * outC * outPlane
+            let res: UnsafeMutablePointer<Float>? = residual ? x[3] + n * outC * outPlane : nil
             if depthwise {
-                runDepthwise(xin, yout, ctx)
+                runDepthwise(xin, yout, res, ctx)
             } else {
-                runGEMM(xin, yout, ctx)
+                runGEMM(xin, yout, res, ctx)
             }
+        }
+    }
+
+    /// Bias, activation, residual and post-activation on `count` outputs of one channel.
+    @inline(__always)
+    private func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, bias bv: Float,
+                          residual res: UnsafeMutablePointer<Float>?) {
+        if bv != 0 { for i in 0..<count { row[i] += bv } }
+        activation.apply(row, count)
+        if let res {
+            for i in 0..<count { row[i] += res[i] }
+            postActivation.apply(row, count)
         }
     }
 
     /// GEMM path: output pixels in tiles, each worker building the im2col columns of its tile in its
     /// own scratch (pointwise convolutions read the input directly), one sgemm per tile, then bias and
     /// activation while the tile is in cache. Small images with many channels split rows instead.
-    private func runGEMM(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>, _ ctx: ExecutionContext) {
+    private func runGEMM(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                         _ res: UnsafeMutablePointer<Float>?, _ ctx: ExecutionContext) {
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         let cg = inC / groups, mg = outC / groups
         let k = columnsK
-        let act = activation
         let pointwise = self.pointwise
         let tileN = pointwise ? max(256, outPlane / (4 * ctx.threads)) : tileColumns
         let columnTiles = (outPlane + tileN - 1) / tileN
@@ -103,10 +126,8 @@ final class ConvKernel: Kernel, FlopCounting {
                             BLAS.shared.sgemm(m: r1 - r0, n: c1 - c0, k: k, a: w + r0 * k, lda: k, b: cols, ldb: ldb,
                                               c: out + r0 * outPlane + c0, ldc: outPlane)
                             for r in r0..<r1 {
-                                let row = out + r * outPlane + c0
-                                let bv = b[r]
-                                if bv != 0 { for i in 0..<(c1 - c0) { row[i] += bv } }
-                                act.apply(row, c1 - c0)
+                                let off = (grp * mg + r) * outPlane + c0
+                                epilogue(yout + off, c1 - c0, bias: b[r], residual: res.map { $0 + off })
                             }
                         }
                     }
@@ -164,12 +185,12 @@ final class ConvKernel: Kernel, FlopCounting {
     /// Depthwise: each channel's plane is copied into zero-padded chunk scratch, then every output row
     /// is computed in registers, eight columns at a time for stride 1 (loads may run into the padding
     /// slack; extra lanes are not stored).
-    private func runDepthwise(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>, _ ctx: ExecutionContext) {
+    private func runDepthwise(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                              _ res: UnsafeMutablePointer<Float>?, _ ctx: ExecutionContext) {
         let g = self.g
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         let multiplier = outC / inC
         let kk = g.kH * g.kW
-        let act = activation
         let ph = paddedH, pw = paddedW
         let work = outC * outPlane * kk
         weights.withUnsafeBufferPointer { wb in
@@ -274,7 +295,7 @@ final class ConvKernel: Kernel, FlopCounting {
                                 }
                             }
                         }
-                        act.apply(out, outPlane)
+                        epilogue(out, outPlane, bias: 0, residual: res.map { $0 + oc * outPlane })
                     }
                 }
             }
