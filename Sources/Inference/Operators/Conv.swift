@@ -20,13 +20,17 @@ final class ConvKernel: Kernel, FlopCounting {
     /// Per worker: depthwise, one zero-padded input plane plus slack for eight-wide loads past the end;
     /// otherwise the im2col columns of one output tile.
     var chunkScratchFloats: Int {
-        if depthwise { return paddedH * paddedW + 32 }
+        if depthwise { return paddedH * paddedW + 32 + (splitColumns ? 2 * paddedH * halfW : 0) }
         return pointwise ? 0 : columnsK * tileColumns
     }
     var columnsK: Int { (inC / groups) * g.kH * g.kW }
     /// Output pixels per GEMM tile: the tile's im2col block stays within about 2 MiB (at least 256 pixels).
     var tileColumns: Int { min(g.outH * g.outW, max(256, (524_288 / max(columnsK, 1)) & ~15)) }
     var paddedH: Int { g.inH + g.padTop + g.padBottom }
+    /// Stride-2 depthwise: the padded plane is also split into even and odd columns so that every tap
+    /// reads eight consecutive floats.
+    var splitColumns: Bool { g.strideW == 2 && g.dilationW == 1 }
+    var halfW: Int { paddedW / 2 + 16 }
     var paddedW: Int { max(g.inW + g.padLeft + g.padRight, (g.outW + 8) * g.strideW + (g.kW - 1) * g.dilationW) }
     var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
 
@@ -192,12 +196,15 @@ final class ConvKernel: Kernel, FlopCounting {
         let multiplier = outC / inC
         let kk = g.kH * g.kW
         let ph = paddedH, pw = paddedW
+        let split = splitColumns, hw = halfW
         let work = outC * outPlane * kk
         weights.withUnsafeBufferPointer { wb in
             bias.withUnsafeBufferPointer { bb in
                 ctx.parallelChunks(outC, minimumPerChunk: max(1, outC * 16384 / max(work, 1))) { chunk, range in
                     let padded = ctx.chunkScratch(chunk)
                     padded.update(repeating: 0, count: ph * pw + 32)
+                    let even = padded + ph * pw + 32, odd = even + ph * hw
+                    if split { even.update(repeating: 0, count: 2 * ph * hw) }
                     var lastChannel = -1
                     for oc in range {
                         let ic = oc / multiplier
@@ -207,6 +214,15 @@ final class ConvKernel: Kernel, FlopCounting {
                                 (padded + (y + g.padTop) * pw + g.padLeft).update(from: plane + y * g.inW, count: g.inW)
                             }
                             lastChannel = ic
+                            if split {
+                                for y in 0..<ph {
+                                    let src = padded + y * pw, e = even + y * hw, o = odd + y * hw
+                                    for j in 0..<(pw / 2) {
+                                        e[j] = src[2 * j]
+                                        o[j] = src[2 * j + 1]
+                                    }
+                                }
+                            }
                         }
                         let out = yout + oc * outPlane
                         let w = wb.baseAddress! + oc * kk
@@ -273,6 +289,26 @@ final class ConvKernel: Kernel, FlopCounting {
                                         for kx in 0..<g.kW {
                                             let v = UnsafeRawPointer(row + kx * g.dilationW).loadUnaligned(as: SIMD8<Float>.self)
                                             acc = v * wrow[kx] + acc
+                                        }
+                                    }
+                                    if ox + 8 <= g.outW {
+                                        UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+                                    } else {
+                                        for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
+                                    }
+                                    ox += 8
+                                }
+                            } else if split {
+                                let evenTop = even + oy * g.strideH * hw, oddTop = odd + oy * g.strideH * hw
+                                var ox = 0
+                                while ox < g.outW {
+                                    var acc = SIMD8<Float>(repeating: b)
+                                    for ky in 0..<g.kH {
+                                        let rowOffset = ky * g.dilationH * hw + ox
+                                        let wrow = w + ky * g.kW
+                                        for kx in 0..<g.kW {
+                                            let src = ((kx & 1) == 0 ? evenTop : oddTop) + rowOffset + kx / 2
+                                            acc = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) * wrow[kx] + acc
                                         }
                                     }
                                     if ox + 8 <= g.outW {
