@@ -43,9 +43,6 @@ enum GraphPreparation {
             values[d.name] = ValueInfo(shape: shape, type: .float32, constant: nil)
             runtimeInputs.append(ValueDescription(name: d.name, shape: shape, elementType: .float32))
         }
-        for d in model.inputs where bound[d.name] != nil {
-            _ = d
-        }
 
         var counts: [String: Int] = [:]
         for n in model.nodes { counts[n.opType, default: 0] += 1 }

@@ -34,7 +34,6 @@ final class ConcatKernel: MovementKernel {
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) { move(x, y) }
 
     func move<T>(_ x: [UnsafeMutablePointer<T>], _ y: [UnsafeMutablePointer<T>]) {
-        let total = blocks.reduce(0, +)
         var dst = y[0]
         for o in 0..<outer {
             for (i, b) in blocks.enumerated() where b > 0 {
@@ -42,7 +41,6 @@ final class ConcatKernel: MovementKernel {
                 dst += b
             }
         }
-        _ = total
     }
 }
 
