@@ -82,7 +82,12 @@ struct NNBenchCommand: ParsableCommand {
     var profile = false
 
     func run() throws {
-        let r = try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)
+        try requireModelFile(model, command: "nn bench")
+        let r: NNBenchmark
+        do { r = try NNBenchmark.measure(model: model, threads: threads, iterations: iterations) } catch let e as InferenceError {
+            Console.err("vigil nn bench: \(e)")
+            throw ExitCode(e.exitStatus.rawValue)
+        }
         print(r.json.serialized())
         if profile {
             let s = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: threads))
@@ -103,6 +108,7 @@ struct NNInfoCommand: ParsableCommand {
     var model: String
 
     func run() throws {
+        try requireModelFile(model, command: "nn info")
         let s: Session
         do { s = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: 1)) } catch let e as InferenceError {
             Console.err("vigil nn info: \(e)")
@@ -199,5 +205,13 @@ struct NNBenchmark {
             for p in yp { p.deallocate() }
         }
         try body(xp.map { UnsafeBufferPointer($0) }, yp)
+    }
+}
+
+/// Exit 66 (sysexits EX_NOINPUT) when the model file is missing.
+func requireModelFile(_ path: String, command: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else {
+        Console.err("vigil \(command): \(path): no such file")
+        throw ExitCode(ExitStatus.noInput.rawValue)
     }
 }
