@@ -8,6 +8,9 @@ final class SoftmaxKernel: Kernel {
     let outputInfos: [ValueInfo]
     let outer: Int, axisSize: Int, inner: Int
     let log: Bool
+    /// Softmax over a non-innermost axis runs along contiguous rows of `inner` values: a running
+    /// maximum and sum per column in scratch.
+    var scratchFloats: Int { inner > 1 ? 2 * inner : 0 }
 
     init(_ ctx: inout NodeContext) throws {
         let x = try ctx.input(0)
@@ -27,6 +30,35 @@ final class SoftmaxKernel: Kernel {
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
         let outer = self.outer, n = axisSize, inner = self.inner, log = self.log
         let src = x[0], dst = y[0]
+        if inner > 1 {
+            let m = ctx.scratch, sum = ctx.scratch + inner
+            for o in 0..<outer {
+                let s = src + o * n * inner, d = dst + o * n * inner
+                m.update(from: s, count: inner)
+                for k in 1..<max(n, 1) {
+                    let row = s + k * inner
+                    for i in 0..<inner { let v = row[i]; m[i] = v > m[i] ? v : m[i] }
+                }
+                sum.update(repeating: 0, count: inner)
+                for k in 0..<n {
+                    let row = s + k * inner, out = d + k * inner
+                    for i in 0..<inner {
+                        let e = Activation.exp(row[i] - m[i])
+                        out[i] = e
+                        sum[i] += e
+                    }
+                }
+                for k in 0..<n {
+                    let row = s + k * inner, out = d + k * inner
+                    if log {
+                        for i in 0..<inner { out[i] = row[i] - m[i] - Foundation.log(sum[i]) }
+                    } else {
+                        for i in 0..<inner { out[i] /= sum[i] }
+                    }
+                }
+            }
+            return
+        }
         ctx.parallel(outer * inner, minimumPerChunk: 64) { range in
             for t in range {
                 let o = t / inner, i = t % inner
