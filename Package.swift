@@ -21,14 +21,20 @@ let package = Package(
         ),
         // Value types shared by every stage; no dependencies.
         .target(name: "VigilCore"),
+        .target(
+            name: "Config",
+            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore",
+                "Config",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
     ],
     swiftLanguageModes: [.v6]
 )
