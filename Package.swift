@@ -25,16 +25,23 @@ let package = Package(
             name: "Config",
             dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")]
         ),
+        // Demux, decode, scale; the only importer of CFFmpeg.
+        .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
+        // Motion detection on the downscaled grey frame, and motion events.
+        .target(name: "Motion", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore",
                 "Config",
+                "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "MotionTests", dependencies: ["Motion"]),
     ],
     swiftLanguageModes: [.v6]
 )
