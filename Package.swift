@@ -21,14 +21,19 @@ let package = Package(
         ),
         // Value types shared by every stage; no dependencies.
         .target(name: "VigilCore"),
+        // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
+        .target(name: "Ring", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore",
+                "Ring",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
+        .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
