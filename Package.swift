@@ -29,12 +29,16 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
         // Motion detection on the downscaled grey frame, and motion events.
         .target(name: "Motion", dependencies: ["VigilCore"]),
+        // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
+        .target(name: "Ring", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore",
                 "Config",
                 "Media",
+                "Ring",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +46,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "MotionTests", dependencies: ["Motion"]),
+        .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
