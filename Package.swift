@@ -29,14 +29,20 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
         // Motion detection on the downscaled grey frame, and motion events.
         .target(name: "Motion", dependencies: ["VigilCore"]),
+        // Alert outputs.
+        .target(name: "Sinks", dependencies: ["VigilCore"]),
         // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
         .target(name: "Ring", dependencies: ["VigilCore"]),
+        // Wires the stages per camera: replay, later the daemon.
+        .target(name: "Pipeline", dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore",
                 "Config",
                 "Media",
+                "Pipeline",
+                "Sinks",
                 "Ring",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -44,9 +50,13 @@ let package = Package(
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        // Generated clips and process helpers shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "MotionTests", dependencies: ["Motion"]),
+        .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
