@@ -2,9 +2,9 @@ import ArgumentParser
 import VigilCore
 
 /// Runs a command body; a `UserFacingError` becomes one line on stderr and the contract's exit status.
-func reportingErrors(_ body: () throws -> Void) throws {
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
-        try body()
+        return try body()
     } catch let e as any UserFacingError {
         Console.err("vigil: \(e.description)")
         throw ExitCode(e.exitStatus.rawValue)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what Vigil needs to build, run and test on Debian 12 (run as root, or it uses sudo).
+# The Swift 6 toolchain itself is expected on PATH (https://www.swift.org/install/linux/).
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Build: FFmpeg 5.1 development libraries found through pkg-config. Run and test: the ffmpeg CLI (sample clips,
+# the ingest benchmark's reference).
+$SUDO apt-get install -y -qq --no-install-recommends \
+  pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
