@@ -21,14 +21,18 @@ let package = Package(
         ),
         // Value types shared by every stage; no dependencies.
         .target(name: "VigilCore"),
+        // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
+        .target(name: "Tracking", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilCore",
+                "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
