@@ -41,6 +41,17 @@ import VigilCore
         #expect(moved?.state == .confirmed && moved?.isStationary == false)
     }
 
+    @Test func velocityIsSmoothedOverObservations() {
+        // Steps of 10, 10, 30 px every 0.1 s: 100, 100, 300 px/s; each update averages half and half.
+        var t = IOUTracker(configuration: .init(tMin: 1))
+        var v: [Float] = []
+        for (f, x) in [0, 10, 20, 50].enumerated() {
+            v.append(t.update([det(Float(x), 0, w: 200, h: 200)], at: 0.1 * Double(f))[0].velocityX)
+        }
+        #expect(v.count == 4 && v[0] == 0)
+        #expect(abs(v[1] - 100) < 0.01 && abs(v[2] - 100) < 0.01 && abs(v[3] - 200) < 0.01)
+    }
+
     @Test func scoreWindowMedianOverTheLast16() {
         var w = ScoreWindow()
         #expect(w.median == 0)
