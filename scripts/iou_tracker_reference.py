@@ -17,7 +17,8 @@ Command line:
   iou_tracker_reference.py DET_TXT [--sigma-l X --sigma-h X --sigma-iou X --t-min N --max-age N]
       prints MOTChallenge result rows (online form), like `vigil track DET_TXT --tracker iou`
   iou_tracker_reference.py DET_TXT --time [--repeat N]
-      prints {"boxes": B, "seconds": S} for the best of N runs of the online tracker (the parsing not timed)
+      prints {"boxes": B, "seconds": S} for the best of N runs of the online tracker (the parsing not timed);
+      with --float64 the boxes are plain Python floats, as in the paper's own code (faster than float32)
 """
 import argparse
 import json
@@ -164,7 +165,11 @@ def main():
     p.add_argument('--max-age', type=int, default=5)
     p.add_argument('--time', action='store_true', help='time the tracker instead of printing rows')
     p.add_argument('--repeat', type=int, default=3)
+    p.add_argument('--float64', action='store_true', help='plain Python floats instead of float32')
     a = p.parse_args()
+    if a.float64:
+        global F
+        F = float
     frames = load_detections(a.detections)
     args = (frames, F(a.sigma_l), F(a.sigma_h), F(a.sigma_iou), a.t_min, a.max_age)
     if a.time:
