@@ -5,7 +5,12 @@ import VigilCore
 ///
 /// - Detections (`det.txt`): `frame,id,left,top,width,height,conf[,x,y,z]`, frame from 1, id -1.
 /// - Results: `frame,id,left,top,width,height,conf,-1,-1,-1`, ordered by frame, then id.
+///
+/// Thread safety: stateless functions on values; call from anywhere.
 public enum MOTChallenge {
+    /// The largest frame number accepted (a tracker steps through every frame up to the last one).
+    public static let maxFrame = 10_000_000
+
     /// One row of a detection file.
     public struct DetectionRow: Hashable, Sendable {
         public var frame: Int
@@ -23,7 +28,7 @@ public enum MOTChallenge {
     }
 
     /// Parses a detection file. Blank lines are skipped; fields may be separated by commas (with optional
-    /// spaces). A row needs at least 7 fields: an integral frame ≥ 1, any id, finite `left, top`, finite
+    /// spaces). A row needs at least 7 fields: an integral frame in `1...maxFrame`, any numeric id, finite `left, top`, finite
     /// non-negative `width, height`, and a finite `conf`.
     public static func parseDetections(_ text: String) throws(ParseError) -> [DetectionRow] {
         var rows: [DetectionRow] = []
@@ -45,8 +50,8 @@ public enum MOTChallenge {
                 return v
             }
             let frame = try number(0, "frame")
-            guard frame >= 1, frame == frame.rounded(), frame <= 1e9 else {
-                throw ParseError(line: lineNumber, message: "frame must be a whole number ≥ 1: '\(fields[0])'")
+            guard frame >= 1, frame == frame.rounded(), frame <= Double(maxFrame) else {
+                throw ParseError(line: lineNumber, message: "frame must be a whole number in 1...\(maxFrame): '\(fields[0])'")
             }
             _ = try number(1, "id")
             let left = try number(2, "left"), top = try number(3, "top")
@@ -74,12 +79,34 @@ public enum MOTChallenge {
     /// Rows keep their file order within a frame.
     public static func framesOfDetections(_ rows: [DetectionRow], lastFrame: Int? = nil,
                                           label: String = "object") -> [[Detection]] {
-        let last = lastFrame ?? rows.reduce(0) { max($0, $1.frame) }
-        var frames = [[Detection]](repeating: [], count: max(last, 0))
-        for r in rows where r.frame <= last {
-            frames[r.frame - 1].append(Detection(box: r.box, score: r.score, label: label))
-        }
+        var frames: [[Detection]] = []
+        forEachFrame(rows, lastFrame: lastFrame, label: label) { _, d in frames.append(d) }
         return frames
+    }
+
+    /// Calls `body` for every frame `1...lastFrame` (default: the last frame with a row) in order, with
+    /// that frame's detections (empty for frames without rows; rows in file order). Memory stays
+    /// proportional to the rows, however large the frame numbers.
+    public static func forEachFrame(_ rows: [DetectionRow], lastFrame: Int? = nil, label: String = "object",
+                                    _ body: (_ frame: Int, _ detections: [Detection]) throws -> Void) rethrows {
+        let last = lastFrame ?? rows.reduce(0) { max($0, $1.frame) }
+        // Row indices ordered by frame, stable (files are normally sorted already).
+        var order = Array(rows.indices)
+        if !zip(rows, rows.dropFirst()).allSatisfy({ $0.frame <= $1.frame }) {
+            order.sort { rows[$0].frame != rows[$1].frame ? rows[$0].frame < rows[$1].frame : $0 < $1 }
+        }
+        var next = 0
+        var detections: [Detection] = []
+        guard last >= 1 else { return }
+        for frame in 1...last {
+            detections.removeAll(keepingCapacity: true)
+            while next < order.count, rows[order[next]].frame <= frame {
+                let r = rows[order[next]]
+                if r.frame == frame { detections.append(Detection(box: r.box, score: r.score, label: label)) }
+                next += 1
+            }
+            try body(frame, detections)
+        }
     }
 
     /// Appends the result rows of one frame: every track that is `confirmed` (matched in this frame),

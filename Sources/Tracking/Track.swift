@@ -1,6 +1,8 @@
 import VigilCore
 
 /// One tracked object as a tracker reports it after an update: a value snapshot, safe to keep.
+///
+/// Thread safety: an immutable-by-copy value; share freely.
 public struct Track: Hashable, Sendable {
     /// Unique per tracker (per camera), assigned in order of confirmation from 1, never reused.
     public var id: Int

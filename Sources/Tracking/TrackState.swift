@@ -1,6 +1,8 @@
 /// Where a track is in its life: `tentative → confirmed → lost → ended` (a lost track that is matched
 /// again becomes confirmed again; a tentative track that misses an update ends without ever being
 /// reported).
+///
+/// Thread safety: a plain value.
 public enum TrackState: String, Hashable, Sendable, CaseIterable {
     /// Born from a detection, not yet trusted (too few hits or too low a score); never reported.
     case tentative

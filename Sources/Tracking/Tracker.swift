@@ -7,6 +7,9 @@ import VigilCore
 /// update), every `lost` track (kept, not matched), and every track that `ended` in this update (once).
 /// Tentative tracks are not reported. Call `update` for every frame, also with no detections: frames
 /// without detections advance time (lost tracks age and end).
+///
+/// Thread safety: conforming types are values owned by one camera's tracking stage, which calls `update`
+/// serially; different trackers share nothing and may run on different threads.
 public protocol Tracker: Sendable {
     /// Advances the tracker by one frame at `time` (seconds, non-decreasing; e.g. the frame's media time).
     mutating func update(_ detections: [Detection], at time: Double) -> [Track]
@@ -15,6 +18,8 @@ public protocol Tracker: Sendable {
 }
 
 /// Which tracker `vigil track --tracker` and the config's `track.kind` select.
+///
+/// Thread safety: a plain value.
 public enum TrackerKind: String, Hashable, Sendable, CaseIterable {
     /// Bochinski et al.'s IoU tracker (`IOUTracker`).
     case iou

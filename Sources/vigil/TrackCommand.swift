@@ -79,14 +79,13 @@ struct TrackCommand: ParsableCommand {
             Console.err("vigil track: \(detections):\(error.line): \(error.message)")
             throw ExitCode(ExitStatus.dataError.rawValue)
         }
-        let frames = MOTChallenge.framesOfDetections(rows)
         switch tracker {
         case .iou:
             let d = IOUTracker.Configuration()
             var t = IOUTracker(configuration: .init(
                 sigmaL: sigmaL ?? d.sigmaL, sigmaH: sigmaH ?? d.sigmaH, sigmaIOU: sigmaIOU ?? d.sigmaIOU,
                 tMin: tMin ?? d.tMin, maxAge: maxAge ?? d.maxAge))
-            Self.emit(frames, with: &t)
+            Self.emit(rows, with: &t)
         case .byte:
             let d = ByteTracker.Configuration()
             var t = ByteTracker(configuration: .init(
@@ -94,16 +93,15 @@ struct TrackCommand: ParsableCommand {
                 newTrackThreshold: newTrackScore ?? d.newTrackThreshold, matchIOU: sigmaIOU ?? d.matchIOU,
                 lowMatchIOU: lowIOU ?? d.lowMatchIOU, tentativeMatchIOU: tentativeIOU ?? d.tentativeMatchIOU,
                 tMin: tMin ?? d.tMin, maxAge: maxAge ?? d.maxAge))
-            Self.emit(frames, with: &t)
+            Self.emit(rows, with: &t)
         }
     }
 
     /// Steps the tracker through every frame (time = frame number) and writes the results to stdout.
-    static func emit<T: Tracker>(_ frames: [[Detection]], with tracker: inout T) {
+    static func emit<T: Tracker>(_ rows: [MOTChallenge.DetectionRow], with tracker: inout T) {
         var out = ""
         out.reserveCapacity(1 << 16)
-        for (index, detections) in frames.enumerated() {
-            let frame = index + 1
+        MOTChallenge.forEachFrame(rows) { frame, detections in
             let tracks = tracker.update(detections, at: Double(frame))
             MOTChallenge.appendResults(frame: frame, tracks: tracks, to: &out)
             if out.utf8.count >= 1 << 16 {

@@ -19,12 +19,16 @@ import VigilCore
             .map(\.count) == [0, 0, 1])
         #expect(MOTChallenge.framesOfDetections(rows, lastFrame: 5).count == 5)
         #expect(try MOTChallenge.parseDetections("").isEmpty)
+        // Unsorted rows are grouped by frame, file order kept within a frame.
+        let unsorted = try MOTChallenge.parseDetections("2,-1,0,0,1,1,0.2\n1,-1,0,0,1,1,0.1\n2,-1,0,0,1,1,0.3\n")
+        #expect(MOTChallenge.framesOfDetections(unsorted).map { $0.map(\.score) } == [[0.1], [0.2, 0.3]])
     }
 
     @Test(arguments: [
         ("1,-1,1,2,3,4,0.5\n2,-1,1,2,3,4\n", 2, "expected at least 7"),
         ("1,-1,1,2,3,4,0.5\n\n1,-1,1,x,3,4,0.5\n", 3, "top is not a finite number: 'x'"),
         ("0,-1,1,2,3,4,0.5\n", 1, "frame must be a whole number"),
+        ("10000001,-1,1,2,3,4,0.5\n", 1, "frame must be a whole number in 1...10000000"),
         ("1.5,-1,1,2,3,4,0.5\n", 1, "frame must be a whole number"),
         ("1,-1,1,2,-3,4,0.5\n", 1, "must not be negative"),
         ("1,-1,1,2,3,4,nan\n", 1, "conf is not a finite number"),
