@@ -116,17 +116,16 @@ def accumulate(gt_path, rows):
 
 
 def default_vigil():
+    """The newer of .build/release/vigil and .build/debug/vigil (so a stale build is not picked), else PATH."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for c in ('.build/release/vigil', '.build/debug/vigil'):
-        p = os.path.join(root, c)
-        if os.path.exists(p):
-            return p
-    return 'vigil'
+    found = [os.path.join(root, c) for c in ('.build/release/vigil', '.build/debug/vigil')]
+    found = [p for p in found if os.path.exists(p)]
+    return max(found, key=os.path.getmtime) if found else 'vigil'
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--vigil', default=default_vigil(), help='the vigil binary (default: .build/release or debug)')
+    p.add_argument('--vigil', default=default_vigil(), help='the vigil binary (default: the newer of .build/release and .build/debug)')
     p.add_argument('--seeds', type=int, default=3, help='noise seeds per sequence (0..N-1)')
     p.add_argument('--check', action='store_true', help='exit 1 on a reference mismatch or if byte does not beat iou on IDF1')
     a = p.parse_args()

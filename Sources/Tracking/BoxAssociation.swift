@@ -32,6 +32,7 @@ struct BoxAssociation: Sendable {
     private var costs: [Float] = []
     private var localAssignment: [Int] = []
     private var solver = LinearAssignment()
+    private var index = SweepIndex()
 
     init() {}
 
@@ -65,9 +66,11 @@ struct BoxAssociation: Sendable {
         edgeCost.removeAll(keepingCapacity: true)
         parent.removeAll(keepingCapacity: true)
         parent.append(contentsOf: 0..<(nr + nc))
+        index.rebuild(count: nc) { colBoxes[$0] }
         for r in 0..<nr {
             let a = rowBoxes[r]
-            for c in 0..<nc {
+            for position in index.range(overlapping: a.x1, a.x2) {
+                let c = index.order[position]
                 let iou = a.iou(colBoxes[c])
                 guard iou > 0, iou >= minIOU else { continue }
                 let cost = 1 - iou

@@ -46,6 +46,7 @@ public struct IOUTracker: Tracker {
     // Scratch, reused every update.
     private var candidates: [Int] = []
     private var taken: [Bool] = []
+    private var index = SweepIndex()
     private var output: [Track] = []
 
     public init(configuration: Configuration = Configuration()) {
@@ -62,14 +63,26 @@ public struct IOUTracker: Tracker {
             taken.append(false)
         }
         output.removeAll(keepingCapacity: true)
+        if c.sigmaIOU > 0 { index.rebuild(count: candidates.count) { detections[candidates[$0]].box } }
 
         for t in tracks.indices {
             let last = tracks[t].box
             var best = -1
             var bestIOU: Float = -1
-            for k in candidates.indices where !taken[k] {
-                let iou = last.iou(detections[candidates[k]].box)
-                if iou > bestIOU { bestIOU = iou; best = k }
+            if c.sigmaIOU > 0 {
+                // Only detections that overlap can reach σ_IoU; the best IoU wins, ties the earlier detection.
+                for position in index.range(overlapping: last.x1, last.x2) {
+                    let k = index.order[position]
+                    guard !taken[k] else { continue }
+                    let iou = last.iou(detections[candidates[k]].box)
+                    if iou > bestIOU || (iou == bestIOU && k < best) { bestIOU = iou; best = k }
+                }
+            } else {
+                // σ_IoU = 0: as in the paper, the first remaining detection matches even with IoU 0.
+                for k in candidates.indices where !taken[k] {
+                    let iou = last.iou(detections[candidates[k]].box)
+                    if iou > bestIOU { bestIOU = iou; best = k }
+                }
             }
             if best >= 0, bestIOU >= c.sigmaIOU {
                 taken[best] = true
