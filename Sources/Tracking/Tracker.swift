@@ -12,6 +12,8 @@ import VigilCore
 /// serially; different trackers share nothing and may run on different threads.
 public protocol Tracker: Sendable {
     /// Advances the tracker by one frame at `time` (seconds, non-decreasing; e.g. the frame's media time).
+    /// The returned array reuses the tracker's buffer: let it go before the next update and updates do
+    /// not allocate (keeping it is fine; the next update then copies).
     mutating func update(_ detections: [Detection], at time: Double) -> [Track]
     /// Updates so far.
     var frameCount: Int { get }
