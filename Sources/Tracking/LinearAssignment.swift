@@ -1,6 +1,6 @@
 /// Optimal linear assignment (minimum total cost) with the shortest-augmenting-path form of the
-/// Hungarian method (Kuhn–Munkres with row/column potentials, as in Jonker and Volgenant): O(n²·m) for
-/// n ≤ m, exact, deterministic (ties go to the lowest column index met first).
+/// Hungarian method (Kuhn–Munkres with row/column potentials; the augmentation phase of Jonker and
+/// Volgenant, without their initialisation heuristics): O(n²·m) for n ≤ m, exact, deterministic.
 ///
 /// With a `costLimit`, it solves what `lap.lapjv(cost, extend_cost=True, cost_limit=L)` solves (the
 /// association step of ByteTrack): every row and every column may also stay unmatched at a price of

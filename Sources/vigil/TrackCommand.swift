@@ -20,7 +20,7 @@ struct TrackCommand: ParsableCommand {
         --tracker byte (Kalman + optimal assignment + ByteTrack): --sigma-l is the low score threshold (0.1), \
         --sigma-h the high one (0.5), --sigma-iou the first-stage IoU (0.2), --t-min (2), --max-age (30), \
         --new-track-score (0.6), --low-iou (0.5), --tentative-iou (0.3).
-        Exit status: 65 for a malformed row (the message names the line), 66 when the file is missing.
+        Exit status: 65 for a malformed row (the message names the line) or an unreadable file, 66 when the file is missing.
         """
     )
 
@@ -66,7 +66,7 @@ struct TrackCommand: ParsableCommand {
         }
         guard let data = FileManager.default.contents(atPath: detections) else {
             Console.err("vigil track: \(detections): cannot read the file")
-            throw ExitCode(ExitStatus.noInput.rawValue)
+            throw ExitCode(ExitStatus.dataError.rawValue)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             Console.err("vigil track: \(detections): not UTF-8 text")
