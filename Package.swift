@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "Ring", dependencies: ["VigilCore"]),
         // Wires the stages per camera: replay, later the daemon.
         .target(name: "Pipeline", dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks"]),
+        // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
+        .target(name: "Tracking", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -45,6 +47,7 @@ let package = Package(
                 "Sinks",
                 "Ring",
                 .product(name: "DequeModule", package: "swift-collections"),
+                "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +60,7 @@ let package = Package(
         .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

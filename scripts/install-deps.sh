@@ -10,3 +10,5 @@ $SUDO apt-get update -qq
 # the ingest benchmark's reference).
 $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+# Test oracles (never used by Vigil at run time): py-motmetrics scores the trackers on MOTChallenge data.
+python3 -m pip install --quiet --disable-pip-version-check motmetrics

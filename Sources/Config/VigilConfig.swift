@@ -7,11 +7,13 @@ public struct VigilConfig: Codable, Sendable, Equatable {
     /// Motion defaults for every camera; a camera's own `motion:` overrides single keys.
     public var motion: MotionConfig = .init()
     public var decoder: DecoderConfig = .init()
+    /// Tracker choice and thresholds.
+    public var track: TrackConfig = .init()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder
+        case alerts, cameras, motion, decoder, track
     }
 
     public init(from decoder: any Decoder) throws {
@@ -21,6 +23,7 @@ public struct VigilConfig: Codable, Sendable, Equatable {
         cameras = try c.value(.cameras, default: [])
         motion = try c.value(.motion, default: MotionConfig())
         self.decoder = try c.value(.decoder, default: DecoderConfig())
+        track = try c.value(.track, default: TrackConfig())
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")
