@@ -49,7 +49,7 @@ struct BenchSuite: Sendable {
 }
 
 /// Every suite `vigil bench` knows.
-let benchSuites: [BenchSuite] = []
+let benchSuites: [BenchSuite] = [.ring]
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
