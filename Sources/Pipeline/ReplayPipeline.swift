@@ -48,7 +48,7 @@ public enum ReplayPipeline {
         let ingest = IngestThread(source: source, ring: ring, pool: pool, camera: options.camera)
         ingest.start()
 
-        let parameters = MotionParameters(options.motion)
+        let parameters = options.motion
         let detector = MotionDetector(width: source.analysisWidth, height: source.analysisHeight,
                                       parameters: parameters)
         var events = MotionEvents(camera: options.camera, clock: clock, parameters: parameters)
