@@ -163,7 +163,9 @@ public final class SPSCRing<Element> {
     // MARK: - Producer
 
     /// Stores `element`. `.block`: waits while the ring is full. `.dropOldest`: never waits for the consumer to
-    /// make progress; when full, discards the oldest element and returns it in `.pushedDroppingOldest`.
+    /// make progress (it never sleeps); when full, discards the oldest element and returns it in
+    /// `.pushedDroppingOldest`. If the consumer is at that moment moving that very element out, the push spins
+    /// for that one move and then stores without dropping.
     /// Returns `.closed(element)` when the ring is (or gets, while waiting) closed.
     @inlinable
     @discardableResult
