@@ -70,7 +70,14 @@ public final class SPSCRing<Element> {
     public static var maximumCapacity: Int { 1 << 32 }
 
     /// - Parameter capacity: at least 1; rounded up to the next power of two.
-    public init(capacity: Int, policy: RingPolicy) {
+    public convenience init(capacity: Int, policy: RingPolicy) {
+        self.init(capacity: capacity, policy: policy, asymmetricFence: AsymmetricFence.isAvailable)
+    }
+
+    /// `asymmetricFence: false` selects the seq_cst wake-up protocol even where `membarrier` exists (tests
+    /// exercise both).
+    init(capacity: Int, policy: RingPolicy, asymmetricFence: Bool) {
+        precondition(!asymmetricFence || AsymmetricFence.isAvailable, "AsymmetricFence is not available")
         precondition(capacity >= 1 && capacity <= SPSCRing.maximumCapacity,
                      "SPSCRing capacity must be in 1...\(SPSCRing.maximumCapacity)")
         let rounded = capacity == 1 ? 1 : 1 << (Int.bitWidth - (capacity - 1).leadingZeroBitCount)
@@ -86,7 +93,7 @@ public final class SPSCRing<Element> {
             self.sequence = nil
         }
         self.control = RingControl()
-        self.asymmetric = AsymmetricFence.isAvailable
+        self.asymmetric = asymmetricFence
     }
 
     deinit {
