@@ -29,6 +29,22 @@ let package = Package(
         ),
         // Value types shared by every stage; no dependencies.
         .target(name: "VigilCore"),
+        .target(
+            name: "Config",
+            dependencies: ["VigilCore", "Motion", .product(name: "Yams", package: "Yams")]
+        ),
+        // Demux, decode, scale; the only importer of CFFmpeg.
+        .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
+        // Motion detection on the downscaled grey frame, and motion events.
+        .target(name: "Motion", dependencies: ["VigilCore"]),
+        // Alert outputs.
+        .target(name: "Sinks", dependencies: ["VigilCore"]),
+        // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
+        .target(name: "Ring", dependencies: ["VigilCore"]),
+        // Wires the stages per camera: replay, later the daemon.
+        .target(name: "Pipeline", dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks"]),
+        // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
+        .target(name: "Tracking", dependencies: ["VigilCore"]),
         // Tensor engine: ONNX loading (generated swift-protobuf code under Generated/), graph preparation, operators.
         // sgemm comes from OpenBLAS (Debian libopenblas0), loaded with dlopen at run time (see BLAS.swift).
         .target(
@@ -44,11 +60,27 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore",
+                "Config",
+                "Media",
+                "Pipeline",
+                "Sinks",
+                "Ring",
+                .product(name: "DequeModule", package: "swift-collections"),
+                "Tracking",
                 "Inference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        // Generated clips and process helpers shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "MotionTests", dependencies: ["Motion"]),
+        .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
+        .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
     ],
     swiftLanguageModes: [.v6]

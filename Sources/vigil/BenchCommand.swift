@@ -49,7 +49,7 @@ struct BenchSuite: Sendable {
 }
 
 /// Every suite `vigil bench` knows.
-let benchSuites: [BenchSuite] = [.nn]
+let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn]
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
         guard let s = benchSuites.first(where: { $0.name == suite }) else {
             throw ValidationError("unknown suite '\(suite)'; suites: \(benchSuites.map(\.name).joined(separator: ", "))")
         }
-        let figures = try s.run(args) { note in Console.err(note) }
+        let figures = try reportingErrors { try s.run(args) { note in Console.err(note) } }
         for f in figures {
             print(asJSON ? f.json.serialized() : f.text)
         }

@@ -18,7 +18,7 @@ extension BenchSuite {
                 let a = arguments[i]
                 func value() throws -> Int {
                     guard i + 1 < arguments.count, let v = Int(arguments[i + 1]), v > 0 else {
-                        throw BenchUsageError(message: "\(a) needs a positive integer")
+                        throw UsageError(message: "\(a) needs a positive integer")
                     }
                     i += 1
                     return v
@@ -31,10 +31,11 @@ extension BenchSuite {
                 }
                 i += 1
             }
-            guard !models.isEmpty else { throw BenchUsageError(message: "usage: vigil bench nn MODEL… [--threads N] [--iterations K]") }
+            guard !models.isEmpty else { throw UsageError(message: "usage: vigil bench nn MODEL… [--threads N] [--iterations K]") }
             let script = try ONNXRuntimeReference.script()
             var figures: [BenchFigure] = []
             for model in models {
+                try requireInputExists(model)
                 var ours: [Double] = [], theirs: [Double] = []
                 var version = "onnxruntime"
                 var gflops = 0.0
@@ -64,8 +65,10 @@ private func median(_ v: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-struct BenchUsageError: Error, CustomStringConvertible {
+/// The ONNX Runtime reference could not be run (exit 1).
+struct ReferenceFailure: UserFacingError {
     var message: String
+    var exitStatus: ExitStatus { .failure }
     var description: String { message }
 }
 
@@ -87,7 +90,7 @@ enum ONNXRuntimeReference {
             dir = dir.deletingLastPathComponent()
         }
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw BenchUsageError(message: "scripts/ort_bench.py not found (run from the repository or set VIGIL_SCRIPTS)")
+            throw ReferenceFailure(message: "scripts/ort_bench.py not found (run from the repository or set VIGIL_SCRIPTS)")
         }
         return found
     }
@@ -104,7 +107,7 @@ enum ONNXRuntimeReference {
         guard p.terminationStatus == 0,
               let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let ms = obj["median_ms"] as? Double else {
-            throw BenchUsageError(message: "ONNX Runtime reference failed (pip install onnxruntime numpy): \(String(decoding: data, as: UTF8.self))")
+            throw ReferenceFailure(message: "ONNX Runtime reference failed (pip install onnxruntime numpy): \(String(decoding: data, as: UTF8.self))")
         }
         return Result(medianMs: ms, version: obj["runtime"] as? String ?? "onnxruntime")
     }

@@ -5,7 +5,11 @@ import Glibc
 /// Output helpers for the command line: messages on stderr, whole lines, no buffering surprises.
 enum Console {
     static func err(_ line: String) {
-        let s = line.hasSuffix("\n") ? line : line + "\n"
+        errRaw(line.hasSuffix("\n") ? line : line + "\n")
+    }
+
+    /// Writes `s` to stderr as it is (progress lines that redraw with `\r`).
+    static func errRaw(_ s: String) {
         var bytes = Array(s.utf8)
         bytes.withUnsafeMutableBytes { buf in
             var off = 0

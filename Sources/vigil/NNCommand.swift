@@ -82,11 +82,9 @@ struct NNBenchCommand: ParsableCommand {
     var profile = false
 
     func run() throws {
-        try requireModelFile(model, command: "nn bench")
-        let r: NNBenchmark
-        do { r = try NNBenchmark.measure(model: model, threads: threads, iterations: iterations) } catch let e as InferenceError {
-            Console.err("vigil nn bench: \(e)")
-            throw ExitCode(e.exitStatus.rawValue)
+        let r = try reportingErrors {
+            try requireInputExists(model)
+            return try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)
         }
         print(r.json.serialized())
         if profile {
@@ -108,11 +106,9 @@ struct NNInfoCommand: ParsableCommand {
     var model: String
 
     func run() throws {
-        try requireModelFile(model, command: "nn info")
-        let s: Session
-        do { s = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: 1)) } catch let e as InferenceError {
-            Console.err("vigil nn info: \(e)")
-            throw ExitCode(e.exitStatus.rawValue)
+        let s = try reportingErrors {
+            try requireInputExists(model)
+            return try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: 1))
         }
         func desc(_ v: ValueDescription) -> JSONValue {
             .object([("name", .string(v.name)), ("type", .string(v.elementType.rawValue)), ("shape", .array(v.shape.map { .int($0) }))])
@@ -205,13 +201,5 @@ struct NNBenchmark {
             for p in yp { p.deallocate() }
         }
         try body(xp.map { UnsafeBufferPointer($0) }, yp)
-    }
-}
-
-/// Exit 66 (sysexits EX_NOINPUT) when the model file is missing.
-func requireModelFile(_ path: String, command: String) throws {
-    guard FileManager.default.fileExists(atPath: path) else {
-        Console.err("vigil \(command): \(path): no such file")
-        throw ExitCode(ExitStatus.noInput.rawValue)
     }
 }

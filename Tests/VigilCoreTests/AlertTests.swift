@@ -30,3 +30,13 @@ import Testing
         #expect(Box(left: 1, top: 2, width: 3, height: 4) == Box(x1: 1, y1: 2, x2: 4, y2: 6))
     }
 }
+
+@Suite struct URLRedactionTests {
+    @Test func masksPasswordsOnly() {
+        #expect(URLRedaction.redact("rtsp://admin:hunter2@192.0.2.10:554/s1") == "rtsp://admin:***@192.0.2.10:554/s1")
+        #expect(URLRedaction.redact("rtsp://admin@192.0.2.10/s1") == "rtsp://admin@192.0.2.10/s1")
+        #expect(URLRedaction.redact("http://h/p?a=b@c:d") == "http://h/p?a=b@c:d")
+        #expect(URLRedaction.redact("rtsp://u:p@ss:w@h/x") == "rtsp://u:***@h/x")
+        #expect(URLRedaction.redact("/tmp/clip.mp4") == "/tmp/clip.mp4")
+    }
+}

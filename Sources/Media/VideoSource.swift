@@ -1,0 +1,198 @@
+import CFFmpeg
+import VigilCore
+
+/// How a source is opened and decoded.
+public struct SourceOptions: Sendable {
+    /// Decoder threads; 0 = FFmpeg's choice.
+    public var threads: Int = 0
+    /// Height of the analysis frames (width follows the aspect ratio, rounded to even).
+    public var analysisHeight: Int = 120
+    /// Bounds `open` (and probing), seconds; nil = no bound (files).
+    public var openTimeout: Double? = nil
+    /// Bounds each packet read, seconds; nil = no bound (files). A live stream that stays connected but sends
+    /// nothing fails after this long.
+    public var readTimeout: Double? = nil
+    /// Extra libavformat options (`rtsp_transport`, …).
+    public var formatOptions: [String: String] = [:]
+    /// Consecutive unreadable packets after which a file is taken as ended (a corrupt tail).
+    public var maxConsecutiveReadErrors: Int = 64
+
+    public init() {}
+}
+
+/// One decoded frame's facts (its pixels went into the caller's buffer).
+public struct DecodedFrame: Sendable, Equatable {
+    public var index: Int
+    public var mediaTime: Double
+    public var sourceWidth: Int
+    public var sourceHeight: Int
+    /// The decoder flagged the picture as damaged (concealed errors).
+    public var corrupt: Bool
+}
+
+/// Counters of one source, for `--stats` and metrics.
+public struct SourceStats: Sendable, Equatable {
+    public var packetsRead = 0
+    public var framesDecoded = 0
+    /// Packets or frames the decoder rejected as invalid data (skipped).
+    public var decodeErrors = 0
+    /// Frames decoded with concealed damage.
+    public var corruptFrames = 0
+    /// Unreadable packets (container damage) skipped.
+    public var readErrors = 0
+    public init() {}
+}
+
+/// Demux + decode + scale: hands out every decoded frame of a file or stream, scaled into a buffer the
+/// caller owns (pooled), with its media time. EAGAIN and EOF are ordinary states of the loop; damaged data is
+/// counted and skipped, so a file that goes corrupt midway is decoded as far as it can be.
+///
+/// Thread safety: not thread-safe; one ingest thread owns a source. `interrupt` may be used from any thread.
+public final class VideoSource: @unchecked Sendable {  // unchecked: created on one thread, then used by one ingest thread only
+    public let demuxer: Demuxer
+    let decoder: Decoder
+    let scaler = Scaler()
+    let packet = Packet()
+    let frame: UnsafeMutablePointer<AVFrame>
+    let options: SourceOptions
+    public let interrupt: InterruptGuard
+    public var info: StreamInfo { demuxer.info }
+    public let analysisWidth: Int
+    public let analysisHeight: Int
+    public private(set) var stats = SourceStats()
+
+    private var flushing = false
+    private var finished = false
+    private var lastTime: Double = -1
+    private let frameDuration: Double
+    private let timeBase: Double
+    private let startTicks: Int64?
+
+    public init(url: String, options: SourceOptions = SourceOptions(), interrupt: InterruptGuard = InterruptGuard())
+        throws {
+        self.options = options
+        self.interrupt = interrupt
+        demuxer = try Demuxer(url: url, options: options.formatOptions, interrupt: interrupt,
+                              openTimeout: options.openTimeout)
+        decoder = try Decoder(demuxer: demuxer, threads: options.threads)
+        guard let f = av_frame_alloc() else {
+            throw FFmpegError(code: vigil_averror(ENOMEM), operation: "allocate a frame", input: url)
+        }
+        frame = f
+        let w = demuxer.info.width, h = demuxer.info.height
+        guard w > 0, h > 0 else {
+            av_frame_free_wrapper(f)
+            throw FFmpegError(code: vigil_averror_invaliddata(), operation: "read stream info", input: url,
+                              reason: "the video stream has no frame size")
+        }
+        (analysisWidth, analysisHeight) = VideoSource.analysisSize(width: w, height: h, targetHeight: options.analysisHeight)
+        let fps = demuxer.info.framesPerSecond
+        frameDuration = fps > 0 && fps < 1000 ? 1 / fps : 0.04
+        timeBase = demuxer.timeBase
+        startTicks = demuxer.startTime
+    }
+
+    deinit { av_frame_free_wrapper(frame) }
+
+    /// The analysis size for a `width`×`height` source: `targetHeight` tall (never upscaled), width by aspect,
+    /// both even (what swscale and chroma subsampling like).
+    public static func analysisSize(width: Int, height: Int, targetHeight: Int) -> (Int, Int) {
+        let h = max(2, min(targetHeight, height)) & ~1
+        let w = max(2, Int((Double(width) * Double(h) / Double(height)).rounded())) & ~1
+        return (w, h)
+    }
+
+    /// Decodes the next frame and scales it into `buffer` (nil: decode only, for benchmarks).
+    /// Returns nil at the end of the input. Throws on errors that end the stream (I/O, timeouts, memory).
+    public func next(into buffer: PixelBuffer?) throws -> DecodedFrame? {
+        if finished { return nil }
+        var consecutiveErrors = 0
+        while true {
+            let status: AVStatus
+            do {
+                status = try decoder.receive(frame)
+            } catch let e as FFmpegError where e.exitStatus == .dataError {
+                stats.decodeErrors += 1
+                consecutiveErrors += 1
+                if consecutiveErrors > 1000 { throw e }
+                continue
+            }
+            switch status {
+            case .ok:
+                defer { av_frame_unref(frame) }
+                return try deliver(into: buffer)
+            case .endOfFile:
+                finished = true
+                return nil
+            case .again:
+                if flushing {  // a decoder that has nothing left but does not say EOF
+                    finished = true
+                    return nil
+                }
+                try feed()
+            }
+        }
+    }
+
+    /// Reads one packet and sends it to the decoder; at the end of input starts the flush.
+    private func feed() throws {
+        var readErrors = 0
+        while true {
+            let st: AVStatus
+            do {
+                st = try demuxer.read(into: packet, readTimeout: options.readTimeout)
+            } catch let e as FFmpegError where e.exitStatus == .dataError && !interrupt.didTimeOut {
+                stats.readErrors += 1
+                readErrors += 1
+                if readErrors >= options.maxConsecutiveReadErrors { st2Flush(); return }
+                continue
+            }
+            switch st {
+            case .endOfFile:
+                st2Flush()
+                return
+            case .again:
+                continue
+            case .ok:
+                stats.packetsRead += 1
+                do {
+                    _ = try decoder.send(packet.pointer)
+                } catch let e as FFmpegError where e.exitStatus == .dataError {
+                    stats.decodeErrors += 1  // a damaged packet: skip it, the next key frame recovers
+                }
+                return
+            }
+        }
+    }
+
+    private func st2Flush() {
+        flushing = true
+        _ = try? decoder.send(nil)
+    }
+
+    private func deliver(into buffer: PixelBuffer?) throws -> DecodedFrame {
+        let f = frame.pointee
+        var t: Double
+        let pts = f.best_effort_timestamp
+        if pts != vigil_nopts_value() {
+            t = Double(pts - (startTicks ?? 0)) * timeBase
+        } else {
+            t = lastTime < 0 ? 0 : lastTime + frameDuration
+        }
+        if lastTime >= 0, t <= lastTime { t = lastTime + frameDuration }  // keep media time strictly increasing
+        if t < 0 && lastTime < 0 { t = 0 }
+        lastTime = t
+        if let buffer { try scaler.scale(frame, into: buffer, input: demuxer.url) }
+        let corrupt = (f.flags & AV_FRAME_FLAG_CORRUPT) != 0 || f.decode_error_flags != 0
+        if corrupt { stats.corruptFrames += 1 }
+        let d = DecodedFrame(index: stats.framesDecoded, mediaTime: t, sourceWidth: Int(f.width),
+                             sourceHeight: Int(f.height), corrupt: corrupt)
+        stats.framesDecoded += 1
+        return d
+    }
+}
+
+private func av_frame_free_wrapper(_ f: UnsafeMutablePointer<AVFrame>) {
+    var p: UnsafeMutablePointer<AVFrame>? = f
+    av_frame_free(&p)
+}

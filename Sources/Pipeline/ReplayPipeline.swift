@@ -1,0 +1,169 @@
+import Config
+import Foundation
+import Media
+import Motion
+import Ring
+import Sinks
+import Synchronization
+import VigilCore
+
+/// What to replay and how.
+public struct ReplayOptions: Sendable {
+    public var input: String
+    public var camera: CameraID
+    public var motion: MotionConfig = .init()
+    public var decoderThreads: Int = 0
+    /// `ts` of media time 0, seconds since the epoch; nil: the file's creation_time, else the epoch.
+    public var startTime: Double? = nil
+    /// Frames in flight between the ingest thread and analysis.
+    public var ringCapacity: Int = 8
+
+    public init(input: String, camera: CameraID) { self.input = input; self.camera = camera }
+}
+
+/// Progress of a replay, reported a few times a second.
+public struct ReplayProgress: Sendable {
+    public var frame: Int
+    public var mediaTime: Double
+    public var duration: Double?
+    public var framesPerSecond: Double
+}
+
+/// Analyses a recorded file start to end without dropping a frame: an ingest thread decodes and scales into
+/// pooled buffers and pushes them through a blocking SPSC ring; the calling thread runs motion analysis and
+/// writes alerts. Output depends only on the input and the options, never on timing.
+public enum ReplayPipeline {
+    public static func run(_ options: ReplayOptions, sink: any AlertSink,
+                           progress: ((ReplayProgress) -> Void)? = nil) throws -> RunStats {
+        let started = monotonicSeconds()
+        var sourceOptions = SourceOptions()
+        sourceOptions.threads = options.decoderThreads
+        sourceOptions.analysisHeight = options.motion.frameHeight
+        let source = try VideoSource(url: options.input, options: sourceOptions)
+        let clock = AlertClock.media(start: options.startTime ?? source.info.creationTime ?? 0)
+
+        let ring = SPSCRing<Frame>(capacity: options.ringCapacity, policy: .block)
+        let pool = BufferPool(count: ring.capacity + 2, width: source.analysisWidth, height: source.analysisHeight,
+                              format: .gray8)
+        let ingest = IngestThread(source: source, ring: ring, pool: pool, camera: options.camera)
+        ingest.start()
+
+        let parameters = options.motion
+        let detector = MotionDetector(width: source.analysisWidth, height: source.analysisHeight,
+                                      parameters: parameters)
+        var events = MotionEvents(camera: options.camera, clock: clock, parameters: parameters)
+        var stats = RunStats()
+        var lastProgress = started
+        var sinkError: (any Error)? = nil
+
+        func emit(_ alerts: [Alert]) {
+            guard sinkError == nil else { return }
+            for a in alerts {
+                do { try sink.write(a); stats.alerts += 1 } catch { sinkError = error; return }
+            }
+        }
+
+        while let frame = ring.pop() {
+            if options.motion.enabled {
+                let result = detector.process(frame.gray, sourceWidth: frame.sourceWidth,
+                                              sourceHeight: frame.sourceHeight)
+                emit(events.update(result, frame: frame.index, mediaTime: frame.mediaTime))
+            }
+            stats.framesAnalyzed += 1
+            let t = frame.mediaTime, index = frame.index
+            pool.recycle(frame.gray)
+            if sinkError != nil {  // nowhere to write: stop reading, let the ingest thread finish
+                source.interrupt.cancel()
+                pool.close()
+                while let f = ring.pop() { pool.recycle(f.gray) }
+                break
+            }
+            if let progress {
+                let now = monotonicSeconds()
+                if now - lastProgress >= 0.25 {
+                    lastProgress = now
+                    progress(ReplayProgress(frame: index, mediaTime: t, duration: source.info.duration,
+                                            framesPerSecond: Double(stats.framesAnalyzed) / (now - started)))
+                }
+            }
+        }
+        emit(events.finish())
+        let ingestResult = ingest.join()
+        if let sinkError { throw sinkError }
+        try sink.flush()
+        stats.framesDecoded = ingestResult.stats.framesDecoded
+        stats.source = ingestResult.stats
+        stats.wallSeconds = monotonicSeconds() - started
+        if let error = ingestResult.error { throw ReplayError(cause: error, stats: stats) }
+        if stats.framesDecoded == 0 {
+            throw FFmpegError(code: 0, operation: "decode", input: options.input,
+                              reason: "no video frame could be decoded")
+        }
+        return stats
+    }
+}
+
+/// A replay that ended with an error after some frames were analysed (their alerts are written).
+public struct ReplayError: UserFacingError {
+    public var cause: any Error
+    public var stats: RunStats
+    public var exitStatus: ExitStatus { (cause as? any UserFacingError)?.exitStatus ?? .failure }
+    public var description: String { "\(cause) (after \(stats.framesDecoded) frames)" }
+}
+
+/// The ingest side of a replay: decode + scale into pooled buffers, push into the ring, close it at the end.
+///
+/// Thread safety: `start` and `join` from the owning thread; the body runs on its own thread and touches the
+/// source, the pool's producer side and the ring's producer side only.
+final class IngestThread: @unchecked Sendable {  // unchecked: the source and producer roles are used by the thread alone; results cross through `done`
+    struct Result: Sendable {
+        var stats: SourceStats
+        var error: (any Error)?
+    }
+
+    let source: VideoSource
+    let ring: SPSCRing<Frame>
+    let pool: BufferPool
+    let camera: CameraID
+    private let done = DispatchSemaphore(value: 0)
+    private let result = Mutex<Result?>(nil)
+
+    init(source: VideoSource, ring: SPSCRing<Frame>, pool: BufferPool, camera: CameraID) {
+        self.source = source; self.ring = ring; self.pool = pool; self.camera = camera
+    }
+
+    func start() {
+        let t = Thread { [self] in body() }
+        t.name = "vigil-ingest-\(camera.name)"
+        t.start()
+    }
+
+    private func body() {
+        var error: (any Error)? = nil
+        do {
+            while let buffer = pool.takeWaiting() {
+                guard let d = try source.next(into: buffer) else {
+                    pool.reuse(buffer)
+                    break
+                }
+                let frame = Frame(camera: camera, index: d.index, mediaTime: d.mediaTime,
+                                  sourceWidth: d.sourceWidth, sourceHeight: d.sourceHeight, gray: buffer)
+                if case .closed(let f) = ring.push(frame) {
+                    pool.reuse(f.gray)
+                    break
+                }
+            }
+        } catch let e {
+            error = source.interrupt.isCancelled ? nil : e
+        }
+        ring.close()
+        let stats = source.stats
+        result.withLock { $0 = Result(stats: stats, error: error) }
+        done.signal()
+    }
+
+    func join() -> Result {
+        done.wait()
+        return result.withLock { $0! }
+    }
+}

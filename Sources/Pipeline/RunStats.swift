@@ -1,0 +1,49 @@
+import Media
+import VigilCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Figures of one run, printed by `--stats` as one JSON object.
+public struct RunStats: Sendable, Equatable {
+    public var framesDecoded = 0
+    public var framesAnalyzed = 0
+    public var alerts = 0
+    public var wallSeconds = 0.0
+    public var source = SourceStats()
+    /// Frames the ring dropped (live only; replay never drops).
+    public var framesDropped = 0
+
+    public init() {}
+
+    public var framesPerSecond: Double { wallSeconds > 0 ? Double(framesAnalyzed) / wallSeconds : 0 }
+
+    /// Peak resident memory of the process, MiB (getrusage).
+    public static var peakResidentMiB: Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        return Double(u.ru_maxrss) / 1024
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("frames_decoded", .int(framesDecoded)),
+            ("frames_analyzed", .int(framesAnalyzed)),
+            ("frames_dropped", .int(framesDropped)),
+            ("alerts", .int(alerts)),
+            ("wall_seconds", .double(JSONValue.rounded(wallSeconds, places: 3))),
+            ("fps", .double(JSONValue.rounded(framesPerSecond, places: 1))),
+            ("decode_errors", .int(source.decodeErrors)),
+            ("corrupt_frames", .int(source.corruptFrames)),
+            ("read_errors", .int(source.readErrors)),
+            ("peak_rss_mib", .double(JSONValue.rounded(RunStats.peakResidentMiB, places: 1))),
+        ])
+    }
+}
+
+/// Monotonic seconds, for wall-time figures.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Generates Vigil's sample clips with ffmpeg (lavfi sources, known ground truth). Nothing here is committed
+# as video: run this script instead.
+#
+#   samples/make_samples.sh [OUT_DIR]        default OUT_DIR: samples/out
+#
+# Clips (640x360, 25 fps, H.264, camera-like GOP of 25 frames, temporal noise on a dark background):
+#   boxes.mp4    12 s. Ground truth (frame = 25 * t):
+#                  A  60x60 light grey, y 150..210, x = -60 + 200*(t-2) for 2 <= t <= 6  -> visible frames 51..137
+#                  C  50x50 red,        x = 100 + 120*(t-3), y = 40 + 60*(t-3) for 3 <= t <= 5 -> frames 75..125
+#                  B  40x80 green,      x 300..340, y = -80 + 220*(t-8) for 8 <= t <= 10 -> visible frames 201..249
+#                so motion runs over frames 51..137 and 201..249 and nothing moves elsewhere.
+#   static.mp4   8 s, the same noisy background with nothing moving (negative control).
+#   boxes-720p.mp4  (with --720p) the boxes scene at 1280x720, for memory and speed figures.
+# Every clip carries creation_time 2026-01-01T00:00:00Z, so replays have fixed timestamps.
+set -euo pipefail
+out="${1:-$(dirname "$0")/out}"
+want720=0
+for a in "$@"; do [ "$a" = "--720p" ] && want720=1; done
+[ "$out" = "--720p" ] && out="$(dirname "$0")/out"
+mkdir -p "$out"
+command -v ffmpeg >/dev/null || { echo "make_samples.sh: ffmpeg is not installed (apt-get install -y ffmpeg)" >&2; exit 1; }
+
+x264=(-c:v libx264 -preset veryfast -pix_fmt yuv420p -g 25 -keyint_min 25 -sc_threshold 0 -bf 0)
+meta=(-metadata creation_time=2026-01-01T00:00:00Z)
+
+boxes() {  # boxes W H SCALE OUT
+  local w=$1 h=$2 s=$3 dst=$4
+  ffmpeg -nostdin -loglevel error -y \
+    -f lavfi -i "color=c=0x282828:s=${w}x${h}:r=25:d=12" \
+    -f lavfi -i "color=c=0xD8D8D8:s=$((60*s))x$((60*s)):r=25:d=12" \
+    -f lavfi -i "color=c=0xC03030:s=$((50*s))x$((50*s)):r=25:d=12" \
+    -f lavfi -i "color=c=0x30C030:s=$((40*s))x$((80*s)):r=25:d=12" \
+    -filter_complex "\
+[0][1]overlay=eval=frame:x='if(between(t,2,6),(-60+200*(t-2))*$s,-10000)':y=150*$s[a];\
+[a][2]overlay=eval=frame:x='if(between(t,3,5),(100+120*(t-3))*$s,-10000)':y='if(between(t,3,5),(40+60*(t-3))*$s,-10000)'[b];\
+[b][3]overlay=eval=frame:x=300*$s:y='if(between(t,8,10),(-80+220*(t-8))*$s,-10000)',\
+noise=alls=8:allf=t,format=yuv420p" \
+    "${x264[@]}" "${meta[@]}" "$dst"
+}
+
+boxes 640 360 1 "$out/boxes.mp4"
+ffmpeg -nostdin -loglevel error -y -f lavfi -i "color=c=0x282828:s=640x360:r=25:d=8" \
+  -vf "noise=alls=8:allf=t,format=yuv420p" "${x264[@]}" "${meta[@]}" "$out/static.mp4"
+if [ "$want720" = 1 ]; then boxes 1280 720 2 "$out/boxes-720p.mp4"; fi
+echo "samples in $out: $(cd "$out" && ls *.mp4 | tr '\n' ' ')"

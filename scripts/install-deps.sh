@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what Vigil needs to build, run and test on Debian 12 (run as root, or it uses sudo).
+# The Swift 6 toolchain itself is expected on PATH (https://www.swift.org/install/linux/).
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Build: FFmpeg 5.1 development libraries found through pkg-config. Run and test: the ffmpeg CLI (sample clips,
+# the ingest benchmark's reference).
+$SUDO apt-get install -y -qq --no-install-recommends \
+  pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+# Tensor engine: OpenBLAS (sgemm, loaded at run time) and ONNX 1.12's backend node tests (InferenceTests).
+$SUDO apt-get install -y -qq --no-install-recommends libopenblas0 libonnx-testdata
+# Test oracles (never used by Vigil at run time): py-motmetrics scores the trackers on MOTChallenge data.
+python3 -m pip install --quiet --disable-pip-version-check motmetrics
+# ONNX Runtime is only the reference of `vigil bench nn` (scripts/ort_bench.py) and of the committed test data;
+# onnx and numpy regenerate the YOLO-shaped fixtures (scripts/make_yolo_graph.py).
+python3 -m pip install --quiet --disable-pip-version-check onnxruntime onnx numpy

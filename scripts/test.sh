@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test: the whole suite in a debug build, then the concurrency tests (rings, replay pipeline)
+# again under ThreadSanitizer. Long soak variants run when VIGIL_SOAK=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build --build-tests
+# VIGIL_NN_ALL_MODELS=1: all three shipped detectors against ONNX Runtime's outputs (seconds each in debug).
+VIGIL_NN_ALL_MODELS=1 swift test --skip-build
+# Tracking quality on MOTChallenge ground truth (TUD-Campus, TUD-Stadtmitte): our IoU tracker must equal the
+# Python reference implementation row for row, and the byte tracker must beat it on IDF1.
+python3 scripts/eval_tracking.py --vigil .build/debug/vigil --check
+# ThreadSanitizer: its own build folder so that the plain build stays cached.
+# halt_on_error: any race report fails the run (also in the vigil processes the CLI tests start).
+SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread --filter 'RingTests|VigilCLITests.ReplayCommandTests/replayIsByteForByteRepeatable'
