@@ -1,6 +1,8 @@
 import Foundation
 
 /// A pointwise activation, either a node of its own or fused into the preceding Conv.
+///
+/// Thread safety: an immutable value; `apply` touches only the buffer it is given.
 enum Activation: Sendable, Equatable {
     case none
     case relu

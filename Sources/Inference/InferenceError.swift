@@ -1,6 +1,8 @@
 import VigilCore
 
 /// Errors of the tensor engine. Load errors name the node and the operator.
+///
+/// Thread safety: an immutable value.
 public enum InferenceError: Error, CustomStringConvertible, UserFacingError {
     /// The file is not a readable ONNX model (protobuf decoding failed, no graph, external data).
     case invalidModel(String)

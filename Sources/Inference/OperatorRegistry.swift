@@ -1,4 +1,6 @@
 /// The operators the engine implements, by ONNX op type. Anything else is a load error.
+///
+/// Thread safety: an immutable table built once (Swift global initialisation).
 enum OperatorRegistry {
     typealias Factory = @Sendable (inout NodeContext) throws -> Kernel
 

@@ -1,6 +1,8 @@
 /// Output size and padding of a sliding-window operator (Conv, MaxPool, AveragePool) for up to two
 /// spatial dimensions, resolved once at load time from kernel_shape, strides, dilations, pads,
 /// auto_pad and ceil_mode. One-dimensional windows are treated as height 1.
+///
+/// Thread safety: an immutable value after init.
 struct SpatialGeometry: Sendable {
     var inH = 1, inW = 1
     var outH = 1, outW = 1
