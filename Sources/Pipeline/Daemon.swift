@@ -52,6 +52,9 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         }
     }
 
+    /// Each running camera's counters, by name (benchmarks, tests).
+    public var cameraMetrics: [String: CameraMetrics] { lock.withLock { cameras.mapValues(\.metrics) } }
+
     /// The port the metrics endpoint listens on, if any.
     public var metricsPort: Int? { lock.withLock { metricsServer?.port } }
 
@@ -325,7 +328,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     }
 
     /// Current resident set size, from /proc/self/statm.
-    static func residentBytes() -> Double {
+    public static func residentBytes() -> Double {
         guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
         let fields = s.split(separator: " ")
         guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }

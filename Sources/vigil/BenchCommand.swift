@@ -49,7 +49,7 @@ struct BenchSuite: Sendable {
 }
 
 /// Every suite `vigil bench` knows.
-let benchSuites: [BenchSuite] = [.ingest]
+let benchSuites: [BenchSuite] = [.ingest, .pipeline]
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
