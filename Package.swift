@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "VigilCore"),
         .target(
             name: "Config",
-            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["VigilCore", "Motion", .product(name: "Yams", package: "Yams")]
         ),
         // Demux, decode, scale; the only importer of CFFmpeg.
         .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
@@ -41,6 +41,8 @@ let package = Package(
             dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
+        .target(name: "Tracking", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -52,6 +54,7 @@ let package = Package(
                 "Ring",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
+                "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,3 +16,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 $SUDO apt-get install -y -qq \
   python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav systemd
+# Test oracles (never used by Vigil at run time): py-motmetrics scores the trackers on MOTChallenge data.
+python3 -m pip install --quiet --disable-pip-version-check motmetrics

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
+# Tracking quality on MOTChallenge ground truth (TUD-Campus, TUD-Stadtmitte): our IoU tracker must equal the
+# Python reference implementation row for row, and the byte tracker must beat it on IDF1.
+python3 scripts/eval_tracking.py --vigil .build/debug/vigil --check
 # ThreadSanitizer: its own build folder so that the plain build stays cached.
 # halt_on_error: any race report fails the run (also in the vigil processes the CLI tests start).
 SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread --filter 'RingTests|VigilCLITests.ReplayCommandTests/replayIsByteForByteRepeatable|PipelineTests.LiveCameraTests|VigilCLITests.RunCommandTests/runsTwoCameras'

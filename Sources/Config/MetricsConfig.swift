@@ -1,5 +1,5 @@
 /// `metrics:` — the Prometheus endpoint of `vigil run`.
-public struct MetricsConfig: Codable, Sendable, Equatable {
+public struct MetricsConfig: Decodable, Sendable, Equatable {
     /// `HOST:PORT` to serve `GET /metrics` on, or empty for no endpoint (the default). HOST must be a
     /// numeric IPv4 address (127.0.0.1 keeps it on loopback); PORT 0 picks a free port (tests).
     public var listen: String = ""

@@ -1,6 +1,6 @@
 /// `stream:` — how the daemon opens live inputs and recovers when they fail (every camera).
 /// Every field has a default and a range; see config/vigil.yaml for the documentation users read.
-public struct StreamConfig: Codable, Sendable, Equatable {
+public struct StreamConfig: Decodable, Sendable, Equatable {
     /// Bounds connecting and probing a stream, seconds. 0.5…120.
     public var openTimeoutSeconds: Double = 10
     /// Bounds each packet read, seconds: a read that gets nothing for this long ends the session. 0.5…120.

@@ -1,7 +1,7 @@
 import VigilCore
 
 /// The whole configuration file. Strict: unknown keys are errors; every field has a default and a range.
-public struct VigilConfig: Codable, Sendable, Equatable {
+public struct VigilConfig: Decodable, Sendable, Equatable {
     public var alerts: AlertsConfig = .init()
     public var cameras: [CameraConfig] = []
     /// Motion defaults for every camera; a camera's own `motion:` overrides single keys.
@@ -13,11 +13,13 @@ public struct VigilConfig: Codable, Sendable, Equatable {
     public var stream: StreamConfig = .init()
     /// The Prometheus endpoint (`vigil run`); off by default.
     public var metrics: MetricsConfig = .init()
+    /// Tracker choice and thresholds.
+    public var track: TrackConfig = .init()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder, detect, stream, metrics
+        case alerts, cameras, motion, decoder, detect, stream, metrics, track
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,6 +32,7 @@ public struct VigilConfig: Codable, Sendable, Equatable {
         detect = try c.value(.detect, default: DetectConfig())
         stream = try c.value(.stream, default: StreamConfig())
         metrics = try c.value(.metrics, default: MetricsConfig())
+        track = try c.value(.track, default: TrackConfig())
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")
@@ -41,7 +44,7 @@ public struct VigilConfig: Codable, Sendable, Equatable {
 }
 
 /// `alerts:` — where alerts go.
-public struct AlertsConfig: Codable, Sendable, Equatable {
+public struct AlertsConfig: Decodable, Sendable, Equatable {
     /// The JSON-lines alert log. Default `/var/log/vigil/alerts.jsonl`; `-` is standard output.
     public var path: String = "/var/log/vigil/alerts.jsonl"
 
@@ -58,7 +61,7 @@ public struct AlertsConfig: Codable, Sendable, Equatable {
 }
 
 /// `decoder:` — how video is decoded.
-public struct DecoderConfig: Codable, Sendable, Equatable {
+public struct DecoderConfig: Decodable, Sendable, Equatable {
     /// Decoder threads per stream; 0 lets FFmpeg choose (one per core). 0…64.
     public var threads: Int = 0
 
@@ -73,7 +76,7 @@ public struct DecoderConfig: Codable, Sendable, Equatable {
 }
 
 /// One entry of `cameras:`.
-public struct CameraConfig: Codable, Sendable, Equatable {
+public struct CameraConfig: Decodable, Sendable, Equatable {
     /// The alert's `camera`: letters, digits, `_` and `-`, 1–64 characters.
     public var name: String
     /// Stream or file URL (`rtsp://`, `http://`, a path …); `${VAR}` is replaced from the environment.

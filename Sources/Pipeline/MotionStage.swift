@@ -10,19 +10,16 @@ import VigilCore
 public final class MotionStage {
     private var detector: MotionDetector? = nil
     private var events: MotionEvents
-    private var config: MotionConfig
     private var parameters: MotionParameters
 
     public init(camera: CameraID, clock: AlertClock, config: MotionConfig) {
-        self.config = config
-        parameters = MotionParameters(config)
+        parameters = config
         events = MotionEvents(camera: camera, clock: clock, parameters: parameters)
     }
 
     /// New thresholds, effective from the next frame.
     public func apply(_ newConfig: MotionConfig) {
-        config = newConfig
-        parameters = MotionParameters(newConfig)
+        parameters = newConfig
         detector?.parameters = parameters
         events.parameters = parameters
     }
@@ -32,7 +29,7 @@ public final class MotionStage {
 
     /// Analyses one frame; returns the alerts it causes (usually none: no allocation then).
     public func analyze(_ frame: Frame) -> [Alert] {
-        guard config.enabled else { return [] }
+        guard parameters.enabled else { return [] }
         let gray = frame.gray
         let d: MotionDetector
         if let existing = detector, existing.width == gray.width, existing.height == gray.height {

@@ -49,7 +49,7 @@ struct BenchSuite: Sendable {
 }
 
 /// Every suite `vigil bench` knows.
-let benchSuites: [BenchSuite] = [.ingest, .pipeline]
+let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .pipeline]
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -131,3 +131,18 @@ import Testing
         #expect(notMap?.message.contains("mapping") == true)
     }
 }
+
+@Suite struct TrackConfigTests {
+    @Test func kindsAndRanges() throws {
+        let c = try ConfigLoader.parse("track:\n  kind: iou\n  min_hits: 3\n")
+        #expect(c.track.kind == .iou && c.track.minHits == 3 && c.track.maxAge == nil)
+        #expect(try ConfigLoader.parse("").track.kind == .byte)
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("track:\n  kind: kalman\n") }
+        do {
+            _ = try ConfigLoader.parse("track:\n  kind: iou\n  match_iou: 1.5\n", file: "t.yaml")
+            Issue.record("accepted match_iou 1.5")
+        } catch let e as ConfigError {
+            #expect(e.keyPath == "track.match_iou" && e.line == 3)
+        }
+    }
+}
