@@ -34,6 +34,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     private let reloadsFailed = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let supervisorDone = DispatchSemaphore(value: 0)
+    private var supervisorStarted = false  // under `control`
     /// Extra per-frame analysis time for every camera (`vigil bench pipeline`, tests); 0 in production.
     public var simulatedAnalysisSeconds: Double = 0
 
@@ -66,6 +67,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         let t = Thread { [self] in supervise(); supervisorDone.signal() }
         t.name = "vigil-supervisor"
         t.start()
+        supervisorStarted = true
         let n = lock.withLock { cameras.count }
         logger.info("running", metadata: ["cameras": .stringConvertible(n), "alerts": .string(config.alerts.path),
                                           "config": .string(configPath)])
@@ -201,7 +203,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         if stopping.exchange(true, ordering: .relaxed) { return true }
         notifier.notify("STOPPING=1\nSTATUS=stopping")
         logger.info("stopping")
-        supervisorDone.wait()
+        if supervisorStarted { supervisorDone.wait() }
         let list = lock.withLock { Array(cameras.values) }
         let all = stopCameras(list, timeout: timeout)
         do { try sink.flush() } catch { logger.error("flushing alerts: \(error)") }

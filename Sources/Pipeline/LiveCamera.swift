@@ -215,7 +215,14 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                         decimator.setFPS(settings.current.detectFPS)
                     }
                     let buffer = pool.take()
-                    guard let d = try source.next(into: buffer, scaling: { decimator.admit($0) }) else {
+                    let decoded: DecodedFrame?
+                    do {
+                        decoded = try source.next(into: buffer, scaling: { decimator.admit($0) })
+                    } catch {
+                        if let buffer { pool.reuse(buffer) }  // the pool must not lose a buffer per failed session
+                        throw error
+                    }
+                    guard let d = decoded else {
                         if let buffer { pool.reuse(buffer) }
                         break read
                     }
@@ -330,6 +337,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             sink.write(alerts)
             metrics.framesAnalyzed.wrappingAdd(1, ordering: .relaxed)
             lf.pool.recycle(lf.frame.gray)
+            metrics.ringOccupancy.store(ring.count, ordering: .relaxed)
             analysisBusySince.store(0, ordering: .relaxed)
         }
         sink.write(motion.finish())

@@ -182,6 +182,27 @@ import Glibc
         #expect(seconds < 5)
     }
 
+    @Test func httpMJPEGCameraConnectsAndItsEndIsStreamDown() throws {
+        let dir = makeTemporaryDirectory("mjpeg")
+        let port = FreePort.pick()
+        // ffmpeg as a one-client MJPEG-over-HTTP camera (multipart/x-mixed-replace), live rate.
+        let camera = try ChildProcess("/usr/bin/env", [
+            "ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", Fixtures.path("boxes.mp4"),
+            "-an", "-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg", "-content_type",
+            "multipart/x-mixed-replace;boundary=ffmpeg", "-listen", "1", "http://127.0.0.1:\(port)/cam.mjpg",
+        ], directory: dir)
+        usleep(500_000)
+        let daemon = try DaemonProcess(config: Self.config(cameras: [("mjpeg", "http://127.0.0.1:\(port)/cam.mjpg")]),
+                                       directory: dir)
+        #expect(daemon.waitFor("stream_up", timeout: 10), "\(daemon.stderr)")
+        let up = daemon.alerts("stream_up").first?["details"] as? [String: Any]
+        #expect(up?["codec"] as? String == "mjpeg")
+        camera.stop(SIGKILL)
+        #expect(daemon.waitFor("stream_down", timeout: 6), "\(daemon.stderr)")
+        let (status, _) = daemon.child.stop(SIGTERM)
+        #expect(status == 0)
+    }
+
     @Test func badConfigExits78AndMissingConfig66() throws {
         let dir = makeTemporaryDirectory("badrun")
         let path = dir.appendingPathComponent("bad.yaml").path
