@@ -21,6 +21,9 @@ public final class CameraMetrics: Sendable {
     public let ringCapacity = Atomic<Int>(0)
     /// Time spent analysing each frame (motion today; detector stages add their own).
     public let analysisSeconds = LatencyHistogram()
+    /// From the frame leaving the decoder to its analysis done and its alerts written: time in the ring plus
+    /// analysis (the part of glass-to-alert latency Vigil adds after the decoder).
+    public let frameLatencySeconds = LatencyHistogram()
 
     public init() {}
 }

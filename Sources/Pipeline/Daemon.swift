@@ -313,6 +313,9 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         perCamera("vigil_ring_capacity_frames", "gauge", "Capacity of the camera's ring.") { c, _ in load(c.metrics.ringCapacity) }
         p.family("vigil_analysis_duration_seconds", "histogram", help: "Time to analyse one frame.")
         for n in names { p.histogram("vigil_analysis_duration_seconds", [("camera", n)], cams[n]!.metrics.analysisSeconds) }
+        p.family("vigil_frame_latency_seconds", "histogram",
+                 help: "From a frame leaving the decoder to its analysis done and alerts written.")
+        for n in names { p.histogram("vigil_frame_latency_seconds", [("camera", n)], cams[n]!.metrics.frameLatencySeconds) }
         p.family("vigil_alerts_total", "counter", help: "Alerts written, by event.")
         for (event, count) in sink.alertsByEvent.sorted(by: { $0.key < $1.key }) {
             p.sample("vigil_alerts_total", [("event", event)], count)

@@ -35,6 +35,26 @@ public final class LatencyHistogram: @unchecked Sendable {  // unchecked: the bu
         sumNanos.wrappingAdd(Int(max(0, seconds) * 1e9), ordering: .relaxed)
     }
 
+    /// The `q` quantile (0…1) estimated from the buckets (linear inside the bucket, as Prometheus'
+    /// `histogram_quantile`); nil without observations. Above the last bound: that bound.
+    public func quantile(_ q: Double) -> Double? {
+        let s = snapshot()
+        guard s.count > 0 else { return nil }
+        let rank = q * Double(s.count)
+        var lower = 0.0, below = 0
+        for (i, bound) in bounds.enumerated() {
+            let c = s.cumulative[i]
+            if Double(c) >= rank {
+                let inBucket = c - below
+                guard inBucket > 0 else { return bound }
+                return lower + (bound - lower) * (rank - Double(below)) / Double(inBucket)
+            }
+            lower = bound
+            below = c
+        }
+        return bounds.last
+    }
+
     /// Cumulative bucket counts (as Prometheus wants them), the total count and the sum in seconds.
     public func snapshot() -> (cumulative: [Int], count: Int, sum: Double) {
         var running = 0

@@ -261,7 +261,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                     }
                     let frame = Frame(camera: camera, index: index, mediaTime: mediaTime,
                                       sourceWidth: d.sourceWidth, sourceHeight: d.sourceHeight, gray: buffer)
-                    switch ring.push(LiveFrame(frame: frame, pool: pool, session: session)) {
+                    switch ring.push(LiveFrame(frame: frame, pool: pool, session: session, decodedAt: now)) {
                     case .pushed:
                         break
                     case .pushedDroppingOldest(let old):
@@ -335,6 +335,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             if cost > 0 { usleep(UInt32(cost * 1e6)) }
             metrics.analysisSeconds.observe(MonotonicClock.seconds(since: t0))
             sink.write(alerts)
+            metrics.frameLatencySeconds.observe(MonotonicClock.seconds(since: lf.decodedAt))
             metrics.framesAnalyzed.wrappingAdd(1, ordering: .relaxed)
             lf.pool.recycle(lf.frame.gray)
             metrics.ringOccupancy.store(ring.count, ordering: .relaxed)

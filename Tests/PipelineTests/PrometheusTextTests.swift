@@ -29,3 +29,16 @@ import Testing
         #expect(lines[4] == "vigil_t_seconds_count{camera=\"c\"} 4")
     }
 }
+
+@Suite struct LatencyHistogramTests {
+    @Test func quantilesInterpolateInsideBuckets() {
+        let h = LatencyHistogram(bounds: [0.01, 0.02, 0.04])
+        #expect(h.quantile(0.5) == nil)
+        for _ in 0..<50 { h.observe(0.005) }   // (0, 0.01]
+        for _ in 0..<50 { h.observe(0.015) }   // (0.01, 0.02]
+        #expect(abs(h.quantile(0.5)! - 0.01) < 1e-12)
+        #expect(abs(h.quantile(0.75)! - 0.015) < 1e-12)
+        h.observe(1)                           // above every bound
+        #expect(h.quantile(1) == 0.04)
+    }
+}
