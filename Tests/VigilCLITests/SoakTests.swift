@@ -17,7 +17,8 @@ extension RunCommandTests {
         let rounds = long ? 10 : 3
         let roundSeconds: UInt32 = long ? 60 : 8
         let dir = makeTemporaryDirectory("soak")
-        let server = try RTSPTestServer(directory: dir)
+        let server = try RTSPTestServer(directory: dir, restartOnCrash: true)
+        defer { server.kill() }
         let metricsPort = FreePort.pick()
         let names = ["c1", "c2", "c3", "c4"]
         let daemon = try DaemonProcess(config: RunCommandTests.config(cameras: names.map { ($0, server.url("test")) },
@@ -35,7 +36,7 @@ extension RunCommandTests {
             try server.start()
             for n in names {
                 #expect(daemon.waitFor("stream_up", camera: n, count: round + 1, timeout: 15),
-                        "round \(round): \(n) did not come back")
+                        "round \(round): \(n) did not come back; server crashes so far: \(server.crashes)")
             }
         }
         sleep(2)
@@ -47,7 +48,7 @@ extension RunCommandTests {
         let (status, seconds) = daemon.child.stop(SIGTERM)
         #expect(status == 0)
         #expect(seconds < 5)
-        print("soak: \(rounds) restarts, RSS \(Int(baseline / 1_048_576)) → \(Int(end / 1_048_576)) MiB")
+        print("soak: \(rounds) restarts (+\(server.crashes) test-server crashes), RSS \(Int(baseline / 1_048_576)) → \(Int(end / 1_048_576)) MiB")
     }
 }
 }
