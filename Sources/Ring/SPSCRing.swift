@@ -70,7 +70,14 @@ public final class SPSCRing<Element> {
     public static var maximumCapacity: Int { 1 << 32 }
 
     /// - Parameter capacity: at least 1; rounded up to the next power of two.
-    public init(capacity: Int, policy: RingPolicy) {
+    public convenience init(capacity: Int, policy: RingPolicy) {
+        self.init(capacity: capacity, policy: policy, asymmetricFence: AsymmetricFence.isAvailable)
+    }
+
+    /// `asymmetricFence: false` selects the seq_cst wake-up protocol even where `membarrier` exists (tests
+    /// exercise both).
+    init(capacity: Int, policy: RingPolicy, asymmetricFence: Bool) {
+        precondition(!asymmetricFence || AsymmetricFence.isAvailable, "AsymmetricFence is not available")
         precondition(capacity >= 1 && capacity <= SPSCRing.maximumCapacity,
                      "SPSCRing capacity must be in 1...\(SPSCRing.maximumCapacity)")
         let rounded = capacity == 1 ? 1 : 1 << (Int.bitWidth - (capacity - 1).leadingZeroBitCount)
@@ -86,7 +93,7 @@ public final class SPSCRing<Element> {
             self.sequence = nil
         }
         self.control = RingControl()
-        self.asymmetric = AsymmetricFence.isAvailable
+        self.asymmetric = asymmetricFence
     }
 
     deinit {
@@ -163,7 +170,9 @@ public final class SPSCRing<Element> {
     // MARK: - Producer
 
     /// Stores `element`. `.block`: waits while the ring is full. `.dropOldest`: never waits for the consumer to
-    /// make progress; when full, discards the oldest element and returns it in `.pushedDroppingOldest`.
+    /// make progress (it never sleeps); when full, discards the oldest element and returns it in
+    /// `.pushedDroppingOldest`. If the consumer is at that moment moving that very element out, the push spins
+    /// for that one move and then stores without dropping.
     /// Returns `.closed(element)` when the ring is (or gets, while waiting) closed.
     @inlinable
     @discardableResult

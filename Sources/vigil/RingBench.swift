@@ -49,8 +49,9 @@ extension BenchSuite {
             }
             func m(_ v: Double) -> String { JSONValue.format(JSONValue.rounded(v / 1e6, places: 1)) }
             progress("run \(run): block \(m(ringBlock.itemsPerSecond)) vs \(m(lockBlock.itemsPerSecond)) M/s; "
-                     + "dropOldest \(m(ringDrop.itemsPerSecond)) M/s (dropped \(ringDrop.dropped)) vs "
-                     + "\(m(lockDrop.itemsPerSecond)) M/s (dropped \(lockDrop.dropped))")
+                     + "dropOldest pushed \(m(ringDrop.itemsPerSecond)) M/s, delivered \(m(ringDrop.deliveredPerSecond)) M/s "
+                     + "(dropped \(ringDrop.dropped)) vs pushed \(m(lockDrop.itemsPerSecond)) M/s, delivered "
+                     + "\(m(lockDrop.deliveredPerSecond)) M/s (dropped \(lockDrop.dropped))")
         }
         func median(_ key: String) -> Double {
             let v = results[key, default: []].sorted()
@@ -77,6 +78,9 @@ struct RingRun {
     var received: Int
     var dropped: Int
     var checksumOK: Bool
+    var seconds: Double
+    /// Items the consumer received per second (differs from `itemsPerSecond` when items were dropped).
+    var deliveredPerSecond: Double { Double(received) / seconds }
 }
 
 enum RingBench {
@@ -102,7 +106,7 @@ enum RingBench {
         let dropped = ring.dropped
         let ok = consumed.ordered && (policy == .dropOldest || consumed.sum == items &* (items - 1) / 2)
         return RingRun(itemsPerSecond: Double(items) / seconds, received: consumed.count, dropped: dropped,
-                       checksumOK: ok)
+                       checksumOK: ok, seconds: seconds)
     }
 
     /// The reference: a bounded `Mutex<Deque<Int>>` queue with the same capacity and policy. Waiting is the
@@ -128,7 +132,7 @@ enum RingBench {
         let dropped = queue.dropped
         let ok = consumed.ordered && (dropOldest || consumed.sum == items &* (items - 1) / 2)
         return RingRun(itemsPerSecond: Double(items) / seconds, received: consumed.count, dropped: dropped,
-                       checksumOK: ok)
+                       checksumOK: ok, seconds: seconds)
     }
 }
 
