@@ -69,17 +69,3 @@ public final class SerializedAlertSink: @unchecked Sendable {  // unchecked: the
         return byEvent
     }
 }
-
-/// Monotonic time for heartbeats and timeouts.
-public enum MonotonicClock {
-    public static func nanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
-    public static func seconds(since nanos: UInt64) -> Double {
-        let now = nanoseconds()
-        return now > nanos ? Double(now - nanos) / 1e9 : 0
-    }
-}

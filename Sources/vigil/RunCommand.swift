@@ -71,10 +71,3 @@ struct RunCommand: ParsableCommand {
         }
     }
 }
-
-/// The daemon could not start (exit 1).
-struct RunFailure: UserFacingError {
-    var message: String
-    var exitStatus: ExitStatus { .failure }
-    var description: String { message }
-}

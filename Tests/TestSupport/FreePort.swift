@@ -6,7 +6,7 @@ import Glibc
 /// Free loopback ports for test servers: the kernel picks one (bind to port 0), the socket is closed, the
 /// number is handed out. Each call returns a port not handed out before in this process.
 public enum FreePort {
-    nonisolated(unsafe) private static var given = Set<Int>()
+    nonisolated(unsafe) private static var given = Set<Int>()  // unsafe: only touched under `lock`
     private static let lock = NSLock()
 
     /// A free TCP (or, with `udp`, UDP) port on 127.0.0.1.
