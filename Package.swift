@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The only C interop with FFmpeg: a system library plus a shim header.
@@ -42,7 +43,12 @@ let package = Package(
         // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
         .target(name: "Ring", dependencies: ["VigilCore"]),
         // Wires the stages per camera: replay, later the daemon.
-        .target(name: "Pipeline", dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks"]),
+        // Wires the stages per camera: replay, and the daemon (live cameras, reconnect, reload, metrics, sd_notify).
+        .target(
+            name: "Pipeline",
+            dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
         .target(name: "Tracking", dependencies: ["VigilCore"]),
         // Tensor engine: ONNX loading (generated swift-protobuf code under Generated/), graph preparation, operators.
@@ -66,6 +72,7 @@ let package = Package(
                 "Sinks",
                 "Ring",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
                 "Tracking",
                 "Inference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -79,6 +86,7 @@ let package = Package(
         .testTarget(name: "MotionTests", dependencies: ["Motion"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),

@@ -7,13 +7,19 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     /// Motion defaults for every camera; a camera's own `motion:` overrides single keys.
     public var motion: MotionConfig = .init()
     public var decoder: DecoderConfig = .init()
+    /// Analysis rate for every camera; a camera's own `detect:` overrides single keys.
+    public var detect: DetectConfig = .init()
+    /// Live-stream timeouts, reconnect and ring (`vigil run`).
+    public var stream: StreamConfig = .init()
+    /// The Prometheus endpoint (`vigil run`); off by default.
+    public var metrics: MetricsConfig = .init()
     /// Tracker choice and thresholds.
     public var track: TrackConfig = .init()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder, track
+        case alerts, cameras, motion, decoder, detect, stream, metrics, track
     }
 
     public init(from decoder: any Decoder) throws {
@@ -23,6 +29,9 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
         cameras = try c.value(.cameras, default: [])
         motion = try c.value(.motion, default: MotionConfig())
         self.decoder = try c.value(.decoder, default: DecoderConfig())
+        detect = try c.value(.detect, default: DetectConfig())
+        stream = try c.value(.stream, default: StreamConfig())
+        metrics = try c.value(.metrics, default: MetricsConfig())
         track = try c.value(.track, default: TrackConfig())
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
@@ -76,10 +85,18 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
     public var enabled: Bool = true
     /// This camera's motion settings: the top-level `motion:` with this camera's keys on top.
     public var motion: MotionConfig = .init()
+    /// This camera's analysis rate: the top-level `detect:` with this camera's keys on top.
+    public var detect: DetectConfig = .init()
+    /// RTSP over `tcp` (default: interleaved in the RTSP connection, survives NAT and loss) or `udp`.
+    /// Ignored for other URL schemes.
+    public var rtspTransport: RTSPTransport = .tcp
 
     public init(name: String, url: String) { self.name = name; self.url = url }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, url, enabled, motion }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, url, enabled, motion, detect
+        case rtspTransport = "rtsp_transport"
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -96,5 +113,16 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
         url = try EnvironmentExpansion.expand(rawURL, key: .url, in: c)
         enabled = try c.value(.enabled, default: true)
         motion = try c.value(.motion, default: MotionConfig())
+        detect = try c.value(.detect, default: DetectConfig())
+        let transport = try c.value(.rtspTransport, default: RTSPTransport.tcp.rawValue)
+        guard let t = RTSPTransport(rawValue: transport) else {
+            throw c.invalid(.rtspTransport, "'\(transport)' must be tcp or udp")
+        }
+        rtspTransport = t
     }
+}
+
+/// How RTSP carries the media.
+public enum RTSPTransport: String, Codable, Sendable, Equatable {
+    case tcp, udp
 }

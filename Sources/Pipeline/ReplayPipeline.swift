@@ -48,10 +48,7 @@ public enum ReplayPipeline {
         let ingest = IngestThread(source: source, ring: ring, pool: pool, camera: options.camera)
         ingest.start()
 
-        let parameters = options.motion
-        let detector = MotionDetector(width: source.analysisWidth, height: source.analysisHeight,
-                                      parameters: parameters)
-        var events = MotionEvents(camera: options.camera, clock: clock, parameters: parameters)
+        let motion = MotionStage(camera: options.camera, clock: clock, config: options.motion)
         var stats = RunStats()
         var lastProgress = started
         var sinkError: (any Error)? = nil
@@ -64,11 +61,7 @@ public enum ReplayPipeline {
         }
 
         while let frame = ring.pop() {
-            if options.motion.enabled {
-                let result = detector.process(frame.gray, sourceWidth: frame.sourceWidth,
-                                              sourceHeight: frame.sourceHeight)
-                emit(events.update(result, frame: frame.index, mediaTime: frame.mediaTime))
-            }
+            emit(motion.analyze(frame))
             stats.framesAnalyzed += 1
             let t = frame.mediaTime, index = frame.index
             pool.recycle(frame.gray)
@@ -87,7 +80,7 @@ public enum ReplayPipeline {
                 }
             }
         }
-        emit(events.finish())
+        emit(motion.finish())
         let ingestResult = ingest.join()
         if let sinkError { throw sinkError }
         try sink.flush()
