@@ -34,12 +34,17 @@ public final class PixelBuffer: @unchecked Sendable {  // unchecked: ownership i
         self.format = format
         let row = width * format.bytesPerPixel
         self.stride = (row + 63) & ~63
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: stride * height, alignment: 64)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: stride * height)
+        // Tail slack: swscale's SIMD converters (e.g. yuvj420p → rgb24) write whole blocks of pixels, past
+        // the last row's end when the width is not a multiple of their block.
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: stride * height + PixelBuffer.tailSlack, alignment: 64)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: stride * height + PixelBuffer.tailSlack)
         self.data = raw.assumingMemoryBound(to: UInt8.self)
     }
 
     deinit { UnsafeMutableRawPointer(data).deallocate() }
+
+    /// Bytes allocated after the last row.
+    static let tailSlack = 256
 
     /// Row `y` as a buffer of `width * bytesPerPixel` bytes.
     @inlinable
