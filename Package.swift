@@ -62,6 +62,8 @@ let package = Package(
             exclude: ["Generated/README.md"],
             swiftSettings: inferenceSwiftSettings
         ),
+        // Object detectors on frames: preprocessing (letterbox), model adapters (ssd-anchors, yolo), NMS.
+        .target(name: "Detection", dependencies: ["VigilCore", "Inference"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -75,6 +77,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 "Tracking",
                 "Inference",
+                "Detection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,6 +93,7 @@ let package = Package(
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "VigilCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,65 @@
+import Foundation
+import Inference
+
+/// Opens a model file and picks the adapter from its input and output shapes: two outputs `1×A×(4+2K)` and
+/// `1×A×1` with a known MediaPipe anchor layout → `ssd-anchors`; one output `1×(4+C)×N` → `yolo`. Names of
+/// the shipped models (`blazeface_short_128`, …) resolve under `modelsDirectory`.
+///
+/// Thread safety: stateless; safe from any thread.
+public enum DetectorLoader {
+    public enum Adapter: String, Sendable, CaseIterable { case ssdAnchors = "ssd-anchors", yolo }
+
+    /// `name` is a path to an `.onnx` file, a model directory holding `model.onnx`, or a shipped model name.
+    public static func resolve(_ name: String, modelsDirectory: URL) -> URL {
+        var url = URL(fileURLWithPath: name)
+        if !name.contains("/"), !FileManager.default.fileExists(atPath: name) {
+            url = modelsDirectory.appendingPathComponent(name)
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            url = url.appendingPathComponent("model.onnx")
+        }
+        return url
+    }
+
+    public static func load(_ url: URL, adapter: Adapter? = nil, labels: [String]? = nil, scoreThreshold: Float? = nil,
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> any Detector {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw DetectorError(model: url.path, reason: "no such file")
+        }
+        let session: Session
+        do {
+            session = try Session(contentsOf: url, options: Session.Options(threads: threads))
+        } catch {
+            throw DetectorError(model: url.path, reason: "cannot load: \(error)")
+        }
+        let outs = session.outputs.map(\.shape)
+        let inShape = session.inputs.first?.shape ?? []
+        if adapter != .yolo, outs.count == 2, inShape.count == 4, inShape[2] == inShape[3],
+           let (a, r) = ssdShape(outs),
+           var p = SSDDetector.Parameters.matching(inputSize: inShape[2], anchorCount: a, regressors: r) {
+            if let t = scoreThreshold { p.scoreThreshold = t }
+            if let l = labels?.first { p.label = l }
+            return try wrap(url) { try SSDDetector(session: session, parameters: p) }
+        }
+        if adapter != .ssdAnchors, outs.count == 1, outs[0].count == 3, outs[0][0] == 1, outs[0][1] > 4 {
+            return try wrap(url) {
+                try YOLODetector(session: session, labels: labels ?? COCOLabels.all, scoreThreshold: scoreThreshold ?? 0.25)
+            }
+        }
+        throw DetectorError(model: url.path, reason: "outputs \(outs.map { $0.map(String.init).joined(separator: "×") }) match no adapter (ssd-anchors: 1×A×(4+2K) and 1×A×1 with a MediaPipe anchor layout; yolo: 1×(4+C)×N)")
+    }
+
+    private static func ssdShape(_ outs: [[Int]]) -> (Int, Int)? {
+        for (i, j) in [(0, 1), (1, 0)] where outs[i].count == 3 && outs[j] == [1, outs[i][1], 1] && outs[i][0] == 1 {
+            return (outs[i][1], outs[i][2])
+        }
+        return nil
+    }
+
+    private static func wrap(_ url: URL, _ make: () throws -> any Detector) throws -> any Detector {
+        do { return try make() } catch let e as DetectorError {
+            throw DetectorError(model: url.path, reason: e.reason)
+        }
+    }
+}
