@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "VigilCore"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

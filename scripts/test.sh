@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
+# Real photos and clips for the detection tests (Debian's opencv-doc, fetched once, never committed).
+[ -f .ci/opencv-data/facereg.jpg ] || scripts/fetch-test-images.sh .ci/opencv-data
 # VIGIL_NN_ALL_MODELS=1: all three shipped detectors against ONNX Runtime's outputs (seconds each in debug).
-VIGIL_NN_ALL_MODELS=1 swift test --skip-build
+VIGIL_NN_ALL_MODELS=1 VIGIL_OPENCV_DATA=.ci/opencv-data swift test --skip-build
 # Tracking quality on MOTChallenge ground truth (TUD-Campus, TUD-Stadtmitte): our IoU tracker must equal the
 # Python reference implementation row for row, and the byte tracker must beat it on IDF1.
 python3 scripts/eval_tracking.py --vigil .build/debug/vigil --check
