@@ -12,6 +12,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
 # Tensor engine: OpenBLAS (sgemm, loaded at run time) and ONNX 1.12's backend node tests (InferenceTests).
 $SUDO apt-get install -y -qq --no-install-recommends libopenblas0 libonnx-testdata
+# Detection tests: the real photos and clips come from Debian's opencv-doc package, fetched by
+# scripts/fetch-test-images.sh with `apt-get download` (after the apt-get update above; nothing to install).
 # Daemon tests and `vigil bench pipeline`: GStreamer's RTSP server (scripts/testbed/rtsp_server.py, run with
 # /usr/bin/python3) and its H.264 encoder and RTP plugins; systemd-analyze for the unit-file checks
 # (scripts/check-systemd-unit.sh); the package installs the tools only, systemd need not be PID 1.
