@@ -34,9 +34,12 @@ let package = Package(
         // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
         .target(name: "Ring", dependencies: ["VigilCore"]),
         // Wires the stages per camera: replay, later the daemon.
-        .target(name: "Pipeline", dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks"]),
+        .target(name: "Pipeline", dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks", "Rules"]),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
         .target(name: "Tracking", dependencies: ["VigilCore"]),
+        // Tracks and frame facts become alerts: zones, lines, loitering, crowding, stationary objects, arm
+        // schedules, camera tamper. Pure and deterministic, no I/O.
+        .target(name: "Rules", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -61,6 +64,7 @@ let package = Package(
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -42,23 +42,29 @@ public enum ConfigLoader {
         }
     }
 
-    /// A camera's `motion:` overrides single keys of the top-level `motion:`: merge the two mappings before
-    /// decoding, so the camera gets the top-level values for keys it does not set.
+    /// A camera's `motion:` and `tamper:` override single keys of the top-level sections: merge the mappings
+    /// before decoding, so the camera gets the top-level values for keys it does not set.
     static func mergeCameraOverrides(_ root: Node) -> Node {
-        guard var top = root.mapping, let globalMotion = top["motion"]?.mapping,
+        var merged = root
+        for section in ["motion", "tamper"] { merged = mergeCameraOverrides(merged, section: section) }
+        return merged
+    }
+
+    static func mergeCameraOverrides(_ root: Node, section: String) -> Node {
+        guard var top = root.mapping, let global = top[section]?.mapping,
               let cams = top["cameras"]?.sequence else { return root }
         var newCams: [Node] = []
         for cam in cams {
             guard var camMap = cam.mapping else { newCams.append(cam); continue }
-            guard let own = camMap["motion"]?.mapping else {
-                if camMap["motion"] == nil { camMap["motion"] = .mapping(globalMotion) }
+            guard let own = camMap[section]?.mapping else {
+                if camMap[section] == nil { camMap[section] = .mapping(global) }
                 newCams.append(.mapping(camMap))
                 continue
             }
             var pairs = Array(own.map { ($0.key, $0.value) })
             let ownKeys = Set(own.keys.compactMap(\.string))
-            for (k, v) in globalMotion where !ownKeys.contains(k.string ?? "") { pairs.append((k, v)) }
-            camMap["motion"] = .mapping(.init(pairs, own.tag, own.style, own.mark))
+            for (k, v) in global where !ownKeys.contains(k.string ?? "") { pairs.append((k, v)) }
+            camMap[section] = .mapping(.init(pairs, own.tag, own.style, own.mark))
             newCams.append(.mapping(camMap))
         }
         if var seq = top["cameras"]?.sequence {

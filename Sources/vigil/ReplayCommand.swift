@@ -58,6 +58,7 @@ struct ReplayCommand: ParsableCommand {
             let name = camera ?? cam?.name ?? ReplayCommand.cameraName(for: input)
             var options = ReplayOptions(input: input, camera: CameraID(name))
             options.motion = cfg.camera(named: name)?.motion ?? cfg.motion
+            options.tamper = cfg.camera(named: name)?.tamper ?? cfg.tamper
             options.decoderThreads = threads ?? cfg.decoder.threads
             options.startTime = start
             let sink = try JSONLinesSink(path: alerts)
