@@ -103,6 +103,7 @@ public enum ReplayPipeline {
         let ingestResult = ingest.join()
         if let sinkError { throw sinkError }
         try sink.flush()
+        stats.alertsDropped = sink.dropped
         stats.framesDecoded = ingestResult.stats.framesDecoded
         stats.source = ingestResult.stats
         stats.wallSeconds = monotonicSeconds() - started
