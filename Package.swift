@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "MotionTests", dependencies: ["Motion"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],

@@ -140,11 +140,13 @@ public final class AlertLog: AlertSink {
         if options.keep == 0 {
             unlink(path)
         } else {
-            unlink("\(path).\(options.keep)")
-            if options.keep > 1 {
-                for k in stride(from: options.keep - 1, through: 1, by: -1) {
-                    _ = rename("\(path).\(k)", "\(path).\(k + 1)")
-                }
+            // Shift only the files that exist (PATH.1 … PATH.n), oldest first, dropping what passes `keep`.
+            var st = stat()
+            var n = 0
+            while n < options.keep, stat("\(path).\(n + 1)", &st) == 0 { n += 1 }
+            if n == options.keep { unlink("\(path).\(n)"); n -= 1 }
+            for k in stride(from: n, through: 1, by: -1) {
+                _ = rename("\(path).\(k)", "\(path).\(k + 1)")
             }
             if rename(path, "\(path).1") != 0 && errno != ENOENT {
                 let reason = String(cString: strerror(errno))

@@ -91,7 +91,12 @@ struct TailCommand: ParsableCommand {
             let follower = LogFollower(path: path)
             follower.poll { out.handle($0) }
             if follow {
-                signal(SIGPIPE, SIG_DFL)
+                // Runs until a signal ends it: make sure the usual ones are neither ignored nor blocked (a parent
+                // may have blocked them, and a blocked mask is inherited across exec).
+                var set = sigset_t()
+                sigemptyset(&set)
+                for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { signal(s, SIG_DFL); sigaddset(&set, s) }
+                pthread_sigmask(SIG_UNBLOCK, &set, nil)
                 while true {
                     usleep(useconds_t(pollInterval * 1_000_000))
                     follower.poll { out.handle($0) }
