@@ -51,6 +51,7 @@ let package = Package(
                 "Ring",
                 .product(name: "DequeModule", package: "swift-collections"),
                 "Tracking",
+                "Rules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -13,11 +13,13 @@ public struct VigilConfig: Codable, Sendable, Equatable {
     public var tamper: TamperConfig = .init()
     /// Time zone, default cooldown and named arm schedules of every camera's rules.
     public var rules: RulesConfig = .init()
+    /// Snapshot JPEGs for alerts about objects.
+    public var snapshots: SnapshotsConfig = .init()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder, track, tamper, rules
+        case alerts, cameras, motion, decoder, track, tamper, rules, snapshots
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,6 +32,7 @@ public struct VigilConfig: Codable, Sendable, Equatable {
         track = try c.value(.track, default: TrackConfig())
         tamper = try c.value(.tamper, default: TamperConfig())
         rules = try c.value(.rules, default: RulesConfig())
+        snapshots = try c.value(.snapshots, default: SnapshotsConfig())
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")

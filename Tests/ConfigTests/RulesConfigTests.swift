@@ -71,6 +71,7 @@ import Testing
         #expect(c.alerts.maxBytes == 64 << 20 && c.alerts.keep == 10 && c.alerts.sync == "interval")
         #expect(c.cameras[0].tamper == TamperConfig() && c.cameras[0].zones.isEmpty && c.cameras[0].stationary == nil)
         #expect(c.rules.timeZone == "UTC")
+        #expect(c.snapshots == SnapshotsConfig() && c.snapshots.retainCount == 1000 && c.snapshots.quality == 4)
     }
 
     @Test(arguments: [
@@ -82,6 +83,8 @@ import Testing
         ("tamper:\n  defocus_ratio: 2\n", "tamper.defocus_ratio", 2, "out of range"),
         ("tamper:\n  severity: loud\n", "tamper.severity", 2, "is not a severity"),
         ("tamper:\n  blur: 1\n", "tamper.blur", 2, "unknown key"),
+        ("snapshots:\n  quality: 1\n", "snapshots.quality", 2, "out of range"),
+        ("snapshots:\n  retain_days: -1\n", "snapshots.retain_days", 2, "out of range"),
         ("cameras:\n  - name: a\n    url: a\n    zones:\n      - name: z\n        polygon: [[0, 0], [1, 1]]\n",
          "cameras[0].zones[0].polygon", 6, "at least 3 points"),
         ("cameras:\n  - name: a\n    url: a\n    zones:\n      - name: z\n        polygon: [[0, 0], [1, 1], [2, 2]]\n",
