@@ -10,5 +10,8 @@ $SUDO apt-get update -qq
 # the ingest benchmark's reference).
 $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+# Rules: arm schedules read the IANA time zone database. Sink tests mount a tiny tmpfs (mount, as root) to fill
+# the disk; without root they exercise /dev/full only.
+$SUDO apt-get install -y -qq --no-install-recommends tzdata mount
 # Test oracles (never used by Vigil at run time): py-motmetrics scores the trackers on MOTChallenge data.
 python3 -m pip install --quiet --disable-pip-version-check motmetrics
