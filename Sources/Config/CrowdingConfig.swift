@@ -1,5 +1,5 @@
 /// A zone's `crowding:`.
-public struct CrowdingConfig: Codable, Sendable, Equatable {
+public struct CrowdingConfig: Decodable, Sendable, Equatable {
     public var maxCount: Int
     public var minSeconds = 5.0
     public var label: String? = nil

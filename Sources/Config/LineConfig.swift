@@ -1,5 +1,5 @@
 /// One entry of a camera's `lines:`.
-public struct LineConfig: Codable, Sendable, Equatable {
+public struct LineConfig: Decodable, Sendable, Equatable {
     public var name: String
     public var from: PointConfig
     public var to: PointConfig

@@ -1,5 +1,5 @@
 /// A `[x, y]` point in source pixels.
-public struct PointConfig: Codable, Sendable, Equatable {
+public struct PointConfig: Decodable, Sendable, Equatable {
     public var x: Double
     public var y: Double
     public init(x: Double, y: Double) { self.x = x; self.y = y }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `rules:` — settings shared by every camera's zones and lines.
-public struct RulesConfig: Codable, Sendable, Equatable {
+public struct RulesConfig: Decodable, Sendable, Equatable {
     /// IANA time zone of arm schedules (`Europe/Berlin`); default `UTC`.
     public var timeZone = "UTC"
     /// Default cooldown per rule and object, seconds. 0…86400.

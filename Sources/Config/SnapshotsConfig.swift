@@ -1,5 +1,5 @@
 /// `snapshots:` — JPEGs of the frame with the box and label drawn, for alerts about objects.
-public struct SnapshotsConfig: Codable, Sendable, Equatable {
+public struct SnapshotsConfig: Decodable, Sendable, Equatable {
     public var enabled = true
     /// Directory the snapshots go to (created if missing); the alert's `snapshot` is the file's path.
     public var directory = "/var/lib/vigil/snapshots"

@@ -1,5 +1,5 @@
 /// A camera's `stationary:`.
-public struct StationaryConfig: Codable, Sendable, Equatable {
+public struct StationaryConfig: Decodable, Sendable, Equatable {
     public var stationarySeconds = 60.0
     public var ignoreLabels = ["person"]
     public var schedule: String? = nil

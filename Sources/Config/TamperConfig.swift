@@ -1,6 +1,6 @@
 /// `tamper:` — camera tamper detection (`covered`, `defocused`, `moved`), at the top level and overridable per
 /// camera key by key. Ranges and meanings are documented in config/vigil.yaml.
-public struct TamperConfig: Codable, Sendable, Equatable {
+public struct TamperConfig: Decodable, Sendable, Equatable {
     public var enabled = true
     public var minSeconds = 2.0
     public var learnSeconds = 2.0

@@ -1,5 +1,5 @@
 /// `track:` — how detections become tracks. Unset thresholds take the chosen tracker's defaults.
-public struct TrackConfig: Codable, Sendable, Equatable {
+public struct TrackConfig: Decodable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         /// Bochinski et al.'s IoU tracker (online form).
         case iou

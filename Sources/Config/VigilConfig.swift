@@ -1,7 +1,7 @@
 import VigilCore
 
 /// The whole configuration file. Strict: unknown keys are errors; every field has a default and a range.
-public struct VigilConfig: Codable, Sendable, Equatable {
+public struct VigilConfig: Decodable, Sendable, Equatable {
     public var alerts: AlertsConfig = .init()
     public var cameras: [CameraConfig] = []
     /// Motion defaults for every camera; a camera's own `motion:` overrides single keys.
@@ -65,7 +65,7 @@ public struct VigilConfig: Codable, Sendable, Equatable {
 }
 
 /// `alerts:` — where alerts go, and how the log rotates and reaches the disk.
-public struct AlertsConfig: Codable, Sendable, Equatable {
+public struct AlertsConfig: Decodable, Sendable, Equatable {
     /// The JSON-lines alert log. Default `/var/log/vigil/alerts.jsonl`; `-` is standard output.
     public var path: String = "/var/log/vigil/alerts.jsonl"
     /// Rotate when the file would grow past this many bytes; 0: never by size. 0 or 4096…2^40.
@@ -106,7 +106,7 @@ public struct AlertsConfig: Codable, Sendable, Equatable {
 }
 
 /// `decoder:` — how video is decoded.
-public struct DecoderConfig: Codable, Sendable, Equatable {
+public struct DecoderConfig: Decodable, Sendable, Equatable {
     /// Decoder threads per stream; 0 lets FFmpeg choose (one per core). 0…64.
     public var threads: Int = 0
 
@@ -121,7 +121,7 @@ public struct DecoderConfig: Codable, Sendable, Equatable {
 }
 
 /// One entry of `cameras:`.
-public struct CameraConfig: Codable, Sendable, Equatable {
+public struct CameraConfig: Decodable, Sendable, Equatable {
     /// The alert's `camera`: letters, digits, `_` and `-`, 1–64 characters.
     public var name: String
     /// Stream or file URL (`rtsp://`, `http://`, a path …); `${VAR}` is replaced from the environment.

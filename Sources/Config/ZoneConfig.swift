@@ -1,5 +1,5 @@
 /// One entry of a camera's `zones:`.
-public struct ZoneConfig: Codable, Sendable, Equatable {
+public struct ZoneConfig: Decodable, Sendable, Equatable {
     public var name: String
     public var polygon: [PointConfig]
     public var labels: [String] = []

@@ -34,7 +34,8 @@ public struct ReplayProgress: Sendable {
 
 /// Analyses a recorded file start to end without dropping a frame: an ingest thread decodes and scales into
 /// pooled buffers and pushes them through a blocking SPSC ring; the calling thread runs motion analysis and
-/// tamper detection and writes alerts (per frame: motion events first, then tamper). Output depends only on the input and the options, never on timing.
+/// tamper detection and writes alerts (per frame: motion events first, then tamper). Output depends only on the
+/// input and the options, never on timing.
 public enum ReplayPipeline {
     public static func run(_ options: ReplayOptions, sink: any AlertSink,
                            progress: ((ReplayProgress) -> Void)? = nil) throws -> RunStats {
@@ -51,7 +52,7 @@ public enum ReplayPipeline {
         let ingest = IngestThread(source: source, ring: ring, pool: pool, camera: options.camera)
         ingest.start()
 
-        let parameters = MotionParameters(options.motion)
+        let parameters = options.motion
         let detector = MotionDetector(width: source.analysisWidth, height: source.analysisHeight,
                                       parameters: parameters)
         var events = MotionEvents(camera: options.camera, clock: clock, parameters: parameters)

@@ -20,8 +20,15 @@ import Darwin
 ///   A < B < C < D and (D) reads 1 (the flag is cleared only after `ready()` has returned true). The waker then
 ///   locks the mutex, which it can only get once the sleeper is inside `pthread_cond_wait` (or has left), and
 ///   signals: the sleeper wakes and re-checks. If instead (D) reads 0, then D < A in S, so C < B and (B) sees the
-///   progress: the sleeper does not sleep. `close()` stores `closed` with seq_cst and then locks and
-///   broadcasts unconditionally, which covers it the same way.
+///   progress: the sleeper does not sleep.
+/// - `close()` stores `closed`, then locks the mutex and broadcasts unconditionally. The sleeper checks `closed`
+///   in (B) while holding the mutex, which it gives up only inside `pthread_cond_wait`: either `close()` got the
+///   mutex first (its store happens before the sleeper's check, which sees it), or the sleeper is already waiting
+///   when the broadcast comes.
+/// - Where `AsymmetricFence` is available (Linux), the waker's (C) is a release store and (D) a relaxed load with
+///   only a compiler barrier between them, and the sleeper calls `AsymmetricFence.heavy()` between (A) and (B);
+///   `AsymmetricFence` proves that this gives the same "(B) sees (C) or (D) sees (A)" guarantee, and the rest of
+///   the argument is unchanged.
 ///
 /// Thread safety: `wait` is called by the one thread that owns the waiting side (producer or consumer of one
 /// ring); `wake`/`wakeAll` from any thread.
@@ -51,9 +58,10 @@ final class Parker: @unchecked Sendable {  // unchecked: pthread objects at fixe
     }
 
     /// Returns once `ready()` is true. `ready` must load the other side's progress (and `closed`) with
-    /// `.sequentiallyConsistent` ordering: it is (B) of the proof above.
+    /// `.sequentiallyConsistent` ordering: it is (B) of the proof above. `asymmetric` tells that the waker uses
+    /// the `AsymmetricFence` protocol.
     @usableFromInline
-    func wait(sleeping: UnsafeMutablePointer<Atomic<Int>>, until ready: () -> Bool) {
+    func wait(sleeping: UnsafeMutablePointer<Atomic<Int>>, asymmetric: Bool, until ready: () -> Bool) {
         for _ in 0..<Parker.spinLimit where ready() { return }
         for _ in 0..<Parker.yieldLimit {
             sched_yield()
@@ -61,6 +69,7 @@ final class Parker: @unchecked Sendable {  // unchecked: pthread objects at fixe
         }
         pthread_mutex_lock(mutex)
         sleeping.pointee.store(1, ordering: .sequentiallyConsistent)  // (A)
+        if asymmetric { AsymmetricFence.heavy() }                       // (M)
         while !ready() {                                                // (B)
             pthread_cond_wait(cond, mutex)
         }

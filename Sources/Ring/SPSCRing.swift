@@ -62,12 +62,22 @@ public final class SPSCRing<Element> {
     @usableFromInline let control: RingControl
     @usableFromInline let producerParker = Parker()
     @usableFromInline let consumerParker = Parker()
+    /// True when the wake-up protocol uses `AsymmetricFence` (fast path without locked instructions); false:
+    /// seq_cst stores and loads on both sides.
+    @usableFromInline let asymmetric: Bool
 
     /// Largest accepted capacity (after rounding).
     public static var maximumCapacity: Int { 1 << 32 }
 
     /// - Parameter capacity: at least 1; rounded up to the next power of two.
-    public init(capacity: Int, policy: RingPolicy) {
+    public convenience init(capacity: Int, policy: RingPolicy) {
+        self.init(capacity: capacity, policy: policy, asymmetricFence: AsymmetricFence.isAvailable)
+    }
+
+    /// `asymmetricFence: false` selects the seq_cst wake-up protocol even where `membarrier` exists (tests
+    /// exercise both).
+    init(capacity: Int, policy: RingPolicy, asymmetricFence: Bool) {
+        precondition(!asymmetricFence || AsymmetricFence.isAvailable, "AsymmetricFence is not available")
         precondition(capacity >= 1 && capacity <= SPSCRing.maximumCapacity,
                      "SPSCRing capacity must be in 1...\(SPSCRing.maximumCapacity)")
         let rounded = capacity == 1 ? 1 : 1 << (Int.bitWidth - (capacity - 1).leadingZeroBitCount)
@@ -83,6 +93,7 @@ public final class SPSCRing<Element> {
             self.sequence = nil
         }
         self.control = RingControl()
+        self.asymmetric = asymmetricFence
     }
 
     deinit {
@@ -122,8 +133,10 @@ public final class SPSCRing<Element> {
     /// Ends the stream (idempotent). Normally called by the producer after its last push. The consumer drains
     /// what is left, then `pop()` returns nil; a producer or consumer waiting inside the ring wakes up.
     public func close() {
-        // seq_cst: its release half makes every push before close() visible to a consumer that acquires
-        // `closed`; its seq_cst half is the waker side of Parker's Dekker pair (sleepers re-check `closed`).
+        // Release (seq_cst is stronger than needed; close is rare): every push before close() is visible to a
+        // consumer that acquires `closed`. No wakeup is lost: a sleeper checks `closed` while holding its
+        // Parker's mutex and releases it only inside pthread_cond_wait, and wakeAll takes that mutex after this
+        // store, so the sleeper either sees `closed` or is already waiting for the broadcast.
         control.closed.pointee.store(1, ordering: .sequentiallyConsistent)
         consumerParker.wakeAll()
         producerParker.wakeAll()
@@ -136,10 +149,30 @@ public final class SPSCRing<Element> {
         control.consumerThread.pointee.store(0, ordering: .relaxed)
     }
 
+    /// Publishes `value` into `word` (release: the slot written before it becomes visible to the other side's
+    /// acquire load) and then reports whether the other side is asleep: (C) then (D) of `Parker`'s proof.
+    @inlinable @inline(__always)
+    func publish(_ value: Int, to word: UnsafeMutablePointer<Atomic<Int>>,
+                 thenLoad sleeping: UnsafeMutablePointer<Atomic<Int>>) -> Bool {
+        if asymmetric {
+            // Release store, compiler barrier, relaxed load: the hardware StoreLoad order comes from the sleeper's
+            // membarrier (see AsymmetricFence).
+            word.pointee.store(value, ordering: .releasing)
+            AsymmetricFence.light()
+            return sleeping.pointee.load(ordering: .relaxed) != 0
+        } else {
+            // Seq_cst store (its release half publishes) and seq_cst load: the Dekker pair of Parker's proof.
+            word.pointee.store(value, ordering: .sequentiallyConsistent)
+            return sleeping.pointee.load(ordering: .sequentiallyConsistent) != 0
+        }
+    }
+
     // MARK: - Producer
 
     /// Stores `element`. `.block`: waits while the ring is full. `.dropOldest`: never waits for the consumer to
-    /// make progress; when full, discards the oldest element and returns it in `.pushedDroppingOldest`.
+    /// make progress (it never sleeps); when full, discards the oldest element and returns it in
+    /// `.pushedDroppingOldest`. If the consumer is at that moment moving that very element out, the push spins
+    /// for that one move and then stores without dropping.
     /// Returns `.closed(element)` when the ring is (or gets, while waiting) closed.
     @inlinable
     @discardableResult
@@ -172,13 +205,13 @@ public final class SPSCRing<Element> {
         let t = control.tail.pointee.load(ordering: .relaxed)
         if control.closed.pointee.load(ordering: .relaxed) != 0 { return .closed(element) }
         if t &- control.cachedHead.pointee == capacity {
-            // Looks full: refresh the cached head. Acquire pairs with the consumer's release (seq_cst) store of
-            // `head` after it moved the slot out, so overwriting that slot cannot race with the consumer's read.
+            // Looks full: refresh the cached head. Acquire pairs with the consumer's release store of `head`
+            // (`publish`) after it moved the slot out, so overwriting that slot cannot race with the consumer's read.
             var h = control.head.pointee.load(ordering: .acquiring)
             if t &- h == capacity {
                 guard waiting else { return .full(element) }
                 let head = control.head, closed = control.closed
-                producerParker.wait(sleeping: control.producerSleeping) {
+                producerParker.wait(sleeping: control.producerSleeping, asymmetric: asymmetric) {
                     // seq_cst: (B) of Parker's proof; also acquire, as above.
                     t &- head.pointee.load(ordering: .sequentiallyConsistent) != capacity
                         || closed.pointee.load(ordering: .sequentiallyConsistent) != 0
@@ -189,10 +222,8 @@ public final class SPSCRing<Element> {
             control.cachedHead.pointee = h
         }
         (slots + (t & mask)).initialize(to: element)
-        // Release half: publishes the slot to the consumer's acquire load of `tail`. Seq_cst half: (C) of
-        // Parker's Dekker pair, ordered before the load (D) of `consumerSleeping` below.
-        control.tail.pointee.store(t &+ 1, ordering: .sequentiallyConsistent)
-        if control.consumerSleeping.pointee.load(ordering: .sequentiallyConsistent) != 0 {  // (D)
+        // Publishes the slot to the consumer's acquire load of `tail`; wakes it if it sleeps.
+        if publish(t &+ 1, to: control.tail, thenLoad: control.consumerSleeping) {
             consumerParker.wake()
         }
         return .pushed
@@ -225,11 +256,9 @@ public final class SPSCRing<Element> {
             }
         }
         (slots + index).initialize(to: element)
-        // Release half: publishes the slot to the consumer's acquire load of `seq`. Seq_cst half: (C) of
-        // Parker's Dekker pair with the load (D) of `consumerSleeping` below.
-        seq.pointee.store(t &+ 1, ordering: .sequentiallyConsistent)
         control.tail.pointee.store(t &+ 1, ordering: .relaxed)  // relaxed: only feeds `count`
-        if control.consumerSleeping.pointee.load(ordering: .sequentiallyConsistent) != 0 {  // (D)
+        // Publishes the slot to the consumer's acquire load of `seq`; wakes the consumer if it sleeps.
+        if publish(t &+ 1, to: seq, thenLoad: control.consumerSleeping) {
             consumerParker.wake()
         }
         if let displaced { return .pushedDroppingOldest(displaced) }
@@ -263,8 +292,8 @@ public final class SPSCRing<Element> {
         let control = self.control
         let h = control.head.pointee.load(ordering: .relaxed)  // relaxed: the consumer's own index
         if h == control.cachedTail.pointee {
-            // Looks empty: refresh the cached tail. Acquire pairs with the producer's release (seq_cst) store of
-            // `tail` after it initialized the slot.
+            // Looks empty: refresh the cached tail. Acquire pairs with the producer's release store of `tail`
+            // (`publish`) after it initialized the slot.
             var t = control.tail.pointee.load(ordering: .acquiring)
             if t == h {
                 // Acquire pairs with close()'s release: every push before close() is visible after it.
@@ -274,7 +303,7 @@ public final class SPSCRing<Element> {
                 } else {
                     guard waiting else { return nil }
                     let tail = control.tail, closed = control.closed
-                    consumerParker.wait(sleeping: control.consumerSleeping) {
+                    consumerParker.wait(sleeping: control.consumerSleeping, asymmetric: asymmetric) {
                         // seq_cst: (B) of Parker's proof; also acquire, as above.
                         tail.pointee.load(ordering: .sequentiallyConsistent) != h
                             || closed.pointee.load(ordering: .sequentiallyConsistent) != 0
@@ -288,10 +317,8 @@ public final class SPSCRing<Element> {
             control.cachedTail.pointee = t
         }
         let element = (slots + (h & mask)).move()
-        // Release half: hands the slot back to the producer's acquire load of `head`. Seq_cst half: (C) of
-        // Parker's Dekker pair with the load (D) of `producerSleeping` below.
-        control.head.pointee.store(h &+ 1, ordering: .sequentiallyConsistent)
-        if control.producerSleeping.pointee.load(ordering: .sequentiallyConsistent) != 0 {  // (D)
+        // Hands the slot back to the producer's acquire load of `head`; wakes the producer if it sleeps.
+        if publish(h &+ 1, to: control.head, thenLoad: control.producerSleeping) {
             producerParker.wake()
         }
         return element
@@ -308,8 +335,8 @@ public final class SPSCRing<Element> {
         while true {
             let index = h & mask
             let seq = sequence + index
-            // Acquire pairs with the producer's release (seq_cst) store `seq = h + 1` after it initialized the
-            // slot with element h.
+            // Acquire pairs with the producer's release store `seq = h + 1` (`publish`) after it initialized
+            // the slot with element h.
             let state = seq.pointee.load(ordering: .acquiring) &- (h &+ 1)
             if state == 0 {
                 // Element h is there. Claim it; the producer may claim it too (to drop it) when the ring is full.
@@ -337,7 +364,7 @@ public final class SPSCRing<Element> {
                 }
                 guard waiting else { return nil }
                 let head = control.head, closed = control.closed
-                consumerParker.wait(sleeping: control.consumerSleeping) {
+                consumerParker.wait(sleeping: control.consumerSleeping, asymmetric: asymmetric) {
                     // seq_cst: (B) of Parker's proof. Ready when the slot at `head` is no longer "empty for
                     // position head" (published, or moved on), or on close.
                     let h = head.pointee.load(ordering: .sequentiallyConsistent)

@@ -6,7 +6,7 @@ import VigilCore
 /// Buffers currently held by someone, by identity: inserting one that is already held means it was handed out
 /// twice.
 final class Outstanding: Sendable {
-    private let held = Mutex<Set<ObjectIdentifier>>([])
+    private let held = Results<Set<ObjectIdentifier>>([])
     private let violations = Atomic<Int>(0)
     func handOut(_ b: PixelBuffer) {
         let inserted = held.withLock { $0.insert(ObjectIdentifier(b)).inserted }

@@ -1,6 +1,6 @@
 import Testing
 import Synchronization
-import Ring
+@testable import Ring
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,9 +26,10 @@ struct Displaced: Sendable {
 
 /// Two real threads, one producer and one consumer, on one ring; the producer closes the ring at the end.
 /// `.block`: mixes `push`/`tryPush` and `pop`/`tryPop`; the consumer checks the exact sequence 0, 1, 2, …
-func runBlockStress<E: Sendable>(items: Int, capacity: Int, make: @escaping @Sendable (Int) -> E,
+func runBlockStress<E: Sendable>(items: Int, capacity: Int, asymmetricFence: Bool = AsymmetricFence.isAvailable,
+                                 make: @escaping @Sendable (Int) -> E,
                                  value: @escaping @Sendable (E) -> Int) -> Received {
-    let ring = SPSCRing<E>(capacity: capacity, policy: .block)
+    let ring = SPSCRing<E>(capacity: capacity, policy: .block, asymmetricFence: asymmetricFence)
     let result = Results(Received())
     runOnThreads([
         {
@@ -168,16 +169,32 @@ struct SPSCRingStressTests {
         #expect(counter.value == 0)
     }
 
-    @Test("block: capacity-1 ping-pong, every pop waits (lost-wakeup stress)")
-    func pingPong() {
+    /// The wake-up protocols to exercise: seq_cst always, membarrier where the kernel has it.
+    static let fences: [Bool] = AsymmetricFence.isAvailable ? [true, false] : [false]
+
+    @Test("block, seq_cst wake-up protocol: 500 k class elements, capacity 4")
+    func blockTokensSeqCst() {
+        let n = 500_000
+        let counter = LiveCounter()
+        let r = runBlockStress(items: n, capacity: 4, asymmetricFence: false,
+                               make: { Token($0, counter) }, value: { $0.value })
+        #expect(r.count == n)
+        #expect(r.ordered)
+        #expect(r.sum == n * (n - 1) / 2)
+        #expect(counter.value == 0)
+    }
+
+    @Test("block: capacity-1 ping-pong, every pop waits, some sleep (lost-wakeup stress)", arguments: fences)
+    func pingPong(asymmetricFence: Bool) {
         let rounds = 20_000
-        let requests = SPSCRing<Int>(capacity: 1, policy: .block)
-        let replies = SPSCRing<Int>(capacity: 1, policy: .block)
+        let requests = SPSCRing<Int>(capacity: 1, policy: .block, asymmetricFence: asymmetricFence)
+        let replies = SPSCRing<Int>(capacity: 1, policy: .block, asymmetricFence: asymmetricFence)
         let mismatches = Results(0)
-        runOnThreads([
+        runOnThreads(deadline: 30, [
             {
                 var bad = 0
                 for i in 0..<rounds {
+                    if i % 500 == 250 { sleepMilliseconds(1) }  // the echo thread sleeps in pop
                     requests.push(i)
                     if replies.pop() != i { bad += 1 }
                 }
@@ -185,21 +202,25 @@ struct SPSCRingStressTests {
                 mismatches.set(bad)
             },
             {
-                while let x = requests.pop() { replies.push(x) }
+                while let x = requests.pop() {
+                    if x % 500 == 0 { sleepMilliseconds(1) }  // the main thread sleeps in pop
+                    replies.push(x)
+                }
                 replies.close()
             },
         ])
         #expect(mismatches.value == 0)
     }
 
-    @Test("both sides park and are woken: bursts with pauses", arguments: [RingPolicy.block, .dropOldest])
-    func parkAndWake(policy: RingPolicy) {
+    @Test("both sides park and are woken: bursts with pauses",
+          arguments: [RingPolicy.block, .dropOldest], fences)
+    func parkAndWake(policy: RingPolicy, asymmetricFence: Bool) {
         // Producer pauses (the consumer sleeps on empty); for .block the consumer pauses too (the producer
-        // sleeps on full). A lost wakeup hangs here until the time limit.
-        let ring = SPSCRing<Int>(capacity: 4, policy: policy)
+        // sleeps on full). A lost wakeup hangs here until the watchdog fires.
+        let ring = SPSCRing<Int>(capacity: 4, policy: policy, asymmetricFence: asymmetricFence)
         let received = Results(Received())
         let bursts = 60, burst = 50
-        runOnThreads([
+        runOnThreads(deadline: 30, [
             {
                 for b in 0..<bursts {
                     for i in 0..<burst { ring.push(b * burst + i) }
