@@ -2,6 +2,8 @@ import VigilCore
 
 /// A 5×7 pixel font (column-major, bit 0 the top row) for labels on snapshots: A–Z (lower case is drawn as
 /// upper case), 0–9 and `-_.:#%` and space; other characters are drawn as a small box.
+///
+/// Thread safety: constants only.
 enum BitmapFont {
     static let width = 5, height = 7
 

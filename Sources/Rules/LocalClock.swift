@@ -6,7 +6,7 @@ import Foundation
 /// saving time follows the rules of the zone). Deterministic: the same instant gives the same local time.
 ///
 /// Thread safety: a plain value; `TimeZone` is immutable and Sendable.
-public struct LocalClock: Sendable, Equatable {
+public struct LocalClock: Sendable, Hashable {
     public let timeZone: TimeZone
 
     public static let utc = LocalClock(timeZone: TimeZone(identifier: "UTC")!)
@@ -18,6 +18,9 @@ public struct LocalClock: Sendable, Equatable {
         guard let tz = TimeZone(identifier: identifier) else { return nil }
         self.init(timeZone: tz)
     }
+
+    public static func == (a: LocalClock, b: LocalClock) -> Bool { a.timeZone.identifier == b.timeZone.identifier }
+    public func hash(into h: inout Hasher) { h.combine(timeZone.identifier) }
 
     /// Offset from UTC at `utc` (seconds since the epoch), in seconds.
     public func offset(at utc: Double) -> Int { timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: utc)) }

@@ -17,7 +17,3 @@ public struct RuleSet: Hashable, Sendable {
 
     public var isEmpty: Bool { zones.isEmpty && lines.isEmpty && stationary == nil }
 }
-
-extension LocalClock: Hashable {
-    public func hash(into h: inout Hasher) { h.combine(timeZone.identifier) }
-}

@@ -1,4 +1,7 @@
 import VigilCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Camera tamper from the grey analysis frame, a pure and deterministic step per frame:
 /// - `covered`: the mean grey level falls below `darkLevel`, or the contrast below `flatLevel`, when the
@@ -11,7 +14,8 @@ import VigilCore
 ///
 /// A condition must hold for `minSeconds` to raise one `tamper` alert (at most one per kind per cooldown); the
 /// baselines stop learning while any condition holds, and after a `moved` alert the new view becomes the
-/// background. Nothing is reported during the first `learnSeconds`.
+/// background. Nothing is reported during the first `learnSeconds`. A frame too small to judge (fewer than 2×2
+/// blocks) disables the detector instead of failing.
 ///
 /// Thread safety: a value owned by one camera's analysis stage, which calls `update` serially.
 public struct TamperDetector: Sendable {
@@ -37,13 +41,13 @@ public struct TamperDetector: Sendable {
     public private(set) var measurement = TamperMeasurement()
 
     public init(width: Int, height: Int, camera: CameraID, parameters: TamperParameters = TamperParameters()) {
-        precondition(width >= 8 && height >= 8, "tamper detection needs a frame of at least 8x8")
         self.width = width; self.height = height; self.camera = camera; self.parameters = parameters
         block = max(1, height / 30)
-        blocksX = width / block
-        blocksY = height / block
+        let usable = width >= 3 && height >= 3 && width / block >= 2 && height / block >= 2
+        blocksX = usable ? width / block : 0
+        blocksY = usable ? height / block : 0
         blocks = Array(repeating: 0, count: blocksX * blocksY)
-        let n = (blocksX - 1) * (blocksY - 1)
+        let n = usable ? (blocksX - 1) * (blocksY - 1) : 0
         edges = Array(repeating: 0, count: n)
         reference = Array(repeating: 0, count: n)
     }
@@ -54,8 +58,7 @@ public struct TamperDetector: Sendable {
     /// Measures `gray` (the analysis frame, `width`×`height`) and returns a `tamper` alert when a condition has
     /// held long enough.
     public mutating func update(_ gray: PixelBuffer, facts: FrameFacts) -> Alert? {
-        precondition(gray.width == width && gray.height == height && gray.format == .gray8,
-                     "TamperDetector fed a frame of another size or format")
+        guard blocksX >= 2, gray.width == width, gray.height == height, gray.format == .gray8 else { return nil }
         let t = facts.mediaTime
         let dt = lastTime.map { max(0, t - $0) } ?? 0
         lastTime = t
@@ -211,7 +214,3 @@ public struct TamperDetector: Sendable {
         measurement = m
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

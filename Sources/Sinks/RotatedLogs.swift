@@ -3,6 +3,8 @@ import Glibc
 #endif
 
 /// The files of a rotated alert log, oldest first: `PATH.N` … `PATH.1`, then `PATH` (those that exist).
+///
+/// Thread safety: stateless; call from any thread (a concurrent rotation may shift the names it returns).
 public enum RotatedLogs {
     public static func files(of path: String, limit: Int = 1000) -> [String] {
         var rotated: [String] = []

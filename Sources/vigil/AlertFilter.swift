@@ -2,6 +2,8 @@ import Foundation
 import VigilCore
 
 /// Which alerts `vigil tail` prints.
+///
+/// Thread safety: a plain value.
 struct AlertFilter {
     var cameras: Set<String> = []
     var events: Set<String> = []

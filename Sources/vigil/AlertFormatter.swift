@@ -5,6 +5,8 @@ import VigilCore
 ///
 ///     2026-01-01 00:00:06.000  front  tamper  critical  kind=covered since_s=2 mean=0.3 contrast=0.52
 ///     2026-01-01 00:01:02.440  gate   zone_enter  info  person #7 0.91 zone=yard snapshot=/var/…/a.jpg
+///
+/// Thread safety: stateless.
 enum AlertFormatter {
     static func line(_ o: [String: Any]) -> String {
         var parts: [String] = []

@@ -76,6 +76,11 @@ struct TailCommand: ParsableCommand {
             let exists = stat(path, &st) == 0
             if !exists && !follow { throw MissingInput(path: path) }
             if exists && (st.st_mode & S_IFMT) == S_IFDIR { throw UsageError(message: "\(path) is a directory") }
+            if exists {
+                let probe = open(path, O_RDONLY | O_CLOEXEC)
+                guard probe >= 0 else { throw UnreadableInput(path: path, reason: String(cString: strerror(errno))) }
+                close(probe)
+            }
 
             var out = TailOutput(json: json, filter: filter)
             if filter.since != nil {  // back through the rotated files, oldest first
@@ -108,6 +113,8 @@ struct TailCommand: ParsableCommand {
 }
 
 /// Filters, formats and writes alert lines, each whole with one `write(2)`.
+///
+/// Thread safety: a value used by the command's thread only.
 struct TailOutput {
     var json: Bool
     var filter: AlertFilter
@@ -133,4 +140,12 @@ struct TailOutput {
             }
         }
     }
+}
+
+/// An input file that exists but cannot be read (exit 66, as sysexits.h's EX_NOINPUT).
+struct UnreadableInput: UserFacingError {
+    var path: String
+    var reason: String
+    var exitStatus: ExitStatus { .noInput }
+    var description: String { "\(path): cannot read: \(reason)" }
 }

@@ -99,3 +99,18 @@ import VigilCore
         #expect(a.isEmpty)
     }
 }
+
+extension TamperDetectorTests {
+    /// Frames too small to judge, or of another size than configured, give no alert and no crash.
+    @Test func oddFramesAreIgnored() {
+        for (w, h) in [(2, 2), (1, 40), (8, 720), (40, 1)] {
+            var d = TamperDetector(width: w, height: h, camera: "cam")
+            let b = PixelBuffer(width: w, height: h, format: .gray8)
+            for i in 0..<100 {
+                #expect(d.update(b, facts: FrameFacts(frame: i, mediaTime: Double(i), timestamp: 0)) == nil)
+            }
+        }
+        var d = TamperDetector(width: Self.w, height: Self.h, camera: "cam")
+        #expect(d.update(PixelBuffer(width: 10, height: 10, format: .gray8), facts: FrameFacts(frame: 0, mediaTime: 0, timestamp: 0)) == nil)
+    }
+}
