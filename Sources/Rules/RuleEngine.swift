@@ -15,6 +15,9 @@ public struct RuleEngine: Sendable {
     private var memory: [Int: TrackMemory] = [:]
     private var zoneStates: [ZoneState]
     private var counts: [LineCount]
+    private var occupancy: [Int]
+    private let hasCrowding: Bool
+    private let needsClock: Bool
     private var step = 0
     private var stale: [Int] = []
 
@@ -65,6 +68,10 @@ public struct RuleEngine: Sendable {
         self.camera = camera
         zoneStates = Array(repeating: ZoneState(), count: rules.zones.count)
         counts = Array(repeating: LineCount(), count: rules.lines.count)
+        occupancy = Array(repeating: 0, count: rules.zones.count)
+        hasCrowding = rules.zones.contains { $0.crowding != nil }
+        needsClock = rules.zones.contains { $0.schedule != nil } || rules.lines.contains { $0.schedule != nil }
+            || rules.stationary?.schedule != nil
     }
 
     /// Crossings per line, in config order.
@@ -92,17 +99,18 @@ public struct RuleEngine: Sendable {
             case .lost:
                 if memory[track.id] != nil { memory[track.id]!.seenStep = step }
             case .confirmed:
-                var m = memory.removeValue(forKey: track.id) ?? TrackMemory(
-                    seenStep: step, lastTime: facts.mediaTime, track: track,
-                    zones: Array(repeating: Membership(), count: rules.zones.count),
-                    lineSide: Array(repeating: 0, count: rules.lines.count),
-                    linePoint: Array(repeating: Point(0, 0), count: rules.lines.count),
-                    lineLastAlert: Array(repeating: -.infinity, count: rules.lines.count))
-                m.seenStep = step
-                m.lastTime = facts.mediaTime
-                m.track = track
-                observe(&m, facts: facts, armed: armed, into: &out)
-                memory[track.id] = m
+                if memory[track.id] == nil {
+                    memory[track.id] = TrackMemory(
+                        seenStep: step, lastTime: facts.mediaTime, track: track,
+                        zones: Array(repeating: Membership(), count: rules.zones.count),
+                        lineSide: Array(repeating: 0, count: rules.lines.count),
+                        linePoint: Array(repeating: Point(0, 0), count: rules.lines.count),
+                        lineLastAlert: Array(repeating: -.infinity, count: rules.lines.count))
+                }
+                // In place (no copy of the memory): `observe` is static so that it touches `memory`, `counts`
+                // and `rules` as separate stored properties.
+                RuleEngine.observe(&memory[track.id]!, track: track, step: step, rules: rules, counts: &counts,
+                                   camera: camera, facts: facts, armed: armed, into: &out)
             }
         }
         // Tracks that vanished from the report without an `ended` entry end here.
@@ -112,13 +120,18 @@ public struct RuleEngine: Sendable {
             stale.sort()
             for id in stale { if let m = memory.removeValue(forKey: id) { end(m, facts: facts, into: &out) } }
         }
-        for z in rules.zones.indices { crowding(zone: z, facts: facts, armed: armed(rules.zones[z].schedule), into: &out) }
+        if hasCrowding {
+            for z in occupancy.indices { occupancy[z] = 0 }
+            for m in memory.values {
+                for z in rules.zones.indices where m.zones[z].inside {
+                    if let c = rules.zones[z].crowding, c.label == nil || m.track.label == c.label { occupancy[z] += 1 }
+                }
+            }
+            for z in rules.zones.indices where rules.zones[z].crowding != nil {
+                crowding(zone: z, count: occupancy[z], facts: facts, armed: armed(rules.zones[z].schedule), into: &out)
+            }
+        }
         return out
-    }
-
-    private var needsClock: Bool {
-        rules.zones.contains { $0.schedule != nil } || rules.lines.contains { $0.schedule != nil }
-            || rules.stationary?.schedule != nil
     }
 
     private func isSortedByID(_ tracks: [Track]) -> Bool {
@@ -126,60 +139,71 @@ public struct RuleEngine: Sendable {
         return true
     }
 
-    private mutating func observe(_ m: inout TrackMemory, facts: FrameFacts, armed: (Schedule?) -> Bool,
-                                  into out: inout [Alert]) {
-        let track = m.track
+    private static func observe(_ m: inout TrackMemory, track: Track, step: Int, rules: RuleSet,
+                                counts: inout [LineCount], camera: CameraID, facts: FrameFacts,
+                                armed: (Schedule?) -> Bool, into out: inout [Alert]) {
+        m.seenStep = step
+        m.lastTime = facts.mediaTime
+        m.track = track
+        func alert(_ event: String, _ severity: Severity, zone: String? = nil, line: String? = nil,
+                   direction: String? = nil, count: Int? = nil, dwell: Double? = nil,
+                   details: [(String, JSONValue)]? = nil) -> Alert {
+            RuleEngine.alert(event, severity, facts, camera: camera, track: track, zone: zone, line: line,
+                             direction: direction, count: count, dwell: dwell, details: details)
+        }
         let t = facts.mediaTime
         let p = Point(anchorOf: track.box)
-        for (z, zone) in rules.zones.enumerated() {
-            let isIn = zone.accepts(track.label) && zone.polygon.contains(p)
-            let zoneArmed = armed(zone.schedule)
-            var s = m.zones[z]
-            if isIn != s.inside {
-                if s.streak == 0 { s.runStart = t }
-                s.streak += 1
-                if s.streak >= zone.inertia {
-                    s.streak = 0
-                    s.inside = isIn
-                    if isIn {
-                        s.enteredAt = s.runStart
-                        s.loitered = false
-                        s.announced = false
-                        if let a = zone.enter, zoneArmed, t - s.lastEnterAlert >= a.cooldownSeconds {
-                            s.announced = true
-                            s.lastEnterAlert = t
-                            out.append(alert("zone_enter", a.severity, facts, track: track, zone: zone.name))
+        rules.zones.withUnsafeBufferPointer { zones in
+            for z in 0..<zones.count {
+                let isIn = (zones[z].labels.isEmpty || zones[z].labels.contains(track.label))
+                    && zones[z].polygon.contains(p)
+                var s = m.zones[z]
+                if isIn != s.inside {
+                    if s.streak == 0 { s.runStart = t }
+                    s.streak += 1
+                    if s.streak >= zones[z].inertia {
+                        s.streak = 0
+                        s.inside = isIn
+                        if isIn {
+                            s.enteredAt = s.runStart
+                            s.loitered = false
+                            s.announced = false
+                            if let a = zones[z].enter, armed(zones[z].schedule), t - s.lastEnterAlert >= a.cooldownSeconds {
+                                s.announced = true
+                                s.lastEnterAlert = t
+                                out.append(alert("zone_enter", a.severity, zone: zones[z].name))
+                            }
+                        } else if s.announced, let a = zones[z].enter {
+                            s.announced = false
+                            out.append(alert("zone_exit", a.severity, zone: zones[z].name, dwell: s.runStart - s.enteredAt))
                         }
-                    } else if s.announced, let a = zone.enter {
-                        s.announced = false
-                        out.append(alert("zone_exit", a.severity, facts, track: track, zone: zone.name,
-                                         dwell: s.runStart - s.enteredAt))
+                    }
+                } else if s.streak != 0 {
+                    s.streak = 0
+                }
+                if s.inside, !s.loitered, let l = zones[z].loitering, t - s.enteredAt >= l.seconds, armed(zones[z].schedule) {
+                    s.loitered = true
+                    if t - s.lastLoiterAlert >= l.action.cooldownSeconds {
+                        s.lastLoiterAlert = t
+                        out.append(alert("loitering", l.action.severity, zone: zones[z].name, dwell: t - s.enteredAt,
+                                         details: [("loiter_s", .double(l.seconds))]))
                     }
                 }
-            } else {
-                s.streak = 0
+                m.zones[z] = s
             }
-            if s.inside, !s.loitered, let l = zone.loitering, t - s.enteredAt >= l.seconds, zoneArmed {
-                s.loitered = true
-                if t - s.lastLoiterAlert >= l.action.cooldownSeconds {
-                    s.lastLoiterAlert = t
-                    out.append(alert("loitering", l.action.severity, facts, track: track, zone: zone.name,
-                                     dwell: t - s.enteredAt, details: [("loiter_s", .double(l.seconds))]))
-                }
-            }
-            m.zones[z] = s
         }
-        for (l, rule) in rules.lines.enumerated() where rule.labels.isEmpty || rule.labels.contains(track.label) {
-            let side = rule.line.side(of: p)
+        for l in rules.lines.indices where rules.lines[l].labels.isEmpty || rules.lines[l].labels.contains(track.label) {
+            let side = rules.lines[l].line.side(of: p)
             guard side != 0 else { continue }
             defer { m.lineSide[l] = Int8(side); m.linePoint[l] = p }
             guard m.lineSide[l] != 0, Int(m.lineSide[l]) != side,
-                  let d = rule.line.crossing(from: m.linePoint[l], to: p) else { continue }
+                  let d = rules.lines[l].line.crossing(from: m.linePoint[l], to: p) else { continue }
             counts[l][d] += 1
+            let rule = rules.lines[l]
             if rule.directions.contains(d), armed(rule.schedule), t - m.lineLastAlert[l] >= rule.action.cooldownSeconds {
                 m.lineLastAlert[l] = t
-                out.append(alert("line_cross", rule.action.severity, facts, track: track, line: rule.name,
-                                 direction: d.rawValue, count: counts[l][d],
+                out.append(alert("line_cross", rule.action.severity, line: rule.name, direction: d.rawValue,
+                                 count: counts[l][d],
                                  details: [("left_to_right", .int(counts[l].leftToRight)),
                                            ("right_to_left", .int(counts[l].rightToLeft))]))
             }
@@ -190,7 +214,7 @@ public struct RuleEngine: Sendable {
                 m.stillSince = since
                 if !m.stationaryReported, t - since >= st.seconds, armed(st.schedule) {
                     m.stationaryReported = true
-                    out.append(alert("stationary_object", st.action.severity, facts, track: track, dwell: t - since))
+                    out.append(alert("stationary_object", st.action.severity, dwell: t - since))
                 }
             } else {
                 m.stillSince = nil
@@ -202,26 +226,26 @@ public struct RuleEngine: Sendable {
     private func end(_ m: TrackMemory, facts: FrameFacts, into out: inout [Alert]) {
         for (z, zone) in rules.zones.enumerated() where m.zones[z].inside && m.zones[z].announced {
             guard let a = zone.enter else { continue }
-            out.append(alert("zone_exit", a.severity, facts, track: m.track, zone: zone.name,
-                             dwell: m.lastTime - m.zones[z].enteredAt, details: [("reason", "track_ended")]))
+            out.append(RuleEngine.alert("zone_exit", a.severity, facts, camera: camera, track: m.track, zone: zone.name,
+                                        dwell: m.lastTime - m.zones[z].enteredAt, details: [("reason", "track_ended")]))
         }
     }
 
-    private mutating func crowding(zone z: Int, facts: FrameFacts, armed: Bool, into out: inout [Alert]) {
+    private mutating func crowding(zone z: Int, count: Int, facts: FrameFacts, armed: Bool, into out: inout [Alert]) {
         guard let c = rules.zones[z].crowding else { return }
-        var ids: [Int] = []
-        for (id, m) in memory where m.zones[z].inside && (c.label == nil || m.track.label == c.label) {
-            ids.append(id)
-        }
         let t = facts.mediaTime
         var s = zoneStates[z]
-        if ids.count > c.maxCount {
+        if count > c.maxCount {
             let since = s.overSince ?? t
             s.overSince = since
             if !s.reported, t - since >= c.minSeconds, armed {
                 s.reported = true
                 if t - s.lastAlert >= c.action.cooldownSeconds {
                     s.lastAlert = t
+                    var ids: [Int] = []
+                    for (id, m) in memory where m.zones[z].inside && (c.label == nil || m.track.label == c.label) {
+                        ids.append(id)
+                    }
                     ids.sort()
                     out.append(Alert(timestamp: facts.timestamp, mediaTime: t, frame: facts.frame, camera: camera,
                                      event: "crowding", severity: c.action.severity, label: c.label,
@@ -237,7 +261,7 @@ public struct RuleEngine: Sendable {
         zoneStates[z] = s
     }
 
-    private func alert(_ event: String, _ severity: Severity, _ facts: FrameFacts, track: Track,
+    private static func alert(_ event: String, _ severity: Severity, _ facts: FrameFacts, camera: CameraID, track: Track,
                        zone: String? = nil, line: String? = nil, direction: String? = nil, count: Int? = nil,
                        dwell: Double? = nil, details: [(String, JSONValue)]? = nil) -> Alert {
         Alert(timestamp: facts.timestamp, mediaTime: facts.mediaTime, frame: facts.frame, camera: camera,
