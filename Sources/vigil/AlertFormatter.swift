@@ -28,7 +28,10 @@ enum AlertFormatter {
             if let v = o[key] { facts.append("\(key)=\(text(v))") }
         }
         if let details = o["details"] as? [String: Any] {
-            for key in details.keys.sorted() { facts.append("\(key)=\(text(details[key]!))") }
+            // `kind` (tamper, stream errors) first, the rest by name.
+            for key in details.keys.sorted(by: { ($0 == "kind" ? 0 : 1, $0) < ($1 == "kind" ? 0 : 1, $1) }) {
+                facts.append("\(key)=\(text(details[key]!))")
+            }
         }
         if let snap = o["snapshot"] as? String { facts.append("snapshot=\(snap)") }
         if !facts.isEmpty { parts.append(facts.joined(separator: " ")) }
