@@ -29,6 +29,13 @@ import VigilCore
         #expect(source.info.framesPerSecond == 25)
     }
 
+    @Test func rawStreamWithoutTimestampsStillGetsIncreasingTimes() throws {
+        let (frames, _) = try decodeAll("boxes.h264")
+        #expect(frames.count == 300)
+        for (a, b) in zip(frames, frames.dropFirst()) { #expect(b.mediaTime > a.mediaTime) }
+        #expect(abs(frames[299].mediaTime - 299 * 0.04) < 0.05)
+    }
+
     @Test func streamInfo() throws {
         let mp4 = try VideoSource(url: Fixtures.path("boxes.mp4"))
         #expect(mp4.info.codec == "h264")

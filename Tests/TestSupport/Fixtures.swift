@@ -36,6 +36,8 @@ public enum Fixtures {
         ff(["-i", boxes, "-c", "copy", dir.appendingPathComponent("boxes.ts").path])
         ff(["-i", boxes, "-c:v", "mpeg4", "-q:v", "3", "-g", "25", dir.appendingPathComponent("boxes-mpeg4.mkv").path])
         ff(["-i", boxes, "-c:v", "mpeg4", "-q:v", "3", "-g", "25", dir.appendingPathComponent("boxes-mpeg4.avi").path])
+        // Raw Annex-B H.264: no container timestamps.
+        ff(["-i", boxes, "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", dir.appendingPathComponent("boxes.h264").path])
         // Audio only: no video stream.
         ff(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", dir.appendingPathComponent("audio.wav").path])
         // Bad files.
