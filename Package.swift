@@ -1,5 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
+
+// Opt-in: VIGIL_TARGET_CPU=haswell (or another LLVM CPU name) compiles the tensor engine's Swift loops
+// for that CPU (AVX2/FMA for haswell). The default build runs on any x86-64.
+let inferenceSwiftSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["VIGIL_TARGET_CPU"].map {
+    [.unsafeFlags(["-target-cpu", $0])]
+} ?? []
 
 let package = Package(
     name: "Vigil",
@@ -11,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The only C interop with FFmpeg: a system library plus a shim header.
@@ -37,6 +45,17 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks", "Rules"]),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
         .target(name: "Tracking", dependencies: ["VigilCore"]),
+        // Tensor engine: ONNX loading (generated swift-protobuf code under Generated/), graph preparation, operators.
+        // sgemm comes from OpenBLAS (Debian libopenblas0), loaded with dlopen at run time (see BLAS.swift).
+        .target(
+            name: "Inference",
+            dependencies: [
+                "VigilCore",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Generated/README.md"],
+            swiftSettings: inferenceSwiftSettings
+        ),
         // Tracks and frame facts become alerts: zones, lines, loitering, crowding, stationary objects, arm
         // schedules, camera tamper. Pure and deterministic, no I/O.
         .target(name: "Rules", dependencies: ["VigilCore"]),
@@ -51,6 +70,7 @@ let package = Package(
                 "Ring",
                 .product(name: "DequeModule", package: "swift-collections"),
                 "Tracking",
+                "Inference",
                 "Rules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -65,6 +85,7 @@ let package = Package(
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

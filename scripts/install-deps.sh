@@ -10,8 +10,13 @@ $SUDO apt-get update -qq
 # the ingest benchmark's reference).
 $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+# Tensor engine: OpenBLAS (sgemm, loaded at run time) and ONNX 1.12's backend node tests (InferenceTests).
+$SUDO apt-get install -y -qq --no-install-recommends libopenblas0 libonnx-testdata
 # Rules: arm schedules read the IANA time zone database. Sink tests mount a tiny tmpfs (mount, as root) to fill
 # the disk; without root they exercise /dev/full only.
 $SUDO apt-get install -y -qq --no-install-recommends tzdata mount
 # Test oracles (never used by Vigil at run time): py-motmetrics scores the trackers on MOTChallenge data.
 python3 -m pip install --quiet --disable-pip-version-check motmetrics
+# ONNX Runtime is only the reference of `vigil bench nn` (scripts/ort_bench.py) and of the committed test data;
+# onnx and numpy regenerate the YOLO-shaped fixtures (scripts/make_yolo_graph.py).
+python3 -m pip install --quiet --disable-pip-version-check onnxruntime onnx numpy

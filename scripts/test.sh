@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
-swift test --skip-build
+# VIGIL_NN_ALL_MODELS=1: all three shipped detectors against ONNX Runtime's outputs (seconds each in debug).
+VIGIL_NN_ALL_MODELS=1 swift test --skip-build
 # Tracking quality on MOTChallenge ground truth (TUD-Campus, TUD-Stadtmitte): our IoU tracker must equal the
 # Python reference implementation row for row, and the byte tracker must beat it on IDF1.
 python3 scripts/eval_tracking.py --vigil .build/debug/vigil --check

@@ -1,0 +1,340 @@
+/// Conv (1-D and 2-D, groups incl. depthwise, strides, dilations, pads, auto_pad, bias) with a fused
+/// activation. Weights are constants packed at load time. Paths: depthwise direct kernel; 1×1 stride-1
+/// unpadded as one sgemm on the input; otherwise im2col into scratch and sgemm per group.
+///
+/// Thread safety: see `Kernel`.
+final class ConvKernel: Kernel, FlopCounting {
+    let outputInfos: [ValueInfo]
+    let g: SpatialGeometry
+    let batch: Int, inC: Int, outC: Int, groups: Int
+    let weights: [Float]
+    let bias: [Float]
+    let activation: Activation
+    /// Input 3, added after the activation, followed by `postActivation` (graph preparation fuses a
+    /// residual Add and the activation after it).
+    let residual: Bool
+    let postActivation: Activation
+    let depthwise: Bool
+    let pointwise: Bool
+
+    /// Per worker: depthwise, one zero-padded input plane plus slack for eight-wide loads past the end;
+    /// otherwise the im2col columns of one output tile.
+    var chunkScratchFloats: Int {
+        if depthwise { return paddedH * paddedW + 32 + (splitColumns ? 2 * paddedH * halfW : 0) }
+        return pointwise ? 0 : columnsK * tileColumns
+    }
+    var columnsK: Int { (inC / groups) * g.kH * g.kW }
+    /// Output pixels per GEMM tile: the tile's im2col block stays within about 2 MiB (at least 256 pixels).
+    var tileColumns: Int { min(g.outH * g.outW, max(256, (524_288 / max(columnsK, 1)) & ~15)) }
+    var paddedH: Int { g.inH + g.padTop + g.padBottom }
+    /// Stride-2 depthwise: the padded plane is also split into even and odd columns so that every tap
+    /// reads eight consecutive floats.
+    var splitColumns: Bool { g.strideW == 2 && g.dilationW == 1 }
+    var halfW: Int { paddedW / 2 + 16 }
+    var paddedW: Int { max(g.inW + g.padLeft + g.padRight, (g.outW + 8) * g.strideW + (g.kW - 1) * g.dilationW) }
+    var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
+
+    init(_ ctx: inout NodeContext) throws {
+        let x = try ctx.shape(0)
+        try ctx.requireFloat(0)
+        let w = try ctx.constant(1, "Conv weights")
+        guard x.count == 3 || x.count == 4, w.shape.count == x.count else { throw ctx.unsupported("input rank \(x.count)") }
+        groups = try ctx.int("group", 1)
+        batch = x[0]; inC = x[1]; outC = w.shape[0]
+        guard groups > 0, inC % groups == 0, outC % groups == 0, w.shape[1] == inC / groups else {
+            throw ctx.invalid("weights \(w.shape) do not match input \(x) with group \(groups)")
+        }
+        g = try SpatialGeometry(&ctx, inputShape: x, kernel: Array(w.shape[2...]), allowCeil: false)
+        weights = w.floats
+        if ctx.hasInput(2) {
+            let b = try ctx.constant(2, "Conv bias")
+            guard b.count == outC else { throw ctx.invalid("bias has \(b.count) values for \(outC) channels") }
+            bias = b.floats
+        } else {
+            bias = [Float](repeating: 0, count: outC)
+        }
+        activation = ctx.node.fusedActivation
+        residual = ctx.node.fusedResidual
+        postActivation = ctx.node.postActivation
+        if residual {
+            try ctx.requireFloat(3)
+            guard try ctx.shape(3) == [batch, outC] + g.outputSpatial else { throw ctx.invalid("residual shape") }
+        }
+        depthwise = groups == inC && groups > 1
+        pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 &&
+            g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+        outputInfos = [ValueInfo(shape: [batch, outC] + g.outputSpatial, type: .float32)]
+    }
+
+    func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        for n in 0..<batch {
+            let xin = x[0] + n * inC * inPlane
+            let yout = y[0] + n * outC * outPlane
+            let res: UnsafeMutablePointer<Float>? = residual ? x[3] + n * outC * outPlane : nil
+            if depthwise {
+                runDepthwise(xin, yout, res, ctx)
+            } else {
+                runGEMM(xin, yout, res, ctx)
+            }
+        }
+    }
+
+    /// Bias, activation, residual and post-activation on `count` outputs of one channel.
+    @inline(__always)
+    private func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, bias bv: Float,
+                          residual res: UnsafeMutablePointer<Float>?) {
+        if bv != 0 { for i in 0..<count { row[i] += bv } }
+        activation.apply(row, count)
+        if let res {
+            for i in 0..<count { row[i] += res[i] }
+            postActivation.apply(row, count)
+        }
+    }
+
+    /// GEMM path: output pixels in tiles, each worker building the im2col columns of its tile in its
+    /// own scratch (pointwise convolutions read the input directly), one sgemm per tile, then bias and
+    /// activation while the tile is in cache. Small images with many channels split rows instead.
+    private func runGEMM(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                         _ res: UnsafeMutablePointer<Float>?, _ ctx: ExecutionContext) {
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let cg = inC / groups, mg = outC / groups
+        let k = columnsK
+        let pointwise = self.pointwise
+        let tileN = pointwise ? max(256, outPlane / (4 * ctx.threads)) : tileColumns
+        let columnTiles = (outPlane + tileN - 1) / tileN
+        let rowTiles = columnTiles < ctx.threads && mg >= 32 ? min(2 * ctx.threads, mg / 16) : 1
+        weights.withUnsafeBufferPointer { wb in
+            bias.withUnsafeBufferPointer { bb in
+                for grp in 0..<groups {
+                    let src = xin + grp * cg * inPlane
+                    let w = wb.baseAddress! + grp * mg * k
+                    let out = yout + grp * mg * outPlane
+                    let b = bb.baseAddress! + grp * mg
+                    ctx.parallelChunks(columnTiles * rowTiles, chunks: columnTiles * rowTiles) { worker, range in
+                        for t in range {
+                            let ct = t % columnTiles, rt = t / columnTiles
+                            let c0 = ct * tileN, c1 = min(outPlane, c0 + tileN)
+                            let r0 = mg * rt / rowTiles, r1 = mg * (rt + 1) / rowTiles
+                            if c1 <= c0 || r1 <= r0 { continue }
+                            let cols: UnsafeMutablePointer<Float>, ldb: Int
+                            if pointwise {
+                                cols = src + c0
+                                ldb = outPlane
+                            } else {
+                                cols = ctx.chunkScratch(worker)
+                                ldb = c1 - c0
+                                // Row tiles of one column tile share its columns: rebuild per tile (rare path).
+                                im2col(src, cols, channels: cg, pixels: c0..<c1)
+                            }
+                            BLAS.shared.sgemm(m: r1 - r0, n: c1 - c0, k: k, a: w + r0 * k, lda: k, b: cols, ldb: ldb,
+                                              c: out + r0 * outPlane + c0, ldc: outPlane)
+                            for r in r0..<r1 {
+                                let off = (grp * mg + r) * outPlane + c0
+                                epilogue(yout + off, c1 - c0, bias: b[r], residual: res.map { $0 + off })
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// im2col of the output pixels `pixels` (row-major over the output image): row r = (c, ky, kx)
+    /// of the result holds, per pixel, the input value its tap reads (0 in the padding).
+    private func im2col(_ src: UnsafeMutablePointer<Float>, _ cols: UnsafeMutablePointer<Float>, channels: Int,
+                        pixels: Range<Int>) {
+        let g = self.g
+        let n = pixels.count
+        var r = 0
+        for c in 0..<channels {
+            let plane = src + c * g.inH * g.inW
+            for ky in 0..<g.kH {
+                for kx in 0..<g.kW {
+                    let dst = cols + r * n
+                    r += 1
+                    let valid = g.validColumns(kx: kx)
+                    let xoff = kx * g.dilationW - g.padLeft
+                    var p = pixels.lowerBound
+                    while p < pixels.upperBound {
+                        let oy = p / g.outW, ox0 = p % g.outW
+                        let ox1 = min(g.outW, ox0 + (pixels.upperBound - p))
+                        let d = dst + (p - pixels.lowerBound) - ox0
+                        let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                        if iy < 0 || iy >= g.inH {
+                            (d + ox0).update(repeating: 0, count: ox1 - ox0)
+                        } else {
+                            let lo = max(ox0, valid.lowerBound), hi = min(ox1, valid.upperBound)
+                            if lo >= hi {
+                                (d + ox0).update(repeating: 0, count: ox1 - ox0)
+                            } else {
+                                if lo > ox0 { (d + ox0).update(repeating: 0, count: lo - ox0) }
+                                if hi < ox1 { (d + hi).update(repeating: 0, count: ox1 - hi) }
+                                let srow = plane + iy * g.inW + xoff
+                                if g.strideW == 1 {
+                                    (d + lo).update(from: srow + lo, count: hi - lo)
+                                } else {
+                                    let s = g.strideW
+                                    for ox in lo..<hi { d[ox] = srow[ox * s] }
+                                }
+                            }
+                        }
+                        p += ox1 - ox0
+                    }
+                }
+            }
+        }
+    }
+
+    /// Depthwise: each channel's plane is copied into zero-padded chunk scratch, then every output row
+    /// is computed in registers, eight columns at a time for stride 1 (loads may run into the padding
+    /// slack; extra lanes are not stored).
+    private func runDepthwise(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                              _ res: UnsafeMutablePointer<Float>?, _ ctx: ExecutionContext) {
+        let g = self.g
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let multiplier = outC / inC
+        let kk = g.kH * g.kW
+        let ph = paddedH, pw = paddedW
+        let split = splitColumns, hw = halfW
+        let work = outC * outPlane * kk
+        weights.withUnsafeBufferPointer { wb in
+            bias.withUnsafeBufferPointer { bb in
+                ctx.parallelChunks(outC, minimumPerChunk: max(1, outC * 16384 / max(work, 1))) { chunk, range in
+                    let padded = ctx.chunkScratch(chunk)
+                    padded.update(repeating: 0, count: ph * pw + 32)
+                    let even = padded + ph * pw + 32, odd = even + ph * hw
+                    if split { even.update(repeating: 0, count: 2 * ph * hw) }
+                    var lastChannel = -1
+                    for oc in range {
+                        let ic = oc / multiplier
+                        if ic != lastChannel {
+                            let plane = xin + ic * inPlane
+                            for y in 0..<g.inH {
+                                (padded + (y + g.padTop) * pw + g.padLeft).update(from: plane + y * g.inW, count: g.inW)
+                            }
+                            lastChannel = ic
+                            if split {
+                                for y in 0..<ph {
+                                    let src = padded + y * pw, e = even + y * hw, o = odd + y * hw
+                                    for j in 0..<(pw / 2) {
+                                        e[j] = src[2 * j]
+                                        o[j] = src[2 * j + 1]
+                                    }
+                                }
+                            }
+                        }
+                        let out = yout + oc * outPlane
+                        let w = wb.baseAddress! + oc * kk
+                        let b = bb[oc]
+                        for oy in 0..<g.outH {
+                            let orow = out + oy * g.outW
+                            let top = padded + oy * g.strideH * pw
+                            if g.strideW == 1 {
+                                var ox = 0
+                                // 3×3: taps unrolled, four accumulators (32 columns).
+                                if g.kW == 3 && g.dilationW == 1 {
+                                    while ox + 32 <= g.outW {
+                                        var a0 = SIMD8<Float>(repeating: b), a1 = a0, a2 = a0, a3 = a0
+                                        for ky in 0..<g.kH {
+                                            let p = UnsafeRawPointer(top + ky * g.dilationH * pw + ox)
+                                            let wrow = w + ky * 3
+                                            let w0 = SIMD8<Float>(repeating: wrow[0]), w1 = SIMD8<Float>(repeating: wrow[1])
+                                            let w2 = SIMD8<Float>(repeating: wrow[2])
+                                            @inline(__always) func tap(_ off: Int) -> SIMD8<Float> {
+                                                p.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self) * w0
+                                                    + p.loadUnaligned(fromByteOffset: off + 4, as: SIMD8<Float>.self) * w1
+                                                    + p.loadUnaligned(fromByteOffset: off + 8, as: SIMD8<Float>.self) * w2
+                                            }
+                                            a0 += tap(0)
+                                            a1 += tap(32)
+                                            a2 += tap(64)
+                                            a3 += tap(96)
+                                        }
+                                        let o = UnsafeMutableRawPointer(orow + ox)
+                                        o.storeBytes(of: a0, as: SIMD8<Float>.self)
+                                        o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+                                        o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+                                        o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+                                        ox += 32
+                                    }
+                                }
+                                // Four independent accumulators (32 columns) hide the add latency.
+                                while ox + 32 <= g.outW {
+                                    var a0 = SIMD8<Float>(repeating: b), a1 = a0, a2 = a0, a3 = a0
+                                    for ky in 0..<g.kH {
+                                        let row = top + ky * g.dilationH * pw + ox
+                                        let wrow = w + ky * g.kW
+                                        for kx in 0..<g.kW {
+                                            let p = UnsafeRawPointer(row + kx * g.dilationW)
+                                            let wv = SIMD8<Float>(repeating: wrow[kx])
+                                            a0 = p.loadUnaligned(as: SIMD8<Float>.self) * wv + a0
+                                            a1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) * wv + a1
+                                            a2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) * wv + a2
+                                            a3 = p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) * wv + a3
+                                        }
+                                    }
+                                    let o = UnsafeMutableRawPointer(orow + ox)
+                                    o.storeBytes(of: a0, as: SIMD8<Float>.self)
+                                    o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+                                    o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+                                    o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+                                    ox += 32
+                                }
+                                while ox < g.outW {
+                                    var acc = SIMD8<Float>(repeating: b)
+                                    for ky in 0..<g.kH {
+                                        let row = top + ky * g.dilationH * pw + ox
+                                        let wrow = w + ky * g.kW
+                                        for kx in 0..<g.kW {
+                                            let v = UnsafeRawPointer(row + kx * g.dilationW).loadUnaligned(as: SIMD8<Float>.self)
+                                            acc = v * wrow[kx] + acc
+                                        }
+                                    }
+                                    if ox + 8 <= g.outW {
+                                        UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+                                    } else {
+                                        for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
+                                    }
+                                    ox += 8
+                                }
+                            } else if split {
+                                let evenTop = even + oy * g.strideH * hw, oddTop = odd + oy * g.strideH * hw
+                                var ox = 0
+                                while ox < g.outW {
+                                    var acc = SIMD8<Float>(repeating: b)
+                                    for ky in 0..<g.kH {
+                                        let rowOffset = ky * g.dilationH * hw + ox
+                                        let wrow = w + ky * g.kW
+                                        for kx in 0..<g.kW {
+                                            let src = ((kx & 1) == 0 ? evenTop : oddTop) + rowOffset + kx / 2
+                                            acc = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) * wrow[kx] + acc
+                                        }
+                                    }
+                                    if ox + 8 <= g.outW {
+                                        UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+                                    } else {
+                                        for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
+                                    }
+                                    ox += 8
+                                }
+                            } else {
+                                for ox in 0..<g.outW {
+                                    var acc = b
+                                    let base = top + ox * g.strideW
+                                    for ky in 0..<g.kH {
+                                        let row = base + ky * g.dilationH * pw
+                                        let wrow = w + ky * g.kW
+                                        for kx in 0..<g.kW { acc += row[kx * g.dilationW] * wrow[kx] }
+                                    }
+                                    orow[ox] = acc
+                                }
+                            }
+                        }
+                        epilogue(out, outPlane, bias: 0, residual: res.map { $0 + oc * outPlane })
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+/// MaxPool and AveragePool (1-D/2-D; pads, auto_pad, ceil_mode, dilations for MaxPool,
+/// count_include_pad for AveragePool).
+///
+/// Thread safety: see `Kernel`.
+final class PoolKernel: Kernel {
+    let outputInfos: [ValueInfo]
+    let g: SpatialGeometry
+    let isMax: Bool
+    let countIncludePad: Bool
+    let planes: Int
+
+    init(_ ctx: inout NodeContext, max isMax: Bool) throws {
+        let x = try ctx.shape(0)
+        try ctx.requireFloat(0)
+        self.isMax = isMax
+        guard x.count == 3 || x.count == 4 else { throw ctx.unsupported("input rank \(x.count)") }
+        g = try SpatialGeometry(&ctx, inputShape: x, kernel: nil, allowCeil: true, allowDilations: isMax)
+        if isMax {
+            if try ctx.int("storage_order", 0) != 0 { throw ctx.unsupported("storage_order 1") }
+            if ctx.node.outputs.count > 1 && !ctx.node.outputs[1].isEmpty { throw ctx.unsupported("the Indices output") }
+            countIncludePad = false
+        } else {
+            countIncludePad = try ctx.int("count_include_pad", 0) != 0
+        }
+        planes = x[0] * x[1]
+        outputInfos = [ValueInfo(shape: [x[0], x[1]] + g.outputSpatial, type: .float32)]
+    }
+
+    func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
+        let g = self.g
+        let isMax = self.isMax, includePad = countIncludePad
+        let src = x[0], dst = y[0]
+        // Columns whose window lies inside the row need no bounds checks.
+        let lo = Swift.min(g.outW, (g.padLeft + g.strideW - 1) / g.strideW)
+        let lastStart = g.inW - 1 - (g.kW - 1) * g.dilationW + g.padLeft
+        let hi = Swift.max(lo, Swift.min(g.outW, lastStart < 0 ? 0 : lastStart / g.strideW + 1))
+        let work = planes * g.outH * g.outW * g.kH * g.kW
+        ctx.parallel(planes, minimumPerChunk: Swift.max(1, planes * 16384 / Swift.max(work, 1))) { range in
+            for p in range {
+                let plane = src + p * g.inH * g.inW
+                let out = dst + p * g.outH * g.outW
+                if isMax {
+                    for oy in 0..<g.outH {
+                        let orow = out + oy * g.outW
+                        orow.update(repeating: -.infinity, count: g.outW)
+                        for ky in 0..<g.kH {
+                            let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                            if iy < 0 || iy >= g.inH { continue }
+                            let irow = plane + iy * g.inW
+                            for kx in 0..<g.kW {
+                                let base = irow + kx * g.dilationW - g.padLeft
+                                if g.strideW == 1 {
+                                    for ox in lo..<hi { orow[ox] = Swift.max(orow[ox], base[ox]) }
+                                } else {
+                                    for ox in lo..<hi { orow[ox] = Swift.max(orow[ox], base[ox * g.strideW]) }
+                                }
+                            }
+                            for side in 0..<2 {
+                                for ox in side == 0 ? 0..<lo : hi..<g.outW {
+                                    for kx in 0..<g.kW {
+                                        let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                                        if ix >= 0 && ix < g.inW { orow[ox] = Swift.max(orow[ox], irow[ix]) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    continue
+                }
+                for oy in 0..<g.outH {
+                    for ox in 0..<g.outW {
+                        var acc: Float = isMax ? -.infinity : 0
+                        var n = 0
+                        for ky in 0..<g.kH {
+                            let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                            if iy < 0 || iy >= g.inH { continue }
+                            for kx in 0..<g.kW {
+                                let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                                if ix < 0 || ix >= g.inW { continue }
+                                let v = plane[iy * g.inW + ix]
+                                if isMax { acc = Swift.max(acc, v) } else { acc += v }
+                                n += 1
+                            }
+                        }
+                        if !isMax {
+                            if includePad {
+                                // Windows count the padding but not what lies beyond it.
+                                let y0 = oy * g.strideH - g.padTop, x0 = ox * g.strideW - g.padLeft
+                                let y1 = Swift.min(y0 + g.kH, g.inH + g.padBottom), x1 = Swift.min(x0 + g.kW, g.inW + g.padRight)
+                                n = (y1 - Swift.max(y0, -g.padTop)) * (x1 - Swift.max(x0, -g.padLeft))
+                            }
+                            acc = n > 0 ? acc / Float(n) : 0
+                        }
+                        out[oy * g.outW + ox] = acc
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// GlobalAveragePool and GlobalMaxPool over every spatial dimension.
+///
+/// Thread safety: see `Kernel`.
+final class GlobalPoolKernel: Kernel {
+    let outputInfos: [ValueInfo]
+    let isMax: Bool
+    let planes: Int, size: Int
+
+    init(_ ctx: inout NodeContext, max isMax: Bool) throws {
+        let x = try ctx.shape(0)
+        try ctx.requireFloat(0)
+        guard x.count >= 3 else { throw ctx.invalid("input rank \(x.count)") }
+        self.isMax = isMax
+        planes = x[0] * x[1]
+        size = x[2...].reduce(1, *)
+        outputInfos = [ValueInfo(shape: [x[0], x[1]] + [Int](repeating: 1, count: x.count - 2), type: .float32)]
+    }
+
+    func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
+        for p in 0..<planes {
+            let s = x[0] + p * size
+            if isMax {
+                var m = -Float.infinity
+                for i in 0..<size { m = max(m, s[i]) }
+                y[0][p] = m
+            } else {
+                var a: Float = 0
+                for i in 0..<size { a += s[i] }
+                y[0][p] = a / Float(size)
+            }
+        }
+    }
+}

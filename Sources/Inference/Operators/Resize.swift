@@ -1,0 +1,130 @@
+import Foundation
+
+/// Resize (and Upsample) on the two innermost dimensions: nearest (floor, round_prefer_floor,
+/// round_prefer_ceil, ceil) and linear, with half_pixel, pytorch_half_pixel, align_corners and
+/// asymmetric coordinates; scales or sizes as constant inputs. Outer dimensions must not be scaled.
+///
+/// Thread safety: see `Kernel`.
+final class ResizeKernel: Kernel {
+    let outputInfos: [ValueInfo]
+    let planes: Int
+    let inH: Int, inW: Int, outH: Int, outW: Int
+    let linear: Bool
+    /// Per output row/column: source indices and weights (linear: i0, i1, w1; nearest: i0).
+    let ys: [(Int, Int, Float)], xs: [(Int, Int, Float)]
+
+    init(_ ctx: inout NodeContext) throws {
+        let x = try ctx.input(0)
+        try ctx.requireFloat(0)
+        let r = x.shape.count
+        guard r >= 2 else { throw ctx.invalid("rank \(r)") }
+        let mode = try ctx.string("mode", "nearest")
+        var coord = try ctx.string("coordinate_transformation_mode", ctx.node.opType == "Upsample" ? "asymmetric" : "half_pixel")
+        // Upsample (opset 7–9) picks the source pixel by flooring.
+        let nearestMode = ctx.node.opType == "Upsample" ? "floor" : try ctx.string("nearest_mode", "round_prefer_floor")
+        if try ctx.int("exclude_outside", 0) != 0 { throw ctx.unsupported("exclude_outside 1") }
+        _ = try ctx.float("cubic_coeff_a", -0.75)
+        _ = try ctx.float("extrapolation_value", 0)
+        if try ctx.string("keep_aspect_ratio_policy", "stretch") != "stretch" { throw ctx.unsupported("keep_aspect_ratio_policy") }
+        if try ctx.ints("axes") != nil { throw ctx.unsupported("axes") }
+        if ctx.node.opType == "Upsample" { coord = "asymmetric" }
+        guard mode == "nearest" || mode == "linear" || mode == "bilinear" else { throw ctx.unsupported("mode \(mode)") }
+        linear = mode != "nearest"
+        var scales: [Float] = []
+        var sizes: [Int]?
+        if ctx.node.opType == "Upsample" {
+            scales = try ctx.floats("scales") ?? (ctx.hasInput(1) ? try ctx.constant(1, "scales").floats : [])
+        } else {
+            if ctx.opset >= 11 {
+                if ctx.hasInput(2) { scales = try ctx.constant(2, "Resize scales").floats }
+                if ctx.hasInput(3) { sizes = try ctx.constant(3, "Resize sizes").int64s.map { Int($0) } }
+                if ctx.hasInput(1), let roi = try ctx.input(1).constant, roi.count > 0, coord == "tf_crop_and_resize" {
+                    throw ctx.unsupported("tf_crop_and_resize")
+                }
+            } else if ctx.hasInput(1) {
+                scales = try ctx.constant(1, "Resize scales").floats
+            }
+        }
+        var out = x.shape
+        if let sizes, !sizes.isEmpty {
+            guard sizes.count == r else { throw ctx.invalid("sizes rank") }
+            out = sizes
+            scales = (0..<r).map { Float(sizes[$0]) / Float(x.shape[$0]) }
+        } else {
+            guard scales.count == r else { throw ctx.invalid("scales must have \(r) values") }
+            out = (0..<r).map { Int((Float(x.shape[$0]) * scales[$0]).rounded(.down)) }
+        }
+        for d in 0..<(r - 2) where out[d] != x.shape[d] { throw ctx.unsupported("resizing dimension \(d)") }
+        planes = x.shape[..<(r - 2)].reduce(1, *)
+        inH = x.shape[r - 2]; inW = x.shape[r - 1]; outH = out[r - 2]; outW = out[r - 1]
+        let sh = scales[r - 2], sw = scales[r - 1]
+        func source(_ o: Int, _ scale: Float, _ inSize: Int, _ outSize: Int) throws -> Float {
+            let of = Float(o)
+            switch coord {
+            case "half_pixel": return (of + 0.5) / scale - 0.5
+            case "pytorch_half_pixel": return outSize > 1 ? (of + 0.5) / scale - 0.5 : 0
+            case "align_corners":
+                // The resized length is in·scale as a real number (the ONNX reference), not the rounded size.
+                let length = Float(inSize) * scale
+                return length > 1 ? of * Float(inSize - 1) / (length - 1) : 0
+            case "asymmetric": return of / scale
+            case "half_pixel_symmetric":
+                let adj = Float(outSize) / (scale * Float(inSize))
+                let c = Float(inSize) / 2 * (1 - adj)
+                return (of + 0.5) / scale - 0.5 + c
+            default: throw ctx.unsupported("coordinate_transformation_mode \(coord)")
+            }
+        }
+        func table(_ outSize: Int, _ inSize: Int, _ scale: Float) throws -> [(Int, Int, Float)] {
+            try (0..<outSize).map { o in
+                let s = try source(o, scale, inSize, outSize)
+                if mode == "nearest" {
+                    var i: Int
+                    switch nearestMode {
+                    case "floor": i = Int(s.rounded(.down))
+                    case "ceil": i = Int(s.rounded(.up))
+                    case "round_prefer_ceil": i = Int((s + 0.5).rounded(.down))
+                    case "round_prefer_floor": i = s == s.rounded(.down) + 0.5 ? Int(s.rounded(.down)) : Int(s.rounded())
+                    default: throw ctx.unsupported("nearest_mode \(nearestMode)")
+                    }
+                    i = min(max(i, 0), inSize - 1)
+                    return (i, i, 0)
+                }
+                let c = min(max(s, 0), Float(inSize - 1))
+                let i0 = Int(c.rounded(.down))
+                let i1 = min(i0 + 1, inSize - 1)
+                return (i0, i1, c - Float(i0))
+            }
+        }
+        ys = try table(outH, inH, sh)
+        xs = try table(outW, inW, sw)
+        outputInfos = [ValueInfo(shape: out, type: .float32)]
+    }
+
+    func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
+        let inH = self.inH, inW = self.inW, outH = self.outH, outW = self.outW
+        let ys = self.ys, xs = self.xs, linear = self.linear
+        let src = x[0], dst = y[0]
+        ctx.parallel(planes, minimumPerChunk: 2) { range in
+            for p in range {
+                let plane = src + p * inH * inW
+                let out = dst + p * outH * outW
+                for oy in 0..<outH {
+                    let (y0, y1, wy) = ys[oy]
+                    let r0 = plane + y0 * inW, r1 = plane + y1 * inW
+                    let orow = out + oy * outW
+                    if linear {
+                        for ox in 0..<outW {
+                            let (x0, x1, wx) = xs[ox]
+                            let top = r0[x0] + (r0[x1] - r0[x0]) * wx
+                            let bottom = r1[x0] + (r1[x1] - r1[x0]) * wx
+                            orow[ox] = top + (bottom - top) * wy
+                        }
+                    } else {
+                        for ox in 0..<outW { orow[ox] = r0[xs[ox].0] }
+                    }
+                }
+            }
+        }
+    }
+}

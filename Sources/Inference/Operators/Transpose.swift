@@ -1,0 +1,113 @@
+/// A copy of a strided view into a contiguous buffer: the engine of Transpose, DepthToSpace,
+/// SpaceToDepth and Slice. Dimensions are coalesced where the view is contiguous.
+struct StridedCopy: Sendable {
+    var dims: [Int]
+    var srcStrides: [Int]
+    var srcOffset: Int
+
+    init(dims: [Int], srcStrides: [Int], srcOffset: Int = 0) {
+        var d: [Int] = [], s: [Int] = []
+        for (n, st) in zip(dims, srcStrides) where n != 1 {
+            if let ln = d.last, let ls = s.last, ls == st * n {
+                d[d.count - 1] = ln * n
+                s[s.count - 1] = st
+            } else { d.append(n); s.append(st) }
+        }
+        if d.isEmpty { d = [1]; s = [1] }
+        self.dims = d
+        self.srcStrides = s
+        self.srcOffset = srcOffset
+    }
+
+    var count: Int { dims.reduce(1, *) }
+
+    func copy<T>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>) {
+        let r = dims.count
+        let n = dims[r - 1], st = srcStrides[r - 1]
+        let rows = count / n
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: r) { idx in
+        idx.initialize(repeating: 0)
+        var off = srcOffset
+        var out = dst
+        for _ in 0..<rows {
+            let s = src + off
+            if st == 1 { out.update(from: s, count: n) } else { for i in 0..<n { out[i] = s[i * st] } }
+            out += n
+            // Advance the outer index.
+            var d = r - 2
+            while d >= 0 {
+                idx[d] += 1
+                off += srcStrides[d]
+                if idx[d] < dims[d] { break }
+                off -= srcStrides[d] * dims[d]
+                idx[d] = 0
+                d -= 1
+            }
+        }
+        }
+    }
+}
+
+/// Transpose with a permutation (default: reversed axes).
+///
+/// Thread safety: see `Kernel`.
+final class TransposeKernel: MovementKernel {
+    let outputInfos: [ValueInfo]
+    let view: StridedCopy
+
+    init(_ ctx: inout NodeContext) throws {
+        let x = try ctx.input(0)
+        let r = x.shape.count
+        let perm = try ctx.ints("perm") ?? Array((0..<r).reversed())
+        guard perm.count == r, Set(perm) == Set(0..<r) else { throw ctx.invalid("bad perm \(perm)") }
+        if x.constant == nil { try ctx.requireFloat(0) }
+        let st = strides(of: x.shape)
+        view = StridedCopy(dims: perm.map { x.shape[$0] }, srcStrides: perm.map { st[$0] })
+        outputInfos = [ValueInfo(shape: perm.map { x.shape[$0] }, type: x.type)]
+    }
+
+    func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) { move(x, y) }
+    func move<T>(_ x: [UnsafeMutablePointer<T>], _ y: [UnsafeMutablePointer<T>]) { view.copy(x[0], y[0]) }
+}
+
+/// DepthToSpace (DCR and CRD) and SpaceToDepth, as strided copies.
+///
+/// Thread safety: see `Kernel`.
+final class DepthToSpaceKernel: MovementKernel {
+    let outputInfos: [ValueInfo]
+    let view: StridedCopy
+
+    init(_ ctx: inout NodeContext) throws {
+        let x = try ctx.input(0)
+        try ctx.requireFloat(0)
+        guard x.shape.count == 4 else { throw ctx.invalid("input must be 4-D") }
+        let b = try ctx.int("blocksize", 0)
+        guard b > 0 else { throw ctx.invalid("blocksize") }
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        if ctx.node.opType == "DepthToSpace" {
+            let mode = try ctx.string("mode", "DCR")
+            guard c % (b * b) == 0 else { throw ctx.invalid("channels \(c) not divisible by blocksize²") }
+            let oc = c / (b * b)
+            // Output [n, oc, h, b, w, b] read from the input viewed as 6-D.
+            let inShape: [Int], perm: [Int]
+            switch mode {
+            case "DCR": inShape = [n, b, b, oc, h, w]; perm = [0, 3, 4, 1, 5, 2]
+            case "CRD": inShape = [n, oc, b, b, h, w]; perm = [0, 1, 4, 2, 5, 3]
+            default: throw ctx.unsupported("mode \(mode)")
+            }
+            let st = strides(of: inShape)
+            view = StridedCopy(dims: perm.map { inShape[$0] }, srcStrides: perm.map { st[$0] })
+            outputInfos = [ValueInfo(shape: [n, oc, h * b, w * b], type: .float32)]
+        } else {
+            guard h % b == 0, w % b == 0 else { throw ctx.invalid("spatial size not divisible by blocksize") }
+            let inShape = [n, c, h / b, b, w / b, b]
+            let perm = [0, 3, 5, 1, 2, 4]
+            let st = strides(of: inShape)
+            view = StridedCopy(dims: perm.map { inShape[$0] }, srcStrides: perm.map { st[$0] })
+            outputInfos = [ValueInfo(shape: [n, c * b * b, h / b, w / b], type: .float32)]
+        }
+    }
+
+    func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) { move(x, y) }
+    func move<T>(_ x: [UnsafeMutablePointer<T>], _ y: [UnsafeMutablePointer<T>]) { view.copy(x[0], y[0]) }
+}

@@ -1,0 +1,235 @@
+import Foundation
+
+/// An ONNX model prepared for inference: load, prepare once, run many times.
+///
+/// Thread safety: `run` calls are serialised by an internal lock (one inference at a time per
+/// session; each run may use `threads` cores). Create one session per concurrent stream for parallelism.
+public final class Session: @unchecked Sendable {
+    // @unchecked: all mutable state (arena, scratch) is touched only under `lock`.
+    public struct Options: Sendable {
+        /// Threads for one inference (Dispatch workers and OpenBLAS). Default: active processor count.
+        public var threads: Int
+        /// Inputs fixed at load time (e.g. integer inputs of operator tests); they are folded as constants.
+        public var boundInputs: [String: Tensor]
+        /// Static shapes for inputs declared with dynamic dimensions.
+        public var inputShapes: [String: [Int]]
+
+        public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                    boundInputs: [String: Tensor] = [:], inputShapes: [String: [Int]] = [:]) {
+            self.threads = threads
+            self.boundInputs = boundInputs
+            self.inputShapes = inputShapes
+        }
+    }
+
+    public let inputs: [ValueDescription]
+    public let outputs: [ValueDescription]
+    /// Operator counts of the model as loaded.
+    public let operatorCounts: [String: Int]
+    /// Float parameters (initializers) of the model.
+    public let parameterCount: Int
+    /// Operators left after folding and fusion, in execution order.
+    public let executionPlan: [String]
+    /// Multiply-accumulate ×2 of the convolutions, matrix products and Gemms per run.
+    public let flops: Int
+    /// Bytes of the activation arena (after reuse) and what it would take without reuse.
+    public let arenaBytes: Int
+    public let unplannedBytes: Int
+    public let threads: Int
+    /// The GEMM behind Conv and MatMul, e.g. "OpenBLAS SkylakeX" or "Swift fallback".
+    public static var gemmImplementation: String { BLAS.shared.implementation }
+
+    private let steps: [Step]
+    private let stepInputs: [[UnsafeMutablePointer<Float>]]
+    private let stepOutputs: [[UnsafeMutablePointer<Float>]]
+    private let arena: UnsafeMutablePointer<Float>
+    private let arenaCount: Int
+    private let constantBlocks: [UnsafeMutablePointer<Float>]
+    private let inputPointers: [UnsafeMutablePointer<Float>]
+    /// Per output: where to read it at the end of a run, or its constant value.
+    private let outputSources: [(pointer: UnsafeMutablePointer<Float>?, constant: Tensor?)]
+    private let context: ExecutionContext
+    private let lock = NSLock()
+
+    public convenience init(contentsOf url: URL, options: Options = Options()) throws {
+        try self.init(model: try Model(contentsOf: url), options: options)
+    }
+
+    public convenience init(serialized data: Data, options: Options = Options()) throws {
+        try self.init(model: try Model(serialized: data), options: options)
+    }
+
+    init(model: Model, options: Options) throws {
+        let g = try GraphPreparation.prepare(model, bound: options.boundInputs, inputShapes: options.inputShapes)
+        inputs = g.inputs
+        outputs = g.outputs
+        operatorCounts = g.operatorCounts
+        parameterCount = g.parameterCount
+        steps = g.steps
+        threads = max(1, options.threads)
+        executionPlan = g.steps.map { $0.node.preparedName }
+        flops = g.steps.reduce(0) { $0 + (($1.kernel as? FlopCounting)?.flops ?? 0) }
+
+        let outputNames = Set(g.outputs.map(\.name))
+        let plan = MemoryPlan(steps: g.steps, values: g.values, inputs: g.inputs.map(\.name), outputs: outputNames)
+        arenaCount = plan.size
+        arenaBytes = plan.size * 4
+        unplannedBytes = plan.unplannedSize * 4
+        let base = UnsafeMutablePointer<Float>.allocate(capacity: plan.size)
+        base.initialize(repeating: 0, count: plan.size)
+        arena = base
+
+        // Constants read by run-time steps get pinned float copies.
+        var blocks: [UnsafeMutablePointer<Float>] = []
+        var constantPointers: [String: UnsafeMutablePointer<Float>] = [:]
+        let dummy = UnsafeMutablePointer<Float>.allocate(capacity: 16)
+        dummy.initialize(repeating: 0, count: 16)
+        blocks.append(dummy)
+        func pointer(_ name: String) -> UnsafeMutablePointer<Float> {
+            if name.isEmpty { return dummy }
+            if let o = plan.offsets[name] { return base + o }
+            if let p = constantPointers[name] { return p }
+            let f = g.values[name]?.constant?.floats ?? []
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(f.count, 16))
+            p.initialize(repeating: 0, count: max(f.count, 16))
+            f.withUnsafeBufferPointer { b in if b.count > 0 { p.update(from: b.baseAddress!, count: b.count) } }
+            blocks.append(p)
+            constantPointers[name] = p
+            return p
+        }
+        var ins: [[UnsafeMutablePointer<Float>]] = []
+        var outs: [[UnsafeMutablePointer<Float>]] = []
+        // Kernels with optional outputs the node does not name still need somewhere to write.
+        var extra = 16
+        for s in g.steps {
+            for i in 0..<s.kernel.outputInfos.count where i >= s.node.outputs.count || s.node.outputs[i].isEmpty {
+                extra = max(extra, s.kernel.outputInfos[i].count)
+            }
+        }
+        let sink = UnsafeMutablePointer<Float>.allocate(capacity: extra)
+        sink.initialize(repeating: 0, count: extra)
+        blocks.append(sink)
+        for s in g.steps {
+            ins.append(s.node.inputs.map { pointer($0) })
+            outs.append((0..<s.kernel.outputInfos.count).map { i in
+                i < s.node.outputs.count && !s.node.outputs[i].isEmpty ? pointer(s.node.outputs[i]) : sink
+            })
+        }
+        stepInputs = ins
+        stepOutputs = outs
+        var inPtrs: [UnsafeMutablePointer<Float>] = []
+        for d in g.inputs { inPtrs.append(pointer(d.name)) }
+        inputPointers = inPtrs
+        var sources: [(pointer: UnsafeMutablePointer<Float>?, constant: Tensor?)] = []
+        for d in g.outputs {
+            if let c = g.values[d.name]?.constant { sources.append((nil, c)) } else { sources.append((pointer(d.name), nil)) }
+        }
+        outputSources = sources
+        constantBlocks = blocks
+        let scratch = g.steps.reduce(0) { max($0, $1.kernel.scratchFloats) }
+        let chunkScratch = g.steps.reduce(0) { max($0, $1.kernel.chunkScratchFloats) }
+        context = ExecutionContext(threads: threads, scratchFloats: scratch, chunkScratchFloats: chunkScratch)
+    }
+
+    deinit {
+        arena.deallocate()
+        for b in constantBlocks { b.deallocate() }
+    }
+
+    /// Runs with caller-owned buffers, in the order of `inputs` and `outputs`; allocates nothing.
+    /// Constant outputs of integer type are written converted to float.
+    public func run(inputs x: [UnsafeBufferPointer<Float>], outputs y: [UnsafeMutableBufferPointer<Float>]) throws {
+        guard x.count == inputs.count, y.count == outputs.count else {
+            throw InferenceError.badInput("expected \(inputs.count) inputs and \(outputs.count) outputs")
+        }
+        for (i, d) in inputs.enumerated() where x[i].count != d.shape.reduce(1, *) {
+            throw InferenceError.badInput("input '\(d.name)' needs \(d.shape.reduce(1, *)) values, got \(x[i].count)")
+        }
+        for (i, d) in outputs.enumerated() where y[i].count != d.shape.reduce(1, *) {
+            throw InferenceError.badInput("output '\(d.name)' has \(d.shape.reduce(1, *)) values, buffer holds \(y[i].count)")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        // OpenBLAS runs single-threaded inside our own tiles: one thread pool (Dispatch), no
+        // spinning BLAS workers competing with it.
+        ExecutionContext.setBLASThreads(1)
+        for (i, b) in x.enumerated() where b.count > 0 {
+            inputPointers[i].update(from: b.baseAddress!, count: b.count)
+        }
+        for i in steps.indices {
+            steps[i].kernel.run(stepInputs[i], stepOutputs[i], context)
+        }
+        for (i, src) in outputSources.enumerated() where y[i].count > 0 {
+            if let p = src.pointer {
+                y[i].baseAddress!.update(from: p, count: y[i].count)
+            } else if let c = src.constant {
+                _ = y[i].update(fromContentsOf: c.floats)
+            }
+        }
+    }
+
+    /// Runs `iterations` times on the current arena contents and returns the mean milliseconds spent
+    /// per prepared operator (e.g. `Conv+SiLU`), largest first.
+    public func profile(iterations: Int) -> [(op: String, ms: Double)] {
+        lock.lock()
+        defer { lock.unlock() }
+        ExecutionContext.setBLASThreads(1)
+        var totals: [String: Double] = [:]
+        for _ in 0..<max(1, iterations) {
+            for i in steps.indices {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                steps[i].kernel.run(stepInputs[i], stepOutputs[i], context)
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                totals[executionPlan[i], default: 0] += Double(t1 - t0) / 1e6
+            }
+        }
+        return totals.map { ($0.key, $0.value / Double(max(1, iterations))) }.sorted { $0.ms > $1.ms }
+    }
+
+    /// Runs with named inputs; returns named outputs (allocates the result arrays).
+    public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+        var xs: [[Float]] = []
+        for d in inputs {
+            guard let t = feeds[d.name] else { throw InferenceError.badInput("missing input '\(d.name)'") }
+            guard t.shape == d.shape else {
+                throw InferenceError.badInput("input '\(d.name)' has shape \(t.shape), the model expects \(d.shape)")
+            }
+            xs.append(t.floats)
+        }
+        var ys = outputs.map { [Float](repeating: 0, count: $0.shape.reduce(1, *)) }
+        try withBuffers(xs, &ys) { xb, yb in try run(inputs: xb, outputs: yb) }
+        var result: [String: Tensor] = [:]
+        for (i, d) in outputs.enumerated() {
+            if let c = outputSources[i].constant { result[d.name] = c } else {
+                result[d.name] = Tensor(shape: d.shape, floats: ys[i])
+            }
+        }
+        return result
+    }
+
+    private func withBuffers(_ xs: [[Float]], _ ys: inout [[Float]],
+                             _ body: ([UnsafeBufferPointer<Float>], [UnsafeMutableBufferPointer<Float>]) throws -> Void) throws {
+        // Copy into contiguous temporaries so that no array pointer escapes its closure.
+        let xp = xs.map { a -> UnsafeMutableBufferPointer<Float> in
+            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: a.count)
+            _ = p.initialize(from: a)
+            return p
+        }
+        let yp = ys.map { a -> UnsafeMutableBufferPointer<Float> in
+            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: a.count)
+            p.initialize(repeating: 0)
+            return p
+        }
+        defer {
+            for p in xp { p.deallocate() }
+            for p in yp { p.deallocate() }
+        }
+        try body(xp.map { UnsafeBufferPointer($0) }, yp)
+        for i in ys.indices { ys[i] = Array(yp[i]) }
+    }
+}
+
+/// Kernels that report their arithmetic (2 × multiply-accumulates) for `nn info` and GFLOP/s.
+protocol FlopCounting {
+    var flops: Int { get }
+}
