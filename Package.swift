@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The only C interop with FFmpeg: a system library plus a shim header.
@@ -42,7 +43,12 @@ let package = Package(
         // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
         .target(name: "Ring", dependencies: ["VigilCore"]),
         // Wires the stages per camera: replay, later the daemon.
-        .target(name: "Pipeline", dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks", "Rules"]),
+        // Wires the stages per camera: replay, and the daemon (live cameras, reconnect, reload, metrics, sd_notify).
+        .target(
+            name: "Pipeline",
+            dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks", "Rules",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
         .target(name: "Tracking", dependencies: ["VigilCore"]),
         // Tensor engine: ONNX loading (generated swift-protobuf code under Generated/), graph preparation, operators.
@@ -69,6 +75,7 @@ let package = Package(
                 "Sinks",
                 "Ring",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
                 "Tracking",
                 "Inference",
                 "Rules",
@@ -83,6 +90,7 @@ let package = Package(
         .testTarget(name: "MotionTests", dependencies: ["Motion"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),

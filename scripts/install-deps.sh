@@ -12,6 +12,12 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
 # Tensor engine: OpenBLAS (sgemm, loaded at run time) and ONNX 1.12's backend node tests (InferenceTests).
 $SUDO apt-get install -y -qq --no-install-recommends libopenblas0 libonnx-testdata
+# Daemon tests and `vigil bench pipeline`: GStreamer's RTSP server (scripts/testbed/rtsp_server.py, run with
+# /usr/bin/python3) and its H.264 encoder and RTP plugins; systemd-analyze for the unit-file checks
+# (scripts/check-systemd-unit.sh); the package installs the tools only, systemd need not be PID 1.
+$SUDO apt-get install -y -qq \
+  python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav systemd
 # Rules: arm schedules read the IANA time zone database. Sink tests mount a tiny tmpfs (mount, as root) to fill
 # the disk; without root they exercise /dev/full only.
 $SUDO apt-get install -y -qq --no-install-recommends tzdata mount

@@ -7,6 +7,12 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     /// Motion defaults for every camera; a camera's own `motion:` overrides single keys.
     public var motion: MotionConfig = .init()
     public var decoder: DecoderConfig = .init()
+    /// Analysis rate for every camera; a camera's own `detect:` overrides single keys.
+    public var detect: DetectConfig = .init()
+    /// Live-stream timeouts, reconnect and ring (`vigil run`).
+    public var stream: StreamConfig = .init()
+    /// The Prometheus endpoint (`vigil run`); off by default.
+    public var metrics: MetricsConfig = .init()
     /// Tracker choice and thresholds.
     public var track: TrackConfig = .init()
     /// Camera tamper defaults for every camera; a camera's own `tamper:` overrides single keys.
@@ -19,7 +25,7 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder, track, tamper, rules, snapshots
+        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots
     }
 
     public init(from decoder: any Decoder) throws {
@@ -29,6 +35,9 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
         cameras = try c.value(.cameras, default: [])
         motion = try c.value(.motion, default: MotionConfig())
         self.decoder = try c.value(.decoder, default: DecoderConfig())
+        detect = try c.value(.detect, default: DetectConfig())
+        stream = try c.value(.stream, default: StreamConfig())
+        metrics = try c.value(.metrics, default: MetricsConfig())
         track = try c.value(.track, default: TrackConfig())
         tamper = try c.value(.tamper, default: TamperConfig())
         rules = try c.value(.rules, default: RulesConfig())
@@ -130,6 +139,11 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
     public var enabled: Bool = true
     /// This camera's motion settings: the top-level `motion:` with this camera's keys on top.
     public var motion: MotionConfig = .init()
+    /// This camera's analysis rate: the top-level `detect:` with this camera's keys on top.
+    public var detect: DetectConfig = .init()
+    /// RTSP over `tcp` (default: interleaved in the RTSP connection, survives NAT and loss) or `udp`.
+    /// Ignored for other URL schemes.
+    public var rtspTransport: RTSPTransport = .tcp
     /// This camera's tamper settings: the top-level `tamper:` with this camera's keys on top.
     public var tamper: TamperConfig = .init()
     /// Zones (polygons in source pixels), counting lines and the stationary-object rule of this camera.
@@ -139,7 +153,11 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
 
     public init(name: String, url: String) { self.name = name; self.url = url }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, url, enabled, motion, tamper, zones, lines, stationary }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, url, enabled, motion, detect
+        case rtspTransport = "rtsp_transport"
+        case tamper, zones, lines, stationary
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -156,6 +174,12 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
         url = try EnvironmentExpansion.expand(rawURL, key: .url, in: c)
         enabled = try c.value(.enabled, default: true)
         motion = try c.value(.motion, default: MotionConfig())
+        detect = try c.value(.detect, default: DetectConfig())
+        let transport = try c.value(.rtspTransport, default: RTSPTransport.tcp.rawValue)
+        guard let t = RTSPTransport(rawValue: transport) else {
+            throw c.invalid(.rtspTransport, "'\(transport)' must be tcp or udp")
+        }
+        rtspTransport = t
         tamper = try c.value(.tamper, default: TamperConfig())
         zones = try c.value(.zones, default: [])
         lines = try c.value(.lines, default: [])
@@ -165,4 +189,9 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
         names.removeAll()
         for l in lines where !names.insert(l.name).inserted { throw c.invalid(.lines, "line name '\(l.name)' is used twice") }
     }
+}
+
+/// How RTSP carries the media.
+public enum RTSPTransport: String, Codable, Sendable, Equatable {
+    case tcp, udp
 }

@@ -28,6 +28,8 @@ public struct DecodedFrame: Sendable, Equatable {
     public var sourceHeight: Int
     /// The decoder flagged the picture as damaged (concealed errors).
     public var corrupt: Bool
+    /// The picture was scaled into the caller's buffer (false: decimated, decoded only).
+    public var scaled: Bool = true
 }
 
 /// Counters of one source, for `--stats` and metrics.
@@ -105,6 +107,12 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
     /// Decodes the next frame and scales it into `buffer` (nil: decode only, for benchmarks).
     /// Returns nil at the end of the input. Throws on errors that end the stream (I/O, timeouts, memory).
     public func next(into buffer: PixelBuffer?) throws -> DecodedFrame? {
+        try next(into: buffer, scaling: { _ in true })
+    }
+
+    /// Decodes the next frame and scales it into `buffer` only when `wanted(mediaTime)` returns true (live
+    /// decimation: a skipped frame costs its decode, not its scaling); `DecodedFrame.scaled` says which.
+    public func next(into buffer: PixelBuffer?, scaling wanted: (Double) -> Bool) throws -> DecodedFrame? {
         if finished { return nil }
         var consecutiveErrors = 0
         while true {
@@ -120,7 +128,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
             switch status {
             case .ok:
                 defer { av_frame_unref(frame) }
-                return try deliver(into: buffer)
+                return try deliver(into: buffer, wanted: wanted)
             case .endOfFile:
                 finished = true
                 return nil
@@ -170,7 +178,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         _ = try? decoder.send(nil)
     }
 
-    private func deliver(into buffer: PixelBuffer?) throws -> DecodedFrame {
+    private func deliver(into buffer: PixelBuffer?, wanted: (Double) -> Bool) throws -> DecodedFrame {
         let f = frame.pointee
         var t: Double
         let pts = f.best_effort_timestamp
@@ -182,11 +190,12 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         if lastTime >= 0, t <= lastTime { t = lastTime + frameDuration }  // keep media time strictly increasing
         if t < 0 && lastTime < 0 { t = 0 }
         lastTime = t
-        if let buffer { try scaler.scale(frame, into: buffer, input: demuxer.url) }
+        let scale = wanted(t)
+        if scale, let buffer { try scaler.scale(frame, into: buffer, input: demuxer.url) }
         let corrupt = (f.flags & AV_FRAME_FLAG_CORRUPT) != 0 || f.decode_error_flags != 0
         if corrupt { stats.corruptFrames += 1 }
         let d = DecodedFrame(index: stats.framesDecoded, mediaTime: t, sourceWidth: Int(f.width),
-                             sourceHeight: Int(f.height), corrupt: corrupt)
+                             sourceHeight: Int(f.height), corrupt: corrupt, scaled: scale)
         stats.framesDecoded += 1
         return d
     }

@@ -52,10 +52,7 @@ public enum ReplayPipeline {
         let ingest = IngestThread(source: source, ring: ring, pool: pool, camera: options.camera)
         ingest.start()
 
-        let parameters = options.motion
-        let detector = MotionDetector(width: source.analysisWidth, height: source.analysisHeight,
-                                      parameters: parameters)
-        var events = MotionEvents(camera: options.camera, clock: clock, parameters: parameters)
+        let motion = MotionStage(camera: options.camera, clock: clock, config: options.motion)
         var tamper = options.tamper.enabled
             ? TamperDetector(width: source.analysisWidth, height: source.analysisHeight, camera: options.camera,
                              parameters: TamperParameters(options.tamper))
@@ -72,11 +69,7 @@ public enum ReplayPipeline {
         }
 
         while let frame = ring.pop() {
-            if options.motion.enabled {
-                let result = detector.process(frame.gray, sourceWidth: frame.sourceWidth,
-                                              sourceHeight: frame.sourceHeight)
-                emit(events.update(result, frame: frame.index, mediaTime: frame.mediaTime))
-            }
+            emit(motion.analyze(frame))
             if tamper != nil {
                 let facts = FrameFacts(frame: frame.index, mediaTime: frame.mediaTime,
                                        timestamp: clock.timestamp(mediaTime: frame.mediaTime))
@@ -100,7 +93,7 @@ public enum ReplayPipeline {
                 }
             }
         }
-        emit(events.finish())
+        emit(motion.finish())
         let ingestResult = ingest.join()
         if let sinkError { throw sinkError }
         try sink.flush()

@@ -27,6 +27,13 @@ func requireInputExists(_ input: String) throws {
     }
 }
 
+/// The daemon could not start (exit 1).
+struct RunFailure: UserFacingError {
+    var message: String
+    var exitStatus: ExitStatus { .failure }
+    var description: String { message }
+}
+
 struct MissingInput: UserFacingError {
     var path: String
     var exitStatus: ExitStatus { .noInput }

@@ -1,0 +1,36 @@
+import Config
+import Synchronization
+
+/// The part of a camera's config that a reload applies in place, from the next frame, without reopening the
+/// stream: motion thresholds and the analysis rate. Everything else (URL, transport, timeouts, analysis
+/// frame height, decoder threads) restarts the camera.
+public struct CameraSettings: Sendable, Equatable {
+    public var motion: MotionConfig
+    public var detectFPS: Double
+
+    public init(_ camera: CameraConfig) {
+        motion = camera.motion
+        detectFPS = camera.detect.fps
+    }
+}
+
+/// Publishes new `CameraSettings` to a camera's threads. Readers compare `generation` (one relaxed-cost
+/// atomic load per frame) and take the lock only when it moved.
+///
+/// Thread safety: `update` from any thread; `generation` and `current` from any thread.
+public final class CameraSettingsBox: Sendable {
+    private let value: Mutex<CameraSettings>
+    private let gen = Atomic<Int>(0)
+
+    public init(_ s: CameraSettings) { value = Mutex(s) }
+
+    public func update(_ s: CameraSettings) {
+        value.withLock { $0 = s }
+        gen.wrappingAdd(1, ordering: .releasing)  // release: pairs with `generation`'s acquire in the readers
+    }
+
+    /// Changes every time `update` runs.
+    public var generation: Int { gen.load(ordering: .acquiring) }  // acquire: see `update`
+
+    public var current: CameraSettings { value.withLock { $0 } }
+}

@@ -1,0 +1,342 @@
+import Config
+import Foundation
+import Logging
+import Sinks
+import Synchronization
+import VigilCore
+
+/// `vigil run`: every enabled camera of the config as a `LiveCamera`, one shared alert sink, the Prometheus
+/// endpoint, sd_notify, and a supervisor thread (no-frames watchdog, `STATUS=`, `WATCHDOG=1` while every
+/// stage makes progress, a log line a minute). `reload` applies a new config file in place; `stop` drains and
+/// flushes.
+///
+/// Alerts about the daemon itself (`config_reloaded`, `config_error`) carry the camera `*`, which no camera
+/// can be named.
+///
+/// Thread safety: `start`, `reload` and `stop` from one control thread at a time (the signal queue), they
+/// serialise on `control`; `renderMetrics` and `statusLine` from any thread. The camera table is behind
+/// `lock`.
+public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is behind `lock`/`control`, see above
+    public static let daemonCamera = CameraID("*")
+
+    public let configPath: String
+    private let logger: Logger
+    private let notifier: SystemdNotifier
+    private let makeSink: @Sendable (String) throws -> any AlertSink
+    private let control = NSLock()
+    private let lock = NSLock()
+    private var config: VigilConfig
+    private var cameras: [String: LiveCamera] = [:]
+    private var fps: [String: (decoded: Double, analyzed: Double)] = [:]
+    private var metricsServer: MetricsServer? = nil
+    private let sink: SerializedAlertSink
+    private let reloadsOK = Atomic<Int>(0)
+    private let reloadsFailed = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let supervisorDone = DispatchSemaphore(value: 0)
+    private var supervisorStarted = false  // under `control`
+    /// Extra per-frame analysis time for every camera (`vigil bench pipeline`, tests); 0 in production.
+    public var simulatedAnalysisSeconds: Double = 0
+
+    /// Opens the alert sink of `config` (throws when it cannot).
+    public init(configPath: String, config: VigilConfig, logger: Logger,
+                notifier: SystemdNotifier = SystemdNotifier(),
+                makeSink: @escaping @Sendable (String) throws -> any AlertSink = { try JSONLinesSink(path: $0) }) throws {
+        self.configPath = configPath
+        self.config = config
+        self.logger = logger
+        self.notifier = notifier
+        self.makeSink = makeSink
+        let log = logger
+        sink = SerializedAlertSink(try makeSink(config.alerts.path)) { error in
+            log.error("alert not written: \(error)")
+        }
+    }
+
+    /// Each running camera's counters, by name (benchmarks, tests).
+    public var cameraMetrics: [String: CameraMetrics] { lock.withLock { cameras.mapValues(\.metrics) } }
+
+    /// The port the metrics endpoint listens on, if any.
+    public var metricsPort: Int? { lock.withLock { metricsServer?.port } }
+
+    /// Starts the metrics endpoint and every enabled camera, then tells systemd READY=1.
+    public func start() throws {
+        control.lock(); defer { control.unlock() }
+        try startMetrics(config.metrics)
+        for cam in config.cameras where cam.enabled { startCamera(cam, config: config) }
+        let t = Thread { [self] in supervise(); supervisorDone.signal() }
+        t.name = "vigil-supervisor"
+        t.start()
+        supervisorStarted = true
+        let n = lock.withLock { cameras.count }
+        logger.info("running", metadata: ["cameras": .stringConvertible(n), "alerts": .string(config.alerts.path),
+                                          "config": .string(configPath)])
+        notifier.notify("READY=1\nSTATUS=started \(n) camera\(n == 1 ? "" : "s")")
+    }
+
+    private func startMetrics(_ m: MetricsConfig) throws {
+        guard let address = m.address else { return }
+        let server = try MetricsServer(host: address.host, port: address.port) { [weak self] in
+            self?.renderMetrics() ?? ""
+        }
+        lock.withLock { metricsServer = server }
+        logger.info("metrics on http://\(address.host):\(server.port)/metrics")
+    }
+
+    private func startCamera(_ cam: CameraConfig, config: VigilConfig) {
+        var options = LiveCameraOptions(cam, config: config)
+        options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
+        let live = LiveCamera(options: options, settings: CameraSettings(cam), sink: sink, logger: logger)
+        lock.withLock { cameras[cam.name] = live }
+        logger.info("camera started", metadata: ["camera": .string(cam.name),
+                                                 "url": .string(URLRedaction.redact(cam.url))])
+        live.start()
+    }
+
+    private func stopCameras(_ list: [LiveCamera], timeout: Double) -> Bool {
+        for c in list { c.stop() }
+        let deadline = MonotonicClock.nanoseconds() + UInt64(timeout * 1e9)
+        var all = true
+        for c in list {
+            let left = Double(Int64(bitPattern: deadline &- MonotonicClock.nanoseconds())) / 1e9
+            if !c.join(timeout: max(0, left)) {
+                all = false
+                logger.warning("camera did not stop in time", metadata: ["camera": .string(c.options.name)])
+            }
+        }
+        return all
+    }
+
+    /// Reads the config file again. A valid config applies: thresholds and rates in place (from the next
+    /// frame), cameras added, removed or changed in how they are opened started/stopped alone, a new alert
+    /// path or metrics address switched to. An invalid one is refused with a `config_error` alert; the old
+    /// config keeps running.
+    public func reload() {
+        control.lock(); defer { control.unlock() }
+        guard !stopping.load(ordering: .relaxed) else { return }
+        notifier.notify("RELOADING=1")
+        defer { notifier.notify("READY=1") }
+        let new: VigilConfig
+        do {
+            new = try ConfigLoader.load(path: configPath)
+            try new.validateForDaemon(file: configPath)
+        } catch {
+            refuse("\(error)")
+            return
+        }
+        let old = config
+        if new.alerts.path != old.alerts.path {
+            do {
+                sink.replace(with: try makeSink(new.alerts.path))
+            } catch {
+                refuse("\(error)")
+                return
+            }
+        }
+        if new.metrics != old.metrics {
+            let server = lock.withLock { () -> MetricsServer? in
+                defer { metricsServer = nil }
+                return metricsServer
+            }
+            server?.stop()
+            do { try startMetrics(new.metrics) } catch {
+                logger.error("metrics endpoint: \(error)")
+            }
+        }
+        var added: [String] = [], removed: [String] = [], restarted: [String] = [], updated: [String] = []
+        let wanted = Dictionary(uniqueKeysWithValues: new.cameras.filter(\.enabled).map { ($0.name, $0) })
+        let running = lock.withLock { cameras }
+        var toStop: [LiveCamera] = []
+        for (name, live) in running where wanted[name] == nil {
+            toStop.append(live)
+            removed.append(name)
+        }
+        var toStart: [CameraConfig] = []
+        for (name, cam) in wanted {
+            guard let live = running[name] else { toStart.append(cam); added.append(name); continue }
+            var options = LiveCameraOptions(cam, config: new)
+            options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
+            if options != live.options {
+                toStop.append(live)
+                toStart.append(cam)
+                restarted.append(name)
+            } else if CameraSettings(cam) != live.currentSettings {
+                live.updateSettings(CameraSettings(cam))
+                updated.append(name)
+            }
+        }
+        lock.withLock { for c in toStop { cameras[c.options.name] = nil } }
+        _ = stopCameras(toStop, timeout: 4)
+        config = new
+        for cam in toStart.sorted(by: { $0.name < $1.name }) { startCamera(cam, config: new) }
+        reloadsOK.wrappingAdd(1, ordering: .relaxed)
+        func list(_ a: [String]) -> JSONValue { .array(a.sorted().map { .string($0) }) }
+        sink.write(daemonAlert("config_reloaded", .info, [
+            ("added", list(added)), ("removed", list(removed)), ("restarted", list(restarted)),
+            ("updated", list(updated)),
+        ]))
+        logger.info("config reloaded", metadata: [
+            "added": .string(added.sorted().joined(separator: ",")),
+            "removed": .string(removed.sorted().joined(separator: ",")),
+            "restarted": .string(restarted.sorted().joined(separator: ",")),
+            "updated": .string(updated.sorted().joined(separator: ",")),
+        ])
+    }
+
+    private func refuse(_ reason: String) {
+        let r = URLRedaction.redact(reason)
+        reloadsFailed.wrappingAdd(1, ordering: .relaxed)
+        sink.write(daemonAlert("config_error", .critical, [("reason", .string(r)), ("kept", .string("previous config"))]))
+        logger.error("config refused, the previous one keeps running: \(r)")
+    }
+
+    private func daemonAlert(_ event: String, _ severity: Severity, _ details: [(String, JSONValue)]) -> Alert {
+        Alert(timestamp: AlertClock.wall.timestamp(mediaTime: 0), mediaTime: 0, frame: 0,
+              camera: Daemon.daemonCamera, event: event, severity: severity, details: details)
+    }
+
+    /// Stops reading every camera, drains the rings (their frames are analysed), ends open events, flushes the
+    /// sink. Bounded: cameras get `timeout` seconds in all. True when everything stopped in time.
+    @discardableResult
+    public func stop(timeout: Double = 4) -> Bool {
+        control.lock(); defer { control.unlock() }
+        if stopping.exchange(true, ordering: .relaxed) { return true }
+        notifier.notify("STOPPING=1\nSTATUS=stopping")
+        logger.info("stopping")
+        if supervisorStarted { supervisorDone.wait() }
+        let list = lock.withLock { Array(cameras.values) }
+        let all = stopCameras(list, timeout: timeout)
+        do { try sink.flush() } catch { logger.error("flushing alerts: \(error)") }
+        let server = lock.withLock { metricsServer }
+        server?.stop()
+        logger.info("stopped")
+        return all
+    }
+
+    // MARK: - Supervisor
+
+    private func supervise() {
+        var last = MonotonicClock.nanoseconds()
+        var lastCounts: [String: (Int, Int)] = [:]
+        var lastStatus: UInt64 = 0, lastPing: UInt64 = 0, lastLog = last
+        var unhealthyReported = false
+        let pingEvery = notifier.watchdogInterval.map { UInt64($0 / 2 * 1e9) }
+        while !stopping.load(ordering: .relaxed) {
+            usleep(100_000)
+            let now = MonotonicClock.nanoseconds()
+            let cams = lock.withLock { cameras }
+            for c in cams.values { c.checkWatchdog() }
+            if now - last >= 1_000_000_000 {
+                let dt = Double(now - last) / 1e9
+                var rates: [String: (Double, Double)] = [:]
+                for (name, c) in cams {
+                    let d = c.metrics.framesDecoded.load(ordering: .relaxed)
+                    let a = c.metrics.framesAnalyzed.load(ordering: .relaxed)
+                    let (pd, pa) = lastCounts[name] ?? (d, a)
+                    rates[name] = (Double(d - pd) / dt, Double(a - pa) / dt)
+                    lastCounts[name] = (d, a)
+                }
+                lastCounts = lastCounts.filter { cams[$0.key] != nil }
+                lock.withLock { fps = rates.mapValues { (decoded: $0.0, analyzed: $0.1) } }
+                last = now
+            }
+            if now - lastStatus >= 2_000_000_000 {
+                notifier.notify("STATUS=" + statusLine())
+                lastStatus = now
+            }
+            if let pingEvery, now - lastPing >= pingEvery {
+                var problems = cams.values.compactMap { $0.health() }
+                let busy = sink.busySince.load(ordering: .relaxed)
+                if busy != 0, MonotonicClock.seconds(since: busy) > 10 { problems.append("alert sink stuck") }
+                if problems.isEmpty {
+                    notifier.notify("WATCHDOG=1")
+                    lastPing = now
+                    unhealthyReported = false
+                } else if !unhealthyReported {
+                    logger.error("not petting the watchdog: \(problems.joined(separator: "; "))")
+                    unhealthyReported = true
+                }
+            }
+            if now - lastLog >= 60_000_000_000 {
+                logger.info("status: \(statusLine())")
+                lastLog = now
+            }
+        }
+    }
+
+    /// One line per daemon: each camera's decode/analysis fps, drops and reconnects, or `down`.
+    public func statusLine() -> String {
+        let (cams, rates) = lock.withLock { (cameras, fps) }
+        if cams.isEmpty { return "no cameras" }
+        return cams.keys.sorted().map { name in
+            let c = cams[name]!
+            let r = rates[name] ?? (0, 0)
+            let m = c.metrics
+            let state = c.isUp ? String(format: "%.1f/%.1f fps", r.decoded, r.analyzed) : "down"
+            return "\(name) \(state) dropped \(m.framesDropped.load(ordering: .relaxed)) reconnects \(m.reconnects.load(ordering: .relaxed))"
+        }.joined(separator: ", ")
+    }
+
+    // MARK: - Metrics
+
+    /// The Prometheus text of every camera and the daemon.
+    public func renderMetrics() -> String {
+        let (cams, rates) = lock.withLock { (cameras, fps) }
+        let names = cams.keys.sorted()
+        var p = PrometheusText()
+        func perCamera(_ name: String, _ type: String, _ help: String, _ value: (LiveCamera, String) -> Double) {
+            p.family(name, type, help: help)
+            for n in names { p.sample(name, [("camera", n)], value(cams[n]!, n)) }
+        }
+        func load(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
+        perCamera("vigil_frames_decoded_total", "counter", "Frames decoded.") { c, _ in load(c.metrics.framesDecoded) }
+        perCamera("vigil_frames_analyzed_total", "counter", "Frames analysed.") { c, _ in load(c.metrics.framesAnalyzed) }
+        perCamera("vigil_frames_skipped_total", "counter", "Frames decoded but not analysed (detect.fps decimation).") { c, _ in
+            load(c.metrics.framesSkipped)
+        }
+        perCamera("vigil_frames_dropped_total", "counter", "Frames dropped because analysis fell behind (ring full).") { c, _ in
+            load(c.metrics.framesDropped)
+        }
+        perCamera("vigil_stream_reconnects_total", "counter", "Connection attempts after the first.") { c, _ in
+            load(c.metrics.reconnects)
+        }
+        perCamera("vigil_stream_up", "gauge", "1 while the stream delivers frames.") { c, _ in load(c.metrics.up) }
+        perCamera("vigil_decode_frames_per_second", "gauge", "Decoded frames per second over the last second.") { _, n in
+            rates[n]?.decoded ?? 0
+        }
+        perCamera("vigil_analysis_frames_per_second", "gauge", "Analysed frames per second over the last second.") { _, n in
+            rates[n]?.analyzed ?? 0
+        }
+        perCamera("vigil_ring_frames", "gauge", "Frames waiting for analysis in the camera's ring.") { c, _ in
+            load(c.metrics.ringOccupancy)
+        }
+        perCamera("vigil_ring_capacity_frames", "gauge", "Capacity of the camera's ring.") { c, _ in load(c.metrics.ringCapacity) }
+        p.family("vigil_analysis_duration_seconds", "histogram", help: "Time to analyse one frame.")
+        for n in names { p.histogram("vigil_analysis_duration_seconds", [("camera", n)], cams[n]!.metrics.analysisSeconds) }
+        p.family("vigil_frame_latency_seconds", "histogram",
+                 help: "From a frame leaving the decoder to its analysis done and alerts written.")
+        for n in names { p.histogram("vigil_frame_latency_seconds", [("camera", n)], cams[n]!.metrics.frameLatencySeconds) }
+        p.family("vigil_alerts_total", "counter", help: "Alerts written, by event.")
+        for (event, count) in sink.alertsByEvent.sorted(by: { $0.key < $1.key }) {
+            p.sample("vigil_alerts_total", [("event", event)], count)
+        }
+        p.family("vigil_alerts_dropped_total", "counter", help: "Alerts the sink could not write.")
+        p.sample("vigil_alerts_dropped_total", [], sink.dropped.load(ordering: .relaxed))
+        p.family("vigil_config_reloads_total", "counter", help: "Config reloads (SIGHUP), by result.")
+        p.sample("vigil_config_reloads_total", [("result", "ok")], reloadsOK.load(ordering: .relaxed))
+        p.sample("vigil_config_reloads_total", [("result", "error")], reloadsFailed.load(ordering: .relaxed))
+        p.family("vigil_cameras", "gauge", help: "Cameras running.")
+        p.sample("vigil_cameras", [], names.count)
+        p.family("process_resident_memory_bytes", "gauge", help: "Resident memory of the process.")
+        p.sample("process_resident_memory_bytes", [], Daemon.residentBytes())
+        return p.text
+    }
+
+    /// Current resident set size, from /proc/self/statm.
+    public static func residentBytes() -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = s.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}

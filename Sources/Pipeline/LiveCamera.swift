@@ -1,0 +1,346 @@
+import Config
+import Foundation
+import Logging
+import Media
+import Ring
+import Synchronization
+import VigilCore
+
+/// Options of one live camera that only a restart changes (see `CameraSettings` for what a reload applies in
+/// place).
+public struct LiveCameraOptions: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var rtspTransport: RTSPTransport = .tcp
+    public var stream: StreamConfig = .init()
+    public var analysisHeight: Int = 120
+    public var decoderThreads: Int = 1
+    /// Extra time spent on every analysed frame, seconds: stands in for a slow detector in tests and in
+    /// `vigil bench pipeline` (0 in the daemon).
+    public var simulatedAnalysisSeconds: Double = 0
+
+    public init(name: String, url: String) { self.name = name; self.url = url }
+
+    /// The options of a configured camera.
+    public init(_ camera: CameraConfig, config: VigilConfig) {
+        self.init(name: camera.name, url: camera.url)
+        rtspTransport = camera.rtspTransport
+        stream = config.stream
+        analysisHeight = camera.motion.frameHeight
+        // One decoder thread per stream by default: cameras run in parallel, frame threading adds latency.
+        decoderThreads = config.decoder.threads == 0 ? 1 : config.decoder.threads
+    }
+
+    /// libavformat options: transport and socket timeouts (microseconds) by scheme; the interrupt callback
+    /// bounds everything else.
+    public var formatOptions: [String: String] {
+        let readMicros = String(Int(stream.readTimeoutSeconds * 1e6))
+        let lower = url.lowercased()
+        if lower.hasPrefix("rtsp://") || lower.hasPrefix("rtsps://") {
+            return ["rtsp_transport": rtspTransport.rawValue, "timeout": readMicros]
+        }
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+            return ["rw_timeout": readMicros]
+        }
+        return [:]
+    }
+}
+
+/// One live camera: an ingest thread (connect, decode, decimate to `detect.fps`, scale into pooled buffers,
+/// push into a drop-oldest ring; on any failure report it and reconnect with capped exponential backoff and
+/// jitter) and an analysis thread (motion, alerts to the shared sink). A camera never waits for another:
+/// its threads, ring, pool and source are its own; the shared sink is the only meeting point.
+///
+/// A stream that ends (EOF), fails, or delivers no frame for `no_frames_timeout_s` (the watchdog, run by the
+/// daemon's supervisor through `checkWatchdog`) is a disconnect: `stream_down` once per outage, `stream_error`
+/// for every failed reconnect, `stream_up` at the first frame of each session.
+///
+/// Thread safety: `start`, `stop`, `join`, `updateSettings`, `checkWatchdog`, `health`, `metrics` from any
+/// thread (the daemon's). The ingest-side state below is touched by the ingest thread only, the analysis
+/// state by the analysis thread only; they meet in the ring, the settings box and atomics.
+public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confined state, as documented above
+    public let options: LiveCameraOptions
+    public let camera: CameraID
+    public let metrics = CameraMetrics()
+    let settings: CameraSettingsBox
+    let sink: SerializedAlertSink
+    let logger: Logger
+    let ring: SPSCRing<LiveFrame>
+
+    private let stopping = Atomic<Bool>(false)
+    /// The guard of the connection in progress; replaced per attempt (a cancelled guard stays cancelled).
+    private let currentGuard = Mutex<InterruptGuard?>(nil)
+    private let watchdogFired = Atomic<Bool>(false)
+    /// 0 waiting (backoff), 1 opening, 2 streaming.
+    private let phase = Atomic<Int>(0)
+    private let phaseSince = Atomic<UInt64>(0)
+    private let lastFrame = Atomic<UInt64>(0)
+    private let ingestHeartbeat = Atomic<UInt64>(0)
+    private let analysisBusySince = Atomic<UInt64>(0)
+    private let finished = DispatchGroup()
+
+    public init(options: LiveCameraOptions, settings: CameraSettings, sink: SerializedAlertSink, logger: Logger) {
+        self.options = options
+        self.camera = CameraID(options.name)
+        self.settings = CameraSettingsBox(settings)
+        self.sink = sink
+        var l = logger
+        l[metadataKey: "camera"] = .string(options.name)
+        self.logger = l
+        ring = SPSCRing(capacity: options.stream.ringCapacity, policy: .dropOldest)
+        metrics.ringCapacity.store(ring.capacity, ordering: .relaxed)
+    }
+
+    public func start() {
+        let now = MonotonicClock.nanoseconds()
+        ingestHeartbeat.store(now, ordering: .relaxed)
+        phaseSince.store(now, ordering: .relaxed)
+        finished.enter()
+        finished.enter()
+        let ingest = Thread { [self] in ingestBody(); finished.leave() }
+        ingest.name = "vigil-in-\(options.name)"
+        let analysis = Thread { [self] in analysisBody(); finished.leave() }
+        analysis.name = "vigil-an-\(options.name)"
+        ingest.start()
+        analysis.start()
+    }
+
+    /// Stops reading (interrupting any blocking I/O); the analysis thread drains the ring and ends open events.
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)  // relaxed: polled; the guard's cancel interrupts I/O at once
+        currentGuard.withLock { $0?.cancel() }
+    }
+
+    /// Waits until both threads have ended, at most `timeout` seconds. True when they did.
+    public func join(timeout: Double) -> Bool {
+        finished.wait(timeout: .now() + timeout) == .success
+    }
+
+    public func updateSettings(_ s: CameraSettings) { settings.update(s) }
+    public var currentSettings: CameraSettings { settings.current }
+
+    /// The no-frames watchdog: a streaming session without a frame for `no_frames_timeout_s` is interrupted
+    /// (the ingest thread then reconnects). Called periodically by the daemon.
+    public func checkWatchdog() {
+        guard phase.load(ordering: .relaxed) == 2 else { return }
+        let since = max(lastFrame.load(ordering: .relaxed), phaseSince.load(ordering: .relaxed))
+        if MonotonicClock.seconds(since: since) > options.stream.noFramesTimeoutSeconds {
+            // The flag is set before the cancel, so the ingest thread that sees the interruption sees the flag.
+            watchdogFired.store(true, ordering: .sequentiallyConsistent)
+            currentGuard.withLock { $0?.cancel() }
+        }
+    }
+
+    /// A stage that stopped making progress, or nil when both threads are alive (the sd watchdog's test).
+    public func health() -> String? {
+        let s = options.stream
+        let ingestBound = max(s.openTimeoutSeconds, s.readTimeoutSeconds, s.noFramesTimeoutSeconds) + 5
+        let hb = MonotonicClock.seconds(since: ingestHeartbeat.load(ordering: .relaxed))
+        if hb > ingestBound { return "\(options.name): ingest stuck for \(Int(hb)) s" }
+        let busy = analysisBusySince.load(ordering: .relaxed)
+        if busy != 0, MonotonicClock.seconds(since: busy) > 10 {
+            return "\(options.name): analysis stuck for \(Int(MonotonicClock.seconds(since: busy))) s"
+        }
+        return nil
+    }
+
+    public var isUp: Bool { metrics.up.load(ordering: .relaxed) == 1 }
+
+    // MARK: - Ingest thread
+
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    private func setPhase(_ p: Int) {
+        let now = MonotonicClock.nanoseconds()
+        phaseSince.store(now, ordering: .relaxed)
+        phase.store(p, ordering: .relaxed)
+        ingestHeartbeat.store(now, ordering: .relaxed)
+    }
+
+    private func streamAlert(_ event: String, _ severity: Severity, frame: Int, mediaTime: Double,
+                             _ details: [(String, JSONValue)]) -> Alert {
+        Alert(timestamp: AlertClock.wall.timestamp(mediaTime: mediaTime), mediaTime: mediaTime, frame: frame,
+              camera: camera, event: event, severity: severity, details: details)
+    }
+
+    private func ingestBody() {
+        let s = options.stream
+        var backoff = Backoff(initial: s.reconnectInitialSeconds, maximum: s.reconnectMaxSeconds,
+                              jitter: s.reconnectJitter)
+        var decimator = FrameDecimator(fps: settings.current.detectFPS)
+        var seenGeneration = settings.generation
+        var pool: BufferPool? = nil
+        var up = false, downReported = false
+        var downSince = MonotonicClock.nanoseconds()
+        var attempts = 0, everAttempted = false
+        var frameCounter = 0, session = 0
+        var mediaOffset = 0.0, lastMediaTime = 0.0
+        var lastFrameWall: UInt64 = 0
+        var sourceOptions = SourceOptions()
+        sourceOptions.threads = options.decoderThreads
+        sourceOptions.analysisHeight = options.analysisHeight
+        sourceOptions.openTimeout = s.openTimeoutSeconds
+        sourceOptions.readTimeout = s.readTimeoutSeconds
+        sourceOptions.formatOptions = options.formatOptions
+        let redacted = URLRedaction.redact(options.url)
+
+        connect: while !isStopping {
+            let interrupt = InterruptGuard()
+            currentGuard.withLock { $0 = interrupt }
+            if isStopping { break }  // stop() may have cancelled the previous guard only
+            watchdogFired.store(false, ordering: .sequentiallyConsistent)
+            if everAttempted { metrics.reconnects.wrappingAdd(1, ordering: .relaxed) }
+            everAttempted = true
+            attempts += 1
+            setPhase(1)
+            logger.debug("connecting", metadata: ["url": .string(redacted), "attempt": .stringConvertible(attempts)])
+            var reason = "end of stream"
+            do {
+                let source = try VideoSource(url: options.url, options: sourceOptions, interrupt: interrupt)
+                session += 1
+                if let p = pool, p.width == source.analysisWidth, p.height == source.analysisHeight {} else {
+                    pool = BufferPool(count: ring.capacity + 3, width: source.analysisWidth,
+                                      height: source.analysisHeight, format: .gray8)
+                }
+                let pool = pool!
+                decimator.reset()
+                if lastFrameWall != 0 { mediaOffset = lastMediaTime + MonotonicClock.seconds(since: lastFrameWall) }
+                setPhase(2)
+                logger.debug("opened", metadata: ["codec": .string(source.info.codec),
+                                                  "size": .string("\(source.info.width)x\(source.info.height)")])
+                read: while !isStopping {
+                    let g = settings.generation
+                    if g != seenGeneration {
+                        seenGeneration = g
+                        decimator.setFPS(settings.current.detectFPS)
+                    }
+                    let buffer = pool.take()
+                    let decoded: DecodedFrame?
+                    do {
+                        decoded = try source.next(into: buffer, scaling: { decimator.admit($0) })
+                    } catch {
+                        if let buffer { pool.reuse(buffer) }  // the pool must not lose a buffer per failed session
+                        throw error
+                    }
+                    guard let d = decoded else {
+                        if let buffer { pool.reuse(buffer) }
+                        break read
+                    }
+                    let now = MonotonicClock.nanoseconds()
+                    lastFrame.store(now, ordering: .relaxed)
+                    ingestHeartbeat.store(now, ordering: .relaxed)
+                    metrics.framesDecoded.wrappingAdd(1, ordering: .relaxed)
+                    let mediaTime = mediaOffset + d.mediaTime
+                    lastMediaTime = mediaTime
+                    lastFrameWall = now
+                    let index = frameCounter
+                    frameCounter += 1
+                    if !up {
+                        up = true
+                        metrics.up.store(1, ordering: .relaxed)
+                        let downFor = Double(now &- downSince) / 1e9
+                        var details: [(String, JSONValue)] = [("attempts", .int(attempts))]
+                        if downReported { details.append(("down_s", .double(JSONValue.rounded(downFor, places: 3)))) }
+                        details.append(("codec", .string(source.info.codec)))
+                        details.append(("width", .int(source.info.width)))
+                        details.append(("height", .int(source.info.height)))
+                        sink.write(streamAlert("stream_up", .info, frame: index, mediaTime: mediaTime, details))
+                        logger.info("stream up", metadata: ["attempts": .stringConvertible(attempts)])
+                        downReported = false
+                        attempts = 0
+                        backoff.reset()
+                    }
+                    guard d.scaled else {
+                        if let buffer { pool.reuse(buffer) }
+                        metrics.framesSkipped.wrappingAdd(1, ordering: .relaxed)
+                        continue
+                    }
+                    guard let buffer else {  // every buffer is in the ring or in analysis: analysis is behind
+                        metrics.framesDropped.wrappingAdd(1, ordering: .relaxed)
+                        continue
+                    }
+                    let frame = Frame(camera: camera, index: index, mediaTime: mediaTime,
+                                      sourceWidth: d.sourceWidth, sourceHeight: d.sourceHeight, gray: buffer)
+                    switch ring.push(LiveFrame(frame: frame, pool: pool, session: session, decodedAt: now)) {
+                    case .pushed:
+                        break
+                    case .pushedDroppingOldest(let old):
+                        metrics.framesDropped.wrappingAdd(1, ordering: .relaxed)
+                        if old.pool === pool { pool.reuse(old.frame.gray) }
+                    case .closed(let f), .full(let f):
+                        pool.reuse(f.frame.gray)
+                        break read
+                    }
+                    metrics.ringOccupancy.store(ring.count, ordering: .relaxed)
+                }
+            } catch {
+                if watchdogFired.load(ordering: .sequentiallyConsistent) {
+                    reason = "no frames for \(JSONValue.format(s.noFramesTimeoutSeconds)) s"
+                } else {
+                    reason = URLRedaction.redact("\(error)")
+                }
+            }
+            if watchdogFired.load(ordering: .sequentiallyConsistent), reason == "end of stream" {
+                reason = "no frames for \(JSONValue.format(s.noFramesTimeoutSeconds)) s"
+            }
+            setPhase(0)
+            if isStopping { break connect }
+            let now = MonotonicClock.nanoseconds()
+            let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
+            let details: [(String, JSONValue)] = [("reason", .string(reason)), ("attempts", .int(attempts)),
+                                                  ("retry_in_s", .double(JSONValue.rounded(delay, places: 3)))]
+            if up || !downReported {
+                up = false
+                downReported = true
+                downSince = now
+                metrics.up.store(0, ordering: .relaxed)
+                sink.write(streamAlert("stream_down", .critical, frame: frameCounter, mediaTime: lastMediaTime, details))
+                logger.warning("stream down: \(reason)", metadata: ["retry_in_s": .string(String(format: "%.2f", delay))])
+            } else {
+                sink.write(streamAlert("stream_error", .warning, frame: frameCounter, mediaTime: lastMediaTime, details))
+                logger.notice("reconnect failed: \(reason)", metadata: ["retry_in_s": .string(String(format: "%.2f", delay))])
+            }
+            // Sleep in slices: stop() is noticed within 50 ms; the heartbeat shows the thread alive.
+            let until = now + UInt64(delay * 1e9)
+            while !isStopping, MonotonicClock.nanoseconds() < until {
+                ingestHeartbeat.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
+                usleep(50_000)
+            }
+        }
+        metrics.up.store(0, ordering: .relaxed)
+        ring.close()
+    }
+
+    // MARK: - Analysis thread
+
+    private func analysisBody() {
+        let motion = MotionStage(camera: camera, clock: .wall, config: settings.current.motion)
+        var seenGeneration = settings.generation
+        var session = 0
+        let cost = options.simulatedAnalysisSeconds
+        while let lf = ring.pop() {
+            let t0 = MonotonicClock.nanoseconds()
+            analysisBusySince.store(t0, ordering: .relaxed)
+            let g = settings.generation
+            if g != seenGeneration {
+                seenGeneration = g
+                motion.apply(settings.current.motion)
+                logger.debug("thresholds applied")
+            }
+            if lf.session != session {
+                if session != 0 { motion.resetBackground() }
+                session = lf.session
+            }
+            let alerts = motion.analyze(lf.frame)
+            if cost > 0 { usleep(UInt32(cost * 1e6)) }
+            metrics.analysisSeconds.observe(MonotonicClock.seconds(since: t0))
+            sink.write(alerts)
+            metrics.frameLatencySeconds.observe(MonotonicClock.seconds(since: lf.decodedAt))
+            metrics.framesAnalyzed.wrappingAdd(1, ordering: .relaxed)
+            lf.pool.recycle(lf.frame.gray)
+            metrics.ringOccupancy.store(ring.count, ordering: .relaxed)
+            analysisBusySince.store(0, ordering: .relaxed)
+        }
+        sink.write(motion.finish())
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Config
+import Dispatch
+import Foundation
+import Logging
+import Media
+import Pipeline
+import VigilCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "The daemon: every camera in the config, until SIGTERM; SIGHUP reloads the config.",
+        discussion: """
+            Logs go to standard error (journald-friendly; level from VIGIL_LOG_LEVEL), alerts to the config's \
+            alerts.path. Under systemd (Type=notify) it sends READY=1 once the config is loaded and the alert \
+            sink is open, STATUS= with per-camera fps, WATCHDOG=1 while every stage makes progress, STOPPING=1.
+            SIGHUP: re-read the config; thresholds apply from the next frame without reopening streams; an \
+            invalid config is refused (config_error alert) and the old one keeps running.
+            SIGTERM/SIGINT: stop reading, drain, flush, exit 0 within 5 s.
+            Exit status: 0 stopped by a signal; 1 runtime failure (alert sink, metrics endpoint); 66 no such \
+            config; 78 bad config.
+            """
+    )
+
+    @Option(help: "YAML config; see config/vigil.yaml.")
+    var config: String
+
+    func run() throws {
+        FFmpegLog.configureFromEnvironment()
+        JournalLogHandler.bootstrap()
+        let logger = Logger(label: "vigil")
+        // Signals: ignored as signals, delivered as dispatch events on one serial queue (reload and stop never
+        // run at the same time). SIGPIPE: a scraper hanging up must not kill the daemon.
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { signal(s, SIG_IGN) }
+        try reportingErrors {
+            let cfg = try ConfigLoader.load(path: config)
+            try cfg.validateForDaemon(file: config)
+            let daemon: Daemon
+            do {
+                daemon = try Daemon(configPath: config, config: cfg, logger: logger)
+                try daemon.start()
+            } catch let e as MetricsServer.BindError {
+                throw RunFailure(message: "metrics endpoint: \(e.description)")
+            }
+            let queue = DispatchQueue(label: "vigil.signals")
+            let stopped = DispatchSemaphore(value: 0)
+            var sources: [any DispatchSourceSignal] = []
+            for s in [SIGTERM, SIGINT] {
+                let src = DispatchSource.makeSignalSource(signal: s, queue: queue)
+                src.setEventHandler {
+                    logger.info("signal \(s == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
+                    daemon.stop()
+                    stopped.signal()
+                }
+                src.resume()
+                sources.append(src)
+            }
+            let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+            hup.setEventHandler {
+                logger.info("SIGHUP: reloading \(daemon.configPath)")
+                daemon.reload()
+            }
+            hup.resume()
+            sources.append(hup)
+            stopped.wait()
+            withExtendedLifetime(sources) {}
+        }
+    }
+}

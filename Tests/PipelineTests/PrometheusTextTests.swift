@@ -1,0 +1,44 @@
+import Pipeline
+import Testing
+
+@Suite struct PrometheusTextTests {
+    @Test func familiesSamplesAndEscaping() {
+        var p = PrometheusText()
+        p.family("vigil_x_total", "counter", help: "An x.\nTwo lines.")
+        p.sample("vigil_x_total", [("camera", "a\"b\\c\nd")], 3)
+        p.sample("vigil_y", [], 0.25)
+        #expect(p.text == """
+            # HELP vigil_x_total An x.\\nTwo lines.
+            # TYPE vigil_x_total counter
+            vigil_x_total{camera="a\\"b\\\\c\\nd"} 3
+            vigil_y 0.25
+
+            """)
+    }
+
+    @Test func histogramIsCumulativeWithInfSumAndCount() {
+        let h = LatencyHistogram(bounds: [0.01, 0.1])
+        for v in [0.005, 0.05, 0.05, 2.0] { h.observe(v) }
+        var p = PrometheusText()
+        p.histogram("vigil_t_seconds", [("camera", "c")], h)
+        let lines = p.text.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "vigil_t_seconds_bucket{camera=\"c\",le=\"0.01\"} 1")
+        #expect(lines[1] == "vigil_t_seconds_bucket{camera=\"c\",le=\"0.1\"} 3")
+        #expect(lines[2] == "vigil_t_seconds_bucket{camera=\"c\",le=\"+Inf\"} 4")
+        #expect(lines[3].hasPrefix("vigil_t_seconds_sum{camera=\"c\"} 2.105"))
+        #expect(lines[4] == "vigil_t_seconds_count{camera=\"c\"} 4")
+    }
+}
+
+@Suite struct LatencyHistogramTests {
+    @Test func quantilesInterpolateInsideBuckets() {
+        let h = LatencyHistogram(bounds: [0.01, 0.02, 0.04])
+        #expect(h.quantile(0.5) == nil)
+        for _ in 0..<50 { h.observe(0.005) }   // (0, 0.01]
+        for _ in 0..<50 { h.observe(0.015) }   // (0.01, 0.02]
+        #expect(abs(h.quantile(0.5)! - 0.01) < 1e-12)
+        #expect(abs(h.quantile(0.75)! - 0.015) < 1e-12)
+        h.observe(1)                           // above every bound
+        #expect(h.quantile(1) == 0.04)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `vigil run` as systemd runs it, against GStreamer's RTSP server on 127.0.0.1 (scripts/testbed), with a
+/// notify socket and the metrics endpoint. Every test starts and stops its own servers on free ports.
+/// Serialized: each test measures real time and frame rates, which two cores shared by parallel tests distort.
+@Suite(.serialized) struct RunCommandTests {
+    static let serverMissing = "GStreamer's RTSP server is needed (scripts/install-deps.sh installs it)"
+
+    /// A config with fast reconnects and short timeouts, so that failures show within seconds.
+    static func config(cameras: [(String, String)], metricsPort: Int? = nil, readTimeout: Double = 2,
+                       extra: String = "") -> String {
+        var s = """
+            alerts:
+              path: ALERTS
+            cameras:
+
+            """
+        for (name, url) in cameras { s += "  - name: \(name)\n    url: \(url)\n" }
+        s += """
+            stream:
+              open_timeout_s: 3
+              read_timeout_s: \(readTimeout)
+              no_frames_timeout_s: 2
+              reconnect_initial_s: 0.2
+              reconnect_max_s: 1
+            detect:
+              fps: 5
+
+            """
+        if let metricsPort { s += "metrics:\n  listen: 127.0.0.1:\(metricsPort)\n" }
+        return s + extra
+    }
+
+    @Test func runsTwoCamerasOneBrokenNotifiesSystemdServesMetricsAndStopsCleanly() throws {
+        try #require(RTSPTestServer.isAvailable, "\(Self.serverMissing)")
+        let dir = makeTemporaryDirectory("run")
+        let server = try RTSPTestServer(directory: dir)
+        let notify = NotifyListener(directory: dir)
+        defer { notify.close() }
+        let metricsPort = FreePort.pick()
+        let deadPort = FreePort.pick()  // nothing listens there: connection refused
+        let cfg = Self.config(cameras: [("good", server.url("test", credentials: "viewer:s3cretpw")),
+                                        ("broken", "rtsp://viewer:s3cretpw@127.0.0.1:\(deadPort)/none")],
+                              metricsPort: metricsPort)
+        let daemon = try DaemonProcess(config: cfg, directory: dir,
+                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        #expect(waitUntil(timeout: 10) { notify.assignments.contains("READY=1") }, "READY=1: \(daemon.stderr)")
+        #expect(daemon.waitFor("stream_up", camera: "good", timeout: 15), "\(daemon.stderr)")
+        #expect(daemon.waitFor("motion_start", camera: "good", timeout: 10), "the test pattern's ball moves")
+        #expect(daemon.waitFor("stream_down", camera: "broken", timeout: 10))
+        #expect(daemon.waitFor("stream_error", camera: "broken", timeout: 10), "failed reconnects are reported")
+        // The good camera keeps its rate while the other one fails: about 5 analysed fps.
+        let before = httpGet(port: metricsPort, path: "/metrics")?.body ?? ""
+        sleep(4)
+        let scrape = try #require(httpGet(port: metricsPort, path: "/metrics"))
+        #expect(scrape.status == 200)
+        let analysed = (metric(scrape.body, "vigil_frames_analyzed_total{camera=\"good\"}") ?? 0)
+            - (metric(before, "vigil_frames_analyzed_total{camera=\"good\"}") ?? 0)
+        #expect(analysed >= 4 * 4 && analysed <= 4 * 6 + 2, "analysed \(analysed) frames in 4 s at detect.fps 5")
+        #expect(metric(scrape.body, "vigil_stream_up{camera=\"good\"}") == 1)
+        #expect(metric(scrape.body, "vigil_stream_up{camera=\"broken\"}") == 0)
+        #expect((metric(scrape.body, "vigil_stream_reconnects_total{camera=\"broken\"}") ?? 0) >= 1)
+        #expect((metric(scrape.body, "vigil_frames_skipped_total{camera=\"good\"}") ?? 0) > 0, "decimation 25 → 5 fps")
+        #expect(scrape.body.contains("# TYPE vigil_analysis_duration_seconds histogram"))
+        #expect(scrape.body.contains("vigil_alerts_total{event=\"stream_up\"} 1"))
+        #expect(httpGet(port: metricsPort, path: "/other")?.status == 404)
+        #expect(waitUntil(timeout: 5) { notify.assignments.contains("WATCHDOG=1") }, "WATCHDOG=1 while healthy")
+        #expect(notify.assignments.contains { $0.hasPrefix("STATUS=") && $0.contains("good") })
+
+        let (status, seconds) = daemon.child.stop(SIGTERM)
+        #expect(status == 0, "exit status after SIGTERM: \(daemon.stderr)")
+        #expect(seconds < 5, "stopped in \(seconds) s")
+        #expect(notify.assignments.contains("STOPPING=1"))
+        let order = notify.assignments.filter { ["READY=1", "STOPPING=1"].contains($0) }
+        #expect(order.first == "READY=1" && order.last == "STOPPING=1")
+        // The open motion event is ended and written before the exit.
+        #expect(daemon.alerts("motion_end", camera: "good").count == daemon.alerts("motion_start", camera: "good").count)
+        // Secrets: never in logs, alerts or metrics.
+        let alertsText = (try? String(contentsOfFile: daemon.alertsPath, encoding: .utf8)) ?? ""
+        for (what, text) in [("stderr", daemon.stderr), ("alerts", alertsText), ("metrics", scrape.body)] {
+            #expect(!text.contains("s3cretpw"), "password in \(what)")
+        }
+        #expect(daemon.stderr.contains("viewer:***@127.0.0.1"))
+        _ = server
+    }
+
+    @Test func serverKilledIsStreamDownAndRestartedIsStreamUpWithinTheBackoffBound() throws {
+        try #require(RTSPTestServer.isAvailable, "\(Self.serverMissing)")
+        let dir = makeTemporaryDirectory("kill")
+        let server = try RTSPTestServer(directory: dir)
+        let daemon = try DaemonProcess(config: Self.config(cameras: [("cam", server.url("test"))]), directory: dir)
+        #expect(daemon.waitFor("stream_up", timeout: 15), "\(daemon.stderr)")
+        server.kill()
+        #expect(daemon.waitFor("stream_down", timeout: 6), "EOF / read timeout on a killed server: \(daemon.stderr)")
+        let down = daemon.alerts("stream_down").first
+        #expect(((down?["details"] as? [String: Any])?["reason"] as? String) != nil)
+        sleep(2)  // a few failed reconnects meanwhile
+        let restarted = Date()
+        try server.start()
+        // Bound: the backoff cap (1 s) + connecting and probing (≈1–2 s).
+        #expect(daemon.waitFor("stream_up", count: 2, timeout: 8), "\(daemon.stderr)")
+        let took = Date().timeIntervalSince(restarted)
+        #expect(took < 6, "stream_up \(took) s after the restart")
+        #expect(daemon.alerts("stream_error").count >= 1, "failed reconnects while the server was down")
+        let (status, _) = daemon.child.stop(SIGTERM)
+        #expect(status == 0)
+    }
+
+    @Test func stalledFeederTripsTheNoFramesWatchdogAndTheCameraComesBack() throws {
+        try #require(RTSPTestServer.isAvailable, "\(Self.serverMissing)")
+        let dir = makeTemporaryDirectory("stall")
+        let server = try RTSPTestServer(directory: dir)
+        var feeder: RelayFeeder? = try RelayFeeder(clip: Fixtures.path("boxes.ts"), port: server.relayPort, directory: dir)
+        // The read timeout (8 s) is longer than the no-frames watchdog (2 s): the watchdog must be what acts.
+        let daemon = try DaemonProcess(config: Self.config(cameras: [("relay", server.url("relay"))], readTimeout: 8),
+                                       directory: dir)
+        #expect(daemon.waitFor("stream_up", timeout: 20), "\(daemon.stderr)")
+        let killed = Date()
+        feeder?.kill()  // the RTSP session stays up, no data arrives
+        #expect(daemon.waitFor("stream_down", timeout: 8), "\(daemon.stderr)")
+        #expect(Date().timeIntervalSince(killed) < 5, "the watchdog acts after 2 s without frames")
+        let reason = ((daemon.alerts("stream_down").first?["details"] as? [String: Any])?["reason"] as? String) ?? ""
+        #expect(reason == "no frames for 2 s", "reason: \(reason)")
+        feeder = try RelayFeeder(clip: Fixtures.path("boxes.ts"), port: server.relayPort, directory: dir)
+        #expect(daemon.waitFor("stream_up", count: 2, timeout: 20), "\(daemon.stderr)")
+        let (status, seconds) = daemon.child.stop(SIGTERM)
+        #expect(status == 0)
+        #expect(seconds < 5)
+        _ = feeder
+    }
+
+    @Test func sighupAppliesThresholdsWithoutReconnectingAndRefusesABrokenConfig() throws {
+        try #require(RTSPTestServer.isAvailable, "\(Self.serverMissing)")
+        let dir = makeTemporaryDirectory("hup")
+        let server = try RTSPTestServer(directory: dir)
+        let metricsPort = FreePort.pick()
+        let cams = [("cam", server.url("test"))]
+        let daemon = try DaemonProcess(config: Self.config(cameras: cams, metricsPort: metricsPort), directory: dir)
+        #expect(daemon.waitFor("motion_start", timeout: 15), "\(daemon.stderr)")
+        #expect(daemon.alerts("motion_end").isEmpty, "the ball never stops")
+
+        // Threshold 255: nothing counts as motion any more: the open event ends after event_gap_s.
+        try daemon.rewriteConfig(Self.config(cameras: cams, metricsPort: metricsPort,
+                                             extra: "motion:\n  threshold: 255\n  event_gap_s: 0.5\n"))
+        daemon.child.signal(SIGHUP)
+        #expect(daemon.waitFor("config_reloaded", timeout: 5), "\(daemon.stderr)")
+        let reloaded = daemon.alerts("config_reloaded").last?["details"] as? [String: Any]
+        #expect(reloaded?["updated"] as? [String] == ["cam"])
+        #expect(reloaded?["restarted"] as? [String] == [])
+        #expect(daemon.waitFor("motion_end", timeout: 5), "the new threshold applies to the running stream")
+        #expect(daemon.alerts("stream_up").count == 1, "no reconnect")
+        let scrape = httpGet(port: metricsPort, path: "/metrics")?.body ?? ""
+        #expect(metric(scrape, "vigil_stream_reconnects_total{camera=\"cam\"}") == 0)
+
+        // A broken config is refused; the old one keeps running.
+        try daemon.rewriteConfig(Self.config(cameras: cams, extra: "motion:\n  threshold: 999\n"))
+        daemon.child.signal(SIGHUP)
+        #expect(daemon.waitFor("config_error", timeout: 5))
+        let reason = (daemon.alerts("config_error").first?["details"] as? [String: Any])?["reason"] as? String ?? ""
+        #expect(reason.contains("motion.threshold"), "\(reason)")
+        #expect(daemon.child.isRunning)
+        let a = metric(httpGet(port: metricsPort, path: "/metrics")?.body ?? "", "vigil_frames_analyzed_total{camera=\"cam\"}") ?? 0
+        sleep(1)
+        let b = metric(httpGet(port: metricsPort, path: "/metrics")?.body ?? "", "vigil_frames_analyzed_total{camera=\"cam\"}") ?? 0
+        #expect(b > a, "still analysing after the refused reload (metrics still on the old address)")
+
+        // A camera added and one removed are started and stopped alone.
+        try daemon.rewriteConfig(Self.config(cameras: [("cam2", server.url("test"))], metricsPort: metricsPort))
+        daemon.child.signal(SIGHUP)
+        #expect(daemon.waitFor("config_reloaded", count: 2, timeout: 8))
+        let second = daemon.alerts("config_reloaded").last?["details"] as? [String: Any]
+        #expect(second?["added"] as? [String] == ["cam2"])
+        #expect(second?["removed"] as? [String] == ["cam"])
+        #expect(daemon.waitFor("stream_up", camera: "cam2", timeout: 10))
+        let (status, seconds) = daemon.child.stop(SIGTERM)
+        #expect(status == 0)
+        #expect(seconds < 5)
+    }
+
+    @Test func httpMJPEGCameraConnectsAndItsEndIsStreamDown() throws {
+        let dir = makeTemporaryDirectory("mjpeg")
+        let port = FreePort.pick()
+        // ffmpeg as a one-client MJPEG-over-HTTP camera (multipart/x-mixed-replace), live rate.
+        let camera = try ChildProcess("/usr/bin/env", [
+            "ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", Fixtures.path("boxes.mp4"),
+            "-an", "-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg", "-content_type",
+            "multipart/x-mixed-replace;boundary=ffmpeg", "-listen", "1", "http://127.0.0.1:\(port)/cam.mjpg",
+        ], directory: dir)
+        usleep(500_000)
+        let daemon = try DaemonProcess(config: Self.config(cameras: [("mjpeg", "http://127.0.0.1:\(port)/cam.mjpg")]),
+                                       directory: dir)
+        #expect(daemon.waitFor("stream_up", timeout: 10), "\(daemon.stderr)")
+        let up = daemon.alerts("stream_up").first?["details"] as? [String: Any]
+        #expect(up?["codec"] as? String == "mjpeg")
+        camera.stop(SIGKILL)
+        #expect(daemon.waitFor("stream_down", timeout: 6), "\(daemon.stderr)")
+        let (status, _) = daemon.child.stop(SIGTERM)
+        #expect(status == 0)
+    }
+
+    @Test func badConfigExits78AndMissingConfig66() throws {
+        let dir = makeTemporaryDirectory("badrun")
+        let path = dir.appendingPathComponent("bad.yaml").path
+        try "alerts:\n  path: /tmp/x.jsonl\ncameras: []\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(vigil(["run", "--config", path]).status == 78)
+        #expect(vigil(["run", "--config", dir.appendingPathComponent("none.yaml").path]).status == 66)
+    }
+}
