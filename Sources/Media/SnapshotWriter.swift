@@ -167,7 +167,7 @@ public final class SnapshotWriter {
         guard let sws else { throw FFmpegError(code: vigil_averror(EINVAL), operation: "convert a snapshot", input: input) }
         defer { sws_freeContext(sws) }
         let rc = vigil_sws_scale_into_frame(sws, rgb.data, Int32(rgb.stride), Int32(h), f)
-        if rc < 0 { try avCheck(rc, "convert a snapshot", input: input) }
+        if rc < 0 { _ = try avCheck(rc, "convert a snapshot", input: input) }
         _ = try avCheck(avcodec_send_frame(c, f), "encode a snapshot", input: input)
         _ = try avCheck(avcodec_send_frame(c, nil), "encode a snapshot", input: input)
         var pkt = av_packet_alloc()

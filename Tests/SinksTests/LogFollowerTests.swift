@@ -8,7 +8,7 @@ import VigilCore
         let dir = try TempDirectory()
         defer { dir.remove() }
         let path = dir.file("a.jsonl")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         let f = LogFollower(path: path)
         var got: [String] = []
