@@ -46,7 +46,7 @@ let package = Package(
         // Wires the stages per camera: replay, and the daemon (live cameras, reconnect, reload, metrics, sd_notify).
         .target(
             name: "Pipeline",
-            dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks",
+            dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks", "Rules",
                            .product(name: "Logging", package: "swift-log")]
         ),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
@@ -64,6 +64,9 @@ let package = Package(
         ),
         // Object detectors on frames: preprocessing (letterbox), model adapters (ssd-anchors, yolo), NMS.
         .target(name: "Detection", dependencies: ["VigilCore", "Inference"]),
+        // Tracks and frame facts become alerts: zones, lines, loitering, crowding, stationary objects, arm
+        // schedules, camera tamper. Pure and deterministic, no I/O.
+        .target(name: "Rules", dependencies: ["VigilCore"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -78,6 +81,7 @@ let package = Package(
                 "Tracking",
                 "Inference",
                 "Detection",
+                "Rules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,10 +94,11 @@ let package = Package(
         .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks"]),
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,6 +20,9 @@ $SUDO apt-get install -y -qq --no-install-recommends libopenblas0 libonnx-testda
 $SUDO apt-get install -y -qq \
   python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav systemd
+# Rules: arm schedules read the IANA time zone database. Sink tests mount a tiny tmpfs (mount, as root) to fill
+# the disk; without root they exercise /dev/full only.
+$SUDO apt-get install -y -qq --no-install-recommends tzdata mount
 # Test oracles (never used by Vigil at run time): py-motmetrics scores the trackers on MOTChallenge data.
 python3 -m pip install --quiet --disable-pip-version-check motmetrics
 # ONNX Runtime is only the reference of `vigil bench nn` (scripts/ort_bench.py) and of the committed test data;

@@ -42,12 +42,12 @@ static inline int vigil_sws_scale_to(struct SwsContext *ctx, const AVFrame *src,
                      dst_data, dst_linesize);
 }
 
-/// sws_scale from one packed source plane into a frame's planes (encoding).
-static inline int vigil_sws_scale_from(struct SwsContext *ctx, const uint8_t *src, int src_stride, int height,
-                                       AVFrame *dst) {
+/// sws_scale from one packed source plane into a frame's planes (snapshot encoding).
+static inline int vigil_sws_scale_into_frame(struct SwsContext *ctx, const uint8_t *src, int src_stride,
+                                             int src_height, AVFrame *dst) {
     const uint8_t *src_data[4] = { src, NULL, NULL, NULL };
     int src_linesize[4] = { src_stride, 0, 0, 0 };
-    return sws_scale(ctx, src_data, src_linesize, 0, height, dst->data, dst->linesize);
+    return sws_scale(ctx, src_data, src_linesize, 0, src_height, dst->data, dst->linesize);
 }
 
 #endif

@@ -15,11 +15,17 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     public var metrics: MetricsConfig = .init()
     /// Tracker choice and thresholds.
     public var track: TrackConfig = .init()
+    /// Camera tamper defaults for every camera; a camera's own `tamper:` overrides single keys.
+    public var tamper: TamperConfig = .init()
+    /// Time zone, default cooldown and named arm schedules of every camera's rules.
+    public var rules: RulesConfig = .init()
+    /// Snapshot JPEGs for alerts about objects.
+    public var snapshots: SnapshotsConfig = .init()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder, detect, stream, metrics, track
+        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots
     }
 
     public init(from decoder: any Decoder) throws {
@@ -33,9 +39,33 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
         stream = try c.value(.stream, default: StreamConfig())
         metrics = try c.value(.metrics, default: MetricsConfig())
         track = try c.value(.track, default: TrackConfig())
+        tamper = try c.value(.tamper, default: TamperConfig())
+        rules = try c.value(.rules, default: RulesConfig())
+        snapshots = try c.value(.snapshots, default: SnapshotsConfig())
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")
+        }
+        // Every schedule a rule names must exist under rules.schedules.
+        func check(_ name: String?, _ path: [any CodingKey]) throws {
+            guard let name, rules.schedules[name] == nil else { return }
+            let known = rules.schedules.keys.sorted().joined(separator: ", ")
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: path,
+                debugDescription: "no schedule '\(name)' under rules.schedules" + (known.isEmpty ? "" : " (known: \(known))")))
+        }
+        for (i, cam) in cameras.enumerated() {
+            let base: [any CodingKey] = [CodingKeys.cameras, AnyCodingKey(intValue: i)!]
+            for (j, z) in cam.zones.enumerated() {
+                try check(z.schedule, base + [AnyCodingKey(stringValue: "zones"), AnyCodingKey(intValue: j)!,
+                                              AnyCodingKey(stringValue: "schedule")])
+            }
+            for (j, l) in cam.lines.enumerated() {
+                try check(l.schedule, base + [AnyCodingKey(stringValue: "lines"), AnyCodingKey(intValue: j)!,
+                                              AnyCodingKey(stringValue: "schedule")])
+            }
+            try check(cam.stationary?.schedule, base + [AnyCodingKey(stringValue: "stationary"),
+                                                        AnyCodingKey(stringValue: "schedule")])
         }
     }
 
@@ -43,13 +73,28 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     public func camera(named name: String) -> CameraConfig? { cameras.first { $0.name == name } }
 }
 
-/// `alerts:` — where alerts go.
+/// `alerts:` — where alerts go, and how the log rotates and reaches the disk.
 public struct AlertsConfig: Decodable, Sendable, Equatable {
     /// The JSON-lines alert log. Default `/var/log/vigil/alerts.jsonl`; `-` is standard output.
     public var path: String = "/var/log/vigil/alerts.jsonl"
+    /// Rotate when the file would grow past this many bytes; 0: never by size. 0 or 4096…2^40.
+    public var maxBytes: Int = 64 << 20
+    /// Also rotate at the first alert of each new UTC day.
+    public var rotateDaily = false
+    /// Rotated files kept (`alerts.jsonl.1` newest … `.N` oldest). 0…1000.
+    public var keep = 10
+    /// fsync policy: `always` (every alert), `interval` (every `sync_interval_s`), `never` (the OS decides).
+    public var sync = "interval"
+    public var syncIntervalSeconds = 1.0
 
     public init() {}
-    enum CodingKeys: String, CodingKey, CaseIterable { case path }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case path
+        case maxBytes = "max_bytes"
+        case rotateDaily = "rotate_daily"
+        case keep, sync
+        case syncIntervalSeconds = "sync_interval_s"
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -57,6 +102,15 @@ public struct AlertsConfig: Decodable, Sendable, Equatable {
         let p = try c.value(.path, default: AlertsConfig().path)
         guard !p.isEmpty else { throw c.invalid(.path, "must not be empty") }
         path = try EnvironmentExpansion.expand(p, key: .path, in: c)
+        maxBytes = try c.value(.maxBytes, default: AlertsConfig().maxBytes, in: 0...(1 << 40))
+        if maxBytes != 0 && maxBytes < 4096 { throw c.invalid(.maxBytes, "\(maxBytes) is out of range: 0 (off) or 4096…2^40") }
+        rotateDaily = try c.value(.rotateDaily, default: false)
+        keep = try c.value(.keep, default: 10, in: 0...1000)
+        sync = try c.value(.sync, default: "interval")
+        guard ["always", "interval", "never"].contains(sync) else {
+            throw c.invalid(.sync, "'\(sync)' is not one of always, interval, never")
+        }
+        syncIntervalSeconds = try c.value(.syncIntervalSeconds, default: 1.0, in: 0.01...3600)
     }
 }
 
@@ -90,12 +144,19 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
     /// RTSP over `tcp` (default: interleaved in the RTSP connection, survives NAT and loss) or `udp`.
     /// Ignored for other URL schemes.
     public var rtspTransport: RTSPTransport = .tcp
+    /// This camera's tamper settings: the top-level `tamper:` with this camera's keys on top.
+    public var tamper: TamperConfig = .init()
+    /// Zones (polygons in source pixels), counting lines and the stationary-object rule of this camera.
+    public var zones: [ZoneConfig] = []
+    public var lines: [LineConfig] = []
+    public var stationary: StationaryConfig? = nil
 
     public init(name: String, url: String) { self.name = name; self.url = url }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, url, enabled, motion, detect
         case rtspTransport = "rtsp_transport"
+        case tamper, zones, lines, stationary
     }
 
     public init(from decoder: any Decoder) throws {
@@ -119,6 +180,14 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
             throw c.invalid(.rtspTransport, "'\(transport)' must be tcp or udp")
         }
         rtspTransport = t
+        tamper = try c.value(.tamper, default: TamperConfig())
+        zones = try c.value(.zones, default: [])
+        lines = try c.value(.lines, default: [])
+        stationary = try c.decodeIfPresent(StationaryConfig.self, forKey: .stationary)
+        var names = Set<String>()
+        for z in zones where !names.insert(z.name).inserted { throw c.invalid(.zones, "zone name '\(z.name)' is used twice") }
+        names.removeAll()
+        for l in lines where !names.insert(l.name).inserted { throw c.invalid(.lines, "line name '\(l.name)' is used twice") }
     }
 }
 

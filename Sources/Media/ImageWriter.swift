@@ -32,7 +32,7 @@ public enum ImageWriter {
         _ = try avCheck(av_frame_get_buffer(f, 0), "allocate a frame", input: path)
         let sws = sws_getContext(w, h, AV_PIX_FMT_RGB24, w, h, AV_PIX_FMT_YUVJ420P, SWS_BICUBIC, nil, nil, nil)
         defer { sws_freeContext(sws) }
-        _ = try avCheck(vigil_sws_scale_from(sws, rgb.data, Int32(rgb.stride), h, f), "convert frames", input: path)
+        _ = try avCheck(vigil_sws_scale_into_frame(sws, rgb.data, Int32(rgb.stride), h, f), "convert frames", input: path)
         _ = try avCheck(avcodec_send_frame(c, f), "encode JPEG", input: path)
         _ = try avCheck(avcodec_send_frame(c, nil), "encode JPEG", input: path)
         var packet = av_packet_alloc()

@@ -3,6 +3,7 @@ import Foundation
 import Media
 import Motion
 import Ring
+import Rules
 import Sinks
 import Synchronization
 import VigilCore
@@ -12,6 +13,8 @@ public struct ReplayOptions: Sendable {
     public var input: String
     public var camera: CameraID
     public var motion: MotionConfig = .init()
+    /// Camera tamper (`covered`, `defocused`, `moved`) on the analysis frame; needs no detector.
+    public var tamper: TamperConfig = .init()
     public var decoderThreads: Int = 0
     /// `ts` of media time 0, seconds since the epoch; nil: the file's creation_time, else the epoch.
     public var startTime: Double? = nil
@@ -31,7 +34,8 @@ public struct ReplayProgress: Sendable {
 
 /// Analyses a recorded file start to end without dropping a frame: an ingest thread decodes and scales into
 /// pooled buffers and pushes them through a blocking SPSC ring; the calling thread runs motion analysis and
-/// writes alerts. Output depends only on the input and the options, never on timing.
+/// tamper detection and writes alerts (per frame: motion events first, then tamper). Output depends only on the
+/// input and the options, never on timing.
 public enum ReplayPipeline {
     public static func run(_ options: ReplayOptions, sink: any AlertSink,
                            progress: ((ReplayProgress) -> Void)? = nil) throws -> RunStats {
@@ -49,6 +53,10 @@ public enum ReplayPipeline {
         ingest.start()
 
         let motion = MotionStage(camera: options.camera, clock: clock, config: options.motion)
+        var tamper = options.tamper.enabled
+            ? TamperDetector(width: source.analysisWidth, height: source.analysisHeight, camera: options.camera,
+                             parameters: TamperParameters(options.tamper))
+            : nil
         var stats = RunStats()
         var lastProgress = started
         var sinkError: (any Error)? = nil
@@ -62,6 +70,11 @@ public enum ReplayPipeline {
 
         while let frame = ring.pop() {
             emit(motion.analyze(frame))
+            if tamper != nil {
+                let facts = FrameFacts(frame: frame.index, mediaTime: frame.mediaTime,
+                                       timestamp: clock.timestamp(mediaTime: frame.mediaTime))
+                if let a = tamper!.update(frame.gray, facts: facts) { emit([a]) }
+            }
             stats.framesAnalyzed += 1
             let t = frame.mediaTime, index = frame.index
             pool.recycle(frame.gray)
@@ -84,6 +97,7 @@ public enum ReplayPipeline {
         let ingestResult = ingest.join()
         if let sinkError { throw sinkError }
         try sink.flush()
+        stats.alertsDropped = sink.dropped
         stats.framesDecoded = ingestResult.stats.framesDecoded
         stats.source = ingestResult.stats
         stats.wallSeconds = monotonicSeconds() - started

@@ -9,6 +9,8 @@ public struct RunStats: Sendable, Equatable {
     public var framesDecoded = 0
     public var framesAnalyzed = 0
     public var alerts = 0
+    /// Alerts the sink could not write (full disk, read-only directory) and let go.
+    public var alertsDropped = 0
     public var wallSeconds = 0.0
     public var source = SourceStats()
     /// Frames the ring dropped (live only; replay never drops).
@@ -31,6 +33,7 @@ public struct RunStats: Sendable, Equatable {
             ("frames_analyzed", .int(framesAnalyzed)),
             ("frames_dropped", .int(framesDropped)),
             ("alerts", .int(alerts)),
+            ("alerts_dropped", .int(alertsDropped)),
             ("wall_seconds", .double(JSONValue.rounded(wallSeconds, places: 3))),
             ("fps", .double(JSONValue.rounded(framesPerSecond, places: 1))),
             ("decode_errors", .int(source.decodeErrors)),

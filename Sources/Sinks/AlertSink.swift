@@ -9,6 +9,12 @@ public protocol AlertSink: AnyObject {
     func flush() throws
     /// Alerts written so far.
     var written: Int { get }
+    /// Alerts that could not be written and were let go (a full disk); sinks that throw instead report 0.
+    var dropped: Int { get }
+}
+
+extension AlertSink {
+    public var dropped: Int { 0 }
 }
 
 /// A sink failed to write.

@@ -24,7 +24,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "YAML config (thresholds); see config/vigil.yaml.")
     var config: String?
 
-    @Option(help: "Alert output: a file (appended) or - for standard output.")
+    @Option(help: "Alert output: a file (appended; rotated and synced as the config's alerts: section says) or - for standard output.")
     var alerts: String = "-"
 
     @Flag(help: "Print run figures as one JSON object on standard error at the end.")
@@ -58,9 +58,15 @@ struct ReplayCommand: ParsableCommand {
             let name = camera ?? cam?.name ?? ReplayCommand.cameraName(for: input)
             var options = ReplayOptions(input: input, camera: CameraID(name))
             options.motion = cfg.camera(named: name)?.motion ?? cfg.motion
+            options.tamper = cfg.camera(named: name)?.tamper ?? cfg.tamper
             options.decoderThreads = threads ?? cfg.decoder.threads
             options.startTime = start
-            let sink = try JSONLinesSink(path: alerts)
+            let sink: any AlertSink
+            if alerts == "-" {
+                sink = try JSONLinesSink(path: alerts)
+            } else {
+                sink = try AlertLog(path: alerts, options: AlertLogOptions(cfg.alerts), report: { Console.err("vigil: \($0)") })
+            }
             let showProgress = Console.stderrIsTerminal
             let result: RunStats
             do {

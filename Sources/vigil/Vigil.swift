@@ -7,7 +7,7 @@ struct Vigil: ParsableCommand {
         commandName: "vigil",
         abstract: "Real-time video surveillance: watch streams and files, find and follow objects, write alerts.",
         version: "0.1.0",
-        subcommands: [ReplayCommand.self, DetectCommand.self, RunCommand.self, CheckCommand.self, TrackCommand.self, NNCommand.self,
-                      BenchCommand.self]
+        subcommands: [ReplayCommand.self, DetectCommand.self, RunCommand.self, CheckCommand.self, TailCommand.self, TrackCommand.self,
+                      NNCommand.self, BenchCommand.self]
     )
 }

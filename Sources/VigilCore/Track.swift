@@ -1,5 +1,3 @@
-import VigilCore
-
 /// One tracked object as a tracker reports it after an update: a value snapshot, safe to keep.
 ///
 /// Thread safety: an immutable-by-copy value; share freely.

@@ -1,0 +1,216 @@
+import VigilCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Camera tamper from the grey analysis frame, a pure and deterministic step per frame:
+/// - `covered`: the mean grey level falls below `darkLevel`, or the contrast below `flatLevel`, when the
+///   running baseline of that figure is well above it (a scene that is always dark is not "covered");
+/// - `defocused`: sharpness (mean absolute Laplacian) falls below `defocusRatio` × its running baseline;
+/// - `moved`: the edge map of block means (blocks of about 1/30 of the frame height) correlates with the learnt
+///   background's worse than `movedMatch` (correlation ignores brightness and contrast, so lighting changes and
+///   blur do not look like a move; objects passing cover only part of it).
+/// `defocused` and `moved` are judged only when the background has structure (`minTexture`).
+///
+/// A condition must hold for `minSeconds` to raise one `tamper` alert (at most one per kind per cooldown); the
+/// baselines stop learning while any condition holds, and after a `moved` alert the new view becomes the
+/// background. Nothing is reported during the first `learnSeconds`. A frame too small to judge (fewer than 2×2
+/// blocks) disables the detector instead of failing.
+///
+/// Thread safety: a value owned by one camera's analysis stage, which calls `update` serially.
+public struct TamperDetector: Sendable {
+    public let parameters: TamperParameters
+    public let camera: CameraID
+    public let width: Int
+    public let height: Int
+    let block: Int
+    let blocksX: Int
+    let blocksY: Int
+    private var blocks: [Float]
+    private var edges: [Float]
+    private var reference: [Float]
+    private var baseMean = 0.0, baseContrast = 0.0, baseSharpness = 0.0
+    private var learnedFrames = 0
+    private var learnStart: Double? = nil
+    private var lastTime: Double? = nil
+    private var since: [TamperKind: Double] = [:]
+    private var active: Set<TamperKind> = []
+    private var clearSince: Double? = nil
+    private var lastAlert: [TamperKind: Double] = [:]
+    /// The last frame's figures.
+    public private(set) var measurement = TamperMeasurement()
+
+    public init(width: Int, height: Int, camera: CameraID, parameters: TamperParameters = TamperParameters()) {
+        self.width = width; self.height = height; self.camera = camera; self.parameters = parameters
+        block = max(1, height / 30)
+        let usable = width >= 3 && height >= 3 && width / block >= 2 && height / block >= 2
+        blocksX = usable ? width / block : 0
+        blocksY = usable ? height / block : 0
+        blocks = Array(repeating: 0, count: blocksX * blocksY)
+        let n = usable ? (blocksX - 1) * (blocksY - 1) : 0
+        edges = Array(repeating: 0, count: n)
+        reference = Array(repeating: 0, count: n)
+    }
+
+    /// Which conditions hold in the last frame (before the `minSeconds` wait).
+    public private(set) var suspected: Set<TamperKind> = []
+
+    /// Measures `gray` (the analysis frame, `width`×`height`) and returns a `tamper` alert when a condition has
+    /// held long enough.
+    public mutating func update(_ gray: PixelBuffer, facts: FrameFacts) -> Alert? {
+        guard blocksX >= 2, gray.width == width, gray.height == height, gray.format == .gray8 else { return nil }
+        let t = facts.mediaTime
+        let dt = lastTime.map { max(0, t - $0) } ?? 0
+        lastTime = t
+        measure(gray)
+        let m = measurement
+        let p = parameters
+        if learnStart == nil { learnStart = t }
+        let learning = t - learnStart! < p.learnSeconds
+
+        // Conditions, judged against the baselines.
+        var now: Set<TamperKind> = []
+        if learnedFrames > 0 {
+            if (m.mean < p.darkLevel && baseMean >= 2 * p.darkLevel)
+                || (m.contrast < p.flatLevel && baseContrast >= 3 * p.flatLevel) {
+                now.insert(.covered)
+            } else if textured {
+                if m.match < p.movedMatch { now.insert(.moved) }
+                else if m.sharpness < p.defocusRatio * baseSharpness { now.insert(.defocused) }
+            }
+        }
+        suspected = now
+
+        if learning || now.isEmpty {
+            learn(weight: learning ? 1 / Double(learnedFrames + 1) : 1 - exp(-dt / max(p.baselineSeconds, 1e-3)))
+        }
+        if learning { return nil }
+
+        for k in TamperKind.allCases where !now.contains(k) { since[k] = nil }
+        if now.isEmpty {
+            if !active.isEmpty {
+                let c = clearSince ?? t
+                clearSince = c
+                if t - c >= p.minSeconds { active.removeAll(); clearSince = nil }
+            }
+            return nil
+        }
+        clearSince = nil
+        for k in TamperKind.allCases where now.contains(k) {
+            let s = since[k] ?? t
+            since[k] = s
+            guard t - s >= p.minSeconds, !active.contains(k) else { continue }
+            active.insert(k)
+            if k == .moved {  // the new view is the background from now on
+                reference = edges
+                since[k] = nil
+                active.remove(k)
+            }
+            if let last = lastAlert[k], t - last < p.action.cooldownSeconds { continue }
+            lastAlert[k] = t
+            var details: [(String, JSONValue)] = [("kind", .string(k.rawValue)),
+                                                  ("since_s", .double(JSONValue.rounded(t - s, places: 3)))]
+            switch k {
+            case .covered:
+                details += [("mean", .double(JSONValue.rounded(m.mean, places: 1))),
+                            ("contrast", .double(JSONValue.rounded(m.contrast, places: 2)))]
+            case .defocused:
+                details += [("sharpness", .double(JSONValue.rounded(m.sharpness, places: 2))),
+                            ("baseline", .double(JSONValue.rounded(baseSharpness, places: 2)))]
+            case .moved:
+                details += [("match", .double(JSONValue.rounded(m.match, places: 3)))]
+            }
+            return Alert(timestamp: facts.timestamp, mediaTime: t, frame: facts.frame, camera: camera,
+                         event: "tamper", severity: p.action.severity, details: details)
+        }
+        return nil
+    }
+
+    private var textured: Bool {
+        var e: Float = 0
+        for v in reference { e += v }
+        return Double(e) / Double(max(1, reference.count)) >= parameters.minTexture
+    }
+
+    private mutating func learn(weight w: Double) {
+        let m = measurement
+        if learnedFrames == 0 {
+            baseMean = m.mean; baseContrast = m.contrast; baseSharpness = m.sharpness
+            reference = edges
+        } else {
+            baseMean += w * (m.mean - baseMean)
+            baseContrast += w * (m.contrast - baseContrast)
+            baseSharpness += w * (m.sharpness - baseSharpness)
+            let wf = Float(w)
+            reference.withUnsafeMutableBufferPointer { r in
+                edges.withUnsafeBufferPointer { e in
+                    for i in r.indices { r[i] += wf * (e[i] - r[i]) }
+                }
+            }
+        }
+        learnedFrames += 1
+    }
+
+    private mutating func measure(_ gray: PixelBuffer) {
+        let w = width, h = height, stride = gray.stride, data = gray.data
+        var sum = 0, sumSq = 0, lap = 0
+        for y in 0..<h {
+            let row = data + y * stride
+            for x in 0..<w {
+                let v = Int(row[x])
+                sum += v; sumSq += v * v
+            }
+            if y > 0 && y < h - 1 {
+                let up = row - stride, down = row + stride
+                for x in 1..<(w - 1) {
+                    lap += abs(4 * Int(row[x]) - Int(up[x]) - Int(down[x]) - Int(row[x - 1]) - Int(row[x + 1]))
+                }
+            }
+        }
+        let n = Double(w * h)
+        var m = TamperMeasurement()
+        m.mean = Double(sum) / n
+        m.contrast = max(0, Double(sumSq) / n - m.mean * m.mean).squareRoot()
+        m.sharpness = Double(lap) / Double((w - 2) * (h - 2))
+
+        let b = block, bx = blocksX, by = blocksY
+        let inv = 1 / Float(b * b)
+        blocks.withUnsafeMutableBufferPointer { out in
+            for j in 0..<by {
+                for i in 0..<bx {
+                    var s = 0
+                    for yy in 0..<b {
+                        let row = data + (j * b + yy) * stride + i * b
+                        for xx in 0..<b { s += Int(row[xx]) }
+                    }
+                    out[j * bx + i] = Float(s) * inv
+                }
+            }
+        }
+        var energy: Float = 0
+        var dot: Double = 0, ee: Double = 0, rr: Double = 0, se: Double = 0, sr: Double = 0
+        let count = (bx - 1) * (by - 1)
+        blocks.withUnsafeBufferPointer { bl in
+            edges.withUnsafeMutableBufferPointer { e in
+                reference.withUnsafeBufferPointer { r in
+                    for j in 0..<(by - 1) {
+                        for i in 0..<(bx - 1) {
+                            let c = bl[j * bx + i]
+                            let v = abs(bl[j * bx + i + 1] - c) + abs(bl[(j + 1) * bx + i] - c)
+                            let k = j * (bx - 1) + i
+                            e[k] = v
+                            energy += v
+                            let rv = Double(r[k]), ev = Double(v)
+                            dot += ev * rv; ee += ev * ev; rr += rv * rv; se += ev; sr += rv
+                        }
+                    }
+                }
+            }
+        }
+        let cn = Double(count)
+        m.edgeEnergy = Double(energy) / cn
+        let cov = dot - se * sr / cn, ve = ee - se * se / cn, vr = rr - sr * sr / cn
+        m.match = ve > 1e-9 && vr > 1e-9 ? cov / (ve * vr).squareRoot() : (ve <= 1e-9 && vr <= 1e-9 ? 1 : 0)
+        measurement = m
+    }
+}

@@ -1,0 +1,16 @@
+/// One frame's tamper statistics, on the grey analysis frame.
+///
+/// Thread safety: a plain value.
+public struct TamperMeasurement: Hashable, Sendable {
+    /// Mean grey level and its standard deviation (contrast).
+    public var mean: Double = 0
+    public var contrast: Double = 0
+    /// Mean absolute 4-neighbour Laplacian: falls when the picture blurs.
+    public var sharpness: Double = 0
+    /// Mean absolute gradient of the block-mean image (the structure `moved` compares).
+    public var edgeEnergy: Double = 0
+    /// Normalised correlation of this frame's block edge map with the learnt background's, -1…1.
+    public var match: Double = 1
+
+    public init() {}
+}

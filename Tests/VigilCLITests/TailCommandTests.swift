@@ -1,0 +1,163 @@
+import Foundation
+import Sinks
+import Testing
+import TestSupport
+import VigilCore
+
+/// `vigil tail`: readable lines, filters, --since through rotated files, and -f across rotation while another
+/// process writes (no lost, repeated or torn line).
+@Suite struct TailCommandTests {
+    let dir: URL
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("vigil-tail-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    static func alert(_ i: Int, ts: Double, camera: String = "gate", event: String = "zone_enter",
+                      severity: Severity = .info) -> Alert {
+        Alert(timestamp: ts, mediaTime: Double(i), frame: i, camera: CameraID(camera), event: event,
+              severity: severity, trackID: i, label: "person", score: 0.875, box: Box(x1: 1, y1: 2, x2: 3, y2: 4),
+              zone: "yard", details: [("n", .int(i))])
+    }
+
+    @Test func readableLinesAndFilters() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = path("a.jsonl")
+        let log = try AlertLog(path: p)
+        try log.write(Self.alert(1, ts: 1_767_225_600))
+        try log.write(Self.alert(2, ts: 1_767_225_601, camera: "door", event: "tamper", severity: .critical))
+        try log.write(Self.alert(3, ts: 1_767_225_602, event: "line_cross", severity: .warning))
+        let r = vigil(["tail", p])
+        #expect(r.status == 0)
+        #expect(r.lines.first == "2026-01-01 00:00:00.000  gate  zone_enter  info  person #1 0.875  zone=yard n=1")
+        #expect(r.lines.count == 3)
+        #expect(vigil(["tail", p, "--camera", "door"]).lines.count == 1)
+        #expect(vigil(["tail", p, "--event", "tamper,line_cross"]).lines.count == 2)
+        #expect(vigil(["tail", p, "--min-severity", "warning"]).lines.count == 2)
+        #expect(vigil(["tail", p, "--min-severity", "critical", "--json"]).lines
+                == [Self.alert(2, ts: 1_767_225_601, camera: "door", event: "tamper", severity: .critical).jsonLine()])
+    }
+
+    @Test func badInputs() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = path("a.jsonl")
+        try "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"event\":\"x\"}\nnot json\n{\"half\":".write(toFile: p, atomically: true, encoding: .utf8)
+        let ok = vigil(["tail", p])
+        #expect(ok.status == 0 && ok.lines.count == 1)
+        #expect(ok.stderr.contains("skipped 1 lines"))
+        for (args, status) in [(["tail", path("missing.jsonl")], Int32(66)),
+                               (["tail", p, "--min-severity", "loud"], 64),
+                               (["tail", p, "--since", "yesterday"], 64),
+                               (["tail", p, "--since", "0m"], 64),
+                               (["tail", dir.path], 64),
+                               (["tail", p, "--poll-interval", "0"], 64)] {
+            let r = vigil(args)
+            #expect(r.status == status, "\(args): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("vigil: ") || r.stderr.hasPrefix("Error: "), "\(args): \(r.stderr)")
+            #expect(r.stdout.isEmpty)
+        }
+    }
+
+    @Test func sinceReadsBackThroughRotatedFiles() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = path("a.jsonl")
+        var o = AlertLogOptions()
+        o.maxBytes = 4096
+        o.keep = 100
+        let log = try AlertLog(path: p, options: o)
+        let now = Date().timeIntervalSince1970
+        for i in 0..<60 { try log.write(Self.alert(i, ts: now - 7200 + Double(i))) }  // two hours ago
+        for i in 60..<120 { try log.write(Self.alert(i, ts: now - 60 + Double(i - 60) * 0.1)) }  // the last minute
+        #expect(log.rotations >= 3)
+        let r = vigil(["tail", p, "--since", "10m", "--json"])
+        #expect(r.status == 0)
+        #expect(r.lines.count == 60)
+        #expect(r.lines.first.map { $0.contains("\"frame\":60,") } == true)
+        #expect(vigil(["tail", p, "--since", "3h"]).lines.count == 120)
+        // Without --since: the current file only.
+        #expect(vigil(["tail", p]).lines.count < 60)
+    }
+
+    /// A writer rotates the log every ~15 alerts (many rotations between two polls) while `vigil tail -f`
+    /// follows; a half-written line appears first and must not be printed until it is complete.
+    @Test func followAcrossRotationUnderConcurrentWriting() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = path("a.jsonl")
+        FileManager.default.createFile(atPath: p, contents: nil)
+        let child = Follower(arguments: ["tail", p, "-f", "--json", "--poll-interval", "0.02"])
+        defer { child.stop() }
+        let first = Self.alert(0, ts: 1_767_225_600).jsonLine()
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: p))
+        h.seekToEndOfFile()
+        h.write(Data(first.prefix(40).utf8))
+        usleep(300_000)
+        #expect(child.output().isEmpty, "a half-written line was printed")
+        h.write(Data((first.dropFirst(40) + "\n").utf8))
+        try h.close()
+        var o = AlertLogOptions()
+        o.maxBytes = 4096
+        o.keep = 10_000
+        o.sync = .never
+        let log = try AlertLog(path: p, options: o)
+        let n = 3000
+        for i in 1...n {
+            try log.write(Self.alert(i, ts: 1_767_225_600 + Double(i)))
+            if i % 100 == 0 { usleep(2000) }
+        }
+        #expect(log.rotations > 100)
+        let expected = (0...n).map { Self.alert($0, ts: 1_767_225_600 + Double($0)).jsonLine() }
+        let deadline = Date().addingTimeInterval(30)
+        while child.output().split(separator: "\n").count < expected.count && Date() < deadline { usleep(50_000) }
+        let got = child.output().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(got.last == "")  // ends with a newline: no torn output
+        let body = Array(got.dropLast())
+        // Name the first difference instead of printing 3000 lines.
+        let firstDiff = zip(body, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(firstDiff == nil && body.count == expected.count,
+                "\(body.count) lines of \(expected.count); first difference at \(firstDiff ?? -1): \(firstDiff.map { body[$0].prefix(120) } ?? "")")
+    }
+}
+
+/// A `vigil` child that keeps running (tail -f), its standard output collected by a reader thread.
+final class Follower: @unchecked Sendable {  // unchecked: `data` is only touched under `lock`
+    private let process = Process()
+    private let pipe = Pipe()
+    private let lock = NSLock()
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(arguments: [String]) {
+        process.executableURL = URL(fileURLWithPath: Fixtures.vigil)
+        process.arguments = arguments
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try! process.run()
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        Thread.detachNewThread { [self] in
+            var buf = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                lock.lock(); data.append(contentsOf: buf[0..<n]); lock.unlock()
+            }
+            done.signal()
+        }
+    }
+
+    func output() -> String {
+        lock.lock(); defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        _ = done.wait(timeout: .now() + 5)
+    }
+}
