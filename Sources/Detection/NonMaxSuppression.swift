@@ -20,9 +20,23 @@ public enum NonMaxSuppression {
             let sa = candidates[a].score, sb = candidates[b].score
             return sa != sb ? sa > sb : a < b
         }
+        // One sort; then each class's candidates in score order (stable bucketing keeps that order), so a
+        // kept candidate only tests the later candidates of its own class.
+        var classOf: [Int: Int] = [:]
+        var buckets: [[Int]] = []
+        var position = [Int](repeating: 0, count: n)
+        for i in order {
+            let k = classOf[candidates[i].classIndex] ?? {
+                classOf[candidates[i].classIndex] = buckets.count
+                buckets.append([])
+                return buckets.count - 1
+            }()
+            position[i] = buckets[k].count
+            buckets[k].append(i)
+        }
         var suppressed = [Bool](repeating: false, count: n)
         var kept: [Candidate] = []
-        for (rank, i) in order.enumerated() where !suppressed[i] {
+        for i in order where !suppressed[i] {
             if kept.count >= maxDetections { break }
             let c = candidates[i]
             suppressed[i] = true
@@ -30,9 +44,10 @@ public enum NonMaxSuppression {
             var x1 = c.box.x1 * c.score, y1 = c.box.y1 * c.score, x2 = c.box.x2 * c.score, y2 = c.box.y2 * c.score
             var kp = kind == .weighted ? c.keypoints.map { $0 * c.score } : []
             var groupSize = 1
-            for j in order[(rank + 1)...] where !suppressed[j] {
+            let bucket = buckets[classOf[c.classIndex]!]
+            for j in bucket[(position[i] + 1)...] where !suppressed[j] {
                 let o = candidates[j]
-                guard o.classIndex == c.classIndex, c.box.iou(o.box) > iouThreshold else { continue }
+                guard c.box.iou(o.box) > iouThreshold else { continue }
                 suppressed[j] = true
                 guard kind == .weighted else { continue }
                 groupSize += 1
