@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `vigil detect` as a user runs it: JSON lines, annotated JPEG, clear errors for bad models and inputs.
+@Suite struct DetectCommandTests {
+    let env = ["VIGIL_MODELS": Fixtures.repoRoot.appendingPathComponent("samples/models").path]
+
+    /// A plain grey 320×240 PNG (no faces, no people).
+    func plainFrame() -> String {
+        let dir = makeTemporaryDirectory("detect")
+        let p = dir.appendingPathComponent("plain.png").path
+        let r = run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=320x240",
+                                         "-frames:v", "1", p])
+        #expect(r.status == 0, "\(r.stderr)")
+        return p
+    }
+
+    @Test func plainFrameHasNoDetectionsAndAnnotates() throws {
+        let img = plainFrame()
+        let out = URL(fileURLWithPath: img).deletingLastPathComponent().appendingPathComponent("a.jpg").path
+        for model in ["blazeface_short_128", "blazepose_detector_224"] {
+            let r = vigil(["detect", img, "--model", model, "--annotate", out], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.lines.isEmpty)
+        }
+        let jpeg = try Data(contentsOf: URL(fileURLWithPath: out))
+        #expect(jpeg.count > 100 && jpeg[0] == 0xFF && jpeg[1] == 0xD8)
+    }
+
+    @Test func yoloModelByPath() {
+        let model = Fixtures.repoRoot.appendingPathComponent("Tests/Fixtures/yolo_shaped_64/model.onnx").path
+        let r = vigil(["detect", plainFrame(), "--model", model, "--min-score", "0.3"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        for line in r.lines {
+            let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(o?["label"] is String && (o?["box"] as? [Double])?.count == 4)
+        }
+    }
+
+    @Test func badModelsAreConfigErrors() throws {
+        let img = plainFrame()
+        let junk = URL(fileURLWithPath: img).deletingLastPathComponent().appendingPathComponent("junk.onnx").path
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: junk))
+        let missing = vigil(["detect", img, "--model", "/nonexistent/model.onnx"], environment: env)
+        #expect(missing.status == 78 && missing.stderr.contains("no such file"))
+        #expect(vigil(["detect", img, "--model", junk], environment: env).status == 78)
+        #expect(vigil(["detect", "/nonexistent.png"], environment: env).status == 66)
+        #expect(vigil(["detect", img, "--frame", "-1"], environment: env).status == 64)
+    }
+}
