@@ -46,7 +46,7 @@ let package = Package(
         // Wires the stages per camera: replay, and the daemon (live cameras, reconnect, reload, metrics, sd_notify).
         .target(
             name: "Pipeline",
-            dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks", "Rules",
+            dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks", "Rules", "Detection", "Tracking",
                            .product(name: "Logging", package: "swift-log")]
         ),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "MotionTests", dependencies: ["Motion"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks", "Detection"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
