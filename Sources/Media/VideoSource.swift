@@ -54,6 +54,8 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
     public let demuxer: Demuxer
     let decoder: Decoder
     let scaler = Scaler()
+    /// Bilinear: the RGB picture for detectors is a moderate downscale that the detector letterboxes again.
+    let rgbScaler = Scaler(flags: SWS_BILINEAR)
     let packet = Packet()
     let frame: UnsafeMutablePointer<AVFrame>
     let options: SourceOptions
@@ -113,6 +115,13 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
     /// Decodes the next frame and scales it into `buffer` only when `wanted(mediaTime)` returns true (live
     /// decimation: a skipped frame costs its decode, not its scaling); `DecodedFrame.scaled` says which.
     public func next(into buffer: PixelBuffer?, scaling wanted: (Double) -> Bool) throws -> DecodedFrame? {
+        try next(into: buffer, rgb: nil, scaling: wanted)
+    }
+
+    /// Decodes the next frame and scales it into `buffer` and, when given, also into `rgb` (an RGB24 buffer of
+    /// any size, for detectors), each with its own cached swscale context.
+    public func next(into buffer: PixelBuffer?, rgb: PixelBuffer?, scaling wanted: (Double) -> Bool = { _ in true })
+        throws -> DecodedFrame? {
         if finished { return nil }
         var consecutiveErrors = 0
         while true {
@@ -128,7 +137,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
             switch status {
             case .ok:
                 defer { av_frame_unref(frame) }
-                return try deliver(into: buffer, wanted: wanted)
+                return try deliver(into: buffer, rgb: rgb, wanted: wanted)
             case .endOfFile:
                 finished = true
                 return nil
@@ -178,7 +187,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         _ = try? decoder.send(nil)
     }
 
-    private func deliver(into buffer: PixelBuffer?, wanted: (Double) -> Bool) throws -> DecodedFrame {
+    private func deliver(into buffer: PixelBuffer?, rgb: PixelBuffer?, wanted: (Double) -> Bool) throws -> DecodedFrame {
         let f = frame.pointee
         var t: Double
         let pts = f.best_effort_timestamp
@@ -192,6 +201,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         lastTime = t
         let scale = wanted(t)
         if scale, let buffer { try scaler.scale(frame, into: buffer, input: demuxer.url) }
+        if scale, let rgb { try rgbScaler.scale(frame, into: rgb, input: demuxer.url) }
         let corrupt = (f.flags & AV_FRAME_FLAG_CORRUPT) != 0 || f.decode_error_flags != 0
         if corrupt { stats.corruptFrames += 1 }
         let d = DecodedFrame(index: stats.framesDecoded, mediaTime: t, sourceWidth: Int(f.width),

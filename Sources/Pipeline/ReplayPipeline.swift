@@ -1,4 +1,5 @@
 import Config
+import Detection
 import Foundation
 import Media
 import Motion
@@ -20,6 +21,12 @@ public struct ReplayOptions: Sendable {
     public var startTime: Double? = nil
     /// Frames in flight between the ingest thread and analysis.
     public var ringCapacity: Int = 8
+    /// Object detector (nil: motion and tamper only), with the `detect:` and `track:` settings it runs under.
+    public var detector: (any Detector)? = nil
+    public var detect: DetectConfig = .init()
+    public var track: TrackConfig = .init()
+    /// Height of the RGB picture handed to the detector (never above the source's).
+    public var detectHeight: Int = 480
 
     public init(input: String, camera: CameraID) { self.input = input; self.camera = camera }
 }
@@ -49,7 +56,12 @@ public enum ReplayPipeline {
         let ring = SPSCRing<Frame>(capacity: options.ringCapacity, policy: .block)
         let pool = BufferPool(count: ring.capacity + 2, width: source.analysisWidth, height: source.analysisHeight,
                               format: .gray8)
-        let ingest = IngestThread(source: source, ring: ring, pool: pool, camera: options.camera)
+        let rgbPool = options.detector.map { _ -> BufferPool in
+            let (w, h) = VideoSource.analysisSize(width: source.info.width, height: source.info.height,
+                                                  targetHeight: options.detectHeight)
+            return BufferPool(count: ring.capacity + 2, width: w, height: h, format: .rgb24)
+        }
+        let ingest = IngestThread(source: source, ring: ring, pool: pool, rgbPool: rgbPool, camera: options.camera)
         ingest.start()
 
         let motion = MotionStage(camera: options.camera, clock: clock, config: options.motion)
@@ -57,9 +69,13 @@ public enum ReplayPipeline {
             ? TamperDetector(width: source.analysisWidth, height: source.analysisHeight, camera: options.camera,
                              parameters: TamperParameters(options.tamper))
             : nil
+        let detection = options.detector.map {
+            DetectionStage(detector: $0, camera: options.camera, clock: clock, detect: options.detect, track: options.track)
+        }
         var stats = RunStats()
         var lastProgress = started
         var sinkError: (any Error)? = nil
+        var detectError: (any Error)? = nil
 
         func emit(_ alerts: [Alert]) {
             guard sinkError == nil else { return }
@@ -75,13 +91,24 @@ public enum ReplayPipeline {
                                        timestamp: clock.timestamp(mediaTime: frame.mediaTime))
                 if let a = tamper!.update(frame.gray, facts: facts) { emit([a]) }
             }
+            if let detection, let rgb = frame.rgb, detectError == nil {
+                do {
+                    emit(try detection.analyze(rgb: rgb, frame: frame.index, mediaTime: frame.mediaTime,
+                                               sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight))
+                } catch { detectError = error }
+            }
             stats.framesAnalyzed += 1
             let t = frame.mediaTime, index = frame.index
             pool.recycle(frame.gray)
-            if sinkError != nil {  // nowhere to write: stop reading, let the ingest thread finish
+            if let rgb = frame.rgb { rgbPool?.recycle(rgb) }
+            if sinkError != nil || detectError != nil {  // nowhere to write or no detector: stop reading
                 source.interrupt.cancel()
                 pool.close()
-                while let f = ring.pop() { pool.recycle(f.gray) }
+                rgbPool?.close()
+                while let f = ring.pop() {
+                    pool.recycle(f.gray)
+                    if let rgb = f.rgb { rgbPool?.recycle(rgb) }
+                }
                 break
             }
             if let progress {
@@ -94,8 +121,10 @@ public enum ReplayPipeline {
             }
         }
         emit(motion.finish())
+        if let detection { emit(detection.finish()) }
         let ingestResult = ingest.join()
         if let sinkError { throw sinkError }
+        if let detectError { throw ReplayError(cause: detectError, stats: stats) }
         try sink.flush()
         stats.alertsDropped = sink.dropped
         stats.framesDecoded = ingestResult.stats.framesDecoded
@@ -131,12 +160,14 @@ final class IngestThread: @unchecked Sendable {  // unchecked: the source and pr
     let source: VideoSource
     let ring: SPSCRing<Frame>
     let pool: BufferPool
+    /// RGB pictures for the detector (nil: no detector).
+    let rgbPool: BufferPool?
     let camera: CameraID
     private let done = DispatchSemaphore(value: 0)
     private let result = Mutex<Result?>(nil)
 
-    init(source: VideoSource, ring: SPSCRing<Frame>, pool: BufferPool, camera: CameraID) {
-        self.source = source; self.ring = ring; self.pool = pool; self.camera = camera
+    init(source: VideoSource, ring: SPSCRing<Frame>, pool: BufferPool, rgbPool: BufferPool? = nil, camera: CameraID) {
+        self.source = source; self.ring = ring; self.pool = pool; self.rgbPool = rgbPool; self.camera = camera
     }
 
     func start() {
@@ -149,14 +180,22 @@ final class IngestThread: @unchecked Sendable {  // unchecked: the source and pr
         var error: (any Error)? = nil
         do {
             while let buffer = pool.takeWaiting() {
-                guard let d = try source.next(into: buffer) else {
+                var rgb: PixelBuffer? = nil
+                if let rgbPool {
+                    guard let b = rgbPool.takeWaiting() else { pool.reuse(buffer); break }
+                    rgb = b
+                }
+                guard let d = try source.next(into: buffer, rgb: rgb) else {
                     pool.reuse(buffer)
+                    if let rgb { rgbPool?.reuse(rgb) }
                     break
                 }
-                let frame = Frame(camera: camera, index: d.index, mediaTime: d.mediaTime,
+                var frame = Frame(camera: camera, index: d.index, mediaTime: d.mediaTime,
                                   sourceWidth: d.sourceWidth, sourceHeight: d.sourceHeight, gray: buffer)
+                frame.rgb = rgb
                 if case .closed(let f) = ring.push(frame) {
                     pool.reuse(f.gray)
+                    if let rgb = f.rgb { rgbPool?.reuse(rgb) }
                     break
                 }
             }

@@ -65,6 +65,8 @@ public struct Frame: Sendable {
     public var sourceHeight: Int
     /// The picture at the analysis size, 8-bit gray (motion).
     public var gray: PixelBuffer
+    /// The picture as RGB24 for detectors (source aspect, at most `detect` height), when a detector runs.
+    public var rgb: PixelBuffer? = nil
 
     public init(camera: CameraID, index: Int, mediaTime: Double, sourceWidth: Int, sourceHeight: Int,
                 gray: PixelBuffer) {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Config
+import Detection
+import Foundation
 import Media
 import Pipeline
 import Sinks
@@ -61,6 +63,14 @@ struct ReplayCommand: ParsableCommand {
             options.tamper = cfg.camera(named: name)?.tamper ?? cfg.tamper
             options.decoderThreads = threads ?? cfg.decoder.threads
             options.startTime = start
+            options.detect = cfg.camera(named: name)?.detect ?? cfg.detect
+            options.track = cfg.track
+            if let model = options.detect.model {  // a bad model is a config error before any frame (exit 78)
+                let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_MODELS"] ?? "samples/models")
+                options.detector = try DetectorLoader.load(DetectorLoader.resolve(model, modelsDirectory: dir),
+                                                           labels: options.detect.labelNames,
+                                                           scoreThreshold: options.detect.minScore, threads: 1)
+            }
             let sink: any AlertSink
             if alerts == "-" {
                 sink = try JSONLinesSink(path: alerts)

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `vigil replay` with a detector: a real face photo (opencv-doc's face_swapped.jpg, fetched by
+/// scripts/fetch-test-images.sh; runs when VIGIL_OPENCV_DATA names its folder) moving over a plain background
+/// from t = 1 s to t = 2.4 s of a 4 s, 5 fps clip: one track, enter and exit, byte for byte repeatable.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
+struct DetectReplayTests {
+    @Test func oneFaceEntersAndExits() throws {
+        let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
+        let dir = makeTemporaryDirectory("detect-replay")
+        let clip = dir.appendingPathComponent("face.mp4").path
+        let made = run("/usr/bin/ffmpeg", [
+            "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x506070:s=640x360:r=5:d=4",
+            "-i", data + "/face_swapped.jpg", "-filter_complex",
+            "[1]scale=300:-2[f];[0][f]overlay=x='if(between(t,1,2.4),20+60*(t-1),-1000)':y=20",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", clip])
+        #expect(made.status == 0, "\(made.stderr)")
+        let cfg = dir.appendingPathComponent("c.yaml").path
+        try "detect:\n  model: blazeface_short_128\ntrack:\n  kind: byte\n  min_hits: 2\n  max_age: 2\n"
+            .write(toFile: cfg, atomically: true, encoding: .utf8)
+        let env = ["VIGIL_MODELS": Fixtures.repoRoot.appendingPathComponent("samples/models").path]
+        let r = vigil(["replay", clip, "--config", cfg, "--alerts", "-"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let objects = r.lines.filter { $0.contains("\"object_") }
+        let events = objects.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(events.map { $0["event"] as? String } == ["object_enter", "object_exit"])
+        #expect(events.map { $0["track_id"] as? Int } == [1, 1])
+        #expect(events.first?["label"] as? String == "face")
+        #expect(events.first?["frame"] as? Int == 6)   // face from frame 5, confirmed at its second hit
+        #expect(events.last?["frame"] as? Int == 14)   // max_age 2: the track ends two misses after its last match
+        #expect(vigil(["replay", clip, "--config", cfg, "--alerts", "-"], environment: env).stdout == r.stdout)
+        let bad = dir.appendingPathComponent("bad.yaml").path
+        try "detect:\n  model: /nonexistent/model.onnx\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(vigil(["replay", clip, "--config", bad], environment: env).status == 78)
+    }
+}
