@@ -55,7 +55,7 @@ public enum ReplayPipeline {
         let motion = MotionStage(camera: options.camera, clock: clock, config: options.motion)
         var tamper = options.tamper.enabled
             ? TamperDetector(width: source.analysisWidth, height: source.analysisHeight, camera: options.camera,
-                             parameters: TamperParameters(options.tamper))
+                             parameters: options.tamper)
             : nil
         var stats = RunStats()
         var lastProgress = started
