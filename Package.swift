@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "VigilCore"),
         .target(
             name: "Config",
-            dependencies: ["VigilCore", "Motion", .product(name: "Yams", package: "Yams")]
+            dependencies: ["VigilCore", "Motion", "Rules", .product(name: "Yams", package: "Yams")]
         ),
         // Demux, decode, scale; the only importer of CFFmpeg.
         .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),

@@ -1,20 +1,12 @@
+import Rules
+import VigilCore
+
 /// `tamper:` — camera tamper detection (`covered`, `defocused`, `moved`), at the top level and overridable per
-/// camera key by key. Ranges and meanings are documented in config/vigil.yaml.
-public struct TamperConfig: Decodable, Sendable, Equatable {
-    public var enabled = true
-    public var minSeconds = 2.0
-    public var learnSeconds = 2.0
-    public var baselineSeconds = 30.0
-    public var darkLevel = 16.0
-    public var flatLevel = 3.0
-    public var defocusRatio = 0.5
-    public var movedMatch = 0.6
-    public var minTexture = 2.0
-    public var severity = "critical"
-    public var cooldownSeconds = 60.0
+/// camera key by key; decodes straight into the detector's own parameter type (defaults live there).
+/// Ranges and meanings are documented in config/vigil.yaml.
+public typealias TamperConfig = TamperParameters
 
-    public init() {}
-
+extension TamperParameters: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled
         case minSeconds = "min_s"
@@ -30,20 +22,22 @@ public struct TamperConfig: Decodable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+        self.init()
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TamperConfig()
-        enabled = try c.value(.enabled, default: d.enabled)
-        minSeconds = try c.value(.minSeconds, default: d.minSeconds, in: 0...3600)
-        learnSeconds = try c.value(.learnSeconds, default: d.learnSeconds, in: 0.1...3600)
-        baselineSeconds = try c.value(.baselineSeconds, default: d.baselineSeconds, in: 1...86400)
-        darkLevel = try c.value(.darkLevel, default: d.darkLevel, in: 0...255)
-        flatLevel = try c.value(.flatLevel, default: d.flatLevel, in: 0...128)
-        defocusRatio = try c.value(.defocusRatio, default: d.defocusRatio, in: 0.01...0.99)
-        movedMatch = try c.value(.movedMatch, default: d.movedMatch, in: -1...0.99)
-        minTexture = try c.value(.minTexture, default: d.minTexture, in: 0...255)
-        severity = try c.severity(.severity, default: d.severity)
-        cooldownSeconds = try c.value(.cooldownSeconds, default: d.cooldownSeconds, in: 0...86400)
+        enabled = try c.value(.enabled, default: enabled)
+        minSeconds = try c.value(.minSeconds, default: minSeconds, in: 0...3600)
+        learnSeconds = try c.value(.learnSeconds, default: learnSeconds, in: 0.1...3600)
+        baselineSeconds = try c.value(.baselineSeconds, default: baselineSeconds, in: 1...86400)
+        darkLevel = try c.value(.darkLevel, default: darkLevel, in: 0...255)
+        flatLevel = try c.value(.flatLevel, default: flatLevel, in: 0...128)
+        defocusRatio = try c.value(.defocusRatio, default: defocusRatio, in: 0.01...0.99)
+        movedMatch = try c.value(.movedMatch, default: movedMatch, in: -1...0.99)
+        minTexture = try c.value(.minTexture, default: minTexture, in: 0...255)
+        let severity = try c.severity(.severity, default: action.severity.rawValue)
+        action = RuleAction(severity: Severity(rawValue: severity) ?? action.severity,
+                            cooldownSeconds: try c.value(.cooldownSeconds, default: action.cooldownSeconds,
+                                                         in: 0...86400))
     }
 }
 

@@ -197,7 +197,7 @@ public final class Session: @unchecked Sendable {
             xs.append(t.floats)
         }
         var ys = outputs.map { [Float](repeating: 0, count: $0.shape.reduce(1, *)) }
-        try withBuffers(xs, &ys) { xb, yb in try run(inputs: xb, outputs: yb) }
+        try Session.withBuffers(xs, &ys) { xb, yb in try run(inputs: xb, outputs: yb) }
         var result: [String: Tensor] = [:]
         for (i, d) in outputs.enumerated() {
             if let c = outputSources[i].constant { result[d.name] = c } else {
@@ -207,9 +207,11 @@ public final class Session: @unchecked Sendable {
         return result
     }
 
-    private func withBuffers(_ xs: [[Float]], _ ys: inout [[Float]],
-                             _ body: ([UnsafeBufferPointer<Float>], [UnsafeMutableBufferPointer<Float>]) throws -> Void) throws {
-        // Copy into contiguous temporaries so that no array pointer escapes its closure.
+    /// Runs `body` on contiguous copies of `xs` and zeroed buffers shaped like `ys`, then copies the results
+    /// back into `ys`, so that no array pointer escapes its closure (tests, benchmarks, one-off runs).
+    public static func withBuffers(_ xs: [[Float]], _ ys: inout [[Float]],
+                                   _ body: ([UnsafeBufferPointer<Float>], [UnsafeMutableBufferPointer<Float>]) throws -> Void)
+        throws {
         let xp = xs.map { a -> UnsafeMutableBufferPointer<Float> in
             let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: a.count)
             _ = p.initialize(from: a)

@@ -67,7 +67,7 @@ public enum ReplayPipeline {
         let motion = MotionStage(camera: options.camera, clock: clock, config: options.motion)
         var tamper = options.tamper.enabled
             ? TamperDetector(width: source.analysisWidth, height: source.analysisHeight, camera: options.camera,
-                             parameters: TamperParameters(options.tamper))
+                             parameters: options.tamper)
             : nil
         let detection = options.detector.map {
             DetectionStage(detector: $0, camera: options.camera, clock: clock, detect: options.detect, track: options.track)

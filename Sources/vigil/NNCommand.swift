@@ -169,7 +169,7 @@ struct NNBenchmark {
         var times: [Double] = []
         times.reserveCapacity(iterations + 3)
         let total = iterations + 3
-        try withBuffers(inputs, &outputs) { xs, ys in
+        try Session.withBuffers(inputs, &outputs) { xs, ys in
             for i in 0..<total {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 try session.run(inputs: xs, outputs: ys)
@@ -182,24 +182,5 @@ struct NNBenchmark {
         let p90 = times.isEmpty ? 0 : times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
         return NNBenchmark(model: model, threads: threads, iterations: iterations, medianMs: median, p90Ms: p90,
                            minMs: times.first ?? 0, flops: session.flops)
-    }
-
-    private static func withBuffers(_ xs: [[Float]], _ ys: inout [[Float]],
-                                    _ body: ([UnsafeBufferPointer<Float>], [UnsafeMutableBufferPointer<Float>]) throws -> Void) throws {
-        let xp = xs.map { a -> UnsafeMutableBufferPointer<Float> in
-            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: a.count)
-            _ = p.initialize(from: a)
-            return p
-        }
-        let yp = ys.map { a -> UnsafeMutableBufferPointer<Float> in
-            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: a.count)
-            p.initialize(repeating: 0)
-            return p
-        }
-        defer {
-            for p in xp { p.deallocate() }
-            for p in yp { p.deallocate() }
-        }
-        try body(xp.map { UnsafeBufferPointer($0) }, yp)
     }
 }

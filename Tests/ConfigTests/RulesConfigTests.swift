@@ -59,7 +59,7 @@ import Testing
         #expect(c.rules.schedules["night"] == ["22:00-06:00"])
         let cam = c.cameras[0]
         // Camera tamper keys on top of the top-level ones.
-        #expect(cam.tamper.minSeconds == 3 && cam.tamper.severity == "warning" && c.tamper.severity == "critical")
+        #expect(cam.tamper.minSeconds == 3 && cam.tamper.action.severity == .warning && c.tamper.action.severity == .critical)
         #expect(cam.zones[0].polygon.count == 3 && cam.zones[0].labels == ["person"] && cam.zones[0].inertia == 2)
         #expect(cam.zones[0].crowding?.maxCount == 3 && cam.zones[0].loiterSeconds == 30)
         #expect(cam.lines[0].directions == "left_to_right")
