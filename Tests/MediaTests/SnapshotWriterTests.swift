@@ -63,7 +63,7 @@ import VigilCore
 
     @Test func aFileInTheWayIsAClearError() throws {
         let path = tempDir()
-        FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8)))
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: FFmpegError.self) { _ = try SnapshotWriter(directory: path) }
     }
