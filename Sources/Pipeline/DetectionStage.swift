@@ -19,6 +19,10 @@ public final class DetectionStage {
     /// Confirmed tracks that got an `object_enter`, with the label and box they were last seen with.
     private var inside: [Int: Track] = [:]
     private var last: (frame: Int, mediaTime: Double) = (0, 0)
+    /// The tracker's report of the last analysed frame (every live track, by id), for the rules.
+    public private(set) var tracks: [Track] = []
+    /// Whether the last `analyze` call ran the detector and stepped the tracker (false between analysed frames).
+    public private(set) var stepped = false
 
     public init(detector: any Detector, camera: CameraID, clock: AlertClock, detect: DetectConfig, track: TrackConfig) {
         self.detector = detector; self.camera = camera; self.clock = clock; self.config = detect
@@ -48,6 +52,7 @@ public final class DetectionStage {
     public func analyze(rgb: PixelBuffer, frame: Int, mediaTime: Double, sourceWidth: Int, sourceHeight: Int) throws
         -> [Alert] {
         offered += 1
+        stepped = false
         guard (offered - 1) % config.everyNFrames == 0 else { return [] }
         last = (frame, mediaTime)
         let found = try detector.detect(rgb, sourceWidth: sourceWidth, sourceHeight: sourceHeight).filter {
@@ -60,7 +65,9 @@ public final class DetectionStage {
     /// Steps the tracker with one analysed frame's detections (already filtered).
     func step(_ detections: [Detection], frame: Int, mediaTime: Double) -> [Alert] {
         var alerts: [Alert] = []
-        for t in tracker.update(detections, at: mediaTime) {  // ordered by id
+        tracks = tracker.update(detections, at: mediaTime)
+        stepped = true
+        for t in tracks {  // ordered by id
             switch t.state {
             case .confirmed:
                 if inside[t.id] == nil {

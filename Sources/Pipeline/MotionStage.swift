@@ -11,6 +11,9 @@ public final class MotionStage {
     private var detector: MotionDetector? = nil
     private var events: MotionEvents
     private var parameters: MotionParameters
+    /// What the detector saw in the last analysed frame (nil before the first, or with motion disabled):
+    /// its regions in source pixels gate the object detector.
+    public private(set) var lastResult: MotionResult? = nil
 
     public init(camera: CameraID, clock: AlertClock, config: MotionConfig) {
         parameters = config
@@ -29,7 +32,7 @@ public final class MotionStage {
 
     /// Analyses one frame; returns the alerts it causes (usually none: no allocation then).
     public func analyze(_ frame: Frame) -> [Alert] {
-        guard parameters.enabled else { return [] }
+        guard parameters.enabled else { lastResult = nil; return [] }
         let gray = frame.gray
         let d: MotionDetector
         if let existing = detector, existing.width == gray.width, existing.height == gray.height {
@@ -39,6 +42,7 @@ public final class MotionStage {
             detector = d
         }
         let result = d.process(gray, sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight)
+        lastResult = result
         return events.update(result, frame: frame.index, mediaTime: frame.mediaTime)
     }
 
