@@ -5,7 +5,9 @@ import Glibc
 /// Follows an alert log like `tail -F`: reads complete lines, and when the file is rotated (renamed away, a new
 /// file with another inode appears at the path) finishes the old file, then every file rotated after it (the
 /// log may rotate several times between two polls), oldest first, then goes on with the newest. When the file
-/// is truncated it starts again from the top. A missing file is waited for.
+/// is truncated it starts again from the top. A missing file is waited for. An unfinished last line is held
+/// back and read again from its start at the next poll, so a torn line cut off by a restarted writer is never
+/// joined to the lines written after it.
 ///
 /// Files are told apart by inode and modification time, and ordered by modification time (rotated files are
 /// no longer written, so theirs is fixed); a rotated file is pinned by opening it before it is read, so renames
@@ -56,11 +58,19 @@ public final class LogFollower {
             adopt(d)
         }
         var st = stat()
-        if fstat(fd, &st) == 0, Int(st.st_size) < offset {  // truncated in place: start over
+        let complete = offset - reader.pendingCount  // just past the last complete line handed out
+        if fstat(fd, &st) == 0, Int(st.st_size) < complete {  // truncated in place: start over
             lseek(fd, 0, SEEK_SET)
             offset = 0
             reader.reset()
             reopened += 1
+        } else if reader.pendingCount > 0 {
+            // Read the unfinished line again from its start: a writer restarted after a crash cuts a torn last
+            // line off (AlertLog does when it opens) and appends whole lines in its place, so the bytes held back
+            // may never be completed.
+            lseek(fd, off_t(complete), SEEK_SET)
+            offset = complete
+            reader.reset()
         }
         offset += reader.drain(fd, line)
         var now = stat()
