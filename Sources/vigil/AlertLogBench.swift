@@ -4,11 +4,13 @@ import VigilCore
 
 extension BenchSuite {
     /// `vigil bench alerts DIR`: alerts per second the alert log sustains with `sync: interval` and
-    /// `sync: always`, each beside serialising the same alert and a plain `write(2)` (and `write` + `fdatasync`)
+    /// `sync: always`, each beside serialising the same alerts and a plain `write(2)` (and `write` + `fdatasync`)
     /// to the same directory: the ratio is the log's own overhead (rotation checks, whole-line handling).
+    /// Alert k of a run has `frame` k (and `media_time` k/25 s), so a log it leaves behind (killed mid-run: the
+    /// crash-durability test) can be checked for gaps; `--max-bytes`/`--keep` set the rotation.
     static let alerts = BenchSuite(
         name: "alerts",
-        usage: "[DIR] [--count 20000]",
+        usage: "[DIR] [--count 20000] [--max-bytes 67108864] [--keep 10]",
         run: { arguments, progress in try AlertLogBench(arguments: arguments).run(progress) }
     )
 }
@@ -19,6 +21,15 @@ extension BenchSuite {
 struct AlertLogBench {
     var directory = FileManager.default.temporaryDirectory.path
     var count = 20_000
+    var maxBytes = AlertLogOptions().maxBytes
+    var keep = AlertLogOptions().keep
+
+    /// Alert `k` of a run: the same fields every time but the frame and times, so a left-behind log shows gaps.
+    static func alert(_ k: Int) -> Alert {
+        Alert(timestamp: 1_767_225_600 + Double(k) / 25, mediaTime: Double(k) / 25, frame: k, camera: "bench",
+              event: "zone_enter", severity: .info, trackID: 7, label: "person", score: 0.9,
+              box: Box(x1: 1, y1: 2, x2: 3, y2: 4), zone: "yard")
+    }
 
     init(arguments: [String]) throws {
         var i = 0
@@ -28,6 +39,11 @@ struct AlertLogBench {
                 i += 1
                 guard i < arguments.count, let n = Int(arguments[i]), n > 0 else { throw BenchError("--count needs a positive count") }
                 count = n
+            case "--max-bytes", "--keep":
+                let name = arguments[i]
+                i += 1
+                guard i < arguments.count, let n = Int(arguments[i]), n >= 0 else { throw BenchError("\(name) needs a count ≥ 0") }
+                if name == "--keep" { keep = n } else { maxBytes = n }
             case let a where !a.hasPrefix("-"): directory = a
             default: throw BenchError("unknown argument '\(arguments[i])'")
             }
@@ -38,20 +54,20 @@ struct AlertLogBench {
     }
 
     func run(_ progress: (String) -> Void) throws -> [BenchFigure] {
-        let alert = Alert(timestamp: 1_767_225_600, mediaTime: 1, frame: 25, camera: "bench", event: "zone_enter",
-                          severity: .info, trackID: 7, label: "person", score: 0.9, box: Box(x1: 1, y1: 2, x2: 3, y2: 4),
-                          zone: "yard")
         let path = "\(directory)/vigil-bench-alerts-\(getpid()).jsonl"
         defer { for f in RotatedLogs.files(of: path) { unlink(f) } }
-        progress("\(path): whole lines of \(alert.jsonLine().utf8.count + 1) bytes, rotation at 64 MiB")
+        progress("\(path): whole lines of about \(AlertLogBench.alert(count).jsonLine().utf8.count + 1) bytes, "
+                 + (maxBytes > 0 ? "rotation at \(maxBytes) bytes, keeping \(keep)" : "no rotation"))
         var figures: [BenchFigure] = []
         for (policy, n) in [(SyncPolicy.interval, count), (.always, max(200, count / 20))] {
             for f in RotatedLogs.files(of: path) { unlink(f) }
             var o = AlertLogOptions()
             o.sync = policy
+            o.maxBytes = maxBytes
+            o.keep = keep
             let log = try AlertLog(path: path, options: o)
             let t0 = AlertLog.monotonic()
-            for _ in 0..<n { try log.write(alert) }
+            for k in 0..<n { try log.write(AlertLogBench.alert(k)) }
             try log.flush()
             let rate = Double(n) / (AlertLog.monotonic() - t0)
             unlink(path)
@@ -59,8 +75,8 @@ struct AlertLogBench {
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw BenchError("cannot open \(path)") }
             let r0 = AlertLog.monotonic()
-            for _ in 0..<n {
-                var line = alert.jsonLine()
+            for k in 0..<n {
+                var line = AlertLogBench.alert(k).jsonLine()
                 line.append("\n")
                 _ = line.utf8.withContiguousStorageIfAvailable { write(fd, $0.baseAddress!, $0.count) }
                 if policy == .always { fdatasync(fd) }
