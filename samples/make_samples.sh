@@ -16,6 +16,8 @@
 #                (frame 100) on: tamper-covered.mp4 goes black (lens covered), tamper-blur.mp4 is blurred
 #                (boxblur 12: defocused), tamper-moved.mp4 shifts by (20, 10) px (the camera was turned);
 #                tamper-still.mp4 stays unchanged (negative control).
+#   tamper-covered-recover.mp4, tamper-blur-recover.mp4  10 s, the same still: black (or boxblur 12) for
+#                4 <= t < 7 (frames 100..174), then the camera is fine again (tamper_cleared).
 # Every clip carries creation_time 2026-01-01T00:00:00Z, so replays have fixed timestamps.
 set -euo pipefail
 out="${1:-$(dirname "$0")/out}"
@@ -49,14 +51,17 @@ ffmpeg -nostdin -loglevel error -y -f lavfi -i "color=c=0x282828:s=640x360:r=25:
 # Camera tamper: one still, four clips that differ only after t = 4 s.
 ffmpeg -nostdin -loglevel error -y -f lavfi -i "mandelbrot=s=680x400:start_scale=2.5,trim=end_frame=1" \
   -frames:v 1 "$out/tamper-still.png"
-tamper() {  # tamper FILTER OUT
-  ffmpeg -nostdin -loglevel error -y -loop 1 -framerate 25 -t 8 -i "$out/tamper-still.png" \
+tamper() {  # tamper FILTER OUT [SECONDS]
+  ffmpeg -nostdin -loglevel error -y -loop 1 -framerate 25 -t "${3:-8}" -i "$out/tamper-still.png" \
     -vf "$1,noise=alls=6:allf=t,format=yuv420p" "${x264[@]}" "${meta[@]}" "$2"
 }
 tamper "crop=640:360:20:20" "$out/tamper-still.mp4"
 tamper "crop=640:360:20:20,drawbox=x=0:y=0:w=iw:h=ih:c=black:t=fill:enable='gte(t,4)'" "$out/tamper-covered.mp4"
 tamper "crop=640:360:20:20,boxblur=12:enable='gte(t,4)'" "$out/tamper-blur.mp4"
 tamper "crop=640:360:x='if(gte(t,4),40,20)':y='if(gte(t,4),30,20)'" "$out/tamper-moved.mp4"
+tamper "crop=640:360:20:20,drawbox=x=0:y=0:w=iw:h=ih:c=black:t=fill:enable='between(t,4,6.99)'" \
+  "$out/tamper-covered-recover.mp4" 10
+tamper "crop=640:360:20:20,boxblur=12:enable='between(t,4,6.99)'" "$out/tamper-blur-recover.mp4" 10
 rm -f "$out/tamper-still.png"
 if [ "$want720" = 1 ]; then boxes 1280 720 2 "$out/boxes-720p.mp4"; fi
 echo "samples in $out: $(cd "$out" && ls *.mp4 | tr '\n' ' ')"

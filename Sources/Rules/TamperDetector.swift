@@ -17,6 +17,14 @@ import Glibc
 /// background. Nothing is reported during the first `learnSeconds`. A frame too small to judge (fewer than 2×2
 /// blocks) disables the detector instead of failing.
 ///
+/// When every condition has been gone for `minSeconds` (the episode is over and the detector re-armed), each
+/// kind that raised a `tamper` alert in the episode gets one `tamper_cleared` (severity info, the same
+/// `details.kind`, `duration_s` from the condition's start to the first frame without any condition), dated at
+/// the frame that confirms it. `moved` has none: the new view is taken as the background at once (moving the
+/// camera back is another `moved`). An episode whose `tamper` the cooldown held back is not cleared either.
+/// `update` returns at most one alert per frame, a `tamper` before a `tamper_cleared`; a second kind cleared on
+/// the same frame (covered, then defocused, in one episode) comes on the next frame.
+///
 /// Thread safety: a value owned by one camera's analysis stage, which calls `update` serially.
 public struct TamperDetector: Sendable {
     public let parameters: TamperParameters
@@ -37,6 +45,10 @@ public struct TamperDetector: Sendable {
     private var active: Set<TamperKind> = []
     private var clearSince: Double? = nil
     private var lastAlert: [TamperKind: Double] = [:]
+    /// Kinds whose `tamper` was written in the current episode, with the condition's start time.
+    private var alerted: [TamperKind: Double] = [:]
+    /// `tamper_cleared` alerts due but not yet returned (one alert per frame): kind, start, end of the condition.
+    private var clearedDue: [(TamperKind, Double, Double)] = []
     /// The last frame's figures.
     public private(set) var measurement = TamperMeasurement()
 
@@ -91,9 +103,13 @@ public struct TamperDetector: Sendable {
             if !active.isEmpty {
                 let c = clearSince ?? t
                 clearSince = c
-                if t - c >= p.minSeconds { active.removeAll(); clearSince = nil }
+                if t - c >= p.minSeconds - 1e-9 {  // the tolerance: frame times are sums of 1/fps steps
+                    active.removeAll(); clearSince = nil
+                    for k in TamperKind.allCases { if let s = alerted[k] { clearedDue.append((k, s, c)) } }
+                    alerted.removeAll()
+                }
             }
-            return nil
+            return nextCleared(facts)
         }
         clearSince = nil
         for k in TamperKind.allCases where now.contains(k) {
@@ -108,6 +124,7 @@ public struct TamperDetector: Sendable {
             }
             if let last = lastAlert[k], t - last < p.action.cooldownSeconds { continue }
             lastAlert[k] = t
+            if k != .moved { alerted[k] = s }
             var details: [(String, JSONValue)] = [("kind", .string(k.rawValue)),
                                                   ("since_s", .double(JSONValue.rounded(t - s, places: 3)))]
             switch k {
@@ -123,7 +140,17 @@ public struct TamperDetector: Sendable {
             return Alert(timestamp: facts.timestamp, mediaTime: t, frame: facts.frame, camera: camera,
                          event: "tamper", severity: p.action.severity, details: details)
         }
-        return nil
+        return nextCleared(facts)
+    }
+
+    /// The oldest `tamper_cleared` due, dated at this frame.
+    private mutating func nextCleared(_ facts: FrameFacts) -> Alert? {
+        guard !clearedDue.isEmpty else { return nil }
+        let (k, start, end) = clearedDue.removeFirst()
+        return Alert(timestamp: facts.timestamp, mediaTime: facts.mediaTime, frame: facts.frame, camera: camera,
+                     event: "tamper_cleared", severity: .info,
+                     details: [("kind", .string(k.rawValue)),
+                               ("duration_s", .double(JSONValue.rounded(end - start, places: 3)))])
     }
 
     private var textured: Bool {

@@ -114,3 +114,81 @@ extension TamperDetectorTests {
         #expect(d.update(PixelBuffer(width: 10, height: 10, format: .gray8), facts: FrameFacts(frame: 0, mediaTime: 0, timestamp: 0)) == nil)
     }
 }
+
+/// `tamper_cleared`: once every condition has been gone for `min_s` (50 frames at 25 fps), one per kind that
+/// alerted, with the same `details.kind` and the condition's duration; the `tamper` alerts are unchanged.
+extension TamperDetectorTests {
+    func run(_ parameters: TamperParameters, frames: Int, _ make: (Int) -> PixelBuffer) -> [Alert] {
+        var d = TamperDetector(width: Self.w, height: Self.h, camera: "cam", parameters: parameters)
+        var out: [Alert] = []
+        for i in 0..<frames {
+            let t = Double(i) / 25
+            if let a = d.update(make(i), facts: FrameFacts(frame: i, mediaTime: t, timestamp: 1000 + t)) { out.append(a) }
+        }
+        return out
+    }
+
+    /// `event kind@frame`, plus `duration_s` for `tamper_cleared`.
+    func sequence(_ alerts: [Alert]) -> [String] {
+        alerts.map { a in
+            func detail(_ key: String) -> String { a.details?.first { $0.0 == key }.map { $0.1.serialized() } ?? "-" }
+            let kind = detail("kind").replacingOccurrences(of: "\"", with: "")
+            return a.event == "tamper_cleared" ? "cleared \(kind)@\(a.frame) \(detail("duration_s"))s" : "\(a.event) \(kind)@\(a.frame)"
+        }
+    }
+
+    @Test func coveredThenUncovered() {
+        let a = run(TamperParameters(), frames: 300) { i in Self.frame(seed: UInt64(i), black: (100..<200).contains(i)) }
+        #expect(sequence(a) == ["tamper covered@150", "cleared covered@250 4s"])
+        #expect(a.last?.severity == .info && a.last?.timestamp == 1010 && a.last?.camera == "cam")
+        #expect(a.last?.box == nil && a.last?.trackID == nil)
+    }
+
+    @Test func defocusedThenSharpAgain() {
+        let a = run(TamperParameters(), frames: 300) { i in Self.frame(seed: UInt64(i), blur: (100..<180).contains(i) ? 3 : 0) }
+        #expect(sequence(a) == ["tamper defocused@150", "cleared defocused@230 3.2s"])
+    }
+
+    /// Still tampered at the end, or gone for less than `min_s`: no `tamper_cleared`.
+    @Test func notClearedBeforeMinSeconds() {
+        #expect(sequence(run(TamperParameters(), frames: 300) { i in Self.frame(seed: UInt64(i), black: i >= 100) })
+                == ["tamper covered@150"])
+        // Clear for 1.5 s, covered again: one episode; then clear for good.
+        let a = run(TamperParameters(), frames: 400) { i in
+            Self.frame(seed: UInt64(i), black: (100..<200).contains(i) || (237..<300).contains(i))
+        }
+        #expect(sequence(a) == ["tamper covered@150", "cleared covered@350 8s"])
+    }
+
+    /// Covered, then uncovered but blurred, then clear: both kinds alerted in one episode, both cleared — one
+    /// alert per frame, in kind order, each with its own duration.
+    @Test func twoKindsInOneEpisode() {
+        let a = run(TamperParameters(), frames: 400) { i in
+            Self.frame(seed: UInt64(i), blur: (160..<260).contains(i) ? 3 : 0, black: (100..<160).contains(i))
+        }
+        #expect(sequence(a) == ["tamper covered@150", "tamper defocused@210", "cleared covered@310 6.4s",
+                                "cleared defocused@311 4s"])
+    }
+
+    /// A second episode inside the cooldown raises no `tamper`, so no `tamper_cleared` either; without a
+    /// cooldown each episode has both.
+    @Test func cooldownHoldsBackBothOrNeither() {
+        let twice: (Int) -> PixelBuffer = { i in
+            Self.frame(seed: UInt64(i), black: (100..<200).contains(i) || (300..<400).contains(i))
+        }
+        #expect(sequence(run(TamperParameters(), frames: 500, twice)) == ["tamper covered@150", "cleared covered@250 4s"])
+        var p = TamperParameters()
+        p.action.cooldownSeconds = 0
+        #expect(sequence(run(p, frames: 500, twice))
+                == ["tamper covered@150", "cleared covered@250 4s", "tamper covered@350", "cleared covered@450 4s"])
+    }
+
+    /// `moved` adopts the new view at once: nothing to clear, even when the camera is turned back.
+    @Test func movedIsNeverCleared() {
+        let a = run(TamperParameters(), frames: 400) { i in
+            let shifted = (100..<250).contains(i)
+            return Self.frame(seed: UInt64(i), dx: shifted ? 9 : 0, dy: shifted ? 4 : 0)
+        }
+        #expect(sequence(a).allSatisfy { $0.hasPrefix("tamper moved@") } && a.first?.frame == 150, "\(sequence(a))")
+    }
+}
