@@ -115,6 +115,15 @@ public final class Demuxer {
         return s == vigil_nopts_value() ? nil : s
     }
 
+    /// The sender's wall clock at pts 0 of the video stream, seconds since the Unix epoch (libavformat's
+    /// `AVFormatContext.start_time_realtime`), when the input gives one: RTSP sets it from the first RTCP sender
+    /// report (its NTP time less the report's RTP timestamp offset), so `value + pts × time base` is the
+    /// sender's wall clock of a frame. Nil until then, and for inputs without such a mapping (files).
+    var startTimeRealtime: Double? {
+        let t = context.pointee.start_time_realtime
+        return t == vigil_nopts_value() || t <= 0 ? nil : Double(t) / 1_000_000
+    }
+
     /// Reads the next packet of the video stream into `packet` (unreferencing what it held).
     /// Returns `.endOfFile` at the end; throws FFmpegError on read errors.
         func read(into packet: Packet, readTimeout: Double?) throws -> AVStatus {

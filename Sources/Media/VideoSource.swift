@@ -30,6 +30,14 @@ public struct DecodedFrame: Sendable, Equatable {
     public var corrupt: Bool
     /// The picture was scaled into the caller's buffer (false: decimated, decoded only).
     public var scaled: Bool = true
+    /// When the sender captured (sent) the frame by its own wall clock, seconds since the Unix epoch: the
+    /// input's wall-clock mapping (libavformat's `start_time_realtime`, which RTSP sets from the first RTCP
+    /// sender report) plus the frame's pts (for a frame without one, its estimated `mediaTime`), so it advances
+    /// exactly like `mediaTime`. Nil when the input has no such mapping: files, HTTP, and an RTSP stream until its
+    /// first sender report (GStreamer's server sends one within about a second). Compare with the receiver's
+    /// `CLOCK_REALTIME` for glass-to-alert latency; the difference includes any offset between the sender's and
+    /// the receiver's clocks (NTP-synchronised cameras: a few ms) and the decoder's own delay.
+    public var captureWallTime: Double? = nil
 }
 
 /// Counters of one source, for `--stats` and metrics.
@@ -204,8 +212,11 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         if scale, let rgb { try rgbScaler.scale(frame, into: rgb, input: demuxer.url) }
         let corrupt = (f.flags & AV_FRAME_FLAG_CORRUPT) != 0 || f.decode_error_flags != 0
         if corrupt { stats.corruptFrames += 1 }
+        // The wall clock at pts 0, plus the frame's pts (its media time plus the stream's start): a frame without a
+        // pts gets the wall clock of its estimated media time, like the media time itself.
+        let wall = demuxer.startTimeRealtime.map { $0 + Double(startTicks ?? 0) * timeBase + t }
         let d = DecodedFrame(index: stats.framesDecoded, mediaTime: t, sourceWidth: Int(f.width),
-                             sourceHeight: Int(f.height), corrupt: corrupt, scaled: scale)
+                             sourceHeight: Int(f.height), corrupt: corrupt, scaled: scale, captureWallTime: wall)
         stats.framesDecoded += 1
         return d
     }
