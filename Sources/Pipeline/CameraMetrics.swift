@@ -19,6 +19,10 @@ public final class CameraMetrics: Sendable {
     public let up = Atomic<Int>(0)
     public let ringOccupancy = Atomic<Int>(0)
     public let ringCapacity = Atomic<Int>(0)
+    /// Frames the object detector ran on (the tracker stepped), and snapshots written or failed.
+    public let detectorFrames = Atomic<Int>(0)
+    public let snapshotsWritten = Atomic<Int>(0)
+    public let snapshotErrors = Atomic<Int>(0)
     /// Time spent analysing each frame (motion today; detector stages add their own).
     public let analysisSeconds = LatencyHistogram()
     /// From the frame leaving the decoder to its analysis done and its alerts written: time in the ring plus

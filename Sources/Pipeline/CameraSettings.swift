@@ -2,14 +2,16 @@ import Config
 import Synchronization
 
 /// The part of a camera's config that a reload applies in place, from the next frame, without reopening the
-/// stream: motion thresholds and the analysis rate. Everything else (URL, transport, timeouts, analysis
-/// frame height, decoder threads) restarts the camera.
+/// stream: the analysis rate and everything `AnalysisSettings` holds (motion and tamper thresholds, the
+/// detector's filters, zones, lines, schedules, snapshots). Everything else (URL, transport, timeouts, analysis
+/// frame height, decoder threads, the model) restarts the camera.
 public struct CameraSettings: Sendable, Equatable {
-    public var motion: MotionConfig
+    public var analysis: AnalysisSettings
     public var detectFPS: Double
+    public var motion: MotionConfig { analysis.motion }
 
-    public init(_ camera: CameraConfig) {
-        motion = camera.motion
+    public init(_ camera: CameraConfig, config: VigilConfig = VigilConfig()) {
+        analysis = AnalysisSettings(camera: camera, rules: config.rules, snapshots: config.snapshots)
         detectFPS = camera.detect.fps
     }
 }

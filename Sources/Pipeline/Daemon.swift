@@ -1,4 +1,5 @@
 import Config
+import Detection
 import Foundation
 import Logging
 import Sinks
@@ -22,7 +23,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     public let configPath: String
     private let logger: Logger
     private let notifier: SystemdNotifier
-    private let makeSink: @Sendable (String) throws -> any AlertSink
+    private let makeSink: @Sendable (AlertsConfig) throws -> any AlertSink
     private let control = NSLock()
     private let lock = NSLock()
     private var config: VigilConfig
@@ -41,16 +42,24 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     /// Opens the alert sink of `config` (throws when it cannot).
     public init(configPath: String, config: VigilConfig, logger: Logger,
                 notifier: SystemdNotifier = SystemdNotifier(),
-                makeSink: @escaping @Sendable (String) throws -> any AlertSink = { try JSONLinesSink(path: $0) }) throws {
+                makeSink: (@Sendable (AlertsConfig) throws -> any AlertSink)? = nil) throws {
         self.configPath = configPath
         self.config = config
         self.logger = logger
         self.notifier = notifier
-        self.makeSink = makeSink
         let log = logger
-        sink = SerializedAlertSink(try makeSink(config.alerts.path)) { error in
+        let make = makeSink ?? { c in try Daemon.alertLog(c, logger: log) }
+        self.makeSink = make
+        sink = SerializedAlertSink(try make(config.alerts)) { error in
             log.error("alert not written: \(error)")
         }
+    }
+
+    /// The alert log `alerts:` describes: the rotating, synced `AlertLog` (drops on a full disk or read-only
+    /// directory are counted and logged, writing resumes by itself), or standard output for `-`.
+    public static func alertLog(_ c: AlertsConfig, logger: Logger) throws -> any AlertSink {
+        if c.path == "-" { return try JSONLinesSink(path: "-") }
+        return try AlertLog(path: c.path, options: AlertLogOptions(c), report: { logger.error("\($0)") })
     }
 
     /// Each running camera's counters, by name (benchmarks, tests).
@@ -62,8 +71,11 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     /// Starts the metrics endpoint and every enabled camera, then tells systemd READY=1.
     public func start() throws {
         control.lock(); defer { control.unlock() }
+        // Every camera's detector is loaded before anything starts: a bad model is a config error (exit 78).
+        let enabled = config.cameras.filter(\.enabled)
+        let detectors = try enabled.map { try ModelLocator.detector(for: $0.detect) }
         try startMetrics(config.metrics)
-        for cam in config.cameras where cam.enabled { startCamera(cam, config: config) }
+        for (cam, detector) in zip(enabled, detectors) { startCamera(cam, config: config, detector: detector) }
         let t = Thread { [self] in supervise(); supervisorDone.signal() }
         t.name = "vigil-supervisor"
         t.start()
@@ -83,10 +95,11 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         logger.info("metrics on http://\(address.host):\(server.port)/metrics")
     }
 
-    private func startCamera(_ cam: CameraConfig, config: VigilConfig) {
+    private func startCamera(_ cam: CameraConfig, config: VigilConfig, detector: (any Detector)?) {
         var options = LiveCameraOptions(cam, config: config)
         options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
-        let live = LiveCamera(options: options, settings: CameraSettings(cam), sink: sink, logger: logger)
+        let live = LiveCamera(options: options, settings: CameraSettings(cam, config: config), sink: sink,
+                              logger: logger, detector: detector)
         lock.withLock { cameras[cam.name] = live }
         logger.info("camera started", metadata: ["camera": .string(cam.name),
                                                  "url": .string(URLRedaction.redact(cam.url))])
@@ -125,9 +138,41 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
             return
         }
         let old = config
-        if new.alerts.path != old.alerts.path {
+        // Plan first, without side effects: which cameras stop, start, restart or take new settings.
+        var added: [String] = [], removed: [String] = [], restarted: [String] = [], updated: [String] = []
+        let wanted = Dictionary(uniqueKeysWithValues: new.cameras.filter(\.enabled).map { ($0.name, $0) })
+        let running = lock.withLock { cameras }
+        var toStop: [LiveCamera] = []
+        for (name, live) in running where wanted[name] == nil {
+            toStop.append(live)
+            removed.append(name)
+        }
+        var toStart: [CameraConfig] = []
+        var toUpdate: [(LiveCamera, CameraSettings)] = []
+        for (name, cam) in wanted {
+            guard let live = running[name] else { toStart.append(cam); added.append(name); continue }
+            var options = LiveCameraOptions(cam, config: new)
+            options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
+            let settings = CameraSettings(cam, config: new)
+            if options != live.options {
+                toStop.append(live)
+                toStart.append(cam)
+                restarted.append(name)
+            } else if settings != live.currentSettings {
+                toUpdate.append((live, settings))
+                updated.append(name)
+            }
+        }
+        // Models of the cameras to (re)start load before anything changes: a bad one refuses the whole reload.
+        toStart.sort { $0.name < $1.name }
+        let detectors: [(any Detector)?]
+        do { detectors = try toStart.map { try ModelLocator.detector(for: $0.detect) } } catch {
+            refuse("\(error)")
+            return
+        }
+        if new.alerts != old.alerts {
             do {
-                sink.replace(with: try makeSink(new.alerts.path))
+                sink.replace(with: try makeSink(new.alerts))
             } catch {
                 refuse("\(error)")
                 return
@@ -143,32 +188,11 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
                 logger.error("metrics endpoint: \(error)")
             }
         }
-        var added: [String] = [], removed: [String] = [], restarted: [String] = [], updated: [String] = []
-        let wanted = Dictionary(uniqueKeysWithValues: new.cameras.filter(\.enabled).map { ($0.name, $0) })
-        let running = lock.withLock { cameras }
-        var toStop: [LiveCamera] = []
-        for (name, live) in running where wanted[name] == nil {
-            toStop.append(live)
-            removed.append(name)
-        }
-        var toStart: [CameraConfig] = []
-        for (name, cam) in wanted {
-            guard let live = running[name] else { toStart.append(cam); added.append(name); continue }
-            var options = LiveCameraOptions(cam, config: new)
-            options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
-            if options != live.options {
-                toStop.append(live)
-                toStart.append(cam)
-                restarted.append(name)
-            } else if CameraSettings(cam) != live.currentSettings {
-                live.updateSettings(CameraSettings(cam))
-                updated.append(name)
-            }
-        }
+        for (live, settings) in toUpdate { live.updateSettings(settings) }
         lock.withLock { for c in toStop { cameras[c.options.name] = nil } }
         _ = stopCameras(toStop, timeout: 4)
         config = new
-        for cam in toStart.sorted(by: { $0.name < $1.name }) { startCamera(cam, config: new) }
+        for (cam, detector) in zip(toStart, detectors) { startCamera(cam, config: new, detector: detector) }
         reloadsOK.wrappingAdd(1, ordering: .relaxed)
         func list(_ a: [String]) -> JSONValue { .array(a.sorted().map { .string($0) }) }
         sink.write(daemonAlert("config_reloaded", .info, [
@@ -310,6 +334,15 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         perCamera("vigil_ring_frames", "gauge", "Frames waiting for analysis in the camera's ring.") { c, _ in
             load(c.metrics.ringOccupancy)
         }
+        perCamera("vigil_detector_frames_total", "counter", "Frames the object detector ran on.") { c, _ in
+            load(c.metrics.detectorFrames)
+        }
+        perCamera("vigil_snapshots_written_total", "counter", "Alert snapshots written.") { c, _ in
+            load(c.metrics.snapshotsWritten)
+        }
+        perCamera("vigil_snapshot_errors_total", "counter", "Alert snapshots that could not be written.") { c, _ in
+            load(c.metrics.snapshotErrors)
+        }
         perCamera("vigil_ring_capacity_frames", "gauge", "Capacity of the camera's ring.") { c, _ in load(c.metrics.ringCapacity) }
         p.family("vigil_analysis_duration_seconds", "histogram", help: "Time to analyse one frame.")
         for n in names { p.histogram("vigil_analysis_duration_seconds", [("camera", n)], cams[n]!.metrics.analysisSeconds) }
@@ -321,7 +354,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
             p.sample("vigil_alerts_total", [("event", event)], count)
         }
         p.family("vigil_alerts_dropped_total", "counter", help: "Alerts the sink could not write.")
-        p.sample("vigil_alerts_dropped_total", [], sink.dropped.load(ordering: .relaxed))
+        p.sample("vigil_alerts_dropped_total", [], sink.droppedTotal)
         p.family("vigil_config_reloads_total", "counter", help: "Config reloads (SIGHUP), by result.")
         p.sample("vigil_config_reloads_total", [("result", "ok")], reloadsOK.load(ordering: .relaxed))
         p.sample("vigil_config_reloads_total", [("result", "error")], reloadsFailed.load(ordering: .relaxed))

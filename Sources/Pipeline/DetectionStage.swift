@@ -13,7 +13,7 @@ public final class DetectionStage {
     public let detector: any Detector
     private let camera: CameraID
     private let clock: AlertClock
-    private let config: DetectConfig
+    private var config: DetectConfig
     private var tracker: any Tracker
     private var offered = 0
     /// Confirmed tracks that got an `object_enter`, with the label and box they were last seen with.
@@ -46,6 +46,10 @@ public final class DetectionStage {
                 tMin: c.minHits ?? d.tMin, maxAge: c.maxAge ?? d.maxAge))
         }
     }
+
+    /// New filters, label allow-list and cadence from the next frame (a reload); the tracker keeps its tracks.
+    /// The model is not changed here (`detect.model` restarts the camera).
+    public func apply(_ detect: DetectConfig) { config = detect }
 
     /// Offers one frame (`rgb`: the picture as RGB24 at any size with the source's aspect). Returns the
     /// alerts it causes; frames between two analysed ones return none and do not step the tracker.

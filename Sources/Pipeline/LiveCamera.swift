@@ -1,4 +1,5 @@
 import Config
+import Detection
 import Foundation
 import Logging
 import Media
@@ -15,6 +16,14 @@ public struct LiveCameraOptions: Sendable, Equatable {
     public var stream: StreamConfig = .init()
     public var analysisHeight: Int = 120
     public var decoderThreads: Int = 1
+    /// The object detector (`detect.model`, its label names and score threshold): a change restarts the camera.
+    public var model: String? = nil
+    public var labelNames: [String]? = nil
+    public var minScore: Float? = nil
+    /// The tracker behind the detector.
+    public var track: TrackConfig = .init()
+    /// Height of the RGB picture handed to the detector (never above the source's).
+    public var detectHeight: Int = 480
     /// Extra time spent on every analysed frame, seconds: stands in for a slow detector in tests and in
     /// `vigil bench pipeline` (0 in the daemon).
     public var simulatedAnalysisSeconds: Double = 0
@@ -29,6 +38,10 @@ public struct LiveCameraOptions: Sendable, Equatable {
         analysisHeight = camera.motion.frameHeight
         // One decoder thread per stream by default: cameras run in parallel, frame threading adds latency.
         decoderThreads = config.decoder.threads == 0 ? 1 : config.decoder.threads
+        model = camera.detect.model
+        labelNames = camera.detect.labelNames
+        minScore = camera.detect.minScore
+        track = config.track
     }
 
     /// libavformat options: transport and socket timeouts (microseconds) by scheme; the interrupt callback
@@ -48,7 +61,8 @@ public struct LiveCameraOptions: Sendable, Equatable {
 
 /// One live camera: an ingest thread (connect, decode, decimate to `detect.fps`, scale into pooled buffers,
 /// push into a drop-oldest ring; on any failure report it and reconnect with capped exponential backoff and
-/// jitter) and an analysis thread (motion, alerts to the shared sink). A camera never waits for another:
+/// jitter) and an analysis thread (the camera's `CameraAnalyzer`: motion, tamper, detector and tracker, rules,
+/// snapshots; alerts to the shared sink). A camera never waits for another:
 /// its threads, ring, pool and source are its own; the shared sink is the only meeting point.
 ///
 /// A stream that ends (EOF), fails, or delivers no frame for `no_frames_timeout_s` (the watchdog, run by the
@@ -66,6 +80,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     let sink: SerializedAlertSink
     let logger: Logger
     let ring: SPSCRing<LiveFrame>
+    /// The camera's own detector instance (nil: motion and tamper only); used by the analysis thread alone.
+    let detector: (any Detector)?
 
     private let stopping = Atomic<Bool>(false)
     /// The guard of the connection in progress; replaced per attempt (a cancelled guard stays cancelled).
@@ -79,8 +95,10 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     private let analysisBusySince = Atomic<UInt64>(0)
     private let finished = DispatchGroup()
 
-    public init(options: LiveCameraOptions, settings: CameraSettings, sink: SerializedAlertSink, logger: Logger) {
+    public init(options: LiveCameraOptions, settings: CameraSettings, sink: SerializedAlertSink, logger: Logger,
+                detector: (any Detector)? = nil) {
         self.options = options
+        self.detector = detector
         self.camera = CameraID(options.name)
         self.settings = CameraSettingsBox(settings)
         self.sink = sink
@@ -170,6 +188,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         var decimator = FrameDecimator(fps: settings.current.detectFPS)
         var seenGeneration = settings.generation
         var pool: BufferPool? = nil
+        var rgbPool: BufferPool? = nil
         var up = false, downReported = false
         var downSince = MonotonicClock.nanoseconds()
         var attempts = 0, everAttempted = false
@@ -203,6 +222,14 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                                       height: source.analysisHeight, format: .gray8)
                 }
                 let pool = pool!
+                if detector != nil {
+                    let (w, h) = VideoSource.analysisSize(width: source.info.width, height: source.info.height,
+                                                          targetHeight: options.detectHeight)
+                    if let p = rgbPool, p.width == w, p.height == h {} else {
+                        rgbPool = BufferPool(count: ring.capacity + 3, width: w, height: h, format: .rgb24)
+                    }
+                }
+                let rgbs = rgbPool
                 decimator.reset()
                 if lastFrameWall != 0 { mediaOffset = lastMediaTime + MonotonicClock.seconds(since: lastFrameWall) }
                 setPhase(2)
@@ -214,16 +241,22 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                         seenGeneration = g
                         decimator.setFPS(settings.current.detectFPS)
                     }
-                    let buffer = pool.take()
+                    var buffer = pool.take()
+                    var rgb = buffer == nil ? nil : rgbs?.take()
+                    if rgbs != nil, rgb == nil, let b = buffer { pool.reuse(b); buffer = nil }  // both or neither
+                    func giveBack() {
+                        if let b = buffer { pool.reuse(b); buffer = nil }
+                        if let r = rgb { rgbs?.reuse(r); rgb = nil }
+                    }
                     let decoded: DecodedFrame?
                     do {
-                        decoded = try source.next(into: buffer, scaling: { decimator.admit($0) })
+                        decoded = try source.next(into: buffer, rgb: rgb, scaling: { decimator.admit($0) })
                     } catch {
-                        if let buffer { pool.reuse(buffer) }  // the pool must not lose a buffer per failed session
+                        giveBack()  // the pools must not lose a buffer per failed session
                         throw error
                     }
                     guard let d = decoded else {
-                        if let buffer { pool.reuse(buffer) }
+                        giveBack()
                         break read
                     }
                     let now = MonotonicClock.nanoseconds()
@@ -251,24 +284,28 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                         backoff.reset()
                     }
                     guard d.scaled else {
-                        if let buffer { pool.reuse(buffer) }
+                        giveBack()
                         metrics.framesSkipped.wrappingAdd(1, ordering: .relaxed)
                         continue
                     }
-                    guard let buffer else {  // every buffer is in the ring or in analysis: analysis is behind
+                    guard let gray = buffer else {  // every buffer is in the ring or in analysis: analysis is behind
                         metrics.framesDropped.wrappingAdd(1, ordering: .relaxed)
                         continue
                     }
-                    let frame = Frame(camera: camera, index: index, mediaTime: mediaTime,
-                                      sourceWidth: d.sourceWidth, sourceHeight: d.sourceHeight, gray: buffer)
-                    switch ring.push(LiveFrame(frame: frame, pool: pool, session: session, decodedAt: now)) {
+                    var frame = Frame(camera: camera, index: index, mediaTime: mediaTime,
+                                      sourceWidth: d.sourceWidth, sourceHeight: d.sourceHeight, gray: gray)
+                    frame.rgb = rgb
+                    let live = LiveFrame(frame: frame, pool: pool, rgbPool: rgbs, session: session, decodedAt: now)
+                    switch ring.push(live) {
                     case .pushed:
                         break
                     case .pushedDroppingOldest(let old):
                         metrics.framesDropped.wrappingAdd(1, ordering: .relaxed)
                         if old.pool === pool { pool.reuse(old.frame.gray) }
+                        if let r = old.frame.rgb, let p = old.rgbPool, p === rgbs { p.reuse(r) }
                     case .closed(let f), .full(let f):
                         pool.reuse(f.frame.gray)
+                        if let r = f.frame.rgb { rgbs?.reuse(r) }
                         break read
                     }
                     metrics.ringOccupancy.store(ring.count, ordering: .relaxed)
@@ -314,9 +351,17 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     // MARK: - Analysis thread
 
     private func analysisBody() {
-        let motion = MotionStage(camera: camera, clock: .wall, config: settings.current.motion)
+        let logger = self.logger
+        var detection: DetectionStage? = nil
+        if let detector {
+            detection = DetectionStage(detector: detector, camera: camera, clock: .wall,
+                                       detect: settings.current.analysis.detect, track: options.track)
+        }
+        let analyzer = CameraAnalyzer(camera: camera, clock: .wall, settings: settings.current.analysis,
+                                      detection: detection, report: { logger.warning("\($0)") })
         var seenGeneration = settings.generation
         var session = 0
+        var detectorFailed = false
         let cost = options.simulatedAnalysisSeconds
         while let lf = ring.pop() {
             let t0 = MonotonicClock.nanoseconds()
@@ -324,23 +369,38 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             let g = settings.generation
             if g != seenGeneration {
                 seenGeneration = g
-                motion.apply(settings.current.motion)
-                logger.debug("thresholds applied")
+                analyzer.apply(settings.current.analysis)
+                logger.debug("settings applied")
             }
             if lf.session != session {
-                if session != 0 { motion.resetBackground() }
+                if session != 0 { analyzer.resetAfterReconnect() }
                 session = lf.session
             }
-            let alerts = motion.analyze(lf.frame)
+            var alerts = analyzer.analyze(lf.frame)
+            if !detectorFailed, let error = analyzer.detectorError {
+                // The detector failed on a frame it accepted at load time: motion, tamper and stream health go
+                // on for this camera; detection stays off until the camera restarts. Said once.
+                detectorFailed = true
+                alerts.append(Alert(timestamp: AlertClock.wall.timestamp(mediaTime: lf.frame.mediaTime),
+                                    mediaTime: lf.frame.mediaTime, frame: lf.frame.index, camera: camera,
+                                    event: "detector_error", severity: .critical,
+                                    details: [("reason", .string("\(error)"))]))
+                logger.error("detector failed, detection off for this camera: \(error)")
+            }
             if cost > 0 { usleep(UInt32(cost * 1e6)) }
             metrics.analysisSeconds.observe(MonotonicClock.seconds(since: t0))
             sink.write(alerts)
             metrics.frameLatencySeconds.observe(MonotonicClock.seconds(since: lf.decodedAt))
             metrics.framesAnalyzed.wrappingAdd(1, ordering: .relaxed)
+            let c = analyzer.counters
+            metrics.detectorFrames.store(c.detectorFrames, ordering: .relaxed)
+            metrics.snapshotsWritten.store(c.snapshotsWritten, ordering: .relaxed)
+            metrics.snapshotErrors.store(c.snapshotErrors, ordering: .relaxed)
             lf.pool.recycle(lf.frame.gray)
+            if let r = lf.frame.rgb { lf.rgbPool?.recycle(r) }
             metrics.ringOccupancy.store(ring.count, ordering: .relaxed)
             analysisBusySince.store(0, ordering: .relaxed)
         }
-        sink.write(motion.finish())
+        sink.write(analyzer.finish())
     }
 }

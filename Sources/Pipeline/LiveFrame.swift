@@ -7,6 +7,8 @@ import VigilCore
 public struct LiveFrame: Sendable {
     public var frame: Frame
     public let pool: BufferPool
+    /// The pool of `frame.rgb` (nil without a detector).
+    public let rgbPool: BufferPool?
     public var session: Int
     /// Monotonic nanoseconds when the frame left the decoder (for `vigil_frame_latency_seconds`).
     public var decodedAt: UInt64

@@ -13,18 +13,18 @@ import VigilCore
 public struct ReplayOptions: Sendable {
     public var input: String
     public var camera: CameraID
-    public var motion: MotionConfig = .init()
-    /// Camera tamper (`covered`, `defocused`, `moved`) on the analysis frame; needs no detector.
-    public var tamper: TamperConfig = .init()
+    /// Motion, tamper, detector filters, zones, lines and snapshots of this camera.
+    public var analysis: AnalysisSettings = .init()
     public var decoderThreads: Int = 0
     /// `ts` of media time 0, seconds since the epoch; nil: the file's creation_time, else the epoch.
     public var startTime: Double? = nil
     /// Frames in flight between the ingest thread and analysis.
     public var ringCapacity: Int = 8
-    /// Object detector (nil: motion and tamper only), with the `detect:` and `track:` settings it runs under.
+    /// Object detector (nil: motion and tamper only), with the `track:` settings its tracker runs under.
     public var detector: (any Detector)? = nil
-    public var detect: DetectConfig = .init()
     public var track: TrackConfig = .init()
+    /// One-line problems that do not stop the replay (snapshots that cannot be written).
+    public var report: @Sendable (String) -> Void = { _ in }
     /// Height of the RGB picture handed to the detector (never above the source's).
     public var detectHeight: Int = 480
 
@@ -40,16 +40,16 @@ public struct ReplayProgress: Sendable {
 }
 
 /// Analyses a recorded file start to end without dropping a frame: an ingest thread decodes and scales into
-/// pooled buffers and pushes them through a blocking SPSC ring; the calling thread runs motion analysis and
-/// tamper detection and writes alerts (per frame: motion events first, then tamper). Output depends only on the
-/// input and the options, never on timing.
+/// pooled buffers and pushes them through a blocking SPSC ring; the calling thread runs the camera's
+/// `CameraAnalyzer` (motion, tamper, detector and tracker, rules, snapshots) and writes alerts. Output depends
+/// only on the input and the options, never on timing.
 public enum ReplayPipeline {
     public static func run(_ options: ReplayOptions, sink: any AlertSink,
                            progress: ((ReplayProgress) -> Void)? = nil) throws -> RunStats {
         let started = monotonicSeconds()
         var sourceOptions = SourceOptions()
         sourceOptions.threads = options.decoderThreads
-        sourceOptions.analysisHeight = options.motion.frameHeight
+        sourceOptions.analysisHeight = options.analysis.motion.frameHeight
         let source = try VideoSource(url: options.input, options: sourceOptions)
         let clock = AlertClock.media(start: options.startTime ?? source.info.creationTime ?? 0)
 
@@ -64,14 +64,12 @@ public enum ReplayPipeline {
         let ingest = IngestThread(source: source, ring: ring, pool: pool, rgbPool: rgbPool, camera: options.camera)
         ingest.start()
 
-        let motion = MotionStage(camera: options.camera, clock: clock, config: options.motion)
-        var tamper = options.tamper.enabled
-            ? TamperDetector(width: source.analysisWidth, height: source.analysisHeight, camera: options.camera,
-                             parameters: options.tamper)
-            : nil
         let detection = options.detector.map {
-            DetectionStage(detector: $0, camera: options.camera, clock: clock, detect: options.detect, track: options.track)
+            DetectionStage(detector: $0, camera: options.camera, clock: clock, detect: options.analysis.detect,
+                           track: options.track)
         }
+        let analyzer = CameraAnalyzer(camera: options.camera, clock: clock, settings: options.analysis,
+                                      detection: detection, report: options.report)
         var stats = RunStats()
         var lastProgress = started
         var sinkError: (any Error)? = nil
@@ -85,18 +83,8 @@ public enum ReplayPipeline {
         }
 
         while let frame = ring.pop() {
-            emit(motion.analyze(frame))
-            if tamper != nil {
-                let facts = FrameFacts(frame: frame.index, mediaTime: frame.mediaTime,
-                                       timestamp: clock.timestamp(mediaTime: frame.mediaTime))
-                if let a = tamper!.update(frame.gray, facts: facts) { emit([a]) }
-            }
-            if let detection, let rgb = frame.rgb, detectError == nil {
-                do {
-                    emit(try detection.analyze(rgb: rgb, frame: frame.index, mediaTime: frame.mediaTime,
-                                               sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight))
-                } catch { detectError = error }
-            }
+            emit(analyzer.analyze(frame))
+            if let e = analyzer.detectorError { detectError = e }
             stats.framesAnalyzed += 1
             let t = frame.mediaTime, index = frame.index
             pool.recycle(frame.gray)
@@ -120,8 +108,7 @@ public enum ReplayPipeline {
                 }
             }
         }
-        emit(motion.finish())
-        if let detection { emit(detection.finish()) }
+        emit(analyzer.finish())
         let ingestResult = ingest.join()
         if let sinkError { throw sinkError }
         if let detectError { throw ReplayError(cause: detectError, stats: stats) }

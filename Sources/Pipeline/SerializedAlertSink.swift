@@ -63,6 +63,12 @@ public final class SerializedAlertSink: @unchecked Sendable {  // unchecked: the
         sink = newSink
     }
 
+    /// Alerts lost: writes that failed here plus those the sink itself counted and let go (a full disk).
+    public var droppedTotal: Int {
+        lock.lock(); defer { lock.unlock() }
+        return dropped.load(ordering: .relaxed) + sink.dropped
+    }
+
     /// Alerts written so far, by event name.
     public var alertsByEvent: [String: Int] {
         lock.lock(); defer { lock.unlock() }

@@ -3,6 +3,7 @@ import Config
 import Detection
 import Foundation
 import Media
+import Pipeline
 import VigilCore
 
 /// `vigil detect IMAGE_OR_VIDEO`: runs a detector on one frame and prints its detections as JSON lines.
@@ -13,7 +14,7 @@ struct DetectCommand: ParsableCommand {
         discussion: """
         One line per detection: {"frame":N,"label":…,"score":…,"box":[x1,y1,x2,y2]} in source pixels, best \
         score first. --model takes a shipped model name (blazeface_short_128, blazeface_full_192, \
-        blazepose_detector_224, looked up in $VIGIL_MODELS, default samples/models), a model directory or an \
+        blazepose_detector_224, looked up in $VIGIL_MODELS, else share/vigil/models beside the binary, else samples/models), a model directory or an \
         .onnx file; the adapter (ssd-anchors or yolo) follows from the model's outputs. Without --model: the \
         config's detect.model, else blazeface_short_128.
         Exit status: 66 when the input is missing, 78 for a model that is missing, unreadable or matches no \
@@ -53,7 +54,7 @@ struct DetectCommand: ParsableCommand {
             var detect = DetectConfig()
             if let config { detect = try ConfigLoader.load(path: config).detect }
             let name = model ?? detect.model ?? "blazeface_short_128"
-            let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_MODELS"] ?? "samples/models")
+            let dir = ModelLocator.directory()
             let detector = try DetectorLoader.load(DetectorLoader.resolve(name, modelsDirectory: dir),
                                                    labels: detect.labelNames, scoreThreshold: minScore ?? detect.minScore,
                                                    threads: threads)

@@ -59,18 +59,13 @@ struct ReplayCommand: ParsableCommand {
             let cam = cfg.cameras.first { $0.url == input }
             let name = camera ?? cam?.name ?? ReplayCommand.cameraName(for: input)
             var options = ReplayOptions(input: input, camera: CameraID(name))
-            options.motion = cfg.camera(named: name)?.motion ?? cfg.motion
-            options.tamper = cfg.camera(named: name)?.tamper ?? cfg.tamper
+            options.analysis = AnalysisSettings(camera: name, config: cfg)
             options.decoderThreads = threads ?? cfg.decoder.threads
             options.startTime = start
-            options.detect = cfg.camera(named: name)?.detect ?? cfg.detect
             options.track = cfg.track
-            if let model = options.detect.model {  // a bad model is a config error before any frame (exit 78)
-                let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_MODELS"] ?? "samples/models")
-                options.detector = try DetectorLoader.load(DetectorLoader.resolve(model, modelsDirectory: dir),
-                                                           labels: options.detect.labelNames,
-                                                           scoreThreshold: options.detect.minScore, threads: 1)
-            }
+            options.report = { Console.err("vigil: \($0)") }
+            // A bad model is a config error before any frame (exit 78).
+            options.detector = try ModelLocator.detector(for: options.analysis.detect)
             let sink: any AlertSink
             if alerts == "-" {
                 sink = try JSONLinesSink(path: alerts)

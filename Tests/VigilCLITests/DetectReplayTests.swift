@@ -18,7 +18,8 @@ struct DetectReplayTests {
             "-c:v", "libx264", "-pix_fmt", "yuv420p", clip])
         #expect(made.status == 0, "\(made.stderr)")
         let cfg = dir.appendingPathComponent("c.yaml").path
-        try "detect:\n  model: blazeface_short_128\ntrack:\n  kind: byte\n  min_hits: 2\n  max_age: 2\n"
+        let snaps = dir.appendingPathComponent("snaps").path
+        try "detect:\n  model: blazeface_short_128\ntrack:\n  kind: byte\n  min_hits: 2\n  max_age: 2\nsnapshots:\n  dir: \(snaps)\n"
             .write(toFile: cfg, atomically: true, encoding: .utf8)
         let env = ["VIGIL_MODELS": Fixtures.repoRoot.appendingPathComponent("samples/models").path]
         let r = vigil(["replay", clip, "--config", cfg, "--alerts", "-"], environment: env)
@@ -30,6 +31,13 @@ struct DetectReplayTests {
         #expect(events.first?["label"] as? String == "face")
         #expect(events.first?["frame"] as? Int == 6)   // face from frame 5, confirmed at its second hit
         #expect(events.last?["frame"] as? Int == 14)   // max_age 2: the track ends two misses after its last match
+        // Each object alert names its snapshot: a JPEG of the frame with the box drawn.
+        for e in events {
+            let path = try #require(e["snapshot"] as? String)
+            #expect(path.hasPrefix(snaps + "/"))
+            let jpeg = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(jpeg.count > 1000 && jpeg.prefix(2) == Data([0xFF, 0xD8]))
+        }
         #expect(vigil(["replay", clip, "--config", cfg, "--alerts", "-"], environment: env).stdout == r.stdout)
         let bad = dir.appendingPathComponent("bad.yaml").path
         try "detect:\n  model: /nonexistent/model.onnx\n".write(toFile: bad, atomically: true, encoding: .utf8)

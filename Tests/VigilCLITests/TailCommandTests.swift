@@ -87,7 +87,7 @@ import VigilCore
     @Test func followAcrossRotationUnderConcurrentWriting() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let p = path("a.jsonl")
-        FileManager.default.createFile(atPath: p, contents: nil)
+        _ = FileManager.default.createFile(atPath: p, contents: nil)
         let child = Follower(arguments: ["tail", p, "-f", "--json", "--poll-interval", "0.02"])
         defer { child.stop() }
         let first = Self.alert(0, ts: 1_767_225_600).jsonLine()
@@ -98,6 +98,11 @@ import VigilCore
         #expect(child.output().isEmpty, "a half-written line was printed")
         h.write(Data((first.dropFirst(40) + "\n").utf8))
         try h.close()
+        // The follower has the file open once it printed the completed first line; only then rotate (a follower
+        // that starts after the log rotated away cannot know the lines it never saw, like `tail -F`).
+        let started = Date().addingTimeInterval(30)
+        while !child.output().contains(first) && Date() < started { usleep(20_000) }
+        #expect(child.output() == first + "\n", "the completed line is printed once")
         var o = AlertLogOptions()
         o.maxBytes = 4096
         o.keep = 10_000

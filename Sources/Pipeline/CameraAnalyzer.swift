@@ -1,0 +1,200 @@
+import Config
+import Detection
+import Foundation
+import Media
+import Motion
+import Rules
+import VigilCore
+
+/// What a camera's analysis applies in place, from the next frame, when the config is reloaded: motion
+/// thresholds, tamper settings, the detector's filters and cadence, the zones, lines and schedules, and the
+/// snapshot settings. (The model itself, the URL and the stream settings restart the camera.)
+///
+/// Thread safety: a plain value.
+public struct AnalysisSettings: Sendable, Equatable {
+    public var motion: MotionConfig
+    public var tamper: TamperConfig
+    public var detect: DetectConfig
+    public var rules: RuleSet
+    public var snapshots: SnapshotsConfig
+
+    public init(motion: MotionConfig = .init(), tamper: TamperConfig = .init(), detect: DetectConfig = .init(),
+                rules: RuleSet = RuleSet(), snapshots: SnapshotsConfig = .init()) {
+        self.motion = motion; self.tamper = tamper; self.detect = detect; self.rules = rules
+        self.snapshots = snapshots
+    }
+
+    /// The settings of `camera` (its sections already carry its overrides on top of the top-level ones) under
+    /// the shared `rules:` and `snapshots:` sections.
+    public init(camera c: CameraConfig, rules: RulesConfig = .init(), snapshots: SnapshotsConfig = .init()) {
+        self.init(motion: c.motion, tamper: c.tamper, detect: c.detect, rules: RuleSet(camera: c, rules: rules),
+                  snapshots: snapshots)
+    }
+
+    /// The settings of camera `name` in `config`; for a name the config does not list (a replay of any file),
+    /// the top-level sections and no zones or lines.
+    public init(camera name: String, config: VigilConfig) {
+        if let cam = config.camera(named: name) {
+            self.init(camera: cam, rules: config.rules, snapshots: config.snapshots)
+        } else {
+            self.init(motion: config.motion, tamper: config.tamper, detect: config.detect,
+                      rules: RuleSet(clock: LocalClock(identifier: config.rules.timeZone) ?? .utc),
+                      snapshots: config.snapshots)
+        }
+    }
+}
+
+/// Counters of one camera's analysis chain (read by `--stats`, the metrics and the tests).
+///
+/// Thread safety: a plain value, copied out of the analyser by its owner.
+public struct AnalysisCounters: Sendable, Equatable {
+    /// Frames the detector ran on, and the detections it kept (after labels and filters).
+    public var detectorFrames = 0
+    public var snapshotsWritten = 0
+    /// Snapshots that could not be written (the alert goes out without `snapshot`).
+    public var snapshotErrors = 0
+}
+
+/// The analysis chain of one camera, shared by `vigil replay` and `vigil run`, per frame and in this order:
+/// motion (`motion_start`/`motion_end`), camera tamper (`tamper`), the object detector and tracker
+/// (`object_enter`/`object_exit`), then the rules on the tracker's report (`zone_enter`, `zone_exit`,
+/// `loitering`, `crowding`, `line_cross`, `stationary_object`). Alerts about an object get a snapshot (the
+/// frame with the box and label drawn) when snapshots are on. Deterministic: the alerts depend only on the
+/// frames and the settings (snapshot files are named after camera, frame, event and track).
+///
+/// Thread safety: not thread-safe; owned by one camera's analysis thread.
+public final class CameraAnalyzer {
+    public let camera: CameraID
+    private let clock: AlertClock
+    private var settings: AnalysisSettings
+    private let motion: MotionStage
+    private var tamper: TamperDetector? = nil
+    private let detection: DetectionStage?
+    private var rules: RuleEngine
+    private var snapshots: SnapshotWriter? = nil
+    private var snapshotsTried = false
+    private let report: (String) -> Void
+    public private(set) var counters = AnalysisCounters()
+    /// Set when the detector failed on a frame: detection is off from then on (motion, tamper and the
+    /// alerts of that frame's other stages still go out).
+    public private(set) var detectorError: (any Error)? = nil
+
+    /// `detection`: the camera's detector stage (nil: motion and tamper only). `report` receives one-line
+    /// problems that do not stop the analysis (a snapshot directory that cannot be written).
+    public init(camera: CameraID, clock: AlertClock, settings: AnalysisSettings, detection: DetectionStage?,
+                report: @escaping (String) -> Void = { _ in }) {
+        self.camera = camera
+        self.clock = clock
+        self.settings = settings
+        self.detection = detection
+        self.report = report
+        motion = MotionStage(camera: camera, clock: clock, config: settings.motion)
+        rules = RuleEngine(rules: settings.rules, camera: camera)
+    }
+
+    /// Whether frames need an RGB picture (a detector runs).
+    public var needsRGB: Bool { detection != nil }
+
+    /// New settings from the next frame. Motion keeps its background and open event; the rules keep their
+    /// memory unless the zones, lines or schedules changed (then objects are judged afresh); the tamper
+    /// detector relearns its baselines when its settings changed.
+    public func apply(_ new: AnalysisSettings) {
+        if new.motion != settings.motion { motion.apply(new.motion) }
+        if new.tamper != settings.tamper { tamper = nil }
+        if new.detect != settings.detect { detection?.apply(new.detect) }
+        if new.rules != settings.rules { rules = RuleEngine(rules: new.rules, camera: camera) }
+        if new.snapshots != settings.snapshots { snapshots = nil; snapshotsTried = false }
+        settings = new
+    }
+
+    /// After a reconnect: the motion background and the tamper baselines are learnt again.
+    public func resetAfterReconnect() {
+        motion.resetBackground()
+        tamper = nil
+    }
+
+    /// Analyses one frame (`frame.rgb` set when `needsRGB`). A detector failure sets `detectorError`.
+    public func analyze(_ frame: Frame) -> [Alert] {
+        var out = motion.analyze(frame)
+        if settings.tamper.enabled {
+            if tamper == nil || tamper!.width != frame.gray.width || tamper!.height != frame.gray.height {
+                tamper = TamperDetector(width: frame.gray.width, height: frame.gray.height, camera: camera,
+                                        parameters: settings.tamper)
+            }
+            if let a = tamper!.update(frame.gray, facts: facts(frame)) { out.append(a) }
+        }
+        if let detection, let rgb = frame.rgb, detectorError == nil {
+            var objects: [Alert]
+            do {
+                objects = try detection.analyze(rgb: rgb, frame: frame.index, mediaTime: frame.mediaTime,
+                                                sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight)
+            } catch {
+                detectorError = error
+                return out
+            }
+            if detection.stepped {
+                counters.detectorFrames += 1
+                objects += rules.update(detection.tracks, facts: facts(frame))
+            }
+            if !objects.isEmpty {
+                if settings.snapshots.enabled { attachSnapshots(&objects, frame: frame, picture: rgb) }
+                out += objects
+            }
+        }
+        return out
+    }
+
+    /// At the end of the input (or on stop): open motion events end, tracks still inside get `object_exit`.
+    public func finish() -> [Alert] {
+        var out = motion.finish()
+        if let detection { out += detection.finish() }
+        return out
+    }
+
+    private func facts(_ frame: Frame) -> FrameFacts {
+        FrameFacts(frame: frame.index, mediaTime: frame.mediaTime, timestamp: clock.timestamp(mediaTime: frame.mediaTime))
+    }
+
+    private func attachSnapshots(_ alerts: inout [Alert], frame: Frame, picture: PixelBuffer) {
+        guard let writer = snapshotWriter() else { return }
+        let sx = Float(picture.width) / Float(max(1, frame.sourceWidth))
+        let sy = Float(picture.height) / Float(max(1, frame.sourceHeight))
+        let now = Date().timeIntervalSince1970
+        for i in alerts.indices {
+            guard let box = alerts[i].box, let track = alerts[i].trackID else { continue }
+            let a = alerts[i]
+            var name = "\(camera.name)-\(a.frame)-\(a.event)-\(track)"
+            if let z = a.zone { name += "-\(z)" }
+            if let l = a.line { name += "-\(l)" }
+            let scaled = Box(x1: box.x1 * sx, y1: box.y1 * sy, x2: box.x2 * sx, y2: box.y2 * sy)
+            var caption = a.label ?? ""
+            if let s = a.score { caption += String(format: " %.0f%%", s * 100) }
+            do {
+                alerts[i].snapshot = try writer.write(picture, box: scaled, label: caption, name: name, now: now)
+                counters.snapshotsWritten += 1
+            } catch {
+                counters.snapshotErrors += 1
+                if counters.snapshotErrors == 1 || counters.snapshotErrors % 100 == 0 {
+                    report("snapshot not written (\(counters.snapshotErrors) so far): \(error)")
+                }
+            }
+        }
+    }
+
+    /// The writer for the current settings, made on first use (its directory is created with its parents);
+    /// nil when the directory cannot be made: reported once, and alerts go out without snapshots.
+    private func snapshotWriter() -> SnapshotWriter? {
+        if let snapshots { return snapshots }
+        guard !snapshotsTried else { return nil }
+        snapshotsTried = true
+        let s = settings.snapshots
+        do {
+            try FileManager.default.createDirectory(atPath: s.directory, withIntermediateDirectories: true)
+            snapshots = try SnapshotWriter(directory: s.directory, retainCount: s.retainCount,
+                                           retainSeconds: s.retainDays * 86_400, quality: s.quality)
+        } catch {
+            report("snapshots off: cannot use snapshots.dir '\(s.directory)': \(error)")
+        }
+        return snapshots
+    }
+}

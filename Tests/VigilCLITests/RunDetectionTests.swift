@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `vigil run` with the object detector, tracker, rules and snapshots on a live camera: a real face photo
+/// (opencv-doc's face_swapped.jpg; runs when VIGIL_OPENCV_DATA names its folder) sliding left to right over a
+/// plain background, looped and pushed in real time through GStreamer's RTSP server on 127.0.0.1 (`/relay`).
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
+struct RunDetectionTests {
+    /// 6 s at 25 fps: the face (about 100 px) crosses from x = 20 to x = 420 between t = 0.5 s and 4.5 s, then
+    /// is gone until the loop starts again.
+    static func makeClip(_ dir: URL) throws -> String {
+        let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
+        let clip = dir.appendingPathComponent("door.ts").path
+        let made = run("/usr/bin/ffmpeg", [
+            "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x506070:s=640x360:r=25:d=6",
+            "-i", data + "/face_swapped.jpg", "-filter_complex",
+            "[1]scale=200:-2[f];[0][f]overlay=x='if(between(t,0.5,4.5),20+100*(t-0.5),-1000)':y=40",
+            "-c:v", "libx264", "-g", "25", "-pix_fmt", "yuv420p", clip])
+        try #require(made.status == 0, "\(made.stderr)")
+        return clip
+    }
+
+    static func config(url: String, snapshots: String, model: String = "blazeface_short_128",
+                       line: Bool = false) -> String {
+        var s = """
+            alerts:
+              path: ALERTS
+            cameras:
+              - name: door
+                url: \(url)
+                zones:
+                  - name: right
+                    polygon: [[380, 0], [640, 0], [640, 360], [380, 360]]
+                    inertia: 2
+
+            """
+        if line {
+            s += """
+                    lines:
+                      - name: mid
+                        from: [300, 0]
+                        to: [300, 360]
+
+                """
+        }
+        return s + """
+            stream:
+              open_timeout_s: 5
+              read_timeout_s: 5
+              no_frames_timeout_s: 5
+              reconnect_initial_s: 0.2
+              reconnect_max_s: 1
+            detect:
+              fps: 5
+              model: \(model)
+            track:
+              min_hits: 2
+              max_age: 3
+            snapshots:
+              dir: \(snapshots)
+
+            """
+    }
+
+    var environment: [String: String] {
+        ["VIGIL_MODELS": Fixtures.repoRoot.appendingPathComponent("samples/models").path]
+    }
+
+    @Test func detectsTracksAppliesZonesAndReloadsRulesWithoutReconnecting() throws {
+        try #require(RTSPTestServer.isAvailable, "GStreamer's RTSP server is needed (scripts/install-deps.sh)")
+        let dir = makeTemporaryDirectory("run-detect")
+        let clip = try Self.makeClip(dir)
+        let server = try RTSPTestServer(directory: dir)
+        let feeder = try RelayFeeder(clip: clip, port: server.relayPort, directory: dir)
+        defer { feeder.kill() }
+        let snaps = dir.appendingPathComponent("snaps").path
+        let daemon = try DaemonProcess(config: Self.config(url: server.url("relay"), snapshots: snaps),
+                                       directory: dir, environment: environment)
+        #expect(daemon.waitFor("stream_up", camera: "door", timeout: 20), "\(daemon.stderr)")
+        #expect(daemon.waitFor("object_enter", camera: "door", timeout: 40), "\(daemon.stderr)")
+        #expect(daemon.waitFor("zone_enter", camera: "door", timeout: 40), "\(daemon.stderr)")
+        let enter = try #require(daemon.alerts("object_enter", camera: "door").first)
+        #expect(enter["label"] as? String == "face")
+        let zone = try #require(daemon.alerts("zone_enter", camera: "door").first)
+        #expect(zone["zone"] as? String == "right")
+        let box = try #require(zone["box"] as? [Double])
+        #expect(box.count == 4 && (box[0] + box[2]) / 2 >= 380, "in the zone by its bottom centre: \(box)")
+        for a in [enter, zone] {
+            let path = try #require(a["snapshot"] as? String)
+            let jpeg = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(path.hasPrefix(snaps) && jpeg.prefix(2) == Data([0xFF, 0xD8]))
+        }
+
+        // A reload adds a counting line: applied from the next frame, the stream is not reopened.
+        try daemon.rewriteConfig(Self.config(url: server.url("relay"), snapshots: snaps, line: true))
+        daemon.child.signal(SIGHUP)
+        #expect(daemon.waitFor("config_reloaded", timeout: 10), "\(daemon.stderr)")
+        let reloaded = daemon.alerts("config_reloaded").last?["details"] as? [String: Any]
+        #expect(reloaded?["updated"] as? [String] == ["door"])
+        #expect(reloaded?["restarted"] as? [String] == [])
+        #expect(daemon.waitFor("line_cross", camera: "door", timeout: 40), "\(daemon.stderr)")
+        let cross = try #require(daemon.alerts("line_cross", camera: "door").first)
+        #expect(cross["line"] as? String == "mid")
+        #expect(cross["direction"] as? String == "right_to_left", "moving east across a line drawn southwards")
+
+        // A reload naming a model that does not exist is refused; the old detector keeps running.
+        try daemon.rewriteConfig(Self.config(url: server.url("relay"), snapshots: snaps, model: "/nonexistent.onnx"))
+        daemon.child.signal(SIGHUP)
+        #expect(daemon.waitFor("config_error", timeout: 10), "\(daemon.stderr)")
+        let enters = daemon.alerts("object_enter", camera: "door").count
+        #expect(daemon.waitFor("object_enter", camera: "door", count: enters + 1, timeout: 40),
+                "the face comes round again with the loop and is detected by the kept model")
+        #expect(daemon.alerts("stream_up", camera: "door").count == 1, "no reconnect: \(daemon.stderr)")
+
+        let (status, seconds) = daemon.child.stop(SIGTERM)
+        #expect(status == 0, "\(daemon.stderr)")
+        #expect(seconds < 5)
+    }
+
+    @Test func aModelThatDoesNotLoadStopsTheDaemonWithStatus78() throws {
+        let dir = makeTemporaryDirectory("run-badmodel")
+        let daemon = try DaemonProcess(
+            config: Self.config(url: "rtsp://127.0.0.1:9/none", snapshots: dir.path, model: "/nonexistent/model.onnx"),
+            directory: dir, environment: environment)
+        #expect(waitUntil(timeout: 20) { !daemon.child.isRunning })
+        let (status, _) = daemon.child.stop(SIGKILL)
+        #expect(status == 78, "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("/nonexistent/model.onnx"))
+    }
+}
