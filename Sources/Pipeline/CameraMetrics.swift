@@ -28,6 +28,15 @@ public final class CameraMetrics: Sendable {
     /// From the frame leaving the decoder to its analysis done and its alerts written: time in the ring plus
     /// analysis (the part of glass-to-alert latency Vigil adds after the decoder).
     public let frameLatencySeconds = LatencyHistogram()
+    /// Glass to analysed: from the sender's wall clock of a frame (RTCP sender reports: `captureWallTime`) to its
+    /// analysis done and its alerts written, by this machine's clock; every analysed frame of a source that
+    /// gives the mapping (RTSP). Includes the sender's encoder, the network, the jitter buffer and decoding.
+    public let glassToAnalysedSeconds = LatencyHistogram(bounds: CameraMetrics.glassBounds)
+    /// The same, only for frames that caused alerts: glass to alert written.
+    public let glassToAlertSeconds = LatencyHistogram(bounds: CameraMetrics.glassBounds)
+    /// Buckets of the glass-to-* histograms, seconds: encoder, network and jitter buffer put them in the
+    /// tens to hundreds of milliseconds.
+    public static let glassBounds: [Double] = [0.01, 0.02, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5]
 
     public init() {}
 }

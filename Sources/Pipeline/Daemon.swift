@@ -349,6 +349,12 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         p.family("vigil_frame_latency_seconds", "histogram",
                  help: "From a frame leaving the decoder to its analysis done and alerts written.")
         for n in names { p.histogram("vigil_frame_latency_seconds", [("camera", n)], cams[n]!.metrics.frameLatencySeconds) }
+        p.family("vigil_glass_to_analysed_seconds", "histogram",
+                 help: "From the sender's wall clock of a frame (RTCP) to its analysis done and alerts written.")
+        for n in names { p.histogram("vigil_glass_to_analysed_seconds", [("camera", n)], cams[n]!.metrics.glassToAnalysedSeconds) }
+        p.family("vigil_glass_to_alert_seconds", "histogram",
+                 help: "From the sender's wall clock of a frame (RTCP) to the alerts it caused written.")
+        for n in names { p.histogram("vigil_glass_to_alert_seconds", [("camera", n)], cams[n]!.metrics.glassToAlertSeconds) }
         p.family("vigil_alerts_total", "counter", help: "Alerts written, by event.")
         for (event, count) in sink.alertsByEvent.sorted(by: { $0.key < $1.key }) {
             p.sample("vigil_alerts_total", [("event", event)], count)

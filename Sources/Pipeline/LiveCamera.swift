@@ -295,7 +295,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                     var frame = Frame(camera: camera, index: index, mediaTime: mediaTime,
                                       sourceWidth: d.sourceWidth, sourceHeight: d.sourceHeight, gray: gray)
                     frame.rgb = rgb
-                    let live = LiveFrame(frame: frame, pool: pool, rgbPool: rgbs, session: session, decodedAt: now)
+                    let live = LiveFrame(frame: frame, pool: pool, rgbPool: rgbs, session: session, decodedAt: now,
+                                         captureWallTime: d.captureWallTime)
                     switch ring.push(live) {
                     case .pushed:
                         break
@@ -391,6 +392,11 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             metrics.analysisSeconds.observe(MonotonicClock.seconds(since: t0))
             sink.write(alerts)
             metrics.frameLatencySeconds.observe(MonotonicClock.seconds(since: lf.decodedAt))
+            if let captured = lf.captureWallTime {
+                let glass = max(0, AlertClock.wall.timestamp(mediaTime: 0) - captured)
+                metrics.glassToAnalysedSeconds.observe(glass)
+                if !alerts.isEmpty { metrics.glassToAlertSeconds.observe(glass) }
+            }
             metrics.framesAnalyzed.wrappingAdd(1, ordering: .relaxed)
             let c = analyzer.counters
             metrics.detectorFrames.store(c.detectorFrames, ordering: .relaxed)

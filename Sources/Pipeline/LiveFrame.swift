@@ -12,4 +12,6 @@ public struct LiveFrame: Sendable {
     public var session: Int
     /// Monotonic nanoseconds when the frame left the decoder (for `vigil_frame_latency_seconds`).
     public var decodedAt: UInt64
+    /// The sender's wall clock of the frame (seconds since the epoch), when the source maps pts to it (RTSP).
+    public var captureWallTime: Double? = nil
 }

@@ -15,11 +15,12 @@ extension BenchSuite {
     /// over the same wall time, in the same run.
     static let pipeline = BenchSuite(
         name: "pipeline",
-        usage: "URL [--cameras N] [--seconds S] [--fps F] [--height H]   CPU, analysed fps, RSS per live camera vs N ffmpeg CLI pulls"
+        usage: "URL [--cameras N] [--seconds S] [--fps F] [--height H] [--model NAME|PATH]   CPU, analysed fps, RSS per live camera vs N ffmpeg CLI pulls"
     ) { args, progress in
         var url: String? = nil
         var cameras = 1, fps = 10.0, height = 120
         var seconds = 10.0
+        var model: String? = nil
         var i = 0
         func number(_ name: String) throws -> Double {
             i += 1
@@ -34,6 +35,10 @@ extension BenchSuite {
             case "--seconds": seconds = try number("--seconds")
             case "--fps": fps = try number("--fps")
             case "--height": height = max(40, Int(try number("--height")))
+            case "--model":
+                i += 1
+                guard i < args.count else { throw UsageError(message: "bench pipeline: --model needs a model name or path") }
+                model = args[i]
             case let a where a.hasPrefix("-"): throw UsageError(message: "bench pipeline: unknown option \(a)")
             case let a: url = a
             }
@@ -48,11 +53,14 @@ extension BenchSuite {
         // Vigil: the daemon in this process, alerts to /dev/null.
         var config = VigilConfig()
         config.alerts.path = "/dev/null"
+        config.snapshots.enabled = false
         config.motion.frameHeight = height
         config.cameras = (1...cameras).map { n in
             var c = CameraConfig(name: "cam\(n)", url: url)
             c.detect.fps = fps
             c.motion = config.motion
+            c.detect.model = model
+            c.tamper = config.tamper
             return c
         }
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -74,28 +82,43 @@ extension BenchSuite {
         let analysed = total { $0.framesAnalyzed.load(ordering: .relaxed) }
         let dropped = total { $0.framesDropped.load(ordering: .relaxed) }
         let reconnects = total { $0.reconnects.load(ordering: .relaxed) }
+        let detected = total { $0.detectorFrames.load(ordering: .relaxed) }
         let up = metrics.values.filter { $0.framesDecoded.load(ordering: .relaxed) > 0 }.count
         guard up == cameras else {
             throw UsageError(message: "bench pipeline: only \(up) of \(cameras) cameras received frames from \(URLRedaction.redact(url))")
         }
         // Frame latency (decoder → analysed, alerts written): p50/p99 over all cameras, from one merged histogram.
-        let merged = LatencyHistogram()
-        for m in metrics.values {
-            let s = m.frameLatencySeconds.snapshot()
-            var previous = 0
-            for (i, bound) in m.frameLatencySeconds.bounds.enumerated() {
-                for _ in 0..<(s.cumulative[i] - previous) { merged.observe(bound) }
-                previous = s.cumulative[i]
+        func merge(_ pick: (CameraMetrics) -> LatencyHistogram) -> LatencyHistogram {
+            let merged = LatencyHistogram(bounds: metrics.values.first.map { pick($0).bounds } ?? LatencyHistogram.defaultBounds)
+            for m in metrics.values {
+                let h = pick(m), s = h.snapshot()
+                var previous = 0
+                for (i, bound) in h.bounds.enumerated() {
+                    for _ in 0..<(s.cumulative[i] - previous) { merged.observe(bound) }
+                    previous = s.cumulative[i]
+                }
+                for _ in 0..<(s.count - previous) { merged.observe(.infinity) }
             }
-            for _ in 0..<(s.count - previous) { merged.observe(.infinity) }
+            return merged
+        }
+        let merged = merge { $0.frameLatencySeconds }
+        let glass = merge { $0.glassToAnalysedSeconds }, glassAlert = merge { $0.glassToAlertSeconds }
+        if glass.snapshot().count > 0 {
+            progress(String(format: "vigil: glass to analysed (sender's RTCP wall clock → analysis done, alerts written) p50 ≤ %.0f ms, p99 ≤ %.0f ms over %d frames; glass to alert written p50 ≤ %.0f ms, p99 ≤ %.0f ms over %d frames with alerts",
+                            1000 * (glass.quantile(0.5) ?? 0), 1000 * (glass.quantile(0.99) ?? 0), glass.snapshot().count,
+                            1000 * (glassAlert.quantile(0.5) ?? 0), 1000 * (glassAlert.quantile(0.99) ?? 0),
+                            glassAlert.snapshot().count))
+        } else {
+            progress("vigil: glass to analysed: the source gave no wall-clock mapping (no RTCP sender report)")
         }
         let lat = metrics.values.map { $0.analysisSeconds.snapshot() }
         let latCount = lat.reduce(0) { $0 + $1.count }
         let latMean = latCount > 0 ? lat.reduce(0) { $0 + $1.sum } / Double(latCount) : 0
         progress(String(format: "vigil: frame latency (decoded → analysed, alerts written) p50 ≤ %.1f ms, p99 ≤ %.1f ms (histogram estimate)",
                         1000 * (merged.quantile(0.5) ?? 0), 1000 * (merged.quantile(0.99) ?? 0)))
-        progress(String(format: "vigil: decoded %.1f fps/camera, analysed %.1f fps/camera, dropped %.2f%%, reconnects %d, motion %.2f ms/frame, process RSS %.1f MiB (%.1f before the cameras)",
+        progress(String(format: "vigil: decoded %.1f fps/camera, analysed %.1f fps/camera, detector on %.1f fps/camera, dropped %.2f%%, reconnects %d, analysis %.2f ms/frame, process RSS %.1f MiB (%.1f before the cameras)",
                         Double(decoded) / wall / Double(cameras), Double(analysed) / wall / Double(cameras),
+                        Double(detected) / wall / Double(cameras),
                         analysed + dropped > 0 ? 100 * Double(dropped) / Double(analysed + dropped) : 0,
                         reconnects, latMean * 1000, rssDuring / 1_048_576, rssBefore / 1_048_576))
 
@@ -136,7 +159,7 @@ extension BenchSuite {
         let ffCPU = processCPUSeconds(RUSAGE_CHILDREN) - childCPU0
 
         let n = Double(cameras)
-        let tag = "\(cameras) camera\(cameras == 1 ? "" : "s")"
+        let tag = "\(cameras) camera\(cameras == 1 ? "" : "s")" + (model.map { ", detector \($0)" } ?? ", motion only")
         return [
             BenchFigure(name: "CPU per camera (\(tag), \(JSONValue.format(fps)) fps analysed)", value: 100 * cpu / wall / n,
                         unit: "% of a core", reference: "ffmpeg -vf fps,scale,format=gray -f null, one process per camera",

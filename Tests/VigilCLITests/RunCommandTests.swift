@@ -67,6 +67,12 @@ import Glibc
         #expect((metric(scrape.body, "vigil_stream_reconnects_total{camera=\"broken\"}") ?? 0) >= 1)
         #expect((metric(scrape.body, "vigil_frames_skipped_total{camera=\"good\"}") ?? 0) > 0, "decimation 25 → 5 fps")
         #expect(scrape.body.contains("# TYPE vigil_analysis_duration_seconds histogram"))
+        // Glass to analysed, from the server's RTCP sender reports: every frame after the first report, and on one
+        // machine (one clock) a mean between 0 and 2 s (x264 zerolatency, loopback, no jitter buffer on TCP).
+        let glassCount = metric(scrape.body, "vigil_glass_to_analysed_seconds_count{camera=\"good\"}") ?? 0
+        let glassSum = metric(scrape.body, "vigil_glass_to_analysed_seconds_sum{camera=\"good\"}") ?? 0
+        #expect(glassCount >= 10, "frames with a capture time: \(glassCount)")
+        #expect(glassCount > 0 && glassSum / glassCount > 0 && glassSum / glassCount < 2, "mean glass latency \(glassSum / max(1, glassCount)) s")
         #expect(scrape.body.contains("vigil_alerts_total{event=\"stream_up\"} 1"))
         #expect(httpGet(port: metricsPort, path: "/other")?.status == 404)
         #expect(waitUntil(timeout: 5) { notify.assignments.contains("WATCHDOG=1") }, "WATCHDOG=1 while healthy")
