@@ -9,7 +9,9 @@ import Glibc
 /// - `defocused`: sharpness (mean absolute Laplacian) falls below `defocusRatio` × its running baseline;
 /// - `moved`: the edge map of block means (blocks of about 1/30 of the frame height) correlates with the learnt
 ///   background's worse than `movedMatch` (correlation ignores brightness and contrast, so lighting changes and
-///   blur do not look like a move; objects passing cover only part of it).
+///   blur do not look like a move), over the whole frame and in at least `movedTiles` (⅔) of the 3×3 tiles whose
+///   background has structure: a turned camera changes every part of the view, a person walking close past the
+///   lens (or standing in the learnt background and leaving) only some.
 /// `defocused` and `moved` are judged only when the background has structure (`minTexture`).
 ///
 /// A condition must hold for `minSeconds` to raise one `tamper` alert (at most one per kind per cooldown); the
@@ -87,7 +89,7 @@ public struct TamperDetector: Sendable {
                 || (m.contrast < p.flatLevel && baseContrast >= 3 * p.flatLevel) {
                 now.insert(.covered)
             } else if textured {
-                if m.match < p.movedMatch { now.insert(.moved) }
+                if m.match < p.movedMatch && m.mismatchedTiles >= TamperDetector.movedTiles { now.insert(.moved) }
                 else if m.sharpness < p.defocusRatio * baseSharpness { now.insert(.defocused) }
             }
         }
@@ -153,6 +155,9 @@ public struct TamperDetector: Sendable {
                                ("duration_s", .double(JSONValue.rounded(end - start, places: 3)))])
     }
 
+    /// Fraction of the structured 3×3 tiles that must no longer match for `moved`.
+    static let movedTiles = 2.0 / 3.0
+
     private var textured: Bool {
         var e: Float = 0
         for v in reference { e += v }
@@ -217,6 +222,8 @@ public struct TamperDetector: Sendable {
         var energy: Float = 0
         var dot: Double = 0, ee: Double = 0, rr: Double = 0, se: Double = 0, sr: Double = 0
         let count = (bx - 1) * (by - 1)
+        // The same sums per 3×3 tile of the edge map (tile of edge cell i, j: 3i / (bx - 1), 3j / (by - 1)).
+        var tile = TileSums()
         blocks.withUnsafeBufferPointer { bl in
             edges.withUnsafeMutableBufferPointer { e in
                 reference.withUnsafeBufferPointer { r in
@@ -229,6 +236,7 @@ public struct TamperDetector: Sendable {
                             energy += v
                             let rv = Double(r[k]), ev = Double(v)
                             dot += ev * rv; ee += ev * ev; rr += rv * rv; se += ev; sr += rv
+                            tile.add((3 * j / (by - 1)) * 3 + 3 * i / (bx - 1), e: ev, r: rv)
                         }
                     }
                 }
@@ -236,8 +244,40 @@ public struct TamperDetector: Sendable {
         }
         let cn = Double(count)
         m.edgeEnergy = Double(energy) / cn
-        let cov = dot - se * sr / cn, ve = ee - se * se / cn, vr = rr - sr * sr / cn
-        m.match = ve > 1e-9 && vr > 1e-9 ? cov / (ve * vr).squareRoot() : (ve <= 1e-9 && vr <= 1e-9 ? 1 : 0)
+        m.match = TileSums.correlation(dot: dot, ee: ee, rr: rr, se: se, sr: sr, n: cn)
+        var structured = 0, mismatched = 0
+        for t in 0..<9 where tile.n[t] > 0 && tile.sr[t] / tile.n[t] >= parameters.minTexture {
+            structured += 1
+            let c = TileSums.correlation(dot: tile.dot[t], ee: tile.ee[t], rr: tile.rr[t], se: tile.se[t],
+                                         sr: tile.sr[t], n: tile.n[t])
+            if c < parameters.movedMatch { mismatched += 1 }
+        }
+        m.mismatchedTiles = structured > 0 ? Double(mismatched) / Double(structured) : 0
         measurement = m
+    }
+}
+
+/// Correlation sums of the edge map against the reference per 3×3 tile (fixed-size storage: no allocation per
+/// frame).
+struct TileSums {
+    var dot = Tile(), ee = Tile(), rr = Tile(), se = Tile(), sr = Tile(), n = Tile()
+
+    mutating func add(_ t: Int, e: Double, r: Double) {
+        dot[t] += e * r; ee[t] += e * e; rr[t] += r * r; se[t] += e; sr[t] += r; n[t] += 1
+    }
+
+    /// Normalised correlation from the sums; 1 when both sides are flat, 0 when one is.
+    static func correlation(dot: Double, ee: Double, rr: Double, se: Double, sr: Double, n: Double) -> Double {
+        let cov = dot - se * sr / n, ve = ee - se * se / n, vr = rr - sr * sr / n
+        return ve > 1e-9 && vr > 1e-9 ? cov / (ve * vr).squareRoot() : (ve <= 1e-9 && vr <= 1e-9 ? 1 : 0)
+    }
+
+    /// Nine doubles.
+    struct Tile {
+        var v: (Double, Double, Double, Double, Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        subscript(_ i: Int) -> Double {
+            get { withUnsafeBytes(of: v) { $0.load(fromByteOffset: i * 8, as: Double.self) } }
+            set { withUnsafeMutableBytes(of: &v) { $0.storeBytes(of: newValue, toByteOffset: i * 8, as: Double.self) } }
+        }
     }
 }

@@ -83,6 +83,29 @@ import VigilCore
                 == [#""moved"@150"#])
     }
 
+    /// A textured frame with a large object (another texture, about a quarter of the view) over its top-left.
+    static func occluded(seed: UInt64, present: Bool) -> PixelBuffer {
+        let b = frame(seed: seed)
+        guard present else { return b }
+        var rng = SplitMix(seed: 7)
+        let cell = 5  // strong edges at the block scale: alone they pull the whole frame's match below 0.6
+        var cells = [UInt8](repeating: 0, count: 64 * 64)
+        for i in cells.indices { cells[i] = rng.next() % 2 == 0 ? 10 : 245 }
+        for y in 0..<(h * 6 / 10) { for x in 0..<(w * 45 / 100) { b.data[y * b.stride + x] = cells[(y / cell) * 64 + x / cell] } }
+        return b
+    }
+
+    @Test func aLargeObjectCloseToTheLensIsNotAMove() {
+        var d = TamperDetector(width: Self.w, height: Self.h, camera: "cam")
+        for i in 0..<100 { _ = d.update(Self.occluded(seed: UInt64(i), present: i >= 60), facts: FrameFacts(frame: i, mediaTime: Double(i) / 25, timestamp: 0)) }
+        #expect(d.measurement.match < d.parameters.movedMatch, "the object alone breaks the whole frame's match: \(d.measurement.match)")
+        #expect(d.measurement.mismatchedTiles < 2.0 / 3.0, "but only in some tiles: \(d.measurement.mismatchedTiles)")
+        // Someone stands close in front of part of the view for four seconds, then leaves.
+        #expect(run({ i in Self.occluded(seed: UInt64(i), present: (100..<200).contains(i)) }, frames: 300).isEmpty)
+        // Someone is in the view while the background is learnt and leaves later.
+        #expect(run({ i in Self.occluded(seed: UInt64(i), present: i < 150) }, frames: 300).isEmpty)
+    }
+
     @Test func shortGlitchIsNotTamper() {
         // Dark for one second only (less than min_s).
         #expect(run { i in Self.frame(seed: UInt64(i), black: (100..<125).contains(i)) }.isEmpty)
