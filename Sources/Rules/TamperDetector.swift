@@ -6,12 +6,14 @@ import Glibc
 /// Camera tamper from the grey analysis frame, a pure and deterministic step per frame:
 /// - `covered`: the mean grey level falls below `darkLevel`, or the contrast below `flatLevel`, when the
 ///   running baseline of that figure is well above it (a scene that is always dark is not "covered");
-/// - `defocused`: sharpness (mean absolute Laplacian) falls below `defocusRatio` × its running baseline;
+/// - `defocused`: sharpness (mean absolute Laplacian) falls below `defocusRatio` × its running baseline, over the
+///   whole frame and in at least six of the 3×3 tiles with learnt structure (each against its own baseline);
 /// - `moved`: the edge map of block means (blocks of about 1/30 of the frame height) correlates with the learnt
 ///   background's worse than `movedMatch` (correlation ignores brightness and contrast, so lighting changes and
-///   blur do not look like a move), over the whole frame and in at least `movedTiles` (⅔) of the 3×3 tiles whose
-///   background has structure: a turned camera changes every part of the view, a person walking close past the
-///   lens (or standing in the learnt background and leaving) only some.
+///   blur do not look like a move), over the whole frame and in at least `movedTiles` (⅔, six) of the 3×3 tiles,
+///   each with structure in its learnt background: a turned camera changes every part of the view, a person
+///   walking close past the lens (or standing in the learnt background and leaving) only some, and a view with
+///   structure in a few tiles only cannot tell a move from an object leaving.
 /// `defocused` and `moved` are judged only when the background has structure (`minTexture`).
 ///
 /// A condition must hold for `minSeconds` to raise one `tamper` alert (at most one per kind per cooldown); the
@@ -40,6 +42,9 @@ public struct TamperDetector: Sendable {
     private var edges: [Float]
     private var reference: [Float]
     private var baseMean = 0.0, baseContrast = 0.0, baseSharpness = 0.0
+    /// Sharpness per 3×3 tile (this frame, and the running baseline), and which tiles have learnt structure.
+    private var tileSharpness = TileSums.Tile(), baseTileSharpness = TileSums.Tile()
+    private var structuredTiles: [Bool] = Array(repeating: false, count: 9)
     private var learnedFrames = 0
     private var learnStart: Double? = nil
     private var lastTime: Double? = nil
@@ -90,7 +95,9 @@ public struct TamperDetector: Sendable {
                 now.insert(.covered)
             } else if textured {
                 if m.match < p.movedMatch && m.mismatchedTiles >= TamperDetector.movedTiles { now.insert(.moved) }
-                else if m.sharpness < p.defocusRatio * baseSharpness { now.insert(.defocused) }
+                else if m.sharpness < p.defocusRatio * baseSharpness && m.blurredTiles >= TamperDetector.movedTiles {
+                    now.insert(.defocused)
+                }
             }
         }
         suspected = now
@@ -155,7 +162,8 @@ public struct TamperDetector: Sendable {
                                ("duration_s", .double(JSONValue.rounded(end - start, places: 3)))])
     }
 
-    /// Fraction of the structured 3×3 tiles that must no longer match for `moved`.
+    /// Fraction of the 3×3 tiles that must have learnt structure and no longer match (`moved`) or have lost
+    /// their sharpness (`defocused`).
     static let movedTiles = 2.0 / 3.0
 
     private var textured: Bool {
@@ -168,11 +176,13 @@ public struct TamperDetector: Sendable {
         let m = measurement
         if learnedFrames == 0 {
             baseMean = m.mean; baseContrast = m.contrast; baseSharpness = m.sharpness
+            baseTileSharpness = tileSharpness
             reference = edges
         } else {
             baseMean += w * (m.mean - baseMean)
             baseContrast += w * (m.contrast - baseContrast)
             baseSharpness += w * (m.sharpness - baseSharpness)
+            for t in 0..<9 { baseTileSharpness[t] += w * (tileSharpness[t] - baseTileSharpness[t]) }
             let wf = Float(w)
             reference.withUnsafeMutableBufferPointer { r in
                 edges.withUnsafeBufferPointer { e in
@@ -186,6 +196,8 @@ public struct TamperDetector: Sendable {
     private mutating func measure(_ gray: PixelBuffer) {
         let w = width, h = height, stride = gray.stride, data = gray.data
         var sum = 0, sumSq = 0, lap = 0
+        var tileLap = TileSums.Tile(), tilePixels = TileSums.Tile()
+        let columns = [1, w / 3, 2 * w / 3, w - 1]
         for y in 0..<h {
             let row = data + y * stride
             for x in 0..<w {
@@ -194,11 +206,19 @@ public struct TamperDetector: Sendable {
             }
             if y > 0 && y < h - 1 {
                 let up = row - stride, down = row + stride
-                for x in 1..<(w - 1) {
-                    lap += abs(4 * Int(row[x]) - Int(up[x]) - Int(down[x]) - Int(row[x - 1]) - Int(row[x + 1]))
+                let ty = 3 * y / h
+                for c in 0..<3 {
+                    var part = 0
+                    for x in columns[c]..<columns[c + 1] {
+                        part += abs(4 * Int(row[x]) - Int(up[x]) - Int(down[x]) - Int(row[x - 1]) - Int(row[x + 1]))
+                    }
+                    lap += part
+                    tileLap[ty * 3 + c] += Double(part)
+                    tilePixels[ty * 3 + c] += Double(columns[c + 1] - columns[c])
                 }
             }
         }
+        for t in 0..<9 { tileSharpness[t] = tilePixels[t] > 0 ? tileLap[t] / tilePixels[t] : 0 }
         let n = Double(w * h)
         var m = TamperMeasurement()
         m.mean = Double(sum) / n
@@ -245,14 +265,17 @@ public struct TamperDetector: Sendable {
         let cn = Double(count)
         m.edgeEnergy = Double(energy) / cn
         m.match = TileSums.correlation(dot: dot, ee: ee, rr: rr, se: se, sr: sr, n: cn)
-        var structured = 0, mismatched = 0
-        for t in 0..<9 where tile.n[t] > 0 && tile.sr[t] / tile.n[t] >= parameters.minTexture {
-            structured += 1
+        var mismatched = 0, blurred = 0
+        for t in 0..<9 {
+            structuredTiles[t] = tile.n[t] > 0 && tile.sr[t] / tile.n[t] >= parameters.minTexture
+            guard structuredTiles[t] else { continue }
             let c = TileSums.correlation(dot: tile.dot[t], ee: tile.ee[t], rr: tile.rr[t], se: tile.se[t],
                                          sr: tile.sr[t], n: tile.n[t])
             if c < parameters.movedMatch { mismatched += 1 }
+            if tileSharpness[t] < parameters.defocusRatio * baseTileSharpness[t] { blurred += 1 }
         }
-        m.mismatchedTiles = structured > 0 ? Double(mismatched) / Double(structured) : 0
+        m.mismatchedTiles = Double(mismatched) / 9
+        m.blurredTiles = Double(blurred) / 9
         measurement = m
     }
 }
