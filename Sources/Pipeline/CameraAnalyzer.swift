@@ -73,6 +73,10 @@ public final class CameraAnalyzer {
     private var rules: RuleEngine
     private var snapshots: SnapshotWriter? = nil
     private var snapshotsTried = false
+    /// A copy of the last analysed picture while objects are in view, for the snapshots of the `object_exit`
+    /// alerts `finish` writes after the last frame's buffer went back to its pool (one buffer, reused).
+    private var lastPicture: PixelBuffer? = nil
+    private var lastSourceSize = (width: 0, height: 0)
     private let report: (String) -> Void
     public private(set) var counters = AnalysisCounters()
     /// Set when the detector failed on a frame: detection is off from then on (motion, tamper and the
@@ -134,10 +138,18 @@ public final class CameraAnalyzer {
             }
             if detection.stepped {
                 counters.detectorFrames += 1
+                // Per frame: objects entering, then what the rules say about them, then objects leaving (a
+                // zone_exit of a track that ended comes before its object_exit).
+                let exits = objects.filter { $0.event == "object_exit" }
+                if !exits.isEmpty { objects.removeAll { $0.event == "object_exit" } }
                 objects += rules.update(detection.tracks, facts: facts(frame))
+                objects += exits
+                if settings.snapshots.enabled { keepPicture(rgb, frame: frame, tracks: detection.tracks) }
             }
             if !objects.isEmpty {
-                if settings.snapshots.enabled { attachSnapshots(&objects, frame: frame, picture: rgb) }
+                if settings.snapshots.enabled {
+                    attachSnapshots(&objects, sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight, picture: rgb)
+                }
                 out += objects
             }
         }
@@ -147,18 +159,39 @@ public final class CameraAnalyzer {
     /// At the end of the input (or on stop): open motion events end, tracks still inside get `object_exit`.
     public func finish() -> [Alert] {
         var out = motion.finish()
-        if let detection { out += detection.finish() }
+        if let detection {
+            var exits = detection.finish()
+            if !exits.isEmpty, settings.snapshots.enabled, let picture = lastPicture {
+                attachSnapshots(&exits, sourceWidth: lastSourceSize.width, sourceHeight: lastSourceSize.height,
+                                picture: picture)
+            }
+            out += exits
+        }
         return out
+    }
+
+    /// Copies `rgb` aside while confirmed tracks exist (their `object_exit` at the end of the input needs a
+    /// picture); nothing is copied while no object is in view.
+    private func keepPicture(_ rgb: PixelBuffer, frame: Frame, tracks: [Track]) {
+        guard tracks.contains(where: { $0.state == .confirmed || $0.state == .lost }) else { return }
+        if lastPicture == nil || lastPicture!.width != rgb.width || lastPicture!.height != rgb.height
+            || lastPicture!.format != rgb.format {
+            lastPicture = PixelBuffer(width: rgb.width, height: rgb.height, format: rgb.format)
+        }
+        let copy = lastPicture!
+        let bytes = rgb.width * rgb.format.bytesPerPixel
+        for y in 0..<rgb.height { (copy.data + y * copy.stride).update(from: rgb.data + y * rgb.stride, count: bytes) }
+        lastSourceSize = (frame.sourceWidth, frame.sourceHeight)
     }
 
     private func facts(_ frame: Frame) -> FrameFacts {
         FrameFacts(frame: frame.index, mediaTime: frame.mediaTime, timestamp: clock.timestamp(mediaTime: frame.mediaTime))
     }
 
-    private func attachSnapshots(_ alerts: inout [Alert], frame: Frame, picture: PixelBuffer) {
+    private func attachSnapshots(_ alerts: inout [Alert], sourceWidth: Int, sourceHeight: Int, picture: PixelBuffer) {
         guard let writer = snapshotWriter() else { return }
-        let sx = Float(picture.width) / Float(max(1, frame.sourceWidth))
-        let sy = Float(picture.height) / Float(max(1, frame.sourceHeight))
+        let sx = Float(picture.width) / Float(max(1, sourceWidth))
+        let sy = Float(picture.height) / Float(max(1, sourceHeight))
         let now = Date().timeIntervalSince1970
         for i in alerts.indices {
             guard let box = alerts[i].box, let track = alerts[i].trackID else { continue }
