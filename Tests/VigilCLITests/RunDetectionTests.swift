@@ -8,8 +8,9 @@ import Glibc
 /// `vigil run` with the object detector, tracker, rules and snapshots on a live camera: a real face photo
 /// (opencv-doc's face_swapped.jpg; runs when VIGIL_OPENCV_DATA names its folder) sliding left to right over a
 /// plain background, looped and pushed in real time through GStreamer's RTSP server on 127.0.0.1 (`/relay`).
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
-struct RunDetectionTests {
+@Suite(.serialized) struct RunDetectionTests {
+    static let opencvData = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil
+
     /// 6 s at 25 fps: the face (about 100 px) crosses from x = 20 to x = 420 between t = 0.5 s and 4.5 s, then
     /// is gone until the loop starts again.
     static func makeClip(_ dir: URL) throws -> String {
@@ -70,7 +71,8 @@ struct RunDetectionTests {
         ["VIGIL_MODELS": Fixtures.repoRoot.appendingPathComponent("samples/models").path]
     }
 
-    @Test func detectsTracksAppliesZonesAndReloadsRulesWithoutReconnecting() throws {
+    @Test(.enabled(if: opencvData, "needs VIGIL_OPENCV_DATA (scripts/fetch-test-images.sh)"))
+    func detectsTracksAppliesZonesAndReloadsRulesWithoutReconnecting() throws {
         try #require(RTSPTestServer.isAvailable, "GStreamer's RTSP server is needed (scripts/install-deps.sh)")
         let dir = makeTemporaryDirectory("run-detect")
         let clip = try Self.makeClip(dir)
@@ -119,6 +121,39 @@ struct RunDetectionTests {
         let (status, seconds) = daemon.child.stop(SIGTERM)
         #expect(status == 0, "\(daemon.stderr)")
         #expect(seconds < 5)
+    }
+
+    /// The alert log on a device that refuses every write (/dev/full, ENOSPC): the daemon keeps analysing,
+    /// counts the lost alerts in `vigil_alerts_dropped_total` and says so in its log, never exits.
+    @Test func aFullDiskDropsAlertsCountsThemAndCarriesOn() throws {
+        try #require(RTSPTestServer.isAvailable, "GStreamer's RTSP server is needed (scripts/install-deps.sh)")
+        let dir = makeTemporaryDirectory("run-full")
+        let server = try RTSPTestServer(directory: dir)
+        let port = FreePort.pick()
+        let cfg = """
+            alerts:
+              path: /dev/full
+              max_bytes: 0
+            cameras:
+              - name: cam
+                url: \(server.url("test"))
+            metrics:
+              listen: 127.0.0.1:\(port)
+
+            """
+        let daemon = try DaemonProcess(config: cfg, directory: dir, environment: environment)
+        // stream_up is the first alert: written to /dev/full, so dropped.
+        #expect(waitUntil(timeout: 20) {
+            (httpGet(port: port, path: "/metrics").flatMap { metric($0.body, "vigil_alerts_dropped_total") } ?? 0) >= 1
+        }, "\(daemon.stderr)")
+        let before = httpGet(port: port, path: "/metrics").flatMap { metric($0.body, "vigil_frames_analyzed_total{camera=\"cam\"}") } ?? 0
+        sleep(2)
+        let after = httpGet(port: port, path: "/metrics").flatMap { metric($0.body, "vigil_frames_analyzed_total{camera=\"cam\"}") } ?? 0
+        #expect(after > before, "still analysing with the disk full")
+        #expect(daemon.child.isRunning)
+        #expect(daemon.stderr.contains("No space left on device"), "\(daemon.stderr)")
+        let (status, _) = daemon.child.stop(SIGTERM)
+        #expect(status == 0, "\(daemon.stderr)")
     }
 
     @Test func aModelThatDoesNotLoadStopsTheDaemonWithStatus78() throws {
