@@ -21,8 +21,8 @@ public struct ReplayOptions: Sendable {
     public var startTime: Double? = nil
     /// Frames in flight between the ingest thread and analysis.
     public var ringCapacity: Int = 8
-    /// Object detector (nil: motion and tamper only), with the `detect:` and `track:` settings it runs under.
-    public var detector: (any Detector)? = nil
+    /// Object detectors (nil: motion and tamper only), with the `detect:` and `track:` settings they run under.
+    public var detectors: DetectorBank? = nil
     public var detect: DetectConfig = .init()
     public var track: TrackConfig = .init()
     /// Height of the RGB picture handed to the detector (never above the source's).
@@ -56,7 +56,7 @@ public enum ReplayPipeline {
         let ring = SPSCRing<Frame>(capacity: options.ringCapacity, policy: .block)
         let pool = BufferPool(count: ring.capacity + 2, width: source.analysisWidth, height: source.analysisHeight,
                               format: .gray8)
-        let rgbPool = options.detector.map { _ -> BufferPool in
+        let rgbPool = options.detectors.map { _ -> BufferPool in
             let (w, h) = VideoSource.analysisSize(width: source.info.width, height: source.info.height,
                                                   targetHeight: options.detectHeight)
             return BufferPool(count: ring.capacity + 2, width: w, height: h, format: .rgb24)
@@ -69,8 +69,8 @@ public enum ReplayPipeline {
             ? TamperDetector(width: source.analysisWidth, height: source.analysisHeight, camera: options.camera,
                              parameters: options.tamper)
             : nil
-        let detection = options.detector.map {
-            DetectionStage(detector: $0, camera: options.camera, clock: clock, detect: options.detect, track: options.track)
+        let detection = options.detectors.map {
+            DetectionStage(detectors: $0, camera: options.camera, clock: clock, detect: options.detect, track: options.track)
         }
         var stats = RunStats()
         var lastProgress = started
@@ -94,7 +94,8 @@ public enum ReplayPipeline {
             if let detection, let rgb = frame.rgb, detectError == nil {
                 do {
                     emit(try detection.analyze(rgb: rgb, frame: frame.index, mediaTime: frame.mediaTime,
-                                               sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight))
+                                               sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight,
+                                               motion: motion.lastResult))
                 } catch { detectError = error }
             }
             stats.framesAnalyzed += 1

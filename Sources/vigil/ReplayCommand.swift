@@ -65,11 +65,10 @@ struct ReplayCommand: ParsableCommand {
             options.startTime = start
             options.detect = cfg.camera(named: name)?.detect ?? cfg.detect
             options.track = cfg.track
-            if let model = options.detect.model {  // a bad model is a config error before any frame (exit 78)
+            if !options.detect.modelNames.isEmpty {  // a bad model is a config error before any frame (exit 78)
                 let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_MODELS"] ?? "samples/models")
-                options.detector = try DetectorLoader.load(DetectorLoader.resolve(model, modelsDirectory: dir),
-                                                           labels: options.detect.labelNames,
-                                                           scoreThreshold: options.detect.minScore, threads: 1)
+                options.detectors = try DetectorBank.load(detect: options.detect, modelsDirectory: dir,
+                                                          pool: InferencePool(maxInFlight: cfg.detect.maxInFlight))
             }
             let sink: any AlertSink
             if alerts == "-" {
