@@ -15,7 +15,10 @@ import VigilCore
 /// - motion-gated: a full-frame pass when `detect.full_frame_s` of stream time have passed since the last one
 ///   (and on the first frame); otherwise the motion regions as `RegionPlanner` shapes them (padded, merged,
 ///   at the model's aspect, at most `max_regions`; one full-frame pass when they would cover
-///   `full_frame_coverage` of the frame); no motion: no inference at all.
+///   `full_frame_coverage` of the frame); no motion: no inference at all. Detections of the last analysed
+///   frame that no confirmed track holds yet (a new object, seen once) are looked at again on the next
+///   frame as if they moved, so a still object is confirmed in `track.min_hits` frames, not full-frame passes;
+///   so are the tracks still moving (`isMoving`), where the tracker predicts them.
 ///
 /// Still objects: on a frame searched only in part, the tracker is told which rectangles were searched
 /// (`Tracker.update(_:at:observed:)`); tracks outside them are carried forward unchanged instead of aging,
@@ -50,6 +53,9 @@ public final class DetectionStage {
     private var last: (frame: Int, mediaTime: Double) = (0, 0)
     private var jobs: [DetectorBank.Job] = []
     private var merged: [Detection] = []
+    /// Boxes of the last analysed frame's detections that no confirmed track holds: searched again next frame.
+    private var pending: [Box] = []
+    private var lookAt: [Box] = []
     /// The tracker's report of the last analysed frame (every live track, by id), for the rules.
     public private(set) var tracks: [Track] = []
     /// Whether the last `analyze` call stepped the tracker (false between analysed frames). A gated frame
@@ -105,7 +111,10 @@ public final class DetectionStage {
                 planner = RegionPlanner(width: sourceWidth, height: sourceHeight,
                                         aspect: Float(input.width) / Float(input.height), parameters: planning)
             }
-            switch planner!.plan(motion.regions.map(\.box)) {
+            lookAt.removeAll(keepingCapacity: true)
+            for r in motion.regions { lookAt.append(r.box) }
+            lookAt.append(contentsOf: pending)
+            switch planner!.plan(lookAt) {
             case .nothing: return .noMotion
             case .regions(let r): return .regions(r)
             case .fullFrame: break
@@ -174,6 +183,14 @@ public final class DetectionStage {
         return out
     }
 
+    /// A track moving faster than a tenth of its size per second is followed: looked for where it is
+    /// predicted even without motion there (an object that vanishes or stops where the motion detector sees
+    /// no change is still found missing, or still, in `max_age` frames rather than at the next full pass).
+    static func isMoving(_ t: Track) -> Bool {
+        let speed = (t.velocityX * t.velocityX + t.velocityY * t.velocityY).squareRoot()
+        return speed >= 0.1 * max(t.box.width, t.box.height, 1)
+    }
+
     /// A searched rectangle as the tracker's observed area: sides on the frame's border reach out past it, so
     /// a track leaving the picture there counts as looked for (and ends) rather than held.
     static func reachingOut(_ r: Box, width: Int, height: Int) -> Box {
@@ -188,6 +205,11 @@ public final class DetectionStage {
         var alerts: [Alert] = []
         tracks = tracker.update(detections, at: mediaTime, observed: observed)
         stepped = true
+        pending.removeAll(keepingCapacity: true)
+        for d in detections where !tracks.contains(where: { $0.state == .confirmed && $0.box.iou(d.box) >= 0.3 }) {
+            pending.append(d.box)
+        }
+        for t in tracks where t.state != .ended && DetectionStage.isMoving(t) { pending.append(t.box) }
         for t in tracks {  // ordered by id
             switch t.state {
             case .confirmed:
