@@ -169,7 +169,7 @@ public final class DetectionStage {
     /// Class-aware (by label) hard NMS over the detections of several jobs (overlapping regions, two models
     /// of one label find the same object twice): best score first (ties: job order), each kept detection
     /// suppresses the later ones of its label with IoU above `mergeIoU`. The result is in that order.
-    static func mergeAcrossJobs(_ detections: [Detection]) -> [Detection] {
+    public static func mergeAcrossJobs(_ detections: [Detection]) -> [Detection] {
         let order = detections.indices.sorted { (detections[$0].score, $1) > (detections[$1].score, $0) }
         var suppressed = [Bool](repeating: false, count: detections.count)
         var out: [Detection] = []
