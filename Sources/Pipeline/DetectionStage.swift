@@ -153,10 +153,14 @@ public final class DetectionStage {
         merged.removeAll(keepingCapacity: true)
         if !jobs.isEmpty {
             let found = try detectors.detect(rgb, jobs: jobs, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
-            for d in found.joined() where config.accepts(label: d.label, score: d.score, width: d.box.width,
-                                                         height: d.box.height, frameWidth: sourceWidth,
-                                                         frameHeight: sourceHeight) {
-                merged.append(d)
+            for (job, ds) in zip(jobs, found) {
+                for d in ds where config.accepts(label: d.label, score: d.score, width: d.box.width,
+                                                 height: d.box.height, frameWidth: sourceWidth, frameHeight: sourceHeight) {
+                    if let r = job.region, DetectionStage.isCut(d.box, by: r, width: sourceWidth, height: sourceHeight) {
+                        continue
+                    }
+                    merged.append(d)
+                }
             }
             if jobs.count > 1 { merged = DetectionStage.mergeAcrossJobs(merged) }
         }
@@ -183,12 +187,23 @@ public final class DetectionStage {
         return out
     }
 
-    /// A track moving faster than a tenth of its size per second is followed: looked for where it is
-    /// predicted even without motion there (an object that vanishes or stops where the motion detector sees
-    /// no change is still found missing, or still, in `max_age` frames rather than at the next full pass).
+    /// A track not (yet) stationary and moving faster than a tenth of its size per second is followed: looked
+    /// for where it is predicted even without motion there (an object that vanishes or stops where the motion
+    /// detector sees no change is still found missing, or still, in `max_age` frames rather than at the next
+    /// full pass). The tracker's stationary test ends it once the box stays put (box jitter is not motion).
     static func isMoving(_ t: Track) -> Bool {
+        guard !t.isStationary else { return false }
         let speed = (t.velocityX * t.velocityX + t.velocityY * t.velocityY).squareRoot()
         return speed >= 0.1 * max(t.box.width, t.box.height, 1)
+    }
+
+    /// Whether a detection found in region `r` reaches one of its inner sides (a side not on the frame's
+    /// border): the object goes on outside the region, its box is cut, and it is left to a pass that sees it
+    /// whole (its track, not wholly inside the region either, is carried forward meanwhile).
+    static func isCut(_ b: Box, by r: Box, width: Int, height: Int) -> Bool {
+        let e: Float = 1, w = Float(width), h = Float(height)
+        return (r.x1 > e && b.x1 <= r.x1 + e) || (r.y1 > e && b.y1 <= r.y1 + e)
+            || (r.x2 < w - e && b.x2 >= r.x2 - e) || (r.y2 < h - e && b.y2 >= r.y2 - e)
     }
 
     /// A searched rectangle as the tracker's observed area: sides on the frame's border reach out past it, so

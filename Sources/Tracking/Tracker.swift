@@ -17,7 +17,7 @@ public protocol Tracker: Sendable {
     mutating func update(_ detections: [Detection], at time: Double) -> [Track]
     /// An update for a frame the detector searched only in part (motion-gated detection): `observed` lists
     /// the searched rectangles (source pixels). A track whose box lies outside them (less than
-    /// `ObservedArea.minCoverage` of its area inside one rectangle) was not looked for: when no detection
+    /// `ObservedArea.minCoverage` of its area inside one rectangle: partly seen objects are not aged either) was not looked for: when no detection
     /// matches it, it keeps its state, box, velocity and age instead of counting a miss (a still object is
     /// not lost just because nobody looked), and it is not moved by prediction. It can still be matched.
     /// `observed: nil` is `update(_:at:)`.
@@ -32,7 +32,7 @@ public protocol Tracker: Sendable {
 public enum ObservedArea {
     /// Fraction of a track's box that must lie inside one searched rectangle for the track to count as
     /// looked for.
-    public static let minCoverage: Float = 0.75
+    public static let minCoverage: Float = 0.9
 
     /// Whether `box` was looked for: always with `observed == nil` (the whole frame).
     @inlinable

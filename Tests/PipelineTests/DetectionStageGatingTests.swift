@@ -155,3 +155,34 @@ import VigilCore
         #expect(r == Box(x1: -1280, y1: 100, x2: 300, y2: 2000))
     }
 }
+
+extension DetectionStageGatingTests {
+    @Test func detectionsCutByAnInnerRegionSideAreDropped() {
+        let r = Box(x1: 100, y1: 100, x2: 400, y2: 400)
+        #expect(DetectionStage.isCut(Box(x1: 100, y1: 150, x2: 200, y2: 250), by: r, width: 1280, height: 720))
+        #expect(DetectionStage.isCut(Box(x1: 300, y1: 150, x2: 400, y2: 250), by: r, width: 1280, height: 720))
+        #expect(!DetectionStage.isCut(Box(x1: 150, y1: 150, x2: 250, y2: 250), by: r, width: 1280, height: 720))
+        // a side on the frame's border does not cut
+        let corner = Box(x1: 0, y1: 0, x2: 300, y2: 300)
+        #expect(!DetectionStage.isCut(Box(x1: 0, y1: 0, x2: 100, y2: 100), by: corner, width: 1280, height: 720))
+    }
+
+    /// A face half inside a region searched for something else: its cut detection is dropped (no second
+    /// track) and its track, not wholly inside the region, is carried forward.
+    @Test func aPartlySearchedStillObjectIsNeitherDuplicatedNorAged() throws {
+        let scene = SceneDetector()
+        let face = Box(x1: 100, y1: 100, x2: 220, y2: 220)
+        scene.show([face])
+        let s = stage(scene)
+        var alerts: [Alert] = []
+        for i in 0..<20 {
+            // motion just right of the face: its region covers the face's right part only
+            alerts += try analyze(s, i, motion: i >= 2 ? motion([Box(x1: 250, y1: 130, x2: 270, y2: 150)]) : motion([]))
+            if i >= 1 {
+                #expect(s.tracks.map(\.id) == [1] && s.tracks[0].state == .confirmed, "frame \(i)")
+                #expect(s.tracks.first.map { $0.box.iou(face) > 0.9 } == true, "frame \(i): \(s.tracks)")  // not the cut box
+            }
+        }
+        #expect((alerts + s.finish()).map(\.event) == ["object_enter", "object_exit"])
+    }
+}

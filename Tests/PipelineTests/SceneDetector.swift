@@ -3,7 +3,7 @@ import Synchronization
 import VigilCore
 
 /// A detector over a scripted scene: it "sees" the scene's objects (set per frame by the test) that lie
-/// inside the searched rectangle (at least 90 % of their box), clipped to it, and logs every rectangle it
+/// inside the searched rectangle (at least 30 % of their box: a real detector finds half a face), clipped to it, and logs every rectangle it
 /// was asked to search (nil: the whole frame).
 ///
 /// Thread safety: the scene and the log are behind a mutex; `detect` may run on any pool thread.
@@ -25,7 +25,7 @@ final class SceneDetector: Detector, Sendable {
         return objects.withLock { all in
             all.compactMap { d in
                 let i = Box(x1: max(d.box.x1, r.x1), y1: max(d.box.y1, r.y1), x2: min(d.box.x2, r.x2), y2: min(d.box.y2, r.y2))
-                guard i.width > 0, i.height > 0, i.area >= 0.9 * d.box.area else { return nil }
+                guard i.width > 0, i.height > 0, i.area >= 0.3 * d.box.area else { return nil }
                 return Detection(box: i, score: d.score, label: d.label)
             }
         }

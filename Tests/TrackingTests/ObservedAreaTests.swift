@@ -39,8 +39,8 @@ import VigilCore
     @Test func coverage() {
         #expect(ObservedArea.covers(nil, face))
         #expect(!ObservedArea.covers([], face))
-        #expect(ObservedArea.covers([Box(x1: 120, y1: 0, x2: 300, y2: 300)], face))     // 80 % inside
-        #expect(!ObservedArea.covers([Box(x1: 130, y1: 0, x2: 300, y2: 300)], face))    // 70 %
+        #expect(ObservedArea.covers([Box(x1: 105, y1: 0, x2: 300, y2: 300)], face))     // 95 % inside
+        #expect(!ObservedArea.covers([Box(x1: 120, y1: 0, x2: 300, y2: 300)], face))    // 80 %
         #expect(!ObservedArea.covers(elsewhere, face))
     }
 }
