@@ -12,6 +12,11 @@
 #                so motion runs over frames 51..137 and 201..249 and nothing moves elsewhere.
 #   static.mp4   8 s, the same noisy background with nothing moving (negative control).
 #   boxes-720p.mp4  (with --720p) the boxes scene at 1280x720, for memory and speed figures.
+#   face-720p.mp4   (with --detect) sparse motion for `vigil bench detect`: 1280x720, 25 fps, 30 s, a real face
+#                (opencv-doc's face_swapped.jpg, the face cropped and scaled to 360x360: fetch it with
+#                scripts/fetch-test-images.sh into $VIGIL_OPENCV_DATA, default .ci/opencv-data) on a still
+#                textured background with temporal noise: still at (100,180) until t = 8 s, slides right to
+#                (700,180) over t = 8…11 s (frames 200…275), then still to the end.
 #   tamper-*.mp4 8 s each, a textured still scene (a Mandelbrot picture) with temporal noise; from t = 4 s
 #                (frame 100) on: tamper-covered.mp4 goes black (lens covered), tamper-blur.mp4 is blurred
 #                (boxblur 12: defocused), tamper-moved.mp4 shifts by (20, 10) px (the camera was turned);
@@ -22,8 +27,9 @@
 set -euo pipefail
 out="${1:-$(dirname "$0")/out}"
 want720=0
-for a in "$@"; do [ "$a" = "--720p" ] && want720=1; done
-[ "$out" = "--720p" ] && out="$(dirname "$0")/out"
+wantdetect=0
+for a in "$@"; do [ "$a" = "--720p" ] && want720=1; [ "$a" = "--detect" ] && wantdetect=1; done
+case "$out" in --*) out="$(dirname "$0")/out" ;; esac
 mkdir -p "$out"
 command -v ffmpeg >/dev/null || { echo "make_samples.sh: ffmpeg is not installed (apt-get install -y ffmpeg)" >&2; exit 1; }
 
@@ -64,4 +70,15 @@ tamper "crop=640:360:20:20,drawbox=x=0:y=0:w=iw:h=ih:c=black:t=fill:enable='betw
 tamper "crop=640:360:20:20,boxblur=12:enable='between(t,4,6.99)'" "$out/tamper-blur-recover.mp4" 10
 rm -f "$out/tamper-still.png"
 if [ "$want720" = 1 ]; then boxes 1280 720 2 "$out/boxes-720p.mp4"; fi
+if [ "$wantdetect" = 1 ]; then
+  data="${VIGIL_OPENCV_DATA:-$(dirname "$0")/../.ci/opencv-data}"
+  [ -f "$data/face_swapped.jpg" ] || { echo "make_samples.sh: $data/face_swapped.jpg missing (scripts/fetch-test-images.sh $data)" >&2; exit 1; }
+  ffmpeg -nostdin -loglevel error -y -f lavfi -i "mandelbrot=s=1280x720:start_scale=2.5,trim=end_frame=1" \
+    -frames:v 1 "$out/face-bg.png"
+  ffmpeg -nostdin -loglevel error -y -loop 1 -framerate 25 -t 30 -i "$out/face-bg.png" -i "$data/face_swapped.jpg" \
+    -filter_complex "[1]crop=180:180:75:57,scale=360:360[f];\
+[0][f]overlay=eval=frame:x='if(lt(t,8),100,if(lt(t,11),100+200*(t-8),700))':y=180,noise=alls=6:allf=t,format=yuv420p" \
+    "${x264[@]}" -threads 1 "${meta[@]}" "$out/face-720p.mp4"
+  rm -f "$out/face-bg.png"
+fi
 echo "samples in $out: $(cd "$out" && ls *.mp4 | tr '\n' ' ')"

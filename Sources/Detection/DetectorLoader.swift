@@ -22,8 +22,12 @@ public enum DetectorLoader {
         return url
     }
 
+    /// `labels` name a `yolo` model's classes; an `ssd-anchors` model (one class) takes the first as its label
+    /// unless `relabelSingleClass` is false (several models share one `label_names`: the MediaPipe models keep
+    /// `face` / `person`).
     public static func load(_ url: URL, adapter: Adapter? = nil, labels: [String]? = nil, scoreThreshold: Float? = nil,
-                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> any Detector {
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            relabelSingleClass: Bool = true) throws -> any Detector {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw DetectorError(model: url.path, reason: "no such file")
         }
@@ -39,7 +43,7 @@ public enum DetectorLoader {
            let (a, r) = ssdShape(outs),
            var p = SSDDetector.Parameters.matching(inputSize: inShape[2], anchorCount: a, regressors: r) {
             if let t = scoreThreshold { p.scoreThreshold = t }
-            if let l = labels?.first { p.label = l }
+            if relabelSingleClass, let l = labels?.first { p.label = l }
             return try wrap(url) { try SSDDetector(session: session, parameters: p) }
         }
         if adapter != .ssdAnchors, outs.count == 1, outs[0].count == 3, outs[0][0] == 1, outs[0][1] > 4 {

@@ -49,6 +49,7 @@ public final class SSDDetector: Detector, @unchecked Sendable {
     private var input: [Float]
     private var regressors: [Float]
     private var scores: [Float]
+    private var scratch = Letterbox.Scratch()
     private let lock = NSLock()
     /// Keypoints of the last `detect` call, per detection, in source pixels (`x0, y0, …`).
     public private(set) var lastKeypoints: [[Float]] = []
@@ -75,13 +76,13 @@ public final class SSDDetector: Detector, @unchecked Sendable {
         scores = [Float](repeating: 0, count: a)
     }
 
-    public func detect(_ frame: PixelBuffer, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {
+    public func detect(_ frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {
         lock.lock()
         defer { lock.unlock() }
         let s = parameters.anchors.inputSize
-        let lb = Letterbox(sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: s, height: s)
+        let lb = Letterbox(sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: s, height: s, region: region)
         input.withUnsafeMutableBufferPointer {
-            lb.fill($0, from: frame, multiplier: 1 / 127.5, offset: -1, border: 0)
+            lb.fill($0, from: frame, multiplier: 1 / 127.5, offset: -1, border: 0, scratch: &scratch)
         }
         try input.withUnsafeBufferPointer { x in
             try regressors.withUnsafeMutableBufferPointer { r in

@@ -18,6 +18,7 @@ public final class YOLODetector: Detector, @unchecked Sendable {
     private let classes: Int, anchors: Int
     private var input: [Float]
     private var output: [Float]
+    private var scratch = Letterbox.Scratch()
     private let lock = NSLock()
 
     public init(session: Session, labels: [String] = COCOLabels.all, scoreThreshold: Float = 0.25,
@@ -42,12 +43,12 @@ public final class YOLODetector: Detector, @unchecked Sendable {
         output = [Float](repeating: 0, count: (4 + classes) * anchors)
     }
 
-    public func detect(_ frame: PixelBuffer, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {
+    public func detect(_ frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {
         lock.lock()
         defer { lock.unlock() }
         let lb = Letterbox(sourceWidth: sourceWidth, sourceHeight: sourceHeight,
-                           width: inputSize.width, height: inputSize.height)
-        input.withUnsafeMutableBufferPointer { lb.fill($0, from: frame, multiplier: 1 / 255, offset: 0, border: 114) }
+                           width: inputSize.width, height: inputSize.height, region: region)
+        input.withUnsafeMutableBufferPointer { lb.fill($0, from: frame, multiplier: 1 / 255, offset: 0, border: 114, scratch: &scratch) }
         try input.withUnsafeBufferPointer { x in
             try output.withUnsafeMutableBufferPointer { y in try session.run(inputs: [x], outputs: [y]) }
         }

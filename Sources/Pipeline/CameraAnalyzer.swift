@@ -48,7 +48,7 @@ public struct AnalysisSettings: Sendable, Equatable {
 ///
 /// Thread safety: a plain value, copied out of the analyser by its owner.
 public struct AnalysisCounters: Sendable, Equatable {
-    /// Frames the detector ran on, and the detections it kept (after labels and filters).
+    /// Frames the detector ran on (a full frame or motion regions; not the gated frames without motion).
     public var detectorFrames = 0
     public var snapshotsWritten = 0
     /// Snapshots that could not be written (the alert goes out without `snapshot`).
@@ -56,8 +56,8 @@ public struct AnalysisCounters: Sendable, Equatable {
 }
 
 /// The analysis chain of one camera, shared by `vigil replay` and `vigil run`, per frame and in this order:
-/// motion (`motion_start`/`motion_end`), camera tamper (`tamper`), the object detector and tracker
-/// (`object_enter`/`object_exit`), then the rules on the tracker's report (`zone_enter`, `zone_exit`,
+/// motion (`motion_start`/`motion_end`), camera tamper (`tamper`, `tamper_cleared`), the object detector (gated by
+/// this frame's motion regions, see `DetectionStage`) and tracker (`object_enter`/`object_exit`), then the rules on the tracker's report (`zone_enter`, `zone_exit`,
 /// `loitering`, `crowding`, `line_cross`, `stationary_object`). Alerts about an object get a snapshot (the
 /// frame with the box and label drawn) when snapshots are on. Deterministic: the alerts depend only on the
 /// frames and the settings (snapshot files are named after camera, frame, event and track).
@@ -131,13 +131,14 @@ public final class CameraAnalyzer {
             var objects: [Alert]
             do {
                 objects = try detection.analyze(rgb: rgb, frame: frame.index, mediaTime: frame.mediaTime,
-                                                sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight)
+                                                sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight,
+                                                motion: motion.lastResult)
             } catch {
                 detectorError = error
                 return out
             }
             if detection.stepped {
-                counters.detectorFrames += 1
+                if detection.lastPass != .noMotion { counters.detectorFrames += 1 }
                 // Per frame: objects entering, then what the rules say about them, then objects leaving (a
                 // zone_exit of a track that ended comes before its object_exit).
                 let exits = objects.filter { $0.event == "object_exit" }

@@ -36,6 +36,11 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     private let stopping = Atomic<Bool>(false)
     private let supervisorDone = DispatchSemaphore(value: 0)
     private var supervisorStarted = false  // under `control`
+    /// The one inference pool of every camera's detectors (`detect.max_in_flight` at start), and the detector
+    /// banks by model set: cameras with the same models share one bank (changed under `control` and `lock`,
+    /// read under `lock`).
+    private let inference: InferencePool
+    private var banks: [String: DetectorBank] = [:]
     /// Extra per-frame analysis time for every camera (`vigil bench pipeline`, tests); 0 in production.
     public var simulatedAnalysisSeconds: Double = 0
 
@@ -47,6 +52,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         self.config = config
         self.logger = logger
         self.notifier = notifier
+        inference = InferencePool(maxInFlight: config.detect.maxInFlight)
         let log = logger
         let make = makeSink ?? { c in try Daemon.alertLog(c, logger: log) }
         self.makeSink = make
@@ -71,11 +77,13 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     /// Starts the metrics endpoint and every enabled camera, then tells systemd READY=1.
     public func start() throws {
         control.lock(); defer { control.unlock() }
-        // Every camera's detector is loaded before anything starts: a bad model is a config error (exit 78).
+        // Every camera's detectors are loaded before anything starts: a bad model is a config error (exit 78).
         let enabled = config.cameras.filter(\.enabled)
-        let detectors = try enabled.map { try ModelLocator.detector(for: $0.detect) }
+        var loaded = banks
+        let detectors = try enabled.map { try bank(for: $0.detect, loaded: &loaded) }
+        lock.withLock { banks = loaded }
         try startMetrics(config.metrics)
-        for (cam, detector) in zip(enabled, detectors) { startCamera(cam, config: config, detector: detector) }
+        for (cam, detectors) in zip(enabled, detectors) { startCamera(cam, config: config, detectors: detectors) }
         let t = Thread { [self] in supervise(); supervisorDone.signal() }
         t.name = "vigil-supervisor"
         t.start()
@@ -95,11 +103,27 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         logger.info("metrics on http://\(address.host):\(server.port)/metrics")
     }
 
-    private func startCamera(_ cam: CameraConfig, config: VigilConfig, detector: (any Detector)?) {
+    /// The bank of `detect`'s models (nil: none configured), shared with the cameras of the same model set:
+    /// taken from `loaded` or loaded into it (throws `DetectorError` for a model that does not load).
+    private func bank(for detect: DetectConfig, loaded: inout [String: DetectorBank]) throws -> DetectorBank? {
+        guard !detect.modelNames.isEmpty else { return nil }
+        let key = Daemon.bankKey(detect)
+        if let b = loaded[key] { return b }
+        let b = try ModelLocator.detectors(for: detect, pool: inference)
+        loaded[key] = b
+        return b
+    }
+
+    /// What makes two cameras' detectors interchangeable: the models, their label names and score threshold.
+    static func bankKey(_ d: DetectConfig) -> String {
+        "\(d.modelNames)|\(d.labelNames ?? [])|\(d.minScore.map { "\($0)" } ?? "-")"
+    }
+
+    private func startCamera(_ cam: CameraConfig, config: VigilConfig, detectors: DetectorBank?) {
         var options = LiveCameraOptions(cam, config: config)
         options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
         let live = LiveCamera(options: options, settings: CameraSettings(cam, config: config), sink: sink,
-                              logger: logger, detector: detector)
+                              logger: logger, detectors: detectors)
         lock.withLock { cameras[cam.name] = live }
         logger.info("camera started", metadata: ["camera": .string(cam.name),
                                                  "url": .string(URLRedaction.redact(cam.url))])
@@ -165,8 +189,9 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         }
         // Models of the cameras to (re)start load before anything changes: a bad one refuses the whole reload.
         toStart.sort { $0.name < $1.name }
-        let detectors: [(any Detector)?]
-        do { detectors = try toStart.map { try ModelLocator.detector(for: $0.detect) } } catch {
+        var loaded = banks
+        let detectors: [DetectorBank?]
+        do { detectors = try toStart.map { try bank(for: $0.detect, loaded: &loaded) } } catch {
             refuse("\(error)")
             return
         }
@@ -192,7 +217,10 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         lock.withLock { for c in toStop { cameras[c.options.name] = nil } }
         _ = stopCameras(toStop, timeout: 4)
         config = new
-        for (cam, detector) in zip(toStart, detectors) { startCamera(cam, config: new, detector: detector) }
+        for (cam, detectors) in zip(toStart, detectors) { startCamera(cam, config: new, detectors: detectors) }
+        // Banks no camera uses any more are let go (their sessions freed when the last camera holding one stops).
+        let used = Set(new.cameras.filter(\.enabled).map { Daemon.bankKey($0.detect) })
+        lock.withLock { banks = loaded.filter { used.contains($0.key) } }
         reloadsOK.wrappingAdd(1, ordering: .relaxed)
         func list(_ a: [String]) -> JSONValue { .array(a.sorted().map { .string($0) }) }
         sink.write(daemonAlert("config_reloaded", .info, [
@@ -344,6 +372,35 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
             load(c.metrics.snapshotErrors)
         }
         perCamera("vigil_ring_capacity_frames", "gauge", "Capacity of the camera's ring.") { c, _ in load(c.metrics.ringCapacity) }
+        p.family("vigil_detect_passes_total", "counter",
+                 help: "Analysed frames by where the detector looked (full_frame, regions, or no_motion: gated, no inference).")
+        for n in names {
+            guard let s = cams[n]!.detectionStats else { continue }
+            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "full_frame")], s.fullFramePasses)
+            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "regions")], s.regionPasses)
+            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "no_motion")], s.noMotionFrames)
+        }
+        p.family("vigil_detect_regions_total", "counter", help: "Motion regions the detector searched.")
+        for n in names { if let s = cams[n]!.detectionStats { p.sample("vigil_detect_regions_total", [("camera", n)], s.regionsSearched) } }
+        let pool = inference.stats
+        p.family("vigil_inference_slots", "gauge", help: "Inferences the shared pool runs at once at most (detect.max_in_flight).")
+        p.sample("vigil_inference_slots", [], pool.capacity)
+        p.family("vigil_inference_in_flight", "gauge", help: "Inferences running now.")
+        p.sample("vigil_inference_in_flight", [], pool.inFlight)
+        p.family("vigil_inference_in_flight_peak", "gauge", help: "Most inferences that ran at once.")
+        p.sample("vigil_inference_in_flight_peak", [], pool.peakInFlight)
+        p.family("vigil_inferences_total", "counter", help: "Inferences run by the shared pool.")
+        p.sample("vigil_inferences_total", [], pool.inferences)
+        p.family("vigil_inference_waits_total", "counter", help: "Inferences that waited for a free slot.")
+        p.sample("vigil_inference_waits_total", [], pool.waits)
+        p.family("vigil_inference_seconds", "histogram", help: "One inference: letterbox, model, decoding, NMS.")
+        p.histogram("vigil_inference_seconds", [], pool.latency)
+        let modelBanks = lock.withLock { banks }
+        p.family("vigil_detector_inference_seconds", "histogram", help: "One inference, by model.")
+        for key in modelBanks.keys.sorted() {
+            let b = modelBanks[key]!
+            for (m, h) in zip(b.models, b.latency) { p.histogram("vigil_detector_inference_seconds", [("model", m.name)], h) }
+        }
         p.family("vigil_analysis_duration_seconds", "histogram", help: "Time to analyse one frame.")
         for n in names { p.histogram("vigil_analysis_duration_seconds", [("camera", n)], cams[n]!.metrics.analysisSeconds) }
         p.family("vigil_frame_latency_seconds", "histogram",

@@ -1,32 +1,97 @@
 import Config
 import Detection
+import Motion
 import Tracking
 import VigilCore
 
-/// Object detection of one camera: runs the detector on every `detect.every_n_frames`-th frame it is given,
-/// applies the config's label allow-list and per-label filters, hands the detections to the camera's tracker
-/// (`track.kind`: `ByteTracker` or `IOUTracker`) and turns confirmed tracks into `object_enter` alerts and
-/// their end into `object_exit` alerts (label, score, box). Deterministic: output depends only on the frames.
+/// Object detection of one camera. On every `detect.every_n_frames`-th frame it is given it decides where to
+/// look, runs the camera's models there (`DetectorBank` on the shared `InferencePool`), applies the config's
+/// label allow-list and per-label filters, merges the detections of every region and model (class-aware NMS
+/// by label), hands them to the camera's tracker (`track.kind`: `ByteTracker` or `IOUTracker`) and turns
+/// confirmed tracks into `object_enter` alerts and their end into `object_exit` alerts (label, score, box).
 ///
-/// Thread safety: not thread-safe; owned by one camera's analysis thread (the detector serialises itself).
+/// Where it looks:
+/// - without motion (`motion` nil: motion off) or with `detect.motion_gating: false`: the whole frame;
+/// - motion-gated: a full-frame pass when `detect.full_frame_s` of stream time have passed since the last one
+///   (and on the first frame); otherwise the motion regions as `RegionPlanner` shapes them (padded, merged,
+///   at the model's aspect, at most `max_regions`; one full-frame pass when they would cover
+///   `full_frame_coverage` of the frame); no motion: no inference at all. Detections of the last analysed
+///   frame that no confirmed track holds yet (a new object, seen once) are looked at again on the next
+///   frame as if they moved, so a still object is confirmed in `track.min_hits` frames, not full-frame passes;
+///   so are the tracks still moving (`isMoving`), where the tracker predicts them.
+///
+/// Still objects: on a frame searched only in part, the tracker is told which rectangles were searched
+/// (`Tracker.update(_:at:observed:)`); tracks outside them are carried forward unchanged instead of aging,
+/// so a still object keeps its one track between two full-frame passes, without exit/enter churn.
+///
+/// Deterministic: output depends only on the frames and motion results (jobs come back in order).
+///
+/// Thread safety: not thread-safe; owned by one camera's analysis thread (the bank and the pool are shared).
 public final class DetectionStage {
-    public let detector: any Detector
+    /// Where the detector looked in one analysed frame.
+    public enum Pass: Sendable, Equatable {
+        /// Not an analysed frame (`every_n_frames`): the tracker was not stepped.
+        case skipped
+        /// Gated, and nothing moved: no inference; the tracker was stepped with every track carried forward.
+        case noMotion
+        case fullFrame
+        /// The searched rectangles, source pixels.
+        case regions([Box])
+    }
+
+    public let detectors: DetectorBank
     private let camera: CameraID
     private let clock: AlertClock
     private var config: DetectConfig
+    private var planning: RegionPlanner.Parameters
+    private var planner: RegionPlanner? = nil
     private var tracker: any Tracker
     private var offered = 0
+    private var lastFullFrame: Double? = nil
     /// Confirmed tracks that got an `object_enter`, with the label and box they were last seen with.
     private var inside: [Int: Track] = [:]
     private var last: (frame: Int, mediaTime: Double) = (0, 0)
+    private var jobs: [DetectorBank.Job] = []
+    private var merged: [Detection] = []
+    /// Boxes of the last analysed frame's detections that no confirmed track holds: searched again next frame.
+    private var pending: [Box] = []
+    private var lookAt: [Box] = []
     /// The tracker's report of the last analysed frame (every live track, by id), for the rules.
     public private(set) var tracks: [Track] = []
-    /// Whether the last `analyze` call ran the detector and stepped the tracker (false between analysed frames).
+    /// Whether the last `analyze` call stepped the tracker (false between analysed frames). A gated frame
+    /// without motion steps it too (no inference, every track carried forward): `lastPass` tells them apart.
     public private(set) var stepped = false
+    /// Where the last `analyze` call looked.
+    public private(set) var lastPass: Pass = .skipped
+    /// The last analysed frame's detections after filters and merging (source pixels).
+    public var detections: [Detection] { merged }
+    public let stats = DetectionStats()
 
-    public init(detector: any Detector, camera: CameraID, clock: AlertClock, detect: DetectConfig, track: TrackConfig) {
-        self.detector = detector; self.camera = camera; self.clock = clock; self.config = detect
+    public init(detectors: DetectorBank, camera: CameraID, clock: AlertClock, detect: DetectConfig, track: TrackConfig) {
+        self.detectors = detectors; self.camera = camera; self.clock = clock; self.config = detect
+        planning = DetectionStage.planning(detect)
         tracker = DetectionStage.makeTracker(track)
+    }
+
+    static func planning(_ detect: DetectConfig) -> RegionPlanner.Parameters {
+        RegionPlanner.Parameters(padding: Float(detect.regionPadding), minSize: Float(detect.minRegionSize),
+                                 maxRegions: detect.maxRegions, fullFrameCoverage: Float(detect.fullFrameCoverage))
+    }
+
+    /// New filters, label allow-list, cadence and gating settings from the next frame (a reload); the tracker
+    /// keeps its tracks. The models are not changed here (`detect.model(s)` restarts the camera).
+    public func apply(_ detect: DetectConfig) {
+        config = detect
+        let p = DetectionStage.planning(detect)
+        if p != planning { planning = p; planner = nil }
+    }
+
+    /// One detector on a pool of its own with one slot (tests, `vigil detect`-like tools).
+    public convenience init(detector: any Detector, camera: CameraID, clock: AlertClock, detect: DetectConfig,
+                            track: TrackConfig) {
+        let bank = DetectorBank(names: [detect.modelNames.first ?? "detector"], instances: [[detector]],
+                                pool: InferencePool(maxInFlight: 1))
+        self.init(detectors: bank, camera: camera, clock: clock, detect: detect, track: track)
     }
 
     /// The tracker `track:` selects, unset thresholds at the tracker's defaults.
@@ -47,30 +112,130 @@ public final class DetectionStage {
         }
     }
 
-    /// New filters, label allow-list and cadence from the next frame (a reload); the tracker keeps its tracks.
-    /// The model is not changed here (`detect.model` restarts the camera).
-    public func apply(_ detect: DetectConfig) { config = detect }
-
-    /// Offers one frame (`rgb`: the picture as RGB24 at any size with the source's aspect). Returns the
-    /// alerts it causes; frames between two analysed ones return none and do not step the tracker.
-    public func analyze(rgb: PixelBuffer, frame: Int, mediaTime: Double, sourceWidth: Int, sourceHeight: Int) throws
-        -> [Alert] {
-        offered += 1
-        stepped = false
-        guard (offered - 1) % config.everyNFrames == 0 else { return [] }
-        last = (frame, mediaTime)
-        let found = try detector.detect(rgb, sourceWidth: sourceWidth, sourceHeight: sourceHeight).filter {
-            config.accepts(label: $0.label, score: $0.score, width: $0.box.width, height: $0.box.height,
-                           frameWidth: sourceWidth, frameHeight: sourceHeight)
+    /// Where a frame with these motion results is searched (`motion` nil: motion off). Advances the
+    /// full-frame cadence; called by `analyze` for every analysed frame.
+    func plan(motion: MotionResult?, mediaTime: Double, sourceWidth: Int, sourceHeight: Int) -> Pass {
+        guard config.motionGating, let motion else { return .fullFrame }
+        if let t = lastFullFrame, mediaTime - t < config.fullFrameSeconds - 1e-9 {
+            if planner?.width != sourceWidth || planner?.height != sourceHeight {
+                let input = detectors.models[0].inputSize
+                planner = RegionPlanner(width: sourceWidth, height: sourceHeight,
+                                        aspect: Float(input.width) / Float(input.height), parameters: planning)
+            }
+            lookAt.removeAll(keepingCapacity: true)
+            for r in motion.regions { lookAt.append(r.box) }
+            lookAt.append(contentsOf: pending)
+            switch planner!.plan(lookAt) {
+            case .nothing: return .noMotion
+            case .regions(let r): return .regions(r)
+            case .fullFrame: break
+            }
         }
-        return step(found, frame: frame, mediaTime: mediaTime)
+        lastFullFrame = mediaTime
+        return .fullFrame
     }
 
-    /// Steps the tracker with one analysed frame's detections (already filtered).
-    func step(_ detections: [Detection], frame: Int, mediaTime: Double) -> [Alert] {
+    /// Offers one frame (`rgb`: the picture as RGB24 at any size with the source's aspect; `motion`: the
+    /// motion stage's result for this frame, nil with motion off). Returns the alerts it causes; frames
+    /// between two analysed ones return none and do not step the tracker.
+    public func analyze(rgb: PixelBuffer, frame: Int, mediaTime: Double, sourceWidth: Int, sourceHeight: Int,
+                        motion: MotionResult? = nil) throws -> [Alert] {
+        offered += 1
+        stepped = false
+        guard (offered - 1) % config.everyNFrames == 0 else { lastPass = .skipped; return [] }
+        last = (frame, mediaTime)
+        let pass = plan(motion: motion, mediaTime: mediaTime, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+        lastPass = pass
+        jobs.removeAll(keepingCapacity: true)
+        var observed: [Box]? = nil
+        switch pass {
+        case .skipped: break
+        case .noMotion:
+            observed = []
+        case .fullFrame:
+            for m in detectors.models.indices { jobs.append(.init(model: m, region: nil)) }
+        case .regions(let regions):
+            for r in regions {
+                for m in detectors.models.indices { jobs.append(.init(model: m, region: r)) }
+            }
+            observed = regions.map { DetectionStage.reachingOut($0, width: sourceWidth, height: sourceHeight) }
+        }
+        stats.count(pass)
+        merged.removeAll(keepingCapacity: true)
+        if !jobs.isEmpty {
+            let found = try detectors.detect(rgb, jobs: jobs, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+            for (job, ds) in zip(jobs, found) {
+                for d in ds where config.accepts(label: d.label, score: d.score, width: d.box.width,
+                                                 height: d.box.height, frameWidth: sourceWidth, frameHeight: sourceHeight) {
+                    if let r = job.region, DetectionStage.isCut(d.box, by: r, width: sourceWidth, height: sourceHeight) {
+                        continue
+                    }
+                    merged.append(d)
+                }
+            }
+            if jobs.count > 1 { merged = DetectionStage.mergeAcrossJobs(merged) }
+        }
+        return step(merged, frame: frame, mediaTime: mediaTime, observed: observed)
+    }
+
+    /// IoU above which two detections of one label from different regions or models are one object.
+    static let mergeIoU: Float = 0.5
+
+    /// Class-aware (by label) hard NMS over the detections of several jobs (overlapping regions, two models
+    /// of one label find the same object twice): best score first (ties: job order), each kept detection
+    /// suppresses the later ones of its label with IoU above `mergeIoU`. The result is in that order.
+    public static func mergeAcrossJobs(_ detections: [Detection]) -> [Detection] {
+        let order = detections.indices.sorted { (detections[$0].score, $1) > (detections[$1].score, $0) }
+        var suppressed = [Bool](repeating: false, count: detections.count)
+        var out: [Detection] = []
+        for (n, i) in order.enumerated() where !suppressed[i] {
+            out.append(detections[i])
+            for j in order[(n + 1)...] where !suppressed[j] && detections[j].label == detections[i].label
+                && detections[i].box.iou(detections[j].box) > mergeIoU {
+                suppressed[j] = true
+            }
+        }
+        return out
+    }
+
+    /// A track not (yet) stationary and moving faster than a tenth of its size per second is followed: looked
+    /// for where it is predicted even without motion there (an object that vanishes or stops where the motion
+    /// detector sees no change is still found missing, or still, in `max_age` frames rather than at the next
+    /// full pass). The tracker's stationary test ends it once the box stays put (box jitter is not motion).
+    static func isMoving(_ t: Track) -> Bool {
+        guard !t.isStationary else { return false }
+        let speed = (t.velocityX * t.velocityX + t.velocityY * t.velocityY).squareRoot()
+        return speed >= 0.1 * max(t.box.width, t.box.height, 1)
+    }
+
+    /// Whether a detection found in region `r` reaches one of its inner sides (a side not on the frame's
+    /// border): the object goes on outside the region, its box is cut, and it is left to a pass that sees it
+    /// whole (its track, not wholly inside the region either, is carried forward meanwhile).
+    static func isCut(_ b: Box, by r: Box, width: Int, height: Int) -> Bool {
+        let e: Float = 1, w = Float(width), h = Float(height)
+        return (r.x1 > e && b.x1 <= r.x1 + e) || (r.y1 > e && b.y1 <= r.y1 + e)
+            || (r.x2 < w - e && b.x2 >= r.x2 - e) || (r.y2 < h - e && b.y2 >= r.y2 - e)
+    }
+
+    /// A searched rectangle as the tracker's observed area: sides on the frame's border reach out past it, so
+    /// a track leaving the picture there counts as looked for (and ends) rather than held.
+    static func reachingOut(_ r: Box, width: Int, height: Int) -> Box {
+        let w = Float(width), h = Float(height), far = max(w, h)
+        return Box(x1: r.x1 <= 1 ? -far : r.x1, y1: r.y1 <= 1 ? -far : r.y1,
+                   x2: r.x2 >= w - 1 ? w + far : r.x2, y2: r.y2 >= h - 1 ? h + far : r.y2)
+    }
+
+    /// Steps the tracker with one analysed frame's detections (already filtered); `observed` nil: the whole
+    /// frame was searched.
+    func step(_ detections: [Detection], frame: Int, mediaTime: Double, observed: [Box]? = nil) -> [Alert] {
         var alerts: [Alert] = []
-        tracks = tracker.update(detections, at: mediaTime)
+        tracks = tracker.update(detections, at: mediaTime, observed: observed)
         stepped = true
+        pending.removeAll(keepingCapacity: true)
+        for d in detections where !tracks.contains(where: { $0.state == .confirmed && $0.box.iou(d.box) >= 0.3 }) {
+            pending.append(d.box)
+        }
+        for t in tracks where t.state != .ended && DetectionStage.isMoving(t) { pending.append(t.box) }
         for t in tracks {  // ordered by id
             switch t.state {
             case .confirmed:

@@ -16,8 +16,9 @@ public struct LiveCameraOptions: Sendable, Equatable {
     public var stream: StreamConfig = .init()
     public var analysisHeight: Int = 120
     public var decoderThreads: Int = 1
-    /// The object detector (`detect.model`, its label names and score threshold): a change restarts the camera.
-    public var model: String? = nil
+    /// The object detectors (`detect.model`/`detect.models`, label names, score threshold): a change restarts
+    /// the camera.
+    public var models: [String] = []
     public var labelNames: [String]? = nil
     public var minScore: Float? = nil
     /// The tracker behind the detector.
@@ -38,7 +39,7 @@ public struct LiveCameraOptions: Sendable, Equatable {
         analysisHeight = camera.motion.frameHeight
         // One decoder thread per stream by default: cameras run in parallel, frame threading adds latency.
         decoderThreads = config.decoder.threads == 0 ? 1 : config.decoder.threads
-        model = camera.detect.model
+        models = camera.detect.modelNames
         labelNames = camera.detect.labelNames
         minScore = camera.detect.minScore
         track = config.track
@@ -80,8 +81,13 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     let sink: SerializedAlertSink
     let logger: Logger
     let ring: SPSCRing<LiveFrame>
-    /// The camera's own detector instance (nil: motion and tamper only); used by the analysis thread alone.
-    let detector: (any Detector)?
+    /// The camera's detectors (nil: motion and tamper only), shared with the cameras using the same models and
+    /// run on the daemon's one inference pool.
+    let detectors: DetectorBank?
+    /// The camera's detection stage: made here, then used by the analysis thread alone (handed over at start).
+    private let detection: DetectionStage?
+    /// Where the detector looked, for metrics (nil without detectors).
+    public var detectionStats: DetectionStats? { detection?.stats }
 
     private let stopping = Atomic<Bool>(false)
     /// The guard of the connection in progress; replaced per attempt (a cancelled guard stays cancelled).
@@ -96,9 +102,13 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     private let finished = DispatchGroup()
 
     public init(options: LiveCameraOptions, settings: CameraSettings, sink: SerializedAlertSink, logger: Logger,
-                detector: (any Detector)? = nil) {
+                detectors: DetectorBank? = nil) {
         self.options = options
-        self.detector = detector
+        self.detectors = detectors
+        detection = detectors.map {
+            DetectionStage(detectors: $0, camera: CameraID(options.name), clock: .wall,
+                           detect: settings.analysis.detect, track: options.track)
+        }
         self.camera = CameraID(options.name)
         self.settings = CameraSettingsBox(settings)
         self.sink = sink
@@ -222,7 +232,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                                       height: source.analysisHeight, format: .gray8)
                 }
                 let pool = pool!
-                if detector != nil {
+                if detectors != nil {
                     let (w, h) = VideoSource.analysisSize(width: source.info.width, height: source.info.height,
                                                           targetHeight: options.detectHeight)
                     if let p = rgbPool, p.width == w, p.height == h {} else {
@@ -353,11 +363,6 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
 
     private func analysisBody() {
         let logger = self.logger
-        var detection: DetectionStage? = nil
-        if let detector {
-            detection = DetectionStage(detector: detector, camera: camera, clock: .wall,
-                                       detect: settings.current.analysis.detect, track: options.track)
-        }
         let analyzer = CameraAnalyzer(camera: camera, clock: .wall, settings: settings.current.analysis,
                                       detection: detection, report: { logger.warning("\($0)") })
         var seenGeneration = settings.generation

@@ -18,11 +18,10 @@ public enum ModelLocator {
         return URL(fileURLWithPath: "samples/models")
     }
 
-    /// The detector `detect.model` names (nil when none is configured). A missing or unusable model throws a
-    /// `DetectorError` (a configuration error: exit 78).
-    public static func detector(for detect: DetectConfig, threads: Int = 1) throws -> (any Detector)? {
-        guard let model = detect.model else { return nil }
-        return try DetectorLoader.load(DetectorLoader.resolve(model, modelsDirectory: directory()),
-                                       labels: detect.labelNames, scoreThreshold: detect.minScore, threads: threads)
+    /// The models `detect.model` / `detect.models` name, one instance per slot of `pool` (nil when none is
+    /// configured). A missing or unusable model throws a `DetectorError` (a configuration error: exit 78).
+    public static func detectors(for detect: DetectConfig, pool: InferencePool, threads: Int = 1) throws -> DetectorBank? {
+        guard !detect.modelNames.isEmpty else { return nil }
+        return try DetectorBank.load(detect: detect, modelsDirectory: directory(), pool: pool, threads: threads)
     }
 }

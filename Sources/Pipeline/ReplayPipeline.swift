@@ -20,8 +20,8 @@ public struct ReplayOptions: Sendable {
     public var startTime: Double? = nil
     /// Frames in flight between the ingest thread and analysis.
     public var ringCapacity: Int = 8
-    /// Object detector (nil: motion and tamper only), with the `track:` settings its tracker runs under.
-    public var detector: (any Detector)? = nil
+    /// Object detectors (nil: motion and tamper only), with the `track:` settings their tracker runs under.
+    public var detectors: DetectorBank? = nil
     public var track: TrackConfig = .init()
     /// One-line problems that do not stop the replay (snapshots that cannot be written).
     public var report: @Sendable (String) -> Void = { _ in }
@@ -56,7 +56,7 @@ public enum ReplayPipeline {
         let ring = SPSCRing<Frame>(capacity: options.ringCapacity, policy: .block)
         let pool = BufferPool(count: ring.capacity + 2, width: source.analysisWidth, height: source.analysisHeight,
                               format: .gray8)
-        let rgbPool = options.detector.map { _ -> BufferPool in
+        let rgbPool = options.detectors.map { _ -> BufferPool in
             let (w, h) = VideoSource.analysisSize(width: source.info.width, height: source.info.height,
                                                   targetHeight: options.detectHeight)
             return BufferPool(count: ring.capacity + 2, width: w, height: h, format: .rgb24)
@@ -64,8 +64,8 @@ public enum ReplayPipeline {
         let ingest = IngestThread(source: source, ring: ring, pool: pool, rgbPool: rgbPool, camera: options.camera)
         ingest.start()
 
-        let detection = options.detector.map {
-            DetectionStage(detector: $0, camera: options.camera, clock: clock, detect: options.analysis.detect,
+        let detection = options.detectors.map {
+            DetectionStage(detectors: $0, camera: options.camera, clock: clock, detect: options.analysis.detect,
                            track: options.track)
         }
         let analyzer = CameraAnalyzer(camera: options.camera, clock: clock, settings: options.analysis,

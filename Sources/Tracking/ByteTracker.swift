@@ -66,6 +66,8 @@ public struct ByteTracker: Tracker {
     private var low: [Int] = []
     private var taken: [Bool] = []
     private var matched: [Bool] = []
+    /// Per track: outside the observed area in this update (neither predicted nor aged).
+    private var held: [Bool] = []
     private var rows: [Int] = []
     private var cols: [Int] = []
     private var association = BoxAssociation()
@@ -76,9 +78,18 @@ public struct ByteTracker: Tracker {
     }
 
     public mutating func update(_ detections: [Detection], at time: Double) -> [Track] {
+        update(detections, at: time, observed: nil)
+    }
+
+    public mutating func update(_ detections: [Detection], at time: Double, observed: [Box]?) -> [Track] {
         frameCount += 1
         let c = configuration
-        for t in tracks.indices { tracks[t].filter.predict(holdSize: tracks[t].record.state != .confirmed) }
+        held.removeAll(keepingCapacity: true)
+        for t in tracks.indices {
+            let looked = ObservedArea.covers(observed, tracks[t].filter.box)
+            held.append(!looked)
+            if looked { tracks[t].filter.predict(holdSize: tracks[t].record.state != .confirmed) }
+        }
 
         high.removeAll(keepingCapacity: true)
         low.removeAll(keepingCapacity: true)
@@ -107,7 +118,7 @@ public struct ByteTracker: Tracker {
 
         output.removeAll(keepingCapacity: true)
         for t in tracks.indices {
-            if !matched[t] {
+            if !matched[t] && !held[t] {
                 tracks[t].record.misses += 1
                 switch tracks[t].record.state {
                 case .tentative: tracks[t].record.state = .ended

@@ -54,6 +54,10 @@ public struct IOUTracker: Tracker {
     }
 
     public mutating func update(_ detections: [Detection], at time: Double) -> [Track] {
+        update(detections, at: time, observed: nil)
+    }
+
+    public mutating func update(_ detections: [Detection], at time: Double, observed: [Box]?) -> [Track] {
         frameCount += 1
         let c = configuration
         candidates.removeAll(keepingCapacity: true)
@@ -93,7 +97,7 @@ public struct IOUTracker: Tracker {
                 case .lost: tracks[t].state = .confirmed
                 case .confirmed, .ended: break
                 }
-            } else {
+            } else if ObservedArea.covers(observed, last) {
                 tracks[t].misses += 1
                 switch tracks[t].state {
                 case .tentative: tracks[t].state = .ended

@@ -15,8 +15,37 @@ public protocol Tracker: Sendable {
     /// The returned array reuses the tracker's buffer: let it go before the next update and updates do
     /// not allocate (keeping it is fine; the next update then copies).
     mutating func update(_ detections: [Detection], at time: Double) -> [Track]
+    /// An update for a frame the detector searched only in part (motion-gated detection): `observed` lists
+    /// the searched rectangles (source pixels). A track whose box lies outside them (less than
+    /// `ObservedArea.minCoverage` of its area inside one rectangle: partly seen objects are not aged either) was not looked for: when no detection
+    /// matches it, it keeps its state, box, velocity and age instead of counting a miss (a still object is
+    /// not lost just because nobody looked), and it is not moved by prediction. It can still be matched.
+    /// `observed: nil` is `update(_:at:)`.
+    mutating func update(_ detections: [Detection], at time: Double, observed: [Box]?) -> [Track]
     /// Updates so far.
     var frameCount: Int { get }
+}
+
+/// The searched part of a frame, as `Tracker.update(_:at:observed:)` takes it.
+///
+/// Thread safety: stateless.
+public enum ObservedArea {
+    /// Fraction of a track's box that must lie inside one searched rectangle for the track to count as
+    /// looked for.
+    public static let minCoverage: Float = 0.9
+
+    /// Whether `box` was looked for: always with `observed == nil` (the whole frame).
+    @inlinable
+    public static func covers(_ observed: [Box]?, _ box: Box) -> Bool {
+        guard let observed else { return true }
+        let area = box.area
+        for r in observed {
+            let iw = min(box.x2, r.x2) - max(box.x1, r.x1), ih = min(box.y2, r.y2) - max(box.y1, r.y1)
+            guard iw > 0, ih > 0 else { continue }
+            if area <= 0 || iw * ih >= minCoverage * area { return true }
+        }
+        return false
+    }
 }
 
 /// Which tracker `vigil track --tracker` and the config's `track.kind` select.

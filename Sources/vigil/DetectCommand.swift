@@ -14,9 +14,10 @@ struct DetectCommand: ParsableCommand {
         discussion: """
         One line per detection: {"frame":N,"label":…,"score":…,"box":[x1,y1,x2,y2]} in source pixels, best \
         score first. --model takes a shipped model name (blazeface_short_128, blazeface_full_192, \
-        blazepose_detector_224, looked up in $VIGIL_MODELS, else share/vigil/models beside the binary, else samples/models), a model directory or an \
+        blazepose_detector_224, looked up in $VIGIL_MODELS, else share/vigil/models beside the binary, else \
+        samples/models), a model directory or an \
         .onnx file; the adapter (ssd-anchors or yolo) follows from the model's outputs. Without --model: the \
-        config's detect.model, else blazeface_short_128.
+        config's detect.model or detect.models (detections of several models merged), else blazeface_short_128.
         Exit status: 66 when the input is missing, 78 for a model that is missing, unreadable or matches no \
         adapter, 65 when the frame cannot be decoded.
         """
@@ -53,11 +54,13 @@ struct DetectCommand: ParsableCommand {
         try reportingErrors {
             var detect = DetectConfig()
             if let config { detect = try ConfigLoader.load(path: config).detect }
-            let name = model ?? detect.model ?? "blazeface_short_128"
+            let names = model.map { [$0] } ?? (detect.modelNames.isEmpty ? ["blazeface_short_128"] : detect.modelNames)
             let dir = ModelLocator.directory()
-            let detector = try DetectorLoader.load(DetectorLoader.resolve(name, modelsDirectory: dir),
-                                                   labels: detect.labelNames, scoreThreshold: minScore ?? detect.minScore,
-                                                   threads: threads)
+            let detectors = try names.map {
+                try DetectorLoader.load(DetectorLoader.resolve($0, modelsDirectory: dir), labels: detect.labelNames,
+                                        scoreThreshold: minScore ?? detect.minScore, threads: threads,
+                                        relabelSingleClass: names.count == 1)
+            }
             try requireInputExists(input)
             var options = SourceOptions()
             options.analysisHeight = 1 << 20  // full resolution: the detector letterboxes from it
@@ -70,7 +73,10 @@ struct DetectCommand: ParsableCommand {
             guard let decoded else {
                 throw UsageError(message: "\(input): has no frame \(frame)")
             }
-            let found = try detector.detect(buffer, sourceWidth: decoded.sourceWidth, sourceHeight: decoded.sourceHeight)
+            let all = try detectors.flatMap {
+                try $0.detect(buffer, sourceWidth: decoded.sourceWidth, sourceHeight: decoded.sourceHeight)
+            }
+            let found = (detectors.count > 1 ? DetectionStage.mergeAcrossJobs(all) : all)
                 .filter {
                     detect.accepts(label: $0.label, score: $0.score, width: $0.box.width, height: $0.box.height,
                                    frameWidth: decoded.sourceWidth, frameHeight: decoded.sourceHeight)

@@ -65,7 +65,8 @@ struct ReplayCommand: ParsableCommand {
             options.track = cfg.track
             options.report = { Console.err("vigil: \($0)") }
             // A bad model is a config error before any frame (exit 78).
-            options.detector = try ModelLocator.detector(for: options.analysis.detect)
+            options.detectors = try ModelLocator.detectors(for: options.analysis.detect,
+                                                           pool: InferencePool(maxInFlight: cfg.detect.maxInFlight))
             let sink: any AlertSink
             if alerts == "-" {
                 sink = try JSONLinesSink(path: alerts)

@@ -112,7 +112,11 @@ import Testing
         let path = #filePath.replacingOccurrences(of: "Tests/ConfigTests/DaemonConfigTests.swift", with: "config/vigil.yaml")
         let c = try ConfigLoader.load(path: path, environment: ["VIGIL_FRONT_PASSWORD": "x"])
         #expect(c.stream == StreamConfig())
-        #expect(c.detect == DetectConfig())
+        // every detect: key at its default, except the example's models (faces and people)
+        var detect = c.detect
+        #expect(detect.modelNames == ["blazeface_short_128", "blazepose_detector_224"])
+        detect.models = nil
+        #expect(detect == DetectConfig())
         #expect(c.metrics.listen == "")
     }
 }

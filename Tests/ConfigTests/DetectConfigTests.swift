@@ -31,3 +31,52 @@ import Testing
         #expect(throws: (any Error).self) { try ConfigLoader.parse("detect:\n  every_n_frames: 0\n") }
     }
 }
+
+@Suite struct DetectGatingConfigTests {
+    @Test func defaultsAndEveryKey() throws {
+        let d = DetectConfig()
+        #expect(d.motionGating && d.fullFrameSeconds == 5 && d.maxRegions == 4 && d.regionPadding == 0.25
+                && d.minRegionSize == 0.25 && d.fullFrameCoverage == 0.5 && d.maxInFlight == 0 && d.modelNames == [])
+        let c = try ConfigLoader.parse("""
+        detect:
+          models: [blazeface_short_128, blazepose_detector_224]
+          motion_gating: false
+          full_frame_s: 2.5
+          max_regions: 8
+          region_padding: 0.5
+          min_region_size: 0.1
+          full_frame_coverage: 0.7
+          max_in_flight: 3
+        """)
+        #expect(c.detect.modelNames == ["blazeface_short_128", "blazepose_detector_224"] && c.detect.model == nil)
+        #expect(!c.detect.motionGating && c.detect.fullFrameSeconds == 2.5 && c.detect.maxRegions == 8)
+        #expect(c.detect.regionPadding == 0.5 && c.detect.minRegionSize == 0.1 && c.detect.fullFrameCoverage == 0.7)
+        #expect(c.detect.maxInFlight == 3)
+        #expect(try ConfigLoader.parse("detect:\n  model: blazeface_short_128\n").detect.modelNames == ["blazeface_short_128"])
+    }
+
+    @Test(arguments: [
+        ("detect:\n  model: a\n  models: [b]\n", "not both"),
+        ("detect:\n  models: []\n", "1…8"),
+        ("detect:\n  models: [a, a]\n", "twice"),
+        ("detect:\n  models: a\n", "models"),
+        ("detect:\n  model: \"\"\n", "empty"),
+        ("detect:\n  full_frame_s: 0\n", "full_frame_s"),
+        ("detect:\n  max_regions: 0\n", "max_regions"),
+        ("detect:\n  max_regions: 65\n", "max_regions"),
+        ("detect:\n  region_padding: -1\n", "region_padding"),
+        ("detect:\n  min_region_size: 0\n", "min_region_size"),
+        ("detect:\n  full_frame_coverage: 2\n", "full_frame_coverage"),
+        ("detect:\n  max_in_flight: -1\n", "max_in_flight"),
+        ("detect:\n  motion_gating: maybe\n", "motion_gating"),
+        ("detect:\n  gating: true\n", "unknown key 'gating'"),
+    ])
+    func badValuesAreErrorsNamingTheKey(_ yaml: String, _ needle: String) {
+        do {
+            _ = try ConfigLoader.parse(yaml)
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect("\(error)".contains(needle), "\(error)")
+        }
+    }
+}

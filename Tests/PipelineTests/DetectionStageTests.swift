@@ -12,7 +12,7 @@ final class ScriptedDetector: Detector, @unchecked Sendable {  // unchecked: use
     let labels = ["person"]
     let inputSize = (width: 64, height: 64)
     init(_ script: [[Detection]]) { self.script = script }
-    func detect(_ frame: PixelBuffer, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {
+    func detect(_ frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {
         defer { call += 1 }
         return call < script.count ? script[call] : []
     }

@@ -1,0 +1,188 @@
+import Config
+import Detection
+import Testing
+import VigilCore
+@testable import Motion
+@testable import Pipeline
+
+/// Motion-gated detection on a scripted scene (1280×720, 5 analysed frames per second): where the stage looks
+/// (full-frame cadence, regions, no motion, coverage fallback, gating off), and what it does to tracks of
+/// still and moving objects.
+@Suite struct DetectionStageGatingTests {
+    let rgb = PixelBuffer(width: 64, height: 36, format: .rgb24)
+
+    func motion(_ boxes: [Box]) -> MotionResult {
+        MotionResult(regions: boxes.map { MotionRegion(box: $0, changedPixels: 100) }, changedFraction: 0.01,
+                     lightingChange: false)
+    }
+
+    func stage(_ scene: SceneDetector, detect: DetectConfig = DetectConfig(), kind: TrackConfig.Kind = .byte,
+               maxAge: Int = 2) -> DetectionStage {
+        var track = TrackConfig()
+        track.kind = kind
+        track.minHits = 2
+        track.maxAge = maxAge
+        return DetectionStage(detector: scene, camera: "cam", clock: .media(start: 0), detect: detect, track: track)
+    }
+
+    func analyze(_ s: DetectionStage, _ i: Int, motion: MotionResult?) throws -> [Alert] {
+        try s.analyze(rgb: rgb, frame: i, mediaTime: Double(i) / 5, sourceWidth: 1280, sourceHeight: 720, motion: motion)
+    }
+
+    let mover = Box(x1: 900, y1: 400, x2: 960, y2: 460)
+
+    @Test func fullFrameEveryFullFrameSecondsRegionsBetween() throws {
+        let scene = SceneDetector()
+        let s = stage(scene)
+        var passes: [DetectionStage.Pass] = []
+        for i in 0..<30 {
+            _ = try analyze(s, i, motion: motion([mover]))
+            passes.append(s.lastPass)
+        }
+        let region = Box(x1: 840, y1: 340, x2: 1020, y2: 520)   // 60×60 padded by 15, grown to 180×180
+        #expect(passes[0] == .fullFrame)
+        #expect(passes[1..<25].allSatisfy { $0 == .regions([region]) })
+        #expect(passes[25] == .fullFrame)                       // t = 5 s
+        #expect(passes[26...].allSatisfy { $0 == .regions([region]) })
+        #expect(scene.searched.withLock { $0 } == [nil] + Array(repeating: region, count: 24) + [nil] + Array(repeating: region, count: 4))
+        #expect(s.stats.fullFramePasses == 2 && s.stats.regionPasses == 28 && s.stats.regionsSearched == 28)
+    }
+
+    @Test func noMotionNoInferenceCoverageFallsBackToOneFullFrame() throws {
+        let scene = SceneDetector()
+        let s = stage(scene)
+        _ = try analyze(s, 0, motion: motion([]))
+        #expect(s.lastPass == .fullFrame)
+        for i in 1..<10 { _ = try analyze(s, i, motion: motion([])) }
+        #expect(s.lastPass == .noMotion && s.stepped)
+        #expect(scene.searched.withLock { $0.count } == 1)
+        #expect(s.stats.noMotionFrames == 9)
+        _ = try analyze(s, 10, motion: motion([Box(x1: 100, y1: 100, x2: 1000, y2: 600)]))
+        #expect(s.lastPass == .fullFrame)
+        #expect(scene.searched.withLock { $0.count } == 2)
+    }
+
+    @Test func gatingOffOrMotionOffIsEveryNthFullFrame() throws {
+        var off = DetectConfig()
+        off.motionGating = false
+        off.everyNFrames = 2
+        for (config, m) in [(off, motion([mover])), (DetectConfig(), nil)] {
+            let scene = SceneDetector()
+            let s = stage(scene, detect: config)
+            for i in 0..<10 { _ = try analyze(s, i, motion: m) }
+            let calls = scene.searched.withLock { $0 }
+            #expect(calls.allSatisfy { $0 == nil })
+            #expect(calls.count == 10 / config.everyNFrames)
+        }
+    }
+
+    /// A still face, far from the only thing that moves: one track from its confirmation to the end, never
+    /// lost (max_age 2 is far shorter than the 25 frames between two full-frame passes), no exit/enter churn.
+    @Test(arguments: [TrackConfig.Kind.byte, .iou])
+    func aStillObjectKeepsItsTrackBetweenFullFramePasses(_ kind: TrackConfig.Kind) throws {
+        let scene = SceneDetector()
+        scene.show([Box(x1: 100, y1: 100, x2: 220, y2: 220)])
+        let s = stage(scene, kind: kind)
+        var alerts: [Alert] = []
+        for i in 0..<75 {
+            alerts += try analyze(s, i, motion: i % 10 < 5 ? motion([mover]) : motion([]))
+            if i >= 1 {
+                #expect(s.tracks.map(\.id) == [1] && s.tracks.first?.state == .confirmed, "frame \(i): \(s.tracks)")
+            }
+        }
+        alerts += s.finish()
+        #expect(alerts.map(\.event) == ["object_enter", "object_exit"])
+        #expect(alerts.map(\.frame) == [1, 74])          // seen at 0, looked at again at 1 (a new object)
+        #expect(s.stats.fullFramePasses == 3)            // t = 0, 5, 10 s
+        // the face was searched for only on the full-frame passes and the one look-again at frame 1
+        let looked = scene.searched.withLock { $0 }.filter { r in r == nil || r!.x1 <= 100 && r!.x2 >= 220 }
+        #expect(looked.count == 4)
+    }
+
+    /// A face that starts moving: found in the regions that move, one track through it, and when it stops
+    /// again it is held still (no churn) until the end.
+    @Test(arguments: [TrackConfig.Kind.byte, .iou])
+    func aMovingObjectIsTrackedThroughTheRegions(_ kind: TrackConfig.Kind) throws {
+        let scene = SceneDetector()
+        let s = stage(scene, kind: kind)
+        var alerts: [Alert] = []
+        for i in 0..<60 {
+            let x = Float(100 + 12 * min(max(i - 10, 0), 30))   // still, moves right over frames 10…40, still
+            let face = Box(x1: x, y1: 200, x2: x + 120, y2: 320)
+            scene.show([face])
+            let moving = i > 10 && i <= 40
+            alerts += try analyze(s, i, motion: motion(moving ? [face] : []))
+            if i >= 1 { #expect(s.tracks.map(\.id) == [1], "frame \(i): \(s.tracks)") }
+            if moving { #expect(s.tracks.first?.state == .confirmed && s.tracks.first!.box.iou(face) > 0.5, "frame \(i)") }
+        }
+        alerts += s.finish()
+        #expect(alerts.map(\.event) == ["object_enter", "object_exit"])
+        #expect(s.stats.regionPasses >= 29)
+        #expect(s.stats.fullFramePasses < 20)
+    }
+
+    /// The same scene, gated and every frame: the same tracks (ids and events).
+    @Test func gatedAndEveryFrameAgree() throws {
+        var every = DetectConfig()
+        every.motionGating = false
+        func run(_ config: DetectConfig) throws -> [String] {
+            let scene = SceneDetector()
+            let s = stage(scene, detect: config)
+            var out: [Alert] = []
+            for i in 0..<50 {
+                let x = Float(100 + 10 * min(i, 20))
+                let face = Box(x1: x, y1: 200, x2: x + 120, y2: 320)
+                scene.show([face, Box(x1: 1000, y1: 500, x2: 1100, y2: 600)])
+                out += try analyze(s, i, motion: motion(i < 20 ? [face] : []))
+            }
+            return (out + s.finish()).map { "\($0.event) \($0.trackID ?? 0)" }
+        }
+        #expect(try run(DetectConfig()) == run(every))
+        #expect(try run(DetectConfig()).count == 4)
+    }
+
+    @Test func detectionsOfSeveralJobsAreMergedByLabel() {
+        let a = Detection(box: Box(x1: 0, y1: 0, x2: 100, y2: 100), score: 0.8, label: "face")
+        let b = Detection(box: Box(x1: 5, y1: 0, x2: 105, y2: 100), score: 0.9, label: "face")      // same face, other region
+        let c = Detection(box: Box(x1: 0, y1: 0, x2: 100, y2: 100), score: 0.7, label: "person")    // other model, kept
+        let d = Detection(box: Box(x1: 300, y1: 0, x2: 400, y2: 100), score: 0.8, label: "face")
+        #expect(DetectionStage.mergeAcrossJobs([a, b, c, d]) == [b, d, c])
+        #expect(DetectionStage.mergeAcrossJobs([d, c]) == [d, c])
+    }
+
+    @Test func observedAreaReachesPastTheFrameBorder() {
+        let r = DetectionStage.reachingOut(Box(x1: 0, y1: 100, x2: 300, y2: 720), width: 1280, height: 720)
+        #expect(r == Box(x1: -1280, y1: 100, x2: 300, y2: 2000))
+    }
+}
+
+extension DetectionStageGatingTests {
+    @Test func detectionsCutByAnInnerRegionSideAreDropped() {
+        let r = Box(x1: 100, y1: 100, x2: 400, y2: 400)
+        #expect(DetectionStage.isCut(Box(x1: 100, y1: 150, x2: 200, y2: 250), by: r, width: 1280, height: 720))
+        #expect(DetectionStage.isCut(Box(x1: 300, y1: 150, x2: 400, y2: 250), by: r, width: 1280, height: 720))
+        #expect(!DetectionStage.isCut(Box(x1: 150, y1: 150, x2: 250, y2: 250), by: r, width: 1280, height: 720))
+        // a side on the frame's border does not cut
+        let corner = Box(x1: 0, y1: 0, x2: 300, y2: 300)
+        #expect(!DetectionStage.isCut(Box(x1: 0, y1: 0, x2: 100, y2: 100), by: corner, width: 1280, height: 720))
+    }
+
+    /// A face half inside a region searched for something else: its cut detection is dropped (no second
+    /// track) and its track, not wholly inside the region, is carried forward.
+    @Test func aPartlySearchedStillObjectIsNeitherDuplicatedNorAged() throws {
+        let scene = SceneDetector()
+        let face = Box(x1: 100, y1: 100, x2: 220, y2: 220)
+        scene.show([face])
+        let s = stage(scene)
+        var alerts: [Alert] = []
+        for i in 0..<20 {
+            // motion just right of the face: its region covers the face's right part only
+            alerts += try analyze(s, i, motion: i >= 2 ? motion([Box(x1: 250, y1: 130, x2: 270, y2: 150)]) : motion([]))
+            if i >= 1 {
+                #expect(s.tracks.map(\.id) == [1] && s.tracks[0].state == .confirmed, "frame \(i)")
+                #expect(s.tracks.first.map { $0.box.iou(face) > 0.9 } == true, "frame \(i): \(s.tracks)")  // not the cut box
+            }
+        }
+        #expect((alerts + s.finish()).map(\.event) == ["object_enter", "object_exit"])
+    }
+}
