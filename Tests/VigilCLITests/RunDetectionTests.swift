@@ -26,10 +26,12 @@ import Glibc
     }
 
     static func config(url: String, snapshots: String, model: String = "blazeface_short_128",
-                       line: Bool = false) -> String {
+                       line: Bool = false, metricsPort: Int? = nil) -> String {
         var s = """
             alerts:
               path: ALERTS
+            metrics:
+              listen: "\(metricsPort.map { "127.0.0.1:\($0)" } ?? "")"
             cameras:
               - name: door
                 url: \(url)
@@ -80,7 +82,8 @@ import Glibc
         let feeder = try RelayFeeder(clip: clip, port: server.relayPort, directory: dir)
         defer { feeder.kill() }
         let snaps = dir.appendingPathComponent("snaps").path
-        let daemon = try DaemonProcess(config: Self.config(url: server.url("relay"), snapshots: snaps),
+        let port = FreePort.pick()
+        let daemon = try DaemonProcess(config: Self.config(url: server.url("relay"), snapshots: snaps, metricsPort: port),
                                        directory: dir, environment: environment)
         #expect(daemon.waitFor("stream_up", camera: "door", timeout: 20), "\(daemon.stderr)")
         #expect(daemon.waitFor("object_enter", camera: "door", timeout: 40), "\(daemon.stderr)")
@@ -97,8 +100,20 @@ import Glibc
             #expect(path.hasPrefix(snaps) && jpeg.prefix(2) == Data([0xFF, 0xD8]))
         }
 
+        // The detector's work is in the metrics: passes by kind (motion-gated), inferences on the shared pool.
+        let scrape = try #require(httpGet(port: port, path: "/metrics")).body
+        let passes = ["full_frame", "regions", "no_motion"].map {
+            metric(scrape, "vigil_detect_passes_total{camera=\"door\",kind=\"\($0)\"}") ?? 0
+        }
+        #expect(passes[0] >= 1 && passes[1] >= 1, "full-frame and region passes: \(passes)")
+        // (a pass is counted when it starts: one camera has at most one in flight at the scrape)
+        #expect((metric(scrape, "vigil_inferences_total") ?? 0) >= passes[0] + passes[1] - 1)
+        #expect(metric(scrape, "vigil_inference_slots") ?? 0 >= 1)
+        #expect((metric(scrape, "vigil_detector_inference_seconds_count{model=\"blazeface_short_128\"}") ?? 0) >= 1)
+        #expect((metric(scrape, "vigil_snapshots_written_total{camera=\"door\"}") ?? 0) >= 2)
+
         // A reload adds a counting line: applied from the next frame, the stream is not reopened.
-        try daemon.rewriteConfig(Self.config(url: server.url("relay"), snapshots: snaps, line: true))
+        try daemon.rewriteConfig(Self.config(url: server.url("relay"), snapshots: snaps, line: true, metricsPort: port))
         daemon.child.signal(SIGHUP)
         #expect(daemon.waitFor("config_reloaded", timeout: 10), "\(daemon.stderr)")
         let reloaded = daemon.alerts("config_reloaded").last?["details"] as? [String: Any]
@@ -110,7 +125,8 @@ import Glibc
         #expect(cross["direction"] as? String == "right_to_left", "moving east across a line drawn southwards")
 
         // A reload naming a model that does not exist is refused; the old detector keeps running.
-        try daemon.rewriteConfig(Self.config(url: server.url("relay"), snapshots: snaps, model: "/nonexistent.onnx"))
+        try daemon.rewriteConfig(Self.config(url: server.url("relay"), snapshots: snaps, model: "/nonexistent.onnx",
+                                             metricsPort: port))
         daemon.child.signal(SIGHUP)
         #expect(daemon.waitFor("config_error", timeout: 10), "\(daemon.stderr)")
         let enters = daemon.alerts("object_enter", camera: "door").count
