@@ -15,7 +15,7 @@ extension BenchSuite {
     /// over the same wall time, in the same run.
     static let pipeline = BenchSuite(
         name: "pipeline",
-        usage: "URL [--cameras N] [--seconds S] [--fps F] [--height H] [--model NAME|PATH]   CPU, analysed fps, RSS per live camera vs N ffmpeg CLI pulls"
+        usage: "URL [--cameras N] [--seconds S] [--fps F] [--height H] [--model NAME|PATH[,NAME…]]   CPU, analysed fps, RSS per live camera vs N ffmpeg CLI pulls"
     ) { args, progress in
         var url: String? = nil
         var cameras = 1, fps = 10.0, height = 120
@@ -59,7 +59,10 @@ extension BenchSuite {
             var c = CameraConfig(name: "cam\(n)", url: url)
             c.detect.fps = fps
             c.motion = config.motion
-            c.detect.model = model
+            // --model a,b: several models (detect.models), the default config's faces and people for example.
+            if let names = model?.split(separator: ",").map(String.init) {
+                if names.count == 1 { c.detect.model = names[0] } else { c.detect.models = names }
+            }
             c.tamper = config.tamper
             return c
         }
