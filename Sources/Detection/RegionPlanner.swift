@@ -87,7 +87,8 @@ public struct RegionPlanner: Sendable, Equatable {
         return Box(x1: x1, y1: y1, x2: x1 + w, y2: y1 + h)
     }
 
-    static func overlaps(_ a: Box, _ b: Box) -> Bool {
+    /// Whether two boxes overlap or touch.
+    public static func overlaps(_ a: Box, _ b: Box) -> Bool {
         min(a.x2, b.x2) >= max(a.x1, b.x1) && min(a.y2, b.y2) >= max(a.y1, b.y1)
     }
 

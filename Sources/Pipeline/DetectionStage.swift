@@ -16,7 +16,7 @@ import VigilCore
 ///   (and on the first frame); otherwise the motion regions as `RegionPlanner` shapes them (padded, merged,
 ///   at the model's aspect, at most `max_regions`; one full-frame pass when they would cover
 ///   `full_frame_coverage` of the frame); no motion: no inference at all. Detections of the last analysed
-///   frame that no confirmed track holds yet (a new object, seen once) are looked at again on the next
+///   frame's full-frame pass that no confirmed track holds yet (a new object, seen once) are looked at again on the next
 ///   frame as if they moved, so a still object is confirmed in `track.min_hits` frames, not full-frame passes;
 ///   so are the tracks still moving (`isMoving`), where the tracker predicts them.
 ///
@@ -56,6 +56,9 @@ public final class DetectionStage {
     /// Boxes of the last analysed frame's detections that no confirmed track holds: searched again next frame.
     private var pending: [Box] = []
     private var lookAt: [Box] = []
+    /// This frame's motion boxes (gated frames), and when motion last touched each track (by id).
+    private var motionBoxes: [Box] = []
+    private var lastMotionAt: [Int: Double] = [:]
     /// The tracker's report of the last analysed frame (every live track, by id), for the rules.
     public private(set) var tracks: [Track] = []
     /// Whether the last `analyze` call stepped the tracker (false between analysed frames). A gated frame
@@ -115,7 +118,9 @@ public final class DetectionStage {
     /// Where a frame with these motion results is searched (`motion` nil: motion off). Advances the
     /// full-frame cadence; called by `analyze` for every analysed frame.
     func plan(motion: MotionResult?, mediaTime: Double, sourceWidth: Int, sourceHeight: Int) -> Pass {
+        motionBoxes.removeAll(keepingCapacity: true)
         guard config.motionGating, let motion else { return .fullFrame }
+        for r in motion.regions { motionBoxes.append(r.box) }
         if let t = lastFullFrame, mediaTime - t < config.fullFrameSeconds - 1e-9 {
             if planner?.width != sourceWidth || planner?.height != sourceHeight {
                 let input = detectors.models[0].inputSize
@@ -198,10 +203,14 @@ public final class DetectionStage {
         return out
     }
 
-    /// A track not (yet) stationary and moving faster than a tenth of its size per second is followed: looked
-    /// for where it is predicted even without motion there (an object that vanishes or stops where the motion
-    /// detector sees no change is still found missing, or still, in `max_age` frames rather than at the next
-    /// full pass). The tracker's stationary test ends it once the box stays put (box jitter is not motion).
+    /// Seconds a moving track is followed after motion last touched it.
+    static let followSeconds = 1.0
+
+    /// A track not (yet) stationary and moving faster than a tenth of its size per second is followed for up to
+    /// `followSeconds` after motion last touched it: looked for where it is predicted even without motion
+    /// there (an object that vanishes or stops where the motion detector sees no change is found missing, or
+    /// still, in `max_age` frames rather than at the next full pass). The tracker's stationary test, or the time
+    /// limit, ends it (a model whose boxes change with the zoom looks like motion; it is not).
     static func isMoving(_ t: Track) -> Bool {
         guard !t.isStationary else { return false }
         let speed = (t.velocityX * t.velocityX + t.velocityY * t.velocityY).squareRoot()
@@ -232,10 +241,20 @@ public final class DetectionStage {
         tracks = tracker.update(detections, at: mediaTime, observed: observed)
         stepped = true
         pending.removeAll(keepingCapacity: true)
-        for d in detections where !tracks.contains(where: { $0.state == .confirmed && $0.box.iou(d.box) >= 0.3 }) {
-            pending.append(d.box)
+        // New objects a full-frame pass found (region passes follow motion already: looking again at what they
+        // alone found would let a model whose boxes change with the zoom keep itself searching)
+        if lastPass == .fullFrame {
+            for d in detections where !tracks.contains(where: { $0.state == .confirmed && $0.box.iou(d.box) >= 0.3 }) {
+                pending.append(d.box)
+            }
         }
-        for t in tracks where t.state != .ended && DetectionStage.isMoving(t) { pending.append(t.box) }
+        for t in tracks {
+            if t.state == .ended { lastMotionAt.removeValue(forKey: t.id); continue }
+            if motionBoxes.contains(where: { RegionPlanner.overlaps($0, t.box) }) { lastMotionAt[t.id] = mediaTime }
+            if DetectionStage.isMoving(t), let seen = lastMotionAt[t.id], mediaTime - seen <= DetectionStage.followSeconds {
+                pending.append(t.box)
+            }
+        }
         for t in tracks {  // ordered by id
             switch t.state {
             case .confirmed:

@@ -76,6 +76,7 @@ struct DetectBench {
         progress("detect: \(clip), models \(label), \(pool.capacity) inference slots")
         var everyConfig = detect
         everyConfig.motionGating = false
+        let baseline = try pass(detect, bank: nil, progress)
         let gated = try pass(detect, bank: bank, progress)
         let every = try pass(everyConfig, bank: bank, progress)
         let same = gated.tracks.map { $0.split(separator: "@")[0] } == every.tracks.map { $0.split(separator: "@")[0] }
@@ -87,6 +88,10 @@ struct DetectBench {
         figures += [
             BenchFigure(name: "detect_cpu_seconds[\(label)]", value: gated.cpuSeconds, unit: "s", reference: ref,
                         referenceValue: every.cpuSeconds, higherIsBetter: false),
+            // the detection stage's own share: the chain's CPU less that of the same chain without a detector
+            BenchFigure(name: "detect_detector_cpu_seconds[\(label)]", value: max(0, gated.cpuSeconds - baseline.cpuSeconds),
+                        unit: "s", reference: ref, referenceValue: max(0, every.cpuSeconds - baseline.cpuSeconds),
+                        higherIsBetter: false),
             BenchFigure(name: "detect_inferences[\(label)]", value: Double(gated.inferences), unit: "inferences",
                         reference: ref, referenceValue: Double(every.inferences), higherIsBetter: false),
             BenchFigure(name: "detect_fps[\(label)]", value: gated.fps, unit: "fps", reference: ref,
@@ -112,8 +117,9 @@ struct DetectBench {
         return figures
     }
 
-    /// One pass over the clip with `detect` (gated or not) on `bank`.
-    func pass(_ detect: DetectConfig, bank: DetectorBank, _ progress: (String) -> Void) throws -> Run {
+    /// One pass over the clip with `detect` (gated or not) on `bank`; without a bank, the same chain with no
+    /// detector (decode, RGB scaling, motion: the baseline).
+    func pass(_ detect: DetectConfig, bank: DetectorBank?, _ progress: (String) -> Void) throws -> Run {
         var options = SourceOptions()
         options.threads = config.decoder.threads
         options.analysisHeight = config.motion.frameHeight
@@ -124,10 +130,10 @@ struct DetectBench {
         let camera = CameraID("bench")
         let clock = AlertClock.media(start: 0)
         let motion = MotionStage(camera: camera, clock: clock, config: config.motion)
-        let stage = DetectionStage(detectors: bank, camera: camera, clock: clock, detect: detect, track: config.track)
+        let stage = bank.map { DetectionStage(detectors: $0, camera: camera, clock: clock, detect: detect, track: config.track) }
         var run = Run()
         run.latencies.reserveCapacity(4096)
-        let inferences0 = bank.pool.stats.inferences
+        let inferences0 = bank?.pool.stats.inferences ?? 0
         let cpu0 = processCPUSeconds(RUSAGE_SELF), wall0 = monotonicSeconds()
         while let d = try source.next(into: gray, rgb: rgb) {
             let t0 = monotonicSeconds()
@@ -135,19 +141,22 @@ struct DetectBench {
                               sourceHeight: d.sourceHeight, gray: gray)
             frame.rgb = rgb
             _ = motion.analyze(frame)
-            for a in try stage.analyze(rgb: rgb, frame: d.index, mediaTime: d.mediaTime, sourceWidth: d.sourceWidth,
-                                       sourceHeight: d.sourceHeight, motion: motion.lastResult)
+            for a in try stage?.analyze(rgb: rgb, frame: d.index, mediaTime: d.mediaTime, sourceWidth: d.sourceWidth,
+                                        sourceHeight: d.sourceHeight, motion: motion.lastResult) ?? []
             where a.event == "object_enter" {
                 run.tracks.append("\(a.label ?? "?")#\(a.trackID ?? 0)@\(a.frame)")
             }
             run.latencies.append(monotonicSeconds() - t0)
             run.frames += 1
         }
-        _ = stage.finish()
+        _ = stage?.finish()
         run.wallSeconds = monotonicSeconds() - wall0
         run.cpuSeconds = processCPUSeconds(RUSAGE_SELF) - cpu0
-        run.inferences = bank.pool.stats.inferences - inferences0
-        let s = stage.stats
+        run.inferences = (bank?.pool.stats.inferences ?? 0) - inferences0
+        guard let s = stage?.stats else {
+            progress("  no detector: \(run.frames) frames, \(JSONValue.format(JSONValue.rounded(run.cpuSeconds, places: 2))) CPU s")
+            return run
+        }
         progress("  \(detect.motionGating ? "gated" : "every frame"): \(run.frames) frames, \(run.inferences) inferences "
             + "(\(s.fullFramePasses) full-frame passes, \(s.regionPasses) region passes / \(s.regionsSearched) regions, "
             + "\(s.noMotionFrames) frames without motion), \(JSONValue.format(JSONValue.rounded(run.cpuSeconds, places: 2))) CPU s, "

@@ -49,7 +49,7 @@ struct DetectionStageReplayTests {
         #expect(every.inferences == 60)
         // Motion here is not sparse: after the face moves, the motion detector sees its ghost at the old place and
         // the newly still face at the new one until the background learns them (≈ 14 s at background_alpha
-        // 0.02), and gating searches there; still fewer inferences (54 when measured) than every frame.
+        // 0.02), and gating searches there; still fewer inferences than every frame.
         #expect(gated.inferences < every.inferences, "\(gated.inferences) inferences")
         #expect(gated.stats.framesAnalyzed == 60)
         // where the face moved, the box followed it (the last box is where it stopped: x ≈ 280 + 31)
