@@ -1,3 +1,5 @@
+import CInferenceKernels
+
 /// Conv (1-D and 2-D, groups incl. depthwise, strides, dilations, pads, auto_pad, bias) with a fused
 /// activation. Weights are constants packed at load time. Paths: depthwise direct kernel; 1×1 stride-1
 /// unpadded as one sgemm on the input; otherwise im2col into scratch and sgemm per group.
@@ -21,7 +23,18 @@ final class ConvKernel: Kernel, FlopCounting {
     /// otherwise the im2col columns of one output tile.
     var chunkScratchFloats: Int {
         if depthwise { return paddedH * paddedW + 32 + (splitColumns ? 2 * paddedH * halfW : 0) }
+        if packedWeights != nil { return columnsK * packedTileColumns }
         return pointwise ? 0 : columnsK * tileColumns
+    }
+    /// Fast path (`FastKernels`): the weights of each group packed for the C micro-kernel at load.
+    let packedWeights: [Float]?
+    /// Fast path: output pixels per tile, a multiple of the micro-kernel's panel width whose packed
+    /// input columns stay within about 192 KiB (L2-resident while the weight panels stream past).
+    var packedTileColumns: Int {
+        let nr = Int(VK_NR)
+        let budget = max(nr, (49_152 / max(columnsK, 1)) / nr * nr)
+        let plane = g.outH * g.outW
+        return min(budget, (plane + nr - 1) / nr * nr)
     }
     var columnsK: Int { (inC / groups) * g.kH * g.kW }
     /// Output pixels per GEMM tile: the tile's im2col block stays within about 2 MiB (at least 256 pixels).
@@ -64,6 +77,22 @@ final class ConvKernel: Kernel, FlopCounting {
         pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 &&
             g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
         outputInfos = [ValueInfo(shape: [batch, outC] + g.outputSpatial, type: .float32)]
+        if FastKernels.available && !depthwise {
+            let mg = outC / groups, k = (inC / groups) * g.kH * g.kW
+            let per = vk_packed_a_floats(Int32(mg), Int32(k))
+            var packed = [Float](repeating: 0, count: max(1, per * groups))
+            let groups = self.groups
+            w.floats.withUnsafeBufferPointer { wb in
+                packed.withUnsafeMutableBufferPointer { pb in
+                    for grp in 0..<groups {
+                        vk_pack_a(wb.baseAddress! + grp * mg * k, Int32(k), Int32(mg), Int32(k), pb.baseAddress! + grp * per)
+                    }
+                }
+            }
+            packedWeights = packed
+        } else {
+            packedWeights = nil
+        }
     }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
@@ -74,6 +103,8 @@ final class ConvKernel: Kernel, FlopCounting {
             let res: UnsafeMutablePointer<Float>? = residual ? x[3] + n * outC * outPlane : nil
             if depthwise {
                 runDepthwise(xin, yout, res, ctx)
+            } else if let packedWeights {
+                runPacked(xin, yout, res, packedWeights, ctx)
             } else {
                 runGEMM(xin, yout, res, ctx)
             }
@@ -132,6 +163,60 @@ final class ConvKernel: Kernel, FlopCounting {
                             for r in r0..<r1 {
                                 let off = (grp * mg + r) * outPlane + c0
                                 epilogue(yout + off, c1 - c0, bias: b[r], residual: res.map { $0 + off })
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fast path: output pixels in tiles (at least one per worker when the image allows), each
+    /// worker packing its tile's input columns into its chunk scratch (im2col straight into the
+    /// micro-kernel's panel layout; pointwise convolutions copy rows), then one packed GEMM whose
+    /// epilogue adds bias, activation, residual and post-activation before the stores.
+    private func runPacked(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                           _ res: UnsafeMutablePointer<Float>?, _ packed: [Float], _ ctx: ExecutionContext) {
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let cg = inC / groups, mg = outC / groups
+        let k = columnsK
+        let nr = Int(VK_NR)
+        let tileLimit = packedTileColumns
+        // Enough tiles for every worker, balanced, each a whole number of panels.
+        let panels = (outPlane + nr - 1) / nr
+        var tiles = max((outPlane + tileLimit - 1) / tileLimit, min(ctx.threads, panels))
+        if tiles > 1 && tiles < panels { tiles = min(panels, (tiles + ctx.threads - 1) / ctx.threads * ctx.threads) }
+        let tileN = ((panels + tiles - 1) / tiles) * nr
+        let tileCount = (outPlane + tileN - 1) / tileN
+        let perGroup = vk_packed_a_floats(Int32(mg), Int32(k))
+        var geometry = VKConvGeometry(channels: Int32(cg), in_h: Int32(g.inH), in_w: Int32(g.inW), out_h: Int32(g.outH),
+                                      out_w: Int32(g.outW), k_h: Int32(g.kH), k_w: Int32(g.kW),
+                                      stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                                      dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
+                                      pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+        let pointwise = self.pointwise
+        let act = activation.kernelForm, post = postActivation.kernelForm
+        packed.withUnsafeBufferPointer { pw in
+            bias.withUnsafeBufferPointer { bb in
+                withUnsafePointer(to: &geometry) { geo in
+                    for grp in 0..<groups {
+                        let src = xin + grp * cg * inPlane
+                        let a = pw.baseAddress! + grp * perGroup
+                        let out = yout + grp * mg * outPlane
+                        let b = bb.baseAddress! + grp * mg
+                        let r = res.map { $0 + grp * mg * outPlane }
+                        ctx.parallelChunks(tileCount, chunks: tileCount) { worker, range in
+                            let cols = ctx.chunkScratch(worker)
+                            for t in range {
+                                let c0 = t * tileN, c1 = min(outPlane, c0 + tileN)
+                                if pointwise {
+                                    vk_pack_b(src + c0, outPlane, Int32(k), Int32(c1 - c0), cols)
+                                } else {
+                                    vk_im2col_pack(src, geo, Int32(c0), Int32(c1), cols)
+                                }
+                                var ep = VKEpilogue(bias: b, activation: act, residual: r.map { UnsafePointer($0 + c0) },
+                                                    post: post)
+                                vk_gemm_packed(Int32(mg), Int32(c1 - c0), Int32(k), a, cols, out + c0, outPlane, &ep)
                             }
                         }
                     }

@@ -1,0 +1,360 @@
+// GEMM, packing, im2col and activations for Vigil's tensor engine. See CInferenceKernels.h.
+//
+// Compiled for baseline x86-64; the AVX-512 functions carry target attributes and are reached only
+// when vk_isa() returns 2. On other architectures vk_isa() returns 0 and the engine keeps its
+// portable Swift/OpenBLAS paths (the fast-path entry points are then never called).
+
+#include "CInferenceKernels.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define VK_X86 1
+#include <immintrin.h>
+#endif
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+
+size_t vk_packed_a_floats(int m, int k) { return (size_t)((m + VK_MR - 1) / VK_MR) * VK_MR * (size_t)k; }
+
+void vk_pack_a(const float *a, int lda, int m, int k, float *dst) {
+    for (int i0 = 0; i0 < m; i0 += VK_MR) {
+        int rows = min_int(VK_MR, m - i0);
+        for (int p = 0; p < k; p++) {
+            for (int r = 0; r < VK_MR; r++) dst[r] = r < rows ? a[(size_t)(i0 + r) * lda + p] : 0.0f;
+            dst += VK_MR;
+        }
+    }
+}
+
+void vk_pack_b(const float *b, long ldb, int k, int n, float *dst) {
+    for (int j0 = 0; j0 < n; j0 += VK_NR) {
+        int cols = min_int(VK_NR, n - j0);
+        float *panel = dst + (size_t)(j0 / VK_NR) * k * VK_NR;
+        if (cols == VK_NR) {
+            for (int p = 0; p < k; p++) memcpy(panel + (size_t)p * VK_NR, b + p * ldb + j0, VK_NR * sizeof(float));
+        } else {
+            for (int p = 0; p < k; p++) {
+                float *d = panel + (size_t)p * VK_NR;
+                memcpy(d, b + p * ldb + j0, (size_t)cols * sizeof(float));
+                memset(d + cols, 0, (size_t)(VK_NR - cols) * sizeof(float));
+            }
+        }
+    }
+}
+
+// Writes `count` values of packed-B row r for pixels starting at q (relative to the tile), splitting
+// at panel boundaries. `src` may be NULL (zeros) and is read with `step`.
+static inline void put_run(float *dst, int k, int r, int q, int count, const float *src, int step) {
+    while (count > 0) {
+        int panel = q / VK_NR, lane = q % VK_NR;
+        int len = min_int(count, VK_NR - lane);
+        float *d = dst + ((size_t)panel * k + r) * VK_NR + lane;
+        if (src == NULL) {
+            memset(d, 0, (size_t)len * sizeof(float));
+        } else if (step == 1) {
+            memcpy(d, src, (size_t)len * sizeof(float));
+            src += len;
+        } else {
+            for (int i = 0; i < len; i++) d[i] = src[(long)i * step];
+            src += (long)len * step;
+        }
+        q += len;
+        count -= len;
+    }
+}
+
+void vk_im2col_pack(const float *src, const VKConvGeometry *g, int p0, int p1, float *dst) {
+    const int k = g->channels * g->k_h * g->k_w;
+    const int n = p1 - p0;
+    // Padding lanes of the last panel.
+    int tail = n % VK_NR;
+    if (tail != 0) {
+        float *last = dst + (size_t)(n / VK_NR) * k * VK_NR;
+        for (int r = 0; r < k; r++) memset(last + (size_t)r * VK_NR + tail, 0, (size_t)(VK_NR - tail) * sizeof(float));
+    }
+    int r = 0;
+    for (int c = 0; c < g->channels; c++) {
+        const float *plane = src + (size_t)c * g->in_h * g->in_w;
+        for (int ky = 0; ky < g->k_h; ky++) {
+            for (int kx = 0; kx < g->k_w; kx++, r++) {
+                const int xoff = kx * g->dilation_w - g->pad_left;
+                // Output columns whose input column lies inside the row.
+                int lo = xoff >= 0 ? 0 : (-xoff + g->stride_w - 1) / g->stride_w;
+                int hiIncl = g->in_w - 1 - xoff;
+                int hi = hiIncl < 0 ? 0 : min_int(g->out_w, hiIncl / g->stride_w + 1);
+                if (lo > hi) lo = hi;
+                int p = p0;
+                while (p < p1) {
+                    int oy = p / g->out_w, ox0 = p % g->out_w;
+                    int ox1 = min_int(g->out_w, ox0 + (p1 - p));
+                    int q = p - p0 - ox0;  // tile position of column 0 of this output row
+                    int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                    if (iy < 0 || iy >= g->in_h) {
+                        put_run(dst, k, r, q + ox0, ox1 - ox0, NULL, 1);
+                    } else {
+                        int a = ox0 > lo ? ox0 : lo, b = ox1 < hi ? ox1 : hi;
+                        if (a >= b) {
+                            put_run(dst, k, r, q + ox0, ox1 - ox0, NULL, 1);
+                        } else {
+                            if (a > ox0) put_run(dst, k, r, q + ox0, a - ox0, NULL, 1);
+                            const float *row = plane + (size_t)iy * g->in_w + xoff;
+                            put_run(dst, k, r, q + a, b - a, row + (long)a * g->stride_w, g->stride_w);
+                            if (b < ox1) put_run(dst, k, r, q + b, ox1 - b, NULL, 1);
+                        }
+                    }
+                    p += ox1 - ox0;
+                }
+            }
+        }
+    }
+}
+
+// Portable scalar activation (the same formulas as the engine's Swift Activation).
+static inline float exp_approx(float x0) {
+    float x = x0 < -87.3f ? -87.3f : (x0 > 88.3f ? 88.3f : x0);
+    const float shifter = 12582912.0f;
+    float shifted = x * 1.44269504f + shifter;
+    int bits;
+    memcpy(&bits, &shifted, 4);
+    int ni = bits - 0x4B400000;
+    float n = shifted - shifter;
+    float r = x - n * 0.69314575f - n * 1.4286068e-6f;
+    float p = 1.9875691e-4f;
+    p = p * r + 1.3981999e-3f;
+    p = p * r + 8.333452e-3f;
+    p = p * r + 4.1665796e-2f;
+    p = p * r + 0.16666665f;
+    p = p * r + 0.5f;
+    p = p * r * r + r + 1;
+    unsigned e = (unsigned)(ni + 127) << 23;
+    float scale;
+    memcpy(&scale, &e, 4);
+    return p * scale;
+}
+
+static inline float act_scalar(float v, VKActivation a) {
+    switch (a.kind) {
+    case 1: return v > 0 ? v : 0;
+    case 2: { float u = v > a.a ? v : a.a; return u < a.b ? u : a.b; }
+    case 3: return v < 0 ? v * a.a : v;
+    case 4: { float t = v * a.a + a.b; float u = t > 0 ? t : 0; return u < 1 ? u : 1; }
+    case 5: { float t = v * (1.0f / 6.0f) + 0.5f; float u = t > 0 ? t : 0; return v * (u < 1 ? u : 1); }
+    case 6: return 1 / (1 + exp_approx(-v));
+    case 7: return v / (1 + exp_approx(-v));
+    default: return v;
+    }
+}
+
+#ifdef VK_X86
+
+int vk_isa(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v >= 0) return v;
+    __builtin_cpu_init();
+    // __builtin_cpu_supports also checks that the OS saves the AVX-512 state (XCR0).
+    v = __builtin_cpu_supports("avx512f") ? 2 : 0;
+    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    return v;
+}
+
+#define T512 __attribute__((target("avx512f"), always_inline)) static inline
+
+T512 __m512 exp512(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
+    const __m512 shifter = _mm512_set1_ps(12582912.0f);
+    __m512 shifted = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), shifter);
+    __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000));
+    __m512 n = _mm512_sub_ps(shifted, shifter);
+    __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(0.69314575f))),
+                             _mm512_mul_ps(n, _mm512_set1_ps(1.4286068e-6f)));
+    __m512 p = _mm512_set1_ps(1.9875691e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.333452e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665796e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.16666665f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(ni, _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+T512 __m512 act512(__m512 v, VKActivation a) {
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    switch (a.kind) {
+    case 1: return _mm512_max_ps(v, zero);
+    case 2: return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(a.a)), _mm512_set1_ps(a.b));
+    case 3: return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, _mm512_set1_ps(a.a));
+    case 4: return _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, _mm512_set1_ps(a.a), _mm512_set1_ps(a.b)), zero), one);
+    case 5: {
+        __m512 t = _mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
+        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, zero), one));
+    }
+    case 6: return _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(zero, v))));
+    case 7: return _mm512_div_ps(v, _mm512_add_ps(one, exp512(_mm512_sub_ps(zero, v))));
+    default: return v;
+    }
+}
+
+__attribute__((target("avx512f"))) static void activation512(const float *x, float *y, long n, VKActivation a) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, act512(_mm512_loadu_ps(x + i), a));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, act512(_mm512_maskz_loadu_ps(m, x + i), a));
+    }
+}
+
+// Final store of one 32-column row: bias, activation, residual, post-activation.
+T512 void finish_row(__m512 v0, __m512 v1, float *c, const float *res, __mmask16 m0, __mmask16 m1, float bias,
+                     const VKEpilogue *ep) {
+    __m512 b = _mm512_set1_ps(bias);
+    v0 = act512(_mm512_add_ps(v0, b), ep->activation);
+    v1 = act512(_mm512_add_ps(v1, b), ep->activation);
+    if (res) {
+        v0 = act512(_mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, res)), ep->post);
+        v1 = act512(_mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, res + 16)), ep->post);
+    }
+    _mm512_mask_storeu_ps(c, m0, v0);
+    _mm512_mask_storeu_ps(c + 16, m1, v1);
+}
+
+// 8×32 micro-kernel over kc steps: packed A (kc×8), packed B (kc×32). `first`: start from zero,
+// else add to C; `last`: apply the epilogue. Only mr rows and nc columns are stored.
+__attribute__((target("avx512f"))) static void kernel8x32(int kc, const float *a, const float *b, float *c, long ldc,
+                                                         int mr, int nc, int first, int last, const VKEpilogue *ep,
+                                                         const float *res, const float *bias) {
+    __m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0;
+    __m512 y0 = x0, y1 = x0, y2 = x0, y3 = x0, y4 = x0, y5 = x0, y6 = x0, y7 = x0;
+#define VK_STEP(off)                                                                       \
+    {                                                                                      \
+        __m512 b0 = _mm512_loadu_ps(b + (off) * 32), b1 = _mm512_loadu_ps(b + (off) * 32 + 16); \
+        const float *ap = a + (off) * 8;                                                   \
+        __m512 av;                                                                         \
+        av = _mm512_set1_ps(ap[0]); x0 = _mm512_fmadd_ps(av, b0, x0); y0 = _mm512_fmadd_ps(av, b1, y0); \
+        av = _mm512_set1_ps(ap[1]); x1 = _mm512_fmadd_ps(av, b0, x1); y1 = _mm512_fmadd_ps(av, b1, y1); \
+        av = _mm512_set1_ps(ap[2]); x2 = _mm512_fmadd_ps(av, b0, x2); y2 = _mm512_fmadd_ps(av, b1, y2); \
+        av = _mm512_set1_ps(ap[3]); x3 = _mm512_fmadd_ps(av, b0, x3); y3 = _mm512_fmadd_ps(av, b1, y3); \
+        av = _mm512_set1_ps(ap[4]); x4 = _mm512_fmadd_ps(av, b0, x4); y4 = _mm512_fmadd_ps(av, b1, y4); \
+        av = _mm512_set1_ps(ap[5]); x5 = _mm512_fmadd_ps(av, b0, x5); y5 = _mm512_fmadd_ps(av, b1, y5); \
+        av = _mm512_set1_ps(ap[6]); x6 = _mm512_fmadd_ps(av, b0, x6); y6 = _mm512_fmadd_ps(av, b1, y6); \
+        av = _mm512_set1_ps(ap[7]); x7 = _mm512_fmadd_ps(av, b0, x7); y7 = _mm512_fmadd_ps(av, b1, y7); \
+    }
+    int p = 0;
+    for (; p + 4 <= kc; p += 4) {
+        VK_STEP(0) VK_STEP(1) VK_STEP(2) VK_STEP(3)
+        a += 32;
+        b += 128;
+    }
+    for (; p < kc; p++) {
+        VK_STEP(0)
+        a += 8;
+        b += 32;
+    }
+#undef VK_STEP
+    __mmask16 m0 = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
+    __mmask16 m1 = nc >= 32 ? (__mmask16)0xFFFF : (nc <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nc - 16)) - 1));
+    __m512 xs[8] = {x0, x1, x2, x3, x4, x5, x6, x7};
+    __m512 ys[8] = {y0, y1, y2, y3, y4, y5, y6, y7};
+    for (int r = 0; r < mr; r++) {
+        float *cr = c + r * ldc;
+        __m512 v0 = xs[r], v1 = ys[r];
+        if (!first) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cr));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr + 16));
+        }
+        if (last && ep) {
+            finish_row(v0, v1, cr, res ? res + r * ldc : 0, m0, m1, ep->bias ? bias[r] : 0.0f, ep);
+        } else {
+            _mm512_mask_storeu_ps(cr, m0, v0);
+            _mm512_mask_storeu_ps(cr + 16, m1, v1);
+        }
+    }
+}
+
+#define VK_KC 256
+
+__attribute__((target("avx512f"))) static void gemm512(int m, int n, int k, const float *pa, const float *pb, float *c,
+                                                      long ldc, const VKEpilogue *ep) {
+    const int mp = (m + VK_MR - 1) / VK_MR, np = (n + VK_NR - 1) / VK_NR;
+    for (int k0 = 0; k0 < k; k0 += VK_KC) {
+        const int kc = min_int(VK_KC, k - k0);
+        const int first = k0 == 0, last = k0 + kc >= k;
+        for (int j = 0; j < np; j++) {
+            const float *b = pb + ((size_t)j * k + k0) * VK_NR;
+            const int nc = min_int(VK_NR, n - j * VK_NR);
+            for (int i = 0; i < mp; i++) {
+                const float *a = pa + ((size_t)i * k + k0) * VK_MR;
+                const int mr = min_int(VK_MR, m - i * VK_MR);
+                const long off = (long)i * VK_MR * ldc + (long)j * VK_NR;
+                const float *res = ep && ep->residual ? ep->residual + off : 0;
+                const float *bias = ep && ep->bias ? ep->bias + i * VK_MR : 0;
+                kernel8x32(kc, a, b, c + off, ldc, mr, nc, first, last, ep, res, bias);
+            }
+        }
+    }
+}
+
+void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        // Degenerate: zero products, then the epilogue.
+        for (int i = 0; i < m; i++) {
+            float *row = c + (long)i * ldc;
+            for (int j = 0; j < n; j++) {
+                float v = 0;
+                if (ep) {
+                    v = act_scalar(v + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                    if (ep->residual) v = act_scalar(v + ep->residual[(long)i * ldc + j], ep->post);
+                }
+                row[j] = v;
+            }
+        }
+        return;
+    }
+    gemm512(m, n, k, pa, pb, c, ldc, ep);
+}
+
+void vk_activation(float *p, long n, VKActivation a) { vk_activation_to(p, p, n, a); }
+
+void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
+    if (a.kind == 0) {
+        if (x != y) memmove(y, x, (size_t)n * sizeof(float));
+        return;
+    }
+    if (vk_isa() >= 2) {
+        activation512(x, y, n, a);
+        return;
+    }
+    for (long i = 0; i < n; i++) y[i] = act_scalar(x[i], a);
+}
+
+#else
+
+int vk_isa(void) { return 0; }
+
+void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
+    // Portable reference of the packed layout (not used by the engine when vk_isa() is 0).
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            float s = 0;
+            const float *a = pa + (size_t)(i / VK_MR) * k * VK_MR + i % VK_MR;
+            const float *b = pb + (size_t)(j / VK_NR) * k * VK_NR + j % VK_NR;
+            for (int p = 0; p < k; p++) s += a[p * VK_MR] * b[p * VK_NR];
+            if (ep) {
+                s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                if (ep->residual) s = act_scalar(s + ep->residual[(long)i * ldc + j], ep->post);
+            }
+            c[(long)i * ldc + j] = s;
+        }
+    }
+}
+
+void vk_activation(float *p, long n, VKActivation a) { vk_activation_to(p, p, n, a); }
+
+void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
+    for (long i = 0; i < n; i++) y[i] = act_scalar(x[i], a);
+}
+
+#endif

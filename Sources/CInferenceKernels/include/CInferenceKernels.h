@@ -1,0 +1,67 @@
+// Hand-written float32 kernels of Vigil's tensor engine, chosen at run time by CPU features.
+// The library is compiled for baseline x86-64; only functions marked with a target attribute use
+// AVX-512, and they are called only after vk_isa() reported that the CPU and OS support it.
+#ifndef C_INFERENCE_KERNELS_H
+#define C_INFERENCE_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Rows of a packed weight panel and columns of a packed input panel of the GEMM micro-kernel.
+#define VK_MR 8
+#define VK_NR 32
+
+/// 0: no fast path (use the portable code); 2: AVX-512F (with OS support for its state).
+int vk_isa(void);
+
+/// Pointwise activation: kind 0 none, 1 relu, 2 clip(a, b), 3 leaky relu(a), 4 hard sigmoid(a, b),
+/// 5 hard swish, 6 sigmoid, 7 silu.
+typedef struct {
+    int kind;
+    float a, b;
+} VKActivation;
+
+/// What happens to a GEMM result before it is stored: + bias[row], activation, + residual (same
+/// layout as the output), post-activation.
+typedef struct {
+    const float *bias;
+    VKActivation activation;
+    const float *residual;
+    VKActivation post;
+} VKEpilogue;
+
+/// Floats of the packed form of an m×k matrix (rows padded to VK_MR).
+size_t vk_packed_a_floats(int m, int k);
+/// Packs row-major A (m×k, row stride lda) into VK_MR-row panels, k-major inside a panel.
+void vk_pack_a(const float *a, int lda, int m, int k, float *dst);
+/// Packs rows of B (k×n, row stride ldb) into VK_NR-column panels (zero-padded), k-major inside.
+void vk_pack_b(const float *b, long ldb, int k, int n, float *dst);
+
+/// 2-D im2col geometry (1-D: in_h = out_h = k_h = 1).
+typedef struct {
+    int channels, in_h, in_w, out_h, out_w, k_h, k_w;
+    int stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+} VKConvGeometry;
+
+/// im2col of output pixels [p0, p1) of one group (channels planes at src), written directly in the
+/// packed-B panel layout of vk_pack_b (k = channels·k_h·k_w rows).
+void vk_im2col_pack(const float *src, const VKConvGeometry *g, int p0, int p1, float *dst);
+
+/// C (m×n, row stride ldc) = packed A (m×k) · packed B (k×n), then the epilogue (ep may be NULL;
+/// residual, when set, is read with row stride ldc).
+void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc,
+                    const VKEpilogue *ep);
+
+/// In-place activation of n floats.
+void vk_activation(float *p, long n, VKActivation act);
+/// Out of place (x and y may be equal).
+void vk_activation_to(const float *x, float *y, long n, VKActivation act);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
