@@ -110,6 +110,45 @@ void vk_im2col_pack(const float *src, const VKConvGeometry *g, int p0, int p1, f
     }
 }
 
+static int dw_padded_w(const VKConvGeometry *g) {
+    // Reads for the 32 outputs from column ox stay below (ox + 32)·stride + (k_w-1)·dilation + 32.
+    int w = (g->out_w + 32) * g->stride_w + (g->k_w - 1) * g->dilation_w + 32;
+    int whole = g->in_w + g->pad_left + 16;
+    return ((w > whole ? w : whole) + 15) & ~15;
+}
+
+static int dw_padded_h(const VKConvGeometry *g) {
+    int need = (g->out_h - 1) * g->stride_h + (g->k_h - 1) * g->dilation_h + 1;
+    int have = g->in_h + g->pad_top;
+    return need > have ? need : have;
+}
+
+// Flattened mode: the padded plane has just the columns the windows read; output (oy, ox) is
+// virtual output oy·pitch + ox, whose window starts at input stride·(oy·pitch + ox), so consecutive
+// virtual outputs read consecutive (stride 1) or every other (stride 2) input floats across rows.
+static int dw_flat_pitch(const VKConvGeometry *g) {
+    int need = (g->out_w - 1) * g->stride_w + (g->k_w - 1) * g->dilation_w + 1;
+    int have = g->in_w + g->pad_left;
+    return need > have ? need : have;
+}
+
+static long dw_flat_virtual(const VKConvGeometry *g) { return (long)(g->out_h - 1) * dw_flat_pitch(g) + g->out_w; }
+
+// Whether the flattened mode computes fewer vectors than the row mode (16-wide steps per row).
+static int dw_use_flat(const VKConvGeometry *g) {
+    if (g->stride_w != g->stride_h || g->stride_w > 2) return 0;
+    long rowwise = (long)g->out_h * ((g->out_w + 15) / 16);
+    long flat = (dw_flat_virtual(g) + 15) / 16;
+    return flat * 5 < rowwise * 4;
+}
+
+size_t vk_depthwise_scratch_floats(const VKConvGeometry *g) {
+    size_t rows = (size_t)dw_padded_h(g) * dw_padded_w(g) + 64;
+    size_t flat = (size_t)dw_padded_h(g) * dw_flat_pitch(g) + 64 * (size_t)g->stride_w + 64 +
+                  (size_t)dw_flat_virtual(g) + 64;
+    return rows > flat ? rows : flat;
+}
+
 // Portable scalar activation (the same formulas as the engine's Swift Activation).
 static inline float exp_approx(float x0) {
     float x = x0 < -87.3f ? -87.3f : (x0 > 88.3f ? 88.3f : x0);
@@ -273,6 +312,138 @@ __attribute__((target("avx512f"))) static void kernel8x32(int kc, const float *a
     }
 }
 
+// Zero-padded copy of a plane into rows of pitch pw (ph rows), plus `slack` zeros after them.
+static void dw_pad_plane(const float *x, const VKConvGeometry *g, float *pad, int pw, int ph, int slack) {
+    for (int r = 0; r < ph; r++) {
+        float *row = pad + (size_t)r * pw;
+        int iy = r - g->pad_top;
+        if (iy < 0 || iy >= g->in_h) {
+            memset(row, 0, (size_t)pw * sizeof(float));
+        } else {
+            memset(row, 0, (size_t)g->pad_left * sizeof(float));
+            memcpy(row + g->pad_left, x + (size_t)iy * g->in_w, (size_t)g->in_w * sizeof(float));
+            memset(row + g->pad_left + g->in_w, 0, (size_t)(pw - g->pad_left - g->in_w) * sizeof(float));
+        }
+    }
+    memset(pad + (size_t)ph * pw, 0, (size_t)slack * sizeof(float));
+}
+
+T512 __mmask16 tail_mask(int left) { return left >= 16 ? (__mmask16)0xFFFF : (left <= 0 ? 0 : (__mmask16)((1u << left) - 1)); }
+
+// 16 outputs' sum over the taps, reading from p (stride 1 or 2 between outputs).
+T512 __m512 dw_taps(const float *p, const float *w, int kh, int kw, long rowStep, int dx, int s, __m512 acc) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (int ky = 0; ky < kh; ky++) {
+        const float *row = p + ky * rowStep;
+        for (int kx = 0; kx < kw; kx++) {
+            __m512 wv = _mm512_set1_ps(w[ky * kw + kx]);
+            const float *q = row + kx * dx;
+            __m512 v;
+            if (s == 1) {
+                v = _mm512_loadu_ps(q);
+            } else if (s == 2) {
+                v = _mm512_permutex2var_ps(_mm512_loadu_ps(q), even, _mm512_loadu_ps(q + 16));
+            } else {
+                __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                                 _mm512_set1_epi32(s));
+                v = _mm512_i32gather_ps(idx, q, 4);
+            }
+            acc = _mm512_fmadd_ps(v, wv, acc);
+        }
+    }
+    return acc;
+}
+
+// Two independent 16-output accumulators per step (hides the FMA latency).
+T512 void dw_taps2(const float *p, const float *w, int kh, int kw, long rowStep, int dx, int s, __m512 *a0, __m512 *a1) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    __m512 x0 = *a0, x1 = *a1;
+    for (int ky = 0; ky < kh; ky++) {
+        const float *row = p + ky * rowStep;
+        for (int kx = 0; kx < kw; kx++) {
+            __m512 wv = _mm512_set1_ps(w[ky * kw + kx]);
+            const float *q = row + kx * dx;
+            if (s == 1) {
+                x0 = _mm512_fmadd_ps(_mm512_loadu_ps(q), wv, x0);
+                x1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16), wv, x1);
+            } else {
+                __m512 v0 = _mm512_permutex2var_ps(_mm512_loadu_ps(q), even, _mm512_loadu_ps(q + 16));
+                __m512 v1 = _mm512_permutex2var_ps(_mm512_loadu_ps(q + 32), even, _mm512_loadu_ps(q + 48));
+                x0 = _mm512_fmadd_ps(v0, wv, x0);
+                x1 = _mm512_fmadd_ps(v1, wv, x1);
+            }
+        }
+    }
+    *a0 = x0;
+    *a1 = x1;
+}
+
+T512 void dw_store(float *o, const float *r, int left, __m512 v, VKActivation act, VKActivation post) {
+    __mmask16 m = tail_mask(left);
+    v = act512(v, act);
+    if (r) v = act512(_mm512_add_ps(v, _mm512_maskz_loadu_ps(m, r)), post);
+    _mm512_mask_storeu_ps(o, m, v);
+}
+
+__attribute__((target("avx512f"))) static void depthwise512(const float *x, const float *w, float bias, float *y,
+                                                           const float *res, VKActivation act, VKActivation post,
+                                                           const VKConvGeometry *g, float *pad) {
+    const int kh = g->k_h, kw = g->k_w, s = g->stride_w, dx = g->dilation_w;
+    const int ph = dw_padded_h(g);
+    const __m512 b = _mm512_set1_ps(bias);
+    if (dw_use_flat(g)) {
+        const int pw = dw_flat_pitch(g);
+        const long virt = dw_flat_virtual(g);
+        dw_pad_plane(x, g, pad, pw, ph, 64 * s + 64);
+        float *vbuf = pad + (size_t)ph * pw + 64 * s + 64;
+        const long rowStep = (long)g->dilation_h * pw;
+        long v = 0;
+        for (; v + 32 <= virt; v += 32) {
+            __m512 a0 = b, a1 = b;
+            dw_taps2(pad + v * s, w, kh, kw, rowStep, dx, s, &a0, &a1);
+            _mm512_storeu_ps(vbuf + v, a0);
+            _mm512_storeu_ps(vbuf + v + 16, a1);
+        }
+        for (; v < virt; v += 16) _mm512_storeu_ps(vbuf + v, dw_taps(pad + v * s, w, kh, kw, rowStep, dx, s, b));
+        for (int oy = 0; oy < g->out_h; oy++) {
+            const float *src = vbuf + (size_t)oy * pw;
+            float *orow = y + (size_t)oy * g->out_w;
+            const float *rrow = res ? res + (size_t)oy * g->out_w : 0;
+            for (int ox = 0; ox < g->out_w; ox += 16) {
+                __m512 val = _mm512_maskz_loadu_ps(tail_mask(g->out_w - ox), src + ox);
+                dw_store(orow + ox, rrow ? rrow + ox : 0, g->out_w - ox, val, act, post);
+            }
+        }
+        return;
+    }
+    const int pw = dw_padded_w(g);
+    dw_pad_plane(x, g, pad, pw, ph, 64);
+    const long rowStep = (long)g->dilation_h * pw;
+    for (int oy = 0; oy < g->out_h; oy++) {
+        const float *top = pad + (size_t)oy * g->stride_h * pw;
+        float *orow = y + (size_t)oy * g->out_w;
+        const float *rrow = res ? res + (size_t)oy * g->out_w : 0;
+        int ox = 0;
+        if (s <= 2) {
+            for (; ox + 16 < g->out_w; ox += 32) {
+                __m512 a0 = b, a1 = b;
+                dw_taps2(top + (size_t)ox * s, w, kh, kw, rowStep, dx, s, &a0, &a1);
+                dw_store(orow + ox, rrow ? rrow + ox : 0, g->out_w - ox, a0, act, post);
+                dw_store(orow + ox + 16, rrow ? rrow + ox + 16 : 0, g->out_w - ox - 16, a1, act, post);
+            }
+        }
+        for (; ox < g->out_w; ox += 16) {
+            __m512 a0 = dw_taps(top + (size_t)ox * s, w, kh, kw, rowStep, dx, s, b);
+            dw_store(orow + ox, rrow ? rrow + ox : 0, g->out_w - ox, a0, act, post);
+        }
+    }
+}
+
+void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
+                  VKActivation post, const VKConvGeometry *g, float *scratch) {
+    depthwise512(x, w, bias, y, res, act, post, g, scratch);
+}
+
 #define VK_KC 256
 
 __attribute__((target("avx512f"))) static void gemm512(int m, int n, int k, const float *pa, const float *pb, float *c,
@@ -333,6 +504,28 @@ void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
 #else
 
 int vk_isa(void) { return 0; }
+
+void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
+                  VKActivation post, const VKConvGeometry *g, float *scratch) {
+    // Portable reference (not used by the engine when vk_isa() is 0).
+    (void)scratch;
+    for (int oy = 0; oy < g->out_h; oy++) {
+        for (int ox = 0; ox < g->out_w; ox++) {
+            float acc = bias;
+            for (int ky = 0; ky < g->k_h; ky++) {
+                int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                if (iy < 0 || iy >= g->in_h) continue;
+                for (int kx = 0; kx < g->k_w; kx++) {
+                    int ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w;
+                    if (ix >= 0 && ix < g->in_w) acc += x[iy * g->in_w + ix] * w[ky * g->k_w + kx];
+                }
+            }
+            float v = act_scalar(acc, act);
+            if (res) v = act_scalar(v + res[oy * g->out_w + ox], post);
+            y[oy * g->out_w + ox] = v;
+        }
+    }
+}
 
 void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
     // Portable reference of the packed layout (not used by the engine when vk_isa() is 0).

@@ -135,6 +135,15 @@ import Testing
         ConvCase(c: 8, m: 16, h: 7, w: 9, k: 3, pad: 0, tail: "AddRelu", threads: 3),
         ConvCase(n: 2, c: 30, m: 34, h: 11, w: 12, k: 3, pad: 1, tail: "SiLU"),
         ConvCase(c: 300, m: 16, h: 6, w: 6, k: 1, tail: "Add"),
+        // Depthwise: widths around the 32-column step, strides 1, 2, 3, dilation, multiplier 2.
+        ConvCase(c: 5, m: 5, h: 19, w: 37, k: 3, pad: 1, groups: 5, tail: "AddRelu"),
+        ConvCase(c: 6, m: 6, h: 33, w: 65, k: 5, stride: 2, pad: 2, groups: 6, tail: "Relu"),
+        ConvCase(c: 7, m: 7, h: 12, w: 31, k: 3, stride: 2, pad: 1, groups: 7, tail: "SiLU", threads: 1),
+        ConvCase(c: 4, m: 4, h: 20, w: 20, k: 5, pad: 2, groups: 4, tail: "Add"),
+        ConvCase(c: 3, m: 3, h: 16, w: 50, k: 3, stride: 3, pad: 1, groups: 3),
+        ConvCase(c: 4, m: 4, h: 15, w: 33, k: 3, pad: 2, dilation: 2, groups: 4),
+        ConvCase(c: 3, m: 6, h: 9, w: 9, k: 3, pad: 0, groups: 3, tail: "Relu"),
+        ConvCase(n: 2, c: 8, m: 8, h: 7, w: 7, k: 3, stride: 2, pad: 0, groups: 8),
     ]
 
     @Test(arguments: convCases)

@@ -55,6 +55,14 @@ void vk_im2col_pack(const float *src, const VKConvGeometry *g, int p0, int p1, f
 void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc,
                     const VKEpilogue *ep);
 
+/// Floats of scratch vk_depthwise needs (one zero-padded input plane with slack for wide loads).
+size_t vk_depthwise_scratch_floats(const VKConvGeometry *g);
+/// One channel of a depthwise convolution: input plane x (in_h×in_w), taps w (k_h×k_w), output plane
+/// y (out_h×out_w) = activation(conv + bias), then + residual plane res (may be NULL) and post.
+/// Needs vk_isa() >= 2.
+void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
+                  VKActivation post, const VKConvGeometry *g, float *scratch);
+
 /// In-place activation of n floats.
 void vk_activation(float *p, long n, VKActivation act);
 /// Out of place (x and y may be equal).

@@ -22,6 +22,10 @@ final class ConvKernel: Kernel, FlopCounting {
     /// Per worker: depthwise, one zero-padded input plane plus slack for eight-wide loads past the end;
     /// otherwise the im2col columns of one output tile.
     var chunkScratchFloats: Int {
+        if depthwise && FastKernels.available {
+            var geometry = kernelGeometry
+            return vk_depthwise_scratch_floats(&geometry)
+        }
         if depthwise { return paddedH * paddedW + 32 + (splitColumns ? 2 * paddedH * halfW : 0) }
         if packedWeights != nil { return columnsK * packedTileColumns }
         return pointwise ? 0 : columnsK * tileColumns
@@ -45,6 +49,12 @@ final class ConvKernel: Kernel, FlopCounting {
     var splitColumns: Bool { g.strideW == 2 && g.dilationW == 1 }
     var halfW: Int { paddedW / 2 + 16 }
     var paddedW: Int { max(g.inW + g.padLeft + g.padRight, (g.outW + 8) * g.strideW + (g.kW - 1) * g.dilationW) }
+    /// The path this convolution takes, for profiles: "depthwise 3x3 s2", "1x1 packed", "3x3 s1 packed"….
+    var pathDescription: String {
+        let kind = depthwise ? "depthwise " : (groups > 1 ? "group \(groups) " : "")
+        let path = depthwise ? (FastKernels.available ? " packed" : "") : (packedWeights != nil ? " packed" : (pointwise ? " gemm" : " im2col"))
+        return "\(kind)\(g.kH)x\(g.kW) s\(g.strideH)\(path)"
+    }
     var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
 
     init(_ ctx: inout NodeContext) throws {
@@ -101,7 +111,9 @@ final class ConvKernel: Kernel, FlopCounting {
             let xin = x[0] + n * inC * inPlane
             let yout = y[0] + n * outC * outPlane
             let res: UnsafeMutablePointer<Float>? = residual ? x[3] + n * outC * outPlane : nil
-            if depthwise {
+            if depthwise && FastKernels.available {
+                runDepthwisePacked(xin, yout, res, ctx)
+            } else if depthwise {
                 runDepthwise(xin, yout, res, ctx)
             } else if let packedWeights {
                 runPacked(xin, yout, res, packedWeights, ctx)
@@ -171,6 +183,40 @@ final class ConvKernel: Kernel, FlopCounting {
         }
     }
 
+    /// The geometry of one group for the C kernels.
+    var kernelGeometry: VKConvGeometry {
+        VKConvGeometry(channels: Int32(inC / groups), in_h: Int32(g.inH), in_w: Int32(g.inW), out_h: Int32(g.outH),
+                       out_w: Int32(g.outW), k_h: Int32(g.kH), k_w: Int32(g.kW),
+                       stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                       dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
+                       pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+    }
+
+    /// Fast path for depthwise convolutions: one C call per channel (zero-padded plane in chunk
+    /// scratch, 32 outputs per step in registers, epilogue fused).
+    private func runDepthwisePacked(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                                    _ res: UnsafeMutablePointer<Float>?, _ ctx: ExecutionContext) {
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let multiplier = outC / inC
+        let work = outC * outPlane * g.kH * g.kW
+        var geometry = kernelGeometry
+        let act = activation.kernelForm, post = postActivation.kernelForm
+        weights.withUnsafeBufferPointer { wb in
+            bias.withUnsafeBufferPointer { bb in
+                withUnsafePointer(to: &geometry) { geo in
+                    ctx.parallelChunks(outC, minimumPerChunk: max(1, outC * 16384 / max(work, 1))) { worker, range in
+                        let scratch = ctx.chunkScratch(worker)
+                        for oc in range {
+                            let r: UnsafePointer<Float>? = res.map { UnsafePointer($0 + oc * outPlane) }
+                            vk_depthwise(xin + (oc / multiplier) * inPlane, wb.baseAddress! + oc * g.kH * g.kW, bb[oc],
+                                         yout + oc * outPlane, r, act, post, geo, scratch)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Fast path: output pixels in tiles (at least one per worker when the image allows), each
     /// worker packing its tile's input columns into its chunk scratch (im2col straight into the
     /// micro-kernel's panel layout; pointwise convolutions copy rows), then one packed GEMM whose
@@ -189,11 +235,7 @@ final class ConvKernel: Kernel, FlopCounting {
         let tileN = ((panels + tiles - 1) / tiles) * nr
         let tileCount = (outPlane + tileN - 1) / tileN
         let perGroup = vk_packed_a_floats(Int32(mg), Int32(k))
-        var geometry = VKConvGeometry(channels: Int32(cg), in_h: Int32(g.inH), in_w: Int32(g.inW), out_h: Int32(g.outH),
-                                      out_w: Int32(g.outW), k_h: Int32(g.kH), k_w: Int32(g.kW),
-                                      stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
-                                      dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
-                                      pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+        var geometry = kernelGeometry
         let pointwise = self.pointwise
         let act = activation.kernelForm, post = postActivation.kernelForm
         packed.withUnsafeBufferPointer { pw in
