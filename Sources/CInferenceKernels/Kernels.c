@@ -149,6 +149,20 @@ size_t vk_depthwise_scratch_floats(const VKConvGeometry *g) {
     return rows > flat ? rows : flat;
 }
 
+void vk_pad_plane(const float *x, int in_h, int in_w, int pad_top, int pad_left, int ph, int pitch, float *dst) {
+    for (int r = 0; r < ph; r++) {
+        float *row = dst + (size_t)r * pitch;
+        int iy = r - pad_top;
+        if (iy < 0 || iy >= in_h) {
+            memset(row, 0, (size_t)pitch * sizeof(float));
+        } else {
+            memset(row, 0, (size_t)pad_left * sizeof(float));
+            memcpy(row + pad_left, x + (size_t)iy * in_w, (size_t)in_w * sizeof(float));
+            memset(row + pad_left + in_w, 0, (size_t)(pitch - pad_left - in_w) * sizeof(float));
+        }
+    }
+}
+
 // Portable scalar activation (the same formulas as the engine's Swift Activation).
 static inline float exp_approx(float x0) {
     float x = x0 < -87.3f ? -87.3f : (x0 > 88.3f ? 88.3f : x0);
@@ -444,6 +458,83 @@ void vk_depthwise(const float *x, const float *w, float bias, float *y, const fl
     depthwise512(x, w, bias, y, res, act, post, g, scratch);
 }
 
+// 8 rows × 32 virtual columns starting at v of the implicit GEMM; lanes past `lanes` are not read.
+__attribute__((target("avx512f"))) static void implicit8x32(int k, const float *a, const int *off, const float *src,
+                                                           long v, int lanes, int mr, float *y, long ldy, int pitch,
+                                                           int out_w, const VKEpilogue *ep, int row0) {
+    __mmask16 l0 = tail_mask(lanes), l1 = tail_mask(lanes - 16);
+    __m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0;
+    __m512 y0 = x0, y1 = x0, y2 = x0, y3 = x0, y4 = x0, y5 = x0, y6 = x0, y7 = x0;
+    const float *base = src + v;
+#define VK_ISTEP(p)                                                                          \
+    {                                                                                        \
+        const float *bp = base + off[p];                                                     \
+        __m512 b0 = _mm512_maskz_loadu_ps(l0, bp), b1 = _mm512_maskz_loadu_ps(l1, bp + 16);  \
+        const float *ap = a + (p) * 8;                                                       \
+        __m512 av;                                                                           \
+        av = _mm512_set1_ps(ap[0]); x0 = _mm512_fmadd_ps(av, b0, x0); y0 = _mm512_fmadd_ps(av, b1, y0); \
+        av = _mm512_set1_ps(ap[1]); x1 = _mm512_fmadd_ps(av, b0, x1); y1 = _mm512_fmadd_ps(av, b1, y1); \
+        av = _mm512_set1_ps(ap[2]); x2 = _mm512_fmadd_ps(av, b0, x2); y2 = _mm512_fmadd_ps(av, b1, y2); \
+        av = _mm512_set1_ps(ap[3]); x3 = _mm512_fmadd_ps(av, b0, x3); y3 = _mm512_fmadd_ps(av, b1, y3); \
+        av = _mm512_set1_ps(ap[4]); x4 = _mm512_fmadd_ps(av, b0, x4); y4 = _mm512_fmadd_ps(av, b1, y4); \
+        av = _mm512_set1_ps(ap[5]); x5 = _mm512_fmadd_ps(av, b0, x5); y5 = _mm512_fmadd_ps(av, b1, y5); \
+        av = _mm512_set1_ps(ap[6]); x6 = _mm512_fmadd_ps(av, b0, x6); y6 = _mm512_fmadd_ps(av, b1, y6); \
+        av = _mm512_set1_ps(ap[7]); x7 = _mm512_fmadd_ps(av, b0, x7); y7 = _mm512_fmadd_ps(av, b1, y7); \
+    }
+    int p = 0;
+    for (; p + 2 <= k; p += 2) {
+        VK_ISTEP(p) VK_ISTEP(p + 1)
+    }
+    for (; p < k; p++) VK_ISTEP(p)
+#undef VK_ISTEP
+    __m512 xs[8] = {x0, x1, x2, x3, x4, x5, x6, x7};
+    __m512 ys[8] = {y0, y1, y2, y3, y4, y5, y6, y7};
+    // Store by output-row segments: lanes [l, l + len) go to row oy from column ox.
+    int l = 0;
+    while (l < lanes) {
+        long vv = v + l;
+        int oy = (int)(vv / pitch), ox = (int)(vv % pitch);
+        int seg = pitch - ox;
+        if (seg > lanes - l) seg = lanes - l;
+        int valid = out_w - ox;
+        if (valid > seg) valid = seg;
+        if (valid > 0) {
+            unsigned lo = (unsigned)l, hi = (unsigned)(l + valid);
+            unsigned long long bits = ((hi >= 64 ? ~0ull : ((1ull << hi) - 1))) & ~((1ull << lo) - 1);
+            __mmask16 m0 = (__mmask16)(bits & 0xFFFF), m1 = (__mmask16)((bits >> 16) & 0xFFFF);
+            long at = (long)oy * out_w + ox - l;
+            for (int r = 0; r < mr; r++) {
+                float *o = y + (long)(row0 + r) * ldy + at;
+                __m512 v0 = xs[r], v1 = ys[r];
+                if (ep) {
+                    __m512 b = _mm512_set1_ps(ep->bias ? ep->bias[row0 + r] : 0.0f);
+                    v0 = act512(_mm512_add_ps(v0, b), ep->activation);
+                    v1 = act512(_mm512_add_ps(v1, b), ep->activation);
+                    if (ep->residual) {
+                        const float *rr = ep->residual + (long)(row0 + r) * ldy + at;
+                        v0 = act512(_mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, rr)), ep->post);
+                        v1 = act512(_mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, rr + 16)), ep->post);
+                    }
+                }
+                if (m0) _mm512_mask_storeu_ps(o, m0, v0);
+                if (m1) _mm512_mask_storeu_ps(o + 16, m1, v1);
+            }
+        }
+        l += seg;
+    }
+}
+
+void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
+                      long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
+    for (long v = v0; v < v1; v += VK_NR) {
+        int lanes = v1 - v < VK_NR ? (int)(v1 - v) : VK_NR;
+        for (int i = 0; i < m; i += VK_MR) {
+            int mr = m - i < VK_MR ? m - i : VK_MR;
+            implicit8x32(k, pa + (size_t)i * k, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+        }
+    }
+}
+
 #define VK_KC 256
 
 __attribute__((target("avx512f"))) static void gemm512(int m, int n, int k, const float *pa, const float *pb, float *c,
@@ -504,6 +595,26 @@ void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
 #else
 
 int vk_isa(void) { return 0; }
+
+void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
+                      long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
+    // Portable reference (not used by the engine when vk_isa() is 0).
+    for (int i = 0; i < m; i++) {
+        for (long v = v0; v < v1; v++) {
+            int oy = (int)(v / pitch), ox = (int)(v % pitch);
+            if (ox >= out_w) continue;
+            float s = 0;
+            const float *a = pa + (size_t)(i / VK_MR) * k * VK_MR + i % VK_MR;
+            for (int p = 0; p < k; p++) s += a[p * VK_MR] * src[offsets[p] + v];
+            long at = (long)i * ldy + (long)oy * out_w + ox;
+            if (ep) {
+                s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                if (ep->residual) s = act_scalar(s + ep->residual[at], ep->post);
+            }
+            y[at] = s;
+        }
+    }
+}
 
 void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
                   VKActivation post, const VKConvGeometry *g, float *scratch) {

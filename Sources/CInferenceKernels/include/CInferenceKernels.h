@@ -55,6 +55,17 @@ void vk_im2col_pack(const float *src, const VKConvGeometry *g, int p0, int p1, f
 void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc,
                     const VKEpilogue *ep);
 
+/// Implicit GEMM for stride-1 convolutions, no im2col: `src` holds the group's input planes
+/// zero-padded to rows of `pitch` floats (plane stride from the offsets), and output pixel (oy, ox) is
+/// virtual column v = oy·pitch + ox, whose k-th input value is src[offsets[k] + v]. Computes virtual
+/// columns [v0, v1) of all m output channels (packed weights pa, m×k) and stores the columns with
+/// ox < out_w at y + row·ldy + oy·out_w + ox after the epilogue (residual read at the same places).
+void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
+                      long v0, long v1, float *y, long ldy, const VKEpilogue *ep);
+
+/// Copies an in_h×in_w plane into a zeroed ph×pitch plane at (pad_top, pad_left).
+void vk_pad_plane(const float *x, int in_h, int in_w, int pad_top, int pad_left, int ph, int pitch, float *dst);
+
 /// Floats of scratch vk_depthwise needs (one zero-padded input plane with slack for wide loads).
 size_t vk_depthwise_scratch_floats(const VKConvGeometry *g);
 /// One channel of a depthwise convolution: input plane x (in_h×in_w), taps w (k_h×k_w), output plane

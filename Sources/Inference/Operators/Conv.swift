@@ -27,11 +27,24 @@ final class ConvKernel: Kernel, FlopCounting {
             return vk_depthwise_scratch_floats(&geometry)
         }
         if depthwise { return paddedH * paddedW + 32 + (splitColumns ? 2 * paddedH * halfW : 0) }
+        if implicit { return 0 }
         if packedWeights != nil { return columnsK * packedTileColumns }
         return pointwise ? 0 : columnsK * tileColumns
     }
     /// Fast path (`FastKernels`): the weights of each group packed for the C micro-kernel at load.
     let packedWeights: [Float]?
+    /// Fast path for stride-1 convolutions: implicit GEMM on a zero-padded copy of the input (rows of
+    /// `implicitPitch` floats, `implicitRows` rows per plane), or on the input itself for unpadded 1×1.
+    var implicit: Bool { packedWeights != nil && g.strideH == 1 && g.strideW == 1 }
+    var implicitCopies: Bool { implicit && !pointwise }
+    var implicitPitch: Int {
+        pointwise ? g.inW : max(g.inW + g.padLeft, g.outW + (g.kW - 1) * g.dilationW)
+    }
+    var implicitRows: Int { pointwise ? g.inH : max(g.inH + g.padTop, g.outH + (g.kH - 1) * g.dilationH) }
+    // (init computes the same two values before `self` is complete.)
+    /// Per tap (c, ky, kx) of one group: its offset in the (padded) input.
+    let implicitOffsets: [Int32]
+    var scratchFloats: Int { implicitCopies ? inC * implicitRows * implicitPitch : 0 }
     /// Fast path: output pixels per tile, a multiple of the micro-kernel's panel width whose packed
     /// input columns stay within about 192 KiB (L2-resident while the weight panels stream past).
     var packedTileColumns: Int {
@@ -52,7 +65,7 @@ final class ConvKernel: Kernel, FlopCounting {
     /// The path this convolution takes, for profiles: "depthwise 3x3 s2", "1x1 packed", "3x3 s1 packed"….
     var pathDescription: String {
         let kind = depthwise ? "depthwise " : (groups > 1 ? "group \(groups) " : "")
-        let path = depthwise ? (FastKernels.available ? " packed" : "") : (packedWeights != nil ? " packed" : (pointwise ? " gemm" : " im2col"))
+        let path = depthwise ? (FastKernels.available ? " packed" : "") : (implicit ? " implicit" : packedWeights != nil ? " packed" : (pointwise ? " gemm" : " im2col"))
         return "\(kind)\(g.kH)x\(g.kW) s\(g.strideH)\(path)"
     }
     var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
@@ -103,6 +116,21 @@ final class ConvKernel: Kernel, FlopCounting {
         } else {
             packedWeights = nil
         }
+        if packedWeights != nil && g.strideH == 1 && g.strideW == 1 {
+            let g = self.g
+            let pitch = pointwise ? g.inW : max(g.inW + g.padLeft, g.outW + (g.kW - 1) * g.dilationW)
+            let rows = pointwise ? g.inH : max(g.inH + g.padTop, g.outH + (g.kH - 1) * g.dilationH)
+            let plane = rows * pitch
+            var offsets: [Int32] = []
+            for c in 0..<(inC / groups) {
+                for ky in 0..<g.kH {
+                    for kx in 0..<g.kW { offsets.append(Int32(c * plane + ky * g.dilationH * pitch + kx * g.dilationW)) }
+                }
+            }
+            implicitOffsets = offsets
+        } else {
+            implicitOffsets = []
+        }
     }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
@@ -115,6 +143,8 @@ final class ConvKernel: Kernel, FlopCounting {
                 runDepthwisePacked(xin, yout, res, ctx)
             } else if depthwise {
                 runDepthwise(xin, yout, res, ctx)
+            } else if let packedWeights, implicit {
+                runImplicit(xin, yout, res, packedWeights, ctx)
             } else if let packedWeights {
                 runPacked(xin, yout, res, packedWeights, ctx)
             } else {
@@ -210,6 +240,59 @@ final class ConvKernel: Kernel, FlopCounting {
                             let r: UnsafePointer<Float>? = res.map { UnsafePointer($0 + oc * outPlane) }
                             vk_depthwise(xin + (oc / multiplier) * inPlane, wb.baseAddress! + oc * g.kH * g.kW, bb[oc],
                                          yout + oc * outPlane, r, act, post, geo, scratch)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fast path for stride 1: pad the input planes once into scratch (not for unpadded 1×1), then
+    /// every worker runs the implicit GEMM on its share of the virtual output columns.
+    private func runImplicit(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                             _ res: UnsafeMutablePointer<Float>?, _ packed: [Float], _ ctx: ExecutionContext) {
+        let g = self.g
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let cg = inC / groups, mg = outC / groups
+        let k = columnsK
+        let pitch = implicitPitch, rows = implicitRows, plane = rows * pitch
+        let src: UnsafeMutablePointer<Float>
+        if implicitCopies {
+            src = ctx.scratch
+            let minimum = max(1, 65_536 / max(plane, 1))
+            ctx.parallel(inC, minimumPerChunk: minimum) { range in
+                for c in range {
+                    vk_pad_plane(xin + c * inPlane, Int32(g.inH), Int32(g.inW), Int32(g.padTop), Int32(g.padLeft),
+                                 Int32(rows), Int32(pitch), src + c * plane)
+                }
+            }
+        } else {
+            src = xin
+        }
+        let virtual = (g.outH - 1) * pitch + g.outW
+        let nr = Int(VK_NR)
+        let panels = (virtual + nr - 1) / nr
+        // Small convolutions run on one worker: waking another costs more than it saves.
+        let macs = mg * k * virtual
+        let tiles = macs < 400_000 ? 1 : min(ctx.threads, panels)
+        let perGroup = vk_packed_a_floats(Int32(mg), Int32(k))
+        let act = activation.kernelForm, post = postActivation.kernelForm
+        packed.withUnsafeBufferPointer { pw in
+            bias.withUnsafeBufferPointer { bb in
+                implicitOffsets.withUnsafeBufferPointer { ob in
+                    for grp in 0..<groups {
+                        let s = src + grp * cg * (implicitCopies ? plane : inPlane)
+                        let a = pw.baseAddress! + grp * perGroup
+                        let out = yout + grp * mg * outPlane
+                        let r: UnsafePointer<Float>? = res.map { UnsafePointer($0 + grp * mg * outPlane) }
+                        ctx.parallel(tiles, chunks: tiles) { range in
+                            for t in range {
+                                let v0 = panels * t / tiles * nr, v1 = min(virtual, panels * (t + 1) / tiles * nr)
+                                if v1 <= v0 { continue }
+                                var ep = VKEpilogue(bias: bb.baseAddress! + grp * mg, activation: act, residual: r, post: post)
+                                vk_conv_implicit(Int32(mg), Int32(k), a, ob.baseAddress!, s, Int32(pitch), Int32(g.outW),
+                                                 v0, v1, out, outPlane, &ep)
+                            }
                         }
                     }
                 }
