@@ -163,6 +163,26 @@ void vk_pad_plane(const float *x, int in_h, int in_w, int pad_top, int pad_left,
     }
 }
 
+void vk_pad_plane_s2(const float *x, int in_h, int in_w, int pad_top, int pad_left, int hh, int hw, float *dst) {
+    for (int q = 0; q < 4; q++) {
+        const int ry = q >> 1, rx = q & 1;
+        float *plane = dst + (size_t)q * hh * hw;
+        for (int r = 0; r < hh; r++) {
+            float *row = plane + (size_t)r * hw;
+            const int iy = 2 * r + ry - pad_top;
+            if (iy < 0 || iy >= in_h) {
+                memset(row, 0, (size_t)hw * sizeof(float));
+                continue;
+            }
+            const float *src = x + (size_t)iy * in_w;
+            for (int j = 0; j < hw; j++) {
+                const int ix = 2 * j + rx - pad_left;
+                row[j] = ix >= 0 && ix < in_w ? src[ix] : 0.0f;
+            }
+        }
+    }
+}
+
 // Portable scalar activation (the same formulas as the engine's Swift Activation).
 static inline float exp_approx(float x0) {
     float x = x0 < -87.3f ? -87.3f : (x0 > 88.3f ? 88.3f : x0);

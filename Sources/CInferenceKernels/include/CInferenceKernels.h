@@ -66,6 +66,11 @@ void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const f
 /// Copies an in_h×in_w plane into a zeroed ph×pitch plane at (pad_top, pad_left).
 void vk_pad_plane(const float *x, int in_h, int in_w, int pad_top, int pad_left, int ph, int pitch, float *dst);
 
+/// Stride-2 form for vk_conv_implicit: the zero-padded plane (padded pixel (py, px) holds input
+/// (py - pad_top, px - pad_left)) split into four hh×hw planes by row and column parity, plane
+/// (py & 1)·2 + (px & 1) holding it at (py >> 1, px >> 1).
+void vk_pad_plane_s2(const float *x, int in_h, int in_w, int pad_top, int pad_left, int hh, int hw, float *dst);
+
 /// Floats of scratch vk_depthwise needs (one zero-padded input plane with slack for wide loads).
 size_t vk_depthwise_scratch_floats(const VKConvGeometry *g);
 /// One channel of a depthwise convolution: input plane x (in_h×in_w), taps w (k_h×k_w), output plane

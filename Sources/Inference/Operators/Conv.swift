@@ -35,16 +35,36 @@ final class ConvKernel: Kernel, FlopCounting {
     let packedWeights: [Float]?
     /// Fast path for stride-1 convolutions: implicit GEMM on a zero-padded copy of the input (rows of
     /// `implicitPitch` floats, `implicitRows` rows per plane), or on the input itself for unpadded 1×1.
-    var implicit: Bool { packedWeights != nil && g.strideH == 1 && g.strideW == 1 }
+    /// Stride 2 (dilation 1): the padded input is split into four planes by row and column parity
+    /// (`vk_pad_plane_s2`), so that the taps again read consecutive floats; pitch and rows are then
+    /// those of one parity plane.
+    var implicit: Bool { packedWeights != nil && ConvKernel.implicitStride(g) != nil }
     var implicitCopies: Bool { implicit && !pointwise }
-    var implicitPitch: Int {
-        pointwise ? g.inW : max(g.inW + g.padLeft, g.outW + (g.kW - 1) * g.dilationW)
+    var implicitPitch: Int { ConvKernel.implicitLayout(g, pointwise: pointwise).pitch }
+    var implicitRows: Int { ConvKernel.implicitLayout(g, pointwise: pointwise).rows }
+    /// Floats per input channel in the implicit GEMM's copy (four parity planes for stride 2).
+    var implicitChannelFloats: Int { ConvKernel.implicitLayout(g, pointwise: pointwise).channel }
+
+    static func implicitStride(_ g: SpatialGeometry) -> Int? {
+        if g.strideH == 1 && g.strideW == 1 { return 1 }
+        if g.strideH == 2 && g.strideW == 2 && g.dilationH == 1 && g.dilationW == 1 { return 2 }
+        return nil
     }
-    var implicitRows: Int { pointwise ? g.inH : max(g.inH + g.padTop, g.outH + (g.kH - 1) * g.dilationH) }
-    // (init computes the same two values before `self` is complete.)
+
+    static func implicitLayout(_ g: SpatialGeometry, pointwise: Bool) -> (pitch: Int, rows: Int, channel: Int) {
+        if pointwise { return (g.inW, g.inH, g.inH * g.inW) }
+        if implicitStride(g) == 2 {
+            let pitch = max((g.inW + g.padLeft + 1) / 2, g.outW + (g.kW - 1) / 2)
+            let rows = max((g.inH + g.padTop + 1) / 2, g.outH + (g.kH - 1) / 2)
+            return (pitch, rows, 4 * pitch * rows)
+        }
+        let pitch = max(g.inW + g.padLeft, g.outW + (g.kW - 1) * g.dilationW)
+        let rows = max(g.inH + g.padTop, g.outH + (g.kH - 1) * g.dilationH)
+        return (pitch, rows, pitch * rows)
+    }
     /// Per tap (c, ky, kx) of one group: its offset in the (padded) input.
     let implicitOffsets: [Int32]
-    var scratchFloats: Int { implicitCopies ? inC * implicitRows * implicitPitch : 0 }
+    var scratchFloats: Int { implicitCopies ? inC * implicitChannelFloats : 0 }
     /// Fast path: output pixels per tile, a multiple of the micro-kernel's panel width whose packed
     /// input columns stay within about 192 KiB (L2-resident while the weight panels stream past).
     var packedTileColumns: Int {
@@ -116,15 +136,21 @@ final class ConvKernel: Kernel, FlopCounting {
         } else {
             packedWeights = nil
         }
-        if packedWeights != nil && g.strideH == 1 && g.strideW == 1 {
+        if packedWeights != nil, let stride = ConvKernel.implicitStride(g) {
             let g = self.g
-            let pitch = pointwise ? g.inW : max(g.inW + g.padLeft, g.outW + (g.kW - 1) * g.dilationW)
-            let rows = pointwise ? g.inH : max(g.inH + g.padTop, g.outH + (g.kH - 1) * g.dilationH)
-            let plane = rows * pitch
+            let layout = ConvKernel.implicitLayout(g, pointwise: pointwise)
+            let pitch = layout.pitch, plane = layout.rows * layout.pitch
             var offsets: [Int32] = []
             for c in 0..<(inC / groups) {
                 for ky in 0..<g.kH {
-                    for kx in 0..<g.kW { offsets.append(Int32(c * plane + ky * g.dilationH * pitch + kx * g.dilationW)) }
+                    for kx in 0..<g.kW {
+                        if stride == 1 {
+                            offsets.append(Int32(c * layout.channel + ky * g.dilationH * pitch + kx * g.dilationW))
+                        } else {
+                            let parity = (ky & 1) * 2 + (kx & 1)
+                            offsets.append(Int32(c * layout.channel + parity * plane + (ky >> 1) * pitch + (kx >> 1)))
+                        }
+                    }
                 }
             }
             implicitOffsets = offsets
@@ -255,15 +281,22 @@ final class ConvKernel: Kernel, FlopCounting {
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         let cg = inC / groups, mg = outC / groups
         let k = columnsK
-        let pitch = implicitPitch, rows = implicitRows, plane = rows * pitch
+        let layout = ConvKernel.implicitLayout(g, pointwise: pointwise)
+        let pitch = layout.pitch, rows = layout.rows, channel = layout.channel
         let src: UnsafeMutablePointer<Float>
         if implicitCopies {
             src = ctx.scratch
-            let minimum = max(1, 65_536 / max(plane, 1))
+            let minimum = max(1, 65_536 / max(channel, 1))
+            let split = g.strideW == 2
             ctx.parallel(inC, minimumPerChunk: minimum) { range in
                 for c in range {
-                    vk_pad_plane(xin + c * inPlane, Int32(g.inH), Int32(g.inW), Int32(g.padTop), Int32(g.padLeft),
-                                 Int32(rows), Int32(pitch), src + c * plane)
+                    if split {
+                        vk_pad_plane_s2(xin + c * inPlane, Int32(g.inH), Int32(g.inW), Int32(g.padTop), Int32(g.padLeft),
+                                        Int32(rows), Int32(pitch), src + c * channel)
+                    } else {
+                        vk_pad_plane(xin + c * inPlane, Int32(g.inH), Int32(g.inW), Int32(g.padTop), Int32(g.padLeft),
+                                     Int32(rows), Int32(pitch), src + c * channel)
+                    }
                 }
             }
         } else {
@@ -281,7 +314,7 @@ final class ConvKernel: Kernel, FlopCounting {
             bias.withUnsafeBufferPointer { bb in
                 implicitOffsets.withUnsafeBufferPointer { ob in
                     for grp in 0..<groups {
-                        let s = src + grp * cg * (implicitCopies ? plane : inPlane)
+                        let s = src + grp * cg * (implicitCopies ? channel : inPlane)
                         let a = pw.baseAddress! + grp * perGroup
                         let out = yout + grp * mg * outPlane
                         let r: UnsafePointer<Float>? = res.map { UnsafePointer($0 + grp * mg * outPlane) }
