@@ -111,8 +111,9 @@ void vk_im2col_pack(const float *src, const VKConvGeometry *g, int p0, int p1, f
 }
 
 static int dw_padded_w(const VKConvGeometry *g) {
-    // Reads for the 32 outputs from column ox stay below (ox + 32)·stride + (k_w-1)·dilation + 32.
-    int w = (g->out_w + 32) * g->stride_w + (g->k_w - 1) * g->dilation_w + 32;
+    // Row mode: 32-wide steps start at ox < out_w - 16 and 16-wide steps at ox < out_w, so reads stay
+    // below (round16(out_w) + 16)·stride + (k_w-1)·dilation.
+    int w = (((g->out_w + 15) & ~15) + 16) * g->stride_w + (g->k_w - 1) * g->dilation_w;
     int whole = g->in_w + g->pad_left + 16;
     return ((w > whole ? w : whole) + 15) & ~15;
 }
@@ -364,10 +365,15 @@ static void dw_pad_plane(const float *x, const VKConvGeometry *g, float *pad, in
 
 T512 __mmask16 tail_mask(int left) { return left >= 16 ? (__mmask16)0xFFFF : (left <= 0 ? 0 : (__mmask16)((1u << left) - 1)); }
 
-// 16 outputs' sum over the taps, reading from p (stride 1 or 2 between outputs).
+// 16 outputs' sum over the taps, reading from p (stride 1 or 2 between outputs). Rows alternate
+// between two accumulators (two dependency chains).
 T512 __m512 dw_taps(const float *p, const float *w, int kh, int kw, long rowStep, int dx, int s, __m512 acc) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    __m512 other = _mm512_setzero_ps();
     for (int ky = 0; ky < kh; ky++) {
+        __m512 t = acc;
+        acc = other;
+        other = t;
         const float *row = p + ky * rowStep;
         for (int kx = 0; kx < kw; kx++) {
             __m512 wv = _mm512_set1_ps(w[ky * kw + kx]);
@@ -385,7 +391,7 @@ T512 __m512 dw_taps(const float *p, const float *w, int kh, int kw, long rowStep
             acc = _mm512_fmadd_ps(v, wv, acc);
         }
     }
-    return acc;
+    return _mm512_add_ps(acc, other);
 }
 
 // Two independent 16-output accumulators per step (hides the FMA latency).

@@ -1,4 +1,5 @@
 import CInferenceKernels
+import Foundation
 
 /// Conv (1-D and 2-D, groups incl. depthwise, strides, dilations, pads, auto_pad, bias) with a fused
 /// activation. Weights are constants packed at load time. Paths: depthwise direct kernel; 1×1 stride-1
