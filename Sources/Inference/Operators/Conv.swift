@@ -261,7 +261,8 @@ final class ConvKernel: Kernel, FlopCounting {
         weights.withUnsafeBufferPointer { wb in
             bias.withUnsafeBufferPointer { bb in
                 withUnsafePointer(to: &geometry) { geo in
-                    ctx.parallelChunks(outC, minimumPerChunk: max(1, outC * 16384 / max(work, 1))) { worker, range in
+                    let minimum = max(1, outC * (ExecutionContext.minimumParallelMACs / 4) / max(work, 1))
+                    ctx.parallelChunks(outC, minimumPerChunk: minimum) { worker, range in
                         let scratch = ctx.chunkScratch(worker)
                         for oc in range {
                             let r: UnsafePointer<Float>? = res.map { UnsafePointer($0 + oc * outPlane) }
@@ -308,7 +309,7 @@ final class ConvKernel: Kernel, FlopCounting {
         let panels = (virtual + nr - 1) / nr
         // Small convolutions run on one worker: waking another costs more than it saves.
         let macs = mg * k * virtual
-        let tiles = macs < 400_000 ? 1 : min(ctx.threads, panels)
+        let tiles = macs < ExecutionContext.minimumParallelMACs ? 1 : min(ctx.threads, panels)
         let perGroup = vk_packed_a_floats(Int32(mg), Int32(k))
         let act = activation.kernelForm, post = postActivation.kernelForm
         packed.withUnsafeBufferPointer { pw in
@@ -364,7 +365,8 @@ final class ConvKernel: Kernel, FlopCounting {
                         let out = yout + grp * mg * outPlane
                         let b = bb.baseAddress! + grp * mg
                         let r = res.map { $0 + grp * mg * outPlane }
-                        ctx.parallelChunks(tileCount, chunks: tileCount) { worker, range in
+                        let single = mg * k * outPlane < ExecutionContext.minimumParallelMACs
+                        ctx.parallelChunks(tileCount, minimumPerChunk: single ? tileCount : 1, chunks: tileCount) { worker, range in
                             let cols = ctx.chunkScratch(worker)
                             for t in range {
                                 let c0 = t * tileN, c1 = min(outPlane, c0 + tileN)

@@ -75,7 +75,7 @@ final class PadKernel: Kernel {
             }
         }
         let src = x[0], dst = y[0]
-        ctx.parallel(rows, minimumPerChunk: 64) { range in
+        ctx.parallel(rows, minimumPerChunk: max(64, 65_536 / max(n, 1))) { range in
             for row in range {
                 // Decode the outer output index and its source row.
                 var rem = row, off = 0, inside = true

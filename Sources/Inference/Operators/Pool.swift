@@ -35,7 +35,7 @@ final class PoolKernel: Kernel {
         let lastStart = g.inW - 1 - (g.kW - 1) * g.dilationW + g.padLeft
         let hi = Swift.max(lo, Swift.min(g.outW, lastStart < 0 ? 0 : lastStart / g.strideW + 1))
         let work = planes * g.outH * g.outW * g.kH * g.kW
-        ctx.parallel(planes, minimumPerChunk: Swift.max(1, planes * 16384 / Swift.max(work, 1))) { range in
+        ctx.parallel(planes, minimumPerChunk: Swift.max(1, planes * 131_072 / Swift.max(work, 1))) { range in
             for p in range {
                 let plane = src + p * g.inH * g.inW
                 let out = dst + p * g.outH * g.outW
