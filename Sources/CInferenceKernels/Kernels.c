@@ -184,6 +184,14 @@ void vk_pad_plane_s2(const float *x, int in_h, int in_w, int pad_top, int pad_le
     }
 }
 
+static int pool_row_floats(const VKConvGeometry *g) {
+    int w = (((g->out_w + 15) & ~15) + 16) * g->stride_w + (g->k_w - 1) * g->dilation_w;
+    int whole = g->in_w + g->pad_left + 16;
+    return w > whole ? w : whole;
+}
+
+size_t vk_maxpool_scratch_floats(const VKConvGeometry *g) { return (size_t)pool_row_floats(g) + 64; }
+
 // Portable scalar activation (the same formulas as the engine's Swift Activation).
 static inline float exp_approx(float x0) {
     float x = x0 < -87.3f ? -87.3f : (x0 > 88.3f ? 88.3f : x0);
@@ -561,6 +569,41 @@ void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const f
     }
 }
 
+__attribute__((target("avx512f"))) static void maxpool512(const float *x, float *y, const VKConvGeometry *g,
+                                                         float *row) {
+    const int pw = pool_row_floats(g), s = g->stride_w, dx = g->dilation_w;
+    const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int i = 0; i < pw + 64; i++) row[i] = -__builtin_inff();
+    for (int oy = 0; oy < g->out_h; oy++) {
+        float *orow = y + (size_t)oy * g->out_w;
+        for (int ox = 0; ox < g->out_w; ox += 16) _mm512_mask_storeu_ps(orow + ox, tail_mask(g->out_w - ox), ninf);
+        for (int ky = 0; ky < g->k_h; ky++) {
+            const int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+            if (iy < 0 || iy >= g->in_h) continue;
+            memcpy(row + g->pad_left, x + (size_t)iy * g->in_w, (size_t)g->in_w * sizeof(float));
+            for (int ox = 0; ox < g->out_w; ox += 16) {
+                __mmask16 m = tail_mask(g->out_w - ox);
+                __m512 acc = _mm512_maskz_loadu_ps(m, orow + ox);
+                const float *p = row + (size_t)ox * s;
+                for (int kx = 0; kx < g->k_w; kx++) {
+                    const float *q = p + kx * dx;
+                    __m512 v;
+                    if (s == 1) v = _mm512_loadu_ps(q);
+                    else if (s == 2) v = _mm512_permutex2var_ps(_mm512_loadu_ps(q), even, _mm512_loadu_ps(q + 16));
+                    else v = _mm512_i32gather_ps(_mm512_mullo_epi32(lanes, _mm512_set1_epi32(s)), q, 4);
+                    // max(v, acc) returns acc when v is NaN, as the portable Swift.max(acc, v).
+                    acc = _mm512_max_ps(v, acc);
+                }
+                _mm512_mask_storeu_ps(orow + ox, m, acc);
+            }
+        }
+    }
+}
+
+void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch) { maxpool512(x, y, g, scratch); }
+
 #define VK_KC 256
 
 __attribute__((target("avx512f"))) static void gemm512(int m, int n, int k, const float *pa, const float *pb, float *c,
@@ -621,6 +664,25 @@ void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
 #else
 
 int vk_isa(void) { return 0; }
+
+void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch) {
+    // Portable reference (not used by the engine when vk_isa() is 0).
+    (void)scratch;
+    for (int oy = 0; oy < g->out_h; oy++) {
+        for (int ox = 0; ox < g->out_w; ox++) {
+            float acc = -__builtin_inff();
+            for (int ky = 0; ky < g->k_h; ky++) {
+                int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                if (iy < 0 || iy >= g->in_h) continue;
+                for (int kx = 0; kx < g->k_w; kx++) {
+                    int ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w;
+                    if (ix >= 0 && ix < g->in_w) { float v = x[iy * g->in_w + ix]; if (v > acc) acc = v; }
+                }
+            }
+            y[oy * g->out_w + ox] = acc;
+        }
+    }
+}
 
 void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                       long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {

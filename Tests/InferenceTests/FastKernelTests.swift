@@ -194,6 +194,38 @@ import Testing
         #expect(maxAbsDiff(y.floats, expected) < 1e-4)
     }
 
+    /// MaxPool (the C kernel when available) against a direct loop; the libonnx node cases cover
+    /// ceil_mode, auto_pad and dilations.
+    @Test(arguments: [(k: 3, s: 2, p: 1, h: 17, w: 23), (k: 5, s: 1, p: 2, h: 20, w: 20), (k: 2, s: 2, p: 0, h: 16, w: 33),
+                      (k: 3, s: 3, p: 1, h: 11, w: 40), (k: 1, s: 1, p: 0, h: 5, w: 70)])
+    func maxPoolMatchesReference(_ t: (k: Int, s: Int, p: Int, h: Int, w: Int)) throws {
+        let n = 2, c = 3
+        var g = GraphBuilder()
+        g.input("x", [n, c, t.h, t.w])
+        g.node("MaxPool", ["x"], ["y"], ["kernel_shape": [t.k, t.k], "strides": [t.s, t.s], "pads": [t.p, t.p, t.p, t.p]])
+        g.output("y")
+        let x = pseudoRandom(n * c * t.h * t.w, seed: 61)
+        let y = try g.session().run(["x": Tensor(shape: [n, c, t.h, t.w], floats: x)])["y"]!
+        let oh = (t.h + 2 * t.p - t.k) / t.s + 1, ow = (t.w + 2 * t.p - t.k) / t.s + 1
+        var expected: [Float] = []
+        for plane in 0..<(n * c) {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var m = -Float.infinity
+                    for ky in 0..<t.k {
+                        for kx in 0..<t.k {
+                            let iy = oy * t.s - t.p + ky, ix = ox * t.s - t.p + kx
+                            if iy >= 0 && iy < t.h && ix >= 0 && ix < t.w { m = max(m, x[(plane * t.h + iy) * t.w + ix]) }
+                        }
+                    }
+                    expected.append(m)
+                }
+            }
+        }
+        #expect(y.shape == [n, c, oh, ow])
+        #expect(y.floats == expected)
+    }
+
     /// 1-D convolution (treated as height 1) through the packed path.
     @Test func conv1DMatchesReference() throws {
         var g = GraphBuilder()

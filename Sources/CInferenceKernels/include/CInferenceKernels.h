@@ -79,6 +79,12 @@ size_t vk_depthwise_scratch_floats(const VKConvGeometry *g);
 void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
                   VKActivation post, const VKConvGeometry *g, float *scratch);
 
+/// Floats of scratch vk_maxpool needs (one input row padded with −∞ and slack for wide loads).
+size_t vk_maxpool_scratch_floats(const VKConvGeometry *g);
+/// MaxPool of one plane (padding never wins; NaN inputs are skipped like the portable path).
+/// Needs vk_isa() >= 2.
+void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch);
+
 /// In-place activation of n floats.
 void vk_activation(float *p, long n, VKActivation act);
 /// Out of place (x and y may be equal).
