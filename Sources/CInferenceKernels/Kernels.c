@@ -164,7 +164,9 @@ void vk_pad_plane(const float *x, int in_h, int in_w, int pad_top, int pad_left,
     }
 }
 
-void vk_pad_plane_s2(const float *x, int in_h, int in_w, int pad_top, int pad_left, int hh, int hw, float *dst) {
+// Scalar form; rows of parity plane (ry, rx) hold input columns 2j + rx - pad_left.
+static void pad_plane_s2_scalar(const float *x, int in_h, int in_w, int pad_top, int pad_left, int hh, int hw,
+                                float *dst) {
     for (int q = 0; q < 4; q++) {
         const int ry = q >> 1, rx = q & 1;
         float *plane = dst + (size_t)q * hh * hw;
@@ -182,6 +184,50 @@ void vk_pad_plane_s2(const float *x, int in_h, int in_w, int pad_top, int pad_le
             }
         }
     }
+}
+
+#ifdef VK_X86
+__attribute__((target("avx512f"))) static void pad_plane_s2_512(const float *x, int in_h, int in_w, int pad_top,
+                                                               int pad_left, int hh, int hw, float *dst) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (int q = 0; q < 4; q++) {
+        const int ry = q >> 1, rx = q & 1, o = rx - pad_left;
+        // Columns j whose input column 2j + o lies in [0, in_w).
+        int j0 = o >= 0 ? 0 : (-o + 1) / 2;
+        int j1 = (in_w - 1 - o) < 0 ? 0 : (in_w - 1 - o) / 2 + 1;
+        if (j1 > hw) j1 = hw;
+        if (j0 > j1) j0 = j1;
+        float *plane = dst + (size_t)q * hh * hw;
+        for (int r = 0; r < hh; r++) {
+            float *row = plane + (size_t)r * hw;
+            const int iy = 2 * r + ry - pad_top;
+            if (iy < 0 || iy >= in_h) {
+                memset(row, 0, (size_t)hw * sizeof(float));
+                continue;
+            }
+            const float *src = x + (size_t)iy * in_w + o;
+            memset(row, 0, (size_t)j0 * sizeof(float));
+            int j = j0;
+            // Whole 16-column steps read src[2j .. 2j + 31], inside the row while 2j + o + 31 < in_w.
+            for (; j + 16 <= j1 && 2 * j + o + 31 < in_w; j += 16) {
+                __m512 lo = _mm512_loadu_ps(src + 2 * j), hi = _mm512_loadu_ps(src + 2 * j + 16);
+                _mm512_storeu_ps(row + j, _mm512_permutex2var_ps(lo, even, hi));
+            }
+            for (; j < j1; j++) row[j] = src[2 * j];
+            memset(row + j1, 0, (size_t)(hw - j1) * sizeof(float));
+        }
+    }
+}
+#endif
+
+void vk_pad_plane_s2(const float *x, int in_h, int in_w, int pad_top, int pad_left, int hh, int hw, float *dst) {
+#ifdef VK_X86
+    if (vk_isa() >= 2) {
+        pad_plane_s2_512(x, in_h, in_w, pad_top, pad_left, hh, hw, dst);
+        return;
+    }
+#endif
+    pad_plane_s2_scalar(x, in_h, in_w, pad_top, pad_left, hh, hw, dst);
 }
 
 static int pool_row_floats(const VKConvGeometry *g) {
