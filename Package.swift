@@ -53,10 +53,14 @@ let package = Package(
         .target(name: "Tracking", dependencies: ["VigilCore"]),
         // Tensor engine: ONNX loading (generated swift-protobuf code under Generated/), graph preparation, operators.
         // sgemm comes from OpenBLAS (Debian libopenblas0), loaded with dlopen at run time (see BLAS.swift).
+        // Hand-written float32 kernels (GEMM micro-kernel, packing, im2col, activations) in C, compiled
+        // for baseline x86-64 with AVX-512 functions chosen at run time by CPU features.
+        .target(name: "CInferenceKernels"),
         .target(
             name: "Inference",
             dependencies: [
                 "VigilCore",
+                "CInferenceKernels",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Generated/README.md"],
@@ -96,7 +100,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks", "Detection"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],

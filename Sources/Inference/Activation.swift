@@ -1,3 +1,4 @@
+import CInferenceKernels
 import Foundation
 
 /// A pointwise activation, either a node of its own or fused into the preceding Conv.
@@ -29,6 +30,10 @@ enum Activation: Sendable, Equatable {
     /// Applies in place to `n` floats. (A separate single-pointer loop: with two pointers that are
     /// equal, the vectoriser's overlap check fails and the scalar loop runs.)
     func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+        if FastKernels.available {
+            if self != .none { vk_activation(p, n, kernelForm) }
+            return
+        }
         switch self {
         case .none:
             break
@@ -59,6 +64,10 @@ enum Activation: Sendable, Equatable {
     func apply(from x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, _ n: Int) {
         if x == UnsafePointer(y) {
             apply(y, n)
+            return
+        }
+        if FastKernels.available {
+            vk_activation_to(x, y, n, kernelForm)
             return
         }
         switch self {

@@ -31,6 +31,11 @@ final class ExecutionContext: @unchecked Sendable {
         chunkScratchBase.deallocate()
     }
 
+    /// Below about this many multiply-adds (≈ 20–40 µs on one core) a convolution runs on one worker:
+    /// waking Dispatch workers and waiting for the slowest costs more than it saves (BlazeFace with 2
+    /// threads was slower than with 1 before this threshold).
+    static let minimumParallelMACs = 1_500_000
+
     /// Scratch private to worker `w` of `parallelChunks`.
     @inline(__always)
     func chunkScratch(_ w: Int) -> UnsafeMutablePointer<Float> { chunkScratchBase + w * chunkScratchFloats }

@@ -37,9 +37,13 @@ public final class Session: @unchecked Sendable {
     public let unplannedBytes: Int
     public let threads: Int
     /// The GEMM behind Conv and MatMul, e.g. "OpenBLAS SkylakeX" or "Swift fallback".
-    public static var gemmImplementation: String { BLAS.shared.implementation }
+    public static var gemmImplementation: String {
+        FastKernels.available ? "Vigil \(FastKernels.name) (Conv), \(BLAS.shared.implementation) (MatMul, Gemm)"
+            : BLAS.shared.implementation
+    }
 
     private let steps: [Step]
+    private let profileNames: [String]
     private let stepInputs: [[UnsafeMutablePointer<Float>]]
     private let stepOutputs: [[UnsafeMutablePointer<Float>]]
     private let arena: UnsafeMutablePointer<Float>
@@ -68,6 +72,9 @@ public final class Session: @unchecked Sendable {
         steps = g.steps
         threads = max(1, options.threads)
         executionPlan = g.steps.map { $0.node.preparedName }
+        profileNames = g.steps.map { s in
+            (s.kernel as? ConvKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" } ?? s.node.preparedName
+        }
         flops = g.steps.reduce(0) { $0 + (($1.kernel as? FlopCounting)?.flops ?? 0) }
 
         let outputNames = Set(g.outputs.map(\.name))
@@ -169,7 +176,8 @@ public final class Session: @unchecked Sendable {
     }
 
     /// Runs `iterations` times on the current arena contents and returns the mean milliseconds spent
-    /// per prepared operator (e.g. `Conv+SiLU`), largest first.
+    /// per prepared operator (e.g. `Conv+SiLU`; convolutions also name their path, `Conv+Clip
+    /// [depthwise 5x5 s1]`), largest first.
     public func profile(iterations: Int) -> [(op: String, ms: Double)] {
         lock.lock()
         defer { lock.unlock() }
@@ -180,7 +188,7 @@ public final class Session: @unchecked Sendable {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 steps[i].kernel.run(stepInputs[i], stepOutputs[i], context)
                 let t1 = DispatchTime.now().uptimeNanoseconds
-                totals[executionPlan[i], default: 0] += Double(t1 - t0) / 1e6
+                totals[profileNames[i], default: 0] += Double(t1 - t0) / 1e6
             }
         }
         return totals.map { ($0.key, $0.value / Double(max(1, iterations))) }.sorted { $0.ms > $1.ms }

@@ -1,3 +1,6 @@
+import CInferenceKernels
+import Foundation
+
 /// Conv (1-D and 2-D, groups incl. depthwise, strides, dilations, pads, auto_pad, bias) with a fused
 /// activation. Weights are constants packed at load time. Paths: depthwise direct kernel; 1×1 stride-1
 /// unpadded as one sgemm on the input; otherwise im2col into scratch and sgemm per group.
@@ -20,8 +23,56 @@ final class ConvKernel: Kernel, FlopCounting {
     /// Per worker: depthwise, one zero-padded input plane plus slack for eight-wide loads past the end;
     /// otherwise the im2col columns of one output tile.
     var chunkScratchFloats: Int {
+        if depthwise && FastKernels.available {
+            var geometry = kernelGeometry
+            return vk_depthwise_scratch_floats(&geometry)
+        }
         if depthwise { return paddedH * paddedW + 32 + (splitColumns ? 2 * paddedH * halfW : 0) }
+        if implicit { return 0 }
+        if packedWeights != nil { return columnsK * packedTileColumns }
         return pointwise ? 0 : columnsK * tileColumns
+    }
+    /// Fast path (`FastKernels`): the weights of each group packed for the C micro-kernel at load.
+    let packedWeights: [Float]?
+    /// Fast path for stride-1 convolutions: implicit GEMM on a zero-padded copy of the input (rows of
+    /// `implicitPitch` floats, `implicitRows` rows per plane), or on the input itself for unpadded 1×1.
+    /// Stride 2 (dilation 1): the padded input is split into four planes by row and column parity
+    /// (`vk_pad_plane_s2`), so that the taps again read consecutive floats; pitch and rows are then
+    /// those of one parity plane.
+    var implicit: Bool { packedWeights != nil && ConvKernel.implicitStride(g) != nil }
+    var implicitCopies: Bool { implicit && !pointwise }
+    var implicitPitch: Int { ConvKernel.implicitLayout(g, pointwise: pointwise).pitch }
+    var implicitRows: Int { ConvKernel.implicitLayout(g, pointwise: pointwise).rows }
+    /// Floats per input channel in the implicit GEMM's copy (four parity planes for stride 2).
+    var implicitChannelFloats: Int { ConvKernel.implicitLayout(g, pointwise: pointwise).channel }
+
+    static func implicitStride(_ g: SpatialGeometry) -> Int? {
+        if g.strideH == 1 && g.strideW == 1 { return 1 }
+        if g.strideH == 2 && g.strideW == 2 && g.dilationH == 1 && g.dilationW == 1 { return 2 }
+        return nil
+    }
+
+    static func implicitLayout(_ g: SpatialGeometry, pointwise: Bool) -> (pitch: Int, rows: Int, channel: Int) {
+        if pointwise { return (g.inW, g.inH, g.inH * g.inW) }
+        if implicitStride(g) == 2 {
+            let pitch = max((g.inW + g.padLeft + 1) / 2, g.outW + (g.kW - 1) / 2)
+            let rows = max((g.inH + g.padTop + 1) / 2, g.outH + (g.kH - 1) / 2)
+            return (pitch, rows, 4 * pitch * rows)
+        }
+        let pitch = max(g.inW + g.padLeft, g.outW + (g.kW - 1) * g.dilationW)
+        let rows = max(g.inH + g.padTop, g.outH + (g.kH - 1) * g.dilationH)
+        return (pitch, rows, pitch * rows)
+    }
+    /// Per tap (c, ky, kx) of one group: its offset in the (padded) input.
+    let implicitOffsets: [Int32]
+    var scratchFloats: Int { implicitCopies ? inC * implicitChannelFloats : 0 }
+    /// Fast path: output pixels per tile, a multiple of the micro-kernel's panel width whose packed
+    /// input columns stay within about 192 KiB (L2-resident while the weight panels stream past).
+    var packedTileColumns: Int {
+        let nr = Int(VK_NR)
+        let budget = max(nr, (49_152 / max(columnsK, 1)) / nr * nr)
+        let plane = g.outH * g.outW
+        return min(budget, (plane + nr - 1) / nr * nr)
     }
     var columnsK: Int { (inC / groups) * g.kH * g.kW }
     /// Output pixels per GEMM tile: the tile's im2col block stays within about 2 MiB (at least 256 pixels).
@@ -32,6 +83,12 @@ final class ConvKernel: Kernel, FlopCounting {
     var splitColumns: Bool { g.strideW == 2 && g.dilationW == 1 }
     var halfW: Int { paddedW / 2 + 16 }
     var paddedW: Int { max(g.inW + g.padLeft + g.padRight, (g.outW + 8) * g.strideW + (g.kW - 1) * g.dilationW) }
+    /// The path this convolution takes, for profiles: "depthwise 3x3 s2", "1x1 packed", "3x3 s1 packed"….
+    var pathDescription: String {
+        let kind = depthwise ? "depthwise " : (groups > 1 ? "group \(groups) " : "")
+        let path = depthwise ? (FastKernels.available ? " packed" : "") : (implicit ? " implicit" : packedWeights != nil ? " packed" : (pointwise ? " gemm" : " im2col"))
+        return "\(kind)\(g.kH)x\(g.kW) s\(g.strideH)\(path)"
+    }
     var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
 
     init(_ ctx: inout NodeContext) throws {
@@ -64,6 +121,43 @@ final class ConvKernel: Kernel, FlopCounting {
         pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 &&
             g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
         outputInfos = [ValueInfo(shape: [batch, outC] + g.outputSpatial, type: .float32)]
+        if FastKernels.available && !depthwise {
+            let mg = outC / groups, k = (inC / groups) * g.kH * g.kW
+            let per = vk_packed_a_floats(Int32(mg), Int32(k))
+            var packed = [Float](repeating: 0, count: max(1, per * groups))
+            let groups = self.groups
+            w.floats.withUnsafeBufferPointer { wb in
+                packed.withUnsafeMutableBufferPointer { pb in
+                    for grp in 0..<groups {
+                        vk_pack_a(wb.baseAddress! + grp * mg * k, Int32(k), Int32(mg), Int32(k), pb.baseAddress! + grp * per)
+                    }
+                }
+            }
+            packedWeights = packed
+        } else {
+            packedWeights = nil
+        }
+        if packedWeights != nil, let stride = ConvKernel.implicitStride(g) {
+            let g = self.g
+            let layout = ConvKernel.implicitLayout(g, pointwise: pointwise)
+            let pitch = layout.pitch, plane = layout.rows * layout.pitch
+            var offsets: [Int32] = []
+            for c in 0..<(inC / groups) {
+                for ky in 0..<g.kH {
+                    for kx in 0..<g.kW {
+                        if stride == 1 {
+                            offsets.append(Int32(c * layout.channel + ky * g.dilationH * pitch + kx * g.dilationW))
+                        } else {
+                            let parity = (ky & 1) * 2 + (kx & 1)
+                            offsets.append(Int32(c * layout.channel + parity * plane + (ky >> 1) * pitch + (kx >> 1)))
+                        }
+                    }
+                }
+            }
+            implicitOffsets = offsets
+        } else {
+            implicitOffsets = []
+        }
     }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
@@ -72,8 +166,14 @@ final class ConvKernel: Kernel, FlopCounting {
             let xin = x[0] + n * inC * inPlane
             let yout = y[0] + n * outC * outPlane
             let res: UnsafeMutablePointer<Float>? = residual ? x[3] + n * outC * outPlane : nil
-            if depthwise {
+            if depthwise && FastKernels.available {
+                runDepthwisePacked(xin, yout, res, ctx)
+            } else if depthwise {
                 runDepthwise(xin, yout, res, ctx)
+            } else if let packedWeights, implicit {
+                runImplicit(xin, yout, res, packedWeights, ctx)
+            } else if let packedWeights {
+                runPacked(xin, yout, res, packedWeights, ctx)
             } else {
                 runGEMM(xin, yout, res, ctx)
             }
@@ -132,6 +232,152 @@ final class ConvKernel: Kernel, FlopCounting {
                             for r in r0..<r1 {
                                 let off = (grp * mg + r) * outPlane + c0
                                 epilogue(yout + off, c1 - c0, bias: b[r], residual: res.map { $0 + off })
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The geometry of one group for the C kernels.
+    var kernelGeometry: VKConvGeometry {
+        VKConvGeometry(channels: Int32(inC / groups), in_h: Int32(g.inH), in_w: Int32(g.inW), out_h: Int32(g.outH),
+                       out_w: Int32(g.outW), k_h: Int32(g.kH), k_w: Int32(g.kW),
+                       stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                       dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
+                       pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+    }
+
+    /// Fast path for depthwise convolutions: one C call per channel (zero-padded plane in chunk
+    /// scratch, 32 outputs per step in registers, epilogue fused).
+    private func runDepthwisePacked(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                                    _ res: UnsafeMutablePointer<Float>?, _ ctx: ExecutionContext) {
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let multiplier = outC / inC
+        let work = outC * outPlane * g.kH * g.kW
+        var geometry = kernelGeometry
+        let act = activation.kernelForm, post = postActivation.kernelForm
+        weights.withUnsafeBufferPointer { wb in
+            bias.withUnsafeBufferPointer { bb in
+                withUnsafePointer(to: &geometry) { geo in
+                    let minimum = max(1, outC * (ExecutionContext.minimumParallelMACs / 4) / max(work, 1))
+                    ctx.parallelChunks(outC, minimumPerChunk: minimum) { worker, range in
+                        let scratch = ctx.chunkScratch(worker)
+                        for oc in range {
+                            let r: UnsafePointer<Float>? = res.map { UnsafePointer($0 + oc * outPlane) }
+                            vk_depthwise(xin + (oc / multiplier) * inPlane, wb.baseAddress! + oc * g.kH * g.kW, bb[oc],
+                                         yout + oc * outPlane, r, act, post, geo, scratch)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fast path for stride 1: pad the input planes once into scratch (not for unpadded 1×1), then
+    /// every worker runs the implicit GEMM on its share of the virtual output columns.
+    private func runImplicit(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                             _ res: UnsafeMutablePointer<Float>?, _ packed: [Float], _ ctx: ExecutionContext) {
+        let g = self.g
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let cg = inC / groups, mg = outC / groups
+        let k = columnsK
+        let layout = ConvKernel.implicitLayout(g, pointwise: pointwise)
+        let pitch = layout.pitch, rows = layout.rows, channel = layout.channel
+        let src: UnsafeMutablePointer<Float>
+        if implicitCopies {
+            src = ctx.scratch
+            let minimum = max(1, 65_536 / max(channel, 1))
+            let split = g.strideW == 2
+            ctx.parallel(inC, minimumPerChunk: minimum) { range in
+                for c in range {
+                    if split {
+                        vk_pad_plane_s2(xin + c * inPlane, Int32(g.inH), Int32(g.inW), Int32(g.padTop), Int32(g.padLeft),
+                                        Int32(rows), Int32(pitch), src + c * channel)
+                    } else {
+                        vk_pad_plane(xin + c * inPlane, Int32(g.inH), Int32(g.inW), Int32(g.padTop), Int32(g.padLeft),
+                                     Int32(rows), Int32(pitch), src + c * channel)
+                    }
+                }
+            }
+        } else {
+            src = xin
+        }
+        let virtual = (g.outH - 1) * pitch + g.outW
+        let nr = Int(VK_NR)
+        let panels = (virtual + nr - 1) / nr
+        // Small convolutions run on one worker: waking another costs more than it saves.
+        let macs = mg * k * virtual
+        let tiles = macs < ExecutionContext.minimumParallelMACs ? 1 : min(ctx.threads, panels)
+        let perGroup = vk_packed_a_floats(Int32(mg), Int32(k))
+        let act = activation.kernelForm, post = postActivation.kernelForm
+        packed.withUnsafeBufferPointer { pw in
+            bias.withUnsafeBufferPointer { bb in
+                implicitOffsets.withUnsafeBufferPointer { ob in
+                    for grp in 0..<groups {
+                        let s = src + grp * cg * (implicitCopies ? channel : inPlane)
+                        let a = pw.baseAddress! + grp * perGroup
+                        let out = yout + grp * mg * outPlane
+                        let r: UnsafePointer<Float>? = res.map { UnsafePointer($0 + grp * mg * outPlane) }
+                        ctx.parallel(tiles, chunks: tiles) { range in
+                            for t in range {
+                                let v0 = panels * t / tiles * nr, v1 = min(virtual, panels * (t + 1) / tiles * nr)
+                                if v1 <= v0 { continue }
+                                var ep = VKEpilogue(bias: bb.baseAddress! + grp * mg, activation: act, residual: r, post: post)
+                                vk_conv_implicit(Int32(mg), Int32(k), a, ob.baseAddress!, s, Int32(pitch), Int32(g.outW),
+                                                 v0, v1, out, outPlane, &ep)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fast path: output pixels in tiles (at least one per worker when the image allows), each
+    /// worker packing its tile's input columns into its chunk scratch (im2col straight into the
+    /// micro-kernel's panel layout; pointwise convolutions copy rows), then one packed GEMM whose
+    /// epilogue adds bias, activation, residual and post-activation before the stores.
+    private func runPacked(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                           _ res: UnsafeMutablePointer<Float>?, _ packed: [Float], _ ctx: ExecutionContext) {
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        let cg = inC / groups, mg = outC / groups
+        let k = columnsK
+        let nr = Int(VK_NR)
+        let tileLimit = packedTileColumns
+        // Enough tiles for every worker, balanced, each a whole number of panels.
+        let panels = (outPlane + nr - 1) / nr
+        var tiles = max((outPlane + tileLimit - 1) / tileLimit, min(ctx.threads, panels))
+        if tiles > 1 && tiles < panels { tiles = min(panels, (tiles + ctx.threads - 1) / ctx.threads * ctx.threads) }
+        let tileN = ((panels + tiles - 1) / tiles) * nr
+        let tileCount = (outPlane + tileN - 1) / tileN
+        let perGroup = vk_packed_a_floats(Int32(mg), Int32(k))
+        var geometry = kernelGeometry
+        let pointwise = self.pointwise
+        let act = activation.kernelForm, post = postActivation.kernelForm
+        packed.withUnsafeBufferPointer { pw in
+            bias.withUnsafeBufferPointer { bb in
+                withUnsafePointer(to: &geometry) { geo in
+                    for grp in 0..<groups {
+                        let src = xin + grp * cg * inPlane
+                        let a = pw.baseAddress! + grp * perGroup
+                        let out = yout + grp * mg * outPlane
+                        let b = bb.baseAddress! + grp * mg
+                        let r = res.map { $0 + grp * mg * outPlane }
+                        let single = mg * k * outPlane < ExecutionContext.minimumParallelMACs
+                        ctx.parallelChunks(tileCount, minimumPerChunk: single ? tileCount : 1, chunks: tileCount) { worker, range in
+                            let cols = ctx.chunkScratch(worker)
+                            for t in range {
+                                let c0 = t * tileN, c1 = min(outPlane, c0 + tileN)
+                                if pointwise {
+                                    vk_pack_b(src + c0, outPlane, Int32(k), Int32(c1 - c0), cols)
+                                } else {
+                                    vk_im2col_pack(src, geo, Int32(c0), Int32(c1), cols)
+                                }
+                                var ep = VKEpilogue(bias: b, activation: act, residual: r.map { UnsafePointer($0 + c0) },
+                                                    post: post)
+                                vk_gemm_packed(Int32(mg), Int32(c1 - c0), Int32(k), a, cols, out + c0, outPlane, &ep)
                             }
                         }
                     }

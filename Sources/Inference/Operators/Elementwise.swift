@@ -32,7 +32,7 @@ final class ActivationKernel: Kernel {
         let act = activation
         let src = x[0], dst = y[0]
         let chunk = 8192
-        ctx.parallel((count + chunk - 1) / chunk, minimumPerChunk: 4) { range in
+        ctx.parallel((count + chunk - 1) / chunk, minimumPerChunk: 8) { range in
             for c in range {
                 let lo = c * chunk, n = Swift.min(chunk, count - lo)
                 act.apply(from: src + lo, to: dst + lo, n)
@@ -154,7 +154,7 @@ final class BinaryKernel: Kernel {
         let n = inner.n, sa = inner.sa, sb = inner.sb
         let a = x[0], b = x[1], out = y[0]
         let op = self.op
-        ctx.parallel(rows, minimumPerChunk: Swift.max(1, 16384 / Swift.max(n, 1))) { range in
+        ctx.parallel(rows, minimumPerChunk: Swift.max(1, 65_536 / Swift.max(n, 1))) { range in
             for r in range {
                 var rem = r, oa = 0, ob = 0
                 for d in stride(from: outer.count - 1, through: 0, by: -1) {

@@ -50,9 +50,33 @@ final class PadKernel: Kernel {
             }
         }
         outputInfos = [ValueInfo(shape: outShape, type: .float32)]
+        // Constant padding of one axis only, before the last (BlazeFace pads channels for its
+        // residual Adds): per outer index, a fill, one contiguous copy, a fill.
+        let padded = (0..<r).filter { pads[$0] != 0 || pads[r + $0] != 0 }
+        if mode == .constant, padded.count == 1, let a = padded.first, a < r - 1, pads[a] >= 0, pads[r + a] >= 0 {
+            let inner = x.shape[(a + 1)...].reduce(1, *)
+            singleAxis = (outer: x.shape[..<a].reduce(1, *), lead: pads[a] * inner, body: x.shape[a] * inner,
+                          trail: pads[r + a] * inner)
+        } else {
+            singleAxis = nil
+        }
     }
 
+    /// Set when only one axis (not the last) is padded, with a constant: floats per outer index.
+    let singleAxis: (outer: Int, lead: Int, body: Int, trail: Int)?
+
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
+        if let s = singleAxis {
+            var src = x[0], dst = y[0]
+            for _ in 0..<s.outer {
+                if s.lead > 0 { dst.update(repeating: value, count: s.lead) }
+                (dst + s.lead).update(from: src, count: s.body)
+                if s.trail > 0 { (dst + s.lead + s.body).update(repeating: value, count: s.trail) }
+                src += s.body
+                dst += s.lead + s.body + s.trail
+            }
+            return
+        }
         let r = inShape.count
         let n = outShape[r - 1]
         let total = outShape.reduce(1, *)
@@ -75,7 +99,7 @@ final class PadKernel: Kernel {
             }
         }
         let src = x[0], dst = y[0]
-        ctx.parallel(rows, minimumPerChunk: 64) { range in
+        ctx.parallel(rows, minimumPerChunk: max(64, 65_536 / max(n, 1))) { range in
             for row in range {
                 // Decode the outer output index and its source row.
                 var rem = row, off = 0, inside = true

@@ -1,3 +1,5 @@
+import CInferenceKernels
+
 /// MaxPool and AveragePool (1-D/2-D; pads, auto_pad, ceil_mode, dilations for MaxPool,
 /// count_include_pad for AveragePool).
 ///
@@ -26,8 +28,34 @@ final class PoolKernel: Kernel {
         outputInfos = [ValueInfo(shape: [x[0], x[1]] + g.outputSpatial, type: .float32)]
     }
 
+    /// MaxPool's fast path (`FastKernels`): the C kernel, one plane at a time.
+    var fastMax: Bool { isMax && FastKernels.available }
+    var kernelGeometry: VKConvGeometry {
+        VKConvGeometry(channels: 1, in_h: Int32(g.inH), in_w: Int32(g.inW), out_h: Int32(g.outH), out_w: Int32(g.outW),
+                       k_h: Int32(g.kH), k_w: Int32(g.kW), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                       dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
+                       pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+    }
+    var chunkScratchFloats: Int {
+        guard fastMax else { return 0 }
+        var geometry = kernelGeometry
+        return vk_maxpool_scratch_floats(&geometry)
+    }
+
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
         let g = self.g
+        if fastMax {
+            var geometry = kernelGeometry
+            let work = planes * g.outH * g.outW * g.kH * g.kW
+            let src = x[0], dst = y[0]
+            withUnsafePointer(to: &geometry) { geo in
+                ctx.parallelChunks(planes, minimumPerChunk: Swift.max(1, planes * 131_072 / Swift.max(work, 1))) { worker, range in
+                    let row = ctx.chunkScratch(worker)
+                    for p in range { vk_maxpool(src + p * g.inH * g.inW, dst + p * g.outH * g.outW, geo, row) }
+                }
+            }
+            return
+        }
         let isMax = self.isMax, includePad = countIncludePad
         let src = x[0], dst = y[0]
         // Columns whose window lies inside the row need no bounds checks.
@@ -35,7 +63,7 @@ final class PoolKernel: Kernel {
         let lastStart = g.inW - 1 - (g.kW - 1) * g.dilationW + g.padLeft
         let hi = Swift.max(lo, Swift.min(g.outW, lastStart < 0 ? 0 : lastStart / g.strideW + 1))
         let work = planes * g.outH * g.outW * g.kH * g.kW
-        ctx.parallel(planes, minimumPerChunk: Swift.max(1, planes * 16384 / Swift.max(work, 1))) { range in
+        ctx.parallel(planes, minimumPerChunk: Swift.max(1, planes * 131_072 / Swift.max(work, 1))) { range in
             for p in range {
                 let plane = src + p * g.inH * g.inW
                 let out = dst + p * g.outH * g.outW

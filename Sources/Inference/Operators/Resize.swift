@@ -101,27 +101,52 @@ final class ResizeKernel: Kernel {
         outputInfos = [ValueInfo(shape: out, type: .float32)]
     }
 
+    /// Linear: two input rows interpolated horizontally, reused by the output rows that read them.
+    var chunkScratchFloats: Int { linear ? 2 * outW : 0 }
+
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
         let inH = self.inH, inW = self.inW, outH = self.outH, outW = self.outW
-        let ys = self.ys, xs = self.xs, linear = self.linear
+        let linear = self.linear
         let src = x[0], dst = y[0]
-        ctx.parallel(planes, minimumPerChunk: 2) { range in
-            for p in range {
-                let plane = src + p * inH * inW
-                let out = dst + p * outH * outW
-                for oy in 0..<outH {
-                    let (y0, y1, wy) = ys[oy]
-                    let r0 = plane + y0 * inW, r1 = plane + y1 * inW
-                    let orow = out + oy * outW
-                    if linear {
-                        for ox in 0..<outW {
-                            let (x0, x1, wx) = xs[ox]
-                            let top = r0[x0] + (r0[x1] - r0[x0]) * wx
-                            let bottom = r1[x0] + (r1[x1] - r1[x0]) * wx
-                            orow[ox] = top + (bottom - top) * wy
+        ys.withUnsafeBufferPointer { ys in
+            xs.withUnsafeBufferPointer { xs in
+                ctx.parallelChunks(planes, minimumPerChunk: Swift.max(1, 65_536 / Swift.max(outH * outW, 1))) { worker, range in
+                    // Horizontal passes of input rows rowOf[0] and rowOf[1], kept while output rows reuse them.
+                    let rows = ctx.chunkScratch(worker)
+                    for p in range {
+                        let plane = src + p * inH * inW
+                        let out = dst + p * outH * outW
+                        var rowOf = (-1, -1)
+                        @inline(__always) func horizontal(_ iy: Int, into h: UnsafeMutablePointer<Float>) {
+                            let r = plane + iy * inW
+                            for ox in 0..<outW {
+                                let (x0, x1, wx) = xs[ox]
+                                h[ox] = r[x0] + (r[x1] - r[x0]) * wx
+                            }
                         }
-                    } else {
-                        for ox in 0..<outW { orow[ox] = r0[xs[ox].0] }
+                        for oy in 0..<outH {
+                            let (y0, y1, wy) = ys[oy]
+                            let orow = out + oy * outW
+                            if linear {
+                                let h0 = rows, h1 = rows + outW
+                                if rowOf.0 != y0 {
+                                    if rowOf.1 == y0 { h0.update(from: h1, count: outW) } else { horizontal(y0, into: h0) }
+                                    rowOf.0 = y0
+                                    rowOf.1 = -1
+                                }
+                                if rowOf.1 != y1 {
+                                    horizontal(y1, into: h1)
+                                    rowOf.1 = y1
+                                }
+                                for ox in 0..<outW {
+                                    let top = h0[ox]
+                                    orow[ox] = top + (h1[ox] - top) * wy
+                                }
+                            } else {
+                                let r0 = plane + y0 * inW
+                                for ox in 0..<outW { orow[ox] = r0[xs[ox].0] }
+                            }
+                        }
                     }
                 }
             }

@@ -1,0 +1,798 @@
+// GEMM, packing, im2col and activations for Vigil's tensor engine. See CInferenceKernels.h.
+//
+// Compiled for baseline x86-64; the AVX-512 functions carry target attributes and are reached only
+// when vk_isa() returns 2. On other architectures vk_isa() returns 0 and the engine keeps its
+// portable Swift/OpenBLAS paths (the fast-path entry points are then never called).
+
+#include "CInferenceKernels.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define VK_X86 1
+#include <immintrin.h>
+#endif
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+
+size_t vk_packed_a_floats(int m, int k) { return (size_t)((m + VK_MR - 1) / VK_MR) * VK_MR * (size_t)k; }
+
+void vk_pack_a(const float *a, int lda, int m, int k, float *dst) {
+    for (int i0 = 0; i0 < m; i0 += VK_MR) {
+        int rows = min_int(VK_MR, m - i0);
+        for (int p = 0; p < k; p++) {
+            for (int r = 0; r < VK_MR; r++) dst[r] = r < rows ? a[(size_t)(i0 + r) * lda + p] : 0.0f;
+            dst += VK_MR;
+        }
+    }
+}
+
+void vk_pack_b(const float *b, long ldb, int k, int n, float *dst) {
+    for (int j0 = 0; j0 < n; j0 += VK_NR) {
+        int cols = min_int(VK_NR, n - j0);
+        float *panel = dst + (size_t)(j0 / VK_NR) * k * VK_NR;
+        if (cols == VK_NR) {
+            for (int p = 0; p < k; p++) memcpy(panel + (size_t)p * VK_NR, b + p * ldb + j0, VK_NR * sizeof(float));
+        } else {
+            for (int p = 0; p < k; p++) {
+                float *d = panel + (size_t)p * VK_NR;
+                memcpy(d, b + p * ldb + j0, (size_t)cols * sizeof(float));
+                memset(d + cols, 0, (size_t)(VK_NR - cols) * sizeof(float));
+            }
+        }
+    }
+}
+
+// Writes `count` values of packed-B row r for pixels starting at q (relative to the tile), splitting
+// at panel boundaries. `src` may be NULL (zeros) and is read with `step`.
+static inline void put_run(float *dst, int k, int r, int q, int count, const float *src, int step) {
+    while (count > 0) {
+        int panel = q / VK_NR, lane = q % VK_NR;
+        int len = min_int(count, VK_NR - lane);
+        float *d = dst + ((size_t)panel * k + r) * VK_NR + lane;
+        if (src == NULL) {
+            memset(d, 0, (size_t)len * sizeof(float));
+        } else if (step == 1) {
+            memcpy(d, src, (size_t)len * sizeof(float));
+            src += len;
+        } else {
+            for (int i = 0; i < len; i++) d[i] = src[(long)i * step];
+            src += (long)len * step;
+        }
+        q += len;
+        count -= len;
+    }
+}
+
+void vk_im2col_pack(const float *src, const VKConvGeometry *g, int p0, int p1, float *dst) {
+    const int k = g->channels * g->k_h * g->k_w;
+    const int n = p1 - p0;
+    // Padding lanes of the last panel.
+    int tail = n % VK_NR;
+    if (tail != 0) {
+        float *last = dst + (size_t)(n / VK_NR) * k * VK_NR;
+        for (int r = 0; r < k; r++) memset(last + (size_t)r * VK_NR + tail, 0, (size_t)(VK_NR - tail) * sizeof(float));
+    }
+    int r = 0;
+    for (int c = 0; c < g->channels; c++) {
+        const float *plane = src + (size_t)c * g->in_h * g->in_w;
+        for (int ky = 0; ky < g->k_h; ky++) {
+            for (int kx = 0; kx < g->k_w; kx++, r++) {
+                const int xoff = kx * g->dilation_w - g->pad_left;
+                // Output columns whose input column lies inside the row.
+                int lo = xoff >= 0 ? 0 : (-xoff + g->stride_w - 1) / g->stride_w;
+                int hiIncl = g->in_w - 1 - xoff;
+                int hi = hiIncl < 0 ? 0 : min_int(g->out_w, hiIncl / g->stride_w + 1);
+                if (lo > hi) lo = hi;
+                int p = p0;
+                while (p < p1) {
+                    int oy = p / g->out_w, ox0 = p % g->out_w;
+                    int ox1 = min_int(g->out_w, ox0 + (p1 - p));
+                    int q = p - p0 - ox0;  // tile position of column 0 of this output row
+                    int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                    if (iy < 0 || iy >= g->in_h) {
+                        put_run(dst, k, r, q + ox0, ox1 - ox0, NULL, 1);
+                    } else {
+                        int a = ox0 > lo ? ox0 : lo, b = ox1 < hi ? ox1 : hi;
+                        if (a >= b) {
+                            put_run(dst, k, r, q + ox0, ox1 - ox0, NULL, 1);
+                        } else {
+                            if (a > ox0) put_run(dst, k, r, q + ox0, a - ox0, NULL, 1);
+                            const float *row = plane + (size_t)iy * g->in_w + xoff;
+                            put_run(dst, k, r, q + a, b - a, row + (long)a * g->stride_w, g->stride_w);
+                            if (b < ox1) put_run(dst, k, r, q + b, ox1 - b, NULL, 1);
+                        }
+                    }
+                    p += ox1 - ox0;
+                }
+            }
+        }
+    }
+}
+
+static int dw_padded_w(const VKConvGeometry *g) {
+    // Row mode: 32-wide steps start at ox < out_w - 16 and 16-wide steps at ox < out_w, so reads stay
+    // below (round16(out_w) + 16)·stride + (k_w-1)·dilation.
+    int w = (((g->out_w + 15) & ~15) + 16) * g->stride_w + (g->k_w - 1) * g->dilation_w;
+    int whole = g->in_w + g->pad_left + 16;
+    return ((w > whole ? w : whole) + 15) & ~15;
+}
+
+static int dw_padded_h(const VKConvGeometry *g) {
+    int need = (g->out_h - 1) * g->stride_h + (g->k_h - 1) * g->dilation_h + 1;
+    int have = g->in_h + g->pad_top;
+    return need > have ? need : have;
+}
+
+// Flattened mode: the padded plane has just the columns the windows read; output (oy, ox) is
+// virtual output oy·pitch + ox, whose window starts at input stride·(oy·pitch + ox), so consecutive
+// virtual outputs read consecutive (stride 1) or every other (stride 2) input floats across rows.
+static int dw_flat_pitch(const VKConvGeometry *g) {
+    int need = (g->out_w - 1) * g->stride_w + (g->k_w - 1) * g->dilation_w + 1;
+    int have = g->in_w + g->pad_left;
+    return need > have ? need : have;
+}
+
+static long dw_flat_virtual(const VKConvGeometry *g) { return (long)(g->out_h - 1) * dw_flat_pitch(g) + g->out_w; }
+
+// Whether the flattened mode computes fewer vectors than the row mode (16-wide steps per row).
+static int dw_use_flat(const VKConvGeometry *g) {
+    if (g->stride_w != g->stride_h || g->stride_w > 2) return 0;
+    long rowwise = (long)g->out_h * ((g->out_w + 15) / 16);
+    long flat = (dw_flat_virtual(g) + 15) / 16;
+    return flat * 5 < rowwise * 4;
+}
+
+size_t vk_depthwise_scratch_floats(const VKConvGeometry *g) {
+    size_t rows = (size_t)dw_padded_h(g) * dw_padded_w(g) + 64;
+    size_t flat = (size_t)dw_padded_h(g) * dw_flat_pitch(g) + 64 * (size_t)g->stride_w + 64 +
+                  (size_t)dw_flat_virtual(g) + 64;
+    return rows > flat ? rows : flat;
+}
+
+void vk_pad_plane(const float *x, int in_h, int in_w, int pad_top, int pad_left, int ph, int pitch, float *dst) {
+    for (int r = 0; r < ph; r++) {
+        float *row = dst + (size_t)r * pitch;
+        int iy = r - pad_top;
+        if (iy < 0 || iy >= in_h) {
+            memset(row, 0, (size_t)pitch * sizeof(float));
+        } else {
+            memset(row, 0, (size_t)pad_left * sizeof(float));
+            memcpy(row + pad_left, x + (size_t)iy * in_w, (size_t)in_w * sizeof(float));
+            memset(row + pad_left + in_w, 0, (size_t)(pitch - pad_left - in_w) * sizeof(float));
+        }
+    }
+}
+
+// Scalar form; rows of parity plane (ry, rx) hold input columns 2j + rx - pad_left.
+static void pad_plane_s2_scalar(const float *x, int in_h, int in_w, int pad_top, int pad_left, int hh, int hw,
+                                float *dst) {
+    for (int q = 0; q < 4; q++) {
+        const int ry = q >> 1, rx = q & 1;
+        float *plane = dst + (size_t)q * hh * hw;
+        for (int r = 0; r < hh; r++) {
+            float *row = plane + (size_t)r * hw;
+            const int iy = 2 * r + ry - pad_top;
+            if (iy < 0 || iy >= in_h) {
+                memset(row, 0, (size_t)hw * sizeof(float));
+                continue;
+            }
+            const float *src = x + (size_t)iy * in_w;
+            for (int j = 0; j < hw; j++) {
+                const int ix = 2 * j + rx - pad_left;
+                row[j] = ix >= 0 && ix < in_w ? src[ix] : 0.0f;
+            }
+        }
+    }
+}
+
+#ifdef VK_X86
+__attribute__((target("avx512f"))) static void pad_plane_s2_512(const float *x, int in_h, int in_w, int pad_top,
+                                                               int pad_left, int hh, int hw, float *dst) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (int q = 0; q < 4; q++) {
+        const int ry = q >> 1, rx = q & 1, o = rx - pad_left;
+        // Columns j whose input column 2j + o lies in [0, in_w).
+        int j0 = o >= 0 ? 0 : (-o + 1) / 2;
+        int j1 = (in_w - 1 - o) < 0 ? 0 : (in_w - 1 - o) / 2 + 1;
+        if (j1 > hw) j1 = hw;
+        if (j0 > j1) j0 = j1;
+        float *plane = dst + (size_t)q * hh * hw;
+        for (int r = 0; r < hh; r++) {
+            float *row = plane + (size_t)r * hw;
+            const int iy = 2 * r + ry - pad_top;
+            if (iy < 0 || iy >= in_h) {
+                memset(row, 0, (size_t)hw * sizeof(float));
+                continue;
+            }
+            const float *src = x + (size_t)iy * in_w + o;
+            memset(row, 0, (size_t)j0 * sizeof(float));
+            int j = j0;
+            // Whole 16-column steps read src[2j .. 2j + 31], inside the row while 2j + o + 31 < in_w.
+            for (; j + 16 <= j1 && 2 * j + o + 31 < in_w; j += 16) {
+                __m512 lo = _mm512_loadu_ps(src + 2 * j), hi = _mm512_loadu_ps(src + 2 * j + 16);
+                _mm512_storeu_ps(row + j, _mm512_permutex2var_ps(lo, even, hi));
+            }
+            for (; j < j1; j++) row[j] = src[2 * j];
+            memset(row + j1, 0, (size_t)(hw - j1) * sizeof(float));
+        }
+    }
+}
+#endif
+
+void vk_pad_plane_s2(const float *x, int in_h, int in_w, int pad_top, int pad_left, int hh, int hw, float *dst) {
+#ifdef VK_X86
+    if (vk_isa() >= 2) {
+        pad_plane_s2_512(x, in_h, in_w, pad_top, pad_left, hh, hw, dst);
+        return;
+    }
+#endif
+    pad_plane_s2_scalar(x, in_h, in_w, pad_top, pad_left, hh, hw, dst);
+}
+
+static int pool_row_floats(const VKConvGeometry *g) {
+    int w = (((g->out_w + 15) & ~15) + 16) * g->stride_w + (g->k_w - 1) * g->dilation_w;
+    int whole = g->in_w + g->pad_left + 16;
+    return w > whole ? w : whole;
+}
+
+size_t vk_maxpool_scratch_floats(const VKConvGeometry *g) { return (size_t)pool_row_floats(g) + 64; }
+
+// Portable scalar activation (the same formulas as the engine's Swift Activation).
+static inline float exp_approx(float x0) {
+    float x = x0 < -87.3f ? -87.3f : (x0 > 88.3f ? 88.3f : x0);
+    const float shifter = 12582912.0f;
+    float shifted = x * 1.44269504f + shifter;
+    int bits;
+    memcpy(&bits, &shifted, 4);
+    int ni = bits - 0x4B400000;
+    float n = shifted - shifter;
+    float r = x - n * 0.69314575f - n * 1.4286068e-6f;
+    float p = 1.9875691e-4f;
+    p = p * r + 1.3981999e-3f;
+    p = p * r + 8.333452e-3f;
+    p = p * r + 4.1665796e-2f;
+    p = p * r + 0.16666665f;
+    p = p * r + 0.5f;
+    p = p * r * r + r + 1;
+    unsigned e = (unsigned)(ni + 127) << 23;
+    float scale;
+    memcpy(&scale, &e, 4);
+    return p * scale;
+}
+
+static inline float act_scalar(float v, VKActivation a) {
+    switch (a.kind) {
+    case 1: return v > 0 ? v : 0;
+    case 2: { float u = v > a.a ? v : a.a; return u < a.b ? u : a.b; }
+    case 3: return v < 0 ? v * a.a : v;
+    case 4: { float t = v * a.a + a.b; float u = t > 0 ? t : 0; return u < 1 ? u : 1; }
+    case 5: { float t = v * (1.0f / 6.0f) + 0.5f; float u = t > 0 ? t : 0; return v * (u < 1 ? u : 1); }
+    case 6: return 1 / (1 + exp_approx(-v));
+    case 7: return v / (1 + exp_approx(-v));
+    default: return v;
+    }
+}
+
+#ifdef VK_X86
+
+int vk_isa(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v >= 0) return v;
+    __builtin_cpu_init();
+    // __builtin_cpu_supports also checks that the OS saves the AVX-512 state (XCR0).
+    v = __builtin_cpu_supports("avx512f") ? 2 : 0;
+    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    return v;
+}
+
+#define T512 __attribute__((target("avx512f"), always_inline)) static inline
+
+T512 __m512 exp512(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
+    const __m512 shifter = _mm512_set1_ps(12582912.0f);
+    __m512 shifted = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), shifter);
+    __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000));
+    __m512 n = _mm512_sub_ps(shifted, shifter);
+    __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(0.69314575f))),
+                             _mm512_mul_ps(n, _mm512_set1_ps(1.4286068e-6f)));
+    __m512 p = _mm512_set1_ps(1.9875691e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.333452e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665796e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.16666665f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(ni, _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+T512 __m512 act512(__m512 v, VKActivation a) {
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    switch (a.kind) {
+    case 1: return _mm512_max_ps(v, zero);
+    case 2: return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(a.a)), _mm512_set1_ps(a.b));
+    case 3: return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, _mm512_set1_ps(a.a));
+    case 4: return _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, _mm512_set1_ps(a.a), _mm512_set1_ps(a.b)), zero), one);
+    case 5: {
+        __m512 t = _mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
+        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, zero), one));
+    }
+    case 6: return _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(zero, v))));
+    case 7: return _mm512_div_ps(v, _mm512_add_ps(one, exp512(_mm512_sub_ps(zero, v))));
+    default: return v;
+    }
+}
+
+__attribute__((target("avx512f"))) static void activation512(const float *x, float *y, long n, VKActivation a) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, act512(_mm512_loadu_ps(x + i), a));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, act512(_mm512_maskz_loadu_ps(m, x + i), a));
+    }
+}
+
+// Final store of one 32-column row: bias, activation, residual, post-activation.
+T512 void finish_row(__m512 v0, __m512 v1, float *c, const float *res, __mmask16 m0, __mmask16 m1, float bias,
+                     const VKEpilogue *ep) {
+    __m512 b = _mm512_set1_ps(bias);
+    v0 = act512(_mm512_add_ps(v0, b), ep->activation);
+    v1 = act512(_mm512_add_ps(v1, b), ep->activation);
+    if (res) {
+        v0 = act512(_mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, res)), ep->post);
+        v1 = act512(_mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, res + 16)), ep->post);
+    }
+    _mm512_mask_storeu_ps(c, m0, v0);
+    _mm512_mask_storeu_ps(c + 16, m1, v1);
+}
+
+// 8×32 micro-kernel over kc steps: packed A (kc×8), packed B (kc×32). `first`: start from zero,
+// else add to C; `last`: apply the epilogue. Only mr rows and nc columns are stored.
+__attribute__((target("avx512f"))) static void kernel8x32(int kc, const float *a, const float *b, float *c, long ldc,
+                                                         int mr, int nc, int first, int last, const VKEpilogue *ep,
+                                                         const float *res, const float *bias) {
+    __m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0;
+    __m512 y0 = x0, y1 = x0, y2 = x0, y3 = x0, y4 = x0, y5 = x0, y6 = x0, y7 = x0;
+#define VK_STEP(off)                                                                       \
+    {                                                                                      \
+        __m512 b0 = _mm512_loadu_ps(b + (off) * 32), b1 = _mm512_loadu_ps(b + (off) * 32 + 16); \
+        const float *ap = a + (off) * 8;                                                   \
+        __m512 av;                                                                         \
+        av = _mm512_set1_ps(ap[0]); x0 = _mm512_fmadd_ps(av, b0, x0); y0 = _mm512_fmadd_ps(av, b1, y0); \
+        av = _mm512_set1_ps(ap[1]); x1 = _mm512_fmadd_ps(av, b0, x1); y1 = _mm512_fmadd_ps(av, b1, y1); \
+        av = _mm512_set1_ps(ap[2]); x2 = _mm512_fmadd_ps(av, b0, x2); y2 = _mm512_fmadd_ps(av, b1, y2); \
+        av = _mm512_set1_ps(ap[3]); x3 = _mm512_fmadd_ps(av, b0, x3); y3 = _mm512_fmadd_ps(av, b1, y3); \
+        av = _mm512_set1_ps(ap[4]); x4 = _mm512_fmadd_ps(av, b0, x4); y4 = _mm512_fmadd_ps(av, b1, y4); \
+        av = _mm512_set1_ps(ap[5]); x5 = _mm512_fmadd_ps(av, b0, x5); y5 = _mm512_fmadd_ps(av, b1, y5); \
+        av = _mm512_set1_ps(ap[6]); x6 = _mm512_fmadd_ps(av, b0, x6); y6 = _mm512_fmadd_ps(av, b1, y6); \
+        av = _mm512_set1_ps(ap[7]); x7 = _mm512_fmadd_ps(av, b0, x7); y7 = _mm512_fmadd_ps(av, b1, y7); \
+    }
+    int p = 0;
+    for (; p + 4 <= kc; p += 4) {
+        VK_STEP(0) VK_STEP(1) VK_STEP(2) VK_STEP(3)
+        a += 32;
+        b += 128;
+    }
+    for (; p < kc; p++) {
+        VK_STEP(0)
+        a += 8;
+        b += 32;
+    }
+#undef VK_STEP
+    __mmask16 m0 = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
+    __mmask16 m1 = nc >= 32 ? (__mmask16)0xFFFF : (nc <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nc - 16)) - 1));
+    __m512 xs[8] = {x0, x1, x2, x3, x4, x5, x6, x7};
+    __m512 ys[8] = {y0, y1, y2, y3, y4, y5, y6, y7};
+    for (int r = 0; r < mr; r++) {
+        float *cr = c + r * ldc;
+        __m512 v0 = xs[r], v1 = ys[r];
+        if (!first) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cr));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr + 16));
+        }
+        if (last && ep) {
+            finish_row(v0, v1, cr, res ? res + r * ldc : 0, m0, m1, ep->bias ? bias[r] : 0.0f, ep);
+        } else {
+            _mm512_mask_storeu_ps(cr, m0, v0);
+            _mm512_mask_storeu_ps(cr + 16, m1, v1);
+        }
+    }
+}
+
+// Zero-padded copy of a plane into rows of pitch pw (ph rows), plus `slack` zeros after them.
+static void dw_pad_plane(const float *x, const VKConvGeometry *g, float *pad, int pw, int ph, int slack) {
+    for (int r = 0; r < ph; r++) {
+        float *row = pad + (size_t)r * pw;
+        int iy = r - g->pad_top;
+        if (iy < 0 || iy >= g->in_h) {
+            memset(row, 0, (size_t)pw * sizeof(float));
+        } else {
+            memset(row, 0, (size_t)g->pad_left * sizeof(float));
+            memcpy(row + g->pad_left, x + (size_t)iy * g->in_w, (size_t)g->in_w * sizeof(float));
+            memset(row + g->pad_left + g->in_w, 0, (size_t)(pw - g->pad_left - g->in_w) * sizeof(float));
+        }
+    }
+    memset(pad + (size_t)ph * pw, 0, (size_t)slack * sizeof(float));
+}
+
+T512 __mmask16 tail_mask(int left) { return left >= 16 ? (__mmask16)0xFFFF : (left <= 0 ? 0 : (__mmask16)((1u << left) - 1)); }
+
+// 16 outputs' sum over the taps, reading from p (stride 1 or 2 between outputs). Rows alternate
+// between two accumulators (two dependency chains).
+T512 __m512 dw_taps(const float *p, const float *w, int kh, int kw, long rowStep, int dx, int s, __m512 acc) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    __m512 other = _mm512_setzero_ps();
+    for (int ky = 0; ky < kh; ky++) {
+        __m512 t = acc;
+        acc = other;
+        other = t;
+        const float *row = p + ky * rowStep;
+        for (int kx = 0; kx < kw; kx++) {
+            __m512 wv = _mm512_set1_ps(w[ky * kw + kx]);
+            const float *q = row + kx * dx;
+            __m512 v;
+            if (s == 1) {
+                v = _mm512_loadu_ps(q);
+            } else if (s == 2) {
+                v = _mm512_permutex2var_ps(_mm512_loadu_ps(q), even, _mm512_loadu_ps(q + 16));
+            } else {
+                __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                                 _mm512_set1_epi32(s));
+                v = _mm512_i32gather_ps(idx, q, 4);
+            }
+            acc = _mm512_fmadd_ps(v, wv, acc);
+        }
+    }
+    return _mm512_add_ps(acc, other);
+}
+
+// Two independent 16-output accumulators per step (hides the FMA latency).
+T512 void dw_taps2(const float *p, const float *w, int kh, int kw, long rowStep, int dx, int s, __m512 *a0, __m512 *a1) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    __m512 x0 = *a0, x1 = *a1;
+    for (int ky = 0; ky < kh; ky++) {
+        const float *row = p + ky * rowStep;
+        for (int kx = 0; kx < kw; kx++) {
+            __m512 wv = _mm512_set1_ps(w[ky * kw + kx]);
+            const float *q = row + kx * dx;
+            if (s == 1) {
+                x0 = _mm512_fmadd_ps(_mm512_loadu_ps(q), wv, x0);
+                x1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16), wv, x1);
+            } else {
+                __m512 v0 = _mm512_permutex2var_ps(_mm512_loadu_ps(q), even, _mm512_loadu_ps(q + 16));
+                __m512 v1 = _mm512_permutex2var_ps(_mm512_loadu_ps(q + 32), even, _mm512_loadu_ps(q + 48));
+                x0 = _mm512_fmadd_ps(v0, wv, x0);
+                x1 = _mm512_fmadd_ps(v1, wv, x1);
+            }
+        }
+    }
+    *a0 = x0;
+    *a1 = x1;
+}
+
+T512 void dw_store(float *o, const float *r, int left, __m512 v, VKActivation act, VKActivation post) {
+    __mmask16 m = tail_mask(left);
+    v = act512(v, act);
+    if (r) v = act512(_mm512_add_ps(v, _mm512_maskz_loadu_ps(m, r)), post);
+    _mm512_mask_storeu_ps(o, m, v);
+}
+
+__attribute__((target("avx512f"))) static void depthwise512(const float *x, const float *w, float bias, float *y,
+                                                           const float *res, VKActivation act, VKActivation post,
+                                                           const VKConvGeometry *g, float *pad) {
+    const int kh = g->k_h, kw = g->k_w, s = g->stride_w, dx = g->dilation_w;
+    const int ph = dw_padded_h(g);
+    const __m512 b = _mm512_set1_ps(bias);
+    if (dw_use_flat(g)) {
+        const int pw = dw_flat_pitch(g);
+        const long virt = dw_flat_virtual(g);
+        dw_pad_plane(x, g, pad, pw, ph, 64 * s + 64);
+        float *vbuf = pad + (size_t)ph * pw + 64 * s + 64;
+        const long rowStep = (long)g->dilation_h * pw;
+        long v = 0;
+        for (; v + 32 <= virt; v += 32) {
+            __m512 a0 = b, a1 = b;
+            dw_taps2(pad + v * s, w, kh, kw, rowStep, dx, s, &a0, &a1);
+            _mm512_storeu_ps(vbuf + v, a0);
+            _mm512_storeu_ps(vbuf + v + 16, a1);
+        }
+        for (; v < virt; v += 16) _mm512_storeu_ps(vbuf + v, dw_taps(pad + v * s, w, kh, kw, rowStep, dx, s, b));
+        for (int oy = 0; oy < g->out_h; oy++) {
+            const float *src = vbuf + (size_t)oy * pw;
+            float *orow = y + (size_t)oy * g->out_w;
+            const float *rrow = res ? res + (size_t)oy * g->out_w : 0;
+            for (int ox = 0; ox < g->out_w; ox += 16) {
+                __m512 val = _mm512_maskz_loadu_ps(tail_mask(g->out_w - ox), src + ox);
+                dw_store(orow + ox, rrow ? rrow + ox : 0, g->out_w - ox, val, act, post);
+            }
+        }
+        return;
+    }
+    const int pw = dw_padded_w(g);
+    dw_pad_plane(x, g, pad, pw, ph, 64);
+    const long rowStep = (long)g->dilation_h * pw;
+    for (int oy = 0; oy < g->out_h; oy++) {
+        const float *top = pad + (size_t)oy * g->stride_h * pw;
+        float *orow = y + (size_t)oy * g->out_w;
+        const float *rrow = res ? res + (size_t)oy * g->out_w : 0;
+        int ox = 0;
+        if (s <= 2) {
+            for (; ox + 16 < g->out_w; ox += 32) {
+                __m512 a0 = b, a1 = b;
+                dw_taps2(top + (size_t)ox * s, w, kh, kw, rowStep, dx, s, &a0, &a1);
+                dw_store(orow + ox, rrow ? rrow + ox : 0, g->out_w - ox, a0, act, post);
+                dw_store(orow + ox + 16, rrow ? rrow + ox + 16 : 0, g->out_w - ox - 16, a1, act, post);
+            }
+        }
+        for (; ox < g->out_w; ox += 16) {
+            __m512 a0 = dw_taps(top + (size_t)ox * s, w, kh, kw, rowStep, dx, s, b);
+            dw_store(orow + ox, rrow ? rrow + ox : 0, g->out_w - ox, a0, act, post);
+        }
+    }
+}
+
+void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
+                  VKActivation post, const VKConvGeometry *g, float *scratch) {
+    depthwise512(x, w, bias, y, res, act, post, g, scratch);
+}
+
+// 8 rows × 32 virtual columns starting at v of the implicit GEMM; lanes past `lanes` are not read.
+__attribute__((target("avx512f"))) static void implicit8x32(int k, const float *a, const int *off, const float *src,
+                                                           long v, int lanes, int mr, float *y, long ldy, int pitch,
+                                                           int out_w, const VKEpilogue *ep, int row0) {
+    __mmask16 l0 = tail_mask(lanes), l1 = tail_mask(lanes - 16);
+    __m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0;
+    __m512 y0 = x0, y1 = x0, y2 = x0, y3 = x0, y4 = x0, y5 = x0, y6 = x0, y7 = x0;
+    const float *base = src + v;
+#define VK_ISTEP(p)                                                                          \
+    {                                                                                        \
+        const float *bp = base + off[p];                                                     \
+        __m512 b0 = _mm512_maskz_loadu_ps(l0, bp), b1 = _mm512_maskz_loadu_ps(l1, bp + 16);  \
+        const float *ap = a + (p) * 8;                                                       \
+        __m512 av;                                                                           \
+        av = _mm512_set1_ps(ap[0]); x0 = _mm512_fmadd_ps(av, b0, x0); y0 = _mm512_fmadd_ps(av, b1, y0); \
+        av = _mm512_set1_ps(ap[1]); x1 = _mm512_fmadd_ps(av, b0, x1); y1 = _mm512_fmadd_ps(av, b1, y1); \
+        av = _mm512_set1_ps(ap[2]); x2 = _mm512_fmadd_ps(av, b0, x2); y2 = _mm512_fmadd_ps(av, b1, y2); \
+        av = _mm512_set1_ps(ap[3]); x3 = _mm512_fmadd_ps(av, b0, x3); y3 = _mm512_fmadd_ps(av, b1, y3); \
+        av = _mm512_set1_ps(ap[4]); x4 = _mm512_fmadd_ps(av, b0, x4); y4 = _mm512_fmadd_ps(av, b1, y4); \
+        av = _mm512_set1_ps(ap[5]); x5 = _mm512_fmadd_ps(av, b0, x5); y5 = _mm512_fmadd_ps(av, b1, y5); \
+        av = _mm512_set1_ps(ap[6]); x6 = _mm512_fmadd_ps(av, b0, x6); y6 = _mm512_fmadd_ps(av, b1, y6); \
+        av = _mm512_set1_ps(ap[7]); x7 = _mm512_fmadd_ps(av, b0, x7); y7 = _mm512_fmadd_ps(av, b1, y7); \
+    }
+    int p = 0;
+    for (; p + 2 <= k; p += 2) {
+        VK_ISTEP(p) VK_ISTEP(p + 1)
+    }
+    for (; p < k; p++) VK_ISTEP(p)
+#undef VK_ISTEP
+    __m512 xs[8] = {x0, x1, x2, x3, x4, x5, x6, x7};
+    __m512 ys[8] = {y0, y1, y2, y3, y4, y5, y6, y7};
+    // Store by output-row segments: lanes [l, l + len) go to row oy from column ox.
+    int l = 0;
+    while (l < lanes) {
+        long vv = v + l;
+        int oy = (int)(vv / pitch), ox = (int)(vv % pitch);
+        int seg = pitch - ox;
+        if (seg > lanes - l) seg = lanes - l;
+        int valid = out_w - ox;
+        if (valid > seg) valid = seg;
+        if (valid > 0) {
+            unsigned lo = (unsigned)l, hi = (unsigned)(l + valid);
+            unsigned long long bits = ((hi >= 64 ? ~0ull : ((1ull << hi) - 1))) & ~((1ull << lo) - 1);
+            __mmask16 m0 = (__mmask16)(bits & 0xFFFF), m1 = (__mmask16)((bits >> 16) & 0xFFFF);
+            long at = (long)oy * out_w + ox - l;
+            for (int r = 0; r < mr; r++) {
+                float *o = y + (long)(row0 + r) * ldy + at;
+                __m512 v0 = xs[r], v1 = ys[r];
+                if (ep) {
+                    __m512 b = _mm512_set1_ps(ep->bias ? ep->bias[row0 + r] : 0.0f);
+                    v0 = act512(_mm512_add_ps(v0, b), ep->activation);
+                    v1 = act512(_mm512_add_ps(v1, b), ep->activation);
+                    if (ep->residual) {
+                        const float *rr = ep->residual + (long)(row0 + r) * ldy + at;
+                        v0 = act512(_mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, rr)), ep->post);
+                        v1 = act512(_mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, rr + 16)), ep->post);
+                    }
+                }
+                if (m0) _mm512_mask_storeu_ps(o, m0, v0);
+                if (m1) _mm512_mask_storeu_ps(o + 16, m1, v1);
+            }
+        }
+        l += seg;
+    }
+}
+
+void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
+                      long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
+    for (long v = v0; v < v1; v += VK_NR) {
+        int lanes = v1 - v < VK_NR ? (int)(v1 - v) : VK_NR;
+        for (int i = 0; i < m; i += VK_MR) {
+            int mr = m - i < VK_MR ? m - i : VK_MR;
+            implicit8x32(k, pa + (size_t)i * k, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+        }
+    }
+}
+
+__attribute__((target("avx512f"))) static void maxpool512(const float *x, float *y, const VKConvGeometry *g,
+                                                         float *row) {
+    const int pw = pool_row_floats(g), s = g->stride_w, dx = g->dilation_w;
+    const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int i = 0; i < pw + 64; i++) row[i] = -__builtin_inff();
+    for (int oy = 0; oy < g->out_h; oy++) {
+        float *orow = y + (size_t)oy * g->out_w;
+        for (int ox = 0; ox < g->out_w; ox += 16) _mm512_mask_storeu_ps(orow + ox, tail_mask(g->out_w - ox), ninf);
+        for (int ky = 0; ky < g->k_h; ky++) {
+            const int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+            if (iy < 0 || iy >= g->in_h) continue;
+            memcpy(row + g->pad_left, x + (size_t)iy * g->in_w, (size_t)g->in_w * sizeof(float));
+            for (int ox = 0; ox < g->out_w; ox += 16) {
+                __mmask16 m = tail_mask(g->out_w - ox);
+                __m512 acc = _mm512_maskz_loadu_ps(m, orow + ox);
+                const float *p = row + (size_t)ox * s;
+                for (int kx = 0; kx < g->k_w; kx++) {
+                    const float *q = p + kx * dx;
+                    __m512 v;
+                    if (s == 1) v = _mm512_loadu_ps(q);
+                    else if (s == 2) v = _mm512_permutex2var_ps(_mm512_loadu_ps(q), even, _mm512_loadu_ps(q + 16));
+                    else v = _mm512_i32gather_ps(_mm512_mullo_epi32(lanes, _mm512_set1_epi32(s)), q, 4);
+                    // max(v, acc) returns acc when v is NaN, as the portable Swift.max(acc, v).
+                    acc = _mm512_max_ps(v, acc);
+                }
+                _mm512_mask_storeu_ps(orow + ox, m, acc);
+            }
+        }
+    }
+}
+
+void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch) { maxpool512(x, y, g, scratch); }
+
+#define VK_KC 256
+
+__attribute__((target("avx512f"))) static void gemm512(int m, int n, int k, const float *pa, const float *pb, float *c,
+                                                      long ldc, const VKEpilogue *ep) {
+    const int mp = (m + VK_MR - 1) / VK_MR, np = (n + VK_NR - 1) / VK_NR;
+    for (int k0 = 0; k0 < k; k0 += VK_KC) {
+        const int kc = min_int(VK_KC, k - k0);
+        const int first = k0 == 0, last = k0 + kc >= k;
+        for (int j = 0; j < np; j++) {
+            const float *b = pb + ((size_t)j * k + k0) * VK_NR;
+            const int nc = min_int(VK_NR, n - j * VK_NR);
+            for (int i = 0; i < mp; i++) {
+                const float *a = pa + ((size_t)i * k + k0) * VK_MR;
+                const int mr = min_int(VK_MR, m - i * VK_MR);
+                const long off = (long)i * VK_MR * ldc + (long)j * VK_NR;
+                const float *res = ep && ep->residual ? ep->residual + off : 0;
+                const float *bias = ep && ep->bias ? ep->bias + i * VK_MR : 0;
+                kernel8x32(kc, a, b, c + off, ldc, mr, nc, first, last, ep, res, bias);
+            }
+        }
+    }
+}
+
+void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        // Degenerate: zero products, then the epilogue.
+        for (int i = 0; i < m; i++) {
+            float *row = c + (long)i * ldc;
+            for (int j = 0; j < n; j++) {
+                float v = 0;
+                if (ep) {
+                    v = act_scalar(v + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                    if (ep->residual) v = act_scalar(v + ep->residual[(long)i * ldc + j], ep->post);
+                }
+                row[j] = v;
+            }
+        }
+        return;
+    }
+    gemm512(m, n, k, pa, pb, c, ldc, ep);
+}
+
+void vk_activation(float *p, long n, VKActivation a) { vk_activation_to(p, p, n, a); }
+
+void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
+    if (a.kind == 0) {
+        if (x != y) memmove(y, x, (size_t)n * sizeof(float));
+        return;
+    }
+    if (vk_isa() >= 2) {
+        activation512(x, y, n, a);
+        return;
+    }
+    for (long i = 0; i < n; i++) y[i] = act_scalar(x[i], a);
+}
+
+#else
+
+int vk_isa(void) { return 0; }
+
+void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch) {
+    // Portable reference (not used by the engine when vk_isa() is 0).
+    (void)scratch;
+    for (int oy = 0; oy < g->out_h; oy++) {
+        for (int ox = 0; ox < g->out_w; ox++) {
+            float acc = -__builtin_inff();
+            for (int ky = 0; ky < g->k_h; ky++) {
+                int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                if (iy < 0 || iy >= g->in_h) continue;
+                for (int kx = 0; kx < g->k_w; kx++) {
+                    int ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w;
+                    if (ix >= 0 && ix < g->in_w) { float v = x[iy * g->in_w + ix]; if (v > acc) acc = v; }
+                }
+            }
+            y[oy * g->out_w + ox] = acc;
+        }
+    }
+}
+
+void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
+                      long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
+    // Portable reference (not used by the engine when vk_isa() is 0).
+    for (int i = 0; i < m; i++) {
+        for (long v = v0; v < v1; v++) {
+            int oy = (int)(v / pitch), ox = (int)(v % pitch);
+            if (ox >= out_w) continue;
+            float s = 0;
+            const float *a = pa + (size_t)(i / VK_MR) * k * VK_MR + i % VK_MR;
+            for (int p = 0; p < k; p++) s += a[p * VK_MR] * src[offsets[p] + v];
+            long at = (long)i * ldy + (long)oy * out_w + ox;
+            if (ep) {
+                s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                if (ep->residual) s = act_scalar(s + ep->residual[at], ep->post);
+            }
+            y[at] = s;
+        }
+    }
+}
+
+void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
+                  VKActivation post, const VKConvGeometry *g, float *scratch) {
+    // Portable reference (not used by the engine when vk_isa() is 0).
+    (void)scratch;
+    for (int oy = 0; oy < g->out_h; oy++) {
+        for (int ox = 0; ox < g->out_w; ox++) {
+            float acc = bias;
+            for (int ky = 0; ky < g->k_h; ky++) {
+                int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                if (iy < 0 || iy >= g->in_h) continue;
+                for (int kx = 0; kx < g->k_w; kx++) {
+                    int ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w;
+                    if (ix >= 0 && ix < g->in_w) acc += x[iy * g->in_w + ix] * w[ky * g->k_w + kx];
+                }
+            }
+            float v = act_scalar(acc, act);
+            if (res) v = act_scalar(v + res[oy * g->out_w + ox], post);
+            y[oy * g->out_w + ox] = v;
+        }
+    }
+}
+
+void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
+    // Portable reference of the packed layout (not used by the engine when vk_isa() is 0).
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            float s = 0;
+            const float *a = pa + (size_t)(i / VK_MR) * k * VK_MR + i % VK_MR;
+            const float *b = pb + (size_t)(j / VK_NR) * k * VK_NR + j % VK_NR;
+            for (int p = 0; p < k; p++) s += a[p * VK_MR] * b[p * VK_NR];
+            if (ep) {
+                s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                if (ep->residual) s = act_scalar(s + ep->residual[(long)i * ldc + j], ep->post);
+            }
+            c[(long)i * ldc + j] = s;
+        }
+    }
+}
+
+void vk_activation(float *p, long n, VKActivation a) { vk_activation_to(p, p, n, a); }
+
+void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
+    for (long i = 0; i < n; i++) y[i] = act_scalar(x[i], a);
+}
+
+#endif

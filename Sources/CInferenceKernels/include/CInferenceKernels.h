@@ -1,0 +1,97 @@
+// Hand-written float32 kernels of Vigil's tensor engine, chosen at run time by CPU features.
+// The library is compiled for baseline x86-64; only functions marked with a target attribute use
+// AVX-512, and they are called only after vk_isa() reported that the CPU and OS support it.
+#ifndef C_INFERENCE_KERNELS_H
+#define C_INFERENCE_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Rows of a packed weight panel and columns of a packed input panel of the GEMM micro-kernel.
+#define VK_MR 8
+#define VK_NR 32
+
+/// 0: no fast path (use the portable code); 2: AVX-512F (with OS support for its state).
+int vk_isa(void);
+
+/// Pointwise activation: kind 0 none, 1 relu, 2 clip(a, b), 3 leaky relu(a), 4 hard sigmoid(a, b),
+/// 5 hard swish, 6 sigmoid, 7 silu.
+typedef struct {
+    int kind;
+    float a, b;
+} VKActivation;
+
+/// What happens to a GEMM result before it is stored: + bias[row], activation, + residual (same
+/// layout as the output), post-activation.
+typedef struct {
+    const float *bias;
+    VKActivation activation;
+    const float *residual;
+    VKActivation post;
+} VKEpilogue;
+
+/// Floats of the packed form of an m×k matrix (rows padded to VK_MR).
+size_t vk_packed_a_floats(int m, int k);
+/// Packs row-major A (m×k, row stride lda) into VK_MR-row panels, k-major inside a panel.
+void vk_pack_a(const float *a, int lda, int m, int k, float *dst);
+/// Packs rows of B (k×n, row stride ldb) into VK_NR-column panels (zero-padded), k-major inside.
+void vk_pack_b(const float *b, long ldb, int k, int n, float *dst);
+
+/// 2-D im2col geometry (1-D: in_h = out_h = k_h = 1).
+typedef struct {
+    int channels, in_h, in_w, out_h, out_w, k_h, k_w;
+    int stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+} VKConvGeometry;
+
+/// im2col of output pixels [p0, p1) of one group (channels planes at src), written directly in the
+/// packed-B panel layout of vk_pack_b (k = channels·k_h·k_w rows).
+void vk_im2col_pack(const float *src, const VKConvGeometry *g, int p0, int p1, float *dst);
+
+/// C (m×n, row stride ldc) = packed A (m×k) · packed B (k×n), then the epilogue (ep may be NULL;
+/// residual, when set, is read with row stride ldc).
+void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc,
+                    const VKEpilogue *ep);
+
+/// Implicit GEMM for stride-1 convolutions, no im2col: `src` holds the group's input planes
+/// zero-padded to rows of `pitch` floats (plane stride from the offsets), and output pixel (oy, ox) is
+/// virtual column v = oy·pitch + ox, whose k-th input value is src[offsets[k] + v]. Computes virtual
+/// columns [v0, v1) of all m output channels (packed weights pa, m×k) and stores the columns with
+/// ox < out_w at y + row·ldy + oy·out_w + ox after the epilogue (residual read at the same places).
+void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
+                      long v0, long v1, float *y, long ldy, const VKEpilogue *ep);
+
+/// Copies an in_h×in_w plane into a zeroed ph×pitch plane at (pad_top, pad_left).
+void vk_pad_plane(const float *x, int in_h, int in_w, int pad_top, int pad_left, int ph, int pitch, float *dst);
+
+/// Stride-2 form for vk_conv_implicit: the zero-padded plane (padded pixel (py, px) holds input
+/// (py - pad_top, px - pad_left)) split into four hh×hw planes by row and column parity, plane
+/// (py & 1)·2 + (px & 1) holding it at (py >> 1, px >> 1).
+void vk_pad_plane_s2(const float *x, int in_h, int in_w, int pad_top, int pad_left, int hh, int hw, float *dst);
+
+/// Floats of scratch vk_depthwise needs (one zero-padded input plane with slack for wide loads).
+size_t vk_depthwise_scratch_floats(const VKConvGeometry *g);
+/// One channel of a depthwise convolution: input plane x (in_h×in_w), taps w (k_h×k_w), output plane
+/// y (out_h×out_w) = activation(conv + bias), then + residual plane res (may be NULL) and post.
+/// Needs vk_isa() >= 2.
+void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
+                  VKActivation post, const VKConvGeometry *g, float *scratch);
+
+/// Floats of scratch vk_maxpool needs (one input row padded with −∞ and slack for wide loads).
+size_t vk_maxpool_scratch_floats(const VKConvGeometry *g);
+/// MaxPool of one plane (padding never wins; NaN inputs are skipped like the portable path).
+/// Needs vk_isa() >= 2.
+void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch);
+
+/// In-place activation of n floats.
+void vk_activation(float *p, long n, VKActivation act);
+/// Out of place (x and y may be equal).
+void vk_activation_to(const float *x, float *y, long n, VKActivation act);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
