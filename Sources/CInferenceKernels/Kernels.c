@@ -290,7 +290,8 @@ int vk_isa(void) {
 #define T512 __attribute__((target("avx512f"), always_inline)) static inline
 
 T512 __m512 exp512(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
+    // Clamp with x as the second operand, so that NaN passes through (as in the portable code).
+    x = _mm512_min_ps(_mm512_set1_ps(88.3f), _mm512_max_ps(_mm512_set1_ps(-87.3f), x));
     const __m512 shifter = _mm512_set1_ps(12582912.0f);
     __m512 shifted = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), shifter);
     __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000));

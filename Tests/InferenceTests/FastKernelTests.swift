@@ -100,6 +100,15 @@ import Testing
         }
     }
 
+    /// NaN stays NaN through Sigmoid and SiLU, as in the portable Swift code.
+    @Test func sigmoidOfNaNIsNaN() {
+        for act in [Activation.sigmoid, .silu] {
+            var y = [Float](repeating: .nan, count: 37)
+            y.withUnsafeMutableBufferPointer { act.apply($0.baseAddress!, $0.count) }
+            #expect(y.allSatisfy { $0.isNaN }, "\(act)")
+        }
+    }
+
     struct ConvCase: Sendable, CustomStringConvertible {
         var n: Int = 1
         var c: Int
