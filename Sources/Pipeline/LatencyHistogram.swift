@@ -26,13 +26,16 @@ public final class LatencyHistogram: @unchecked Sendable {  // unchecked: the bu
         counts.deallocate()
     }
 
+    /// Counts one observation. Values above every bound land in +Inf only; an infinite or NaN value (a clock
+    /// that went wrong) is counted there too and adds nothing to the sum, which is capped at 10⁹ s per value.
     public func observe(_ seconds: Double) {
         for i in bounds.indices where seconds <= bounds[i] {
             counts[i].wrappingAdd(1, ordering: .relaxed)  // relaxed: statistics
             break
         }
         total.wrappingAdd(1, ordering: .relaxed)
-        sumNanos.wrappingAdd(Int(max(0, seconds) * 1e9), ordering: .relaxed)
+        let finite = seconds.isFinite ? min(max(0, seconds), 1e9) : 0
+        sumNanos.wrappingAdd(Int(finite * 1e9), ordering: .relaxed)
     }
 
     /// The `q` quantile (0…1) estimated from the buckets (linear inside the bucket, as Prometheus'

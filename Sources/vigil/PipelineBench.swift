@@ -100,7 +100,8 @@ extension BenchSuite {
                     for _ in 0..<(s.cumulative[i] - previous) { merged.observe(bound) }
                     previous = s.cumulative[i]
                 }
-                for _ in 0..<(s.count - previous) { merged.observe(.infinity) }
+                // Above the last bound: only +Inf's count matters for the quantiles.
+                for _ in 0..<(s.count - previous) { merged.observe(2 * (h.bounds.last ?? 1)) }
             }
             return merged
         }

@@ -41,4 +41,14 @@ import Testing
         h.observe(1)                           // above every bound
         #expect(h.quantile(1) == 0.04)
     }
+
+    /// An infinite or NaN duration (a clock gone wrong) is counted above every bound and never traps (the
+    /// pipeline benchmark crashed merging histograms with +Inf samples).
+    @Test func infiniteAndNaNAreCountedNotTrapped() {
+        let h = LatencyHistogram(bounds: [0.01])
+        for v in [Double.infinity, .nan, -.infinity, 0.005, 1e300] { h.observe(v) }
+        let s = h.snapshot()
+        #expect(s.count == 5 && s.cumulative[0] == 2)  // 0.005 and -inf fall in the first bucket
+        #expect(s.sum.isFinite && s.sum <= 1e9 + 0.005 + 1e-6)
+    }
 }
