@@ -47,7 +47,7 @@ public final class DetectorBank: Sendable {
     }
 
     /// Loads `detect.model` / `detect.models` (names resolve under `modelsDirectory`), each once per slot of
-    /// `pool`, with `threads` threads per session. A missing, unreadable or unknown model throws
+    /// `pool`, with `threads` threads per session, each run once on a grey picture. A missing, unreadable or unknown model throws
     /// `DetectorError` (a configuration error: exit 78); no model configured is an error too.
     public static func load(detect: DetectConfig, modelsDirectory: URL, pool: InferencePool,
                             threads: Int = 1) throws -> DetectorBank {
@@ -58,9 +58,18 @@ public final class DetectorBank: Sendable {
         for name in names {
             let url = DetectorLoader.resolve(name, modelsDirectory: modelsDirectory)
             var copies: [any Detector] = []
+            // One grey picture through every instance before any camera starts: the first run of a session
+            // pays for its arena and packed weights (hundreds of ms on a live camera's first frames, which the
+            // drop-oldest ring then drops), and a model that loads but cannot run fails here, as a config error.
+            let warmUp = PixelBuffer(width: 64, height: 64, format: .rgb24)
+            warmUp.data.update(repeating: 114, count: warmUp.byteCount)
             for _ in 0..<pool.capacity {
-                copies.append(try DetectorLoader.load(url, labels: detect.labelNames, scoreThreshold: detect.minScore,
-                                                      threads: threads, relabelSingleClass: !several))
+                let d = try DetectorLoader.load(url, labels: detect.labelNames, scoreThreshold: detect.minScore,
+                                                threads: threads, relabelSingleClass: !several)
+                do { _ = try d.detect(warmUp, sourceWidth: 64, sourceHeight: 64) } catch {
+                    throw DetectorError(model: url.path, reason: "loads but cannot run: \(error)")
+                }
+                copies.append(d)
             }
             all.append(copies)
         }

@@ -74,7 +74,14 @@ extension BenchSuite {
                                 notifier: SystemdNotifier(environment: [:]))
         try daemon.start()
         progress("vigil: \(cameras) camera(s) on \(URLRedaction.redact(url)) for \(JSONValue.format(seconds)) s")
-        usleep(UInt32(seconds * 1e6))
+        // Start-up (connect, probe, the burst of frames buffered while probing) is inside the run's figures;
+        // drops are also counted from `settle` seconds on, the steady state a camera lives in for months.
+        let settle = min(3, seconds / 4)
+        usleep(UInt32(settle * 1e6))
+        let early = daemon.cameraMetrics.values.reduce((0, 0)) {
+            ($0.0 + $1.framesAnalyzed.load(ordering: .relaxed), $0.1 + $1.framesDropped.load(ordering: .relaxed))
+        }
+        usleep(UInt32((seconds - settle) * 1e6))
         let rssDuring = Daemon.residentBytes()
         let metrics = daemon.cameraMetrics
         daemon.stop()
@@ -86,6 +93,10 @@ extension BenchSuite {
         let dropped = total { $0.framesDropped.load(ordering: .relaxed) }
         let reconnects = total { $0.reconnects.load(ordering: .relaxed) }
         let detected = total { $0.detectorFrames.load(ordering: .relaxed) }
+        let steadyAnalysed = analysed - early.0, steadyDropped = dropped - early.1
+        progress(String(format: "vigil: after the first %.0f s: analysed %d, dropped %d (%.2f%%)", settle,
+                        steadyAnalysed, steadyDropped,
+                        steadyAnalysed + steadyDropped > 0 ? 100 * Double(steadyDropped) / Double(steadyAnalysed + steadyDropped) : 0))
         let up = metrics.values.filter { $0.framesDecoded.load(ordering: .relaxed) > 0 }.count
         guard up == cameras else {
             throw UsageError(message: "bench pipeline: only \(up) of \(cameras) cameras received frames from \(URLRedaction.redact(url))")
