@@ -197,7 +197,6 @@ public struct TamperDetector: Sendable {
         let w = width, h = height, stride = gray.stride, data = gray.data
         var sum = 0, sumSq = 0, lap = 0
         var tileLap = TileSums.Tile(), tilePixels = TileSums.Tile()
-        let columns = [1, w / 3, 2 * w / 3, w - 1]
         for y in 0..<h {
             let row = data + y * stride
             for x in 0..<w {
@@ -208,13 +207,15 @@ public struct TamperDetector: Sendable {
                 let up = row - stride, down = row + stride
                 let ty = 3 * y / h
                 for c in 0..<3 {
+                    // Columns of tile c (the Laplacian skips the first and the last column).
+                    let x0 = c == 0 ? 1 : c * w / 3, x1 = c == 2 ? w - 1 : (c + 1) * w / 3
                     var part = 0
-                    for x in columns[c]..<columns[c + 1] {
+                    for x in x0..<x1 {
                         part += abs(4 * Int(row[x]) - Int(up[x]) - Int(down[x]) - Int(row[x - 1]) - Int(row[x + 1]))
                     }
                     lap += part
                     tileLap[ty * 3 + c] += Double(part)
-                    tilePixels[ty * 3 + c] += Double(columns[c + 1] - columns[c])
+                    tilePixels[ty * 3 + c] += Double(x1 - x0)
                 }
             }
         }
