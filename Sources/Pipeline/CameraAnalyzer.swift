@@ -101,20 +101,21 @@ public final class CameraAnalyzer {
 
     /// New settings from the next frame. Motion keeps its background and open event; the rules keep their
     /// memory unless the zones, lines or schedules changed (then objects are judged afresh); the tamper
-    /// detector relearns its baselines when its settings changed.
+    /// detector keeps its baselines and an open episode (its `tamper_cleared` still comes).
     public func apply(_ new: AnalysisSettings) {
         if new.motion != settings.motion { motion.apply(new.motion) }
-        if new.tamper != settings.tamper { tamper = nil }
+        if new.tamper != settings.tamper { tamper?.apply(new.tamper) }
         if new.detect != settings.detect { detection?.apply(new.detect) }
         if new.rules != settings.rules { rules = RuleEngine(rules: new.rules, camera: camera) }
         if new.snapshots != settings.snapshots { snapshots = nil; snapshotsTried = false }
         settings = new
     }
 
-    /// After a reconnect: the motion background and the tamper baselines are learnt again.
+    /// After a reconnect: the motion background is learnt again. The tamper baselines are kept: the camera is
+    /// the same, a view that was covered while the stream was down is judged against the view before, and an
+    /// open episode still gets its `tamper_cleared`.
     public func resetAfterReconnect() {
         motion.resetBackground()
-        tamper = nil
     }
 
     /// Analyses one frame (`frame.rgb` set when `needsRGB`). A detector failure sets `detectorError`.

@@ -31,7 +31,7 @@ import Glibc
 ///
 /// Thread safety: a value owned by one camera's analysis stage, which calls `update` serially.
 public struct TamperDetector: Sendable {
-    public let parameters: TamperParameters
+    public private(set) var parameters: TamperParameters
     public let camera: CameraID
     public let width: Int
     public let height: Int
@@ -73,6 +73,10 @@ public struct TamperDetector: Sendable {
 
     /// Which conditions hold in the last frame (before the `minSeconds` wait).
     public private(set) var suspected: Set<TamperKind> = []
+
+    /// New thresholds, severity and cooldown from the next frame (a reload); the baselines, the learnt
+    /// background and an open episode are kept, so its `tamper_cleared` still comes.
+    public mutating func apply(_ new: TamperParameters) { parameters = new }
 
     /// Measures `gray` (the analysis frame, `width`×`height`) and returns a `tamper` alert when a condition has
     /// held long enough.

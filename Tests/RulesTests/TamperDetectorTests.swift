@@ -174,6 +174,25 @@ extension TamperDetectorTests {
         #expect(a.last?.box == nil && a.last?.trackID == nil)
     }
 
+    /// A reload in the middle of an episode changes the thresholds and severity from the next frame but keeps
+    /// the episode: its `tamper_cleared` still comes (the detector used to be replaced, and the clear was lost).
+    @Test func aReloadDuringAnEpisodeKeepsItsClear() {
+        var d = TamperDetector(width: Self.w, height: Self.h, camera: "cam")
+        var out: [Alert] = []
+        for i in 0..<300 {
+            if i == 170 {
+                var p = TamperParameters()
+                p.action.severity = .warning
+                d.apply(p)
+            }
+            let t = Double(i) / 25
+            if let a = d.update(Self.frame(seed: UInt64(i), black: (100..<200).contains(i)),
+                                facts: FrameFacts(frame: i, mediaTime: t, timestamp: t)) { out.append(a) }
+        }
+        #expect(sequence(out) == ["tamper covered@150", "cleared covered@250 4s"])
+        #expect(d.parameters.action.severity == .warning)
+    }
+
     @Test func defocusedThenSharpAgain() {
         let a = run(TamperParameters(), frames: 300) { i in Self.frame(seed: UInt64(i), blur: (100..<180).contains(i) ? 3 : 0) }
         #expect(sequence(a) == ["tamper defocused@150", "cleared defocused@230 3.2s"])
