@@ -377,6 +377,8 @@ static int current_limit(void) {
     return __atomic_load_n(&isa_limit, __ATOMIC_RELAXED);
 }
 
+int vk_cpu_isa(void) { return detected_isa(); }
+
 int vk_isa(void) {
     int d = detected_isa(), l = current_limit();
     return d < l ? d : l;
@@ -1101,6 +1103,7 @@ void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
 #else
 
 int vk_isa(void) { return 0; }
+int vk_cpu_isa(void) { return 0; }
 int vk_set_isa_limit(int level) { (void)level; return 0; }
 
 void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch) {

@@ -10,7 +10,16 @@ import Foundation
 ///
 /// Thread safety: immutable after the first read (Swift globals are initialised once).
 enum FastKernels {
-    static let available: Bool = vk_isa() >= 1 && getenv("VIGIL_NN_PORTABLE") == nil
+    ///
+    /// The AVX2 kernels are opt-in (`VIGIL_NN_ISA=avx2`): on the development VM they measured no faster
+    /// than the portable path with OpenBLAS's Haswell kernels (docs/inference.md), so a CPU without
+    /// AVX-512 keeps the portable path by default.
+    static let available: Bool = {
+        if getenv("VIGIL_NN_PORTABLE") != nil { return false }
+        let isa = getenv("VIGIL_NN_ISA").map { String(cString: $0) }
+        if isa == "none" { return false }
+        return vk_cpu_isa() >= (isa == "avx2" ? 1 : 2)
+    }()
     /// Depthwise convolution has only an AVX-512 kernel; at the AVX2 level the engine keeps its Swift
     /// path (the C entry point falls back to scalar code if the level drops after load).
     static var depthwise: Bool { available && vk_isa() >= 2 }

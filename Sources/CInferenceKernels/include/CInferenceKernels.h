@@ -19,6 +19,8 @@ extern "C" {
 /// at the first call, else 2; vk_set_isa_limit changes it.
 /// At level 1 depthwise convolution runs as scalar C (the engine keeps its Swift path for it).
 int vk_isa(void);
+/// What the CPU and OS support (0, 1 or 2), ignoring the limit.
+int vk_cpu_isa(void);
 /// Sets the limit of vk_isa() (0, 1 or 2) for every later call and returns the previous limit. For
 /// tests: every entry point works at every level, so changing it while kernels run is safe.
 int vk_set_isa_limit(int level);
