@@ -6,6 +6,7 @@
 
 #include "CInferenceKernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -274,17 +275,385 @@ static inline float act_scalar(float v, VKActivation a) {
     }
 }
 
+// Scalar references of the fast-path entry points: the whole implementation off x86-64, and the
+// level-1 (AVX2) fallback of the kernels that have no AVX2 form.
+static void maxpool_scalar(const float *x, float *y, const VKConvGeometry *g) {
+    for (int oy = 0; oy < g->out_h; oy++) {
+        for (int ox = 0; ox < g->out_w; ox++) {
+            float acc = -__builtin_inff();
+            for (int ky = 0; ky < g->k_h; ky++) {
+                int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                if (iy < 0 || iy >= g->in_h) continue;
+                for (int kx = 0; kx < g->k_w; kx++) {
+                    int ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w;
+                    if (ix >= 0 && ix < g->in_w) { float v = x[iy * g->in_w + ix]; if (v > acc) acc = v; }
+                }
+            }
+            y[oy * g->out_w + ox] = acc;
+        }
+    }
+}
+
+static void implicit_scalar(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
+                      long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
+    for (int i = 0; i < m; i++) {
+        for (long v = v0; v < v1; v++) {
+            int oy = (int)(v / pitch), ox = (int)(v % pitch);
+            if (ox >= out_w) continue;
+            float s = 0;
+            const float *a = pa + (size_t)(i / VK_MR) * k * VK_MR + i % VK_MR;
+            for (int p = 0; p < k; p++) s += a[p * VK_MR] * src[offsets[p] + v];
+            long at = (long)i * ldy + (long)oy * out_w + ox;
+            if (ep) {
+                s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                if (ep->residual) s = act_scalar(s + ep->residual[at], ep->post);
+            }
+            y[at] = s;
+        }
+    }
+}
+
+static void depthwise_scalar(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
+                  VKActivation post, const VKConvGeometry *g) {
+    for (int oy = 0; oy < g->out_h; oy++) {
+        for (int ox = 0; ox < g->out_w; ox++) {
+            float acc = bias;
+            for (int ky = 0; ky < g->k_h; ky++) {
+                int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                if (iy < 0 || iy >= g->in_h) continue;
+                for (int kx = 0; kx < g->k_w; kx++) {
+                    int ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w;
+                    if (ix >= 0 && ix < g->in_w) acc += x[iy * g->in_w + ix] * w[ky * g->k_w + kx];
+                }
+            }
+            float v = act_scalar(acc, act);
+            if (res) v = act_scalar(v + res[oy * g->out_w + ox], post);
+            y[oy * g->out_w + ox] = v;
+        }
+    }
+}
+
+static void gemm_scalar(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            float s = 0;
+            const float *a = pa + (size_t)(i / VK_MR) * k * VK_MR + i % VK_MR;
+            const float *b = pb + (size_t)(j / VK_NR) * k * VK_NR + j % VK_NR;
+            for (int p = 0; p < k; p++) s += a[p * VK_MR] * b[p * VK_NR];
+            if (ep) {
+                s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                if (ep->residual) s = act_scalar(s + ep->residual[(long)i * ldc + j], ep->post);
+            }
+            c[(long)i * ldc + j] = s;
+        }
+    }
+}
+
 #ifdef VK_X86
 
-int vk_isa(void) {
+static int detected_isa(void) {
     static int cached = -1;
     int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (v >= 0) return v;
     __builtin_cpu_init();
-    // __builtin_cpu_supports also checks that the OS saves the AVX-512 state (XCR0).
-    v = __builtin_cpu_supports("avx512f") ? 2 : 0;
+    // __builtin_cpu_supports also checks that the OS saves the AVX / AVX-512 state (XCR0).
+    v = __builtin_cpu_supports("avx512f") ? 2 : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
     __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
     return v;
+}
+
+// -1: not yet read from VIGIL_NN_ISA.
+static int isa_limit = -1;
+
+static int current_limit(void) {
+    int l = __atomic_load_n(&isa_limit, __ATOMIC_RELAXED);
+    if (l >= 0) return l;
+    const char *e = getenv("VIGIL_NN_ISA");
+    l = 2;
+    if (e && strcmp(e, "avx2") == 0) l = 1;
+    else if (e && strcmp(e, "none") == 0) l = 0;
+    int expected = -1;
+    __atomic_compare_exchange_n(&isa_limit, &expected, l, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    return __atomic_load_n(&isa_limit, __ATOMIC_RELAXED);
+}
+
+int vk_cpu_isa(void) { return detected_isa(); }
+
+int vk_isa(void) {
+    int d = detected_isa(), l = current_limit();
+    return d < l ? d : l;
+}
+
+int vk_set_isa_limit(int level) {
+    int old = current_limit();
+    __atomic_store_n(&isa_limit, level, __ATOMIC_RELAXED);
+    return old;
+}
+
+// ---- AVX2 + FMA (level 1): the same layouts, 8-float ymm vectors ----
+
+#define T256 __attribute__((target("avx2,fma"), always_inline)) static inline
+
+T256 __m256 exp256(__m256 x) {
+    // Clamp with x as the second operand, so that NaN passes through (as in the portable code).
+    x = _mm256_min_ps(_mm256_set1_ps(88.3f), _mm256_max_ps(_mm256_set1_ps(-87.3f), x));
+    const __m256 shifter = _mm256_set1_ps(12582912.0f);
+    __m256 shifted = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), shifter);
+    __m256i ni = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000));
+    __m256 n = _mm256_sub_ps(shifted, shifter);
+    __m256 r = _mm256_sub_ps(_mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(0.69314575f))),
+                             _mm256_mul_ps(n, _mm256_set1_ps(1.4286068e-6f)));
+    __m256 p = _mm256_set1_ps(1.9875691e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.333452e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665796e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.16666665f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+T256 __m256 act256(__m256 v, VKActivation a) {
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    switch (a.kind) {
+    case 1: return _mm256_max_ps(v, zero);
+    case 2: return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(a.a)), _mm256_set1_ps(a.b));
+    case 3: return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(a.a)), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+    case 4: return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, _mm256_set1_ps(a.a), _mm256_set1_ps(a.b)), zero), one);
+    case 5: {
+        __m256 t = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
+        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(t, zero), one));
+    }
+    case 6: return _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(zero, v))));
+    case 7: return _mm256_div_ps(v, _mm256_add_ps(one, exp256(_mm256_sub_ps(zero, v))));
+    default: return v;
+    }
+}
+
+// Lanes i with lo <= i < hi.
+T256 __m256i lanes256(int lo, int hi) {
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), idx), _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx));
+}
+
+__attribute__((target("avx2,fma"))) static void activation256(const float *x, float *y, long n, VKActivation a) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, act256(_mm256_loadu_ps(x + i), a));
+    if (i < n) {
+        __m256i m = lanes256(0, (int)(n - i));
+        _mm256_maskstore_ps(y + i, m, act256(_mm256_maskload_ps(x + i, m), a));
+    }
+}
+
+// 4 rows × 16 columns of a packed 8×32 tile over kc steps: a points at the tile's row half
+// (stride 8 floats per step), b at its column half (stride 32 floats per step).
+#define VK_ACC4x16                                                                                                     \
+    __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+#define VK_FMA4x16(ap, b0, b1)                                                                                         \
+    {                                                                                                                  \
+        __m256 av;                                                                                                     \
+        av = _mm256_broadcast_ss((ap) + 0); x0 = _mm256_fmadd_ps(av, b0, x0); y0 = _mm256_fmadd_ps(av, b1, y0);       \
+        av = _mm256_broadcast_ss((ap) + 1); x1 = _mm256_fmadd_ps(av, b0, x1); y1 = _mm256_fmadd_ps(av, b1, y1);       \
+        av = _mm256_broadcast_ss((ap) + 2); x2 = _mm256_fmadd_ps(av, b0, x2); y2 = _mm256_fmadd_ps(av, b1, y2);       \
+        av = _mm256_broadcast_ss((ap) + 3); x3 = _mm256_fmadd_ps(av, b0, x3); y3 = _mm256_fmadd_ps(av, b1, y3);       \
+    }
+
+// GEMM: rows [r0, r0 + rows) (rows ≤ 4) and columns [c0, c0 + 16) of an 8×32 tile; nc: valid columns
+// of the whole tile. `first`: start from zero, else add to C; `last`: apply the epilogue.
+__attribute__((target("avx2,fma"))) static void kernel4x16(int kc, const float *a, const float *b, float *c, long ldc,
+                                                          int rows, int c0, int nc, int first, int last,
+                                                          const VKEpilogue *ep, const float *res, const float *bias) {
+    VK_ACC4x16
+    int p = 0;
+    for (; p + 2 <= kc; p += 2) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        VK_FMA4x16(a, b0, b1)
+        b0 = _mm256_loadu_ps(b + 32);
+        b1 = _mm256_loadu_ps(b + 40);
+        VK_FMA4x16(a + 8, b0, b1)
+        a += 16;
+        b += 64;
+    }
+    if (p < kc) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        VK_FMA4x16(a, b0, b1)
+    }
+    const __m256i m0 = lanes256(0, nc - c0), m1 = lanes256(0, nc - c0 - 8);
+    const int full = nc - c0 >= 16;
+    __m256 xs[4] = {x0, x1, x2, x3}, ys[4] = {y0, y1, y2, y3};
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc + c0;
+        __m256 v0 = xs[r], v1 = ys[r];
+        if (!first) {
+            v0 = _mm256_add_ps(v0, full ? _mm256_loadu_ps(cr) : _mm256_maskload_ps(cr, m0));
+            v1 = _mm256_add_ps(v1, full ? _mm256_loadu_ps(cr + 8) : _mm256_maskload_ps(cr + 8, m1));
+        }
+        if (last && ep) {
+            __m256 bv = _mm256_set1_ps(ep->bias ? bias[r] : 0.0f);
+            v0 = act256(_mm256_add_ps(v0, bv), ep->activation);
+            v1 = act256(_mm256_add_ps(v1, bv), ep->activation);
+            if (res) {
+                const float *rr = res + r * ldc + c0;
+                v0 = act256(_mm256_add_ps(v0, full ? _mm256_loadu_ps(rr) : _mm256_maskload_ps(rr, m0)), ep->post);
+                v1 = act256(_mm256_add_ps(v1, full ? _mm256_loadu_ps(rr + 8) : _mm256_maskload_ps(rr + 8, m1)), ep->post);
+            }
+        }
+        if (full) {
+            _mm256_storeu_ps(cr, v0);
+            _mm256_storeu_ps(cr + 8, v1);
+        } else {
+            _mm256_maskstore_ps(cr, m0, v0);
+            _mm256_maskstore_ps(cr + 8, m1, v1);
+        }
+    }
+}
+
+#define VK_KC2 128
+
+static void gemm256(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
+    const int mp = (m + VK_MR - 1) / VK_MR, np = (n + VK_NR - 1) / VK_NR;
+    // K blocks of 128: one column half of a B block is 8 KiB, reused from L1 by every row half.
+    for (int k0 = 0; k0 < k; k0 += VK_KC2) {
+        const int kc = min_int(VK_KC2, k - k0);
+        const int first = k0 == 0, last = k0 + kc >= k;
+        for (int j = 0; j < np; j++) {
+            const float *b = pb + ((size_t)j * k + k0) * VK_NR;
+            const int nc = min_int(VK_NR, n - j * VK_NR);
+            for (int c0 = 0; c0 < nc; c0 += 16) {
+                for (int i = 0; i < mp; i++) {
+                    const float *a = pa + ((size_t)i * k + k0) * VK_MR;
+                    const int mr = min_int(VK_MR, m - i * VK_MR);
+                    const long off = (long)i * VK_MR * ldc + (long)j * VK_NR;
+                    for (int r0 = 0; r0 < mr; r0 += 4) {
+                        const long o = off + (long)r0 * ldc;
+                        const float *res = ep && ep->residual ? ep->residual + o : 0;
+                        const float *bias = ep && ep->bias ? ep->bias + i * VK_MR + r0 : 0;
+                        kernel4x16(kc, a + r0, b + c0, c + o, ldc, min_int(4, mr - r0), c0, nc, first, last, ep, res,
+                                   bias);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Implicit GEMM: rows [row0, row0 + rows) (rows ≤ 4, a at their packed row half) × virtual columns
+// [v + c0, v + c0 + 16) of a 32-column step with `lanes` valid lanes; lanes past `lanes` are not read.
+__attribute__((target("avx2,fma"))) static void implicit4x16(int k, const float *a, const int *off, const float *src,
+                                                            long v, int c0, int lanes, int rows, float *y, long ldy,
+                                                            int pitch, int out_w, const VKEpilogue *ep, int row0) {
+    VK_ACC4x16
+    const float *base = src + v + c0;
+    if (lanes - c0 >= 16) {
+        for (int p = 0; p < k; p++) {
+            const float *bp = base + off[p];
+            __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+            VK_FMA4x16(a + p * 8, b0, b1)
+        }
+    } else {
+        const __m256i l0 = lanes256(0, lanes - c0), l1 = lanes256(0, lanes - c0 - 8);
+        for (int p = 0; p < k; p++) {
+            const float *bp = base + off[p];
+            __m256 b0 = _mm256_maskload_ps(bp, l0), b1 = _mm256_maskload_ps(bp + 8, l1);
+            VK_FMA4x16(a + p * 8, b0, b1)
+        }
+    }
+    __m256 xs[4] = {x0, x1, x2, x3}, ys[4] = {y0, y1, y2, y3};
+    const int end = lanes < c0 + 16 ? lanes : c0 + 16;
+    // Store by output-row segments: lanes [l, l + len) go to row oy from column ox.
+    int l = c0;
+    while (l < end) {
+        long vv = v + l;
+        int oy = (int)(vv / pitch), ox = (int)(vv % pitch);
+        int seg = pitch - ox;
+        if (seg > end - l) seg = end - l;
+        int valid = out_w - ox;
+        if (valid > seg) valid = seg;
+        if (valid > 0) {
+            // Lanes [l, l + valid) of this half, relative to c0.
+            const int lo = l - c0, hi = l - c0 + valid;
+            const __m256i m0 = lanes256(lo, hi), m1 = lanes256(lo - 8, hi - 8);
+            const int whole = lo == 0 && hi == 16;
+            long at = (long)oy * out_w + ox - lo;
+            for (int r = 0; r < rows; r++) {
+                float *o = y + (long)(row0 + r) * ldy + at;
+                __m256 v0 = xs[r], v1 = ys[r];
+                if (ep) {
+                    __m256 bv = _mm256_set1_ps(ep->bias ? ep->bias[row0 + r] : 0.0f);
+                    v0 = act256(_mm256_add_ps(v0, bv), ep->activation);
+                    v1 = act256(_mm256_add_ps(v1, bv), ep->activation);
+                    if (ep->residual) {
+                        const float *rr = ep->residual + (long)(row0 + r) * ldy + at;
+                        v0 = act256(_mm256_add_ps(v0, whole ? _mm256_loadu_ps(rr) : _mm256_maskload_ps(rr, m0)), ep->post);
+                        v1 = act256(_mm256_add_ps(v1, whole ? _mm256_loadu_ps(rr + 8) : _mm256_maskload_ps(rr + 8, m1)),
+                                    ep->post);
+                    }
+                }
+                if (whole) {
+                    _mm256_storeu_ps(o, v0);
+                    _mm256_storeu_ps(o + 8, v1);
+                } else {
+                    if (lo < 8) _mm256_maskstore_ps(o, m0, v0);
+                    if (hi > 8) _mm256_maskstore_ps(o + 8, m1, v1);
+                }
+            }
+        }
+        l += seg;
+    }
+}
+
+static void implicit256(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
+                        long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
+    for (long v = v0; v < v1; v += VK_NR) {
+        int lanes = v1 - v < VK_NR ? (int)(v1 - v) : VK_NR;
+        for (int c0 = 0; c0 < lanes; c0 += 16) {
+            for (int i = 0; i < m; i += VK_MR) {
+                int mr = m - i < VK_MR ? m - i : VK_MR;
+                const float *a = pa + (size_t)i * k;
+                for (int r0 = 0; r0 < mr; r0 += 4)
+                    implicit4x16(k, a + r0, offsets, src, v, c0, lanes, min_int(4, mr - r0), y, ldy, pitch, out_w, ep,
+                                 i + r0);
+            }
+        }
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void maxpool256(const float *x, float *y, const VKConvGeometry *g,
+                                                          float *row) {
+    const int pw = pool_row_floats(g), s = g->stride_w, dx = g->dilation_w;
+    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+    const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(s));
+    for (int i = 0; i < pw + 64; i++) row[i] = -__builtin_inff();
+    for (int oy = 0; oy < g->out_h; oy++) {
+        float *orow = y + (size_t)oy * g->out_w;
+        for (int ox = 0; ox < g->out_w; ox += 8) _mm256_maskstore_ps(orow + ox, lanes256(0, g->out_w - ox), ninf);
+        for (int ky = 0; ky < g->k_h; ky++) {
+            const int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+            if (iy < 0 || iy >= g->in_h) continue;
+            memcpy(row + g->pad_left, x + (size_t)iy * g->in_w, (size_t)g->in_w * sizeof(float));
+            for (int ox = 0; ox < g->out_w; ox += 8) {
+                __m256i m = lanes256(0, g->out_w - ox);
+                __m256 acc = _mm256_maskload_ps(orow + ox, m);
+                const float *p = row + (size_t)ox * s;
+                for (int kx = 0; kx < g->k_w; kx++) {
+                    const float *q = p + kx * dx;
+                    __m256 v;
+                    if (s == 1) {
+                        v = _mm256_loadu_ps(q);
+                    } else if (s == 2) {
+                        __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(q), _mm256_loadu_ps(q + 8), _MM_SHUFFLE(2, 0, 2, 0));
+                        v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+                    } else {
+                        v = _mm256_i32gather_ps(q, idx, 4);
+                    }
+                    // max(v, acc) returns acc when v is NaN, as the portable Swift.max(acc, v).
+                    acc = _mm256_max_ps(v, acc);
+                }
+                _mm256_maskstore_ps(orow + ox, m, acc);
+            }
+        }
+    }
 }
 
 #define T512 __attribute__((target("avx512f"), always_inline)) static inline
@@ -536,7 +905,8 @@ __attribute__((target("avx512f"))) static void depthwise512(const float *x, cons
 
 void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
                   VKActivation post, const VKConvGeometry *g, float *scratch) {
-    depthwise512(x, w, bias, y, res, act, post, g, scratch);
+    if (vk_isa() >= 2) depthwise512(x, w, bias, y, res, act, post, g, scratch);
+    else depthwise_scalar(x, w, bias, y, res, act, post, g);
 }
 
 // 8 rows × 32 virtual columns starting at v of the implicit GEMM; lanes past `lanes` are not read.
@@ -607,6 +977,15 @@ __attribute__((target("avx512f"))) static void implicit8x32(int k, const float *
 
 void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                       long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
+    const int isa = vk_isa();
+    if (isa == 1) {
+        implicit256(m, k, pa, offsets, src, pitch, out_w, v0, v1, y, ldy, ep);
+        return;
+    }
+    if (isa == 0) {
+        implicit_scalar(m, k, pa, offsets, src, pitch, out_w, v0, v1, y, ldy, ep);
+        return;
+    }
     for (long v = v0; v < v1; v += VK_NR) {
         int lanes = v1 - v < VK_NR ? (int)(v1 - v) : VK_NR;
         for (int i = 0; i < m; i += VK_MR) {
@@ -649,7 +1028,12 @@ __attribute__((target("avx512f"))) static void maxpool512(const float *x, float 
     }
 }
 
-void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch) { maxpool512(x, y, g, scratch); }
+void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch) {
+    const int isa = vk_isa();
+    if (isa >= 2) maxpool512(x, y, g, scratch);
+    else if (isa == 1) maxpool256(x, y, g, scratch);
+    else maxpool_scalar(x, y, g);
+}
 
 #define VK_KC 256
 
@@ -691,7 +1075,10 @@ void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float
         }
         return;
     }
-    gemm512(m, n, k, pa, pb, c, ldc, ep);
+    const int isa = vk_isa();
+    if (isa >= 2) gemm512(m, n, k, pa, pb, c, ldc, ep);
+    else if (isa == 1) gemm256(m, n, k, pa, pb, c, ldc, ep);
+    else gemm_scalar(m, n, k, pa, pb, c, ldc, ep);
 }
 
 void vk_activation(float *p, long n, VKActivation a) { vk_activation_to(p, p, n, a); }
@@ -701,8 +1088,13 @@ void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
         if (x != y) memmove(y, x, (size_t)n * sizeof(float));
         return;
     }
-    if (vk_isa() >= 2) {
+    const int isa = vk_isa();
+    if (isa >= 2) {
         activation512(x, y, n, a);
+        return;
+    }
+    if (isa == 1) {
+        activation256(x, y, n, a);
         return;
     }
     for (long i = 0; i < n; i++) y[i] = act_scalar(x[i], a);
@@ -711,83 +1103,27 @@ void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
 #else
 
 int vk_isa(void) { return 0; }
+int vk_cpu_isa(void) { return 0; }
+int vk_set_isa_limit(int level) { (void)level; return 0; }
 
 void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch) {
-    // Portable reference (not used by the engine when vk_isa() is 0).
     (void)scratch;
-    for (int oy = 0; oy < g->out_h; oy++) {
-        for (int ox = 0; ox < g->out_w; ox++) {
-            float acc = -__builtin_inff();
-            for (int ky = 0; ky < g->k_h; ky++) {
-                int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
-                if (iy < 0 || iy >= g->in_h) continue;
-                for (int kx = 0; kx < g->k_w; kx++) {
-                    int ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w;
-                    if (ix >= 0 && ix < g->in_w) { float v = x[iy * g->in_w + ix]; if (v > acc) acc = v; }
-                }
-            }
-            y[oy * g->out_w + ox] = acc;
-        }
-    }
+    maxpool_scalar(x, y, g);
 }
 
 void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                       long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
-    // Portable reference (not used by the engine when vk_isa() is 0).
-    for (int i = 0; i < m; i++) {
-        for (long v = v0; v < v1; v++) {
-            int oy = (int)(v / pitch), ox = (int)(v % pitch);
-            if (ox >= out_w) continue;
-            float s = 0;
-            const float *a = pa + (size_t)(i / VK_MR) * k * VK_MR + i % VK_MR;
-            for (int p = 0; p < k; p++) s += a[p * VK_MR] * src[offsets[p] + v];
-            long at = (long)i * ldy + (long)oy * out_w + ox;
-            if (ep) {
-                s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
-                if (ep->residual) s = act_scalar(s + ep->residual[at], ep->post);
-            }
-            y[at] = s;
-        }
-    }
+    implicit_scalar(m, k, pa, offsets, src, pitch, out_w, v0, v1, y, ldy, ep);
 }
 
 void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
                   VKActivation post, const VKConvGeometry *g, float *scratch) {
-    // Portable reference (not used by the engine when vk_isa() is 0).
     (void)scratch;
-    for (int oy = 0; oy < g->out_h; oy++) {
-        for (int ox = 0; ox < g->out_w; ox++) {
-            float acc = bias;
-            for (int ky = 0; ky < g->k_h; ky++) {
-                int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
-                if (iy < 0 || iy >= g->in_h) continue;
-                for (int kx = 0; kx < g->k_w; kx++) {
-                    int ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w;
-                    if (ix >= 0 && ix < g->in_w) acc += x[iy * g->in_w + ix] * w[ky * g->k_w + kx];
-                }
-            }
-            float v = act_scalar(acc, act);
-            if (res) v = act_scalar(v + res[oy * g->out_w + ox], post);
-            y[oy * g->out_w + ox] = v;
-        }
-    }
+    depthwise_scalar(x, w, bias, y, res, act, post, g);
 }
 
 void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
-    // Portable reference of the packed layout (not used by the engine when vk_isa() is 0).
-    for (int i = 0; i < m; i++) {
-        for (int j = 0; j < n; j++) {
-            float s = 0;
-            const float *a = pa + (size_t)(i / VK_MR) * k * VK_MR + i % VK_MR;
-            const float *b = pb + (size_t)(j / VK_NR) * k * VK_NR + j % VK_NR;
-            for (int p = 0; p < k; p++) s += a[p * VK_MR] * b[p * VK_NR];
-            if (ep) {
-                s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
-                if (ep->residual) s = act_scalar(s + ep->residual[(long)i * ldc + j], ep->post);
-            }
-            c[(long)i * ldc + j] = s;
-        }
-    }
+    gemm_scalar(m, n, k, pa, pb, c, ldc, ep);
 }
 
 void vk_activation(float *p, long n, VKActivation a) { vk_activation_to(p, p, n, a); }

@@ -2,15 +2,29 @@ import CInferenceKernels
 import Foundation
 
 /// The hand-written C kernels of target `CInferenceKernels` (packed-weight GEMM micro-kernel, im2col
-/// into packed panels, vectorised activations), used when the CPU has AVX-512F; otherwise the engine
-/// keeps its portable Swift and OpenBLAS paths. `VIGIL_NN_PORTABLE=1` forces the portable paths
-/// (tests compare the two).
+/// into packed panels, vectorised activations), used when the CPU has AVX-512F or AVX2 + FMA;
+/// otherwise the engine keeps its portable Swift and OpenBLAS paths. `VIGIL_NN_PORTABLE=1` forces the
+/// portable paths (tests compare the two); `VIGIL_NN_ISA=avx2` caps the C kernels at their AVX2 forms
+/// on an AVX-512 CPU. The C side picks the instruction set per call (`vk_isa()`), so tests can also
+/// switch levels with `vk_set_isa_limit`.
 ///
 /// Thread safety: immutable after the first read (Swift globals are initialised once).
 enum FastKernels {
-    static let available: Bool = vk_isa() >= 2 && getenv("VIGIL_NN_PORTABLE") == nil
-    /// "AVX-512" or "portable", for `vigil nn bench`.
-    static var name: String { available ? "AVX-512" : "portable" }
+    ///
+    /// The AVX2 kernels are opt-in (`VIGIL_NN_ISA=avx2`): on the development VM they measured no faster
+    /// than the portable path with OpenBLAS's Haswell kernels (docs/inference.md), so a CPU without
+    /// AVX-512 keeps the portable path by default.
+    static let available: Bool = {
+        if getenv("VIGIL_NN_PORTABLE") != nil { return false }
+        let isa = getenv("VIGIL_NN_ISA").map { String(cString: $0) }
+        if isa == "none" { return false }
+        return vk_cpu_isa() >= (isa == "avx2" ? 1 : 2)
+    }()
+    /// Depthwise convolution has only an AVX-512 kernel; at the AVX2 level the engine keeps its Swift
+    /// path (the C entry point falls back to scalar code if the level drops after load).
+    static var depthwise: Bool { available && vk_isa() >= 2 }
+    /// "AVX-512", "AVX2" or "portable", for `vigil nn bench`.
+    static var name: String { !available ? "portable" : (vk_isa() >= 2 ? "AVX-512" : "AVX2") }
 }
 
 extension Activation {

@@ -5,8 +5,27 @@ import Testing
 
 /// The C kernels (`FastKernels`) against straightforward references: the packed GEMM with every
 /// epilogue, im2col packing through whole convolutions, and the vectorised activations. On a CPU
-/// without AVX-512 the engine does not use them; the GEMM tests then exercise the portable C code.
-@Suite struct FastKernelTests {
+/// without AVX2 the engine does not use them; the GEMM tests then exercise the portable C code.
+/// Every case runs at the AVX-512 level (capped by the CPU) and at the AVX2 level
+/// (`vk_set_isa_limit`); the suite is serialized so that no case changes the other's level.
+@Suite(.serialized) struct FastKernelTests {
+    /// Instruction-set levels of `vk_isa()`: 2 AVX-512 (or what the CPU and `VIGIL_NN_ISA` allow), 1 AVX2.
+    static let levels: [Int32] = [2, 1]
+
+    /// Runs body with vk_isa() capped at level (never raised above the limit in force).
+    static func atLevel<T>(_ level: Int32, _ body: () throws -> T) rethrows -> T {
+        let old = vk_set_isa_limit(level)
+        if old < level { _ = vk_set_isa_limit(old) }
+        defer { _ = vk_set_isa_limit(old) }
+        return try body()
+    }
+
+    @Test func isaLimitCapsTheLevel() {
+        let full = vk_isa()
+        Self.atLevel(1) { #expect(vk_isa() == min(full, 1)) }
+        #expect(vk_isa() == full)
+    }
+
     static let activations: [Activation] = [.none, .relu, .clip(-0.25, 0.5), .leakyRelu(0.1),
                                             .hardSigmoid(alpha: 0.2, beta: 0.5), .hardSwish, .sigmoid, .silu]
 
@@ -39,8 +58,12 @@ import Testing
         GEMMCase(m: 24, n: 65, k: 600), GEMMCase(m: 3, n: 16, k: 513),
     ]
 
-    @Test(arguments: gemmCases)
-    func packedGEMMMatchesReference(_ t: GEMMCase) {
+    @Test(arguments: gemmCases, levels)
+    func packedGEMMMatchesReference(_ t: GEMMCase, _ level: Int32) {
+        Self.atLevel(level) { checkPackedGEMM(t) }
+    }
+
+    func checkPackedGEMM(_ t: GEMMCase) {
         let a = pseudoRandom(t.m * t.k, seed: 21), b = pseudoRandom(t.k * t.n, seed: 22)
         let bias = pseudoRandom(t.m, seed: 23), residual = pseudoRandom(t.m * t.n, seed: 24)
         var plain = [Double](repeating: 0, count: t.m * t.n)
@@ -84,7 +107,12 @@ import Testing
         }
     }
 
-    @Test func activationsMatchScalarFormulas() {
+    @Test(arguments: levels)
+    func activationsMatchScalarFormulas(_ level: Int32) {
+        Self.atLevel(level) { checkActivations() }
+    }
+
+    func checkActivations() {
         let n = 1000 + 13
         let x = pseudoRandom(n, seed: 31).map { $0 * 12 } + [0, -0.0, 90, -90, 1e-30, -1e-30]
         for act in Self.activations {
@@ -101,7 +129,12 @@ import Testing
     }
 
     /// NaN stays NaN through Sigmoid and SiLU, as in the portable Swift code.
-    @Test func sigmoidOfNaNIsNaN() {
+    @Test(arguments: levels)
+    func sigmoidOfNaNIsNaN(_ level: Int32) {
+        Self.atLevel(level) { checkSigmoidOfNaN() }
+    }
+
+    func checkSigmoidOfNaN() {
         for act in [Activation.sigmoid, .silu] {
             var y = [Float](repeating: .nan, count: 37)
             y.withUnsafeMutableBufferPointer { act.apply($0.baseAddress!, $0.count) }
@@ -155,8 +188,12 @@ import Testing
         ConvCase(n: 2, c: 8, m: 8, h: 7, w: 7, k: 3, stride: 2, pad: 0, groups: 8),
     ]
 
-    @Test(arguments: convCases)
-    func convMatchesReference(_ t: ConvCase) throws {
+    @Test(arguments: convCases, levels)
+    func convMatchesReference(_ t: ConvCase, _ level: Int32) throws {
+        try Self.atLevel(level) { try checkConv(t) }
+    }
+
+    func checkConv(_ t: ConvCase) throws {
         var g = GraphBuilder()
         let xShape = [t.n, t.c, t.h, t.w]
         g.input("x", xShape)
@@ -206,8 +243,12 @@ import Testing
     /// MaxPool (the C kernel when available) against a direct loop; the libonnx node cases cover
     /// ceil_mode, auto_pad and dilations.
     @Test(arguments: [(k: 3, s: 2, p: 1, h: 17, w: 23), (k: 5, s: 1, p: 2, h: 20, w: 20), (k: 2, s: 2, p: 0, h: 16, w: 33),
-                      (k: 3, s: 3, p: 1, h: 11, w: 40), (k: 1, s: 1, p: 0, h: 5, w: 70)])
-    func maxPoolMatchesReference(_ t: (k: Int, s: Int, p: Int, h: Int, w: Int)) throws {
+                      (k: 3, s: 3, p: 1, h: 11, w: 40), (k: 1, s: 1, p: 0, h: 5, w: 70)], levels)
+    func maxPoolMatchesReference(_ t: (k: Int, s: Int, p: Int, h: Int, w: Int), _ level: Int32) throws {
+        try Self.atLevel(level) { try checkMaxPool(t) }
+    }
+
+    func checkMaxPool(_ t: (k: Int, s: Int, p: Int, h: Int, w: Int)) throws {
         let n = 2, c = 3
         var g = GraphBuilder()
         g.input("x", [n, c, t.h, t.w])
@@ -236,7 +277,12 @@ import Testing
     }
 
     /// 1-D convolution (treated as height 1) through the packed path.
-    @Test func conv1DMatchesReference() throws {
+    @Test(arguments: levels)
+    func conv1DMatchesReference(_ level: Int32) throws {
+        try Self.atLevel(level) { try checkConv1D() }
+    }
+
+    func checkConv1D() throws {
         var g = GraphBuilder()
         g.input("x", [1, 9, 50])
         let w = pseudoRandom(11 * 9 * 3, seed: 51), b = pseudoRandom(11, seed: 52)

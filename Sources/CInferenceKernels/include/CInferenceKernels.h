@@ -1,6 +1,6 @@
 // Hand-written float32 kernels of Vigil's tensor engine, chosen at run time by CPU features.
 // The library is compiled for baseline x86-64; only functions marked with a target attribute use
-// AVX-512, and they are called only after vk_isa() reported that the CPU and OS support it.
+// AVX-512 or AVX2+FMA, and they are called only after vk_isa() reported that the CPU and OS support it.
 #ifndef C_INFERENCE_KERNELS_H
 #define C_INFERENCE_KERNELS_H
 
@@ -14,8 +14,16 @@ extern "C" {
 #define VK_MR 8
 #define VK_NR 32
 
-/// 0: no fast path (use the portable code); 2: AVX-512F (with OS support for its state).
+/// 0: no fast path (use the portable code); 1: AVX2 + FMA; 2: AVX-512F (with OS support for the
+/// state). The detected level capped by the limit: environment `VIGIL_NN_ISA=avx2` (1) or `none` (0)
+/// at the first call, else 2; vk_set_isa_limit changes it.
+/// At level 1 depthwise convolution runs as scalar C (the engine keeps its Swift path for it).
 int vk_isa(void);
+/// What the CPU and OS support (0, 1 or 2), ignoring the limit.
+int vk_cpu_isa(void);
+/// Sets the limit of vk_isa() (0, 1 or 2) for every later call and returns the previous limit. For
+/// tests: every entry point works at every level, so changing it while kernels run is safe.
+int vk_set_isa_limit(int level);
 
 /// Pointwise activation: kind 0 none, 1 relu, 2 clip(a, b), 3 leaky relu(a), 4 hard sigmoid(a, b),
 /// 5 hard swish, 6 sigmoid, 7 silu.
@@ -75,14 +83,14 @@ void vk_pad_plane_s2(const float *x, int in_h, int in_w, int pad_top, int pad_le
 size_t vk_depthwise_scratch_floats(const VKConvGeometry *g);
 /// One channel of a depthwise convolution: input plane x (in_h×in_w), taps w (k_h×k_w), output plane
 /// y (out_h×out_w) = activation(conv + bias), then + residual plane res (may be NULL) and post.
-/// Needs vk_isa() >= 2.
+/// Scalar below level 2.
 void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
                   VKActivation post, const VKConvGeometry *g, float *scratch);
 
 /// Floats of scratch vk_maxpool needs (one input row padded with −∞ and slack for wide loads).
 size_t vk_maxpool_scratch_floats(const VKConvGeometry *g);
 /// MaxPool of one plane (padding never wins; NaN inputs are skipped like the portable path).
-/// Needs vk_isa() >= 2.
+/// Scalar at level 0.
 void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch);
 
 /// In-place activation of n floats.

@@ -18,12 +18,14 @@ final class ConvKernel: Kernel, FlopCounting {
     let residual: Bool
     let postActivation: Activation
     let depthwise: Bool
+    /// Depthwise through the C kernel (`FastKernels.depthwise`, decided at load).
+    let fastDepthwise: Bool
     let pointwise: Bool
 
     /// Per worker: depthwise, one zero-padded input plane plus slack for eight-wide loads past the end;
     /// otherwise the im2col columns of one output tile.
     var chunkScratchFloats: Int {
-        if depthwise && FastKernels.available {
+        if fastDepthwise {
             var geometry = kernelGeometry
             return vk_depthwise_scratch_floats(&geometry)
         }
@@ -86,7 +88,7 @@ final class ConvKernel: Kernel, FlopCounting {
     /// The path this convolution takes, for profiles: "depthwise 3x3 s2", "1x1 packed", "3x3 s1 packed"….
     var pathDescription: String {
         let kind = depthwise ? "depthwise " : (groups > 1 ? "group \(groups) " : "")
-        let path = depthwise ? (FastKernels.available ? " packed" : "") : (implicit ? " implicit" : packedWeights != nil ? " packed" : (pointwise ? " gemm" : " im2col"))
+        let path = depthwise ? (fastDepthwise ? " packed" : "") : (implicit ? " implicit" : packedWeights != nil ? " packed" : (pointwise ? " gemm" : " im2col"))
         return "\(kind)\(g.kH)x\(g.kW) s\(g.strideH)\(path)"
     }
     var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
@@ -118,6 +120,7 @@ final class ConvKernel: Kernel, FlopCounting {
             guard try ctx.shape(3) == [batch, outC] + g.outputSpatial else { throw ctx.invalid("residual shape") }
         }
         depthwise = groups == inC && groups > 1
+        fastDepthwise = depthwise && FastKernels.depthwise
         pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 &&
             g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
         outputInfos = [ValueInfo(shape: [batch, outC] + g.outputSpatial, type: .float32)]
@@ -166,7 +169,7 @@ final class ConvKernel: Kernel, FlopCounting {
             let xin = x[0] + n * inC * inPlane
             let yout = y[0] + n * outC * outPlane
             let res: UnsafeMutablePointer<Float>? = residual ? x[3] + n * outC * outPlane : nil
-            if depthwise && FastKernels.available {
+            if fastDepthwise {
                 runDepthwisePacked(xin, yout, res, ctx)
             } else if depthwise {
                 runDepthwise(xin, yout, res, ctx)
