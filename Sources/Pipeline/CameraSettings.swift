@@ -8,7 +8,6 @@ import Synchronization
 public struct CameraSettings: Sendable, Equatable {
     public var analysis: AnalysisSettings
     public var detectFPS: Double
-    public var motion: MotionConfig { analysis.motion }
 
     public init(_ camera: CameraConfig, config: VigilConfig = VigilConfig()) {
         analysis = AnalysisSettings(camera: camera, rules: config.rules, snapshots: config.snapshots)

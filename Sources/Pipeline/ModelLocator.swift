@@ -11,7 +11,9 @@ public enum ModelLocator {
     /// else `samples/models` under the working directory (a source checkout).
     public static func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let d = environment["VIGIL_MODELS"], !d.isEmpty { return URL(fileURLWithPath: d) }
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "vigil").resolvingSymlinksInPath()
+        // The running binary itself (/proc/self/exe), not argv[0]: `vigil` started through PATH has no folder there.
+        let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                      ?? CommandLine.arguments.first ?? "vigil").resolvingSymlinksInPath()
         let installed = exe.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("share/vigil/models")
         if FileManager.default.fileExists(atPath: installed.path) { return installed }

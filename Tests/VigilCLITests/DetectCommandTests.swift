@@ -28,6 +28,29 @@ import TestSupport
         #expect(jpeg.count > 100 && jpeg[0] == 0xFF && jpeg[1] == 0xD8)
     }
 
+    /// Installed as the README says (the binary in PREFIX/bin, the models in PREFIX/share/vigil/models) and started
+    /// through PATH from another folder: shipped model names resolve beside the binary, not in the working
+    /// directory (argv[0] is just `vigil` then).
+    @Test func shippedModelsResolveBesideTheInstalledBinary() throws {
+        let img = plainFrame()
+        let prefix = makeTemporaryDirectory("install")
+        let bin = prefix.appendingPathComponent("bin"), share = prefix.appendingPathComponent("share/vigil")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: share, withIntermediateDirectories: true)
+        let installed = bin.appendingPathComponent("vigil").path
+        do { try FileManager.default.linkItem(atPath: Fixtures.vigil, toPath: installed) } catch {
+            try FileManager.default.copyItem(atPath: Fixtures.vigil, toPath: installed)
+        }
+        try FileManager.default.createSymbolicLink(atPath: share.appendingPathComponent("models").path,
+                                                   withDestinationPath: Fixtures.repoRoot.appendingPathComponent("samples/models").path)
+        let elsewhere = makeTemporaryDirectory("cwd").path
+        let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let r = run("/usr/bin/env", ["-C", elsewhere, "PATH=\(path)", "VIGIL_MODELS=", "vigil", "detect", img,
+                                     "--model", "blazeface_short_128"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.lines.isEmpty)
+    }
+
     @Test func yoloModelByPath() {
         let model = Fixtures.repoRoot.appendingPathComponent("Tests/Fixtures/yolo_shaped_64/model.onnx").path
         let r = vigil(["detect", plainFrame(), "--model", model, "--min-score", "0.3"], environment: env)
