@@ -252,21 +252,17 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                         decimator.setFPS(settings.current.detectFPS)
                     }
                     var buffer = pool.take()
-                    var rgb = buffer == nil ? nil : rgbs?.take()
+                    let rgb = buffer == nil ? nil : rgbs?.take()
                     if rgbs != nil, rgb == nil, let b = buffer { pool.reuse(b); buffer = nil }  // both or neither
-                    func giveBack() {
-                        if let b = buffer { pool.reuse(b); buffer = nil }
-                        if let r = rgb { rgbs?.reuse(r); rgb = nil }
-                    }
                     let decoded: DecodedFrame?
                     do {
                         decoded = try source.next(into: buffer, rgb: rgb, scaling: { decimator.admit($0) })
                     } catch {
-                        giveBack()  // the pools must not lose a buffer per failed session
+                        LiveCamera.giveBack(buffer, rgb, pool, rgbs)  // the pools must not lose a buffer per failed session
                         throw error
                     }
                     guard let d = decoded else {
-                        giveBack()
+                        LiveCamera.giveBack(buffer, rgb, pool, rgbs)
                         break read
                     }
                     let now = MonotonicClock.nanoseconds()
@@ -294,7 +290,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                         backoff.reset()
                     }
                     guard d.scaled else {
-                        giveBack()
+                        LiveCamera.giveBack(buffer, rgb, pool, rgbs)
                         metrics.framesSkipped.wrappingAdd(1, ordering: .relaxed)
                         continue
                     }
@@ -357,6 +353,13 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         }
         metrics.up.store(0, ordering: .relaxed)
         ring.close()
+    }
+
+    /// Returns a frame's unused buffers to their pools (a plain function: a nested closure over the loop's
+    /// variables would box them on the heap every frame).
+    private static func giveBack(_ gray: PixelBuffer?, _ rgb: PixelBuffer?, _ pool: BufferPool, _ rgbs: BufferPool?) {
+        if let gray { pool.reuse(gray) }
+        if let rgb { rgbs?.reuse(rgb) }
     }
 
     // MARK: - Analysis thread
