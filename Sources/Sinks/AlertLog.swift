@@ -44,6 +44,8 @@ public final class AlertLog: AlertSink {
         throws {
         self.path = path; self.options = options; self.report = report; self.now = now
         line.reserveCapacity(1024)
+        // A crash in the middle of a rotation can leave a gap in PATH.1 … PATH.N; close it before counting.
+        if let e = RotatedLogs.compact(path) { report(e) }
         if let e = reopen() { throw SinkError(path: path, reason: e) }
         lastSync = now()
     }

@@ -31,6 +31,37 @@ import VigilCore
         #expect(all == (200 - all.count..<200).map { numbered($0).jsonLine() })
     }
 
+    /// A writer killed between two of a rotation's renames (PATH.2 → PATH.3 done, PATH.1 → PATH.2 not) leaves
+    /// PATH.1, PATH.3, PATH.4: readers still list every file in order, and the restarted writer closes the gap
+    /// and rotates on without overwriting or losing a file.
+    @Test func aRotationCutShortByACrashLosesNoFile() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let path = dir.file("alerts.jsonl")
+        func put(_ f: String, _ range: Range<Int>) throws {
+            try range.map { numbered($0).jsonLine() + "\n" }.joined().write(toFile: f, atomically: false, encoding: .utf8)
+        }
+        try put(path + ".4", 0..<10)
+        try put(path + ".3", 10..<20)
+        try put(path + ".1", 20..<30)
+        try put(path, 30..<35)
+        try put(path + ".x", 0..<1)      // not a rotated file: other suffixes are ignored
+        try put(path + ".01", 0..<1)
+        #expect(RotatedLogs.files(of: path) == [path + ".4", path + ".3", path + ".1", path])
+        var o = AlertLogOptions()
+        o.maxBytes = (numbered(49).jsonLine().utf8.count + 1) * 10
+        o.keep = 10
+        o.sync = .never
+        let log = try AlertLog(path: path, options: o)
+        #expect(RotatedLogs.files(of: path) == [path + ".3", path + ".2", path + ".1", path])
+        for i in 35..<50 { try log.write(numbered(i)) }
+        try log.flush()
+        #expect(log.rotations == 1)
+        let files = RotatedLogs.files(of: path)
+        #expect(files == [path + ".4", path + ".3", path + ".2", path + ".1", path])
+        #expect(try files.flatMap { try lines($0) } == (0..<50).map { numbered($0).jsonLine() })
+    }
+
     @Test func rotatesDaily() throws {
         let dir = try TempDirectory()
         defer { dir.remove() }

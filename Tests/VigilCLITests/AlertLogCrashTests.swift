@@ -27,7 +27,9 @@ import VigilCore
               box: Box(x1: 1, y1: 2, x2: 3, y2: 4), zone: "yard")
     }
 
-    /// Starts the writer and SIGKILLs it once `PATH.3` exists; returns the log's path.
+    /// Starts the writer and SIGKILLs it once its third rotation is complete (`PATH.3` exists and the new `PATH`
+    /// has its first line); returns the log's path. (A kill in the middle of a rotation, which leaves a gap in
+    /// the numbers, is AlertLogTests' `aRotationCutShortByACrashLosesNoFile`.)
     func killWriterMidRun() throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Fixtures.vigil)
@@ -38,7 +40,11 @@ import VigilCore
         p.standardInput = FileHandle.nullDevice
         try p.run()
         let path = dir.appendingPathComponent("vigil-bench-alerts-\(p.processIdentifier).jsonl").path
-        let rotated = waitUntil(timeout: 60, poll: 0.001) { FileManager.default.fileExists(atPath: path + ".3") }
+        var st = stat()
+        let rotated = waitUntil(timeout: 60, poll: 0.001) {
+            stat(path + ".3", &st) == 0 && stat(path + ".2", &st) == 0 && stat(path + ".1", &st) == 0
+                && stat(path, &st) == 0 && st.st_size > 0
+        }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         #expect(rotated, "the writer did not rotate three times within 60 s")
