@@ -398,6 +398,11 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             }
             if cost > 0 { usleep(UInt32(cost * 1e6)) }
             metrics.analysisSeconds.observe(MonotonicClock.seconds(since: t0))
+            // Counters first: whoever sees an alert (its snapshot) sees it counted.
+            let c = analyzer.counters
+            metrics.detectorFrames.store(c.detectorFrames, ordering: .relaxed)
+            metrics.snapshotsWritten.store(c.snapshotsWritten, ordering: .relaxed)
+            metrics.snapshotErrors.store(c.snapshotErrors, ordering: .relaxed)
             sink.write(alerts)
             metrics.frameLatencySeconds.observe(MonotonicClock.seconds(since: lf.decodedAt))
             if let captured = lf.captureWallTime {
@@ -406,15 +411,14 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 if !alerts.isEmpty { metrics.glassToAlertSeconds.observe(glass) }
             }
             metrics.framesAnalyzed.wrappingAdd(1, ordering: .relaxed)
-            let c = analyzer.counters
-            metrics.detectorFrames.store(c.detectorFrames, ordering: .relaxed)
-            metrics.snapshotsWritten.store(c.snapshotsWritten, ordering: .relaxed)
-            metrics.snapshotErrors.store(c.snapshotErrors, ordering: .relaxed)
             lf.pool.recycle(lf.frame.gray)
             if let r = lf.frame.rgb { lf.rgbPool?.recycle(r) }
             metrics.ringOccupancy.store(ring.count, ordering: .relaxed)
             analysisBusySince.store(0, ordering: .relaxed)
         }
-        sink.write(analyzer.finish())
+        let last = analyzer.finish()
+        metrics.snapshotsWritten.store(analyzer.counters.snapshotsWritten, ordering: .relaxed)
+        metrics.snapshotErrors.store(analyzer.counters.snapshotErrors, ordering: .relaxed)
+        sink.write(last)
     }
 }
