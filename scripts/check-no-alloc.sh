@@ -1,8 +1,8 @@
 #!/bin/sh
 # Checks that inference allocates nothing after the first run: counts malloc/calloc/realloc calls of
 # `vigil nn bench MODEL --threads 1` with 10 and with 110 iterations (LD_PRELOAD counter built with
-# gcc); the counts must be equal. With --threads > 1, Dispatch's concurrentPerform allocates a few
-# small blocks per parallel region, so this check is single-threaded. The harness itself (sorting the
+# gcc); the counts must be equal. With --threads > 1 each parallel region allocates one 32-byte block
+# (withoutActuallyEscaping's check in ExecutionContext.parallelChunks), so this check is single-threaded. The harness itself (sorting the
 # timings, library teardown) may differ by a few allocations; 100 more runs must not add 50.
 #   scripts/check-no-alloc.sh [MODEL]      (default samples/models/blazeface_short_128/model.onnx)
 set -eu

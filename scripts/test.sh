@@ -14,4 +14,4 @@ VIGIL_NN_ALL_MODELS=1 VIGIL_OPENCV_DATA=.ci/opencv-data swift test --skip-build
 python3 scripts/eval_tracking.py --vigil .build/debug/vigil --check
 # ThreadSanitizer: its own build folder so that the plain build stays cached.
 # halt_on_error: any race report fails the run (also in the vigil processes the CLI tests start).
-SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread --filter 'RingTests|VigilCLITests.ReplayCommandTests/replayIsByteForByteRepeatable|PipelineTests.LiveCameraTests|PipelineTests.InferencePoolTests|PipelineTests.DetectionStageGatingTests|VigilCLITests.RunCommandTests/runsTwoCameras'
+SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread --filter 'RingTests|InferenceTests.WorkerPoolTests|VigilCLITests.ReplayCommandTests/replayIsByteForByteRepeatable|PipelineTests.LiveCameraTests|PipelineTests.InferencePoolTests|PipelineTests.DetectionStageGatingTests|VigilCLITests.RunCommandTests/runsTwoCameras'

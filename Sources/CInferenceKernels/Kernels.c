@@ -940,6 +940,16 @@ __attribute__((target("avx512f"))) static void implicit8x32(int k, const float *
 #undef VK_ISTEP
     __m512 xs[8] = {x0, x1, x2, x3, x4, x5, x6, x7};
     __m512 ys[8] = {y0, y1, y2, y3, y4, y5, y6, y7};
+    // Bias and activation once per register, before the stores (32 virtual columns can span two or three
+    // output rows; the residual and post-activation need the row layout and come per segment).
+    if (ep) {
+        for (int r = 0; r < mr; r++) {
+            __m512 b = _mm512_set1_ps(ep->bias ? ep->bias[row0 + r] : 0.0f);
+            xs[r] = act512(_mm512_add_ps(xs[r], b), ep->activation);
+            ys[r] = act512(_mm512_add_ps(ys[r], b), ep->activation);
+        }
+    }
+    const float *residual = ep ? ep->residual : NULL;
     // Store by output-row segments: lanes [l, l + len) go to row oy from column ox.
     int l = 0;
     while (l < lanes) {
@@ -957,15 +967,10 @@ __attribute__((target("avx512f"))) static void implicit8x32(int k, const float *
             for (int r = 0; r < mr; r++) {
                 float *o = y + (long)(row0 + r) * ldy + at;
                 __m512 v0 = xs[r], v1 = ys[r];
-                if (ep) {
-                    __m512 b = _mm512_set1_ps(ep->bias ? ep->bias[row0 + r] : 0.0f);
-                    v0 = act512(_mm512_add_ps(v0, b), ep->activation);
-                    v1 = act512(_mm512_add_ps(v1, b), ep->activation);
-                    if (ep->residual) {
-                        const float *rr = ep->residual + (long)(row0 + r) * ldy + at;
-                        v0 = act512(_mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, rr)), ep->post);
-                        v1 = act512(_mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, rr + 16)), ep->post);
-                    }
+                if (residual) {
+                    const float *rr = residual + (long)(row0 + r) * ldy + at;
+                    v0 = act512(_mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, rr)), ep->post);
+                    v1 = act512(_mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, rr + 16)), ep->post);
                 }
                 if (m0) _mm512_mask_storeu_ps(o, m0, v0);
                 if (m1) _mm512_mask_storeu_ps(o + 16, m1, v1);

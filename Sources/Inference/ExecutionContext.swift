@@ -1,12 +1,19 @@
+import CInferenceKernels
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Per-session execution resources: the thread count and the scratch buffers kernels share.
+/// Per-session execution resources: the thread count, the worker pool and the scratch buffers kernels share.
 ///
 /// Thread safety: owned by one session and used by one `run` at a time (the session's lock).
-/// `parallel` fans work out to Dispatch workers (`concurrentPerform`) and returns when all of it is
-/// done. With one thread nothing is allocated during a run; with more, Dispatch allocates a few small
-/// blocks per parallel region (a semaphore-driven pool of our own avoided that but woke workers
-/// 2–3× slower on a loaded machine).
+/// `parallel` fans work out to the session's own pool of `threads - 1` helper threads (`vk_pool`, Pool.c) plus
+/// the calling thread and returns when all of it is done. Between regions the helpers spin for `spinMicroseconds`
+/// (environment `VIGIL_NN_SPIN_US`, default 200) before they sleep on a futex: a model is a chain of regions of
+/// 20–200 µs with short serial steps between them, and a thread woken from sleep (Dispatch's
+/// `concurrentPerform`, used before) starts 10–50 µs late, which cost BlazeFace a quarter of its time.
+/// With one thread a run allocates nothing; with more, each parallel region allocates one 32-byte block
+/// (`withoutActuallyEscaping`'s check that the loop body did not escape; Dispatch allocated several).
 final class ExecutionContext: @unchecked Sendable {
     // @unchecked: the scratch pointers are only written by the kernel currently running, inside one run.
     let threads: Int
@@ -15,9 +22,20 @@ final class ExecutionContext: @unchecked Sendable {
     /// Per-chunk scratch: `threads` blocks of `chunkScratchFloats`.
     private let chunkScratchBase: UnsafeMutablePointer<Float>
     let chunkScratchFloats: Int
+    /// The helpers (nil with one thread).
+    private let pool: OpaquePointer?
+
+    /// How long an idle helper spins before it sleeps: `VIGIL_NN_SPIN_US` (0 sleeps at once), default 200 µs.
+    static let spinMicroseconds: Int = {
+        if let v = getenv("VIGIL_NN_SPIN_US"), let n = Int(String(cString: v)), n >= 0 { return n }
+        return 200
+    }()
 
     init(threads: Int, scratchFloats: Int, chunkScratchFloats: Int = 0) {
-        self.threads = max(1, threads)
+        let wanted = max(1, threads)
+        pool = wanted > 1 ? vk_pool_create(Int32(wanted), Self.spinMicroseconds * 1000) : nil
+        // Threads that could not be started are not used (the run still completes on the others).
+        self.threads = pool.map { Int(vk_pool_threads($0)) } ?? 1
         self.scratchFloats = max(scratchFloats, 16)
         scratch = .allocate(capacity: self.scratchFloats)
         scratch.initialize(repeating: 0, count: self.scratchFloats)
@@ -27,21 +45,34 @@ final class ExecutionContext: @unchecked Sendable {
     }
 
     deinit {
+        if let pool { vk_pool_destroy(pool) }
         scratch.deallocate()
         chunkScratchBase.deallocate()
     }
 
-    /// Below about this many multiply-adds (≈ 20–40 µs on one core) a convolution runs on one worker:
-    /// waking Dispatch workers and waiting for the slowest costs more than it saves (BlazeFace with 2
-    /// threads was slower than with 1 before this threshold).
-    static let minimumParallelMACs = 1_500_000
+    /// Below about this many multiply-adds (≈ 1–2 µs on one core) a convolution runs on one worker: handing
+    /// work to a spinning helper and waiting for it costs more than it saves. (With Dispatch workers woken
+    /// from sleep the break-even was 1.5 M; `VIGIL_NN_MIN_PARALLEL_MACS` overrides it for measurements.)
+    static let minimumParallelMACs: Int = {
+        if let v = getenv("VIGIL_NN_MIN_PARALLEL_MACS"), let n = Int(String(cString: v)), n >= 0 { return n }
+        return 100_000
+    }()
+
+    /// Chunks per thread of the implicit-GEMM and depthwise convolutions (`VIGIL_NN_CHUNKS`, default 1).
+    /// Chunks are claimed dynamically, so even with one per thread a worker that starts late is covered by
+    /// the other; 4 per thread measured 6% slower on YOLO-320 (median of 7 alternating rounds, 2 threads:
+    /// 19.2 against 18.0 ms) and level on the pose detector (10.7 ms both).
+    static let chunksPerThread: Int = {
+        if let v = getenv("VIGIL_NN_CHUNKS"), let n = Int(String(cString: v)), n >= 1 { return n }
+        return 1
+    }()
 
     /// Scratch private to worker `w` of `parallelChunks`.
     @inline(__always)
     func chunkScratch(_ w: Int) -> UnsafeMutablePointer<Float> { chunkScratchBase + w * chunkScratchFloats }
 
     /// Runs `body` over 0..<n split into contiguous chunks (`chunks`, default `threads`; more chunks
-    /// than threads balance better) on at most `threads` workers: worker w takes chunks w, w+workers, ….
+    /// than threads balance better) on at most `threads` workers, each claiming the next chunk in turn.
     @inline(__always)
     func parallel(_ n: Int, minimumPerChunk: Int = 1, chunks requested: Int? = nil, _ body: (Range<Int>) -> Void) {
         parallelChunks(n, minimumPerChunk: minimumPerChunk, chunks: requested) { _, r in body(r) }
@@ -56,16 +87,12 @@ final class ExecutionContext: @unchecked Sendable {
             return
         }
         withoutActuallyEscaping(body) { escaping in
-            let worker = WorkerBody { w in
-                var c = w
-                while c < chunks {
-                    let lo = n * c / chunks
-                    let hi = n * (c + 1) / chunks
-                    if lo < hi { escaping(w, lo..<hi) }
-                    c += workers
-                }
+            var region = Region(body: escaping, n: n, chunks: chunks, pool: pool!)
+            withUnsafeMutablePointer(to: &region) { r in
+                vk_pool_run(pool, Int32(workers), { raw, w in
+                    raw!.assumingMemoryBound(to: Region.self).pointee.run(Int(w))
+                }, r)
             }
-            DispatchQueue.concurrentPerform(iterations: workers) { w in worker.run(w) }
         }
     }
 
@@ -75,9 +102,23 @@ final class ExecutionContext: @unchecked Sendable {
     }
 }
 
-/// A parallel loop body handed to Dispatch workers.
-// @unchecked: concurrentPerform returns before the closure's scope ends, and callers give each worker
-// disjoint outputs (and its own chunk scratch), so shared captures are read-only or written disjointly.
-private struct WorkerBody: @unchecked Sendable {
-    let run: (Int) -> Void
+/// One parallel region as the pool's workers see it: each worker claims the next chunk until none is left
+/// (a chunk's result does not depend on which worker computes it; the worker index only picks its scratch).
+// The body is the caller's non-escaping closure; vk_pool_run returns only after every worker has returned.
+private struct Region {
+    let body: (Int, Range<Int>) -> Void
+    let n: Int
+    let chunks: Int
+    let pool: OpaquePointer
+
+    @inline(__always)
+    func run(_ w: Int) {
+        while true {
+            let c = Int(vk_pool_next(pool))
+            if c >= chunks { return }
+            let lo = n * c / chunks
+            let hi = n * (c + 1) / chunks
+            if lo < hi { body(w, lo..<hi) }
+        }
+    }
 }

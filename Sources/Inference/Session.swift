@@ -7,7 +7,7 @@ import Foundation
 public final class Session: @unchecked Sendable {
     // @unchecked: all mutable state (arena, scratch) is touched only under `lock`.
     public struct Options: Sendable {
-        /// Threads for one inference (Dispatch workers and OpenBLAS). Default: active processor count.
+        /// Threads for one inference (the caller and the session's own helper threads). Default: active processor count.
         public var threads: Int
         /// Inputs fixed at load time (e.g. integer inputs of operator tests); they are folded as constants.
         public var boundInputs: [String: Tensor]
@@ -157,7 +157,7 @@ public final class Session: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        // OpenBLAS runs single-threaded inside our own tiles: one thread pool (Dispatch), no
+        // OpenBLAS runs single-threaded inside our own tiles: one thread pool (the session's), no
         // spinning BLAS workers competing with it.
         ExecutionContext.setBLASThreads(1)
         for (i, b) in x.enumerated() where b.count > 0 {

@@ -98,6 +98,24 @@ void vk_activation(float *p, long n, VKActivation act);
 /// Out of place (x and y may be equal).
 void vk_activation_to(const float *x, float *y, long n, VKActivation act);
 
+
+/// A persistent pool of worker threads for parallel loops (Pool.c). `threads` - 1 helpers are started; the
+/// caller is worker 0. Between regions a helper spins for `spin_ns` nanoseconds, then sleeps on a futex.
+/// One caller at a time per pool (a session runs one inference at a time).
+typedef struct vk_pool vk_pool;
+typedef void (*vk_task_fn)(void *ctx, int worker);
+vk_pool *vk_pool_create(int threads, long spin_ns);
+/// Threads available (helpers started + the caller).
+int vk_pool_threads(const vk_pool *pool);
+/// Runs fn(ctx, w) for w in 0..<workers (capped at the pool's threads), w = 0 on the calling thread, and
+/// returns when all have returned.
+void vk_pool_run(vk_pool *pool, int workers, vk_task_fn fn, void *ctx);
+/// 0, 1, 2, … across all workers of the current region (counted from 0 at each vk_pool_run): chunks
+/// claimed dynamically, so that a worker that lost its core for a while does not hold the region up.
+int vk_pool_next(vk_pool *pool);
+/// Stops and joins the helpers and frees the pool.
+void vk_pool_destroy(vk_pool *pool);
+
 #ifdef __cplusplus
 }
 #endif

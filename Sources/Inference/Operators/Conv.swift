@@ -265,7 +265,7 @@ final class ConvKernel: Kernel, FlopCounting {
             bias.withUnsafeBufferPointer { bb in
                 withUnsafePointer(to: &geometry) { geo in
                     let minimum = max(1, outC * (ExecutionContext.minimumParallelMACs / 4) / max(work, 1))
-                    ctx.parallelChunks(outC, minimumPerChunk: minimum) { worker, range in
+                    ctx.parallelChunks(outC, minimumPerChunk: minimum, chunks: ExecutionContext.chunksPerThread * ctx.threads) { worker, range in
                         let scratch = ctx.chunkScratch(worker)
                         for oc in range {
                             let r: UnsafePointer<Float>? = res.map { UnsafePointer($0 + oc * outPlane) }
@@ -312,7 +312,7 @@ final class ConvKernel: Kernel, FlopCounting {
         let panels = (virtual + nr - 1) / nr
         // Small convolutions run on one worker: waking another costs more than it saves.
         let macs = mg * k * virtual
-        let tiles = macs < ExecutionContext.minimumParallelMACs ? 1 : min(ctx.threads, panels)
+        let tiles = macs < ExecutionContext.minimumParallelMACs ? 1 : min(ExecutionContext.chunksPerThread * ctx.threads, panels)
         let perGroup = vk_packed_a_floats(Int32(mg), Int32(k))
         let act = activation.kernelForm, post = postActivation.kernelForm
         packed.withUnsafeBufferPointer { pw in
