@@ -35,6 +35,8 @@ public final class Session: @unchecked Sendable {
     /// Bytes of the activation arena (after reuse) and what it would take without reuse.
     public let arenaBytes: Int
     public let unplannedBytes: Int
+    /// Values that live inside another's block (no copy: Concat inputs, Split outputs, Reshape outputs).
+    public let viewCount: Int
     public let threads: Int
     /// The GEMM behind Conv and MatMul, e.g. "OpenBLAS SkylakeX" or "Swift fallback".
     public static var gemmImplementation: String {
@@ -78,7 +80,11 @@ public final class Session: @unchecked Sendable {
         flops = g.steps.reduce(0) { $0 + (($1.kernel as? FlopCounting)?.flops ?? 0) }
 
         let outputNames = Set(g.outputs.map(\.name))
-        let plan = MemoryPlan(steps: g.steps, values: g.values, inputs: g.inputs.map(\.name), outputs: outputNames)
+        let views = MemoryPlan.views(steps: g.steps, values: g.values, inputs: Set(g.inputs.map(\.name)),
+                                     outputs: outputNames)
+        let plan = MemoryPlan(steps: g.steps, values: g.values, inputs: g.inputs.map(\.name), outputs: outputNames,
+                              views: views)
+        viewCount = views.count
         arenaCount = plan.size
         arenaBytes = plan.size * 4
         unplannedBytes = plan.unplannedSize * 4

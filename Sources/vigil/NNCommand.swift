@@ -124,6 +124,7 @@ struct NNInfoCommand: ParsableCommand {
             ("flops", .int(s.flops)),
             ("arena_bytes", .int(s.arenaBytes)),
             ("unplanned_bytes", .int(s.unplannedBytes)),
+            ("views", .int(s.viewCount)),
         ])
         print(json.serialized())
     }

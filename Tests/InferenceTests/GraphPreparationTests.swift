@@ -142,6 +142,46 @@ import Testing
         #expect(y == [1.5, -1, 2.25, 65505])
     }
 
+    /// A C2f-shaped block: Split → Sigmoid → Identity → channel Concat. The Concat's three inputs are written in
+    /// place (views: the two Split outputs and the Identity output), and as the Split's outputs lie side by
+    /// side there, so does its input: neither the Split, the Concat nor the Identity copies; a value that appears twice in one Concat, and a Concat whose pieces are not contiguous
+    /// (axis 2), still copy. The results are the plain ones, with 1 and 2 threads.
+    @Test func concatInputsSplitOutputsAndReshapesAreViews() throws {
+        var g = GraphBuilder()
+        g.input("x", [1, 4, 3, 5])
+        g.node("Relu", ["x"], ["a"])
+        g.initializer("sizes", int64: [2, 2])
+        g.node("Split", ["a", "sizes"], ["s0", "s1"], ["axis": 1])
+        g.node("Sigmoid", ["s1"], ["t"])
+        g.node("Identity", ["t"], ["u"])
+        g.node("Concat", ["s0", "s1", "u"], ["c"], ["axis": 1])
+        g.node("Concat", ["c", "c"], ["d"], ["axis": 1])
+        g.node("Relu", ["d"], ["out1"])
+        g.node("Sigmoid", ["a"], ["t2"])
+        g.node("Concat", ["a", "t2"], ["e"], ["axis": 2])
+        g.node("Relu", ["e"], ["out2"])
+        g.output("out1")
+        g.output("out2")
+        let x = pseudoRandom(60, seed: 4)
+        let a = x.map { max($0, 0) }
+        func sig(_ v: Float) -> Float { 1 / (1 + exp(-v)) }
+        let plane = 15
+        let c = Array(a[0..<(4 * plane)]) + a[(2 * plane)..<(4 * plane)].map(sig)
+        let out1 = c + c
+        var out2: [Float] = []
+        for ch in 0..<4 {
+            out2 += a[(ch * plane)..<((ch + 1) * plane)]
+            out2 += a[(ch * plane)..<((ch + 1) * plane)].map(sig)
+        }
+        for threads in [1, 2] {
+            let s = try g.session(threads: threads)
+            #expect(s.viewCount == 4)
+            let y = try s.run(["x": Tensor(shape: [1, 4, 3, 5], floats: x)])
+            #expect(maxAbsDiff(y["out1"]!.floats, out1) < 1e-6)
+            #expect(maxAbsDiff(y["out2"]!.floats, out2) < 1e-6)
+        }
+    }
+
     @Test func memoryPlanReusesBuffers() throws {
         var g = GraphBuilder()
         g.input("x", [1, 64])

@@ -37,7 +37,8 @@ final class ConcatKernel: MovementKernel {
         var dst = y[0]
         for o in 0..<outer {
             for (i, b) in blocks.enumerated() where b > 0 {
-                dst.update(from: x[i] + o * b, count: b)
+                // An input already in its place (a view, MemoryPlan) is not copied onto itself.
+                if x[i] + o * b != dst { dst.update(from: x[i] + o * b, count: b) }
                 dst += b
             }
         }
@@ -86,7 +87,7 @@ final class SplitKernel: MovementKernel {
         for o in 0..<outer {
             var src = x[0] + o * inBlock
             for (i, b) in blocks.enumerated() {
-                if b > 0 { (y[i] + o * b).update(from: src, count: b) }
+                if b > 0 && y[i] + o * b != src { (y[i] + o * b).update(from: src, count: b) }
                 src += b
             }
         }
