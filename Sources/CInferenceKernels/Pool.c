@@ -35,7 +35,11 @@ struct vk_pool {
     void *ctx;
     _Atomic int stop;
     int helpers;
-    long spin_ns;
+    // How long idle helpers spin now (read by them) and at most (the configured value): see vk_pool_run.
+    _Atomic long spin_ns;
+    long spin_max_ns;
+    // Regions in a row without a long wait (the caller's own).
+    int calm;
     pthread_t *threads;
     struct vk_pool_helper *slots;
     // Helpers that entered the current region, | GATE_CLOSED once the caller has closed it (and between regions).
@@ -83,7 +87,7 @@ static void *helper_main(void *arg) {
                 if ((++n & 63) != 0) continue;
                 // Sharing a core with the caller (or anything else): let it run.
                 sched_yield();
-                if (now_ns() - start > p->spin_ns) {
+                if (now_ns() - start > atomic_load_explicit(&p->spin_ns, memory_order_relaxed)) {
                     atomic_store_explicit(&h->sleeping, 1, memory_order_seq_cst);
                     // Sleeps only if the ticket is still `seen` (the kernel re-checks it).
                     futex_wait(&h->ticket, seen);
@@ -119,7 +123,8 @@ vk_pool *vk_pool_create(int threads, long spin_ns) {
     memset(p, 0, sizeof *p);
     atomic_store_explicit(&p->gate, GATE_CLOSED, memory_order_relaxed);
     int helpers = threads > 1 ? threads - 1 : 0;
-    p->spin_ns = spin_ns < 0 ? 0 : spin_ns;
+    p->spin_max_ns = spin_ns < 0 ? 0 : spin_ns;
+    atomic_store_explicit(&p->spin_ns, p->spin_max_ns, memory_order_relaxed);
     p->threads = calloc((size_t)(helpers ? helpers : 1), sizeof(pthread_t));
     p->slots = aligned_alloc(64, (size_t)(helpers ? helpers : 1) * sizeof(struct vk_pool_helper));
     if (!p->threads || !p->slots) { free(p->threads); free(p->slots); free(p); return NULL; }
@@ -141,6 +146,11 @@ vk_pool *vk_pool_create(int threads, long spin_ns) {
 
 int vk_pool_threads(const vk_pool *p) { return p->helpers + 1; }
 
+int vk_atomic_load_i32(const int *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+void vk_atomic_store_i32(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+
+long vk_pool_spin_ns(const vk_pool *p) { return atomic_load_explicit(&((vk_pool *)p)->spin_ns, memory_order_relaxed); }
+
 int vk_pool_next(vk_pool *p) { return atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed); }
 
 void vk_pool_run(vk_pool *p, int workers, vk_task_fn fn, void *ctx) {
@@ -155,12 +165,29 @@ void vk_pool_run(vk_pool *p, int workers, vk_task_fn fn, void *ctx) {
     fn(ctx, 0);
     // Out of chunks here: close the gate and wait for the helpers that are still on theirs.
     int entered = atomic_fetch_or_explicit(&p->gate, GATE_CLOSED, memory_order_acq_rel) & ~GATE_CLOSED;
-    unsigned n = 0;
-    while (atomic_load_explicit(&p->done, memory_order_acquire) != entered) {
-        cpu_relax();
-        // A helper that lost its core in the middle of a chunk: give it the CPU instead of spinning on.
-        if ((++n & 255) == 0) sched_yield();
+    if (atomic_load_explicit(&p->done, memory_order_acquire) == entered) {
+        p->calm++;
+    } else {
+        long start = now_ns();
+        unsigned n = 0;
+        while (atomic_load_explicit(&p->done, memory_order_acquire) != entered) {
+            cpu_relax();
+            // A helper that lost its core in the middle of a chunk: give it the CPU instead of spinning on.
+            if ((++n & 255) == 0) sched_yield();
+        }
+        // A wait of more than 300 µs means a helper was taken off its core mid-chunk: the machine is busier
+        // than our threads. Spinning helpers then only make it worse (the scheduler counts their spinning
+        // against them and preempts them in the middle of the next chunk), so they sleep right after each
+        // region until 256 regions in a row have gone without such a wait.
+        if (now_ns() - start > 300000) {
+            p->calm = 0;
+            atomic_store_explicit(&p->spin_ns, 0, memory_order_relaxed);
+        } else {
+            p->calm++;
+        }
     }
+    if (p->calm >= 256 && atomic_load_explicit(&p->spin_ns, memory_order_relaxed) != p->spin_max_ns)
+        atomic_store_explicit(&p->spin_ns, p->spin_max_ns, memory_order_relaxed);
 }
 
 void vk_pool_destroy(vk_pool *p) {

@@ -53,6 +53,52 @@ import Testing
         }
     }
 
+    /// A helper that holds a region up (here: its chunk takes 2 ms while the caller's is empty, as when the
+    /// machine is busy and the helper loses its core) stops the helpers' spinning; 256 regions in a row
+    /// without such a wait bring it back.
+    @Test func aLongWaitForAHelperStopsTheSpinningUntilRegionsAreQuickAgain() throws {
+        let pool = try #require(vk_pool_create(2, 200_000))
+        defer { vk_pool_destroy(pool) }
+        #expect(vk_pool_spin_ns(pool) == 200_000)
+        let tally = Tally(capacity: 2, pool: pool)
+        let joined = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        defer { joined.deallocate() }
+        func region(slowHelper: Bool) {
+            let ctx = Unmanaged.passUnretained(tally).toOpaque()
+            if slowHelper {
+                // The caller's part waits until the helper has joined (so the caller has to wait for it).
+                joined.pointee = 0
+                vk_pool_run(pool, 2, { raw, w in
+                    let flag = raw!.assumingMemoryBound(to: Int32.self)
+                    if w == 1 {
+                        vk_atomic_store_i32(flag, 1)
+                        usleep(2_000)
+                    } else {
+                        while vk_atomic_load_i32(flag) == 0 {}
+                    }
+                }, joined)
+            } else {
+                tally.chunks = 2
+                vk_pool_run(pool, 2, { raw, _ in
+                    let t = Unmanaged<Tally>.fromOpaque(raw!).takeUnretainedValue()
+                    while Int(vk_pool_next(t.pool)) < t.chunks {}
+                }, ctx)
+            }
+        }
+        region(slowHelper: false)
+        region(slowHelper: true)
+        #expect(vk_pool_spin_ns(pool) == 0)
+        // 256 quick regions in a row restore it (on a busy test machine a helper may lose its core again in
+        // between, which starts the count over: allow many more).
+        var quick = 0
+        while vk_pool_spin_ns(pool) == 0 && quick < 50_000 {
+            region(slowHelper: false)
+            quick += 1
+        }
+        #expect(vk_pool_spin_ns(pool) == 200_000)
+        #expect(quick >= 256, "restored after \(quick) regions")
+    }
+
     /// Output tiles and channels are split by the thread count, but each value is computed the same way: the
     /// shipped detectors give bit-identical outputs with 1, 2 and 3 threads, run after run.
     @Test func resultsDoNotDependOnTheThreadCount() throws {
