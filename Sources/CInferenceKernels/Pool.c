@@ -38,7 +38,7 @@ struct vk_pool {
     // How long idle helpers spin now (read by them) and at most (the configured value): see vk_pool_run.
     _Atomic long spin_ns;
     long spin_max_ns;
-    // Regions in a row without a long wait (the caller's own).
+    // Regions in a row without a long wait, up to 256 (the caller's own).
     int calm;
     pthread_t *threads;
     struct vk_pool_helper *slots;
@@ -146,9 +146,6 @@ vk_pool *vk_pool_create(int threads, long spin_ns) {
 
 int vk_pool_threads(const vk_pool *p) { return p->helpers + 1; }
 
-int vk_atomic_load_i32(const int *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-void vk_atomic_store_i32(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
-
 long vk_pool_spin_ns(const vk_pool *p) { return atomic_load_explicit(&((vk_pool *)p)->spin_ns, memory_order_relaxed); }
 
 int vk_pool_next(vk_pool *p) { return atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed); }
@@ -165,9 +162,8 @@ void vk_pool_run(vk_pool *p, int workers, vk_task_fn fn, void *ctx) {
     fn(ctx, 0);
     // Out of chunks here: close the gate and wait for the helpers that are still on theirs.
     int entered = atomic_fetch_or_explicit(&p->gate, GATE_CLOSED, memory_order_acq_rel) & ~GATE_CLOSED;
-    if (atomic_load_explicit(&p->done, memory_order_acquire) == entered) {
-        p->calm++;
-    } else {
+    int waited_long = 0;
+    if (atomic_load_explicit(&p->done, memory_order_acquire) != entered) {
         long start = now_ns();
         unsigned n = 0;
         while (atomic_load_explicit(&p->done, memory_order_acquire) != entered) {
@@ -179,15 +175,14 @@ void vk_pool_run(vk_pool *p, int workers, vk_task_fn fn, void *ctx) {
         // than our threads. Spinning helpers then only make it worse (the scheduler counts their spinning
         // against them and preempts them in the middle of the next chunk), so they sleep right after each
         // region until 256 regions in a row have gone without such a wait.
-        if (now_ns() - start > 300000) {
-            p->calm = 0;
-            atomic_store_explicit(&p->spin_ns, 0, memory_order_relaxed);
-        } else {
-            p->calm++;
-        }
+        waited_long = now_ns() - start > 300000;
     }
-    if (p->calm >= 256 && atomic_load_explicit(&p->spin_ns, memory_order_relaxed) != p->spin_max_ns)
+    if (waited_long) {
+        p->calm = 0;
+        atomic_store_explicit(&p->spin_ns, 0, memory_order_relaxed);
+    } else if (p->calm < 256 && ++p->calm == 256) {
         atomic_store_explicit(&p->spin_ns, p->spin_max_ns, memory_order_relaxed);
+    }
 }
 
 void vk_pool_destroy(vk_pool *p) {

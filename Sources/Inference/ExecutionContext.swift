@@ -9,8 +9,9 @@ import Glibc
 /// Thread safety: owned by one session and used by one `run` at a time (the session's lock).
 /// `parallel` fans work out to the session's own pool of `threads - 1` helper threads (`vk_pool`, Pool.c) plus
 /// the calling thread and returns when all of it is done. Between regions the helpers spin for `spinMicroseconds`
-/// (environment `VIGIL_NN_SPIN_US`, default 200) before they sleep on a futex: a model is a chain of regions of
-/// 20–200 µs with short serial steps between them, and a thread woken from sleep (Dispatch's
+/// (environment `VIGIL_NN_SPIN_US`, default 200; not at all while the machine is busier than our threads, see
+/// `vk_pool_spin_ns`) before they sleep on a futex: a model is a chain of regions of 5–200 µs with short
+/// serial steps between them, and a thread woken from sleep (Dispatch's
 /// `concurrentPerform`, used before) starts 10–50 µs late, which cost BlazeFace a quarter of its time.
 /// With one thread a run allocates nothing; with more, each parallel region allocates one 32-byte block
 /// (`withoutActuallyEscaping`'s check that the loop body did not escape; Dispatch allocated several).

@@ -1,5 +1,6 @@
 import CInferenceKernels
 import Foundation
+import Synchronization
 import Testing
 @testable import Inference
 
@@ -61,22 +62,22 @@ import Testing
         defer { vk_pool_destroy(pool) }
         #expect(vk_pool_spin_ns(pool) == 200_000)
         let tally = Tally(capacity: 2, pool: pool)
-        let joined = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        defer { joined.deallocate() }
+        final class Flag: Sendable { let joined = Atomic<Bool>(false) }
+        let flag = Flag()
         func region(slowHelper: Bool) {
             let ctx = Unmanaged.passUnretained(tally).toOpaque()
             if slowHelper {
                 // The caller's part waits until the helper has joined (so the caller has to wait for it).
-                joined.pointee = 0
+                flag.joined.store(false, ordering: .relaxed)
                 vk_pool_run(pool, 2, { raw, w in
-                    let flag = raw!.assumingMemoryBound(to: Int32.self)
+                    let flag = Unmanaged<Flag>.fromOpaque(raw!).takeUnretainedValue()
                     if w == 1 {
-                        vk_atomic_store_i32(flag, 1)
+                        flag.joined.store(true, ordering: .releasing)
                         usleep(2_000)
                     } else {
-                        while vk_atomic_load_i32(flag) == 0 {}
+                        while !flag.joined.load(ordering: .acquiring) {}
                     }
-                }, joined)
+                }, Unmanaged.passUnretained(flag).toOpaque())
             } else {
                 tally.chunks = 2
                 vk_pool_run(pool, 2, { raw, _ in

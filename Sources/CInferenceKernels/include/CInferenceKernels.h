@@ -116,9 +116,6 @@ int vk_pool_next(vk_pool *pool);
 /// How long idle helpers spin now: the configured time, or 0 after the caller waited more than 300 µs for a
 /// helper that was taken off its core (a busy machine), until 256 regions in a row go without such a wait.
 long vk_pool_spin_ns(const vk_pool *pool);
-/// Acquire load and release store of an int (for tests that hand a flag between pool workers).
-int vk_atomic_load_i32(const int *p);
-void vk_atomic_store_i32(int *p, int v);
 /// Stops and joins the helpers and frees the pool.
 void vk_pool_destroy(vk_pool *pool);
 
