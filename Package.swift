@@ -28,6 +28,15 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev", "pkg-config"])]
         ),
+        // libmosquitto (Debian libmosquitto-dev): the MQTT client library, behind a module map like CFFmpeg.
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        // MQTT client over libmosquitto (own network thread, reconnect with backoff, bounded outbound queue) and
+        // Vigil's publisher: events, per-camera states, snapshots, stats, switches, Home Assistant discovery.
+        .target(name: "MQTT", dependencies: ["CMosquitto", "VigilCore", "Config", .product(name: "DequeModule", package: "swift-collections")]),
         // Value types shared by every stage; no dependencies.
         .target(name: "VigilCore"),
         .target(
@@ -80,6 +89,7 @@ let package = Package(
                 "Pipeline",
                 "Sinks",
                 "Ring",
+                "MQTT",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 "Tracking",
@@ -102,6 +112,7 @@ let package = Package(
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "VigilCore", "Config", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

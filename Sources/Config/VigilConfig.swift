@@ -21,11 +21,16 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     public var rules: RulesConfig = .init()
     /// Snapshot JPEGs for alerts about objects.
     public var snapshots: SnapshotsConfig = .init()
+    /// Alerts, states and switches on an MQTT broker; nil: off.
+    public var mqtt: MQTTConfig? = nil
+    /// This machine's name in a fleet of Vigil nodes (`PREFIX/stats`, each alert's `details.node` when MQTT is
+    /// on); default: the host name. `vigil run --node` overrides it.
+    public var node: String? = nil
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots
+        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots, mqtt, node
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,6 +47,11 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
         tamper = try c.value(.tamper, default: TamperConfig())
         rules = try c.value(.rules, default: RulesConfig())
         snapshots = try c.value(.snapshots, default: SnapshotsConfig())
+        mqtt = try c.decodeIfPresent(MQTTConfig.self, forKey: .mqtt)
+        node = try c.decodeIfPresent(String.self, forKey: .node)
+        if let n = node, !MQTTConfig.validTopicLevel(n, slashes: false) {
+            throw c.invalid(.node, "'\(n)' must be 1–64 characters without /, +, # or spaces")
+        }
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")

@@ -1,4 +1,5 @@
 import Pipeline
+import VigilCore
 import Testing
 
 @Suite struct BackoffTests {
