@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "VigilCore", "Config", "TestSupport"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "vigil", "VigilCore", "Config", "Pipeline", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

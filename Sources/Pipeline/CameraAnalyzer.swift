@@ -82,6 +82,11 @@ public final class CameraAnalyzer {
     /// Set when the detector failed on a frame: detection is off from then on (motion, tamper and the
     /// alerts of that frame's other stages still go out).
     public private(set) var detectorError: (any Error)? = nil
+    /// Run-time switches (MQTT): detection off skips the detector (tracks are held as they are); motion off
+    /// holds back `motion_start` (and the `motion_end` of an event whose start was held back). Read per frame.
+    public var switches: CameraSwitches? = nil
+    /// Whether the open motion event's `motion_start` went out.
+    private var motionStartSent = false
 
     /// `detection`: the camera's detector stage (nil: motion and tamper only). `report` receives one-line
     /// problems that do not stop the analysis (a snapshot directory that cannot be written).
@@ -120,7 +125,7 @@ public final class CameraAnalyzer {
 
     /// Analyses one frame (`frame.rgb` set when `needsRGB`). A detector failure sets `detectorError`.
     public func analyze(_ frame: Frame) -> [Alert] {
-        var out = motion.analyze(frame)
+        var out = switchMotion(motion.analyze(frame))
         if settings.tamper.enabled {
             if tamper == nil || tamper!.width != frame.gray.width || tamper!.height != frame.gray.height {
                 tamper = TamperDetector(width: frame.gray.width, height: frame.gray.height, camera: camera,
@@ -128,7 +133,7 @@ public final class CameraAnalyzer {
             }
             if let a = tamper!.update(frame.gray, facts: facts(frame)) { out.append(a) }
         }
-        if let detection, let rgb = frame.rgb, detectorError == nil {
+        if let detection, let rgb = frame.rgb, detectorError == nil, switches?.detect ?? true {
             var objects: [Alert]
             do {
                 objects = try detection.analyze(rgb: rgb, frame: frame.index, mediaTime: frame.mediaTime,
@@ -158,9 +163,22 @@ public final class CameraAnalyzer {
         return out
     }
 
+    /// The motion alerts the motion switch lets out.
+    private func switchMotion(_ alerts: [Alert]) -> [Alert] {
+        guard !alerts.isEmpty else { return alerts }
+        let on = switches?.motion ?? true
+        return alerts.filter { a in
+            switch a.event {
+            case "motion_start": motionStartSent = on; return on
+            case "motion_end": defer { motionStartSent = false }; return motionStartSent
+            default: return true
+            }
+        }
+    }
+
     /// At the end of the input (or on stop): open motion events end, tracks still inside get `object_exit`.
     public func finish() -> [Alert] {
-        var out = motion.finish()
+        var out = switchMotion(motion.finish())
         if let detection {
             var exits = detection.finish()
             if !exits.isEmpty, settings.snapshots.enabled, let picture = lastPicture {

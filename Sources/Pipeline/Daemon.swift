@@ -41,15 +41,24 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     /// read under `lock`).
     private let inference: InferencePool
     private var banks: [String: DetectorBank] = [:]
+    /// Every camera's run-time switches (MQTT), by name: they outlive reloads and camera restarts.
+    public let switchBoard: SwitchBoard
+    /// Only these cameras of the config run (`vigil run --cameras a,b`); nil: every enabled camera. Also on reload.
+    public let onlyCameras: Set<String>?
+    /// Called after a reload applied a new config (the cameras already filtered by `onlyCameras`).
+    public var onReload: (@Sendable (VigilConfig) -> Void)? = nil
     /// Extra per-frame analysis time for every camera (`vigil bench pipeline`, tests); 0 in production.
     public var simulatedAnalysisSeconds: Double = 0
 
     /// Opens the alert sink of `config` (throws when it cannot).
     public init(configPath: String, config: VigilConfig, logger: Logger,
                 notifier: SystemdNotifier = SystemdNotifier(),
-                makeSink: (@Sendable (AlertsConfig) throws -> any AlertSink)? = nil) throws {
+                makeSink: (@Sendable (AlertsConfig) throws -> any AlertSink)? = nil,
+                onlyCameras: Set<String>? = nil, switchBoard: SwitchBoard = SwitchBoard()) throws {
         self.configPath = configPath
-        self.config = config
+        self.switchBoard = switchBoard
+        self.onlyCameras = onlyCameras
+        self.config = Daemon.subset(config, onlyCameras)
         self.logger = logger
         self.notifier = notifier
         inference = InferencePool(maxInFlight: config.detect.maxInFlight)
@@ -61,6 +70,14 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         }
     }
 
+    /// `config` with only the cameras of `only` (nil: all).
+    public static func subset(_ config: VigilConfig, _ only: Set<String>?) -> VigilConfig {
+        guard let only else { return config }
+        var c = config
+        c.cameras = c.cameras.filter { only.contains($0.name) }
+        return c
+    }
+
     /// The alert log `alerts:` describes: the rotating, synced `AlertLog` (drops on a full disk or read-only
     /// directory are counted and logged, writing resumes by itself), or standard output for `-`.
     public static func alertLog(_ c: AlertsConfig, logger: Logger) throws -> any AlertSink {
@@ -70,6 +87,9 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
 
     /// Each running camera's counters, by name (benchmarks, tests).
     public var cameraMetrics: [String: CameraMetrics] { lock.withLock { cameras.mapValues(\.metrics) } }
+
+    /// Alerts lost so far (the log could not write them).
+    public var alertsDropped: Int { sink.droppedTotal }
 
     /// The port the metrics endpoint listens on, if any.
     public var metricsPort: Int? { lock.withLock { metricsServer?.port } }
@@ -123,7 +143,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         var options = LiveCameraOptions(cam, config: config)
         options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
         let live = LiveCamera(options: options, settings: CameraSettings(cam, config: config), sink: sink,
-                              logger: logger, detectors: detectors)
+                              logger: logger, detectors: detectors, switches: switchBoard.switches(for: cam.name))
         lock.withLock { cameras[cam.name] = live }
         logger.info("camera started", metadata: ["camera": .string(cam.name),
                                                  "url": .string(URLRedaction.redact(cam.url))])
@@ -155,7 +175,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         defer { notifier.notify("READY=1") }
         let new: VigilConfig
         do {
-            new = try ConfigLoader.load(path: configPath)
+            new = Daemon.subset(try ConfigLoader.load(path: configPath), onlyCameras)
             try new.validateForDaemon(file: configPath)
         } catch {
             refuse("\(error)")
@@ -222,6 +242,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         let used = Set(new.cameras.filter(\.enabled).map { Daemon.bankKey($0.detect) })
         lock.withLock { banks = loaded.filter { used.contains($0.key) } }
         reloadsOK.wrappingAdd(1, ordering: .relaxed)
+        onReload?(new)
         func list(_ a: [String]) -> JSONValue { .array(a.sorted().map { .string($0) }) }
         sink.write(daemonAlert("config_reloaded", .info, [
             ("added", list(added)), ("removed", list(removed)), ("restarted", list(restarted)),

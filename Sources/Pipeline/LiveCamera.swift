@@ -100,10 +100,13 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     private let ingestHeartbeat = Atomic<UInt64>(0)
     private let analysisBusySince = Atomic<UInt64>(0)
     private let finished = DispatchGroup()
+    /// Run-time switches (MQTT), kept by the daemon across restarts of this camera.
+    private let switches: CameraSwitches?
 
     public init(options: LiveCameraOptions, settings: CameraSettings, sink: SerializedAlertSink, logger: Logger,
-                detectors: DetectorBank? = nil) {
+                detectors: DetectorBank? = nil, switches: CameraSwitches? = nil) {
         self.options = options
+        self.switches = switches
         self.detectors = detectors
         detection = detectors.map {
             DetectionStage(detectors: $0, camera: CameraID(options.name), clock: .wall,
@@ -368,6 +371,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         let logger = self.logger
         let analyzer = CameraAnalyzer(camera: camera, clock: .wall, settings: settings.current.analysis,
                                       detection: detection, report: { logger.warning("\($0)") })
+        analyzer.switches = switches
         var seenGeneration = settings.generation
         var session = 0
         var detectorFailed = false

@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Detection
 import Foundation
+import Logging
 import Media
 import Pipeline
 import Sinks
@@ -67,12 +68,16 @@ struct ReplayCommand: ParsableCommand {
             // A bad model is a config error before any frame (exit 78).
             options.detectors = try ModelLocator.detectors(for: options.analysis.detect,
                                                            pool: InferencePool(maxInFlight: cfg.detect.maxInFlight))
-            let sink: any AlertSink
+            var sink: any AlertSink
             if alerts == "-" {
                 sink = try JSONLinesSink(path: alerts)
             } else {
                 sink = try AlertLog(path: alerts, options: AlertLogOptions(cfg.alerts), report: { Console.err("vigil: \($0)") })
             }
+            // With mqtt: configured, the alerts also go to the broker (a live dashboard while testing rules).
+            let bridge = try replayBridge(cfg, camera: name)
+            defer { bridge?.stop() }
+            if let bridge { sink = MQTTAlertTee(sink, bridge: bridge) }
             let showProgress = Console.stderrIsTerminal
             let result: RunStats
             do {
@@ -96,6 +101,23 @@ struct ReplayCommand: ParsableCommand {
             }
             if stats { Console.err(result.json.serialized()) }
         }
+    }
+
+    private func replayBridge(_ cfg: VigilConfig, camera name: String) throws -> MQTTBridge? {
+        guard cfg.mqtt != nil else { return nil }
+        var logger = Logger(label: "vigil")
+        logger.logLevel = .warning
+        let bridge: MQTTBridge
+        do {
+            bridge = try MQTTBridge(config: cfg.mqtt, node: MQTTBridge.nodeName(nil, cfg), switchBoard: SwitchBoard(),
+                                    logger: logger)
+        } catch {
+            throw ConfigError(file: config ?? "-", keyPath: "mqtt", line: nil, message: "\(error)")
+        }
+        var cam = cfg.camera(named: name) ?? CameraConfig(name: name, url: input)
+        if cfg.camera(named: name) == nil { cam.detect = cfg.detect }
+        bridge.start(cameras: [cam])
+        return bridge
     }
 
     /// `clip` for `/videos/clip.mp4`; `stream` for a URL ending in `/stream`. Characters a camera name cannot

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import Media
+import MQTT
 import Pipeline
 import VigilCore
 #if canImport(Glibc)
@@ -29,6 +30,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "YAML config; see config/vigil.yaml.")
     var config: String
 
+    @Option(help: "Run only these cameras of the config (comma-separated names): one node's share of a shared config.")
+    var cameras: String?
+
+    @Option(help: "This node's name in PREFIX/stats and in each alert's details.node with MQTT (default: the config's node, else the host name).")
+    var node: String?
+
     func run() throws {
         FFmpegLog.configureFromEnvironment()
         JournalLogHandler.bootstrap()
@@ -39,11 +46,28 @@ struct RunCommand: ParsableCommand {
         try reportingErrors {
             let cfg = try ConfigLoader.load(path: config)
             try cfg.validateForDaemon(file: config)
+            let only = try cameraSubset(cfg)
+            if let node, !MQTTConfig.validTopicLevel(node, slashes: false) {
+                throw UsageError(message: "--node '\(node)' must be 1–64 characters without /, +, # or spaces")
+            }
+            let switchBoard = SwitchBoard()
+            let bridge: MQTTBridge
+            do {
+                bridge = try MQTTBridge(config: cfg.mqtt, node: MQTTBridge.nodeName(node, cfg), switchBoard: switchBoard,
+                                        logger: logger)
+            } catch {
+                throw ConfigError(file: config, keyPath: "mqtt", line: nil, message: "\(error)")
+            }
             let daemon: Daemon
             do {
-                daemon = try Daemon(configPath: config, config: cfg, logger: logger)
+                daemon = try Daemon(configPath: config, config: cfg, logger: logger, makeSink: { c in
+                    MQTTAlertTee(try Daemon.alertLog(c, logger: logger), bridge: bridge)
+                }, onlyCameras: only, switchBoard: switchBoard)
+                daemon.onReload = { bridge.reload($0) }
+                bridge.start(cameras: Daemon.subset(cfg, only).cameras.filter(\.enabled), daemon: daemon)
                 try daemon.start()
             } catch let e as MetricsServer.BindError {
+                bridge.stop()
                 throw RunFailure(message: "metrics endpoint: \(e.description)")
             }
             let queue = DispatchQueue(label: "vigil.signals")
@@ -54,6 +78,7 @@ struct RunCommand: ParsableCommand {
                 src.setEventHandler {
                     logger.info("signal \(s == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
                     daemon.stop()
+                    bridge.stop()
                     stopped.signal()
                 }
                 src.resume()
@@ -69,5 +94,18 @@ struct RunCommand: ParsableCommand {
             stopped.wait()
             withExtendedLifetime(sources) {}
         }
+    }
+
+    /// `--cameras a,b`: names the config must have (a usage error otherwise); nil without the option.
+    private func cameraSubset(_ cfg: VigilConfig) throws -> Set<String>? {
+        guard let cameras else { return nil }
+        let names = cameras.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { throw UsageError(message: "--cameras needs at least one camera name") }
+        let known = Set(cfg.cameras.map(\.name))
+        let unknown = names.filter { !known.contains($0) }
+        guard unknown.isEmpty else {
+            throw UsageError(message: "--cameras: no camera \(unknown.joined(separator: ", ")) in \(config) (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        return Set(names)
     }
 }

@@ -1,0 +1,138 @@
+import Config
+import Foundation
+import Logging
+import MQTT
+import Pipeline
+import Sinks
+import VigilCore
+
+/// The one place where MQTT meets today's alert path: an `AlertSink` decorator around the alert log. Each alert
+/// gets `details.node` (when MQTT is on), is written to the log (the record: a broker that is down never costs
+/// a file alert), then goes to the publisher, which only queues (never blocks on the network). The daemon's
+/// `SerializedAlertSink` calls it under its lock, replay from its one thread. When Pipeline gets one alert
+/// fan-out, `MQTTBridge.consume` becomes one of its consumers and this decorator goes.
+///
+/// Thread safety: as `AlertSink`: one caller at a time.
+final class MQTTAlertTee: AlertSink {
+    let inner: any AlertSink
+    let bridge: MQTTBridge
+
+    init(_ inner: any AlertSink, bridge: MQTTBridge) { self.inner = inner; self.bridge = bridge }
+
+    func write(_ alert: Alert) throws {
+        let a = bridge.stamped(alert)
+        defer { bridge.consume(a) }
+        try inner.write(a)
+    }
+
+    func flush() throws { try inner.flush() }
+    var written: Int { inner.written }
+    var dropped: Int { inner.dropped }
+}
+
+/// Owns the publisher of the current `mqtt:` config (replaced when a reload changes it), the node name, and the
+/// stats of the daemon's cameras for `PREFIX/stats`.
+///
+/// Thread safety: any thread; the publisher and the stats baseline are behind `lock`.
+final class MQTTBridge: @unchecked Sendable {  // unchecked: mutable state is behind `lock`
+    let node: String
+    let switchBoard: SwitchBoard
+    private let logger: Logger
+    private let lock = NSLock()
+    private var publisher: VigilPublisher?
+    private var config: MQTTConfig?
+    private weak var daemon: Daemon?
+    private var lastCounts: [String: (decoded: Int, analyzed: Int, at: Double)] = [:]
+
+    init(config: MQTTConfig?, node: String, switchBoard: SwitchBoard, logger: Logger) throws {
+        self.node = node
+        self.switchBoard = switchBoard
+        self.logger = logger
+        self.config = config
+        publisher = try config.map { try MQTTBridge.makePublisher($0, node: node, switchBoard: switchBoard, logger: logger) }
+    }
+
+    /// `--node`, else the config's `node:`, else the host name.
+    static func nodeName(_ option: String?, _ config: VigilConfig) -> String {
+        option ?? config.node ?? ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "vigil"
+    }
+
+    private static func makePublisher(_ c: MQTTConfig, node: String, switchBoard: SwitchBoard, logger: Logger) throws -> VigilPublisher {
+        try VigilPublisher(config: c, node: node, switchBoard: switchBoard) { level, message in
+            switch level {
+            case .debug: logger.debug("\(message)")
+            case .info: logger.info("\(message)")
+            case .warning: logger.warning("\(message)")
+            case .error: logger.error("\(message)")
+            }
+        }
+    }
+
+    var isOn: Bool { lock.withLock { publisher != nil } }
+
+    func stamped(_ a: Alert) -> Alert {
+        guard isOn else { return a }
+        var out = a
+        out.details = (a.details ?? []).filter { $0.0 != "node" } + [("node", .string(node))]
+        return out
+    }
+
+    func consume(_ a: Alert) { lock.withLock { publisher }?.consume(a) }
+
+    /// Starts publishing for `cameras`; with a daemon, its cameras' figures go to `PREFIX/stats`.
+    func start(cameras: [CameraConfig], daemon: Daemon? = nil) {
+        let p = lock.withLock { () -> VigilPublisher? in self.daemon = daemon; return publisher }
+        guard let p else { return }
+        p.setCameras(cameras)
+        var stats: (@Sendable () -> [(String, JSONValue)])? = nil
+        if daemon != nil { stats = { [weak self] () -> [(String, JSONValue)] in self?.cameraStats() ?? [] } }
+        p.start(stats: stats)
+        logger.info("mqtt: publishing to \(p.config.url) under \(p.prefix)/ as node \(node)")
+    }
+
+    /// After a reload: a changed `mqtt:` section replaces the publisher (the old one says `offline` and goes);
+    /// cameras added or removed get their states and discovery published or cleared.
+    func reload(_ new: VigilConfig) {
+        let old = lock.withLock { config }
+        if new.mqtt != old {
+            let previous = lock.withLock { () -> VigilPublisher? in defer { publisher = nil }; return publisher }
+            previous?.setCameras([])
+            previous?.stop()
+            do {
+                let p = try new.mqtt.map { try MQTTBridge.makePublisher($0, node: node, switchBoard: switchBoard, logger: logger) }
+                lock.withLock { publisher = p; config = new.mqtt }
+            } catch {
+                logger.error("mqtt: \(error); MQTT is off until the next reload")
+                return
+            }
+            start(cameras: new.cameras.filter(\.enabled), daemon: lock.withLock { daemon })
+        } else {
+            lock.withLock { publisher }?.setCameras(new.cameras.filter(\.enabled))
+        }
+    }
+
+    func stop() { lock.withLock { publisher }?.stop() }
+
+    /// Per camera: decode and analysis fps since the last call, frames dropped, analysis time p50/p99 (motion,
+    /// tamper, detectors, tracker and rules of a frame), and the alerts the log could not write.
+    private func cameraStats() -> [(String, JSONValue)] {
+        guard let d = lock.withLock({ daemon }) else { return [] }
+        let now = Date().timeIntervalSince1970
+        var cams: [(String, JSONValue)] = []
+        for (name, m) in d.cameraMetrics.sorted(by: { $0.key < $1.key }) {
+            let dec = m.framesDecoded.load(ordering: .relaxed), ana = m.framesAnalyzed.load(ordering: .relaxed)
+            let last = lock.withLock { lastCounts.updateValue((dec, ana, now), forKey: name) }
+            let dt = last.map { now - $0.at } ?? 0
+            func rate(_ v: Int, _ p: Int?) -> JSONValue { .double(dt > 0 ? JSONValue.rounded(Double(v - (p ?? v)) / dt, places: 2) : 0) }
+            func ms(_ q: Double) -> JSONValue { .double(JSONValue.rounded((m.analysisSeconds.quantile(q) ?? 0) * 1000, places: 3)) }
+            cams.append((name, .object([
+                ("decode_fps", rate(dec, last?.decoded)), ("analysis_fps", rate(ana, last?.analyzed)),
+                ("frames_dropped", .int(m.framesDropped.load(ordering: .relaxed))),
+                ("stream_up", .bool(m.up.load(ordering: .relaxed) == 1)),
+                ("analysis_ms_p50", ms(0.5)), ("analysis_ms_p99", ms(0.99)),
+                ("detector_frames", .int(m.detectorFrames.load(ordering: .relaxed))),
+            ])))
+        }
+        return [("cameras", .object(cams)), ("alerts_dropped", .int(d.alertsDropped))]
+    }
+}
