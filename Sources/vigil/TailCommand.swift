@@ -41,6 +41,9 @@ struct TailCommand: ParsableCommand {
     @Option(help: "YAML config whose alerts.path is the default FILE.")
     var config: String?
 
+    @Option(help: "Follow alerts from an MQTT broker instead of a file: mqtt://host:port/PREFIX (or mqtts://); user and password from VIGIL_MQTT_USER and VIGIL_MQTT_PASSWORD.")
+    var mqtt: String?
+
     @Option(name: .customLong("poll-interval"), help: "Seconds between checks for new lines with -f (0.01…10).")
     var pollInterval: Double = 0.1
 
@@ -63,6 +66,10 @@ struct TailCommand: ParsableCommand {
                 }
             }
             guard (0.01...10).contains(pollInterval) else { throw UsageError(message: "--poll-interval must be 0.01…10") }
+            if let mqtt {
+                guard file == nil else { throw UsageError(message: "--mqtt and a FILE: choose one") }
+                try followMQTT(mqtt, output: TailOutput(json: json, filter: filter))
+            }
             let path: String
             if let file {
                 path = file
@@ -96,12 +103,7 @@ struct TailCommand: ParsableCommand {
             let follower = LogFollower(path: path)
             follower.poll { out.handle($0) }
             if follow {
-                // Runs until a signal ends it: make sure the usual ones are neither ignored nor blocked (a parent
-                // may have blocked them, and a blocked mask is inherited across exec).
-                var set = sigset_t()
-                sigemptyset(&set)
-                for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { signal(s, SIG_DFL); sigaddset(&set, s) }
-                pthread_sigmask(SIG_UNBLOCK, &set, nil)
+                unblockStopSignals()
                 while true {
                     usleep(useconds_t(pollInterval * 1_000_000))
                     follower.poll { out.handle($0) }
@@ -110,6 +112,15 @@ struct TailCommand: ParsableCommand {
             if out.skipped > 0 { Console.err("vigil: \(path): skipped \(out.skipped) lines that are not alerts") }
         }
     }
+}
+
+/// For a tail that runs until a signal ends it: the usual signals neither ignored nor blocked (a parent may have
+/// blocked them, and a blocked mask is inherited across exec).
+func unblockStopSignals() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { signal(s, SIG_DFL); sigaddset(&set, s) }
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }
 
 /// Filters, formats and writes alert lines, each whole with one `write(2)`.
