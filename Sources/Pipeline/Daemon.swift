@@ -45,6 +45,8 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     public let switchBoard: SwitchBoard
     /// Only these cameras of the config run (`vigil run --cameras a,b`); nil: every enabled camera. Also on reload.
     public let onlyCameras: Set<String>?
+    /// Adds families of other parts (MQTT) to `GET /metrics`.
+    public var extraMetrics: (@Sendable (inout PrometheusText) -> Void)? = nil
     /// Called after a reload applied a new config (the cameras already filtered by `onlyCameras`).
     public var onReload: (@Sendable (VigilConfig) -> Void)? = nil
     /// Extra per-frame analysis time for every camera (`vigil bench pipeline`, tests); 0 in production.
@@ -444,6 +446,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         p.sample("vigil_config_reloads_total", [("result", "error")], reloadsFailed.load(ordering: .relaxed))
         p.family("vigil_cameras", "gauge", help: "Cameras running.")
         p.sample("vigil_cameras", [], names.count)
+        extraMetrics?(&p)
         p.family("process_resident_memory_bytes", "gauge", help: "Resident memory of the process.")
         p.sample("process_resident_memory_bytes", [], Daemon.residentBytes())
         return p.text

@@ -64,6 +64,7 @@ struct RunCommand: ParsableCommand {
                     MQTTAlertTee(try Daemon.alertLog(c, logger: logger), bridge: bridge)
                 }, onlyCameras: only, switchBoard: switchBoard)
                 daemon.onReload = { bridge.reload($0) }
+                daemon.extraMetrics = { bridge.metrics(&$0) }
                 bridge.start(cameras: Daemon.subset(cfg, only).cameras.filter(\.enabled), daemon: daemon)
                 try daemon.start()
             } catch let e as MetricsServer.BindError {

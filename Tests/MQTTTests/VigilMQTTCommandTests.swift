@@ -87,17 +87,55 @@ import VigilCore
             daemon.child.signal(SIGHUP)
             #expect(daemon.waitFor("config_reloaded", count: k, timeout: 10))
         }
-        try broker.setUsers(["test": "t"])
-        try broker.start()
-        #expect(live.awaitSubscribed(timeout: 20))
-        try broker.setUsers(users)
-        broker.reload()
+        try Self.restart(broker, gatedFor: live, users: users)
         #expect(waitUntil(timeout: 20, poll: 0.05) { live.texts("vigil/events").filter { $0.contains("config_reloaded") }.count == 3 })
         #expect(waitUntil(timeout: 20, poll: 0.05) { live.texts("vigil/events").count == Self.lines(daemon.alertsPath).count })
         #expect(live.texts("vigil/events") == Self.lines(daemon.alertsPath), "same bytes, same order, nothing lost or repeated")
         #expect(waitUntil(timeout: 10, poll: 0.05) { live.last("vigil/available") == "online" })
         daemon.child.stop(SIGKILL, timeout: 5)
         #expect(waitUntil(timeout: 20, poll: 0.05) { live.last("vigil/available") == "offline" }, "the last will")
+    }
+
+    /// Starts the killed broker again, refusing everyone but the test's subscriber until it listens again (then
+    /// `users` are let in by a rewritten password file and SIGHUP), so no message can pass unseen.
+    static func restart(_ broker: MosquittoBroker, gatedFor live: Collector, users: [String: String]) throws {
+        try broker.setUsers(["test": "t"])
+        try broker.start()
+        #expect(live.awaitSubscribed(timeout: 20))
+        try broker.setUsers(users)
+        broker.reload()
+    }
+
+    /// The queue bound (2 messages) exceeded during an outage: the oldest events are dropped and counted in the
+    /// metrics, the newest arrive in order, and the alert log has them all.
+    @Test func queueBoundDropsOldestCountsThemAndLosesNothingElse() throws {
+        try #require(RTSPTestServer.isAvailable, "\(Self.serverMissing)")
+        let dir = makeTemporaryDirectory("mqtt-bound")
+        let server = try RTSPTestServer(directory: dir)
+        let users = ["test": "t", "vigil": "v"]
+        let broker = try MosquittoBroker(users: users)
+        let live = try Collector(port: broker.port, filters: ["vigil/events"], user: "test", password: "t")
+        #expect(live.awaitSubscribed())
+        let metricsPort = FreePort.pick()
+        let mqtt = "url: \(broker.url)\nuser: vigil\npassword: v\nqueue_max_messages: 2\nreconnect_initial_s: 0.1\nreconnect_max_s: 0.3"
+        let daemon = try DaemonProcess(config: Self.config(cameras: [("good", server.url("test"))], mqtt: mqtt,
+                                                           extra: "metrics:\n  listen: 127.0.0.1:\(metricsPort)\n"), directory: dir)
+        #expect(waitUntil(timeout: 20, poll: 0.05) { live.texts("vigil/events").contains { $0.contains("stream_up") } }, "\(daemon.stderr)")
+        #expect(waitUntil(timeout: 10, poll: 0.05) { live.texts("vigil/events").count == Self.lines(daemon.alertsPath).count })
+        let before = live.texts("vigil/events")
+        broker.stop(kill: true)
+        #expect(waitUntil(timeout: 10, poll: 0.05) { httpGet(port: metricsPort, path: "/metrics")?.body.contains("vigil_mqtt_connected 0") == true })
+        for k in 1...5 {
+            daemon.child.signal(SIGHUP)
+            #expect(daemon.waitFor("config_reloaded", count: k, timeout: 10))
+        }
+        let file = Self.lines(daemon.alertsPath)
+        #expect(httpGet(port: metricsPort, path: "/metrics")?.body.contains("vigil_mqtt_messages_dropped_total 3") == true)
+        try Self.restart(broker, gatedFor: live, users: users)
+        #expect(waitUntil(timeout: 20, poll: 0.05) { live.texts("vigil/events").count == before.count + 2 })
+        #expect(live.texts("vigil/events") == before + file.suffix(2), "the two newest, in order")
+        #expect(Array(file.prefix(before.count)) == before && file.count == before.count + 5, "the log has every alert")
+        #expect(daemon.child.stop(SIGTERM).status == 0)
     }
 
     /// A refused password: one log line, the camera's analysis goes on, the daemon stops cleanly.
