@@ -1,4 +1,5 @@
 import Config
+import Detection
 import Pipeline
 import Testing
 import VigilCore
@@ -15,7 +16,7 @@ struct CameraSwitchesTests {
         return Frame(camera: CameraID("cam"), index: i, mediaTime: Double(i) / 25, sourceWidth: 160, sourceHeight: 120, gray: g)
     }
 
-    /// Runs 120 frames; `flip(i, switches)` may change the switches before frame i is analysed.
+    /// Runs 80 frames; `flip(i, switches)` may change the switches before frame i is analysed.
     static func analyzer() -> CameraAnalyzer {
         var settings = AnalysisSettings()
         settings.motion.frameHeight = 120
@@ -29,7 +30,7 @@ struct CameraSwitchesTests {
         let sw = CameraSwitches()
         a.switches = sw
         var out: [Alert] = []
-        for i in 0..<120 {
+        for i in 0..<80 {
             flip(i, sw)
             out += a.analyze(frame(i))
         }
@@ -53,7 +54,34 @@ struct CameraSwitchesTests {
     /// The index of the frame whose analysis returns motion_start (with the switch on).
     static func firstAlertFrame() -> Int {
         let a = analyzer()
-        for i in 0..<120 where a.analyze(frame(i)).contains(where: { $0.event == "motion_start" }) { return i }
+        for i in 0..<80 where a.analyze(frame(i)).contains(where: { $0.event == "motion_start" }) { return i }
         return -1
+    }
+
+    /// Detection off: the detector is not called from the next frame on; on again: called on the next frame.
+    @Test func detectSwitchSkipsTheDetectorFromTheNextFrame() {
+        let detector = SceneDetector(label: "face")
+        detector.show([Box(x1: 40, y1: 30, x2: 80, y2: 70)])
+        var settings = AnalysisSettings()
+        settings.motion.frameHeight = 120
+        settings.tamper.enabled = false
+        settings.detect.motionGating = false
+        let stage = DetectionStage(detector: detector, camera: CameraID("cam"), clock: .media(start: 0),
+                                   detect: settings.detect, track: TrackConfig())
+        let a = CameraAnalyzer(camera: CameraID("cam"), clock: .media(start: 0), settings: settings, detection: stage)
+        let sw = CameraSwitches()
+        a.switches = sw
+        let rgb = PixelBuffer(width: 160, height: 120, format: .rgb24)
+        var calls: [Int] = []
+        var alerts: [Alert] = []
+        for i in 0..<15 {
+            sw.detect = !(5..<10).contains(i)
+            var f = Self.frame(i)
+            f.rgb = rgb
+            alerts += a.analyze(f)
+            calls.append(detector.searched.withLock { $0.count })
+        }
+        #expect(calls == [1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 6, 7, 8, 9, 10])
+        #expect(alerts.filter { $0.event == "object_enter" }.count == 1, "the held track is not entered twice")
     }
 }
