@@ -212,6 +212,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         sourceOptions.openTimeout = s.openTimeoutSeconds
         sourceOptions.readTimeout = s.readTimeoutSeconds
         sourceOptions.formatOptions = options.formatOptions
+        // A live frame without a pts is dated by its arrival, never by the frame rate the stream declares.
+        sourceOptions.arrivalClock = { Double(MonotonicClock.nanoseconds()) / 1e9 }
         let redacted = URLRedaction.redact(options.url)
 
         connect: while !isStopping {
