@@ -83,9 +83,10 @@ public final class VigilPublisher: @unchecked Sendable {  // unchecked: mutable 
 
     // MARK: - Alerts
 
-    /// One alert, after it was written to the log: its line on `PREFIX/events`, and the camera's states.
-    public func consume(_ alert: Alert) {
-        client.publish(MQTTMessage(topic: "\(prefix)/events", text: alert.jsonLine(), qos: 1))
+    /// One alert, after it was written to the log: its line (`line`: the bytes the log got, if at hand) on
+    /// `PREFIX/events`, and the camera's states.
+    public func consume(_ alert: Alert, line: String? = nil) {
+        client.publish(MQTTMessage(topic: "\(prefix)/events", text: line ?? alert.jsonLine(), qos: 1))
         guard alert.camera.name != "*" else { return }
         let cam = alert.camera.name
         switch alert.event {

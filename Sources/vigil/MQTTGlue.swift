@@ -6,35 +6,15 @@ import Pipeline
 import Sinks
 import VigilCore
 
-/// The one place where MQTT meets today's alert path: an `AlertSink` decorator around the alert log. Each alert
-/// gets `details.node` (when MQTT is on), is written to the log (the record: a broker that is down never costs
-/// a file alert), then goes to the publisher, which only queues (never blocks on the network). The daemon's
-/// `SerializedAlertSink` calls it under its lock, replay from its one thread. When Pipeline gets one alert
-/// fan-out, `MQTTBridge.consume` becomes one of its consumers and this decorator goes.
+/// MQTT on the alert fan-out: one `EventSink` of the `AlertHub` (replay and daemon alike), which has already
+/// written each alert to the log (the record: a broker that is down never costs a file alert) and tagged it
+/// with `details.node`. It owns the publisher of the current `mqtt:` config (replaced when a reload changes it)
+/// and the stats of the daemon's cameras for `PREFIX/stats`. The publisher only queues, so `receive` never
+/// waits on the network.
 ///
-/// Thread safety: as `AlertSink`: one caller at a time.
-final class MQTTAlertTee: AlertSink {
-    let inner: any AlertSink
-    let bridge: MQTTBridge
-
-    init(_ inner: any AlertSink, bridge: MQTTBridge) { self.inner = inner; self.bridge = bridge }
-
-    func write(_ alert: Alert) throws {
-        let a = bridge.stamped(alert)
-        defer { bridge.consume(a) }
-        try inner.write(a)
-    }
-
-    func flush() throws { try inner.flush() }
-    var written: Int { inner.written }
-    var dropped: Int { inner.dropped }
-}
-
-/// Owns the publisher of the current `mqtt:` config (replaced when a reload changes it), the node name, and the
-/// stats of the daemon's cameras for `PREFIX/stats`.
-///
-/// Thread safety: any thread; the publisher and the stats baseline are behind `lock`.
-final class MQTTBridge: @unchecked Sendable {  // unchecked: mutable state is behind `lock`
+/// Thread safety: `receive`/`finish` on the hub's delivery thread, the rest from any thread; the publisher and
+/// the stats baseline are behind `lock`.
+final class MQTTBridge: EventSink, @unchecked Sendable {  // unchecked: mutable state is behind `lock`
     let node: String
     let switchBoard: SwitchBoard
     private let logger: Logger
@@ -42,6 +22,7 @@ final class MQTTBridge: @unchecked Sendable {  // unchecked: mutable state is be
     private var publisher: VigilPublisher?
     private var config: MQTTConfig?
     private weak var daemon: Daemon?
+    private weak var hub: AlertHub?
     private var lastCounts: [String: (decoded: Int, analyzed: Int, at: Double)] = [:]
 
     init(config: MQTTConfig?, node: String, switchBoard: SwitchBoard, logger: Logger) throws {
@@ -68,16 +49,20 @@ final class MQTTBridge: @unchecked Sendable {  // unchecked: mutable state is be
         }
     }
 
-    var isOn: Bool { lock.withLock { publisher != nil } }
-
-    func stamped(_ a: Alert) -> Alert {
-        guard isOn else { return a }
-        var out = a
-        out.details = (a.details ?? []).filter { $0.0 != "node" } + [("node", .string(node))]
-        return out
+    func receive(_ event: SinkEvent) {
+        guard case .alert(let a, let line) = event else { return }
+        lock.withLock { publisher }?.consume(a, line: line)
     }
 
-    func consume(_ a: Alert) { lock.withLock { publisher }?.consume(a) }
+    func finish() { stop() }
+
+    /// Registers with `hub` (alerts only; the camera states come from them) and, while MQTT is on, has it tag
+    /// every alert with the node.
+    func attach(to hub: AlertHub) {
+        lock.withLock { self.hub = hub }
+        hub.tag(node: lock.withLock { config } == nil ? nil : node)
+        hub.add(self, name: "mqtt")
+    }
 
     /// Starts publishing for `cameras`; with a daemon, its cameras' figures go to `PREFIX/stats`.
     func start(cameras: [CameraConfig], daemon: Daemon? = nil) {
@@ -101,6 +86,7 @@ final class MQTTBridge: @unchecked Sendable {  // unchecked: mutable state is be
             do {
                 let p = try new.mqtt.map { try MQTTBridge.makePublisher($0, node: node, switchBoard: switchBoard, logger: logger) }
                 lock.withLock { publisher = p; config = new.mqtt }
+                lock.withLock { hub }?.tag(node: new.mqtt == nil ? nil : node)
             } catch {
                 logger.error("mqtt: \(error); MQTT is off until the next reload")
                 return

@@ -68,20 +68,20 @@ struct ReplayCommand: ParsableCommand {
             // A bad model is a config error before any frame (exit 78).
             options.detectors = try ModelLocator.detectors(for: options.analysis.detect,
                                                            pool: InferencePool(maxInFlight: cfg.detect.maxInFlight))
-            var sink: any AlertSink
+            let sink: any AlertSink
             if alerts == "-" {
                 sink = try JSONLinesSink(path: alerts)
             } else {
                 sink = try AlertLog(path: alerts, options: AlertLogOptions(cfg.alerts), report: { Console.err("vigil: \($0)") })
             }
             // With mqtt: configured, the alerts also go to the broker (a live dashboard while testing rules).
-            let bridge = try replayBridge(cfg, camera: name)
-            defer { bridge?.stop() }
-            if let bridge { sink = MQTTAlertTee(sink, bridge: bridge) }
+            let hub = AlertHub(record: sink)
+            try replayBridge(cfg, camera: name)?.attach(to: hub)
+            defer { hub.close(timeout: 10) }
             let showProgress = Console.stderrIsTerminal
             let result: RunStats
             do {
-                result = try ReplayPipeline.run(options, sink: sink, progress: showProgress ? { p in
+                result = try ReplayPipeline.run(options, hub: hub, progress: showProgress ? { p in
                     var line = "\r\(URLRedaction.redact(input)): frame \(p.frame)  \(Self.clock(p.mediaTime))"
                     if let d = p.duration, d > 0 {
                         line += " / \(Self.clock(d))  \(Int((100 * p.mediaTime / d).rounded()))%"

@@ -60,9 +60,9 @@ struct RunCommand: ParsableCommand {
             }
             let daemon: Daemon
             do {
-                daemon = try Daemon(configPath: config, config: cfg, logger: logger, makeSink: { c in
-                    MQTTAlertTee(try Daemon.alertLog(c, logger: logger), bridge: bridge)
-                }, onlyCameras: only, switchBoard: switchBoard)
+                daemon = try Daemon(configPath: config, config: cfg, logger: logger, onlyCameras: only,
+                                    switchBoard: switchBoard)
+                bridge.attach(to: daemon.hub)  // idle until mqtt: is configured (also by a reload)
                 daemon.onReload = { bridge.reload($0) }
                 daemon.extraMetrics = { bridge.metrics(&$0) }
                 bridge.start(cameras: Daemon.subset(cfg, only).cameras.filter(\.enabled), daemon: daemon)
@@ -78,8 +78,7 @@ struct RunCommand: ParsableCommand {
                 let src = DispatchSource.makeSignalSource(signal: s, queue: queue)
                 src.setEventHandler {
                     logger.info("signal \(s == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
-                    daemon.stop()
-                    bridge.stop()
+                    daemon.stop()  // closes the hub's sinks: MQTT says offline and sends what is queued
                     stopped.signal()
                 }
                 src.resume()
