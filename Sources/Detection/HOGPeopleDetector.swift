@@ -7,7 +7,10 @@ import VigilCore
 /// 64 source pixels tall are found), then an image pyramid (each level `scaleStep` smaller) is searched
 /// with an 8-pixel window stride; windows scoring at least `hitThreshold` are grouped as OpenCV's
 /// `groupRectangles` (a group needs more than `groupThreshold` windows) and reported with the group's best
-/// SVM margin `m` as score `1 / (1 + e^-m)` (0.5 at margin 0).
+/// SVM margin `m` as score `1 / (1 + e^-m)` (0.5 at margin 0). The reported box is the person inside the
+/// window: the detector was trained on 64×128 windows with the person centred and about 16 pixels of
+/// margin on every side (Dalal & Triggs), so the window less that margin (`marginX`, `marginY`) has its
+/// bottom at the feet, where the rules judge an object.
 ///
 /// Each pyramid level's blocks are computed once (`HOGFeatureMap`); the SVM then scores every window as a
 /// correlation of its weights with the block planes. One thread per call, as the daemon runs its detectors.
@@ -31,13 +34,18 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
         public var scoreThreshold: Float = 0
         /// Most pyramid levels.
         public var maxLevels: Int = 64
+        /// Fraction of the window's width (height) cut from its left and right (top and bottom) for the
+        /// reported box; 0 reports OpenCV's windows.
+        public var marginX: Float = 16 / 64, marginY: Float = 16 / 128
 
         public init(scaleStep: Double = 1.05, upscale: Float = 2, hitThreshold: Float = 0, groupThreshold: Int = 2,
-                    groupEps: Double = 0.2, scoreThreshold: Float = 0, maxLevels: Int = 64) {
-            precondition(scaleStep > 1 && upscale > 0 && maxLevels >= 1)
+                    groupEps: Double = 0.2, scoreThreshold: Float = 0, maxLevels: Int = 64,
+                    marginX: Float = 16 / 64, marginY: Float = 16 / 128) {
+            precondition(scaleStep > 1 && upscale > 0 && maxLevels >= 1 && (0..<0.5).contains(marginX)
+                         && (0..<0.5).contains(marginY))
             self.scaleStep = scaleStep; self.upscale = upscale; self.hitThreshold = hitThreshold
             self.groupThreshold = groupThreshold; self.groupEps = groupEps; self.scoreThreshold = scoreThreshold
-            self.maxLevels = maxLevels
+            self.maxLevels = maxLevels; self.marginX = marginX; self.marginY = marginY
         }
     }
 
@@ -100,14 +108,16 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
                                        eps: parameters.groupEps)
         var out: [Detection] = []
         for g in groups {
-            // OpenCV's clipObjects: inside the searched image, or dropped.
-            let x1 = max(0, g.x), y1 = max(0, g.y)
-            let x2 = min(search.width, g.x + g.width), y2 = min(search.height, g.y + g.height)
+            // The person inside the window, then OpenCV's clipObjects: inside the searched image, or dropped.
+            let mx = Float(g.width) * parameters.marginX, my = Float(g.height) * parameters.marginY
+            let x1 = max(0, Float(g.x) + mx), y1 = max(0, Float(g.y) + my)
+            let x2 = min(Float(search.width), Float(g.x + g.width) - mx)
+            let y2 = min(Float(search.height), Float(g.y + g.height) - my)
             guard x2 > x1, y2 > y1 else { continue }
             let score = Float(1 / (1 + exp(-Double(g.score))))
             guard score >= parameters.scoreThreshold else { continue }
-            let box = Box(x1: search.origin.x + Float(x1) * search.toSource.x, y1: search.origin.y + Float(y1) * search.toSource.y,
-                          x2: search.origin.x + Float(x2) * search.toSource.x, y2: search.origin.y + Float(y2) * search.toSource.y)
+            let box = Box(x1: search.origin.x + x1 * search.toSource.x, y1: search.origin.y + y1 * search.toSource.y,
+                          x2: search.origin.x + x2 * search.toSource.x, y2: search.origin.y + y2 * search.toSource.y)
             out.append(Detection(box: box, score: score, classIndex: 0, label: labels[0]))
         }
         return out.sorted { $0.score > $1.score }
