@@ -32,7 +32,7 @@ struct CameraSwitchesTests {
         var out: [Alert] = []
         for i in 0..<80 {
             flip(i, sw)
-            out += a.analyze(frame(i))
+            out += a.analyze(frame(i)).alerts
         }
         return out + a.finish()
     }
@@ -54,7 +54,7 @@ struct CameraSwitchesTests {
     /// The index of the frame whose analysis returns motion_start (with the switch on).
     static func firstAlertFrame() -> Int {
         let a = analyzer()
-        for i in 0..<80 where a.analyze(frame(i)).contains(where: { $0.event == "motion_start" }) { return i }
+        for i in 0..<80 where a.analyze(frame(i)).alerts.contains(where: { $0.event == "motion_start" }) { return i }
         return -1
     }
 
@@ -78,7 +78,7 @@ struct CameraSwitchesTests {
             sw.detect = !(5..<10).contains(i)
             var f = Self.frame(i)
             f.rgb = rgb
-            alerts += a.analyze(f)
+            alerts += a.analyze(f).alerts
             calls.append(detector.searched.withLock { $0.count })
         }
         #expect(calls == [1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 6, 7, 8, 9, 10])
