@@ -218,10 +218,12 @@ struct Search {
 
 /// Samples a pyramid level from the frame buffer into a `HOGFeatureMap`'s gamma planes: bilinear with
 /// pixel centres aligned (OpenCV's INTER_LINEAR), clamped at the buffer's edges, rounded to 8 bits, then √.
+/// Each output row interpolates its two source rows first (a vectorised pass over the bytes it needs), then
+/// along x.
 ///
 /// Thread safety: not thread-safe; owned by one detector, used under its lock.
 struct LevelSampling {
-    private var x0 = [Int32](), x1 = [Int32](), ax = [Float]()
+    private var x0 = [Int32](), x1 = [Int32](), ax = [Float](), rowBuffer = [Float]()
 
     mutating func fill(_ map: HOGFeatureMap, width w: Int, height h: Int, from frame: PixelBuffer, region: Box) {
         map.prepare(width: w, height: h)
@@ -231,22 +233,28 @@ struct LevelSampling {
             let (i, j, a) = LevelSampling.tap(region.x1 + (Float(x) + 0.5) * sx - 0.5, limit: frame.width)
             x0[x] = Int32(i * 3); x1[x] = Int32(j * 3); ax[x] = a
         }
-        let r = map.planeRow(0, 0), planeSize = map.height * map.rowStride  // R, then G and B a plane apart
-        LevelSampling.gammaTable.withUnsafeBufferPointer { lut in
-            x0.withUnsafeBufferPointer { x0 in
-                x1.withUnsafeBufferPointer { x1 in
-                    ax.withUnsafeBufferPointer { ax in
+        let first = Int(x0[0]), span = Int(x1[w - 1]) + 3 - first  // the bytes of a source row the level reads
+        if rowBuffer.count < span { rowBuffer = [Float](repeating: 0, count: span) }
+        let r = map.planeRow(0, 0), planeSize = map.height * map.rowStride, stride = map.rowStride  // R; G, B a plane on
+        x0.withUnsafeBufferPointer { x0 in
+            x1.withUnsafeBufferPointer { x1 in
+                ax.withUnsafeBufferPointer { ax in
+                    rowBuffer.withUnsafeMutableBufferPointer { rowBuffer in
+                        let row = rowBuffer.baseAddress! - first
                         for y in 0..<h {
                             let (i, j, ay) = LevelSampling.tap(region.y1 + (Float(y) + 0.5) * sy - 0.5, limit: frame.height)
                             let top = frame.data + i * frame.stride, bottom = frame.data + j * frame.stride
-                            let out = r + y * map.rowStride
+                            for k in first..<(first + span) {
+                                let t = Float(top[k])
+                                row[k] = t + ay * (Float(bottom[k]) - t)
+                            }
+                            let out = r + y * stride
                             for x in 0..<w {
                                 let p = Int(x0[x]), q = Int(x1[x]), a = ax[x]
                                 for c in 0..<3 {
-                                    let t = Float(top[p + c]) + a * (Float(top[q + c]) - Float(top[p + c]))
-                                    let u = Float(bottom[p + c]) + a * (Float(bottom[q + c]) - Float(bottom[p + c]))
-                                    let v = t + ay * (u - t)
-                                    out[c * planeSize + x] = lut[Int(v + 0.5)]
+                                    let v = row[p + c] + a * (row[q + c] - row[p + c])
+                                    // Rounded to 8 bits through the mantissa (1.5·2²³), then OpenCV's gamma √.
+                                    out[c * planeSize + x] = ((v + 12_582_912) - 12_582_912).squareRoot()
                                 }
                             }
                         }
@@ -263,6 +271,4 @@ struct LevelSampling {
         let i = Int(c)
         return (i, min(i + 1, limit - 1), c - Float(i))
     }
-
-    static let gammaTable = HOGFeatureMap.gamma
 }
