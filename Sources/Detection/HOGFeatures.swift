@@ -43,8 +43,8 @@ final class HOGFeatureMap {
         return t
     }()
 
-    /// Makes room for an image of `width`×`height` and returns the plane of channel `c` and its row stride, for
-    /// the caller to fill rows at `plane + y * rowStride + 1 + x` (the padding columns are filled by `compute`).
+    /// Makes room for an image of `width`×`height`; the caller then fills the colour planes through `planeRow`
+    /// (the padding columns are filled by `compute`).
     func prepare(width w: Int, height h: Int) {
         precondition(w >= 16 && h >= 16)
         width = w; height = h
@@ -175,7 +175,7 @@ final class HOGFeatureMap {
                 let row = (y >> 3) - s, k = (y & 7) + 8 * s
                 guard row >= 0, row < blocksY else { continue }
                 for cy in 0..<2 where tw[k * 2 + cy] != 0 {
-                    axpy(histLength, tw[k * 2 + cy], h, accumulator + (row * 2 + cy) * histLength)
+                    hogAxpy(histLength, tw[k * 2 + cy], h, accumulator + (row * 2 + cy) * histLength)
                 }
             }
         }
@@ -245,30 +245,30 @@ struct FloatBuffer: ~Copyable {
 }
 
 @inline(__always)
-func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+func hogLoad8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
 @inline(__always)
-func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load8(UnsafePointer(p)) }
+func hogLoad8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { hogLoad8(UnsafePointer(p)) }
 
 @inline(__always)
-func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+func hogStore8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
 /// y[0..<n] += a · x[0..<n], n rounded up to 8 (the buffers have that slack).
 @inline(__always)
-func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+func hogAxpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     let av = SIMD8<Float>(repeating: a)
     var i = 0
     while i < n {
-        store8(load8(y + i) + av * load8(x + i), y + i)
+        hogStore8(hogLoad8(y + i) + av * hogLoad8(x + i), y + i)
         i += 8
     }
 }
 
 @inline(__always)
-func axpy(_ n: Int, _ a: Float, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    axpy(n, a, UnsafePointer(x), y)
+func hogAxpy(_ n: Int, _ a: Float, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    hogAxpy(n, a, UnsafePointer(x), y)
 }

@@ -62,7 +62,7 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     private let weights: [Float]
     private let bias: Float
     private let map = HOGFeatureMap()
-    private var sampling = LevelSampling()
+    private var sampling = HOGLevelSampling()
     private let lock = NSLock()
 
     /// `svm`: 3781 values in OpenCV's order (block x, block y, cell x, cell y, bin; then the bias).
@@ -102,7 +102,7 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     }
 
     public func detect(_ frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {
-        guard let search = try Search(frame: frame, region: region, sourceWidth: sourceWidth,
+        guard let search = try HOGSearch(frame: frame, region: region, sourceWidth: sourceWidth,
                                       sourceHeight: sourceHeight, upscale: parameters.upscale) else { return [] }
         let groups = HOGGrouping.group(windows(frame, search: search), threshold: parameters.groupThreshold,
                                        eps: parameters.groupEps)
@@ -126,12 +126,12 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     /// Every window scoring at least `hitThreshold`, before grouping, in the searched image's pixels
     /// (the region at `upscale`): OpenCV's `detectMultiScale` candidates.
     public func windows(_ frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int) throws -> [HOGWindow] {
-        guard let search = try Search(frame: frame, region: region, sourceWidth: sourceWidth,
+        guard let search = try HOGSearch(frame: frame, region: region, sourceWidth: sourceWidth,
                                       sourceHeight: sourceHeight, upscale: parameters.upscale) else { return [] }
         return windows(frame, search: search)
     }
 
-    private func windows(_ frame: PixelBuffer, search: Search) -> [HOGWindow] {
+    private func windows(_ frame: PixelBuffer, search: HOGSearch) -> [HOGWindow] {
         lock.lock()
         defer { lock.unlock() }
         var found: [HOGWindow] = []
@@ -170,7 +170,7 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
                         let rows = f + (wy + y) * n * stride
                         for k in 0..<n {
                             let plane = rows + k * stride, wk = w.baseAddress! + (y * n + k) * bx
-                            for x in 0..<bx { axpy(across, wk[x], plane + x, out) }
+                            for x in 0..<bx { hogAxpy(across, wk[x], plane + x, out) }
                         }
                     }
                     for wx in 0..<across where out[wx] >= threshold { hit(wx, wy, out[wx]) }
@@ -191,7 +191,9 @@ public struct HOGWindow: Sendable, Equatable {
 }
 
 /// Where one detector call looks: the region in source and buffer pixels and the searched image's size.
-struct Search {
+///
+/// Thread safety: an immutable value.
+struct HOGSearch {
     /// The searched image: the region at `upscale`.
     var width: Int, height: Int
     /// The region's top-left corner in source pixels, and source pixels per searched-image pixel.
@@ -222,7 +224,7 @@ struct Search {
 /// along x.
 ///
 /// Thread safety: not thread-safe; owned by one detector, used under its lock.
-struct LevelSampling {
+struct HOGLevelSampling {
     private var x0 = [Int32](), x1 = [Int32](), ax = [Float](), rowBuffer = [Float]()
 
     mutating func fill(_ map: HOGFeatureMap, width w: Int, height h: Int, from frame: PixelBuffer, region: Box) {
@@ -230,7 +232,7 @@ struct LevelSampling {
         let sx = region.width / Float(w), sy = region.height / Float(h)
         if x0.count < w { x0 = [Int32](repeating: 0, count: w); x1 = x0; ax = [Float](repeating: 0, count: w) }
         for x in 0..<w {
-            let (i, j, a) = LevelSampling.tap(region.x1 + (Float(x) + 0.5) * sx - 0.5, limit: frame.width)
+            let (i, j, a) = HOGLevelSampling.tap(region.x1 + (Float(x) + 0.5) * sx - 0.5, limit: frame.width)
             x0[x] = Int32(i * 3); x1[x] = Int32(j * 3); ax[x] = a
         }
         let first = Int(x0[0]), span = Int(x1[w - 1]) + 3 - first  // the bytes of a source row the level reads
@@ -242,7 +244,7 @@ struct LevelSampling {
                     rowBuffer.withUnsafeMutableBufferPointer { rowBuffer in
                         let row = rowBuffer.baseAddress! - first
                         for y in 0..<h {
-                            let (i, j, ay) = LevelSampling.tap(region.y1 + (Float(y) + 0.5) * sy - 0.5, limit: frame.height)
+                            let (i, j, ay) = HOGLevelSampling.tap(region.y1 + (Float(y) + 0.5) * sy - 0.5, limit: frame.height)
                             let top = frame.data + i * frame.stride, bottom = frame.data + j * frame.stride
                             for k in first..<(first + span) {
                                 let t = Float(top[k])
