@@ -12,10 +12,18 @@ struct BenchFigure {
     var referenceValue: Double
     /// True when a larger value is better (throughput); false for times and sizes.
     var higherIsBetter: Bool
+    /// The value asked for (an analysed frame rate), when closer is better and neither more nor less is:
+    /// the ratio then compares how close each side came.
+    var target: Double? = nil
 
-    /// value ÷ reference, oriented so that > 1 means Vigil is better.
+    /// value ÷ reference, oriented so that > 1 means Vigil is better; with a `target`, Vigil's closeness to it
+    /// ÷ the reference's (closeness: the smaller of value and target over the larger, 1 when on target).
     var ratio: Double {
         guard value > 0, referenceValue > 0 else { return 0 }
+        if let target, target > 0 {
+            func closeness(_ v: Double) -> Double { min(v, target) / max(v, target) }
+            return closeness(value) / closeness(referenceValue)
+        }
         return higherIsBetter ? value / referenceValue : referenceValue / value
     }
 
@@ -35,7 +43,8 @@ struct BenchFigure {
             let r = JSONValue.rounded(v, places: v >= 100 ? 1 : 3)
             return JSONValue.format(r)
         }
-        return "\(name): \(f(value)) \(unit)  |  \(reference): \(f(referenceValue)) \(unit)  |  ratio \(f(ratio))"
+        let kind = target.map { "ratio of closeness to \(f($0))" } ?? "ratio"
+        return "\(name): \(f(value)) \(unit)  |  \(reference): \(f(referenceValue)) \(unit)  |  \(kind) \(f(ratio))"
     }
 }
 
