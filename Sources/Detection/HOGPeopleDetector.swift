@@ -3,8 +3,8 @@ import VigilCore
 
 /// The Dalal–Triggs pedestrian detector (HOG features + a linear SVM over a 64×128 window) with OpenCV's
 /// trained coefficients (`samples/models/hog_people/svm.f32`), searched as OpenCV's
-/// `HOGDescriptor.detectMultiScale` does: the frame (or region) is scaled by `upscale` (2: people down to
-/// 64 source pixels tall are found), then an image pyramid (each level `scaleStep` smaller) is searched
+/// `HOGDescriptor.detectMultiScale` does: the frame (or region) is scaled by `upscale` (2: windows down to
+/// 64 source pixels tall, people in them down to about 48), then an image pyramid (each level `scaleStep` smaller) is searched
 /// with an 8-pixel window stride; windows scoring at least `hitThreshold` are grouped as OpenCV's
 /// `groupRectangles` (a group needs more than `groupThreshold` windows) and reported with the group's best
 /// SVM margin `m` as score `1 / (1 + e^-m)` (0.5 at margin 0). The reported box is the person inside the
@@ -21,8 +21,8 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     public struct Parameters: Sendable, Equatable {
         /// Size ratio of successive pyramid levels (> 1).
         public var scaleStep: Double = 1.05
-        /// The region is searched at this multiple of its source size first (the smallest person found is
-        /// 128 / upscale source pixels tall).
+        /// The region is searched at this multiple of its source size first (the smallest window is
+        /// 128 / upscale source pixels tall, the person in it three quarters of that).
         public var upscale: Float = 2
         /// Least SVM margin of a window.
         public var hitThreshold: Float = 0
