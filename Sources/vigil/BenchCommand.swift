@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VigilCore
 
 /// One benchmark figure printed beside its reference, measured in the same run.
@@ -58,7 +59,20 @@ struct BenchSuite: Sendable {
 }
 
 /// Every suite `vigil bench` knows.
-let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn, .pipeline, .rules, .alerts, .nms, .detect]
+let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn, .pipeline, .rules, .alerts, .nms, .detect, .hog]
+
+/// A reference script of the repository (`scripts/…`), looked up from the working directory and from the
+/// binary's folder upwards.
+func benchScript(_ relative: String) throws -> String {
+    let fm = FileManager.default
+    var dirs = [fm.currentDirectoryPath]
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<5 { dirs.append(dir.path); dir = dir.deletingLastPathComponent() }
+    guard let script = dirs.map({ $0 + "/" + relative }).first(where: { fm.fileExists(atPath: $0) }) else {
+        throw BenchError("cannot find \(relative) (run from the repository)")
+    }
+    return script
+}
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

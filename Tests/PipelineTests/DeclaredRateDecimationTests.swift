@@ -2,6 +2,8 @@ import Config
 import Foundation
 import Logging
 import Pipeline
+import Sinks
+import Synchronization
 import Testing
 import TestSupport
 
@@ -17,11 +19,11 @@ struct DeclaredRateDecimationTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let server = try RTSPTestServer(directory: dir, clip: Fixtures.vtestH264!)
-        let sink = SerializedAlertSink(MemorySink()) { _ in }
+        let sink = AlertHub(record: MemorySink())
         let options = LiveCameraOptions(name: "vtest", url: server.url("file"))
         var cam = CameraConfig(name: "vtest", url: options.url)
         cam.detect.fps = 10
-        let camera = LiveCamera(options: options, settings: CameraSettings(cam), sink: sink,
+        let camera = LiveCamera(options: options, settings: CameraSettings(cam), hub: sink,
                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         camera.start()
         let m = camera.metrics
