@@ -229,6 +229,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         o.openTimeout = options.stream.openTimeoutSeconds
         o.readTimeout = options.stream.readTimeoutSeconds
         o.formatOptions = options.formatOptions
+        // A live frame without a pts is dated by its arrival, never by the frame rate the stream declares.
+        o.arrivalClock = { Double(MonotonicClock.nanoseconds()) / 1e9 }
         return o
     }
 
