@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
         // Motion detection on the downscaled grey frame, and motion events.
         .target(name: "Motion", dependencies: ["VigilCore"]),
+        // Recording: pre-roll of compressed packets, event clips, continuous segments, retention, writer thread.
+        .target(name: "Recording", dependencies: ["VigilCore", "Media", "Config",
+                                                  .product(name: "DequeModule", package: "swift-collections")]),
         // Alert outputs.
         .target(name: "Sinks", dependencies: ["VigilCore"]),
         // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
@@ -47,7 +50,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks", "Rules", "Detection", "Tracking",
-                           .product(name: "Logging", package: "swift-log")]
+                           "Recording", .product(name: "Logging", package: "swift-log")]
         ),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
         .target(name: "Tracking", dependencies: ["VigilCore"]),
@@ -102,6 +105,7 @@ let package = Package(
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Media", "Config", "VigilCore", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -21,11 +21,13 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     public var rules: RulesConfig = .init()
     /// Snapshot JPEGs for alerts about objects.
     public var snapshots: SnapshotsConfig = .init()
+    /// Event clips and continuous recording; a camera's own `record:` overrides single keys.
+    public var record: RecordConfig = .init()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots
+        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots, record
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,6 +44,7 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
         tamper = try c.value(.tamper, default: TamperConfig())
         rules = try c.value(.rules, default: RulesConfig())
         snapshots = try c.value(.snapshots, default: SnapshotsConfig())
+        record = try c.value(.record, default: RecordConfig())
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")
@@ -150,13 +153,15 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
     public var zones: [ZoneConfig] = []
     public var lines: [LineConfig] = []
     public var stationary: StationaryConfig? = nil
+    /// This camera's recording: the top-level `record:` with this camera's keys on top.
+    public var record: RecordConfig = .init()
 
     public init(name: String, url: String) { self.name = name; self.url = url }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, url, enabled, motion, detect
         case rtspTransport = "rtsp_transport"
-        case tamper, zones, lines, stationary
+        case tamper, zones, lines, stationary, record
     }
 
     public init(from decoder: any Decoder) throws {
@@ -184,6 +189,7 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
         zones = try c.value(.zones, default: [])
         lines = try c.value(.lines, default: [])
         stationary = try c.decodeIfPresent(StationaryConfig.self, forKey: .stationary)
+        record = try c.value(.record, default: RecordConfig())
         var names = Set<String>()
         for z in zones where !names.insert(z.name).inserted { throw c.invalid(.zones, "zone name '\(z.name)' is used twice") }
         names.removeAll()

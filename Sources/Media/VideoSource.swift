@@ -16,6 +16,8 @@ public struct SourceOptions: Sendable {
     public var formatOptions: [String: String] = [:]
     /// Consecutive unreadable packets after which a file is taken as ended (a corrupt tail).
     public var maxConsecutiveReadErrors: Int = 64
+    /// Also demux the audio stream, for `packetObserver` (recording); it is never decoded.
+    public var keepAudio = false
 
     public init() {}
 }
@@ -72,6 +74,13 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
     public let analysisWidth: Int
     public let analysisHeight: Int
     public private(set) var stats = SourceStats()
+    /// Called on the ingest thread with every demuxed packet of the video stream (and of the audio stream with
+    /// `keepAudio`), a reference-counted copy, before the video packet goes to the decoder. Recording's hook.
+    public var packetObserver: ((MediaPacket) -> Void)? = nil
+    /// Added to the observed packets' times (the live camera's timeline across reconnects).
+    public var packetTimeOffset = 0.0
+    /// The streams' codec parameters, for a muxer (copied once per source).
+    public private(set) lazy var parameters = StreamParameters(video: demuxer.stream, audio: demuxer.audioStream)
 
     private var flushing = false
     private var finished = false
@@ -85,7 +94,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         self.options = options
         self.interrupt = interrupt
         demuxer = try Demuxer(url: url, options: options.formatOptions, interrupt: interrupt,
-                              openTimeout: options.openTimeout)
+                              openTimeout: options.openTimeout, keepAudio: options.keepAudio)
         decoder = try Decoder(demuxer: demuxer, threads: options.threads)
         guard let f = av_frame_alloc() else {
             throw FFmpegError(code: vigil_averror(ENOMEM), operation: "allocate a frame", input: url)
@@ -179,6 +188,9 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
             case .again:
                 continue
             case .ok:
+                let isVideo = packet.pointer.pointee.stream_index == demuxer.streamIndex
+                if let packetObserver { observe(packetObserver, isVideo: isVideo) }
+                if !isVideo { continue }
                 stats.packetsRead += 1
                 do {
                     _ = try decoder.send(packet.pointer)
@@ -188,6 +200,12 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
                 return
             }
         }
+    }
+
+    private func observe(_ observer: (MediaPacket) -> Void, isVideo: Bool) {
+        let zero = Double(startTicks ?? 0) * timeBase
+        observer(MediaPacket(copying: packet.pointer, kind: isVideo ? .video : .audio, parameters: parameters,
+                             zeroSeconds: zero, offset: packetTimeOffset))
     }
 
     private func st2Flush() {

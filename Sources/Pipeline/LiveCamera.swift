@@ -3,6 +3,7 @@ import Detection
 import Foundation
 import Logging
 import Media
+import Recording
 import Ring
 import Synchronization
 import VigilCore
@@ -77,6 +78,10 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     public let options: LiveCameraOptions
     public let camera: CameraID
     public let metrics = CameraMetrics()
+    /// Recording's counters (clips, bytes, drops, disk full).
+    public let recording = RecordingCounters()
+    /// The camera's pre-roll: filled by the ingest thread, taken by the recorder on the analysis thread.
+    let preRoll: PreRollBuffer
     let settings: CameraSettingsBox
     let sink: SerializedAlertSink
     let logger: Logger
@@ -116,6 +121,10 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         l[metadataKey: "camera"] = .string(options.name)
         self.logger = l
         ring = SPSCRing(capacity: options.stream.ringCapacity, policy: .dropOldest)
+        let record = settings.record
+        preRoll = PreRollBuffer(preRollSeconds: record.preRollSeconds, maxBytes: record.preRollMaxBytes)
+        preRoll.configure(preRollSeconds: record.preRollSeconds, maxBytes: record.preRollMaxBytes,
+                          enabled: record.enabled)
         metrics.ringCapacity.store(ring.capacity, ordering: .relaxed)
     }
 
@@ -211,6 +220,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         sourceOptions.openTimeout = s.openTimeoutSeconds
         sourceOptions.readTimeout = s.readTimeoutSeconds
         sourceOptions.formatOptions = options.formatOptions
+        sourceOptions.keepAudio = settings.current.record.enabled && settings.current.record.audio
         let redacted = URLRedaction.redact(options.url)
 
         connect: while !isStopping {
@@ -242,6 +252,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 let rgbs = rgbPool
                 decimator.reset()
                 if lastFrameWall != 0 { mediaOffset = lastMediaTime + MonotonicClock.seconds(since: lastFrameWall) }
+                source.packetTimeOffset = mediaOffset
+                observePackets(source)
                 setPhase(2)
                 logger.debug("opened", metadata: ["codec": .string(source.info.codec),
                                                   "size": .string("\(source.info.width)x\(source.info.height)")])
@@ -250,6 +262,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                     if g != seenGeneration {
                         seenGeneration = g
                         decimator.setFPS(settings.current.detectFPS)
+                        observePackets(source)
                     }
                     var buffer = pool.take()
                     let rgb = buffer == nil ? nil : rgbs?.take()
@@ -355,6 +368,12 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         ring.close()
     }
 
+    /// Hands the source's packets to the pre-roll while recording is on (no packet copies while it is off).
+    private func observePackets(_ source: VideoSource) {
+        let buffer = preRoll
+        source.packetObserver = settings.current.record.enabled ? { buffer.append($0) } : nil
+    }
+
     /// Returns a frame's unused buffers to their pools (a plain function: a nested closure over the loop's
     /// variables would box them on the heap every frame).
     private static func giveBack(_ gray: PixelBuffer?, _ rgb: PixelBuffer?, _ pool: BufferPool, _ rgbs: BufferPool?) {
@@ -368,6 +387,12 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         let logger = self.logger
         let analyzer = CameraAnalyzer(camera: camera, clock: .wall, settings: settings.current.analysis,
                                       detection: detection, report: { logger.warning("\($0)") })
+        let record = settings.current.record
+        let recorder = Recorder(
+            camera: camera, config: record, clock: .wall, buffer: preRoll,
+            writer: RecordWriter(cameraDirectory: Recorder.cameraDirectory(record, camera: camera),
+                                 capacity: record.queuePackets, policy: .drop, minFreeBytes: record.minFreeBytes,
+                                 counters: recording, report: { logger.warning("recording: \($0)") }))
         var seenGeneration = settings.generation
         var session = 0
         var detectorFailed = false
@@ -379,6 +404,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             if g != seenGeneration {
                 seenGeneration = g
                 analyzer.apply(settings.current.analysis)
+                recorder.apply(settings.current.record)
                 logger.debug("settings applied")
             }
             if lf.session != session {
@@ -396,6 +422,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                                     details: [("reason", .string("\(error)"))]))
                 logger.error("detector failed, detection off for this camera: \(error)")
             }
+            recorder.process(&alerts, mediaTime: lf.frame.mediaTime)
             if cost > 0 { usleep(UInt32(cost * 1e6)) }
             metrics.analysisSeconds.observe(MonotonicClock.seconds(since: t0))
             // Counters first: whoever sees an alert (its snapshot) sees it counted.
@@ -416,7 +443,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             metrics.ringOccupancy.store(ring.count, ordering: .relaxed)
             analysisBusySince.store(0, ordering: .relaxed)
         }
-        let last = analyzer.finish()
+        var last = analyzer.finish()
+        recorder.finish(&last, mediaTime: .infinity)
         metrics.snapshotsWritten.store(analyzer.counters.snapshotsWritten, ordering: .relaxed)
         metrics.snapshotErrors.store(analyzer.counters.snapshotErrors, ordering: .relaxed)
         sink.write(last)

@@ -4,6 +4,7 @@ import Foundation
 import Media
 import Motion
 import Ring
+import Recording
 import Rules
 import Sinks
 import Synchronization
@@ -27,6 +28,9 @@ public struct ReplayOptions: Sendable {
     public var report: @Sendable (String) -> Void = { _ in }
     /// Height of the RGB picture handed to the detector (never above the source's).
     public var detectHeight: Int = 480
+    /// Event clips and continuous segments (off by default): written like the daemon writes them, and the
+    /// same input and config give the same files and the same `clip` in every alert.
+    public var record: RecordConfig = .init()
 
     public init(input: String, camera: CameraID) { self.input = input; self.camera = camera }
 }
@@ -50,8 +54,15 @@ public enum ReplayPipeline {
         var sourceOptions = SourceOptions()
         sourceOptions.threads = options.decoderThreads
         sourceOptions.analysisHeight = options.analysis.motion.frameHeight
+        sourceOptions.keepAudio = options.record.enabled && options.record.audio
         let source = try VideoSource(url: options.input, options: sourceOptions)
         let clock = AlertClock.media(start: options.startTime ?? source.info.creationTime ?? 0)
+        let report = options.report
+        let recorder = options.record.enabled
+            ? Recorder(camera: options.camera, config: options.record, clock: clock, queuePolicy: .block,
+                       report: { report("recording: \($0)") })
+            : nil
+        if let buffer = recorder?.buffer { source.packetObserver = { buffer.append($0) } }
 
         let ring = SPSCRing<Frame>(capacity: options.ringCapacity, policy: .block)
         let pool = BufferPool(count: ring.capacity + 2, width: source.analysisWidth, height: source.analysisHeight,
@@ -82,8 +93,12 @@ public enum ReplayPipeline {
             }
         }
 
+        var lastTime = 0.0
         while let frame = ring.pop() {
-            emit(analyzer.analyze(frame))
+            var alerts = analyzer.analyze(frame)
+            recorder?.process(&alerts, mediaTime: frame.mediaTime)
+            lastTime = frame.mediaTime
+            emit(alerts)
             if let e = analyzer.detectorError { detectError = e }
             stats.framesAnalyzed += 1
             let t = frame.mediaTime, index = frame.index
@@ -108,8 +123,11 @@ public enum ReplayPipeline {
                 }
             }
         }
-        emit(analyzer.finish())
         let ingestResult = ingest.join()
+        var last = analyzer.finish()
+        recorder?.finish(&last, mediaTime: lastTime)
+        emit(last)
+        stats.recording = recorder?.statsJSON
         if let sinkError { throw sinkError }
         if let detectError { throw ReplayError(cause: detectError, stats: stats) }
         try sink.flush()
