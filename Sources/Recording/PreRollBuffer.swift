@@ -62,7 +62,8 @@ public final class PreRollBuffer: Sendable {
             s.packets.append(p)
             s.bytes += p.size
             PreRollBuffer.trimByTime(&s)
-            return (s.bytes, PreRollBuffer.trimByBytes(&s))
+            let lost = PreRollBuffer.trimByBytes(&s)
+            return (s.bytes, lost)
         }
         bytesHeld.store(held, ordering: .relaxed)
         if held > peakBytes.load(ordering: .relaxed) { peakBytes.store(held, ordering: .relaxed) }

@@ -35,14 +35,19 @@ public final class RecordWriter: @unchecked Sendable {  // unchecked: file state
     private var diskFull = false
     private var audioReported = false
     private let done = DispatchSemaphore(value: 0)
+    /// Live: files that got no packet for this long are finished (the stream stopped); a later packet of the
+    /// same file continues in `NAME-2.mp4`. Nil (replay): files end only when the recorder closes them.
+    let idleClose: Double?
 
     /// `policy`: `.block` for replay (nothing lost), `.drop` live (the analysis never waits).
     public init(cameraDirectory: String, capacity: Int, policy: WriterQueuePolicy, minFreeBytes: Int,
+                idleClose: Double? = nil,
                 counters: RecordingCounters, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 report: @escaping @Sendable (String) -> Void) {
         self.cameraDirectory = cameraDirectory
         queue = WriterQueue(capacity: capacity, policy: policy == .block ? .block : .drop)
         self.minFreeBytes = minFreeBytes
+        self.idleClose = idleClose
         self.counters = counters
         self.now = now
         self.report = report
@@ -62,8 +67,12 @@ public final class RecordWriter: @unchecked Sendable {  // unchecked: file state
 
     private func body() {
         while true {
-            let batch = queue.popAll()
-            if batch.isEmpty { break }
+            let batch = queue.popAll(timeout: idleClose)
+            if batch.isEmpty {
+                if queue.isClosed { break }
+                finishIdleFiles()
+                continue
+            }
             for c in batch { execute(c) }
         }
         for id in files.keys.sorted() { close(id) }
@@ -166,8 +175,21 @@ public final class RecordWriter: @unchecked Sendable {  // unchecked: file state
         files[id] = f
     }
 
+    /// No packet for `idleClose` seconds: the open files are finished where they are (trailer, fsync).
+    private func finishIdleFiles() {
+        for id in files.keys.sorted() where files[id]?.writer != nil {
+            let w = files[id]!.writer!
+            files[id]!.writer = nil
+            finish(w)
+        }
+    }
+
     private func close(_ id: Int) {
         guard let f = files.removeValue(forKey: id), let w = f.writer else { return }
+        finish(w)
+    }
+
+    private func finish(_ w: MP4Writer) {
         let path = w.path
         do {
             try w.finish()

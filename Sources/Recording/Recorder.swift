@@ -138,9 +138,9 @@ public final class Recorder {
         guard !Recorder.noClip.contains(a.event) else { return }
         let key = Recorder.activityKey(a)
         let t = a.mediaTime
-        let started = eventStarts[key] ?? activities[key]
+        var start = activities[key] ?? eventStarts[key] ?? t
         if Recorder.activityStarts.contains(a.event) {
-            if activities[key] == nil { activities[key] = t }
+            if let open = activities[key] { start = open } else { activities[key] = t; start = t }
         } else if Recorder.activityEnds.contains(a.event) {
             activities[key] = nil
             lastEnd = max(lastEnd, t)
@@ -150,8 +150,7 @@ public final class Recorder {
         let opens = Recorder.activityStarts.contains(a.event) || Recorder.instantEvents.contains(a.event)
         if opens && clip == nil { openClip(eventTime: t) }
         guard let clip else { return }
-        let start = started ?? t
-        if eventStarts[key] == nil { eventStarts[key] = start }
+        eventStarts[key] = start
         a.clip = clip.path
         a.clipOffsetSeconds = max(0, start - clip.start)
     }

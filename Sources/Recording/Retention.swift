@@ -20,6 +20,10 @@ public struct RecordingFile: Sendable, Equatable {
     public var bytes: Int
     /// Last modification, seconds since the epoch (a file's end).
     public var modified: Double
+
+    public init(path: String, isEvent: Bool, bytes: Int, modified: Double) {
+        self.path = path; self.isEvent = isEvent; self.bytes = bytes; self.modified = modified
+    }
 }
 
 /// Deletes a camera's old recordings: event clips and continuous segments by age (each its own limit), then

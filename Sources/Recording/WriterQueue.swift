@@ -43,16 +43,26 @@ final class WriterQueue: @unchecked Sendable {  // unchecked: all state is guard
         return true
     }
 
-    /// Waits for commands; empty only after `close` and the queue drained.
-    func popAll() -> [WriterCommand] {
+    /// Waits for commands; empty after `close` once the queue drained, or when `timeout` seconds passed
+    /// without a command (`isClosed` tells which).
+    func popAll(timeout: Double? = nil) -> [WriterCommand] {
         condition.lock()
         defer { condition.unlock() }
-        while items.isEmpty && !closed { condition.wait() }
+        let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
+        while items.isEmpty && !closed {
+            if let deadline {
+                if !condition.wait(until: deadline) { return [] }
+            } else {
+                condition.wait()
+            }
+        }
         let out = Array(items)
         items.removeAll(keepingCapacity: true)
         condition.broadcast()
         return out
     }
+
+    var isClosed: Bool { condition.withLock { closed } }
 
     func close() {
         condition.lock()
