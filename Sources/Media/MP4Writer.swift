@@ -103,7 +103,14 @@ public final class MP4Writer {
         scratch.pointee.stream_index = Int32(index)
         guard let st = ctx.pointee.streams[index] else { return }
         av_packet_rescale_ts(scratch, tb, st.pointee.time_base)
-        let rc = av_interleaved_write_frame(ctx, scratch)
+        var rc = av_interleaved_write_frame(ctx, scratch)
+        // The muxer holds a fragment in memory and writes it whole at the next key frame; flushing the I/O
+        // buffer here puts that fragment in the file at once (not its first 32 KiB chunks only), so the file on
+        // disk always ends with a complete fragment. Nothing to do (no system call) between fragments.
+        if rc >= 0, let pb = ctx.pointee.pb {
+            avio_flush(pb)
+            if pb.pointee.error < 0 { rc = pb.pointee.error }
+        }
         if rc < 0 { throw FFmpegError(code: rc, operation: "write", input: path) }
         bytesWritten += packet.size
         packetsWritten += 1
