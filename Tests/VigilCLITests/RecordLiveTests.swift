@@ -83,4 +83,25 @@ import Glibc
         #expect(probe.errors.isEmpty, "\(probe.errors)")
         #expect((probe.frames ?? 0) >= 25, "\(probe)")
     }
+
+    /// SIGHUP applies `record:` in place: continuous recording switched on starts segments without a reconnect.
+    @Test func reloadTurnsContinuousRecordingOn() throws {
+        try #require(RTSPTestServer.isAvailable, "\(RunCommandTests.serverMissing)")
+        let dir = makeTemporaryDirectory("rec-reload")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try RTSPTestServer(directory: dir)
+        defer { server.kill() }
+        let daemon = try DaemonProcess(config: Self.config(server.url("test"), dir, record: "  continuous: false\n"),
+                                       directory: dir)
+        defer { _ = daemon.child.stop(SIGKILL) }
+        #expect(daemon.waitFor("stream_up", timeout: 30), "\(daemon.stderr)")
+        #expect(daemon.waitFor("motion_start", timeout: 30), "\(daemon.stderr)")
+        let segments = dir.path + "/rec/cam/continuous"
+        #expect(mp4Files(under: segments).isEmpty)
+        try daemon.rewriteConfig(Self.config(server.url("test"), dir, record: "  continuous: true\n  segment_s: 5\n"))
+        daemon.child.signal(SIGHUP)
+        #expect(waitUntil(timeout: 30, poll: 0.5) { mp4Files(under: segments).count >= 2 }, "\(daemon.stderr)")
+        #expect(Self.playable(Array(mp4Files(under: segments).prefix(1))))
+        #expect(daemon.alerts("stream_up").count == 1, "no reconnect")
+    }
 }

@@ -77,6 +77,19 @@ import TestSupport
         #expect(r.stderr.contains(#""clips":3"#))
     }
 
+    /// `vigil tail` shows the clip path and the event's offset in it.
+    @Test func tailShowsTheClip() throws {
+        let dir = makeTemporaryDirectory("rec-tail")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (r, alerts) = try replay(dir, record: "  pre_roll_s: 1\n  post_roll_s: 1\n")
+        let log = dir.appendingPathComponent("alerts.jsonl").path
+        try r.stdout.write(toFile: log, atomically: true, encoding: .utf8)
+        let tail = vigil(["tail", log])
+        #expect(tail.status == 0)
+        let clip = try #require(alerts.first?["clip"] as? String)
+        #expect(tail.lines.first?.hasSuffix("clip=\(clip)@1.04s") == true, "\(tail.stdout)")
+    }
+
     /// Same input and config: byte-identical alert lines (clip paths included) and byte-identical files.
     @Test func replayWithRecordingIsRepeatable() throws {
         let dir = makeTemporaryDirectory("rec-repeat")
