@@ -81,6 +81,7 @@ let package = Package(
                 "Config",
                 "Media",
                 "Pipeline",
+                "Recording",
                 "Sinks",
                 "Ring",
                 .product(name: "DequeModule", package: "swift-collections"),

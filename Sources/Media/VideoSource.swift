@@ -168,6 +168,22 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         }
     }
 
+    /// Reads one packet (video, or audio with `keepAudio`) and hands it to `packetObserver` without decoding it:
+    /// a recorder that needs no pictures (`vigil bench record`). False at the end of the input.
+    public func readPacket() throws -> Bool {
+        while true {
+            switch try demuxer.read(into: packet, readTimeout: options.readTimeout) {
+            case .endOfFile: return false
+            case .again: continue
+            case .ok:
+                let isVideo = packet.pointer.pointee.stream_index == demuxer.streamIndex
+                if isVideo { stats.packetsRead += 1 }
+                if let packetObserver { observe(packetObserver, isVideo: isVideo) }
+                return true
+            }
+        }
+    }
+
     /// Reads one packet and sends it to the decoder; at the end of input starts the flush.
     private func feed() throws {
         var readErrors = 0

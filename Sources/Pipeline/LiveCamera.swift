@@ -391,8 +391,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         let recorder = Recorder(
             camera: camera, config: record, clock: .wall, buffer: preRoll,
             writer: RecordWriter(cameraDirectory: Recorder.cameraDirectory(record, camera: camera),
-                                 capacity: record.queuePackets, policy: .drop, minFreeBytes: record.minFreeBytes, idleClose: 3,
-                                 counters: recording, report: { logger.warning("recording: \($0)") }))
+                                 capacity: record.queuePackets, policy: .drop, minFreeBytes: record.minFreeBytes,
+                                 idleClose: 3, counters: recording, report: { logger.warning("recording: \($0)") }))
         var seenGeneration = settings.generation
         var session = 0
         var detectorFailed = false
