@@ -167,7 +167,7 @@ public final class Recorder {
 
     private func openClip(eventTime: Double) {
         let window = buffer.window(from: eventTime - config.preRollSeconds)
-        let start = window?.first?.time ?? eventTime
+        let start = window?.first?.decodeTime ?? eventTime  // the file's time 0 (MP4Writer's zero)
         var file = OpenFile(id: nextID, path: path("events", start), start: start,
                             parameters: window?.first?.parameters)
         nextID += 1
@@ -203,9 +203,10 @@ public final class Recorder {
             if activities.isEmpty, p.decodeTime > lastEnd + config.postRollSeconds {
                 closeClip()
             } else if p.isKeyframe, c.parameters != nil,
-                      p.time - c.start >= config.maxClipSeconds || c.parameters !== p.parameters {
+                      p.decodeTime - c.start >= config.maxClipSeconds || c.parameters !== p.parameters {
                 closeClip()
-                var next = OpenFile(id: nextID, path: path("events", p.time), start: p.time, parameters: p.parameters)
+                var next = OpenFile(id: nextID, path: path("events", p.decodeTime), start: p.decodeTime,
+                                    parameters: p.parameters)
                 nextID += 1
                 counters.clipsStarted.wrappingAdd(1, ordering: .relaxed)
                 open(&next)
@@ -214,12 +215,13 @@ public final class Recorder {
         }
         if clip != nil { send(p, to: &clip!) }
         guard config.continuous else { return }
-        if let s = segment, p.isKeyframe, p.time - s.start >= config.segmentSeconds || s.parameters !== p.parameters {
+        if let s = segment, p.isKeyframe, p.decodeTime - s.start >= config.segmentSeconds || s.parameters !== p.parameters {
             closeSegment()
         }
         if segment == nil {
             guard p.isKeyframe else { return }
-            var s = OpenFile(id: nextID, path: path("continuous", p.time), start: p.time, parameters: p.parameters)
+            var s = OpenFile(id: nextID, path: path("continuous", p.decodeTime), start: p.decodeTime,
+                             parameters: p.parameters)
             nextID += 1
             counters.segmentsStarted.wrappingAdd(1, ordering: .relaxed)
             open(&s)
