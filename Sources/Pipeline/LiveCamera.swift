@@ -444,7 +444,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             analysisBusySince.store(0, ordering: .relaxed)
         }
         var last = analyzer.finish()
-        recorder.finish(&last, mediaTime: .infinity)
+        recorder.finish(&last)
         metrics.snapshotsWritten.store(analyzer.counters.snapshotsWritten, ordering: .relaxed)
         metrics.snapshotErrors.store(analyzer.counters.snapshotErrors, ordering: .relaxed)
         sink.write(last)

@@ -93,11 +93,9 @@ public enum ReplayPipeline {
             }
         }
 
-        var lastTime = 0.0
         while let frame = ring.pop() {
             var alerts = analyzer.analyze(frame)
             recorder?.process(&alerts, mediaTime: frame.mediaTime)
-            lastTime = frame.mediaTime
             emit(alerts)
             if let e = analyzer.detectorError { detectError = e }
             stats.framesAnalyzed += 1
@@ -125,7 +123,7 @@ public enum ReplayPipeline {
         }
         let ingestResult = ingest.join()
         var last = analyzer.finish()
-        recorder?.finish(&last, mediaTime: lastTime)
+        recorder?.finish(&last)
         emit(last)
         stats.recording = recorder?.statsJSON
         if let sinkError { throw sinkError }

@@ -52,7 +52,7 @@ public final class RecordWriter: @unchecked Sendable {  // unchecked: file state
         self.now = now
         self.report = report
         let t = Thread { [self] in body() }
-        t.name = "vigil-rec"
+        t.name = "vigil-rec-" + (cameraDirectory as NSString).lastPathComponent
         t.start()
     }
 

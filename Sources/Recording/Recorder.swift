@@ -54,6 +54,9 @@ public final class Recorder {
     private var activities: [String: Double] = [:]
     private var eventStarts: [String: Double] = [:]
     private var lastEnd = -Double.infinity
+    /// `DIR/CAMERA` as the recorder started (a `dir` changed by a reload applies when the camera restarts: the
+    /// writer's free-space checks and retention stay on one folder).
+    private let cameraDirectory: String
 
     public init(camera: CameraID, config: RecordConfig, clock: AlertClock, buffer: PreRollBuffer,
                 writer: RecordWriter) {
@@ -62,6 +65,7 @@ public final class Recorder {
         self.clock = clock
         self.buffer = buffer
         self.writer = writer
+        cameraDirectory = Recorder.cameraDirectory(config, camera: camera)
         buffer.configure(preRollSeconds: config.preRollSeconds, maxBytes: config.preRollMaxBytes,
                          enabled: config.enabled)
         _ = writer.send(.retention(Recorder.policy(config)))
@@ -122,7 +126,7 @@ public final class Recorder {
 
     /// The end of the input (or a stop): the last alerts, every packet left, then the files are closed and the
     /// writer has written everything.
-    public func finish(_ alerts: inout [Alert], mediaTime t: Double) {
+    public func finish(_ alerts: inout [Alert]) {
         if config.enabled {
             for i in alerts.indices { handle(&alerts[i]) }
             for p in buffer.drain() { route(p) }
@@ -251,6 +255,6 @@ public final class Recorder {
 
     private func path(_ kind: String, _ mediaTime: Double) -> String {
         let stamp = Timestamp.rfc3339(anchor + mediaTime).filter { $0 != "-" && $0 != ":" }
-        return Recorder.cameraDirectory(config, camera: camera) + "/\(kind)/\(camera.name)-\(stamp).mp4"
+        return cameraDirectory + "/\(kind)/\(camera.name)-\(stamp).mp4"
     }
 }

@@ -145,7 +145,7 @@ extension BenchSuite {
             recorder.process(&alerts, mediaTime: latest)
         }
         var end: [Alert] = []
-        recorder.finish(&end, mediaTime: latest)
+        recorder.finish(&end)
         run.wall = monotonicSeconds() - t0
         run.cpuPercent = 100 * (processCPUSeconds(RUSAGE_SELF) - cpu0) / run.wall
         run.bytesWritten = recorder.counters.bytesWritten.load(ordering: .relaxed)

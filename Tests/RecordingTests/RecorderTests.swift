@@ -112,7 +112,7 @@ func motion(_ event: String, at t: Double) -> Alert {
         for f in firstFiles { try FileManager.default.removeItem(atPath: f) }  // space comes back
         try feed.run()
         var last: [Alert] = []
-        rec.finish(&last, mediaTime: 12)
+        rec.finish(&last)
         let c = rec.counters
         #expect(c.diskFull.load(ordering: .relaxed) == 0, "recording resumed")
         #expect(c.diskFullEvents.load(ordering: .relaxed) >= 1)
@@ -138,7 +138,7 @@ func motion(_ event: String, at t: Double) -> Alert {
         }
         try feed.run()
         var last: [Alert] = []
-        rec.finish(&last, mediaTime: 12)
+        rec.finish(&last)
         #expect(alerts.count == 2 && alerts.allSatisfy { $0.clip != nil })
         #expect(mp4Files(under: dir.path).isEmpty)
         #expect(rec.counters.diskFullEvents.load(ordering: .relaxed) == 1)

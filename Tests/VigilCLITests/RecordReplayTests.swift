@@ -77,6 +77,22 @@ import TestSupport
         #expect(r.stderr.contains(#""clips":3"#))
     }
 
+    /// A recordings folder that cannot be made: the replay runs to the end with all its alerts, the problem is
+    /// reported on stderr and counted, nothing crashes.
+    @Test func unwritableRecordingsFolderLeavesAlertsAlone() throws {
+        let dir = makeTemporaryDirectory("rec-unwritable")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("vigil.yaml").path
+        try "record:\n  enabled: true\n  dir: /proc/vigil-no-such-place\n  min_free_bytes: 0\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let r = vigil(["replay", Fixtures.path("boxes.mp4"), "--config", config, "--stats"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let alerts = alertObjects(r.lines)
+        #expect(alerts.count == 4 && alerts.allSatisfy { $0["clip"] is String })
+        #expect(r.stderr.contains("recording file abandoned"), "\(r.stderr)")
+        #expect(r.stderr.contains(#""files_closed":0"#))
+    }
+
     /// `vigil tail` shows the clip path and the event's offset in it.
     @Test func tailShowsTheClip() throws {
         let dir = makeTemporaryDirectory("rec-tail")
