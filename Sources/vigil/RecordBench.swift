@@ -187,9 +187,3 @@ extension BenchSuite {
         (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".mp4") }.count
     }
 }
-
-/// `/proc/loadavg`'s first three fields.
-func loadAverage() -> String {
-    guard let s = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
-    return s.split(separator: " ").prefix(3).joined(separator: " ")
-}
