@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
         // Motion detection on the downscaled grey frame, and motion events.
         .target(name: "Motion", dependencies: ["VigilCore"]),
+        // Recording: pre-roll of compressed packets, event clips, continuous segments, retention, writer thread.
+        .target(name: "Recording", dependencies: ["VigilCore", "Media", "Config",
+                                                  .product(name: "DequeModule", package: "swift-collections")]),
         // Alert outputs.
         .target(name: "Sinks", dependencies: ["VigilCore"]),
         // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
@@ -57,7 +60,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: ["VigilCore", "Config", "Media", "Ring", "Ingest", "Motion", "Sinks", "Rules", "Detection", "Tracking",
-                           .product(name: "Logging", package: "swift-log")]
+                           "Recording", .product(name: "Logging", package: "swift-log")]
         ),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
         .target(name: "Tracking", dependencies: ["VigilCore"]),
@@ -88,6 +91,7 @@ let package = Package(
                 "Config",
                 "Media",
                 "Pipeline",
+                "Recording",
                 "Sinks",
                 "Ring",
                 "MQTT",
@@ -115,6 +119,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "vigil", "VigilCore", "Config", "Pipeline", "TestSupport"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Media", "Config", "VigilCore", "TestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -42,11 +42,11 @@ public enum ConfigLoader {
         }
     }
 
-    /// A camera's `motion:`, `detect:` and `tamper:` override single keys of the top-level sections of the same
+    /// A camera's `motion:`, `detect:`, `tamper:` and `record:` override single keys of the top-level sections of the same
     /// name: merge the mappings before decoding, so the camera gets the top-level values for keys it does not set.
     static func mergeCameraOverrides(_ root: Node) -> Node {
         var merged = root
-        for section in ["motion", "detect", "tamper"] { merged = mergeCameraOverrides(merged, section: section) }
+        for section in ["motion", "detect", "tamper", "record"] { merged = mergeCameraOverrides(merged, section: section) }
         return merged
     }
 

@@ -26,11 +26,14 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     /// This machine's name in a fleet of Vigil nodes (`PREFIX/stats`, each alert's `details.node` when MQTT is
     /// on); default: the host name. `vigil run --node` overrides it.
     public var node: String? = nil
+    /// Event clips and continuous recording; a camera's own `record:` overrides single keys.
+    public var record: RecordConfig = .init()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots, mqtt, node
+        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots, mqtt, node,
+             record
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +55,7 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
         if let n = node, !MQTTConfig.validTopicLevel(n, slashes: false) {
             throw c.invalid(.node, "'\(n)' must be 1–64 characters without /, +, # or spaces")
         }
+        record = try c.value(.record, default: RecordConfig())
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")
@@ -160,13 +164,15 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
     public var zones: [ZoneConfig] = []
     public var lines: [LineConfig] = []
     public var stationary: StationaryConfig? = nil
+    /// This camera's recording: the top-level `record:` with this camera's keys on top.
+    public var record: RecordConfig = .init()
 
     public init(name: String, url: String) { self.name = name; self.url = url }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, url, enabled, motion, detect
         case rtspTransport = "rtsp_transport"
-        case tamper, zones, lines, stationary
+        case tamper, zones, lines, stationary, record
     }
 
     public init(from decoder: any Decoder) throws {
@@ -194,6 +200,7 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
         zones = try c.value(.zones, default: [])
         lines = try c.value(.lines, default: [])
         stationary = try c.decodeIfPresent(StationaryConfig.self, forKey: .stationary)
+        record = try c.value(.record, default: RecordConfig())
         var names = Set<String>()
         for z in zones where !names.insert(z.name).inserted { throw c.invalid(.zones, "zone name '\(z.name)' is used twice") }
         names.removeAll()

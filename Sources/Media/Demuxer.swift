@@ -28,11 +28,14 @@ public final class Demuxer {
     public let info: StreamInfo
     public let url: String
     let interrupt: InterruptGuard
+    /// The audio stream demuxed alongside the video (for recording), or -1.
+    public let audioStreamIndex: Int32
 
     /// Opens `url`. `options` go to `avformat_open_input` (e.g. `rtsp_transport`, `timeout`);
     /// `openTimeout` bounds the open and probe through the interrupt guard.
+    /// `keepAudio`: also demux the best audio stream (its packets are read too, for recording).
     public init(url: String, options: [String: String] = [:], interrupt: InterruptGuard = InterruptGuard(),
-                openTimeout: Double? = nil) throws {
+                openTimeout: Double? = nil, keepAudio: Bool = false) throws {
         self.url = url
         self.interrupt = interrupt
         guard let ctx = avformat_alloc_context() else {
@@ -73,8 +76,9 @@ public final class Demuxer {
             throw FFmpegError(code: vigil_averror_invaliddata(), operation: "find a video stream", input: url,
                               reason: "no decoder for the video codec")
         }
-        // Only the chosen stream is demuxed: the others are discarded inside libavformat.
-        for i in 0..<Int(opened.pointee.nb_streams) where i != Int(best) {
+        let audio = keepAudio ? av_find_best_stream(opened, AVMEDIA_TYPE_AUDIO, -1, best, nil, 0) : -1
+        // Only the chosen streams are demuxed: the others are discarded inside libavformat.
+        for i in 0..<Int(opened.pointee.nb_streams) where i != Int(best) && i != Int(audio) {
             opened.pointee.streams[i]?.pointee.discard = AVDISCARD_ALL
         }
         let par = st.pointee.codecpar.pointee
@@ -93,6 +97,7 @@ public final class Demuxer {
         let name = String(cString: decoder.pointee.name)
         self.context = opened
         self.streamIndex = best
+        self.audioStreamIndex = audio >= 0 ? audio : -1
         self.stream = st
         self.codec = decoder
         self.info = StreamInfo(codec: name, width: Int(par.width), height: Int(par.height), framesPerSecond: fps,
@@ -124,9 +129,14 @@ public final class Demuxer {
         return t == vigil_nopts_value() || t <= 0 ? nil : Double(t) / 1_000_000
     }
 
-    /// Reads the next packet of the video stream into `packet` (unreferencing what it held).
-    /// Returns `.endOfFile` at the end; throws FFmpegError on read errors.
-        func read(into packet: Packet, readTimeout: Double?) throws -> AVStatus {
+    /// The audio stream kept by `keepAudio`, if any.
+    var audioStream: UnsafeMutablePointer<AVStream>? {
+        audioStreamIndex < 0 ? nil : context.pointee.streams[Int(audioStreamIndex)]
+    }
+
+    /// Reads the next packet of the video stream (or of the kept audio stream) into `packet` (unreferencing
+    /// what it held). Returns `.endOfFile` at the end; throws FFmpegError on read errors.
+    func read(into packet: Packet, readTimeout: Double?) throws -> AVStatus {
         while true {
             av_packet_unref(packet.pointer)
             if let readTimeout { interrupt.arm(seconds: readTimeout) }
@@ -137,7 +147,8 @@ public final class Demuxer {
             }
             let status = try avCheck(rc, "read", input: url)
             if status != .ok { return status }
-            if packet.pointer.pointee.stream_index == streamIndex { return .ok }
+            let index = packet.pointer.pointee.stream_index
+            if index == streamIndex || (index == audioStreamIndex && audioStreamIndex >= 0) { return .ok }
         }
     }
 }

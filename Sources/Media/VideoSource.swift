@@ -16,6 +16,8 @@ public struct SourceOptions: Sendable {
     public var formatOptions: [String: String] = [:]
     /// Consecutive unreadable packets after which a file is taken as ended (a corrupt tail).
     public var maxConsecutiveReadErrors: Int = 64
+    /// Also demux the audio stream, for `packetObserver` (recording); it is never decoded.
+    public var keepAudio = false
     /// Live inputs: the receiver's monotonic clock, seconds, which dates a frame that has no pts (see
     /// `MediaTimeline`). Nil for files, whose frames without pts follow the declared frame rate.
     public var arrivalClock: (@Sendable () -> Double)? = nil
@@ -75,6 +77,13 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
     public let analysisWidth: Int
     public let analysisHeight: Int
     public private(set) var stats = SourceStats()
+    /// Called on the ingest thread with every demuxed packet of the video stream (and of the audio stream with
+    /// `keepAudio`), a reference-counted copy, before the video packet goes to the decoder. Recording's hook.
+    public var packetObserver: ((MediaPacket) -> Void)? = nil
+    /// Added to the observed packets' times (the live camera's timeline across reconnects).
+    public var packetTimeOffset = 0.0
+    /// The streams' codec parameters, for a muxer (copied once per source).
+    public private(set) lazy var parameters = StreamParameters(video: demuxer.stream, audio: demuxer.audioStream)
 
     private var flushing = false
     private var finished = false
@@ -87,7 +96,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         self.options = options
         self.interrupt = interrupt
         demuxer = try Demuxer(url: url, options: options.formatOptions, interrupt: interrupt,
-                              openTimeout: options.openTimeout)
+                              openTimeout: options.openTimeout, keepAudio: options.keepAudio)
         decoder = try Decoder(demuxer: demuxer, threads: options.threads)
         guard let f = av_frame_alloc() else {
             throw FFmpegError(code: vigil_averror(ENOMEM), operation: "allocate a frame", input: url)
@@ -161,6 +170,22 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         }
     }
 
+    /// Reads one packet (video, or audio with `keepAudio`) and hands it to `packetObserver` without decoding it:
+    /// a recorder that needs no pictures (`vigil bench record`). False at the end of the input.
+    public func readPacket() throws -> Bool {
+        while true {
+            switch try demuxer.read(into: packet, readTimeout: options.readTimeout) {
+            case .endOfFile: return false
+            case .again: continue
+            case .ok:
+                let isVideo = packet.pointer.pointee.stream_index == demuxer.streamIndex
+                if isVideo { stats.packetsRead += 1 }
+                if let packetObserver { observe(packetObserver, isVideo: isVideo) }
+                return true
+            }
+        }
+    }
+
     /// Reads one packet and sends it to the decoder; at the end of input starts the flush.
     private func feed() throws {
         var readErrors = 0
@@ -181,6 +206,9 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
             case .again:
                 continue
             case .ok:
+                let isVideo = packet.pointer.pointee.stream_index == demuxer.streamIndex
+                if let packetObserver { observe(packetObserver, isVideo: isVideo) }
+                if !isVideo { continue }
                 stats.packetsRead += 1
                 do {
                     _ = try decoder.send(packet.pointer)
@@ -190,6 +218,12 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
                 return
             }
         }
+    }
+
+    private func observe(_ observer: (MediaPacket) -> Void, isVideo: Bool) {
+        let zero = Double(startTicks ?? 0) * timeBase
+        observer(MediaPacket(copying: packet.pointer, kind: isVideo ? .video : .audio, parameters: parameters,
+                             zeroSeconds: zero, offset: packetTimeOffset))
     }
 
     private func st2Flush() {

@@ -3,15 +3,18 @@ import Synchronization
 
 /// The part of a camera's config that a reload applies in place, from the next frame, without reopening the
 /// stream: the analysis rate and everything `AnalysisSettings` holds (motion and tamper thresholds, the
-/// detector's filters, zones, lines, schedules, snapshots). Everything else (URL, transport, timeouts, analysis
+/// detector's filters, zones, lines, schedules, snapshots) and recording (`record:`, except its `audio`). Everything else (URL, transport, timeouts, analysis
 /// frame height, decoder threads, the model) restarts the camera.
 public struct CameraSettings: Sendable, Equatable {
     public var analysis: AnalysisSettings
     public var detectFPS: Double
+    /// The camera's `record:` (the top-level one with the camera's keys on top).
+    public var record: RecordConfig
 
     public init(_ camera: CameraConfig, config: VigilConfig = VigilConfig()) {
         analysis = AnalysisSettings(camera: camera, rules: config.rules, snapshots: config.snapshots)
         detectFPS = camera.detect.fps
+        record = camera.record
     }
 }
 

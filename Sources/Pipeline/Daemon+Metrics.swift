@@ -1,4 +1,5 @@
 import Foundation
+import Recording
 import Synchronization
 import VigilCore
 #if canImport(Glibc)
@@ -56,6 +57,31 @@ extension Daemon {
         }
         perCamera("vigil_snapshot_errors_total", "counter", "Alert snapshots that could not be written.") { c, _ in
             load(c.metrics.snapshotErrors)
+        }
+        perCamera("vigil_record_clips_total", "counter", "Event clips started.") { c, _ in load(c.recording.clipsStarted) }
+        perCamera("vigil_record_segments_total", "counter", "Continuous segments started.") { c, _ in
+            load(c.recording.segmentsStarted)
+        }
+        perCamera("vigil_record_bytes_total", "counter", "Packet bytes written to recordings.") { c, _ in
+            load(c.recording.bytesWritten)
+        }
+        perCamera("vigil_record_queue_drops_total", "counter", "Packets dropped: the recording writer's queue was full.") { c, _ in
+            load(c.recording.queueDrops)
+        }
+        perCamera("vigil_record_disk_full_drops_total", "counter", "Packets not recorded because the disk was full.") { c, _ in
+            load(c.recording.diskFullDrops)
+        }
+        perCamera("vigil_record_disk_full", "gauge", "1 while recording is stopped for a full disk.") { c, _ in
+            load(c.recording.diskFull)
+        }
+        perCamera("vigil_record_write_errors_total", "counter", "Recording files abandoned on write errors.") { c, _ in
+            load(c.recording.writeErrors)
+        }
+        perCamera("vigil_record_files_deleted_total", "counter", "Recordings deleted by retention.") { c, _ in
+            load(c.recording.filesDeleted)
+        }
+        perCamera("vigil_record_preroll_bytes", "gauge", "Bytes of compressed packets held as pre-roll.") { c, _ in
+            load(c.preRoll.bytesHeld)
         }
         perCamera("vigil_ring_capacity_frames", "gauge", "Capacity of the camera's ring.") { c, _ in load(c.metrics.ringCapacity) }
     }

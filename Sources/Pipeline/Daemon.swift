@@ -2,6 +2,7 @@ import Config
 import Detection
 import Foundation
 import Logging
+import Recording
 import Sinks
 import Synchronization
 import VigilCore

@@ -4,6 +4,7 @@ import Foundation
 import Ingest
 import Logging
 import Media
+import Recording
 import Ring
 import Sinks
 import Synchronization
@@ -85,6 +86,10 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     public let options: LiveCameraOptions
     public let camera: CameraID
     public let metrics = CameraMetrics()
+    /// Recording's counters (clips, bytes, drops, disk full).
+    public let recording = RecordingCounters()
+    /// The camera's pre-roll: filled by the ingest thread, taken by the recorder on the analysis thread.
+    let preRoll: PreRollBuffer
     let settings: CameraSettingsBox
     let hub: AlertHub
     let logger: Logger
@@ -136,6 +141,10 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         ingestOptions.spareBuffers = 3
         ingestOptions.detectHeight = detectors == nil ? nil : options.detectHeight
         ingest = FrameIngest(ingestOptions)
+        let record = settings.record
+        preRoll = PreRollBuffer(preRollSeconds: record.preRollSeconds, maxBytes: record.preRollMaxBytes)
+        preRoll.configure(preRollSeconds: record.preRollSeconds, maxBytes: record.preRollMaxBytes,
+                          enabled: record.enabled)
         metrics.ringCapacity.store(ingest.ring.capacity, ordering: .relaxed)
     }
 
@@ -234,6 +243,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         o.formatOptions = options.formatOptions
         // A live frame without a pts is dated by its arrival, never by the frame rate the stream declares.
         o.arrivalClock = { Double(MonotonicClock.nanoseconds()) / 1e9 }
+        o.keepAudio = settings.current.record.enabled && settings.current.record.audio
         return o
     }
 
@@ -280,6 +290,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         if state.lastFrameWall != 0 {
             state.mediaOffset = state.lastMediaTime + clock.seconds(since: state.lastFrameWall)
         }
+        source.packetTimeOffset = state.mediaOffset
+        observePackets(source)
         setPhase(.streaming)
         logger.debug("opened", metadata: ["codec": .string(source.info.codec),
                                           "size": .string("\(source.info.width)x\(source.info.height)")])
@@ -288,6 +300,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             if g != state.seenGeneration {
                 state.seenGeneration = g
                 state.decimator.setFPS(settings.current.detectFPS)
+                observePackets(source)
             }
             let step = try ingest.step(source, now: { clock.nanoseconds() }, admit: { state.decimator.admit($0) },
                                        stamp: { decoded($0, source, &state) })
@@ -299,6 +312,12 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             }
             metrics.ringOccupancy.store(ingest.ring.count, ordering: .relaxed)
         }
+    }
+
+    /// Hands the source's packets to the pre-roll while recording is on (no packet copies while it is off).
+    private func observePackets(_ source: VideoSource) {
+        let buffer = preRoll
+        source.packetObserver = settings.current.record.enabled ? { buffer.append($0) } : nil
     }
 
     /// Every decoded frame: its number and media time on the camera's running clock, the liveness stamps, and
@@ -365,6 +384,12 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         let analyzer = CameraAnalyzer(camera: camera, clock: .wall, settings: settings.current.analysis,
                                       detection: detection, report: { logger.warning("\($0)") })
         analyzer.switches = switches
+        let record = settings.current.record
+        let recorder = Recorder(
+            camera: camera, config: record, clock: .wall, buffer: preRoll,
+            writer: RecordWriter(cameraDirectory: Recorder.cameraDirectory(record, camera: camera),
+                                 capacity: record.queuePackets, policy: .drop, minFreeBytes: record.minFreeBytes,
+                                 idleClose: 3, counters: recording, report: { logger.warning("recording: \($0)") }))
         var seenGeneration = settings.generation
         var session = 0
         let cost = options.simulatedAnalysisSeconds
@@ -375,6 +400,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             if g != seenGeneration {
                 seenGeneration = g
                 analyzer.apply(settings.current.analysis)
+                recorder.apply(settings.current.record)
                 logger.debug("settings applied")
             }
             if lf.session != session {
@@ -392,6 +418,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                                     details: [("reason", .string("\(error)"))]))
                 logger.error("detector failed, detection off for this camera: \(error)")
             }
+            recorder.process(&alerts, mediaTime: lf.frame.mediaTime)
             if cost > 0 { usleep(UInt32(cost * 1e6)) }
             metrics.analysisSeconds.observe(clock.seconds(since: t0))
             // Counters first: whoever sees an alert (its snapshot) sees it counted.
@@ -412,7 +439,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             metrics.ringOccupancy.store(ingest.ring.count, ordering: .relaxed)
             analysisBusySince.store(0, ordering: .relaxed)
         }
-        let last = analyzer.finish()
+        var last = analyzer.finish()
+        recorder.finish(&last)
         metrics.snapshotsWritten.store(analyzer.counters.snapshotsWritten, ordering: .relaxed)
         metrics.snapshotErrors.store(analyzer.counters.snapshotErrors, ordering: .relaxed)
         hub.send(last)

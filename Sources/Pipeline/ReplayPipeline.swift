@@ -5,6 +5,7 @@ import Ingest
 import Media
 import Motion
 import Ring
+import Recording
 import Rules
 import Sinks
 import Synchronization
@@ -39,6 +40,9 @@ public struct ReplayOptions: Sendable {
     public var report: @Sendable (String) -> Void = { _ in }
     /// Height of the RGB picture handed to the detector (never above the source's).
     public var detectHeight: Int = 480
+    /// Event clips and continuous segments (off by default): written like the daemon writes them, and the
+    /// same input and config give the same files and the same `clip` in every alert.
+    public var record: RecordConfig = .init()
 
     public init(input: String, camera: CameraID) { self.input = input; self.camera = camera }
 }
@@ -63,8 +67,15 @@ public enum ReplayPipeline {
         var sourceOptions = SourceOptions()
         sourceOptions.threads = options.decoderThreads
         sourceOptions.analysisHeight = options.analysis.motion.frameHeight
+        sourceOptions.keepAudio = options.record.enabled && options.record.audio
         let source = try VideoSource(url: options.input, options: sourceOptions)
         let clock = AlertClock.media(start: options.startTime ?? source.info.creationTime ?? 0)
+        let report = options.report
+        let recorder = options.record.enabled
+            ? Recorder(camera: options.camera, config: options.record, clock: clock, queuePolicy: .block,
+                       report: { report("recording: \($0)") })
+            : nil
+        if let buffer = recorder?.buffer { source.packetObserver = { buffer.append($0) } }
 
         var ingestOptions = IngestOptions(camera: options.camera)
         ingestOptions.ringCapacity = options.ringCapacity
@@ -93,7 +104,8 @@ public enum ReplayPipeline {
         while let item = ingest.ring.pop() {
             let frame = item.frame
             let result = analyzer.analyze(frame)
-            let alerts = result.alerts
+            var alerts = result.alerts
+            recorder?.process(&alerts, mediaTime: frame.mediaTime)
             emit(alerts)
             if hub.wantsFrames { hub.publish(frame: analyzer.summary(of: frame, alerts: alerts.count)) }
             if let e = result.detectorError { detectError = e }
@@ -113,8 +125,11 @@ public enum ReplayPipeline {
                 }
             }
         }
-        emit(analyzer.finish())
         let ingestResult = reader.join()
+        var last = analyzer.finish()
+        recorder?.finish(&last)
+        emit(last)
+        stats.recording = recorder?.statsJSON
         if let sinkError { throw sinkError }
         if let detectError { throw ReplayError(cause: detectError, stats: stats) }
         try hub.flush()

@@ -13,6 +13,8 @@ public struct RunStats: Sendable, Equatable {
     public var alertsDropped = 0
     public var wallSeconds = 0.0
     public var source = SourceStats()
+    /// Recording figures (clips, bytes, drops) when `record:` is on.
+    public var recording: JSONValue? = nil
     /// Frames the ring dropped (live only; replay never drops).
     public var framesDropped = 0
 
@@ -40,7 +42,7 @@ public struct RunStats: Sendable, Equatable {
             ("corrupt_frames", .int(source.corruptFrames)),
             ("read_errors", .int(source.readErrors)),
             ("peak_rss_mib", .double(JSONValue.rounded(RunStats.peakResidentMiB, places: 1))),
-        ])
+        ] + (recording.map { [("recording", $0)] } ?? []))
     }
 }
 

@@ -40,6 +40,9 @@ public struct Alert: Sendable, Hashable {
     public var count: Int?
     public var dwellSeconds: Double?
     public var snapshot: String?
+    /// Path of the event's MP4 clip, and where the event starts in it (seconds from the clip's start).
+    public var clip: String?
+    public var clipOffsetSeconds: Double?
     /// Extra facts, an ordered JSON object (e.g. motion regions, the reason of a stream error).
     public var details: [(String, JSONValue)]?
 
@@ -81,6 +84,8 @@ public struct Alert: Sendable, Hashable {
         if let count { o.append(("count", .int(count))) }
         if let dwellSeconds { o.append(("dwell_s", .double(JSONValue.rounded(dwellSeconds, places: 3)))) }
         if let snapshot { o.append(("snapshot", .string(snapshot))) }
+        if let clip { o.append(("clip", .string(clip))) }
+        if let clipOffsetSeconds { o.append(("clip_offset_s", .double(JSONValue.rounded(clipOffsetSeconds, places: 3)))) }
         if let details { o.append(("details", .object(details))) }
         return .object(o)
     }

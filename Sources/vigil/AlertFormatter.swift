@@ -5,6 +5,7 @@ import VigilCore
 ///
 ///     2026-01-01 00:00:06.000  front  tamper  critical  kind=covered since_s=2 mean=0.3 contrast=0.52
 ///     2026-01-01 00:01:02.440  gate   zone_enter  info  person #7 0.91 zone=yard snapshot=/var/…/a.jpg
+///     2026-01-01 00:00:02.040  front  motion_start  info  clip=/var/…/front-20260101T000000.000Z.mp4@2.04s
 ///
 /// Thread safety: stateless.
 enum AlertFormatter {
@@ -34,6 +35,11 @@ enum AlertFormatter {
             }
         }
         if let snap = o["snapshot"] as? String { facts.append("snapshot=\(snap)") }
+        if let clip = o["clip"] as? String {
+            var c = "clip=\(clip)"
+            if let offset = o["clip_offset_s"] as? Double { c += "@\(format(offset))s" }
+            facts.append(c)
+        }
         if !facts.isEmpty { parts.append(facts.joined(separator: " ")) }
         return parts.joined(separator: "  ")
     }

@@ -64,6 +64,7 @@ struct ReplayCommand: ParsableCommand {
             options.decoderThreads = threads ?? cfg.decoder.threads
             options.startTime = start
             options.track = cfg.track
+            options.record = cfg.camera(named: name)?.record ?? cfg.record
             options.report = { Console.err("vigil: \($0)") }
             // A bad model is a config error before any frame (exit 78).
             options.detectors = try ModelLocator.detectors(for: options.analysis.detect,

@@ -9,6 +9,15 @@ import Testing
         #expect(a.jsonLine() == #"{"ts":"1970-01-01T00:00:01.500Z","media_time":1.5,"frame":37,"camera":"front","event":"motion_start","severity":"info","box":[10,20.3,30,40],"details":{"regions":2,"quote":"a\"b\n"}}"#)
     }
 
+    /// `clip` and `clip_offset_s` come after `snapshot`, before `details`.
+    @Test func clipKeysAfterSnapshot() {
+        var a = Alert(timestamp: 2, mediaTime: 2, frame: 50, camera: "front", event: "object_enter", severity: .info,
+                      trackID: 3, snapshot: "/s/a.jpg", details: [("n", 1)])
+        a.clip = "/r/front/events/front-19700101T000000.000Z.mp4"
+        a.clipOffsetSeconds = 1.23456
+        #expect(a.jsonLine() == #"{"ts":"1970-01-01T00:00:02.000Z","media_time":2,"frame":50,"camera":"front","event":"object_enter","severity":"info","track_id":3,"snapshot":"/s/a.jpg","clip":"/r/front/events/front-19700101T000000.000Z.mp4","clip_offset_s":1.235,"details":{"n":1}}"#)
+    }
+
     @Test func timestampsRoundTrip() {
         #expect(Timestamp.rfc3339(0) == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp.rfc3339(1_796_000_000.1234) == "2026-11-30T00:53:20.123Z")
