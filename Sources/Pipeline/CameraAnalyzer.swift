@@ -69,7 +69,7 @@ public final class CameraAnalyzer {
     private var settings: AnalysisSettings
     private let motion: MotionStage
     private var tamper: TamperDetector? = nil
-    private let detection: DetectionStage?
+    let detection: DetectionStage?
     private var rules: RuleEngine
     private var snapshots: SnapshotWriter? = nil
     private var snapshotsTried = false
@@ -95,6 +95,13 @@ public final class CameraAnalyzer {
         motion = MotionStage(camera: camera, clock: clock, config: settings.motion)
         rules = RuleEngine(rules: settings.rules, camera: camera)
     }
+
+    /// The settings in force (the last `apply`).
+    public var currentSettings: AnalysisSettings { settings }
+    /// The rules' state after the last frame (zone occupancy, line counts).
+    var ruleEngine: RuleEngine { rules }
+    /// The motion stage's result for the last frame (nil with motion off).
+    var motionResult: MotionResult? { motion.lastResult }
 
     /// Whether frames need an RGB picture (a detector runs).
     public var needsRGB: Bool { detection != nil }

@@ -27,6 +27,8 @@ public struct ReplayOptions: Sendable {
     public var report: @Sendable (String) -> Void = { _ in }
     /// Height of the RGB picture handed to the detector (never above the source's).
     public var detectHeight: Int = 480
+    /// Make that RGB picture even without a detector (an observer draws on it).
+    public var wantsPicture = false
 
     public init(input: String, camera: CameraID) { self.input = input; self.camera = camera }
 }
@@ -44,8 +46,11 @@ public struct ReplayProgress: Sendable {
 /// `CameraAnalyzer` (motion, tamper, detector and tracker, rules, snapshots) and writes alerts. Output depends
 /// only on the input and the options, never on timing.
 public enum ReplayPipeline {
+    /// `observer`, when given, sees every analysed frame's report and picture (before the picture goes back to
+    /// its pool); an error it throws ends the replay like a sink error.
     public static func run(_ options: ReplayOptions, sink: any AlertSink,
-                           progress: ((ReplayProgress) -> Void)? = nil) throws -> RunStats {
+                           progress: ((ReplayProgress) -> Void)? = nil,
+                           observer: (any ReplayObserver)? = nil) throws -> RunStats {
         let started = monotonicSeconds()
         var sourceOptions = SourceOptions()
         sourceOptions.threads = options.decoderThreads
@@ -56,20 +61,18 @@ public enum ReplayPipeline {
         let ring = SPSCRing<Frame>(capacity: options.ringCapacity, policy: .block)
         let pool = BufferPool(count: ring.capacity + 2, width: source.analysisWidth, height: source.analysisHeight,
                               format: .gray8)
-        let rgbPool = options.detectors.map { _ -> BufferPool in
-            let (w, h) = VideoSource.analysisSize(width: source.info.width, height: source.info.height,
-                                                  targetHeight: options.detectHeight)
-            return BufferPool(count: ring.capacity + 2, width: w, height: h, format: .rgb24)
-        }
+        let (pictureWidth, pictureHeight) = VideoSource.analysisSize(
+            width: source.info.width, height: source.info.height, targetHeight: options.detectHeight)
+        let rgbPool = options.detectors != nil || options.wantsPicture
+            ? BufferPool(count: ring.capacity + 2, width: pictureWidth, height: pictureHeight, format: .rgb24) : nil
         let ingest = IngestThread(source: source, ring: ring, pool: pool, rgbPool: rgbPool, camera: options.camera)
         ingest.start()
 
-        let detection = options.detectors.map {
-            DetectionStage(detectors: $0, camera: options.camera, clock: clock, detect: options.analysis.detect,
-                           track: options.track)
-        }
         let analyzer = CameraAnalyzer(camera: options.camera, clock: clock, settings: options.analysis,
-                                      detection: detection, report: options.report)
+                                      detection: options.detectors.map {
+                                          DetectionStage(detectors: $0, camera: options.camera, clock: clock,
+                                                         detect: options.analysis.detect, track: options.track)
+                                      }, report: options.report)
         var stats = RunStats()
         var lastProgress = started
         var sinkError: (any Error)? = nil
@@ -82,21 +85,26 @@ public enum ReplayPipeline {
             }
         }
 
-        while let frame = ring.pop() {
-            emit(analyzer.analyze(frame))
+        func stopReading() { ReplayPipeline.stopReading(source, ring: ring, pool: pool, rgbPool: rgbPool) }
+        do {
+            try observer?.start(width: pictureWidth, height: pictureHeight, framesPerSecond: source.info.framesPerSecond)
+        } catch {
+            sinkError = error
+            stopReading()
+        }
+        while sinkError == nil, let frame = ring.pop() {
+            let alerts = analyzer.analyze(frame)
+            emit(alerts)
+            if let observer, sinkError == nil {
+                do { try observer.observe(analyzer.report(frame, alerts: alerts), picture: frame.rgb) } catch { sinkError = error }
+            }
             if let e = analyzer.detectorError { detectError = e }
             stats.framesAnalyzed += 1
             let t = frame.mediaTime, index = frame.index
             pool.recycle(frame.gray)
             if let rgb = frame.rgb { rgbPool?.recycle(rgb) }
-            if sinkError != nil || detectError != nil {  // nowhere to write or no detector: stop reading
-                source.interrupt.cancel()
-                pool.close()
-                rgbPool?.close()
-                while let f = ring.pop() {
-                    pool.recycle(f.gray)
-                    if let rgb = f.rgb { rgbPool?.recycle(rgb) }
-                }
+            if sinkError != nil || detectError != nil {
+                stopReading()
                 break
             }
             if let progress {
@@ -109,21 +117,50 @@ public enum ReplayPipeline {
             }
         }
         emit(analyzer.finish())
+        if let observer {
+            do { try observer.finish() } catch { if sinkError == nil { sinkError = error } }
+        }
         let ingestResult = ingest.join()
         if let sinkError { throw sinkError }
         if let detectError { throw ReplayError(cause: detectError, stats: stats) }
+        return try conclude(stats, ingest: ingestResult, sink: sink, input: options.input, started: started)
+    }
+
+    /// The run's figures once the ingest thread ended; its error, or a file without a decodable frame, throws.
+    static func conclude(_ analysed: RunStats, ingest: IngestThread.Result, sink: any AlertSink, input: String,
+                         started: Double) throws -> RunStats {
+        var stats = analysed
         try sink.flush()
         stats.alertsDropped = sink.dropped
-        stats.framesDecoded = ingestResult.stats.framesDecoded
-        stats.source = ingestResult.stats
+        stats.framesDecoded = ingest.stats.framesDecoded
+        stats.source = ingest.stats
         stats.wallSeconds = monotonicSeconds() - started
-        if let error = ingestResult.error { throw ReplayError(cause: error, stats: stats) }
+        if let error = ingest.error { throw ReplayError(cause: error, stats: stats) }
         if stats.framesDecoded == 0 {
-            throw FFmpegError(code: 0, operation: "decode", input: options.input,
-                              reason: "no video frame could be decoded")
+            throw FFmpegError(code: 0, operation: "decode", input: input, reason: "no video frame could be decoded")
         }
         return stats
     }
+
+    /// Nowhere to write or no detector: stop reading, hand every waiting buffer back, let the ingest thread end.
+    static func stopReading(_ source: VideoSource, ring: SPSCRing<Frame>, pool: BufferPool, rgbPool: BufferPool?) {
+        source.interrupt.cancel()
+        pool.close()
+        rgbPool?.close()
+        while let f = ring.pop() {
+            pool.recycle(f.gray)
+            if let rgb = f.rgb { rgbPool?.recycle(rgb) }
+        }
+    }
+}
+
+/// Sees every analysed frame of a replay on the replay's thread: `start` once with the size of the pictures,
+/// `observe` per frame (the picture is the pooled RGB one, valid during the call, nil unless the options want
+/// pictures or a detector runs), `finish` after the last.
+public protocol ReplayObserver: AnyObject {
+    func start(width: Int, height: Int, framesPerSecond: Double) throws
+    func observe(_ report: FrameReport, picture: PixelBuffer?) throws
+    func finish() throws
 }
 
 /// A replay that ended with an error after some frames were analysed (their alerts are written).

@@ -48,6 +48,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Decoder threads (0 = one per core); overrides the config's decoder.threads.")
     var threads: Int?
 
+    @Option(help: ArgumentHelp("Also write the analysed video with motion regions, detections, tracks and trails, zones, lines and events drawn (H.264 by libx264, else MPEG-4; the container from the name).", valueName: "OUT.mp4"))
+    var annotate: String?
+
+    @Option(help: ArgumentHelp("Also write one JSON line per analysed frame: motion regions, detections, tracks, zones, lines, events.", valueName: "FILE"))
+    var frames: String?
+
     func run() throws {
         FFmpegLog.configureFromEnvironment()
         try reportingErrors {
@@ -70,6 +76,8 @@ struct ReplayCommand: ParsableCommand {
             } else {
                 sink = try AlertLog(path: alerts, options: AlertLogOptions(cfg.alerts), report: { Console.err("vigil: \($0)") })
             }
+            let recorder: ReplayRecorder? = annotate == nil && frames == nil ? nil
+                : try ReplayRecorder(annotate: annotate, frames: frames, settings: options.analysis)
             let showProgress = Console.stderrIsTerminal
             let result: RunStats
             do {
@@ -80,7 +88,7 @@ struct ReplayCommand: ParsableCommand {
                     }
                     line += "  \(Int(p.framesPerSecond.rounded())) fps\u{1B}[K"
                     Console.errRaw(line)
-                } : nil)
+                } : nil, observer: recorder)
             } catch let e as ReplayError {
                 if showProgress { Console.errRaw("\r\u{1B}[K") }
                 if stats { Console.err(e.stats.json.serialized()) }
@@ -109,6 +117,7 @@ struct ReplayCommand: ParsableCommand {
         options.report = { Console.err("vigil: \($0)") }
         options.detectors = try ModelLocator.detectors(for: options.analysis.detect,
                                                        pool: InferencePool(maxInFlight: cfg.detect.maxInFlight))
+        options.wantsPicture = annotate != nil
         return options
     }
 
