@@ -157,6 +157,8 @@ public enum ReplayPipeline {
 /// Sees every analysed frame of a replay on the replay's thread: `start` once with the size of the pictures,
 /// `observe` per frame (the picture is the pooled RGB one, valid during the call, nil unless the options want
 /// pictures or a detector runs), `finish` after the last.
+///
+/// Thread safety: every call comes from the one thread that runs the replay.
 public protocol ReplayObserver: AnyObject {
     func start(width: Int, height: Int, framesPerSecond: Double) throws
     func observe(_ report: FrameReport, picture: PixelBuffer?) throws

@@ -11,15 +11,8 @@ struct DetectReplayOutputsTests {
 
     /// 4 s at 5 fps, 640×360: the face (300 px wide, top at y = 20) slides right over t = 1…2.4 s.
     func clip(in dir: URL) throws -> String {
-        let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
-        let clip = dir.appendingPathComponent("face.mp4").path
-        let made = run("/usr/bin/ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x506070:s=640x360:r=5:d=4",
-            "-i", data + "/face_swapped.jpg", "-filter_complex",
-            "[1]scale=300:-2[f];[0][f]overlay=x='if(between(t,1,2.4),20+60*(t-1),-1000)':y=20",
-            "-c:v", "libx264", "-pix_fmt", "yuv420p", clip])
-        try #require(made.status == 0, "\(made.stderr)")
-        return clip
+        try FaceClip.make(dir.appendingPathComponent("face.mp4").path, rate: 5, seconds: 4, scale: 300,
+                          x: "if(between(t,1,2.4),20+60*(t-1),-1000)", y: 20)
     }
 
     func write(_ text: String, _ name: String, in dir: URL) -> String {
