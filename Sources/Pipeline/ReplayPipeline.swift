@@ -9,6 +9,18 @@ import Sinks
 import Synchronization
 import VigilCore
 
+/// One replay with its own hub around `record` (the alert log or standard output): runs it, then lets any
+/// sinks added to the hub drain. The convenience for tests and tools with no other sink.
+extension ReplayPipeline {
+    public static func run(_ options: ReplayOptions, sink record: any AlertSink,
+                           progress: ((ReplayProgress) -> Void)? = nil,
+                           observer: (any ReplayObserver)? = nil) throws -> RunStats {
+        let hub = AlertHub(record: record)
+        defer { hub.close(timeout: 10) }
+        return try run(options, hub: hub, progress: progress, observer: observer)
+    }
+}
+
 /// What to replay and how.
 public struct ReplayOptions: Sendable {
     public var input: String
@@ -43,12 +55,13 @@ public struct ReplayProgress: Sendable {
 
 /// Analyses a recorded file start to end without dropping a frame: an ingest thread decodes and scales into
 /// pooled buffers and pushes them through a blocking SPSC ring; the calling thread runs the camera's
-/// `CameraAnalyzer` (motion, tamper, detector and tracker, rules, snapshots) and writes alerts. Output depends
-/// only on the input and the options, never on timing.
+/// `CameraAnalyzer` (motion, tamper, detector and tracker, rules, snapshots) and publishes alerts (and frame
+/// summaries, for sinks that want them) through `hub`. Output depends only on the input and the options, never
+/// on timing. The caller closes the hub (draining its sinks) when it is done with it.
 public enum ReplayPipeline {
     /// `observer`, when given, sees every analysed frame's report and picture (before the picture goes back to
     /// its pool); an error it throws ends the replay like a sink error.
-    public static func run(_ options: ReplayOptions, sink: any AlertSink,
+    public static func run(_ options: ReplayOptions, hub: AlertHub,
                            progress: ((ReplayProgress) -> Void)? = nil,
                            observer: (any ReplayObserver)? = nil) throws -> RunStats {
         let started = monotonicSeconds()
@@ -80,9 +93,7 @@ public enum ReplayPipeline {
 
         func emit(_ alerts: [Alert]) {
             guard sinkError == nil else { return }
-            for a in alerts {
-                do { try sink.write(a); stats.alerts += 1 } catch { sinkError = error; return }
-            }
+            do { stats.alerts += try hub.publish(alerts) } catch { sinkError = error }
         }
 
         func stopReading() { ReplayPipeline.stopReading(source, ring: ring, pool: pool, rgbPool: rgbPool) }
@@ -95,6 +106,7 @@ public enum ReplayPipeline {
         while sinkError == nil, let frame = ring.pop() {
             let alerts = analyzer.analyze(frame)
             emit(alerts)
+            if hub.wantsFrames { hub.publish(frame: analyzer.summary(of: frame, alerts: alerts.count)) }
             if let observer, sinkError == nil {
                 do { try observer.observe(analyzer.report(frame, alerts: alerts), picture: frame.rgb) } catch { sinkError = error }
             }
@@ -123,15 +135,15 @@ public enum ReplayPipeline {
         let ingestResult = ingest.join()
         if let sinkError { throw sinkError }
         if let detectError { throw ReplayError(cause: detectError, stats: stats) }
-        return try conclude(stats, ingest: ingestResult, sink: sink, input: options.input, started: started)
+        return try conclude(stats, ingest: ingestResult, hub: hub, input: options.input, started: started)
     }
 
     /// The run's figures once the ingest thread ended; its error, or a file without a decodable frame, throws.
-    static func conclude(_ analysed: RunStats, ingest: IngestThread.Result, sink: any AlertSink, input: String,
+    static func conclude(_ analysed: RunStats, ingest: IngestThread.Result, hub: AlertHub, input: String,
                          started: Double) throws -> RunStats {
         var stats = analysed
-        try sink.flush()
-        stats.alertsDropped = sink.dropped
+        try hub.flush()
+        stats.alertsDropped = hub.droppedTotal
         stats.framesDecoded = ingest.stats.framesDecoded
         stats.source = ingest.stats
         stats.wallSeconds = monotonicSeconds() - started
