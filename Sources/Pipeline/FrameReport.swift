@@ -31,12 +31,12 @@ public struct FrameReport: Sendable {
 extension CameraAnalyzer {
     /// The report of the frame `analyze` just returned `alerts` for.
     public func report(_ frame: Frame, alerts: [Alert]) -> FrameReport {
-        let pass = detection.map { $0.stepped ? $0.lastPass : .skipped }
+        let pass = detection.map { _ in lastPass }
         return FrameReport(frame: frame.index, mediaTime: frame.mediaTime, sourceWidth: frame.sourceWidth,
                            sourceHeight: frame.sourceHeight, motion: motionResult?.regions.map(\.box) ?? [],
                            pass: pass,
-                           detections: detection?.stepped == true ? detection!.detections : [],
-                           tracks: detection?.tracks ?? [],
+                           detections: lastPass != .skipped ? detection?.detections ?? [] : [],
+                           tracks: tracks,
                            zoneOccupancy: ruleEngine.rules.zones.indices.map { ruleEngine.occupancy(zone: $0) },
                            lineCounts: ruleEngine.lineCounts, alerts: alerts)
     }

@@ -32,7 +32,7 @@ import VigilCore
         for i in 0..<100 {
             if i == 30 { a.apply(open) }
             if i == 60 { a.apply(masked) }
-            events += a.analyze(frame(i)).map { (i, $0.event) }
+            events += a.analyze(frame(i)).alerts.map { (i, $0.event) }
         }
         #expect(events.map(\.1) == ["motion_start", "motion_end"], "\(events)")
         // Starts two frames after the mask went (min_frames 2), ends half a second after it came back.
