@@ -25,23 +25,23 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     private let notifier: SystemdNotifier
     private let makeSink: @Sendable (AlertsConfig) throws -> any AlertSink
     private let control = NSLock()
-    private let lock = NSLock()
+    let lock = NSLock()
     private var config: VigilConfig
-    private var cameras: [String: LiveCamera] = [:]
-    private var fps: [String: (decoded: Double, analyzed: Double)] = [:]
+    var cameras: [String: LiveCamera] = [:]
+    var fps: [String: (decoded: Double, analyzed: Double)] = [:]
     private var metricsServer: MetricsServer? = nil
     /// Where every alert goes: the alert log, then each registered sink on its own queue (`addSink`).
     public let hub: AlertHub
-    private let reloadsOK = Atomic<Int>(0)
-    private let reloadsFailed = Atomic<Int>(0)
+    let reloadsOK = Atomic<Int>(0)
+    let reloadsFailed = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let supervisorDone = DispatchSemaphore(value: 0)
     private var supervisorStarted = false  // under `control`
     /// The one inference pool of every camera's detectors (`detect.max_in_flight` at start), and the detector
     /// banks by model set: cameras with the same models share one bank (changed under `control` and `lock`,
     /// read under `lock`).
-    private let inference: InferencePool
-    private var banks: [String: DetectorBank] = [:]
+    let inference: InferencePool
+    var banks: [String: DetectorBank] = [:]
     /// Extra per-frame analysis time for every camera (`vigil bench pipeline`, tests); 0 in production.
     public var simulatedAnalysisSeconds: Double = 0
 
@@ -170,35 +170,16 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         }
         let old = config
         // Plan first, without side effects: which cameras stop, start, restart or take new settings.
-        var added: [String] = [], removed: [String] = [], restarted: [String] = [], updated: [String] = []
-        let wanted = Dictionary(uniqueKeysWithValues: new.cameras.filter(\.enabled).map { ($0.name, $0) })
-        let running = lock.withLock { cameras }
-        var toStop: [LiveCamera] = []
-        for (name, live) in running where wanted[name] == nil {
-            toStop.append(live)
-            removed.append(name)
-        }
-        var toStart: [CameraConfig] = []
-        var toUpdate: [(LiveCamera, CameraSettings)] = []
-        for (name, cam) in wanted {
-            guard let live = running[name] else { toStart.append(cam); added.append(name); continue }
+        let simulated = simulatedAnalysisSeconds
+        let plan = ReloadPlan(new: new, running: lock.withLock { cameras }) { cam in
             var options = LiveCameraOptions(cam, config: new)
-            options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
-            let settings = CameraSettings(cam, config: new)
-            if options != live.options {
-                toStop.append(live)
-                toStart.append(cam)
-                restarted.append(name)
-            } else if settings != live.currentSettings {
-                toUpdate.append((live, settings))
-                updated.append(name)
-            }
+            options.simulatedAnalysisSeconds = simulated
+            return options
         }
         // Models of the cameras to (re)start load before anything changes: a bad one refuses the whole reload.
-        toStart.sort { $0.name < $1.name }
         var loaded = banks
         let detectors: [DetectorBank?]
-        do { detectors = try toStart.map { try bank(for: $0.detect, loaded: &loaded) } } catch {
+        do { detectors = try plan.toStart.map { try bank(for: $0.detect, loaded: &loaded) } } catch {
             refuse("\(error)")
             return
         }
@@ -220,25 +201,25 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
                 logger.error("metrics endpoint: \(error)")
             }
         }
-        for (live, settings) in toUpdate { live.updateSettings(settings) }
-        lock.withLock { for c in toStop { cameras[c.options.name] = nil } }
-        _ = stopCameras(toStop, timeout: 4)
+        for (live, settings) in plan.toUpdate { live.updateSettings(settings) }
+        lock.withLock { for c in plan.toStop { cameras[c.options.name] = nil } }
+        _ = stopCameras(plan.toStop, timeout: 4)
         config = new
-        for (cam, detectors) in zip(toStart, detectors) { startCamera(cam, config: new, detectors: detectors) }
+        for (cam, detectors) in zip(plan.toStart, detectors) { startCamera(cam, config: new, detectors: detectors) }
         // Banks no camera uses any more are let go (their sessions freed when the last camera holding one stops).
         let used = Set(new.cameras.filter(\.enabled).map { Daemon.bankKey($0.detect) })
         lock.withLock { banks = loaded.filter { used.contains($0.key) } }
         reloadsOK.wrappingAdd(1, ordering: .relaxed)
         func list(_ a: [String]) -> JSONValue { .array(a.sorted().map { .string($0) }) }
         hub.send(daemonAlert("config_reloaded", .info, [
-            ("added", list(added)), ("removed", list(removed)), ("restarted", list(restarted)),
-            ("updated", list(updated)),
+            ("added", list(plan.added)), ("removed", list(plan.removed)), ("restarted", list(plan.restarted)),
+            ("updated", list(plan.updated)),
         ]))
         logger.info("config reloaded", metadata: [
-            "added": .string(added.sorted().joined(separator: ",")),
-            "removed": .string(removed.sorted().joined(separator: ",")),
-            "restarted": .string(restarted.sorted().joined(separator: ",")),
-            "updated": .string(updated.sorted().joined(separator: ",")),
+            "added": .string(plan.added.sorted().joined(separator: ",")),
+            "removed": .string(plan.removed.sorted().joined(separator: ",")),
+            "restarted": .string(plan.restarted.sorted().joined(separator: ",")),
+            "updated": .string(plan.updated.sorted().joined(separator: ",")),
         ])
     }
 
@@ -335,121 +316,5 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
             let state = c.isUp ? String(format: "%.1f/%.1f fps", r.decoded, r.analyzed) : "down"
             return "\(name) \(state) dropped \(m.framesDropped.load(ordering: .relaxed)) reconnects \(m.reconnects.load(ordering: .relaxed))"
         }.joined(separator: ", ")
-    }
-
-    // MARK: - Metrics
-
-    /// The Prometheus text of every camera and the daemon.
-    public func renderMetrics() -> String {
-        let (cams, rates) = lock.withLock { (cameras, fps) }
-        let names = cams.keys.sorted()
-        var p = PrometheusText()
-        func perCamera(_ name: String, _ type: String, _ help: String, _ value: (LiveCamera, String) -> Double) {
-            p.family(name, type, help: help)
-            for n in names { p.sample(name, [("camera", n)], value(cams[n]!, n)) }
-        }
-        func load(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
-        perCamera("vigil_frames_decoded_total", "counter", "Frames decoded.") { c, _ in load(c.metrics.framesDecoded) }
-        perCamera("vigil_frames_analyzed_total", "counter", "Frames analysed.") { c, _ in load(c.metrics.framesAnalyzed) }
-        perCamera("vigil_frames_skipped_total", "counter", "Frames decoded but not analysed (detect.fps decimation).") { c, _ in
-            load(c.metrics.framesSkipped)
-        }
-        perCamera("vigil_frames_dropped_total", "counter", "Frames dropped because analysis fell behind (ring full).") { c, _ in
-            load(c.metrics.framesDropped)
-        }
-        perCamera("vigil_stream_reconnects_total", "counter", "Connection attempts after the first.") { c, _ in
-            load(c.metrics.reconnects)
-        }
-        perCamera("vigil_stream_up", "gauge", "1 while the stream delivers frames.") { c, _ in load(c.metrics.up) }
-        perCamera("vigil_decode_frames_per_second", "gauge", "Decoded frames per second over the last second.") { _, n in
-            rates[n]?.decoded ?? 0
-        }
-        perCamera("vigil_analysis_frames_per_second", "gauge", "Analysed frames per second over the last second.") { _, n in
-            rates[n]?.analyzed ?? 0
-        }
-        perCamera("vigil_ring_frames", "gauge", "Frames waiting for analysis in the camera's ring.") { c, _ in
-            load(c.metrics.ringOccupancy)
-        }
-        perCamera("vigil_detector_frames_total", "counter", "Frames the object detector ran on.") { c, _ in
-            load(c.metrics.detectorFrames)
-        }
-        perCamera("vigil_snapshots_written_total", "counter", "Alert snapshots written.") { c, _ in
-            load(c.metrics.snapshotsWritten)
-        }
-        perCamera("vigil_snapshot_errors_total", "counter", "Alert snapshots that could not be written.") { c, _ in
-            load(c.metrics.snapshotErrors)
-        }
-        perCamera("vigil_ring_capacity_frames", "gauge", "Capacity of the camera's ring.") { c, _ in load(c.metrics.ringCapacity) }
-        p.family("vigil_detect_passes_total", "counter",
-                 help: "Analysed frames by where the detector looked (full_frame, regions, or no_motion: gated, no inference).")
-        for n in names {
-            guard let s = cams[n]!.detectionStats else { continue }
-            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "full_frame")], s.fullFramePasses)
-            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "regions")], s.regionPasses)
-            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "no_motion")], s.noMotionFrames)
-        }
-        p.family("vigil_detect_regions_total", "counter", help: "Motion regions the detector searched.")
-        for n in names { if let s = cams[n]!.detectionStats { p.sample("vigil_detect_regions_total", [("camera", n)], s.regionsSearched) } }
-        let pool = inference.stats
-        p.family("vigil_inference_slots", "gauge", help: "Inferences the shared pool runs at once at most (detect.max_in_flight).")
-        p.sample("vigil_inference_slots", [], pool.capacity)
-        p.family("vigil_inference_in_flight", "gauge", help: "Inferences running now.")
-        p.sample("vigil_inference_in_flight", [], pool.inFlight)
-        p.family("vigil_inference_in_flight_peak", "gauge", help: "Most inferences that ran at once.")
-        p.sample("vigil_inference_in_flight_peak", [], pool.peakInFlight)
-        p.family("vigil_inferences_total", "counter", help: "Inferences run by the shared pool.")
-        p.sample("vigil_inferences_total", [], pool.inferences)
-        p.family("vigil_inference_waits_total", "counter", help: "Inferences that waited for a free slot.")
-        p.sample("vigil_inference_waits_total", [], pool.waits)
-        p.family("vigil_inference_seconds", "histogram", help: "One inference: letterbox, model, decoding, NMS.")
-        p.histogram("vigil_inference_seconds", [], pool.latency)
-        let modelBanks = lock.withLock { banks }
-        p.family("vigil_detector_inference_seconds", "histogram", help: "One inference, by model.")
-        for key in modelBanks.keys.sorted() {
-            let b = modelBanks[key]!
-            for (m, h) in zip(b.models, b.latency) { p.histogram("vigil_detector_inference_seconds", [("model", m.name)], h) }
-        }
-        p.family("vigil_analysis_duration_seconds", "histogram", help: "Time to analyse one frame.")
-        for n in names { p.histogram("vigil_analysis_duration_seconds", [("camera", n)], cams[n]!.metrics.analysisSeconds) }
-        p.family("vigil_frame_latency_seconds", "histogram",
-                 help: "From a frame leaving the decoder to its analysis done and alerts written.")
-        for n in names { p.histogram("vigil_frame_latency_seconds", [("camera", n)], cams[n]!.metrics.frameLatencySeconds) }
-        p.family("vigil_glass_to_analysed_seconds", "histogram",
-                 help: "From the sender's wall clock of a frame (RTCP) to its analysis done and alerts written.")
-        for n in names { p.histogram("vigil_glass_to_analysed_seconds", [("camera", n)], cams[n]!.metrics.glassToAnalysedSeconds) }
-        p.family("vigil_glass_to_alert_seconds", "histogram",
-                 help: "From the sender's wall clock of a frame (RTCP) to the alerts it caused written.")
-        for n in names { p.histogram("vigil_glass_to_alert_seconds", [("camera", n)], cams[n]!.metrics.glassToAlertSeconds) }
-        p.family("vigil_alerts_total", "counter", help: "Alerts written, by event.")
-        for (event, count) in hub.alertsByEvent.sorted(by: { $0.key < $1.key }) {
-            p.sample("vigil_alerts_total", [("event", event)], count)
-        }
-        p.family("vigil_alerts_dropped_total", "counter", help: "Alerts the sink could not write.")
-        p.sample("vigil_alerts_dropped_total", [], hub.droppedTotal)
-        let sinks = hub.sinkStats
-        p.family("vigil_sink_queue_depth", "gauge", help: "Events waiting in an alert sink's queue.")
-        for s in sinks { p.sample("vigil_sink_queue_depth", [("sink", s.name)], s.queued) }
-        p.family("vigil_sink_queue_capacity", "gauge", help: "Capacity of an alert sink's queue.")
-        for s in sinks { p.sample("vigil_sink_queue_capacity", [("sink", s.name)], s.capacity) }
-        p.family("vigil_sink_delivered_total", "counter", help: "Events handed to an alert sink.")
-        for s in sinks { p.sample("vigil_sink_delivered_total", [("sink", s.name)], s.delivered) }
-        p.family("vigil_sink_dropped_total", "counter", help: "Events an alert sink's full queue let go.")
-        for s in sinks { p.sample("vigil_sink_dropped_total", [("sink", s.name)], s.dropped) }
-        p.family("vigil_config_reloads_total", "counter", help: "Config reloads (SIGHUP), by result.")
-        p.sample("vigil_config_reloads_total", [("result", "ok")], reloadsOK.load(ordering: .relaxed))
-        p.sample("vigil_config_reloads_total", [("result", "error")], reloadsFailed.load(ordering: .relaxed))
-        p.family("vigil_cameras", "gauge", help: "Cameras running.")
-        p.sample("vigil_cameras", [], names.count)
-        p.family("process_resident_memory_bytes", "gauge", help: "Resident memory of the process.")
-        p.sample("process_resident_memory_bytes", [], Daemon.residentBytes())
-        return p.text
-    }
-
-    /// Current resident set size, from /proc/self/statm.
-    public static func residentBytes() -> Double {
-        guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = s.split(separator: " ")
-        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
-        return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
     }
 }

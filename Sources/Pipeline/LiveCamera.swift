@@ -109,10 +109,13 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     private let ingestHeartbeat = Atomic<UInt64>(0)
     private let analysisBusySince = Atomic<UInt64>(0)
     private let finished = DispatchGroup()
+    /// Heartbeats, the watchdog, backoff sleeps and latencies run on it (tests: a virtual clock).
+    let clock: any TickingClock
 
     public init(options: LiveCameraOptions, settings: CameraSettings, hub: AlertHub, logger: Logger,
-                detectors: DetectorBank? = nil) {
+                detectors: DetectorBank? = nil, clock: any TickingClock = SystemClock()) {
         self.options = options
+        self.clock = clock
         self.detectors = detectors
         detection = detectors.map {
             DetectionStage(detectors: $0, camera: CameraID(options.name), clock: .wall,
@@ -134,7 +137,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     }
 
     public func start() {
-        let now = MonotonicClock.nanoseconds()
+        let now = clock.nanoseconds()
         ingestHeartbeat.store(now, ordering: .relaxed)
         phaseSince.store(now, ordering: .relaxed)
         finished.enter()
@@ -166,7 +169,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     public func checkWatchdog() {
         guard phase.load(ordering: .relaxed) == CameraPhase.streaming.rawValue else { return }
         let since = max(lastFrame.load(ordering: .relaxed), phaseSince.load(ordering: .relaxed))
-        if MonotonicClock.seconds(since: since) > options.stream.noFramesTimeoutSeconds {
+        if clock.seconds(since: since) > options.stream.noFramesTimeoutSeconds {
             // The flag is set before the cancel, so the ingest thread that sees the interruption sees the flag.
             watchdogFired.store(true, ordering: .sequentiallyConsistent)
             currentGuard.withLock { $0?.cancel() }
@@ -177,11 +180,11 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     public func health() -> String? {
         let s = options.stream
         let ingestBound = max(s.openTimeoutSeconds, s.readTimeoutSeconds, s.noFramesTimeoutSeconds) + 5
-        let hb = MonotonicClock.seconds(since: ingestHeartbeat.load(ordering: .relaxed))
+        let hb = clock.seconds(since: ingestHeartbeat.load(ordering: .relaxed))
         if hb > ingestBound { return "\(options.name): ingest stuck for \(Int(hb)) s" }
         let busy = analysisBusySince.load(ordering: .relaxed)
-        if busy != 0, MonotonicClock.seconds(since: busy) > 10 {
-            return "\(options.name): analysis stuck for \(Int(MonotonicClock.seconds(since: busy))) s"
+        if busy != 0, clock.seconds(since: busy) > 10 {
+            return "\(options.name): analysis stuck for \(Int(clock.seconds(since: busy))) s"
         }
         return nil
     }
@@ -193,7 +196,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     private var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
     private func setPhase(_ p: CameraPhase) {
-        let now = MonotonicClock.nanoseconds()
+        let now = clock.nanoseconds()
         phaseSince.store(now, ordering: .relaxed)
         phase.store(p.rawValue, ordering: .relaxed)
         ingestHeartbeat.store(now, ordering: .relaxed)
@@ -211,7 +214,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         var decimator: FrameDecimator
         var seenGeneration: Int
         var up = false, downReported = false
-        var downSince = MonotonicClock.nanoseconds()
+        var downSince: UInt64 = 0
         var attempts = 0, everAttempted = false
         /// Frame numbers and media time keep increasing across reconnects.
         var frameCounter = 0
@@ -238,6 +241,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                                                  jitter: s.reconnectJitter),
                                 decimator: FrameDecimator(fps: settings.current.detectFPS),
                                 seenGeneration: settings.generation)
+        state.downSince = clock.nanoseconds()
         while !isStopping {
             let interrupt = InterruptGuard()
             currentGuard.withLock { $0 = interrupt }
@@ -271,7 +275,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         ingest.begin(source)
         state.decimator.reset()
         if state.lastFrameWall != 0 {
-            state.mediaOffset = state.lastMediaTime + MonotonicClock.seconds(since: state.lastFrameWall)
+            state.mediaOffset = state.lastMediaTime + clock.seconds(since: state.lastFrameWall)
         }
         setPhase(.streaming)
         logger.debug("opened", metadata: ["codec": .string(source.info.codec),
@@ -282,7 +286,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 state.seenGeneration = g
                 state.decimator.setFPS(settings.current.detectFPS)
             }
-            let step = try ingest.step(source, admit: { state.decimator.admit($0) },
+            let step = try ingest.step(source, now: { clock.nanoseconds() }, admit: { state.decimator.admit($0) },
                                        stamp: { decoded($0, source, &state) })
             switch step {
             case .pushed: break
@@ -297,7 +301,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     /// Every decoded frame: its number and media time on the camera's running clock, the liveness stamps, and
     /// `stream_up` at the first frame of a session.
     private func decoded(_ d: DecodedFrame, _ source: VideoSource, _ state: inout IngestState) -> (index: Int, mediaTime: Double) {
-        let now = MonotonicClock.nanoseconds()
+        let now = clock.nanoseconds()
         lastFrame.store(now, ordering: .relaxed)
         ingestHeartbeat.store(now, ordering: .relaxed)
         metrics.framesDecoded.wrappingAdd(1, ordering: .relaxed)
@@ -328,7 +332,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     /// `stream_down` once per outage (then `stream_error` per failed attempt), then the backoff delay, slept in
     /// slices so that `stop` is noticed within 50 ms and the heartbeat shows the thread alive.
     private func waitBeforeReconnect(reason: String, _ state: inout IngestState) {
-        let now = MonotonicClock.nanoseconds()
+        let now = clock.nanoseconds()
         let delay = state.backoff.nextDelay(random: Double.random(in: 0..<1))
         let details: [(String, JSONValue)] = [("reason", .string(reason)), ("attempts", .int(state.attempts)),
                                               ("retry_in_s", .double(JSONValue.rounded(delay, places: 3)))]
@@ -345,9 +349,9 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             logger.notice("reconnect failed: \(reason)", metadata: retry)
         }
         let until = now + UInt64(delay * 1e9)
-        while !isStopping, MonotonicClock.nanoseconds() < until {
-            ingestHeartbeat.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
-            usleep(50_000)
+        while !isStopping, clock.nanoseconds() < until {
+            ingestHeartbeat.store(clock.nanoseconds(), ordering: .relaxed)
+            clock.sleep(nanoseconds: min(50_000_000, until &- min(until, clock.nanoseconds())))
         }
     }
 
@@ -361,7 +365,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         var session = 0
         let cost = options.simulatedAnalysisSeconds
         while let lf = ingest.ring.pop() {
-            let t0 = MonotonicClock.nanoseconds()
+            let t0 = clock.nanoseconds()
             analysisBusySince.store(t0, ordering: .relaxed)
             let g = settings.generation
             if g != seenGeneration {
@@ -385,7 +389,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 logger.error("detector failed, detection off for this camera: \(error)")
             }
             if cost > 0 { usleep(UInt32(cost * 1e6)) }
-            metrics.analysisSeconds.observe(MonotonicClock.seconds(since: t0))
+            metrics.analysisSeconds.observe(clock.seconds(since: t0))
             // Counters first: whoever sees an alert (its snapshot) sees it counted.
             let c = analyzer.counters
             metrics.detectorFrames.store(c.detectorFrames, ordering: .relaxed)
@@ -393,7 +397,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             metrics.snapshotErrors.store(c.snapshotErrors, ordering: .relaxed)
             hub.send(alerts)
             if hub.wantsFrames { hub.publish(frame: analyzer.summary(of: lf.frame, alerts: alerts.count)) }
-            metrics.frameLatencySeconds.observe(MonotonicClock.seconds(since: lf.decodedAt))
+            metrics.frameLatencySeconds.observe(clock.seconds(since: lf.decodedAt))
             if let captured = lf.captureWallTime {
                 let glass = max(0, AlertClock.wall.timestamp(mediaTime: 0) - captured)
                 metrics.glassToAnalysedSeconds.observe(glass)

@@ -71,6 +71,9 @@ final class MemorySink: AlertSink, @unchecked Sendable {  // unchecked: only cal
         #expect(ups.count >= 2 && ups[1].frame > ups[0].frame && ups[1].mediaTime > ups[0].mediaTime)
     }
 
+    /// A camera that cannot open its stream: `stream_down` once, then a `stream_error` per failed attempt, with
+    /// the backoff doubling to its cap. On virtual time: the test moves the camera's clock 50 ms at a time,
+    /// each time only once the camera sleeps again, so the attempts in 2 s are exactly known.
     @Test func openFailureIsStreamDownThenStreamErrorsWithBackoff() throws {
         let memory = MemorySink()
         let sink = AlertHub(record: memory)
@@ -78,18 +81,65 @@ final class MemorySink: AlertSink, @unchecked Sendable {  // unchecked: only cal
         options.stream.reconnectInitialSeconds = 0.1
         options.stream.reconnectMaxSeconds = 0.4
         options.stream.reconnectJitter = 0
+        let clock = ManualClock()
         let camera = LiveCamera(options: options, settings: CameraSettings(CameraConfig(name: "gone", url: options.url)),
-                                hub: sink, logger: quiet)
+                                hub: sink, logger: quiet, clock: clock)
         camera.start()
-        sleep(2)
+        for _ in 0..<40 {  // 2 s of virtual time
+            #expect(clock.waitForSleepers(1, timeout: 30), "the camera never slept")
+            clock.advance(nanoseconds: 50_000_000)
+        }
+        #expect(clock.waitForSleepers(1, timeout: 30))
         camera.stop()
-        #expect(camera.join(timeout: 2))
+        clock.advance(nanoseconds: 50_000_000)
+        #expect(camera.join(timeout: 30))
         let events = memory.alerts.map(\.event)
-        #expect(events.first == "stream_down")
-        #expect(events.dropFirst().allSatisfy { $0 == "stream_error" })
-        // 0.1 + 0.2 + 0.4 + 0.4 + … in 2 s: 5–7 attempts, not hundreds.
-        #expect((4...8).contains(events.count), "\(events.count) attempts")
+        // Attempts at 0, 0.1, 0.3, 0.7, 1.1, 1.5 and 1.9 s (backoff 0.1, 0.2, 0.4, 0.4, …).
+        #expect(events == ["stream_down"] + Array(repeating: "stream_error", count: 6), "\(events)")
         let retry = memory.alerts.compactMap { a in a.details?.first { $0.0 == "retry_in_s" }?.1 }
-        #expect(retry.prefix(3) == [.double(0.1), .double(0.2), .double(0.4)])
+        #expect(retry == [.double(0.1), .double(0.2)] + Array(repeating: .double(0.4), count: 5))
+    }
+}
+
+/// Virtual monotonic time for a camera under test: `sleep` waits until the test has moved the time on far
+/// enough; `waitForSleepers` lets the test wait (with a real bound) until the camera is asleep before it does.
+///
+/// Thread safety: every method from any thread; state behind `condition`.
+final class ManualClock: TickingClock, @unchecked Sendable {  // unchecked: `now` and `wakeTimes` are only touched under `condition`
+    private let condition = NSCondition()
+    private var now: UInt64 = 1_000_000_000
+    /// When each sleeping thread wakes.
+    private var wakeTimes: [UInt64] = []
+    /// Threads asleep that the time has not yet reached (one whose time has come counts no longer, even before
+    /// it actually woke, so the test cannot move time on twice for one sleep).
+    private var sleepers: Int { wakeTimes.filter { $0 > now }.count }
+
+    func nanoseconds() -> UInt64 { condition.withLock { now } }
+
+    func sleep(nanoseconds: UInt64) {
+        condition.lock()
+        let until = now + nanoseconds
+        wakeTimes.append(until)
+        condition.broadcast()
+        while now < until { condition.wait() }
+        wakeTimes.remove(at: wakeTimes.firstIndex(of: until)!)
+        condition.unlock()
+    }
+
+    func advance(nanoseconds: UInt64) {
+        condition.withLock {
+            now += nanoseconds
+            condition.broadcast()
+        }
+    }
+
+    /// Waits until `count` threads sleep on this clock, at most `timeout` real seconds. True when they do.
+    func waitForSleepers(_ count: Int, timeout: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock(); defer { condition.unlock() }
+        while sleepers < count {
+            if !condition.wait(until: deadline) { return sleepers >= count }
+        }
+        return true
     }
 }

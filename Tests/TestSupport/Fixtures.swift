@@ -139,3 +139,14 @@ public struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// Clips made by a repository script that takes opencv-doc's folder (`VIGIL_OPENCV_DATA`) and an output folder
+/// (samples/make_scenes.sh, scripts/golden-clips.sh), in a fresh temporary directory; stops the test process
+/// with the script's message if it fails.
+public func clipsFromOpenCVData(script: String, label: String) -> URL {
+    let dir = makeTemporaryDirectory(label)
+    let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] ?? ".ci/opencv-data"
+    let r = run("/bin/bash", [Fixtures.repoRoot.appendingPathComponent(script).path, data, dir.path])
+    precondition(r.status == 0, "\(script) failed: \(r.stderr)")
+    return dir
+}

@@ -16,13 +16,7 @@ struct GoldenReplayTests {
     static let record = ProcessInfo.processInfo.environment["VIGIL_GOLDEN_RECORD"] == "1"
 
     /// The clips, made once per test process by scripts/golden-clips.sh.
-    static let clips: URL = {
-        let dir = makeTemporaryDirectory("golden-clips")
-        let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
-        let r = run("/bin/bash", [Fixtures.repoRoot.appendingPathComponent("scripts/golden-clips.sh").path, data, dir.path])
-        precondition(r.status == 0, "golden-clips.sh failed: \(r.stderr)")
-        return dir
-    }()
+    static let clips = clipsFromOpenCVData(script: "scripts/golden-clips.sh", label: "golden-clips")
 
     struct Case: CustomStringConvertible, Sendable {
         var name, clip, config: String

@@ -19,13 +19,7 @@ import TestSupport
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
 struct RuleScenesTests {
     /// The scenes, generated once per test process.
-    static let scenes: URL = {
-        let dir = makeTemporaryDirectory("rule-scenes")
-        let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
-        let r = run("/bin/bash", [Fixtures.repoRoot.appendingPathComponent("samples/make_scenes.sh").path, data, dir.path])
-        precondition(r.status == 0, "make_scenes.sh failed: \(r.stderr)")
-        return dir
-    }()
+    static let scenes = clipsFromOpenCVData(script: "samples/make_scenes.sh", label: "rule-scenes")
 
     struct Expected: CustomStringConvertible {
         var event: String

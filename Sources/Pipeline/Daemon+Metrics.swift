@@ -1,0 +1,143 @@
+import Foundation
+import Synchronization
+import VigilCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's Prometheus text (`/metrics`): per camera, detection and inference, latencies, alerts and sinks,
+/// the daemon itself.
+extension Daemon {
+    /// The Prometheus text of every camera and the daemon.
+    public func renderMetrics() -> String {
+        let (cams, rates) = lock.withLock { (cameras, fps) }
+        var p = PrometheusText()
+        renderCameraCounters(&p, cams, rates)
+        renderDetection(&p, cams)
+        renderLatencies(&p, cams)
+        renderAlertsAndDaemon(&p, cameraCount: cams.count)
+        return p.text
+    }
+
+    private func renderCameraCounters(_ p: inout PrometheusText, _ cams: [String: LiveCamera],
+                                      _ rates: [String: (decoded: Double, analyzed: Double)]) {
+        let names = cams.keys.sorted()
+        func perCamera(_ name: String, _ type: String, _ help: String, _ value: (LiveCamera, String) -> Double) {
+            p.family(name, type, help: help)
+            for n in names { p.sample(name, [("camera", n)], value(cams[n]!, n)) }
+        }
+        func load(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
+        perCamera("vigil_frames_decoded_total", "counter", "Frames decoded.") { c, _ in load(c.metrics.framesDecoded) }
+        perCamera("vigil_frames_analyzed_total", "counter", "Frames analysed.") { c, _ in load(c.metrics.framesAnalyzed) }
+        perCamera("vigil_frames_skipped_total", "counter", "Frames decoded but not analysed (detect.fps decimation).") { c, _ in
+            load(c.metrics.framesSkipped)
+        }
+        perCamera("vigil_frames_dropped_total", "counter", "Frames dropped because analysis fell behind (ring full).") { c, _ in
+            load(c.metrics.framesDropped)
+        }
+        perCamera("vigil_stream_reconnects_total", "counter", "Connection attempts after the first.") { c, _ in
+            load(c.metrics.reconnects)
+        }
+        perCamera("vigil_stream_up", "gauge", "1 while the stream delivers frames.") { c, _ in load(c.metrics.up) }
+        perCamera("vigil_decode_frames_per_second", "gauge", "Decoded frames per second over the last second.") { _, n in
+            rates[n]?.decoded ?? 0
+        }
+        perCamera("vigil_analysis_frames_per_second", "gauge", "Analysed frames per second over the last second.") { _, n in
+            rates[n]?.analyzed ?? 0
+        }
+        perCamera("vigil_ring_frames", "gauge", "Frames waiting for analysis in the camera's ring.") { c, _ in
+            load(c.metrics.ringOccupancy)
+        }
+        perCamera("vigil_detector_frames_total", "counter", "Frames the object detector ran on.") { c, _ in
+            load(c.metrics.detectorFrames)
+        }
+        perCamera("vigil_snapshots_written_total", "counter", "Alert snapshots written.") { c, _ in
+            load(c.metrics.snapshotsWritten)
+        }
+        perCamera("vigil_snapshot_errors_total", "counter", "Alert snapshots that could not be written.") { c, _ in
+            load(c.metrics.snapshotErrors)
+        }
+        perCamera("vigil_ring_capacity_frames", "gauge", "Capacity of the camera's ring.") { c, _ in load(c.metrics.ringCapacity) }
+    }
+
+    private func renderDetection(_ p: inout PrometheusText, _ cams: [String: LiveCamera]) {
+        let names = cams.keys.sorted()
+        p.family("vigil_detect_passes_total", "counter",
+                 help: "Analysed frames by where the detector looked (full_frame, regions, or no_motion: gated, no inference).")
+        for n in names {
+            guard let s = cams[n]!.detectionStats else { continue }
+            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "full_frame")], s.fullFramePasses)
+            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "regions")], s.regionPasses)
+            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "no_motion")], s.noMotionFrames)
+        }
+        p.family("vigil_detect_regions_total", "counter", help: "Motion regions the detector searched.")
+        for n in names { if let s = cams[n]!.detectionStats { p.sample("vigil_detect_regions_total", [("camera", n)], s.regionsSearched) } }
+        let pool = inference.stats
+        p.family("vigil_inference_slots", "gauge", help: "Inferences the shared pool runs at once at most (detect.max_in_flight).")
+        p.sample("vigil_inference_slots", [], pool.capacity)
+        p.family("vigil_inference_in_flight", "gauge", help: "Inferences running now.")
+        p.sample("vigil_inference_in_flight", [], pool.inFlight)
+        p.family("vigil_inference_in_flight_peak", "gauge", help: "Most inferences that ran at once.")
+        p.sample("vigil_inference_in_flight_peak", [], pool.peakInFlight)
+        p.family("vigil_inferences_total", "counter", help: "Inferences run by the shared pool.")
+        p.sample("vigil_inferences_total", [], pool.inferences)
+        p.family("vigil_inference_waits_total", "counter", help: "Inferences that waited for a free slot.")
+        p.sample("vigil_inference_waits_total", [], pool.waits)
+        p.family("vigil_inference_seconds", "histogram", help: "One inference: letterbox, model, decoding, NMS.")
+        p.histogram("vigil_inference_seconds", [], pool.latency)
+        let modelBanks = lock.withLock { banks }
+        p.family("vigil_detector_inference_seconds", "histogram", help: "One inference, by model.")
+        for key in modelBanks.keys.sorted() {
+            let b = modelBanks[key]!
+            for (m, h) in zip(b.models, b.latency) { p.histogram("vigil_detector_inference_seconds", [("model", m.name)], h) }
+        }
+    }
+
+    private func renderLatencies(_ p: inout PrometheusText, _ cams: [String: LiveCamera]) {
+        let names = cams.keys.sorted()
+        p.family("vigil_analysis_duration_seconds", "histogram", help: "Time to analyse one frame.")
+        for n in names { p.histogram("vigil_analysis_duration_seconds", [("camera", n)], cams[n]!.metrics.analysisSeconds) }
+        p.family("vigil_frame_latency_seconds", "histogram",
+                 help: "From a frame leaving the decoder to its analysis done and alerts written.")
+        for n in names { p.histogram("vigil_frame_latency_seconds", [("camera", n)], cams[n]!.metrics.frameLatencySeconds) }
+        p.family("vigil_glass_to_analysed_seconds", "histogram",
+                 help: "From the sender's wall clock of a frame (RTCP) to its analysis done and alerts written.")
+        for n in names { p.histogram("vigil_glass_to_analysed_seconds", [("camera", n)], cams[n]!.metrics.glassToAnalysedSeconds) }
+        p.family("vigil_glass_to_alert_seconds", "histogram",
+                 help: "From the sender's wall clock of a frame (RTCP) to the alerts it caused written.")
+        for n in names { p.histogram("vigil_glass_to_alert_seconds", [("camera", n)], cams[n]!.metrics.glassToAlertSeconds) }
+    }
+
+    private func renderAlertsAndDaemon(_ p: inout PrometheusText, cameraCount: Int) {
+        p.family("vigil_alerts_total", "counter", help: "Alerts written, by event.")
+        for (event, count) in hub.alertsByEvent.sorted(by: { $0.key < $1.key }) {
+            p.sample("vigil_alerts_total", [("event", event)], count)
+        }
+        p.family("vigil_alerts_dropped_total", "counter", help: "Alerts the sink could not write.")
+        p.sample("vigil_alerts_dropped_total", [], hub.droppedTotal)
+        let sinks = hub.sinkStats
+        p.family("vigil_sink_queue_depth", "gauge", help: "Events waiting in an alert sink's queue.")
+        for s in sinks { p.sample("vigil_sink_queue_depth", [("sink", s.name)], s.queued) }
+        p.family("vigil_sink_queue_capacity", "gauge", help: "Capacity of an alert sink's queue.")
+        for s in sinks { p.sample("vigil_sink_queue_capacity", [("sink", s.name)], s.capacity) }
+        p.family("vigil_sink_delivered_total", "counter", help: "Events handed to an alert sink.")
+        for s in sinks { p.sample("vigil_sink_delivered_total", [("sink", s.name)], s.delivered) }
+        p.family("vigil_sink_dropped_total", "counter", help: "Events an alert sink's full queue let go.")
+        for s in sinks { p.sample("vigil_sink_dropped_total", [("sink", s.name)], s.dropped) }
+        p.family("vigil_config_reloads_total", "counter", help: "Config reloads (SIGHUP), by result.")
+        p.sample("vigil_config_reloads_total", [("result", "ok")], reloadsOK.load(ordering: .relaxed))
+        p.sample("vigil_config_reloads_total", [("result", "error")], reloadsFailed.load(ordering: .relaxed))
+        p.family("vigil_cameras", "gauge", help: "Cameras running.")
+        p.sample("vigil_cameras", [], cameraCount)
+        p.family("process_resident_memory_bytes", "gauge", help: "Resident memory of the process.")
+        p.sample("process_resident_memory_bytes", [], Daemon.residentBytes())
+    }
+
+    /// Current resident set size, from /proc/self/statm.
+    public static func residentBytes() -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = s.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
