@@ -11,6 +11,10 @@
 #                  B  40x80 green,      x 300..340, y = -80 + 220*(t-8) for 8 <= t <= 10 -> visible frames 201..249
 #                so motion runs over frames 51..137 and 201..249 and nothing moves elsewhere.
 #   static.mp4   8 s, the same noisy background with nothing moving (negative control).
+#   clock.mp4    10 s, the noisy background with an on-screen clock (drawtext of the media time, HH:MM:SS.mmm,
+#                changing every frame, in a dark box within x 0..260, y 0..56) and one 60x60 light grey box,
+#                y 200..260, x = -60 + 233*(t-3) for 3 <= t <= 6 -> visible frames 76..150. With
+#                `motion.mask: [[[0, 0], [260, 0], [260, 56], [0, 56]]]` only the box moves.
 #   boxes-720p.mp4  (with --720p) the boxes scene at 1280x720, for memory and speed figures.
 #   face-720p.mp4   (with --detect) sparse motion for `vigil bench detect`: 1280x720, 25 fps, 30 s, a real face
 #                (opencv-doc's face_swapped.jpg, the face cropped and scaled to 360x360: fetch it with
@@ -54,6 +58,13 @@ noise=alls=8:allf=t,format=yuv420p" \
 boxes 640 360 1 "$out/boxes.mp4"
 ffmpeg -nostdin -loglevel error -y -f lavfi -i "color=c=0x282828:s=640x360:r=25:d=8" \
   -vf "noise=alls=8:allf=t,format=yuv420p" "${x264[@]}" "${meta[@]}" "$out/static.mp4"
+# An on-screen clock (a motion mask's use case) and one moving box.
+ffmpeg -nostdin -loglevel error -y -f lavfi -i "color=c=0x282828:s=640x360:r=25:d=10" \
+  -f lavfi -i "color=c=0xD8D8D8:s=60x60:r=25:d=10" \
+  -filter_complex "[0][1]overlay=eval=frame:x='if(between(t,3,6),-60+233*(t-3),-10000)':y=200,\
+drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf:text='%{pts\\:hms}':x=12:y=12:fontsize=28:\
+fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=6,noise=alls=8:allf=t,format=yuv420p" \
+  "${x264[@]}" "${meta[@]}" "$out/clock.mp4"
 # Camera tamper: one still, four clips that differ only after t = 4 s.
 ffmpeg -nostdin -loglevel error -y -f lavfi -i "mandelbrot=s=680x400:start_scale=2.5,trim=end_frame=1" \
   -frames:v 1 "$out/tamper-still.png"

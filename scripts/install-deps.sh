@@ -10,6 +10,8 @@ $SUDO apt-get update -qq
 # the ingest benchmark's reference).
 $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+# Sample clips: the clock clip's drawtext font (samples/make_samples.sh).
+$SUDO apt-get install -y -qq --no-install-recommends fonts-dejavu-core
 # Tensor engine: OpenBLAS (sgemm, loaded at run time) and ONNX 1.12's backend node tests (InferenceTests).
 $SUDO apt-get install -y -qq --no-install-recommends libopenblas0 libonnx-testdata
 # Detection tests: the real photos and clips come from Debian's opencv-doc package, fetched by

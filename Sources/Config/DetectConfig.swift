@@ -1,3 +1,5 @@
+import VigilCore
+
 /// `detect:` — how often frames are analysed and by which model (top level, overridable per camera like
 /// `motion:`). Every field has a default and a range; see config/vigil.yaml for the documentation users read.
 ///
@@ -43,6 +45,9 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
     public var labels: [String]? = nil
     /// Per-label filters.
     public var filters: [String: LabelFilter] = [:]
+    /// Object mask of every label (Frigate's `objects.mask`): polygons in source pixels; an object whose
+    /// bottom centre lies inside is dropped before tracking. Per label: `filters.<label>.mask`.
+    public var mask = PolygonMask()
 
     public init() {}
 
@@ -50,7 +55,7 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
         case fps, model, labelNames = "label_names", minScore = "min_score", everyNFrames = "every_n_frames"
         case labels, filters, models, motionGating = "motion_gating", fullFrameSeconds = "full_frame_s"
         case maxRegions = "max_regions", regionPadding = "region_padding", minRegionSize = "min_region_size"
-        case fullFrameCoverage = "full_frame_coverage", maxInFlight = "max_in_flight"
+        case fullFrameCoverage = "full_frame_coverage", maxInFlight = "max_in_flight", mask
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,9 +88,21 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
         minRegionSize = try c.value(.minRegionSize, default: d.minRegionSize, in: 0.05...1)
         fullFrameCoverage = try c.value(.fullFrameCoverage, default: d.fullFrameCoverage, in: 0.05...1)
         maxInFlight = try c.value(.maxInFlight, default: d.maxInFlight, in: 0...256)
+        mask = try c.mask(.mask)
     }
 
-    /// Whether `label` is reported at all and passes its filter.
+    /// Whether a detection is reported: its label is allowed, it passes its label's filter, and its box's
+    /// bottom centre (source pixels) lies outside the object masks (`mask`, `filters.<label>.mask`).
+    public func accepts(label: String, score: Float, box: Box, frameWidth: Int, frameHeight: Int) -> Bool {
+        guard accepts(label: label, score: score, width: box.width, height: box.height, frameWidth: frameWidth,
+                      frameHeight: frameHeight) else { return false }
+        let x = Double(box.x1 + box.x2) / 2, y = Double(box.y2)
+        if mask.contains(x: x, y: y) { return false }
+        if let m = filters[label]?.mask, m.contains(x: x, y: y) { return false }
+        return true
+    }
+
+    /// Whether `label` is reported at all and passes its filter (size and score; masks: see above).
     public func accepts(label: String, score: Float, width: Float, height: Float, frameWidth: Int, frameHeight: Int) -> Bool {
         if let labels, !labels.contains(label) { return false }
         guard let f = filters[label] else { return true }

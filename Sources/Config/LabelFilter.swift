@@ -1,3 +1,5 @@
+import VigilCore
+
 /// Per-label detection filters (`detect.filters.<label>`, Frigate's vocabulary). Areas ≤ 1 are fractions of
 /// the frame, larger values are pixels; ratios are width / height.
 ///
@@ -8,12 +10,14 @@ public struct LabelFilter: Decodable, Sendable, Equatable {
     public var maxArea: Double = .infinity
     public var minRatio: Double = 0
     public var maxRatio: Double = .infinity
+    /// Polygons (source pixels): an object of this label whose bottom centre lies inside is dropped.
+    public var mask = PolygonMask()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case minScore = "min_score", minArea = "min_area", maxArea = "max_area"
-        case minRatio = "min_ratio", maxRatio = "max_ratio"
+        case minRatio = "min_ratio", maxRatio = "max_ratio", mask
     }
 
     public init(from decoder: any Decoder) throws {
@@ -24,6 +28,7 @@ public struct LabelFilter: Decodable, Sendable, Equatable {
         maxArea = try c.value(.maxArea, default: maxArea, in: 0...Double.infinity)
         minRatio = try c.value(.minRatio, default: minRatio, in: 0...1e6)
         maxRatio = try c.value(.maxRatio, default: maxRatio, in: 0...Double.infinity)
+        mask = try c.mask(.mask)
         if minArea > maxArea { throw c.invalid(.maxArea, "\(maxArea) is below min_area \(minArea)") }
         if minRatio > maxRatio { throw c.invalid(.maxRatio, "\(maxRatio) is below min_ratio \(minRatio)") }
     }

@@ -15,6 +15,7 @@ extension MotionParameters: Decodable {
         case minFrames = "min_frames"
         case eventGapSeconds = "event_gap_s"
         case maxRegions = "max_regions"
+        case mask
     }
 
     public init(from decoder: any Decoder) throws {
@@ -32,5 +33,6 @@ extension MotionParameters: Decodable {
         minFrames = try c.value(.minFrames, default: minFrames, in: 1...100)
         eventGapSeconds = try c.value(.eventGapSeconds, default: eventGapSeconds, in: 0...3600)
         maxRegions = try c.value(.maxRegions, default: maxRegions, in: 1...256)
+        mask = try c.mask(.mask)
     }
 }

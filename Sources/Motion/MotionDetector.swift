@@ -40,6 +40,10 @@ public final class MotionDetector {
     private let scratch: UnsafeMutableBufferPointer<UInt8>
     private let labels: UnsafeMutableBufferPointer<Int32>
     private let queue: UnsafeMutableBufferPointer<Int32>
+    /// `parameters.mask` rasterised at the analysis size (1: ignored), for the source size it was made for.
+    private let ignored: UnsafeMutableBufferPointer<UInt8>
+    private var ignoredFor: (mask: PolygonMask, sourceWidth: Int, sourceHeight: Int)? = nil
+    private var watchedPixels = 0
     private var components: [Component] = []
     private var initialised = false
 
@@ -61,12 +65,13 @@ public final class MotionDetector {
         scratch = .allocate(capacity: count)
         labels = .allocate(capacity: count)
         queue = .allocate(capacity: count)
+        ignored = .allocate(capacity: count)
         components.reserveCapacity(256)
     }
 
     deinit {
         background.deallocate(); current.deallocate(); rowSums.deallocate(); mask.deallocate()
-        scratch.deallocate(); labels.deallocate(); queue.deallocate()
+        scratch.deallocate(); labels.deallocate(); queue.deallocate(); ignored.deallocate()
     }
 
     /// Forget the background (e.g. after a reconnect); the next frame becomes the new background.
@@ -77,6 +82,7 @@ public final class MotionDetector {
         precondition(gray.width == width && gray.height == height && gray.format == .gray8,
                      "motion detector got a \(gray.width)x\(gray.height) frame, expects \(width)x\(height) gray")
         blur(gray)
+        let masked = updateMask(sourceWidth: sourceWidth, sourceHeight: sourceHeight)
         if !initialised {
             for i in 0..<count { background[i] = current[i] }
             initialised = true
@@ -94,7 +100,11 @@ public final class MotionDetector {
             changed &+= Int(on)
             background[i] += alpha * d
         }
-        let fraction = Double(changed) / Double(count)
+        if masked {
+            for i in 0..<count where ignored[i] != 0 { changed &-= Int(mask[i]); mask[i] = 0 }
+        }
+        // Of the pixels that are watched (not masked).
+        let fraction = Double(changed) / Double(max(1, watchedPixels))
         if fraction >= parameters.lightingChange && parameters.lightingChange < 1 {
             for i in 0..<count { background[i] = current[i] }
             return MotionResult(regions: [], changedFraction: fraction, lightingChange: true)
@@ -119,6 +129,18 @@ public final class MotionDetector {
         }
         if regions.count > parameters.maxRegions { regions.removeLast(regions.count - parameters.maxRegions) }
         return MotionResult(regions: regions, changedFraction: fraction, lightingChange: false)
+    }
+
+    /// Rasterises `parameters.mask` when it or the source size changed; whether any pixel is masked.
+    private func updateMask(sourceWidth: Int, sourceHeight: Int) -> Bool {
+        let m = parameters.mask
+        if let f = ignoredFor, f.mask == m, f.sourceWidth == sourceWidth, f.sourceHeight == sourceHeight {
+            return watchedPixels < count
+        }
+        m.rasterise(width: width, height: height, sourceWidth: sourceWidth, sourceHeight: sourceHeight, into: ignored)
+        ignoredFor = (m, sourceWidth, sourceHeight)
+        watchedPixels = count - ignored.reduce(0) { $0 + Int($1) }
+        return watchedPixels < count
     }
 
     /// Separable box blur of radius `blur` (clamped at the edges) from `gray` into `current`.

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// Motion settings of one camera: the detector's thresholds, the event hysteresis, and the analysis frame size.
 /// The config (`motion:` in YAML, see config/vigil.yaml) decodes straight into this type, so defaults live here
 /// only. Ranges are enforced by the config loader.
@@ -25,6 +27,9 @@ public struct MotionParameters: Sendable, Equatable {
     public var eventGapSeconds: Double = 2.0
     /// At most this many regions are reported per frame (the largest). 1…256.
     public var maxRegions: Int = 16
+    /// Polygons (source pixels) where motion is ignored: an on-screen clock, a tree, a road at the edge of the
+    /// view. Changed pixels there count for nothing (no events, no regions, no detector gating).
+    public var mask = PolygonMask()
 
     public init() {}
 }

@@ -70,7 +70,7 @@ public final class CameraAnalyzer {
     private var settings: AnalysisSettings
     private let motion: MotionStage
     private var tamper: TamperDetector? = nil
-    private let detection: DetectionStage?
+    let detection: DetectionStage?
     private var rules: RuleEngine
     private var snapshots: SnapshotWriter? = nil
     private var snapshotsTried = false
@@ -81,6 +81,8 @@ public final class CameraAnalyzer {
     private let report: (String) -> Void
     /// The tracker's report after the last frame that stepped it (frame summaries).
     private var lastTracks: [Track] = []
+    /// Where the detector looked in the last frame (`.skipped` when it did not run).
+    private(set) var lastPass: DetectionStage.Pass = .skipped
     public private(set) var counters = AnalysisCounters()
     /// Whether the detector failed on a frame: detection is off from then on.
     private var detectorFailed = false
@@ -102,6 +104,15 @@ public final class CameraAnalyzer {
         motion = MotionStage(camera: camera, clock: clock, config: settings.motion)
         rules = RuleEngine(rules: settings.rules, camera: camera)
     }
+
+    /// The settings in force (the last `apply`).
+    public var currentSettings: AnalysisSettings { settings }
+    /// The tracker's report after the last frame it was stepped with.
+    var tracks: [Track] { lastTracks }
+    /// The rules' state after the last frame (zone occupancy, line counts).
+    var ruleEngine: RuleEngine { rules }
+    /// The motion stage's result for the last frame (nil with motion off).
+    var motionResult: MotionResult? { motion.lastResult }
 
     /// Whether frames need an RGB picture (a detector runs).
     public var needsRGB: Bool { detection != nil }
@@ -142,6 +153,7 @@ public final class CameraAnalyzer {
     }
 
     private func analyzeStages(_ frame: Frame, detectorError: inout (any Error)?) -> [Alert] {
+        lastPass = .skipped
         var out = switchMotion(motion.analyze(frame))
         if settings.tamper.enabled {
             if tamper == nil || tamper!.width != frame.gray.width || tamper!.height != frame.gray.height {
@@ -162,6 +174,7 @@ public final class CameraAnalyzer {
                 return out
             }
             lastTracks = step.stepped ? step.tracks : lastTracks
+            lastPass = step.pass
             var objects = step.enters
             if step.stepped {
                 if step.searched { counters.detectorFrames += 1 }

@@ -185,8 +185,8 @@ public final class DetectionStage {
         if !jobs.isEmpty {
             let found = try detectors.detect(rgb, jobs: jobs, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
             for (job, ds) in zip(jobs, found) {
-                for d in ds where config.accepts(label: d.label, score: d.score, width: d.box.width,
-                                                 height: d.box.height, frameWidth: sourceWidth, frameHeight: sourceHeight) {
+                for d in ds where config.accepts(label: d.label, score: d.score, box: d.box,
+                                                 frameWidth: sourceWidth, frameHeight: sourceHeight) {
                     if let r = job.region, DetectionStage.isCut(d.box, by: r, width: sourceWidth, height: sourceHeight) {
                         continue
                     }

@@ -15,10 +15,11 @@ import VigilCore
 /// sinks added to the hub drain. The convenience for tests and tools with no other sink.
 extension ReplayPipeline {
     public static func run(_ options: ReplayOptions, sink record: any AlertSink,
-                           progress: ((ReplayProgress) -> Void)? = nil) throws -> RunStats {
+                           progress: ((ReplayProgress) -> Void)? = nil,
+                           observer: (any ReplayObserver)? = nil) throws -> RunStats {
         let hub = AlertHub(record: record)
         defer { hub.close(timeout: 10) }
-        return try run(options, hub: hub, progress: progress)
+        return try run(options, hub: hub, progress: progress, observer: observer)
     }
 }
 
@@ -43,6 +44,8 @@ public struct ReplayOptions: Sendable {
     /// Event clips and continuous segments (off by default): written like the daemon writes them, and the
     /// same input and config give the same files and the same `clip` in every alert.
     public var record: RecordConfig = .init()
+    /// Make that RGB picture even without a detector (an observer draws on it).
+    public var wantsPicture = false
 
     public init(input: String, camera: CameraID) { self.input = input; self.camera = camera }
 }
@@ -61,8 +64,11 @@ public struct ReplayProgress: Sendable {
 /// summaries, for sinks that want them) through `hub`. Output depends only on the input and the options, never
 /// on timing. The caller closes the hub (draining its sinks) when it is done with it.
 public enum ReplayPipeline {
+    /// `observer`, when given, sees every analysed frame's report and picture (before the picture goes back to
+    /// its pool); an error it throws ends the replay like a sink error.
     public static func run(_ options: ReplayOptions, hub: AlertHub,
-                           progress: ((ReplayProgress) -> Void)? = nil) throws -> RunStats {
+                           progress: ((ReplayProgress) -> Void)? = nil,
+                           observer: (any ReplayObserver)? = nil) throws -> RunStats {
         let started = monotonicSeconds()
         var sourceOptions = SourceOptions()
         sourceOptions.threads = options.decoderThreads
@@ -80,17 +86,16 @@ public enum ReplayPipeline {
         var ingestOptions = IngestOptions(camera: options.camera)
         ingestOptions.ringCapacity = options.ringCapacity
         ingestOptions.policy = .block
-        ingestOptions.detectHeight = options.detectors == nil ? nil : options.detectHeight
+        ingestOptions.detectHeight = options.detectors == nil && !options.wantsPicture ? nil : options.detectHeight
         let ingest = FrameIngest(ingestOptions)
         let reader = IngestThread(source: source, ingest: ingest)
         reader.start()
 
-        let detection = options.detectors.map {
-            DetectionStage(detectors: $0, camera: options.camera, clock: clock, detect: options.analysis.detect,
-                           track: options.track)
-        }
         let analyzer = CameraAnalyzer(camera: options.camera, clock: clock, settings: options.analysis,
-                                      detection: detection, report: options.report)
+                                      detection: options.detectors.map {
+                                          DetectionStage(detectors: $0, camera: options.camera, clock: clock,
+                                                         detect: options.analysis.detect, track: options.track)
+                                      }, report: options.report)
         var stats = RunStats()
         var lastProgress = started
         var sinkError: (any Error)? = nil
@@ -101,19 +106,33 @@ public enum ReplayPipeline {
             do { stats.alerts += try hub.publish(alerts) } catch { sinkError = error }
         }
 
-        while let item = ingest.ring.pop() {
+        func stopReading() {
+            source.interrupt.cancel()
+            ingest.stop()
+        }
+        do {
+            let (w, h) = VideoSource.analysisSize(width: source.info.width, height: source.info.height,
+                                                  targetHeight: options.detectHeight)
+            try observer?.start(width: w, height: h, framesPerSecond: source.info.framesPerSecond)
+        } catch {
+            sinkError = error
+            stopReading()
+        }
+        while sinkError == nil, let item = ingest.ring.pop() {
             let frame = item.frame
             let result = analyzer.analyze(frame)
             var alerts = result.alerts
             recorder?.process(&alerts, mediaTime: frame.mediaTime)
             emit(alerts)
             if hub.wantsFrames { hub.publish(frame: analyzer.summary(of: frame, alerts: alerts.count)) }
+            if let observer, sinkError == nil {
+                do { try observer.observe(analyzer.report(frame, alerts: alerts), picture: frame.rgb) } catch { sinkError = error }
+            }
             if let e = result.detectorError { detectError = e }
             stats.framesAnalyzed += 1
             item.release()
             if sinkError != nil || detectError != nil {  // nowhere to write or no detector: stop reading
-                source.interrupt.cancel()
-                ingest.stop()
+                stopReading()
                 break
             }
             if let progress {
@@ -129,21 +148,41 @@ public enum ReplayPipeline {
         var last = analyzer.finish()
         recorder?.finish(&last)
         emit(last)
+        if let observer {
+            do { try observer.finish() } catch { if sinkError == nil { sinkError = error } }
+        }
         stats.recording = recorder?.statsJSON
         if let sinkError { throw sinkError }
         if let detectError { throw ReplayError(cause: detectError, stats: stats) }
+        return try conclude(stats, ingest: ingestResult, hub: hub, input: options.input, started: started)
+    }
+
+    /// The run's figures once the ingest thread ended; its error, or a file without a decodable frame, throws.
+    static func conclude(_ analysed: RunStats, ingest: IngestThread.Result, hub: AlertHub, input: String,
+                         started: Double) throws -> RunStats {
+        var stats = analysed
         try hub.flush()
         stats.alertsDropped = hub.droppedTotal
-        stats.framesDecoded = ingestResult.stats.framesDecoded
-        stats.source = ingestResult.stats
+        stats.framesDecoded = ingest.stats.framesDecoded
+        stats.source = ingest.stats
         stats.wallSeconds = monotonicSeconds() - started
-        if let error = ingestResult.error { throw ReplayError(cause: error, stats: stats) }
+        if let error = ingest.error { throw ReplayError(cause: error, stats: stats) }
         if stats.framesDecoded == 0 {
-            throw FFmpegError(code: 0, operation: "decode", input: options.input,
-                              reason: "no video frame could be decoded")
+            throw FFmpegError(code: 0, operation: "decode", input: input, reason: "no video frame could be decoded")
         }
         return stats
     }
+}
+
+/// Sees every analysed frame of a replay on the replay's thread: `start` once with the size of the pictures,
+/// `observe` per frame (the picture is the pooled RGB one, valid during the call, nil unless the options want
+/// pictures or a detector runs), `finish` after the last.
+///
+/// Thread safety: every call comes from the one thread that runs the replay.
+public protocol ReplayObserver: AnyObject {
+    func start(width: Int, height: Int, framesPerSecond: Double) throws
+    func observe(_ report: FrameReport, picture: PixelBuffer?) throws
+    func finish() throws
 }
 
 /// A replay that ended with an error after some frames were analysed (their alerts are written).

@@ -73,11 +73,7 @@ public struct Alert: Sendable, Hashable {
         if let trackID { o.append(("track_id", .int(trackID))) }
         if let label { o.append(("label", .string(label))) }
         if let score { o.append(("score", .double(JSONValue.rounded(Double(score), places: 3)))) }
-        if let box {
-            o.append(("box", .array([box.x1, box.y1, box.x2, box.y2].map {
-                .double(JSONValue.rounded(Double($0), places: 1))
-            })))
-        }
+        if let box { o.append(("box", box.json)) }
         if let zone { o.append(("zone", .string(zone))) }
         if let line { o.append(("line", .string(line))) }
         if let direction { o.append(("direction", .string(direction))) }

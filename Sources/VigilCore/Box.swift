@@ -68,3 +68,10 @@ public struct Box: Hashable, Sendable, Codable, CustomStringConvertible {
         try c.encode(x1); try c.encode(y1); try c.encode(x2); try c.encode(y2)
     }
 }
+
+extension Box {
+    /// `[x1, y1, x2, y2]`, each rounded to 0.1 pixel (as alerts carry boxes).
+    public var json: JSONValue {
+        .array([x1, y1, x2, y2].map { .double(JSONValue.rounded(Double($0), places: 1)) })
+    }
+}

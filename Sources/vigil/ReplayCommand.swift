@@ -36,11 +36,24 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("start-time"), help: "RFC 3339 time of media time 0 (e.g. 2026-11-30T08:00:00Z).")
     var startTime: String?
 
-    @Option(help: "Camera name in alerts (default: the config's camera with this input's URL, else the file name).")
+    @Option(help: """
+        The config's camera whose zones, lines and overrides apply (default: the config's only camera, or the one \
+        with this input's URL; a config with several cameras needs this). Without cameras in the config: the \
+        camera name in alerts (default: the file name).
+        """)
     var camera: String?
+
+    @Option(help: "Directory for the snapshots of object alerts (created if missing). Default: the config's snapshots.dir when it sets one; otherwise a replay writes no snapshots.")
+    var snapshots: String?
 
     @Option(help: "Decoder threads (0 = one per core); overrides the config's decoder.threads.")
     var threads: Int?
+
+    @Option(help: ArgumentHelp("Also write the analysed video with motion regions, detections, tracks and trails, zones, lines and events drawn (H.264 by libx264, else MPEG-4; the container from the name).", valueName: "OUT.mp4"))
+    var annotate: String?
+
+    @Option(help: ArgumentHelp("Also write one JSON line per analysed frame: motion regions, detections, tracks, zones, lines, events.", valueName: "FILE"))
+    var frames: String?
 
     func run() throws {
         FFmpegLog.configureFromEnvironment()
@@ -57,18 +70,7 @@ struct ReplayCommand: ParsableCommand {
             }
             let cfg = try config.map { try ConfigLoader.load(path: $0) } ?? VigilConfig()
             try requireInputExists(input)
-            let cam = cfg.cameras.first { $0.url == input }
-            let name = camera ?? cam?.name ?? ReplayCommand.cameraName(for: input)
-            var options = ReplayOptions(input: input, camera: CameraID(name))
-            options.analysis = AnalysisSettings(camera: name, config: cfg)
-            options.decoderThreads = threads ?? cfg.decoder.threads
-            options.startTime = start
-            options.track = cfg.track
-            options.record = cfg.camera(named: name)?.record ?? cfg.record
-            options.report = { Console.err("vigil: \($0)") }
-            // A bad model is a config error before any frame (exit 78).
-            options.detectors = try ModelLocator.detectors(for: options.analysis.detect,
-                                                           pool: InferencePool(maxInFlight: cfg.detect.maxInFlight))
+            let options = try replayOptions(cfg, start: start)
             let sink: any AlertSink
             if alerts == "-" {
                 sink = try JSONLinesSink(path: alerts)
@@ -77,8 +79,10 @@ struct ReplayCommand: ParsableCommand {
             }
             // With mqtt: configured, the alerts also go to the broker (a live dashboard while testing rules).
             let hub = AlertHub(record: sink)
-            try replayBridge(cfg, camera: name)?.attach(to: hub)
+            try replayBridge(cfg, camera: options.camera.name)?.attach(to: hub)
             defer { hub.close(timeout: 10) }
+            let recorder: ReplayRecorder? = annotate == nil && frames == nil ? nil
+                : try ReplayRecorder(annotate: annotate, frames: frames, settings: options.analysis)
             let showProgress = Console.stderrIsTerminal
             let result: RunStats
             do {
@@ -89,7 +93,7 @@ struct ReplayCommand: ParsableCommand {
                     }
                     line += "  \(Int(p.framesPerSecond.rounded())) fps\u{1B}[K"
                     Console.errRaw(line)
-                } : nil)
+                } : nil, observer: recorder)
             } catch let e as ReplayError {
                 if showProgress { Console.errRaw("\r\u{1B}[K") }
                 if stats { Console.err(e.stats.json.serialized()) }
@@ -119,6 +123,58 @@ struct ReplayCommand: ParsableCommand {
         if cfg.camera(named: name) == nil { cam.detect = cfg.detect }
         bridge.start(cameras: [cam])
         return bridge
+    }
+
+    /// What to replay: the config's camera (see `selectCamera`), its settings, snapshots only where asked, the
+    /// detectors (a bad model is a config error before any frame, exit 78).
+    func replayOptions(_ cfg: VigilConfig, start: Double?) throws -> ReplayOptions {
+        let cam = try ReplayCommand.selectCamera(in: cfg, file: config, requested: camera, input: input)
+        let name = cam?.name ?? camera ?? ReplayCommand.cameraName(for: input)
+        var options = ReplayOptions(input: input, camera: CameraID(name))
+        options.analysis = AnalysisSettings(camera: name, config: cfg)
+        options.analysis.snapshots = ReplayCommand.snapshotSettings(cfg.snapshots, flag: snapshots)
+        options.decoderThreads = threads ?? cfg.decoder.threads
+        options.startTime = start
+        options.track = cfg.track
+        options.record = cfg.camera(named: name)?.record ?? cfg.record
+        options.report = { Console.err("vigil: \($0)") }
+        options.detectors = try ModelLocator.detectors(for: options.analysis.detect,
+                                                       pool: InferencePool(maxInFlight: cfg.detect.maxInFlight))
+        options.wantsPicture = annotate != nil
+        return options
+    }
+
+    /// The config's camera a replay applies: the one `--camera` names (an error when the config lists cameras
+    /// but not that one), else the only one, else the one whose URL is the input; a config with several
+    /// cameras and none of these is a usage error naming them. Nil: the config has no cameras.
+    static func selectCamera(in cfg: VigilConfig, file: String?, requested: String?,
+                             input: String) throws -> CameraConfig? {
+        guard !cfg.cameras.isEmpty else { return nil }
+        let names = cfg.cameras.map(\.name).joined(separator: ", ")
+        let source = file ?? "the config"
+        if let requested {
+            guard let cam = cfg.camera(named: requested) else {
+                throw UsageError(message: "--camera \(requested): \(source) has no such camera (cameras: \(names))")
+            }
+            return cam
+        }
+        if cfg.cameras.count == 1 { return cfg.cameras[0] }
+        if let cam = cfg.cameras.first(where: { $0.url == input }) { return cam }
+        throw UsageError(message: "\(source) has \(cfg.cameras.count) cameras (\(names)): choose the one whose zones, "
+            + "lines and settings apply with --camera NAME")
+    }
+
+    /// Snapshots in a replay go only where they are asked for: into `--snapshots DIR`, else into the config's
+    /// own `snapshots.dir`; never into the daemon's default directory.
+    static func snapshotSettings(_ config: SnapshotsConfig, flag: String?) -> SnapshotsConfig {
+        var s = config
+        if let flag {
+            s.directory = flag
+            s.enabled = true
+        } else if !config.directoryIsSet {
+            s.enabled = false
+        }
+        return s
     }
 
     /// `clip` for `/videos/clip.mp4`; `stream` for a URL ending in `/stream`. Characters a camera name cannot

@@ -8,15 +8,9 @@ import TestSupport
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
 struct DetectReplayTests {
     @Test func oneFaceEntersAndExits() throws {
-        let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
         let dir = makeTemporaryDirectory("detect-replay")
-        let clip = dir.appendingPathComponent("face.mp4").path
-        let made = run("/usr/bin/ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x506070:s=640x360:r=5:d=4",
-            "-i", data + "/face_swapped.jpg", "-filter_complex",
-            "[1]scale=300:-2[f];[0][f]overlay=x='if(between(t,1,2.4),20+60*(t-1),-1000)':y=20",
-            "-c:v", "libx264", "-pix_fmt", "yuv420p", clip])
-        #expect(made.status == 0, "\(made.stderr)")
+        let clip = try FaceClip.make(dir.appendingPathComponent("face.mp4").path, rate: 5, seconds: 4, scale: 300,
+                                     x: "if(between(t,1,2.4),20+60*(t-1),-1000)", y: 20)
         let cfg = dir.appendingPathComponent("c.yaml").path
         let snaps = dir.appendingPathComponent("snaps").path
         try "detect:\n  model: blazeface_short_128\ntrack:\n  kind: byte\n  min_hits: 2\n  max_age: 2\nsnapshots:\n  dir: \(snaps)\n"

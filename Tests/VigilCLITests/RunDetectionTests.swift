@@ -14,15 +14,8 @@ import Glibc
     /// 6 s at 25 fps: the face (about 100 px) crosses from x = 20 to x = 420 between t = 0.5 s and 4.5 s, then
     /// is gone until the loop starts again.
     static func makeClip(_ dir: URL) throws -> String {
-        let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
-        let clip = dir.appendingPathComponent("door.ts").path
-        let made = run("/usr/bin/ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x506070:s=640x360:r=25:d=6",
-            "-i", data + "/face_swapped.jpg", "-filter_complex",
-            "[1]scale=200:-2[f];[0][f]overlay=x='if(between(t,0.5,4.5),20+100*(t-0.5),-1000)':y=40",
-            "-c:v", "libx264", "-g", "25", "-pix_fmt", "yuv420p", clip])
-        try #require(made.status == 0, "\(made.stderr)")
-        return clip
+        try FaceClip.make(dir.appendingPathComponent("door.ts").path, rate: 25, seconds: 6, scale: 200,
+                          x: "if(between(t,0.5,4.5),20+100*(t-0.5),-1000)", y: 40, extra: ["-g", "25"])
     }
 
     static func config(url: String, snapshots: String, model: String = "blazeface_short_128",
