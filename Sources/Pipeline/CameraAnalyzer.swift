@@ -144,7 +144,7 @@ public final class CameraAnalyzer {
                 // zone_exit of a track that ended comes before its object_exit).
                 let exits = objects.filter { $0.event == "object_exit" }
                 if !exits.isEmpty { objects.removeAll { $0.event == "object_exit" } }
-                objects += rules.update(detection.tracks, facts: facts(frame))
+                objects += detection.withParts(rules.update(detection.tracks, facts: facts(frame)))
                 objects += exits
                 if settings.snapshots.enabled { keepPicture(rgb, frame: frame, tracks: detection.tracks) }
             }
