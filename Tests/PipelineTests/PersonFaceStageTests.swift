@@ -1,6 +1,8 @@
 import Config
 import Detection
+import Foundation
 import Testing
+import TestSupport
 import VigilCore
 @testable import Motion
 @testable import Pipeline
@@ -48,5 +50,20 @@ import VigilCore
         let alerts = try run(models: [SceneDetector(label: "face")])
         #expect(alerts.map(\.event) == ["object_enter", "object_exit"])
         #expect(alerts.allSatisfy { $0.label == "face" && $0.details == nil })
+    }
+}
+
+/// The detectors a replay or a camera gets from a config that names none, and from `models: []`.
+@Suite struct DefaultDetectorSetTests {
+    let models = Fixtures.repoRoot.appendingPathComponent("samples/models")
+
+    @Test func aConfigNamingNoDetectorLoadsTheDefaultSet() throws {
+        let config = try ConfigLoader.parse("cameras:\n  - name: a\n    url: a.mp4\n")
+        let detect = try #require(config.camera(named: "a")).detect
+        let bank = try DetectorBank.load(detect: detect, modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
+        #expect(bank.models.map(\.name) == ["blazeface_full_192", "blazepose_detector_224"])
+        #expect(bank.models.map(\.labels) == [["face"], ["person"]])
+        let none = try ConfigLoader.parse("detect:\n  models: []\ncameras:\n  - name: a\n    url: a.mp4\n")
+        #expect(try ModelLocator.detectors(for: none.cameras[0].detect, pool: InferencePool(maxInFlight: 1)) == nil)
     }
 }
