@@ -14,13 +14,13 @@ struct DetectCommand: ParsableCommand {
         discussion: """
         One line per detection: {"frame":N,"label":…,"score":…,"box":[x1,y1,x2,y2]} in source pixels, best \
         score first, then "details" when the detector saw more (a person's head_box and keypoints, its face's \
-        face_score and face_box: a face inside a person's box is that person's, not a second object). --model takes a shipped model name (blazeface_short_128, blazeface_full_192, \
-        blazepose_detector_224, looked up in $VIGIL_MODELS, else share/vigil/models beside the binary, else \
-        samples/models), a model directory or an \
-        .onnx file; the adapter (ssd-anchors or yolo) follows from the model's outputs. Without --model: the \
-        config's detect.model or detect.models (detections of several models merged), else the default set \
-        (\(DetectConfig.defaultModels.joined(separator: ", "))). A config opened here needs no camera's \
-        ${VARIABLE}.
+        face_score and face_box: a face inside a person's box is that person's, not a second object). --model \
+        takes a shipped model name (blazeface_short_128, blazeface_full_192, blazepose_detector_224, hog_people, \
+        looked up in $VIGIL_MODELS, else share/vigil/models beside the binary, else samples/models), a model \
+        directory, an .onnx file or a HOG .f32 coefficient file; the adapter (ssd-anchors or yolo) follows from \
+        an ONNX model's outputs. Without --model: the config's detect.model or detect.models (detections of \
+        several models merged), else the default set (\(DetectConfig.defaultModels.joined(separator: ", "))). A \
+        config opened here needs no camera's ${VARIABLE}.
         Exit status: 66 when the input is missing, 78 for a model that is missing, unreadable or matches no \
         adapter, 65 when the frame cannot be decoded.
         """

@@ -31,7 +31,7 @@ import VigilCore
             let motion = MotionResult(regions: inView ? [MotionRegion(box: body, changedPixels: 500)] : [],
                                       changedFraction: 0.02, lightingChange: false)
             out += try stage.analyze(rgb: rgb, frame: i, mediaTime: Double(i) / 5, sourceWidth: 1280, sourceHeight: 720,
-                                     motion: motion)
+                                     motion: motion).alerts
         }
         return out + stage.finish()
     }
