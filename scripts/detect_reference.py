@@ -27,12 +27,13 @@ def anchors(strides, size, interp):
         layer = last
     return np.array(out, np.float32)
 
-def letterbox(rgb, s):
+def letterbox(rgb, s, border=0.0, multiplier=1 / 127.5, offset=-1.0):
+    """Vigil's Letterbox.fill: value = pixel * multiplier + offset, border pixels `border` (before scaling)."""
     h, w, _ = rgb.shape
     scale = min(s / w, s / h)
     px, py = (s - w * scale) / 2, (s - h * scale) / 2
     x0, y0 = int(round(px)), int(round(py))
-    out = np.zeros((s, s, 3), np.float32)
+    out = np.full((s, s, 3), border, np.float32)
     fx, fy = 1 / scale, 1 / scale
     xs = np.arange(x0, s - x0); ys = np.arange(y0, s - y0)
     sx = np.clip((xs - x0 + .5) * fx - .5, 0, w - 1); sy = np.clip((ys - y0 + .5) * fy - .5, 0, h - 1)
@@ -42,7 +43,7 @@ def letterbox(rgb, s):
     top = f[iy][:, ix] * (1 - wx) + f[iy][:, ix1] * wx
     bot = f[iy1][:, ix] * (1 - wx) + f[iy1][:, ix1] * wx
     out[y0:s - y0, x0:s - x0] = top * (1 - wy) + bot * wy
-    return (out / 127.5 - 1).transpose(2, 0, 1)[None], scale, px, py
+    return (out * np.float32(multiplier) + np.float32(offset)).transpose(2, 0, 1)[None].astype(np.float32), scale, px, py
 
 def main():
     d = sys.argv[1]
@@ -82,4 +83,5 @@ def main():
         src = [min(max(src[0], 0), w), min(max(src[1], 0), h), min(max(src[2], 0), w), min(max(src[3], 0), h)]
         print(json.dumps({"score": round(float(score[top]), 4), "box": [round(float(v), 2) for v in src]}))
 
-main()
+if __name__ == "__main__":
+    main()

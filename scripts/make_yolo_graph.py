@@ -6,11 +6,14 @@ Softmax/Conv and the box decode; output0 1×84×N). With --yolo11 it adds a C2PS
 (MatMul, Softmax, depthwise Conv) and depthwise Convs in the class head, and a Shape/Gather/Unsqueeze/
 Concat chain feeding a Reshape (the shape arithmetic dynamic exports carry).
 
-With --test-data it also writes test_data_set_0/ (a fixed input and ONNX Runtime's outputs with
+Each convolution's weights are then rescaled to unit output level on a fixed random input (seed 1234; see
+calibrate(); --raw-init skips it). With --v5 the head is YOLOv5's anchor head instead: output 1 x N x (5+80),
+with objectness. With --test-data it also writes test_data_set_0/ (a fixed input and ONNX Runtime's outputs with
 intra_op_num_threads=2), making OUT an ONNX backend test directory for `vigil nn test`.
 
   python3 scripts/make_yolo_graph.py --imgsz 640 --width 0.25 OUT_DIR        # YOLOv8n-sized, 8.7 GFLOPs
   python3 scripts/make_yolo_graph.py --imgsz 64 --width 0.0625 --yolo11 --test-data OUT_DIR
+  python3 scripts/make_yolo_graph.py --imgsz 320 --width 0.0625 --v5 --test-data OUT_DIR   # YOLOv5 layout
 
 Needs: pip install onnx onnxruntime numpy
 """
@@ -57,7 +60,33 @@ class Builder:
         return y
 
 
-def build(imgsz, width, depth, yolo11, nc=80, seed=0):
+V5_ANCHORS = [[(10, 13), (16, 30), (33, 23)], [(30, 61), (62, 45), (59, 119)], [(116, 90), (156, 198), (373, 326)]]
+
+
+def v5_head(B, feats, s, nc):
+    """A YOLOv5 Detect head: per level a 1x1 conv to 3 anchors x (5+nc), sigmoid, xy = (2p - 0.5 + cell) * stride,
+    wh = (2p)^2 * anchor; rows of (cx, cy, w, h, objectness, class probabilities): output 1 x N x (5+nc)."""
+    no, outs, n = 5 + nc, [], 0
+    for (feat, c, stride), anchors in zip(feats, V5_ANCHORS):
+        g = s // stride
+        y = B.node("Sigmoid", [B.conv(feat, c, 3 * no, 1, act=False)])
+        y = B.node("Reshape", [y, B.const(np.array([1, 3, no, g, g], dtype=np.int64), "shape")])
+        y = B.node("Transpose", [y], perm=[0, 1, 3, 4, 2])
+        xy, wh, rest = B.node("Split", [y, B.const(np.array([2, 2, no - 4], dtype=np.int64), "split")], n_out=3, axis=4)
+        yy, xx = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
+        cell = np.stack([xx, yy], -1)[None, None].astype(np.float32) - 0.5
+        xy = B.node("Mul", [B.node("Add", [B.node("Mul", [xy, B.const(np.array(2, dtype=np.float32), "two")]),
+                                           B.const(cell, "grid")]), B.const(np.array(stride, dtype=np.float32), "stride")])
+        wh2 = B.node("Mul", [wh, B.const(np.array(2, dtype=np.float32), "two")])
+        anchor = np.array(anchors, dtype=np.float32).reshape(1, 3, 1, 1, 2)
+        wh = B.node("Mul", [B.node("Mul", [wh2, wh2]), B.const(anchor, "anchor")])
+        y = B.node("Concat", [xy, wh, rest], axis=4)
+        outs.append(B.node("Reshape", [y, B.const(np.array([1, 3 * g * g, no], dtype=np.int64), "shape")]))
+        n += 3 * g * g
+    return B.node("Concat", outs, axis=1), [1, n, no]
+
+
+def build(imgsz, width, depth, yolo11, nc=80, seed=0, v5=False):
     B = Builder(seed)
     ch = lambda c: max(int(math.ceil(c * width / 8) * 8), 8) if width >= 0.25 else max(int(c * width), 4)
     dn = lambda n: max(round(n * depth), 1)
@@ -153,6 +182,9 @@ def build(imgsz, width, depth, yolo11, nc=80, seed=0):
     d5 = conv(h4b, c128, c128, 3, 2)
     h5 = c2f(B.node("Concat", [d5, p5], axis=1), c128 + c256, c256, dn(3), False, s // 32)
 
+    if v5:
+        out, shape = v5_head(B, [(h3, c64, 8), (h4b, c128, 16), (h5, c256, 32)], s, nc)
+        return finish(B, out, s, shape)
     reg = 16
     c2 = max(16, c64 // 4, reg * 4)
     c3 = max(c64, min(nc, 100))
@@ -196,16 +228,41 @@ def build(imgsz, width, depth, yolo11, nc=80, seed=0):
     wh = B.node("Sub", [x2y2, x1y1])
     dbox = B.node("Mul", [B.node("Concat", [cxy, wh], axis=1), strd])
     out = B.node("Concat", [dbox, B.node("Sigmoid", [cls])], axis=1)
+    return finish(B, out, s, [1, 4 + nc, n_anchors])
+
+
+def finish(B, out, s, shape):
     B.nodes.append(helper.make_node("Identity", [out], ["output0"], name="output"))
     graph = helper.make_graph(
         B.nodes, "yolo_shaped",
         [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, s, s])],
-        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 4 + nc, n_anchors])],
+        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, shape)],
         B.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="vigil make_yolo_graph")
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model, B.flops
+
+
+def calibrate(model, x):
+    """Rescales each Conv's weights and bias (the DFL's fixed bins aside) so that its output on `x` has unit
+    standard deviation, in graph order (each sees its inputs already rescaled). With plain random weights every
+    convolution shrinks its input and the output is little more than the head's biases: two different images
+    give nearly the same boxes, and a conformance test would check constants."""
+    import onnxruntime as ort
+    inits = {t.name: t for t in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type != "Conv" or node.input[1].startswith("dfl"):
+            continue
+        probe = onnx.ModelProto()
+        probe.CopyFrom(model)
+        del probe.graph.output[:]
+        probe.graph.output.append(helper.make_empty_tensor_value_info(node.output[0]))
+        sess = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+        std = float(sess.run(None, {"images": x})[0].std()) or 1.0
+        for name in node.input[1:]:
+            t = inits[name]
+            t.CopyFrom(numpy_helper.from_array((numpy_helper.to_array(t) / std).astype(np.float32), name))
 
 
 def main():
@@ -217,8 +274,13 @@ def main():
     ap.add_argument("--yolo11", action="store_true")
     ap.add_argument("--test-data", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--v5", action="store_true", help="a YOLOv5 anchor head: output 1 x N x (5+80), objectness")
+    ap.add_argument("--raw-init", action="store_true", help="keep the random weights as drawn (no unit-level rescaling)")
     a = ap.parse_args()
-    model, flops = build(a.imgsz, a.width, a.depth, a.yolo11, seed=a.seed)
+    model, flops = build(a.imgsz, a.width, a.depth, a.yolo11, seed=a.seed, v5=a.v5)
+    x = np.random.default_rng(1234).random((1, 3, a.imgsz, a.imgsz), dtype=np.float32)
+    if not a.raw_init:
+        calibrate(model, x)
     os.makedirs(a.out, exist_ok=True)
     path = os.path.join(a.out, "model.onnx")
     onnx.save(model, path)
@@ -228,7 +290,6 @@ def main():
         so = ort.SessionOptions()
         so.intra_op_num_threads = 2
         sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-        x = np.random.default_rng(1234).random((1, 3, a.imgsz, a.imgsz), dtype=np.float32)
         (y,) = sess.run(None, {"images": x})
         d = os.path.join(a.out, "test_data_set_0")
         os.makedirs(d, exist_ok=True)

@@ -5,8 +5,12 @@ import Yams
 /// Reads a YAML config strictly: syntax errors, unknown keys, wrong types and out-of-range values become a
 /// `ConfigError` naming the key path and the line.
 public enum ConfigLoader {
-    /// Loads `path`. A missing or unreadable file is an error with exit status 66 (no input).
-    public static func load(path: String, environment: [String: String]? = nil) throws -> VigilConfig {
+    /// Loads `path`. A missing or unreadable file is an error with exit status 66 (no input). `opensCameras`
+    /// false (commands that open no camera: `detect`, `check`, `replay --config`): an unset `${NAME}` in a
+    /// camera's URL is kept as written instead of being an error, so the documented config works without the
+    /// cameras' secrets.
+    public static func load(path: String, environment: [String: String]? = nil,
+                            opensCameras: Bool = true) throws -> VigilConfig {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigLoadError.missing(path)
         }
@@ -16,12 +20,12 @@ public enum ConfigLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: path, keyPath: "", line: nil, message: "the file is not UTF-8 text")
         }
-        return try parse(text, file: path, environment: environment)
+        return try parse(text, file: path, environment: environment, opensCameras: opensCameras)
     }
 
     /// Parses config text. `environment` replaces the process environment for `${VAR}` (tests).
     public static func parse(_ text: String, file: String = "<string>",
-                             environment: [String: String]? = nil) throws -> VigilConfig {
+                             environment: [String: String]? = nil, opensCameras: Bool = true) throws -> VigilConfig {
         let root: Node
         do {
             root = try Yams.compose(yaml: text) ?? Node.mapping(.init([]))
@@ -35,7 +39,9 @@ public enum ConfigLoader {
         let merged = mergeCameraOverrides(root)
         do {
             return try EnvironmentExpansion.$overrides.withValue(environment) {
-                try YAMLDecoder().decode(VigilConfig.self, from: merged)
+                try EnvironmentExpansion.$keepUnsetInURLs.withValue(!opensCameras) {
+                    try YAMLDecoder().decode(VigilConfig.self, from: merged)
+                }
             }
         } catch let e as DecodingError {
             throw decodingError(e, root: root, file: file)

@@ -9,12 +9,17 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
     /// neither scaled nor analysed. A value above the stream's own rate analyses every frame. 0.1…120.
     public var fps: Double = 5
     /// Object detector: a shipped model name (`blazeface_short_128`, `blazeface_full_192`,
-    /// `blazepose_detector_224`), a model directory or an `.onnx` file. nil: motion only.
-    /// `models:` (a list) in the file is the same with several models; `model` is then nil.
+    /// `blazepose_detector_224`), a model directory or an `.onnx` file. nil with `models` nil: the default set
+    /// (`defaultModels`). `models:` (a list) in the file is the same with several models; `model` is then nil.
     public var model: String? = nil
     /// `models:` — several detectors per camera; their detections are merged (each keeps its label) before
-    /// tracking; an empty list is no detector (motion only). At most one of `model` and `models` is set.
+    /// tracking. At most one of `model` and `models` is set; an empty list means motion only.
     public var models: [String]? = nil
+
+    /// The detectors of a config that names none (`vigil detect`, `vigil replay` without a config, `vigil run`
+    /// with a `detect:` that names no model): the shipped faces (the full-range model: cameras see faces from
+    /// afar) and people. The one place this list lives.
+    public static let defaultModels = ["blazeface_full_192", "blazepose_detector_224"]
     /// Motion-gated detection (with `motion.enabled`): the detector searches only the regions that move, plus a
     /// full-frame pass every `fullFrameSeconds`; off (or with motion off): full frames every `everyNFrames`.
     public var motionGating: Bool = true
@@ -33,8 +38,8 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
     /// value is ignored). 0: one per core. 0…256.
     public var maxInFlight: Int = 0
 
-    /// The configured models in order (`model`, else `models`, else none).
-    public var modelNames: [String] { model.map { [$0] } ?? models ?? [] }
+    /// The configured models in order (`model`, else `models` — empty: motion only —, else `defaultModels`).
+    public var modelNames: [String] { model.map { [$0] } ?? models ?? DetectConfig.defaultModels }
     /// Class names of a `yolo` model, by class index (default COCO's 80); an `ssd-anchors` model takes the first.
     public var labelNames: [String]? = nil
     /// Lowest detector score kept (default: the adapter's own threshold). 0…1.
@@ -74,8 +79,7 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
         models = try c.decodeIfPresent([String].self, forKey: .models)
         if let models {
             guard model == nil else { throw c.invalid(.models, "give either model or models, not both") }
-            // `models: []` says "no detector" explicitly: motion (and tamper) only.
-            guard models.count <= 8 else { throw c.invalid(.models, "lists 0…8 models, not \(models.count)") }
+            guard models.count <= 8 else { throw c.invalid(.models, "lists 0…8 models (0: motion only), not \(models.count)") }
             guard Set(models).count == models.count else { throw c.invalid(.models, "names a model twice") }
             if models.contains(where: \.isEmpty) { throw c.invalid(.models, "has an empty name") }
         }

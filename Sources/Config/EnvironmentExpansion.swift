@@ -7,6 +7,9 @@ import Glibc
 enum EnvironmentExpansion {
     /// Set by `ConfigLoader` for tests; the process environment otherwise.
     @TaskLocal static var overrides: [String: String]? = nil
+    /// Set by `ConfigLoader` for commands that open no camera (`detect`, `check`, `replay --config`): an unset
+    /// variable in a camera URL stays as written (`${NAME}`) instead of being an error.
+    @TaskLocal static var keepUnsetInURLs = false
 
     static func lookup(_ name: String) -> String? {
         if let o = overrides { return o[name] }
@@ -14,7 +17,9 @@ enum EnvironmentExpansion {
         return String(cString: p)
     }
 
-    static func expand<K: CodingKey>(_ s: String, key: K, in c: KeyedDecodingContainer<K>) throws -> String {
+    /// `keepUnset`: an unset variable stays as written (`${NAME}`); otherwise it is an error.
+    static func expand<K: CodingKey>(_ s: String, key: K, in c: KeyedDecodingContainer<K>,
+                                     keepUnset: Bool = false) throws -> String {
         guard s.contains("$") else { return s }
         var out = ""
         var i = s.startIndex
@@ -32,10 +37,13 @@ enum EnvironmentExpansion {
                         $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_")
                     }
                     guard valid else { throw c.invalid(key, "'${\(name)}' is not a valid variable name") }
-                    guard let v = lookup(name) else {
+                    if let v = lookup(name) {
+                        out += v
+                    } else if keepUnset {
+                        out += s[i...close]
+                    } else {
                         throw c.invalid(key, "environment variable \(name) is not set")
                     }
-                    out += v
                     i = s.index(after: close)
                     continue
                 }

@@ -187,7 +187,7 @@ public struct CameraConfig: Decodable, Sendable, Equatable {
         }
         let rawURL = try c.decode(String.self, forKey: .url)
         guard !rawURL.isEmpty else { throw c.invalid(.url, "must not be empty") }
-        url = try EnvironmentExpansion.expand(rawURL, key: .url, in: c)
+        url = try EnvironmentExpansion.expand(rawURL, key: .url, in: c, keepUnset: EnvironmentExpansion.keepUnsetInURLs)
         enabled = try c.value(.enabled, default: true)
         motion = try c.value(.motion, default: MotionConfig())
         detect = try c.value(.detect, default: DetectConfig())

@@ -2,9 +2,10 @@ import Foundation
 import Inference
 
 /// Opens a model file and picks the adapter from its input and output shapes: two outputs `1×A×(4+2K)` and
-/// `1×A×1` with a known MediaPipe anchor layout → `ssd-anchors`; one output `1×(4+C)×N` → `yolo`. A `.f32`
-/// file of linear-SVM coefficients (the shipped `hog_people`) → the HOG people detector. Names of the shipped
-/// models (`blazeface_short_128`, `hog_people`, …) resolve under `modelsDirectory`.
+/// `1×A×1` with a known MediaPipe anchor layout → `ssd-anchors`; one output `1×(4+C)×N` (YOLOv8/YOLO11) or
+/// `1×N×(5+C)` (YOLOv5, with objectness) → `yolo`. A `.f32` file of linear-SVM coefficients (the shipped
+/// `hog_people`) → the HOG people detector. Names of the shipped models (`blazeface_short_128`, `hog_people`, …)
+/// resolve under `modelsDirectory`.
 ///
 /// Thread safety: stateless; safe from any thread.
 public enum DetectorLoader {
@@ -55,12 +56,13 @@ public enum DetectorLoader {
             if relabelSingleClass, let l = labels?.first { p.label = l }
             return try wrap(url) { try SSDDetector(session: session, parameters: p) }
         }
-        if adapter != .ssdAnchors, outs.count == 1, outs[0].count == 3, outs[0][0] == 1, outs[0][1] > 4 {
+        if adapter != .ssdAnchors, outs.count == 1, inShape.count == 4,
+           YOLODetector.Layout.of(outs[0], inputWidth: inShape[3], inputHeight: inShape[2]) != nil {
             return try wrap(url) {
                 try YOLODetector(session: session, labels: labels ?? COCOLabels.all, scoreThreshold: scoreThreshold ?? 0.25)
             }
         }
-        throw DetectorError(model: url.path, reason: "outputs \(outs.map { $0.map(String.init).joined(separator: "×") }) match no adapter (ssd-anchors: 1×A×(4+2K) and 1×A×1 with a MediaPipe anchor layout; yolo: 1×(4+C)×N)")
+        throw DetectorError(model: url.path, reason: "outputs \(outs.map { $0.map(String.init).joined(separator: "×") }) match no adapter (ssd-anchors: 1×A×(4+2K) and 1×A×1 with a MediaPipe anchor layout; yolo: 1×(4+C)×N or 1×N×(5+C) with YOLOv5's anchor count)")
     }
 
     /// The coefficient file of a HOG model directory.

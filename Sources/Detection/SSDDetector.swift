@@ -4,7 +4,9 @@ import VigilCore
 
 /// The `ssd-anchors` adapter: MediaPipe SSD detectors (BlazeFace short/full range, BlazePose detector).
 /// Letterbox with a zero border, values `x/127.5 − 1`; regressors `[dx, dy, w, h, kp…]` in input pixels
-/// relative to fixed-size anchors; scores `sigmoid(clip(c, −100, 100))`; weighted NMS.
+/// relative to fixed-size anchors; scores `sigmoid(clip(c, −100, 100))`; weighted NMS (boxes and keypoints). A pose
+/// model (`Parameters.bodyRegion`) reports the full-body region built from its keypoints as the box, and the
+/// regressed (head) box, keypoints and rotation as the detection's `parts`.
 ///
 /// Thread safety: `detect` is serialised by a lock (one input/output buffer set per instance).
 public final class SSDDetector: Detector, @unchecked Sendable {
@@ -16,9 +18,14 @@ public final class SSDDetector: Detector, @unchecked Sendable {
         public var keypoints: Int
         public var scoreThreshold: Float
         public var iouThreshold: Float = 0.3
+        /// A pose model: the box is the body region built from the keypoints (the regressed box, the head, and
+        /// the keypoints go to `Detection.parts`); nil: the regressed box.
+        public var bodyRegion: BodyRegion? = nil
 
-        public init(anchors: SSDAnchors, label: String, keypoints: Int, scoreThreshold: Float) {
+        public init(anchors: SSDAnchors, label: String, keypoints: Int, scoreThreshold: Float,
+                    bodyRegion: BodyRegion? = nil) {
             self.anchors = anchors; self.label = label; self.keypoints = keypoints; self.scoreThreshold = scoreThreshold
+            self.bodyRegion = bodyRegion
         }
 
         public static let blazeFaceShort = Parameters(
@@ -29,7 +36,7 @@ public final class SSDDetector: Detector, @unchecked Sendable {
             label: "face", keypoints: 6, scoreThreshold: 0.6)
         public static let blazePose = Parameters(
             anchors: SSDAnchors(strides: [8, 16, 32, 32, 32], inputSize: 224, interpolatedAspectRatio: 1),
-            label: "person", keypoints: 4, scoreThreshold: 0.5)
+            label: "person", keypoints: 4, scoreThreshold: 0.5, bodyRegion: .blazePose)
 
         /// The shipped model with this input size and anchor count, if any.
         public static func matching(inputSize: Int, anchorCount: Int, regressors: Int) -> Parameters? {
@@ -51,8 +58,6 @@ public final class SSDDetector: Detector, @unchecked Sendable {
     private var scores: [Float]
     private var scratch = Letterbox.Scratch()
     private let lock = NSLock()
-    /// Keypoints of the last `detect` call, per detection, in source pixels (`x0, y0, …`).
-    public private(set) var lastKeypoints: [[Float]] = []
 
     /// `session` must have one input `1×3×S×S` and outputs `1×A×R` (regressors) and `1×A×1` (scores) in
     /// either order.
@@ -94,15 +99,21 @@ public final class SSDDetector: Detector, @unchecked Sendable {
         let candidates = SSDDetector.decode(regressors: regressors, scores: scores, centres: centres,
                                             parameters: parameters)
         let kept = NonMaxSuppression.run(candidates, kind: .weighted, iouThreshold: parameters.iouThreshold)
-        lastKeypoints = kept.map { c in
-            stride(from: 0, to: c.keypoints.count, by: 2).flatMap { i -> [Float] in
-                let (x, y) = lb.source(x: c.keypoints[i] * Float(s), y: c.keypoints[i + 1] * Float(s))
-                return [x, y]
-            }
-        }
         return kept.map { c in
             let b = Box(x1: c.box.x1 * Float(s), y1: c.box.y1 * Float(s), x2: c.box.x2 * Float(s), y2: c.box.y2 * Float(s))
-            return Detection(box: lb.source(b), score: c.score, classIndex: 0, label: parameters.label)
+            var d = Detection(box: lb.source(b), score: c.score, classIndex: 0, label: parameters.label)
+            if let body = parameters.bodyRegion {
+                let points = stride(from: 0, to: c.keypoints.count - 1, by: 2).flatMap { i -> [Float] in
+                    let (x, y) = lb.source(x: c.keypoints[i] * Float(s), y: c.keypoints[i + 1] * Float(s))
+                    return [x, y]
+                }
+                if let region = body.box(keypoints: points, width: sourceWidth, height: sourceHeight),
+                   region.box.width >= 1, region.box.height >= 1 {
+                    d.parts = DetectionParts(headBox: d.box, keypoints: points, rotationDegrees: region.rotationDegrees)
+                    d.box = region.box
+                }
+            }
+            return d
         }
     }
 

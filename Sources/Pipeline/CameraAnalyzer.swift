@@ -180,7 +180,7 @@ public final class CameraAnalyzer {
                 if step.searched { counters.detectorFrames += 1 }
                 // Per frame: objects entering, then what the rules say about them, then objects leaving (a
                 // zone_exit of a track that ended comes before its object_exit).
-                objects += rules.update(step.tracks, facts: facts(frame))
+                objects += detection.withParts(rules.update(step.tracks, facts: facts(frame)))
                 objects += step.exits
                 if settings.snapshots.enabled { keepPicture(rgb, frame: frame, tracks: step.tracks) }
             }

@@ -72,6 +72,8 @@ public final class DetectionStage {
     private var lastFullFrame: Double? = nil
     /// Confirmed tracks that got an `object_enter`, with the label and box they were last seen with.
     private var inside: [Int: Track] = [:]
+    /// The parts (head box, keypoints, face) of each live track's last matched detection, by track id.
+    private var parts: [Int: DetectionParts] = [:]
     private var last: (frame: Int, mediaTime: Double) = (0, 0)
     private var jobs: [DetectorBank.Job] = []
     private var merged: [Detection] = []
@@ -187,13 +189,16 @@ public final class DetectionStage {
             for (job, ds) in zip(jobs, found) {
                 for d in ds where config.accepts(label: d.label, score: d.score, box: d.box,
                                                  frameWidth: sourceWidth, frameHeight: sourceHeight) {
-                    if let r = job.region, DetectionStage.isCut(d.box, by: r, width: sourceWidth, height: sourceHeight) {
+                    // a body box built from keypoints may reach past the region: judge what the model saw
+                    if let r = job.region, DetectionStage.isCut(d.parts?.headBox ?? d.box, by: r, width: sourceWidth,
+                                                                 height: sourceHeight) {
                         continue
                     }
                     merged.append(d)
                 }
             }
             if jobs.count > 1 { merged = DetectionStage.mergeAcrossJobs(merged) }
+            merged = PersonFaceFusion.fuse(merged)
         }
         return step(merged, frame: frame, mediaTime: mediaTime, observed: observed)
     }
@@ -255,6 +260,7 @@ public final class DetectionStage {
         var result = Step(pass: pass)
         let tracks = tracker.update(detections, at: mediaTime, observed: observed)
         result.tracks = tracks
+        noteParts(detections, tracks: tracks)
         pending.removeAll(keepingCapacity: true)
         // New objects a full-frame pass found (region passes follow motion already: looking again at what they
         // alone found would let a model whose boxes change with the zoom keep itself searching)
@@ -283,6 +289,7 @@ public final class DetectionStage {
                 if let seen = inside.removeValue(forKey: t.id) {
                     result.exits.append(alert("object_exit", seen, frame: frame, mediaTime: mediaTime))
                 }
+                parts.removeValue(forKey: t.id)
             case .tentative:
                 break
             }
@@ -293,13 +300,43 @@ public final class DetectionStage {
     /// At the end of the input: `object_exit` for every track still inside, at the last analysed frame.
     public func finish() -> [Alert] {
         let open = inside.keys.sorted()
-        defer { inside = [:] }
+        defer { inside = [:]; parts = [:] }
         return open.map { alert("object_exit", inside[$0]!, frame: last.frame, mediaTime: last.mediaTime) }
+    }
+
+    /// Remembers the parts of the detection each track matched in this update: the detection of the track's
+    /// label with the track's score (`Track.score` is the matched detection's), the best IoU among those.
+    private func noteParts(_ detections: [Detection], tracks: [Track]) {
+        for t in tracks where t.state != .ended && t.score > 0 {
+            var best: (iou: Float, parts: DetectionParts?)? = nil
+            for d in detections where d.label == t.label && d.score == t.score {
+                let iou = d.box.iou(t.box)
+                if best == nil || iou > best!.iou { best = (iou, d.parts) }
+            }
+            if let best { parts[t.id] = best.parts }
+        }
+    }
+
+    /// The details an alert about track `id` carries: its last matched detection's parts, if any.
+    public func details(track id: Int) -> [(String, JSONValue)]? {
+        guard let p = parts[id] else { return nil }
+        let d = p.details
+        return d.isEmpty ? nil : d
+    }
+
+    /// The rules' alerts about tracks with the tracks' parts appended to their details.
+    public func withParts(_ alerts: [Alert]) -> [Alert] {
+        alerts.map { a in
+            guard let id = a.trackID, let d = details(track: id) else { return a }
+            var a = a
+            a.details = (a.details ?? []) + d
+            return a
+        }
     }
 
     private func alert(_ event: String, _ t: Track, frame: Int, mediaTime: Double) -> Alert {
         Alert(timestamp: clock.timestamp(mediaTime: mediaTime), mediaTime: mediaTime, frame: frame, camera: camera,
               event: event, severity: .info, trackID: t.id, label: t.label,
-              score: t.score > 0 ? t.score : t.medianScore, box: t.box)
+              score: t.score > 0 ? t.score : t.medianScore, box: t.box, details: details(track: t.id))
     }
 }

@@ -14,8 +14,11 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let c = try ConfigLoader.load(path: config)
+            let c = try ConfigLoader.load(path: config, opensCameras: false)
             try c.validateForDaemon(file: config)
+            for cam in c.cameras where cam.url.contains("${") {
+                Console.err("vigil: \(config): camera \(cam.name): its url names an environment variable that is not set here; vigil run needs it")
+            }
             let enabled = c.cameras.filter(\.enabled).count
             print("\(config): ok (\(c.cameras.count) camera\(c.cameras.count == 1 ? "" : "s"), \(enabled) enabled; alerts to \(c.alerts.path))")
         }

@@ -13,11 +13,14 @@ struct DetectCommand: ParsableCommand {
         abstract: "Run an object detector on one image or video frame; print detections as JSON lines.",
         discussion: """
         One line per detection: {"frame":N,"label":…,"score":…,"box":[x1,y1,x2,y2]} in source pixels, best \
-        score first. --model takes a shipped model name (blazeface_short_128, blazeface_full_192, \
-        blazepose_detector_224, hog_people, looked up in $VIGIL_MODELS, else share/vigil/models beside the \
-        binary, else samples/models), a model directory, an .onnx file or a HOG .f32 coefficient file; the \
-        adapter (ssd-anchors or yolo) follows from an ONNX model's outputs. Without --model: the \
-        config's detect.model or detect.models (detections of several models merged), else blazeface_short_128.
+        score first, then "details" when the detector saw more (a person's head_box and keypoints, its face's \
+        face_score and face_box: a face inside a person's box is that person's, not a second object). --model \
+        takes a shipped model name (blazeface_short_128, blazeface_full_192, blazepose_detector_224, hog_people, \
+        looked up in $VIGIL_MODELS, else share/vigil/models beside the binary, else samples/models), a model \
+        directory, an .onnx file or a HOG .f32 coefficient file; the adapter (ssd-anchors or yolo) follows from \
+        an ONNX model's outputs. Without --model: the config's detect.model or detect.models (detections of \
+        several models merged), else the default set (\(DetectConfig.defaultModels.joined(separator: ", "))). A \
+        config opened here needs no camera's ${VARIABLE}.
         Exit status: 66 when the input is missing, 78 for a model that is missing, unreadable or matches no \
         adapter, 65 when the frame cannot be decoded.
         """
@@ -53,8 +56,11 @@ struct DetectCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var detect = DetectConfig()
-            if let config { detect = try ConfigLoader.load(path: config).detect }
-            let names = model.map { [$0] } ?? (detect.modelNames.isEmpty ? ["blazeface_short_128"] : detect.modelNames)
+            if let config { detect = try ConfigLoader.load(path: config, opensCameras: false).detect }
+            let names = model.map { [$0] } ?? detect.modelNames
+            if names.isEmpty {
+                throw UsageError(message: "\(config ?? "the config"): detect.models is empty (motion only): no detector to run; give --model")
+            }
             let dir = ModelLocator.directory()
             let detectors = try names.map {
                 try DetectorLoader.load(DetectorLoader.resolve($0, modelsDirectory: dir), labels: detect.labelNames,
@@ -76,11 +82,11 @@ struct DetectCommand: ParsableCommand {
             let all = try detectors.flatMap {
                 try $0.detect(buffer, sourceWidth: decoded.sourceWidth, sourceHeight: decoded.sourceHeight)
             }
-            let found = (detectors.count > 1 ? DetectionStage.mergeAcrossJobs(all) : all)
+            let found = PersonFaceFusion.fuse((detectors.count > 1 ? DetectionStage.mergeAcrossJobs(all) : all)
                 .filter {
                     detect.accepts(label: $0.label, score: $0.score, width: $0.box.width, height: $0.box.height,
                                    frameWidth: decoded.sourceWidth, frameHeight: decoded.sourceHeight)
-                }
+                })
             for d in found {
                 print(DetectCommand.jsonLine(frame: frame, d))
             }
@@ -98,7 +104,9 @@ struct DetectCommand: ParsableCommand {
     static func jsonLine(frame: Int, _ d: Detection) -> String {
         func r(_ v: Float) -> String { String(format: "%.1f", v) }
         let label = d.label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let details = d.parts.map(\.details).flatMap { $0.isEmpty ? nil : JSONValue.object($0).serialized() }
         return "{\"frame\":\(frame),\"label\":\"\(label)\",\"score\":\(String(format: "%.4f", d.score)),"
-            + "\"box\":[\(r(d.box.x1)),\(r(d.box.y1)),\(r(d.box.x2)),\(r(d.box.y2))]}"
+            + "\"box\":[\(r(d.box.x1)),\(r(d.box.y1)),\(r(d.box.x2)),\(r(d.box.y2))]"
+            + (details.map { ",\"details\":\($0)" } ?? "") + "}"
     }
 }

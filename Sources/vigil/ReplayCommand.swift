@@ -68,7 +68,7 @@ struct ReplayCommand: ParsableCommand {
             if let threads, !(0...64).contains(threads) {
                 throw UsageError(message: "--threads must be 0…64")
             }
-            let cfg = try config.map { try ConfigLoader.load(path: $0) } ?? VigilConfig()
+            let cfg = try config.map { try ConfigLoader.load(path: $0, opensCameras: false) } ?? VigilConfig()
             try requireInputExists(input)
             let options = try replayOptions(cfg, start: start)
             let sink: any AlertSink

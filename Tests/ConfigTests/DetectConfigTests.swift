@@ -32,11 +32,52 @@ import Testing
     }
 }
 
+@Suite struct DefaultDetectorsTests {
+    /// A config that names no detector runs the default set; `models: []` means motion only; a camera's own
+    /// `detect:` without models inherits the top level's choice.
+    @Test func noModelMeansTheDefaultSetAndAnEmptyListMotionOnly() throws {
+        #expect(DetectConfig().modelNames == DetectConfig.defaultModels)
+        #expect(DetectConfig.defaultModels == ["blazeface_full_192", "blazepose_detector_224"])
+        #expect(try ConfigLoader.parse("detect:\n  fps: 2\n").detect.modelNames == DetectConfig.defaultModels)
+        #expect(try ConfigLoader.parse("detect:\n  models: []\n").detect.modelNames == [])
+        let c = try ConfigLoader.parse("""
+        detect:
+          models: []
+        cameras:
+          - name: a
+            url: a.mp4
+            detect: {fps: 3}
+          - name: b
+            url: b.mp4
+            detect: {models: [blazeface_short_128]}   # the top level's form
+        """)
+        #expect(c.camera(named: "a")?.detect.modelNames == [])
+        #expect(c.camera(named: "b")?.detect.modelNames == ["blazeface_short_128"])
+        #expect(try ConfigLoader.parse("cameras:\n  - name: a\n    url: a.mp4\n").camera(named: "a")?.detect.modelNames
+            == DetectConfig.defaultModels)
+    }
+
+    /// Commands that open no camera load a config whose camera URLs name unset variables; the URL keeps the
+    /// `${NAME}`. Commands that open cameras still refuse it.
+    @Test func unsetURLVariablesOnlyMatterToCommandsThatOpenCameras() throws {
+        let text = "cameras:\n  - name: a\n    url: rtsp://u:${NOPE_PEOPLE}@h/s\n"
+        let c = try ConfigLoader.parse(text, environment: [:], opensCameras: false)
+        #expect(c.cameras[0].url == "rtsp://u:${NOPE_PEOPLE}@h/s")
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(text, environment: [:]) }
+        let set = try ConfigLoader.parse(text, environment: ["NOPE_PEOPLE": "pw"], opensCameras: false)
+        #expect(set.cameras[0].url == "rtsp://u:pw@h/s")
+        // Other mistakes in a URL are errors either way.
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse("cameras:\n  - name: a\n    url: x${A\n", environment: [:], opensCameras: false)
+        }
+    }
+}
+
 @Suite struct DetectGatingConfigTests {
     @Test func defaultsAndEveryKey() throws {
         let d = DetectConfig()
         #expect(d.motionGating && d.fullFrameSeconds == 5 && d.maxRegions == 4 && d.regionPadding == 0.25
-                && d.minRegionSize == 0.25 && d.fullFrameCoverage == 0.5 && d.maxInFlight == 0 && d.modelNames == [])
+                && d.minRegionSize == 0.25 && d.fullFrameCoverage == 0.5 && d.maxInFlight == 0)
         let c = try ConfigLoader.parse("""
         detect:
           models: [blazeface_short_128, blazepose_detector_224]

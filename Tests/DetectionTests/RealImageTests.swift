@@ -11,8 +11,9 @@ import VigilCore
 struct RealImageTests {
     static let data = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] ?? "/nonexistent")
 
-    func detect(_ file: String, _ model: String, frame: Int = 0) throws -> [Detection] {
-        let detector = try DetectorLoader.load(DetectorLoader.resolve(model, modelsDirectory: modelsDirectory), threads: 2)
+    func detect(_ file: String, _ model: String, frame: Int = 0, scoreThreshold: Float? = nil) throws -> [Detection] {
+        let detector = try DetectorLoader.load(DetectorLoader.resolve(model, modelsDirectory: modelsDirectory),
+                                               scoreThreshold: scoreThreshold, threads: 2)
         var options = SourceOptions()
         options.analysisHeight = 1 << 20
         let source = try VideoSource(url: Self.data.appendingPathComponent(file).path, options: options)

@@ -84,8 +84,10 @@ import VigilCore
             try DetectorBank.load(detect: detect, modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
         }
         #expect(error?.exitStatus == .config && error?.description.contains("no_such_model") == true)
+        var none = DetectConfig()
+        none.models = []  // motion only
         #expect(throws: DetectorError.self) {
-            try DetectorBank.load(detect: DetectConfig(), modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
+            try DetectorBank.load(detect: none, modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
         }
     }
 }

@@ -12,6 +12,11 @@ public enum Fixtures {
 
     public static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
+    /// `--config` arguments for a replay about motion, tamper or ingest only (`detect: {models: []}`): without a
+    /// config a replay runs the default detectors, which these tests are not about (and which cost seconds of
+    /// CPU per clip in a debug build).
+    public static var motionOnly: [String] { ["--config", path("motion-only.yaml")] }
+
     /// The `vigil` executable built alongside the test bundle.
     public static let vigil: String = {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -56,6 +61,7 @@ public enum Fixtures {
             flipped[i] ^= UInt8(truncatingIfNeeded: frng.next() | 1)
         }
         write(flipped, "bitflipped.ts", in: dir)
+        write(Data("detect:\n  models: []\n".utf8), "motion-only.yaml", in: dir)
         return dir
     }
 

@@ -51,6 +51,48 @@ import TestSupport
         #expect(r.lines.isEmpty)
     }
 
+    /// The documented config tunes detection without the cameras' secrets (its camera URL names
+    /// ${VIGIL_FRONT_PASSWORD}); `vigil check` accepts it too and says `vigil run` needs the variable.
+    @Test func documentedConfigNeedsNoCameraSecrets() {
+        let config = Fixtures.repoRoot.appendingPathComponent("config/vigil.yaml").path
+        var env = ProcessInfo.processInfo.environment.merging(self.env) { $1 }
+        env.removeValue(forKey: "VIGIL_FRONT_PASSWORD")
+        let r = vigil(["detect", plainFrame(), "--config", config], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.lines.isEmpty)
+        let c = vigil(["check", config], environment: env)
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(c.stderr.contains("camera front") && c.stderr.contains("vigil run needs it"))
+    }
+
+    /// `detect: {models: []}` is motion only: `vigil detect` has nothing to run and says so (64).
+    @Test func motionOnlyConfigHasNoDetector() throws {
+        let dir = makeTemporaryDirectory("detect-cfg")
+        let config = dir.appendingPathComponent("c.yaml").path
+        try "detect:\n  models: []\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let r = vigil(["detect", plainFrame(), "--config", config], environment: env)
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("motion only") && r.stderr.contains("--model"))
+    }
+
+    /// Without --model or a config: the default set (full-range faces and people). messi5.jpg: the small face
+    /// and the player are one person, the face's score in its details.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
+    func defaultSetFindsMessiAsOnePerson() throws {
+        let img = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!)
+            .appendingPathComponent("messi5.jpg").path
+        let r = vigil(["detect", img], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.lines.count == 1)
+        let o = try #require(try JSONSerialization.jsonObject(with: Data((r.lines.first ?? "{}").utf8)) as? [String: Any])
+        let details = o["details"] as? [String: Any]
+        #expect(o["label"] as? String == "person")
+        #expect(abs((details?["face_score"] as? Double ?? 0) - 0.83) < 0.01)
+        #expect((details?["head_box"] as? [Double])?.count == 4 && (details?["keypoints"] as? [[Double]])?.count == 4)
+        let b = try #require(o["box"] as? [Double])
+        #expect(b[3] > 300, "the body box reaches the legs: \(b)")
+    }
+
     @Test func yoloModelByPath() {
         let model = Fixtures.repoRoot.appendingPathComponent("Tests/Fixtures/yolo_shaped_64/model.onnx").path
         let r = vigil(["detect", plainFrame(), "--model", model, "--min-score", "0.3"], environment: env)

@@ -43,8 +43,8 @@ import TestSupport
         // MPEG-TS: read front to back. (An MP4 with its index at the end needs HTTP range requests, which
         // Python's http.server does not serve; the ffmpeg CLI fails on it the same way.)
         let url = "http://127.0.0.1:\(server.port)/boxes.ts"
-        let overHTTP = vigil(["replay", url, "--camera", "boxes"])
-        let fromFile = vigil(["replay", Fixtures.path("boxes.ts")])
+        let overHTTP = vigil(["replay", url, "--camera", "boxes"] + Fixtures.motionOnly)
+        let fromFile = vigil(["replay", Fixtures.path("boxes.ts")] + Fixtures.motionOnly)
         #expect(overHTTP.status == 0, "\(overHTTP.stderr)")
         #expect(overHTTP.lines.count == 4)
         #expect(overHTTP.stdout == fromFile.stdout)

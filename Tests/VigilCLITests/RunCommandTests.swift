@@ -30,6 +30,7 @@ import Glibc
               reconnect_max_s: 1
             detect:
               fps: 5
+              models: []              # motion only: these tests are about streams, not detectors
 
             """
         if let metricsPort { s += "metrics:\n  listen: 127.0.0.1:\(metricsPort)\n" }

@@ -16,7 +16,7 @@ import TestSupport
 
     @Test(arguments: [("tamper-covered.mp4", "covered"), ("tamper-blur.mp4", "defocused"), ("tamper-moved.mp4", "moved")])
     func oneAlertOfTheRightKindAtTheKnownFrame(_ clip: String, _ kind: String) {
-        let r = vigil(["replay", Fixtures.path(clip)])
+        let r = vigil(["replay", Fixtures.path(clip)] + Fixtures.motionOnly)
         #expect(r.status == 0, "\(r.stderr)")
         let t = tamper(r)
         #expect(t.map(\.kind) == [kind], "\(clip): \(r.stdout)")
@@ -25,7 +25,7 @@ import TestSupport
 
     @Test(arguments: ["tamper-still.mp4", "boxes.mp4", "static.mp4"])
     func unchangedScenesHaveNoTamper(_ clip: String) {
-        let r = vigil(["replay", Fixtures.path(clip)])
+        let r = vigil(["replay", Fixtures.path(clip)] + Fixtures.motionOnly)
         #expect(r.status == 0)
         #expect(tamper(r).isEmpty, "\(clip): \(r.stdout)")
     }
@@ -35,10 +35,10 @@ import TestSupport
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let off = dir.appendingPathComponent("off.yaml").path
-        try "tamper:\n  enabled: false\n".write(toFile: off, atomically: true, encoding: .utf8)
+        try "tamper:\n  enabled: false\ndetect:\n  models: []\n".write(toFile: off, atomically: true, encoding: .utf8)
         #expect(tamper(vigil(["replay", Fixtures.path("tamper-covered.mp4"), "--config", off])).isEmpty)
         let slow = dir.appendingPathComponent("slow.yaml").path
-        try "tamper:\n  min_s: 1\n  severity: critical\n".write(toFile: slow, atomically: true, encoding: .utf8)
+        try "tamper:\n  min_s: 1\n  severity: critical\ndetect:\n  models: []\n".write(toFile: slow, atomically: true, encoding: .utf8)
         let t = tamper(vigil(["replay", Fixtures.path("tamper-covered.mp4"), "--config", slow]))
         #expect(t.map(\.frame).first.map { (125...127).contains($0) } == true, "\(t)")
     }
