@@ -21,11 +21,13 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     public var rules: RulesConfig = .init()
     /// Snapshot JPEGs for alerts about objects.
     public var snapshots: SnapshotsConfig = .init()
+    /// The HTTP API and web page (`vigil run`); on 127.0.0.1:8971 by default.
+    public var api: APIConfig = .init()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots
+        case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots, api
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,6 +44,7 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
         tamper = try c.value(.tamper, default: TamperConfig())
         rules = try c.value(.rules, default: RulesConfig())
         snapshots = try c.value(.snapshots, default: SnapshotsConfig())
+        api = try c.value(.api, default: APIConfig())
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")

@@ -7,7 +7,7 @@ import Synchronization
 import VigilCore
 
 /// `vigil run`: every enabled camera of the config as a `LiveCamera`, one shared alert sink, the Prometheus
-/// endpoint, sd_notify, and a supervisor thread (no-frames watchdog, `STATUS=`, `WATCHDOG=1` while every
+/// text (served by the API), sd_notify, and a supervisor thread (no-frames watchdog, `STATUS=`, `WATCHDOG=1` while every
 /// stage makes progress, a log line a minute). `reload` applies a new config file in place; `stop` drains and
 /// flushes.
 ///
@@ -15,8 +15,8 @@ import VigilCore
 /// can be named.
 ///
 /// Thread safety: `start`, `reload` and `stop` from one control thread at a time (the signal queue), they
-/// serialise on `control`; `renderMetrics` and `statusLine` from any thread. The camera table is behind
-/// `lock`.
+/// serialise on `control`; `renderMetrics`, `statusLine`, `cameraStates` and `runningConfig` from any thread.
+/// The camera table and the running config are behind `lock`.
 public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is behind `lock`/`control`, see above
     public static let daemonCamera = CameraID("*")
 
@@ -29,7 +29,6 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     private var config: VigilConfig
     private var cameras: [String: LiveCamera] = [:]
     private var fps: [String: (decoded: Double, analyzed: Double)] = [:]
-    private var metricsServer: MetricsServer? = nil
     private let sink: SerializedAlertSink
     private let reloadsOK = Atomic<Int>(0)
     private let reloadsFailed = Atomic<Int>(0)
@@ -41,6 +40,9 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     /// read under `lock`).
     private let inference: InferencePool
     private var banks: [String: DetectorBank] = [:]
+    /// Called after a reload applied a new config, with the old and the new one (the API restarts its listeners
+    /// when their addresses changed). Set before `start`.
+    public var onReload: (@Sendable (VigilConfig, VigilConfig) -> Void)? = nil
     /// Extra per-frame analysis time for every camera (`vigil bench pipeline`, tests); 0 in production.
     public var simulatedAnalysisSeconds: Double = 0
 
@@ -71,10 +73,19 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     /// Each running camera's counters, by name (benchmarks, tests).
     public var cameraMetrics: [String: CameraMetrics] { lock.withLock { cameras.mapValues(\.metrics) } }
 
-    /// The port the metrics endpoint listens on, if any.
-    public var metricsPort: Int? { lock.withLock { metricsServer?.port } }
+    /// The config running now (the last one a reload applied).
+    public var runningConfig: VigilConfig { lock.withLock { config } }
 
-    /// Starts the metrics endpoint and every enabled camera, then tells systemd READY=1.
+    /// Each running camera with its decoded and analysed frames per second over the last second, by name.
+    public func cameraStates() -> [(camera: LiveCamera, decodeFPS: Double, analysisFPS: Double)] {
+        let (cams, rates) = lock.withLock { (cameras, fps) }
+        return cams.keys.sorted().map { n in (cams[n]!, rates[n]?.decoded ?? 0, rates[n]?.analyzed ?? 0) }
+    }
+
+    /// The running camera called `name`.
+    public func camera(named name: String) -> LiveCamera? { lock.withLock { cameras[name] } }
+
+    /// Starts every enabled camera, then tells systemd READY=1 (the caller starts the API before).
     public func start() throws {
         control.lock(); defer { control.unlock() }
         // Every camera's detectors are loaded before anything starts: a bad model is a config error (exit 78).
@@ -82,7 +93,6 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         var loaded = banks
         let detectors = try enabled.map { try bank(for: $0.detect, loaded: &loaded) }
         lock.withLock { banks = loaded }
-        try startMetrics(config.metrics)
         for (cam, detectors) in zip(enabled, detectors) { startCamera(cam, config: config, detectors: detectors) }
         let t = Thread { [self] in supervise(); supervisorDone.signal() }
         t.name = "vigil-supervisor"
@@ -92,15 +102,6 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         logger.info("running", metadata: ["cameras": .stringConvertible(n), "alerts": .string(config.alerts.path),
                                           "config": .string(configPath)])
         notifier.notify("READY=1\nSTATUS=started \(n) camera\(n == 1 ? "" : "s")")
-    }
-
-    private func startMetrics(_ m: MetricsConfig) throws {
-        guard let address = m.address else { return }
-        let server = try MetricsServer(host: address.host, port: address.port) { [weak self] in
-            self?.renderMetrics() ?? ""
-        }
-        lock.withLock { metricsServer = server }
-        logger.info("metrics on http://\(address.host):\(server.port)/metrics")
     }
 
     /// The bank of `detect`'s models (nil: none configured), shared with the cameras of the same model set:
@@ -146,11 +147,12 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
 
     /// Reads the config file again. A valid config applies: thresholds and rates in place (from the next
     /// frame), cameras added, removed or changed in how they are opened started/stopped alone, a new alert
-    /// path or metrics address switched to. An invalid one is refused with a `config_error` alert; the old
-    /// config keeps running.
-    public func reload() {
+    /// path switched to (and the API's addresses, by `onReload`). An invalid one is refused with a `config_error`
+    /// alert; the old config keeps running. Returns whether it applied, and what changed or why not.
+    @discardableResult
+    public func reload() -> (ok: Bool, message: String) {
         control.lock(); defer { control.unlock() }
-        guard !stopping.load(ordering: .relaxed) else { return }
+        guard !stopping.load(ordering: .relaxed) else { return (false, "stopping") }
         notifier.notify("RELOADING=1")
         defer { notifier.notify("READY=1") }
         let new: VigilConfig
@@ -158,8 +160,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
             new = try ConfigLoader.load(path: configPath)
             try new.validateForDaemon(file: configPath)
         } catch {
-            refuse("\(error)")
-            return
+            return (false, refuse("\(error)"))
         }
         let old = config
         // Plan first, without side effects: which cameras stop, start, restart or take new settings.
@@ -192,31 +193,20 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         var loaded = banks
         let detectors: [DetectorBank?]
         do { detectors = try toStart.map { try bank(for: $0.detect, loaded: &loaded) } } catch {
-            refuse("\(error)")
-            return
+            return (false, refuse("\(error)"))
         }
         if new.alerts != old.alerts {
             do {
                 sink.replace(with: try makeSink(new.alerts))
             } catch {
-                refuse("\(error)")
-                return
-            }
-        }
-        if new.metrics != old.metrics {
-            let server = lock.withLock { () -> MetricsServer? in
-                defer { metricsServer = nil }
-                return metricsServer
-            }
-            server?.stop()
-            do { try startMetrics(new.metrics) } catch {
-                logger.error("metrics endpoint: \(error)")
+                return (false, refuse("\(error)"))
             }
         }
         for (live, settings) in toUpdate { live.updateSettings(settings) }
         lock.withLock { for c in toStop { cameras[c.options.name] = nil } }
         _ = stopCameras(toStop, timeout: 4)
-        config = new
+        lock.withLock { config = new }
+        onReload?(old, new)
         for (cam, detectors) in zip(toStart, detectors) { startCamera(cam, config: new, detectors: detectors) }
         // Banks no camera uses any more are let go (their sessions freed when the last camera holding one stops).
         let used = Set(new.cameras.filter(\.enabled).map { Daemon.bankKey($0.detect) })
@@ -233,13 +223,18 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
             "restarted": .string(restarted.sorted().joined(separator: ",")),
             "updated": .string(updated.sorted().joined(separator: ",")),
         ])
+        let changes = [("added", added), ("removed", removed), ("restarted", restarted), ("updated", updated)]
+            .filter { !$0.1.isEmpty }.map { "\($0.0): \($0.1.sorted().joined(separator: ", "))" }
+        return (true, changes.isEmpty ? "config reloaded, nothing changed" : "config reloaded; " + changes.joined(separator: "; "))
     }
 
-    private func refuse(_ reason: String) {
+    @discardableResult
+    private func refuse(_ reason: String) -> String {
         let r = URLRedaction.redact(reason)
         reloadsFailed.wrappingAdd(1, ordering: .relaxed)
         sink.write(daemonAlert("config_error", .critical, [("reason", .string(r)), ("kept", .string("previous config"))]))
         logger.error("config refused, the previous one keeps running: \(r)")
+        return "config refused, the previous one keeps running: \(r)"
     }
 
     private func daemonAlert(_ event: String, _ severity: Severity, _ details: [(String, JSONValue)]) -> Alert {
@@ -259,8 +254,6 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         let list = lock.withLock { Array(cameras.values) }
         let all = stopCameras(list, timeout: timeout)
         do { try sink.flush() } catch { logger.error("flushing alerts: \(error)") }
-        let server = lock.withLock { metricsServer }
-        server?.stop()
         logger.info("stopped")
         return all
     }

@@ -100,6 +100,11 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     private let ingestHeartbeat = Atomic<UInt64>(0)
     private let analysisBusySince = Atomic<UInt64>(0)
     private let finished = DispatchGroup()
+    /// The latest picture, copied while someone watches (the API).
+    public let picture = PictureSlot()
+    /// Why the stream is down (nil while up or before the first attempt), and the source size once up (w, h).
+    private let downReason = Mutex<String?>(nil)
+    private let sourceSize = Mutex<(Int, Int)?>(nil)
 
     public init(options: LiveCameraOptions, settings: CameraSettings, sink: SerializedAlertSink, logger: Logger,
                 detectors: DetectorBank? = nil) {
@@ -173,6 +178,19 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     }
 
     public var isUp: Bool { metrics.up.load(ordering: .relaxed) == 1 }
+
+    /// `up`, `reconnecting` (opening a connection) or `down` (waiting to retry).
+    public var streamState: String { isUp ? "up" : phase.load(ordering: .relaxed) == 1 ? "reconnecting" : "down" }
+    /// Why the stream went down, while it is.
+    public var lastError: String? { isUp ? nil : downReason.withLock { $0 } }
+    /// The source picture size, once the stream was up.
+    public var sourcePictureSize: (width: Int, height: Int)? { sourceSize.withLock { $0 }.map { ($0.0, $0.1) } }
+    /// Wall-clock time of the last decoded frame (seconds since the epoch), nil before the first.
+    public var lastFrameWallTime: Double? {
+        let t = lastFrame.load(ordering: .relaxed)
+        guard t != 0 else { return nil }
+        return Date().timeIntervalSince1970 - MonotonicClock.seconds(since: t)
+    }
 
     // MARK: - Ingest thread
 
@@ -283,6 +301,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                         details.append(("codec", .string(source.info.codec)))
                         details.append(("width", .int(source.info.width)))
                         details.append(("height", .int(source.info.height)))
+                        sourceSize.withLock { $0 = (source.info.width, source.info.height) }
                         sink.write(streamAlert("stream_up", .info, frame: index, mediaTime: mediaTime, details))
                         logger.info("stream up", metadata: ["attempts": .stringConvertible(attempts)])
                         downReported = false
@@ -328,6 +347,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 reason = "no frames for \(JSONValue.format(s.noFramesTimeoutSeconds)) s"
             }
             setPhase(0)
+            downReason.withLock { $0 = reason }
             if isStopping { break connect }
             let now = MonotonicClock.nanoseconds()
             let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
@@ -386,6 +406,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 session = lf.session
             }
             var alerts = analyzer.analyze(lf.frame)
+            picture.offer(lf.frame)
             if !detectorFailed, let error = analyzer.detectorError {
                 // The detector failed on a frame it accepted at load time: motion, tamper and stream health go
                 // on for this camera; detection stays off until the camera restarts. Said once.

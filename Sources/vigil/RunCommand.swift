@@ -1,3 +1,4 @@
+import API
 import ArgumentParser
 import Config
 import Dispatch
@@ -21,8 +22,10 @@ struct RunCommand: ParsableCommand {
             SIGHUP: re-read the config; thresholds apply from the next frame without reopening streams; an \
             invalid config is refused (config_error alert) and the old one keeps running.
             SIGTERM/SIGINT: stop reading, drain, flush, exit 0 within 5 s.
-            Exit status: 0 stopped by a signal; 1 runtime failure (alert sink, metrics endpoint); 66 no such \
-            config; 78 bad config.
+            HTTP: the API and web page on api.listen (default 127.0.0.1:8971; the URL is logged at start), \
+            /metrics there and on metrics.listen when set.
+            Exit status: 0 stopped by a signal; 1 runtime failure (alert sink, HTTP address taken); 66 no such \
+            config; 78 bad config (also: api.listen off loopback without api.token).
             """
     )
 
@@ -39,13 +42,14 @@ struct RunCommand: ParsableCommand {
         try reportingErrors {
             let cfg = try ConfigLoader.load(path: config)
             try cfg.validateForDaemon(file: config)
-            let daemon: Daemon
-            do {
-                daemon = try Daemon(configPath: config, config: cfg, logger: logger)
-                try daemon.start()
-            } catch let e as MetricsServer.BindError {
-                throw RunFailure(message: "metrics endpoint: \(e.description)")
+            let daemon = try Daemon(configPath: config, config: cfg, logger: logger)
+            // The API first: its address is checked (exit 1 when taken) before any camera starts.
+            let api = APIService(daemon: daemon, logger: logger)
+            do { try api.start(cfg) } catch let e as APIServer.StartError {
+                throw RunFailure(message: "HTTP API: \(e.description)")
             }
+            daemon.onReload = { old, new in api.apply(old: old, new: new) }
+            try daemon.start()
             let queue = DispatchQueue(label: "vigil.signals")
             let stopped = DispatchSemaphore(value: 0)
             var sources: [any DispatchSourceSignal] = []
@@ -54,6 +58,7 @@ struct RunCommand: ParsableCommand {
                 src.setEventHandler {
                     logger.info("signal \(s == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
                     daemon.stop()
+                    api.stop()
                     stopped.signal()
                 }
                 src.resume()
