@@ -90,6 +90,7 @@ def main():
     ap.add_argument("--vigil", default=os.path.join(ROOT, ".build/debug/vigil"))
     ap.add_argument("--out", default=os.path.join(ROOT, ".ci/page-screenshots"))
     args = ap.parse_args()
+    args.vigil = os.path.abspath(args.vigil)
     os.makedirs(args.out, exist_ok=True)
     print("screenshots:", os.path.abspath(args.out), flush=True)
     work = tempfile.mkdtemp(prefix="vigil-page-")

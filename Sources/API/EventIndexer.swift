@@ -57,6 +57,12 @@ public final class EventIndexer: @unchecked Sendable {  // unchecked: `thread` i
     private func run() {
         catchUp()
         caughtUp.store(true, ordering: .releasing)
+        // Only a regular file is followed: a device (/dev/full, a terminal) never ends and holds no record.
+        var st = stat()
+        if stat(logPath, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            logger.warning("event index: \(logPath) is not a regular file; events are not indexed")
+            return
+        }
         let follower = LogFollower(path: logPath)
         var lastPrune = Date(), lastBeat = Date()
         while !stopping.load(ordering: .relaxed) {

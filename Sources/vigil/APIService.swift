@@ -1,6 +1,9 @@
 import API
 import Config
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Pipeline
 
@@ -28,10 +31,14 @@ final class APIService: @unchecked Sendable {  // unchecked: mutable state is be
     /// The API's port, when it runs (tests read it from the log line instead).
     var apiPort: Int? { lock.withLock { api?.port } }
 
-    /// Where the index of `config` lives: `api.index`, else beside the alert log; nil when alerts go to stdout.
+    /// Where the index of `config` lives: `api.index`, else beside the alert log; nil when there is no log file
+    /// to index (alerts to standard output, or to a device such as /dev/full).
     static func indexPath(_ config: VigilConfig) -> String? {
+        let log = config.alerts.path
+        var st = stat()
+        if log == "-" || (stat(log, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG) { return nil }
         if !config.api.index.isEmpty { return config.api.index }
-        return config.alerts.path == "-" ? nil : config.alerts.path + ".index.sqlite"
+        return log + ".index.sqlite"
     }
 
     /// Opens the index, starts the indexer and the listeners. Throws `APIServer.StartError` when an address
@@ -48,7 +55,14 @@ final class APIService: @unchecked Sendable {  // unchecked: mutable state is be
         guard let path = APIService.indexPath(config) else { return }
         let idx: EventIndex
         do { idx = try EventIndex(path: path) } catch {
-            throw APIServer.StartError(description: "event index \(path): \(error)")
+            // Unreadable (not SQLite, damaged): set it aside and rebuild from the log, which is the record.
+            logger.error("event index \(path): \(error); rebuilding it from the alert log")
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix + ".damaged") }
+            try? FileManager.default.moveItem(atPath: path, toPath: path + ".damaged")
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            do { idx = try EventIndex(path: path) } catch {
+                throw APIServer.StartError(description: "event index \(path): \(error)")
+            }
         }
         let indexer = EventIndexer(logPath: config.alerts.path, index: idx, hub: hub, logger: logger)
         indexer.start()

@@ -50,6 +50,10 @@ import Glibc
         try #require(RTSPTestServer.isAvailable, "\(RunCommandTests.serverMissing)")
         let dir = makeTemporaryDirectory("api-run")
         let server = try RTSPTestServer(directory: dir)
+        // A log from an earlier run, and an index that is not a database: the index is rebuilt from the log.
+        let earlier = "{\"ts\":\"2026-12-01T00:00:00.000Z\",\"media_time\":0,\"frame\":0,\"camera\":\"good\",\"event\":\"motion_start\",\"severity\":\"info\"}\n"
+        try earlier.write(to: dir.appendingPathComponent("alerts.jsonl"), atomically: true, encoding: .utf8)
+        try "not a database".write(to: dir.appendingPathComponent("alerts.jsonl.index.sqlite"), atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(config: Self.config(good: server.url("test", credentials: "viewer:s3cretpw"),
                                                            deadPort: FreePort.pick()), directory: dir)
         let port = try #require(daemon.apiPort(), "the daemon logs the page's URL: \(daemon.stderr)")
@@ -91,6 +95,9 @@ import Glibc
             return now.count >= logged.count
         })
         #expect(Set(api.map(key)).isSubset(of: Set(daemon.alerts.map(key))))
+        let old = Self.json(try #require(Self.get(port, "/api/events?camera=good&limit=1000")).body)["events"] as? [[String: Any]] ?? []
+        #expect(old.last?["ts"] as? String == "2026-12-01T00:00:00.000Z", "the earlier run's event, from the rebuilt index")
+        #expect(daemon.stderr.contains("rebuilding it from the alert log"))
         let brokenOnly = Self.json(try #require(Self.get(port, "/api/events?camera=broken&limit=1000")).body)["events"] as? [[String: Any]] ?? []
         #expect(!brokenOnly.isEmpty && brokenOnly.allSatisfy { $0["camera"] as? String == "broken" })
         let ts = brokenOnly.compactMap { $0["ts"] as? String }

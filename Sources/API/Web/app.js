@@ -168,6 +168,9 @@ async function showEvent(id) {
   const video = $("ev-clip");
   if (e.clip) {
     video.src = `/api/events/${e.id}/clip.mp4`;
+    video.addEventListener("loadedmetadata", () => drawOverlay($("ev-clip-overlay"),
+      Object.assign({}, cam, { width: (cam && cam.width) || video.videoWidth, height: (cam && cam.height) || video.videoHeight }),
+      null), { once: true });
     video.addEventListener("loadedmetadata", () => { if (e.clip_offset_s) video.currentTime = e.clip_offset_s; }, { once: true });
   } else {
     video.removeAttribute("src");
