@@ -49,7 +49,7 @@ struct BenchSuite: Sendable {
 }
 
 /// Every suite `vigil bench` knows.
-let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn, .pipeline, .rules, .alerts, .nms, .detect]
+let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn, .pipeline, .rules, .alerts, .nms, .detect, .api]
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
