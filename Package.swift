@@ -125,7 +125,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "MotionTests", dependencies: ["Motion"]),
-        .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
+        .testTarget(name: "SinksTests", dependencies: ["Sinks", "VigilCore"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks", "Detection"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),

@@ -10,5 +10,5 @@ trap 'rm -rf "$tmp"' EXIT
 dpkg -x "$tmp"/opencv-doc_*.deb "$tmp/x"
 doc="$tmp/x/usr/share/doc/opencv-doc"
 for f in messi5.jpg basketball1.png Megamind.avi vtest.avi; do cp "$doc/examples/data/$f" "$dir/"; done
-for f in face_swapped.jpg facereg.jpg; do cp "$doc/opencv4/html/$f" "$dir/"; done
+for f in face_swapped.jpg facereg.jpg person_multi_det.jpg; do cp "$doc/opencv4/html/$f" "$dir/"; done
 echo "$dir"

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 # Real photos and clips for the detection tests (Debian's opencv-doc, fetched once, never committed).
-[ -f .ci/opencv-data/facereg.jpg ] || scripts/fetch-test-images.sh .ci/opencv-data
+[ -f .ci/opencv-data/person_multi_det.jpg ] || scripts/fetch-test-images.sh .ci/opencv-data
 # VIGIL_NN_ALL_MODELS=1: all three shipped detectors against ONNX Runtime's outputs (seconds each in debug).
 VIGIL_NN_ALL_MODELS=1 VIGIL_OPENCV_DATA=.ci/opencv-data swift test --skip-build
 # Tracking quality on MOTChallenge ground truth (TUD-Campus, TUD-Stadtmitte): our IoU tracker must equal the

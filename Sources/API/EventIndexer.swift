@@ -24,6 +24,7 @@ public final class EventIndexer: @unchecked Sendable {  // unchecked: `thread` i
     private let indexedCount = Atomic<Int>(0)
     private let caughtUp = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
+    private let wakeUp = DispatchSemaphore(value: 0)
     private var thread: Thread?
 
     public init(logPath: String, index: EventIndex, hub: EventHub, logger: Logger, pollInterval: Double = 0.1) {
@@ -48,8 +49,13 @@ public final class EventIndexer: @unchecked Sendable {  // unchecked: `thread` i
         t.start()
     }
 
+    /// Reads the log now instead of at the next poll (the daemon calls it for every alert it publishes, right
+    /// after writing it to the log).
+    public func wake() { wakeUp.signal() }
+
     public func stop() {
         guard thread != nil, !stopping.exchange(true, ordering: .relaxed) else { return }
+        wakeUp.signal()
         done.wait()
         hub.finishAll()
     }
@@ -81,7 +87,8 @@ public final class EventIndexer: @unchecked Sendable {  // unchecked: `thread` i
             }
             if Date().timeIntervalSince(lastPrune) >= 60 { prune(); lastPrune = Date() }
             if Date().timeIntervalSince(lastBeat) >= 15 { hub.heartbeat(); lastBeat = Date() }
-            usleep(UInt32(pollInterval * 1e6))
+            _ = wakeUp.wait(timeout: .now() + pollInterval)
+            while wakeUp.wait(timeout: .now()) == .success {}  // one read covers every wake-up so far
         }
     }
 

@@ -431,19 +431,34 @@ T256 __m256 act256(__m256 v, VKActivation a) {
     }
 }
 
-// Lanes i with lo <= i < hi.
-T256 __m256i lanes256(int lo, int hi) {
-    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), idx), _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx));
+// Partial vectors without AVX2's masked loads and stores (VMASKMOVPS): those are microcoded on AMD (a masked
+// store costs tens of cycles; a masked-off lane on an unmapped page, a microcode assist), so lanes [lo, hi) go
+// through a small buffer instead; lanes outside are zero (loads) or left alone (stores).
+T256 __m256 load_range256(const float *p, int lo, int hi) {
+    if (lo <= 0 && hi >= 8) return _mm256_loadu_ps(p);
+    float t[8] = {0};
+    if (lo < 0) lo = 0;
+    if (hi > 8) hi = 8;
+    if (hi > lo) memcpy(t + lo, p + lo, (size_t)(hi - lo) * sizeof(float));
+    return _mm256_loadu_ps(t);
+}
+
+T256 void store_range256(float *p, __m256 v, int lo, int hi) {
+    if (lo <= 0 && hi >= 8) {
+        _mm256_storeu_ps(p, v);
+        return;
+    }
+    float t[8];
+    _mm256_storeu_ps(t, v);
+    if (lo < 0) lo = 0;
+    if (hi > 8) hi = 8;
+    if (hi > lo) memcpy(p + lo, t + lo, (size_t)(hi - lo) * sizeof(float));
 }
 
 __attribute__((target("avx2,fma"))) static void activation256(const float *x, float *y, long n, VKActivation a) {
     long i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, act256(_mm256_loadu_ps(x + i), a));
-    if (i < n) {
-        __m256i m = lanes256(0, (int)(n - i));
-        _mm256_maskstore_ps(y + i, m, act256(_mm256_maskload_ps(x + i, m), a));
-    }
+    if (i < n) store_range256(y + i, act256(load_range256(x + i, 0, (int)(n - i)), a), 0, (int)(n - i));
 }
 
 // 4 rows × 16 columns of a packed 8×32 tile over kc steps: a points at the tile's row half
@@ -479,15 +494,14 @@ __attribute__((target("avx2,fma"))) static void kernel4x16(int kc, const float *
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
         VK_FMA4x16(a, b0, b1)
     }
-    const __m256i m0 = lanes256(0, nc - c0), m1 = lanes256(0, nc - c0 - 8);
-    const int full = nc - c0 >= 16;
+    const int n0 = nc - c0, n1 = nc - c0 - 8;  // valid lanes of the two vectors
     __m256 xs[4] = {x0, x1, x2, x3}, ys[4] = {y0, y1, y2, y3};
     for (int r = 0; r < rows; r++) {
         float *cr = c + r * ldc + c0;
         __m256 v0 = xs[r], v1 = ys[r];
         if (!first) {
-            v0 = _mm256_add_ps(v0, full ? _mm256_loadu_ps(cr) : _mm256_maskload_ps(cr, m0));
-            v1 = _mm256_add_ps(v1, full ? _mm256_loadu_ps(cr + 8) : _mm256_maskload_ps(cr + 8, m1));
+            v0 = _mm256_add_ps(v0, load_range256(cr, 0, n0));
+            v1 = _mm256_add_ps(v1, load_range256(cr + 8, 0, n1));
         }
         if (last && ep) {
             __m256 bv = _mm256_set1_ps(ep->bias ? bias[r] : 0.0f);
@@ -495,17 +509,12 @@ __attribute__((target("avx2,fma"))) static void kernel4x16(int kc, const float *
             v1 = act256(_mm256_add_ps(v1, bv), ep->activation);
             if (res) {
                 const float *rr = res + r * ldc + c0;
-                v0 = act256(_mm256_add_ps(v0, full ? _mm256_loadu_ps(rr) : _mm256_maskload_ps(rr, m0)), ep->post);
-                v1 = act256(_mm256_add_ps(v1, full ? _mm256_loadu_ps(rr + 8) : _mm256_maskload_ps(rr + 8, m1)), ep->post);
+                v0 = act256(_mm256_add_ps(v0, load_range256(rr, 0, n0)), ep->post);
+                v1 = act256(_mm256_add_ps(v1, load_range256(rr + 8, 0, n1)), ep->post);
             }
         }
-        if (full) {
-            _mm256_storeu_ps(cr, v0);
-            _mm256_storeu_ps(cr + 8, v1);
-        } else {
-            _mm256_maskstore_ps(cr, m0, v0);
-            _mm256_maskstore_ps(cr + 8, m1, v1);
-        }
+        store_range256(cr, v0, 0, n0);
+        store_range256(cr + 8, v1, 0, n1);
     }
 }
 
@@ -539,64 +548,128 @@ static void gemm256(int m, int n, int k, const float *pa, const float *pb, float
 }
 
 // Implicit GEMM: rows [row0, row0 + rows) (rows ≤ 4, a at their packed row half) × virtual columns
-// [v + c0, v + c0 + 16) of a 32-column step with `lanes` valid lanes; lanes past `lanes` are not read.
-__attribute__((target("avx2,fma"))) static void implicit4x16(int k, const float *a, const int *off, const float *src,
-                                                            long v, int c0, int lanes, int rows, float *y, long ldy,
+// [v, v + 24) of which `lanes` are valid (lanes past them are not read). Twelve accumulators, three B vectors
+// and a broadcast fill the 16 ymm registers: 12 FMAs per 8 loads, and 12 independent chains cover the FMA
+// latency (a 4×16 block has 8 FMAs per 7 loads and just the 8 chains two FMA pipes need).
+#define VK_FMA4x24(ap, b0, b1, b2)                                                                                     \
+    {                                                                                                                  \
+        __m256 av;                                                                                                     \
+        av = _mm256_broadcast_ss((ap) + 0);                                                                            \
+        u0 = _mm256_fmadd_ps(av, b0, u0); w0 = _mm256_fmadd_ps(av, b1, w0); z0 = _mm256_fmadd_ps(av, b2, z0);          \
+        av = _mm256_broadcast_ss((ap) + 1);                                                                            \
+        u1 = _mm256_fmadd_ps(av, b0, u1); w1 = _mm256_fmadd_ps(av, b1, w1); z1 = _mm256_fmadd_ps(av, b2, z1);          \
+        av = _mm256_broadcast_ss((ap) + 2);                                                                            \
+        u2 = _mm256_fmadd_ps(av, b0, u2); w2 = _mm256_fmadd_ps(av, b1, w2); z2 = _mm256_fmadd_ps(av, b2, z2);          \
+        av = _mm256_broadcast_ss((ap) + 3);                                                                            \
+        u3 = _mm256_fmadd_ps(av, b0, u3); w3 = _mm256_fmadd_ps(av, b1, w3); z3 = _mm256_fmadd_ps(av, b2, z3);          \
+    }
+
+// Stores lanes [lo, hi) of one row's 24-column block: residual and post-activation per segment.
+T256 void implicit_row24(float *o, const float *res, __m256 *vs, int lo, int hi, VKActivation post) {
+    for (int q = 0; q < 3; q++) {
+        const int l = lo - 8 * q, h = hi - 8 * q;
+        if (h <= 0 || l >= 8) continue;
+        __m256 v = vs[q];
+        if (res) v = act256(_mm256_add_ps(v, load_range256(res + 8 * q, l, h)), post);
+        store_range256(o + 8 * q, v, l, h);
+    }
+}
+
+// The 4×24 block's sums over k ≥ 1 steps into vs (row r, vector q). The inner loop is written out in assembly:
+// the 12 accumulators, 3 B vectors and the broadcast need all 16 ymm registers, and the compilers, left to
+// schedule it, keep one accumulator on the stack (a store and a reload in every step, 1.9× the time).
+__attribute__((target("avx2,fma"), noinline)) static void implicit_sums4x24(int k, const float *a, const int *off,
+                                                                           const float *base, __m256 vs[4][3]) {
+    __m256 u0 = _mm256_setzero_ps(), u1 = u0, u2 = u0, u3 = u0, w0 = u0, w1 = u0, w2 = u0, w3 = u0;
+    __m256 z0 = u0, z1 = u0, z2 = u0, z3 = u0;
+    long n = k, t;
+    __asm__ volatile(
+        "1:\n\t"
+        "movslq (%[off]), %[t]\n\t"
+        "vmovups (%[base],%[t],4), %%ymm12\n\t"
+        "vmovups 32(%[base],%[t],4), %%ymm13\n\t"
+        "vmovups 64(%[base],%[t],4), %%ymm14\n\t"
+        "vbroadcastss (%[a]), %%ymm15\n\t"
+        "vfmadd231ps %%ymm12, %%ymm15, %[u0]\n\t"
+        "vfmadd231ps %%ymm13, %%ymm15, %[w0]\n\t"
+        "vfmadd231ps %%ymm14, %%ymm15, %[z0]\n\t"
+        "vbroadcastss 4(%[a]), %%ymm15\n\t"
+        "vfmadd231ps %%ymm12, %%ymm15, %[u1]\n\t"
+        "vfmadd231ps %%ymm13, %%ymm15, %[w1]\n\t"
+        "vfmadd231ps %%ymm14, %%ymm15, %[z1]\n\t"
+        "vbroadcastss 8(%[a]), %%ymm15\n\t"
+        "vfmadd231ps %%ymm12, %%ymm15, %[u2]\n\t"
+        "vfmadd231ps %%ymm13, %%ymm15, %[w2]\n\t"
+        "vfmadd231ps %%ymm14, %%ymm15, %[z2]\n\t"
+        "vbroadcastss 12(%[a]), %%ymm15\n\t"
+        "vfmadd231ps %%ymm12, %%ymm15, %[u3]\n\t"
+        "vfmadd231ps %%ymm13, %%ymm15, %[w3]\n\t"
+        "vfmadd231ps %%ymm14, %%ymm15, %[z3]\n\t"
+        "add $4, %[off]\n\t"
+        "add $32, %[a]\n\t"
+        "dec %[n]\n\t"
+        "jnz 1b\n\t"
+        : [u0] "+x"(u0), [u1] "+x"(u1), [u2] "+x"(u2), [u3] "+x"(u3), [w0] "+x"(w0), [w1] "+x"(w1),
+          [w2] "+x"(w2), [w3] "+x"(w3), [z0] "+x"(z0), [z1] "+x"(z1), [z2] "+x"(z2), [z3] "+x"(z3),
+          [a] "+r"(a), [off] "+r"(off), [n] "+r"(n), [t] "=&r"(t)
+        : [base] "r"(base)
+        : "ymm12", "ymm13", "ymm14", "ymm15", "cc", "memory");
+    vs[0][0] = u0; vs[0][1] = w0; vs[0][2] = z0; vs[1][0] = u1; vs[1][1] = w1; vs[1][2] = z1;
+    vs[2][0] = u2; vs[2][1] = w2; vs[2][2] = z2; vs[3][0] = u3; vs[3][1] = w3; vs[3][2] = z3;
+}
+
+// The same for the last block of a range, `lanes` < 24 valid: masked loads (once per range; lanes past the
+// range are not read).
+__attribute__((target("avx2,fma"), noinline)) static void implicit_tail4x24(int k, const float *a, const int *off,
+                                                                           const float *base, int lanes,
+                                                                           __m256 vs[4][3]) {
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), idx);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes - 8), idx);
+    const __m256i m2 = _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes - 16), idx);
+    __m256 u0 = _mm256_setzero_ps(), u1 = u0, u2 = u0, u3 = u0, w0 = u0, w1 = u0, w2 = u0, w3 = u0;
+    __m256 z0 = u0, z1 = u0, z2 = u0, z3 = u0;
+    for (int p = 0; p < k; p++) {
+        const float *bp = base + off[p];
+        __m256 b0 = _mm256_maskload_ps(bp, m0), b1 = _mm256_maskload_ps(bp + 8, m1);
+        __m256 b2 = _mm256_maskload_ps(bp + 16, m2);
+        VK_FMA4x24(a + p * 8, b0, b1, b2)
+    }
+    vs[0][0] = u0; vs[0][1] = w0; vs[0][2] = z0; vs[1][0] = u1; vs[1][1] = w1; vs[1][2] = z1;
+    vs[2][0] = u2; vs[2][1] = w2; vs[2][2] = z2; vs[3][0] = u3; vs[3][1] = w3; vs[3][2] = z3;
+}
+
+// Lanes [from, lanes) of the block are stored (the ones before were stored by an overlapping block).
+__attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float *a, const int *off, const float *src,
+                                                            long v, int from, int lanes, int rows, float *y, long ldy,
                                                             int pitch, int out_w, const VKEpilogue *ep, int row0) {
-    VK_ACC4x16
-    const float *base = src + v + c0;
-    if (lanes - c0 >= 16) {
-        for (int p = 0; p < k; p++) {
-            const float *bp = base + off[p];
-            __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
-            VK_FMA4x16(a + p * 8, b0, b1)
-        }
-    } else {
-        const __m256i l0 = lanes256(0, lanes - c0), l1 = lanes256(0, lanes - c0 - 8);
-        for (int p = 0; p < k; p++) {
-            const float *bp = base + off[p];
-            __m256 b0 = _mm256_maskload_ps(bp, l0), b1 = _mm256_maskload_ps(bp + 8, l1);
-            VK_FMA4x16(a + p * 8, b0, b1)
+    __m256 vs[4][3];
+    if (lanes >= 24 && k > 0) implicit_sums4x24(k, a, off, src + v, vs);
+    else implicit_tail4x24(k, a, off, src + v, lanes, vs);
+    // Bias and activation once per register (24 virtual columns can span output rows; the residual and
+    // post-activation need the row layout and come per segment).
+    if (ep) {
+        for (int r = 0; r < rows; r++) {
+            __m256 bv = _mm256_set1_ps(ep->bias ? ep->bias[row0 + r] : 0.0f);
+            for (int q = 0; q < 3; q++) vs[r][q] = act256(_mm256_add_ps(vs[r][q], bv), ep->activation);
         }
     }
-    __m256 xs[4] = {x0, x1, x2, x3}, ys[4] = {y0, y1, y2, y3};
-    const int end = lanes < c0 + 16 ? lanes : c0 + 16;
-    // Store by output-row segments: lanes [l, l + len) go to row oy from column ox.
-    int l = c0;
-    while (l < end) {
+    const float *residual = ep ? ep->residual : 0;
+    // Store by output-row segments: lanes [l, l + len) go to row oy from column ox. Without pad columns
+    // (pitch = out_w: 1×1 and unpadded convolutions) the rows lie back to back: one segment, whole vectors.
+    int l = from;
+    while (l < lanes) {
         long vv = v + l;
         int oy = (int)(vv / pitch), ox = (int)(vv % pitch);
-        int seg = pitch - ox;
-        if (seg > end - l) seg = end - l;
-        int valid = out_w - ox;
+        int seg = pitch == out_w ? lanes - l : pitch - ox;
+        if (seg > lanes - l) seg = lanes - l;
+        int valid = pitch == out_w ? seg : out_w - ox;
         if (valid > seg) valid = seg;
         if (valid > 0) {
-            // Lanes [l, l + valid) of this half, relative to c0.
-            const int lo = l - c0, hi = l - c0 + valid;
-            const __m256i m0 = lanes256(lo, hi), m1 = lanes256(lo - 8, hi - 8);
-            const int whole = lo == 0 && hi == 16;
-            long at = (long)oy * out_w + ox - lo;
+            const long at = (long)oy * out_w + ox - l;
             for (int r = 0; r < rows; r++) {
-                float *o = y + (long)(row0 + r) * ldy + at;
-                __m256 v0 = xs[r], v1 = ys[r];
-                if (ep) {
-                    __m256 bv = _mm256_set1_ps(ep->bias ? ep->bias[row0 + r] : 0.0f);
-                    v0 = act256(_mm256_add_ps(v0, bv), ep->activation);
-                    v1 = act256(_mm256_add_ps(v1, bv), ep->activation);
-                    if (ep->residual) {
-                        const float *rr = ep->residual + (long)(row0 + r) * ldy + at;
-                        v0 = act256(_mm256_add_ps(v0, whole ? _mm256_loadu_ps(rr) : _mm256_maskload_ps(rr, m0)), ep->post);
-                        v1 = act256(_mm256_add_ps(v1, whole ? _mm256_loadu_ps(rr + 8) : _mm256_maskload_ps(rr + 8, m1)),
-                                    ep->post);
-                    }
-                }
-                if (whole) {
-                    _mm256_storeu_ps(o, v0);
-                    _mm256_storeu_ps(o + 8, v1);
-                } else {
-                    if (lo < 8) _mm256_maskstore_ps(o, m0, v0);
-                    if (hi > 8) _mm256_maskstore_ps(o + 8, m1, v1);
-                }
+                const long row = (long)(row0 + r) * ldy + at;
+                implicit_row24(y + row, residual ? residual + row : 0, vs[r], l, l + valid, ep ? ep->post : (VKActivation){0});
             }
         }
         l += seg;
@@ -605,16 +678,22 @@ __attribute__((target("avx2,fma"))) static void implicit4x16(int k, const float 
 
 static void implicit256(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                         long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
-    for (long v = v0; v < v1; v += VK_NR) {
-        int lanes = v1 - v < VK_NR ? (int)(v1 - v) : VK_NR;
-        for (int c0 = 0; c0 < lanes; c0 += 16) {
-            for (int i = 0; i < m; i += VK_MR) {
-                int mr = m - i < VK_MR ? m - i : VK_MR;
-                const float *a = pa + (size_t)i * k;
-                for (int r0 = 0; r0 < mr; r0 += 4)
-                    implicit4x16(k, a + r0, offsets, src, v, c0, lanes, min_int(4, mr - r0), y, ldy, pitch, out_w, ep,
-                                 i + r0);
-            }
+    for (long v = v0; v < v1; v += 24) {
+        // A short last block of a range at least 24 long is computed whole, shifted back to end at v1 (it
+        // overlaps the previous one; only its new lanes are stored): every block but a short range's only
+        // one reads whole vectors.
+        long at = v;
+        int from = 0, lanes = 24;
+        if (v1 - v < 24) {
+            if (v1 - v0 >= 24) { at = v1 - 24; from = (int)(v - at); }
+            else lanes = (int)(v1 - v);
+        }
+        for (int i = 0; i < m; i += VK_MR) {
+            const int mr = m - i < VK_MR ? m - i : VK_MR;
+            const float *a = pa + (size_t)i * k;
+            for (int r0 = 0; r0 < mr; r0 += 4)
+                implicit4x24(k, a + r0, offsets, src, at, from, lanes, min_int(4, mr - r0), y, ldy, pitch, out_w, ep,
+                             i + r0);
         }
     }
 }
@@ -627,14 +706,14 @@ __attribute__((target("avx2,fma"))) static void maxpool256(const float *x, float
     for (int i = 0; i < pw + 64; i++) row[i] = -__builtin_inff();
     for (int oy = 0; oy < g->out_h; oy++) {
         float *orow = y + (size_t)oy * g->out_w;
-        for (int ox = 0; ox < g->out_w; ox += 8) _mm256_maskstore_ps(orow + ox, lanes256(0, g->out_w - ox), ninf);
+        for (int ox = 0; ox < g->out_w; ox += 8) store_range256(orow + ox, ninf, 0, g->out_w - ox);
         for (int ky = 0; ky < g->k_h; ky++) {
             const int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
             if (iy < 0 || iy >= g->in_h) continue;
             memcpy(row + g->pad_left, x + (size_t)iy * g->in_w, (size_t)g->in_w * sizeof(float));
             for (int ox = 0; ox < g->out_w; ox += 8) {
-                __m256i m = lanes256(0, g->out_w - ox);
-                __m256 acc = _mm256_maskload_ps(orow + ox, m);
+                const int left = g->out_w - ox;
+                __m256 acc = load_range256(orow + ox, 0, left);
                 const float *p = row + (size_t)ox * s;
                 for (int kx = 0; kx < g->k_w; kx++) {
                     const float *q = p + kx * dx;
@@ -650,8 +729,153 @@ __attribute__((target("avx2,fma"))) static void maxpool256(const float *x, float
                     // max(v, acc) returns acc when v is NaN, as the portable Swift.max(acc, v).
                     acc = _mm256_max_ps(v, acc);
                 }
-                _mm256_maskstore_ps(orow + ox, m, acc);
+                store_range256(orow + ox, acc, 0, left);
             }
+        }
+    }
+}
+
+// Depthwise convolution, AVX2: the AVX-512 kernel's layout (zero-padded plane, flattened or row mode) in
+// 8-float vectors, four independent accumulators per step (32 outputs) to cover the FMA latency.
+
+// 8 outputs' input for one tap: consecutive floats (stride 1), every other float (stride 2), or gathered.
+T256 __m256 dw_load256(const float *q, int s) {
+    if (s == 1) return _mm256_loadu_ps(q);
+    if (s == 2) {
+        __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(q), _mm256_loadu_ps(q + 8), _MM_SHUFFLE(2, 0, 2, 0));
+        return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+    }
+    const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(s));
+    return _mm256_i32gather_ps(q, idx, 4);
+}
+
+// 8 outputs' sum over the taps from p; rows alternate between two accumulators (two dependency chains).
+T256 __m256 dw_taps256(const float *p, const float *w, int kh, int kw, long rowStep, int dx, int s, __m256 acc) {
+    __m256 other = _mm256_setzero_ps();
+    for (int ky = 0; ky < kh; ky++) {
+        __m256 t = acc;
+        acc = other;
+        other = t;
+        const float *row = p + ky * rowStep;
+        for (int kx = 0; kx < kw; kx++)
+            acc = _mm256_fmadd_ps(dw_load256(row + kx * dx, s), _mm256_set1_ps(w[ky * kw + kx]), acc);
+    }
+    return _mm256_add_ps(acc, other);
+}
+
+// 32 outputs from p in four independent accumulators (a[0..3], 8 outputs each).
+T256 void dw_taps4_256(const float *p, const float *w, int kh, int kw, long rowStep, int dx, int s, __m256 *a) {
+    __m256 x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
+    for (int ky = 0; ky < kh; ky++) {
+        const float *row = p + ky * rowStep;
+        for (int kx = 0; kx < kw; kx++) {
+            const __m256 wv = _mm256_set1_ps(w[ky * kw + kx]);
+            const float *q = row + kx * dx;
+            x0 = _mm256_fmadd_ps(dw_load256(q, s), wv, x0);
+            x1 = _mm256_fmadd_ps(dw_load256(q + 8 * s, s), wv, x1);
+            x2 = _mm256_fmadd_ps(dw_load256(q + 16 * s, s), wv, x2);
+            x3 = _mm256_fmadd_ps(dw_load256(q + 24 * s, s), wv, x3);
+        }
+    }
+    a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3;
+}
+
+// Stores `left` (1…8) outputs after the activation, the residual and the post-activation. A partial vector goes
+// through a small buffer: AVX2's masked loads and stores (VMASKMOVPS) are slow on AMD, and a masked-off lane
+// on an unmapped page costs a microcode assist there.
+T256 void dw_store256(float *o, const float *r, int left, __m256 v, VKActivation act, VKActivation post) {
+    v = act256(v, act);
+    if (left >= 8) {
+        if (r) v = act256(_mm256_add_ps(v, _mm256_loadu_ps(r)), post);
+        _mm256_storeu_ps(o, v);
+        return;
+    }
+    float t[8] = {0};
+    if (r) {
+        memcpy(t, r, (size_t)left * sizeof(float));
+        v = act256(_mm256_add_ps(v, _mm256_loadu_ps(t)), post);
+    }
+    _mm256_storeu_ps(t, v);
+    memcpy(o, t, (size_t)left * sizeof(float));
+}
+
+// The zero-padded copy of one channel's plane (see dw_pad_plane) with whole-vector stores and loads only (see
+// dw_store256): zeros over each row, then the input row copied over them.
+__attribute__((target("avx2,fma"))) static void dw_pad_plane256(const float *x, const VKConvGeometry *g, float *pad,
+                                                               int pw, int ph, int slack) {
+    const __m256 zero = _mm256_setzero_ps();
+    const long n = (long)ph * pw + slack;
+    long j = 0;
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(pad + j, zero);
+    for (; j < n; j++) pad[j] = 0;
+    for (int iy = 0; iy < g->in_h; iy++) {
+        const int r = iy + g->pad_top;
+        if (r >= ph) break;
+        float *dst = pad + (size_t)r * pw + g->pad_left;
+        const float *src = x + (size_t)iy * g->in_w;
+        int c = 0;
+        for (; c + 8 <= g->in_w; c += 8) _mm256_storeu_ps(dst + c, _mm256_loadu_ps(src + c));
+        for (; c < g->in_w; c++) dst[c] = src[c];
+    }
+}
+
+// Flattened mode (see dw_flat_pitch): all virtual outputs into vbuf, then copied out row by row.
+__attribute__((target("avx2,fma"))) static void depthwise256_flat(const float *x, const float *w, __m256 b, float *y,
+                                                                 const float *res, VKActivation act, VKActivation post,
+                                                                 const VKConvGeometry *g, float *pad) {
+    const int kh = g->k_h, kw = g->k_w, s = g->stride_w, dx = g->dilation_w;
+    const int ph = dw_padded_h(g), pw = dw_flat_pitch(g);
+    const long virt = dw_flat_virtual(g);
+    dw_pad_plane256(x, g, pad, pw, ph, 64 * s + 64);
+    float *vbuf = pad + (size_t)ph * pw + 64 * s + 64;
+    const long rowStep = (long)g->dilation_h * pw;
+    long v = 0;
+    for (; v + 32 <= virt; v += 32) {
+        __m256 a[4] = {b, b, b, b};
+        dw_taps4_256(pad + v * s, w, kh, kw, rowStep, dx, s, a);
+        for (int q = 0; q < 4; q++) _mm256_storeu_ps(vbuf + v + 8 * q, a[q]);
+    }
+    for (; v < virt; v += 8) _mm256_storeu_ps(vbuf + v, dw_taps256(pad + v * s, w, kh, kw, rowStep, dx, s, b));
+    for (int oy = 0; oy < g->out_h; oy++) {
+        const float *src = vbuf + (size_t)oy * pw;
+        float *orow = y + (size_t)oy * g->out_w;
+        const float *rrow = res ? res + (size_t)oy * g->out_w : 0;
+        for (int ox = 0; ox < g->out_w; ox += 8) {
+            // vbuf has slack past every row's end: whole-vector loads.
+            dw_store256(orow + ox, rrow ? rrow + ox : 0, g->out_w - ox, _mm256_loadu_ps(src + ox), act, post);
+        }
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void depthwise256(const float *x, const float *w, float bias, float *y,
+                                                           const float *res, VKActivation act, VKActivation post,
+                                                           const VKConvGeometry *g, float *pad) {
+    const __m256 b = _mm256_set1_ps(bias);
+    if (dw_use_flat(g)) {
+        depthwise256_flat(x, w, b, y, res, act, post, g, pad);
+        return;
+    }
+    const int kh = g->k_h, kw = g->k_w, s = g->stride_w, dx = g->dilation_w;
+    const int pw = dw_padded_w(g);
+    dw_pad_plane256(x, g, pad, pw, dw_padded_h(g), 64);
+    const long rowStep = (long)g->dilation_h * pw;
+    for (int oy = 0; oy < g->out_h; oy++) {
+        const float *top = pad + (size_t)oy * g->stride_h * pw;
+        float *orow = y + (size_t)oy * g->out_w;
+        const float *rrow = res ? res + (size_t)oy * g->out_w : 0;
+        int ox = 0;
+        if (s <= 2) {
+            // Reads stay inside dw_padded_w: 32-wide steps start below out_w - 16, as in the AVX-512 form.
+            for (; ox + 16 < g->out_w; ox += 32) {
+                __m256 a[4] = {b, b, b, b};
+                dw_taps4_256(top + (size_t)ox * s, w, kh, kw, rowStep, dx, s, a);
+                for (int q = 0; q < 4 && ox + 8 * q < g->out_w; q++)
+                    dw_store256(orow + ox + 8 * q, rrow ? rrow + ox + 8 * q : 0, g->out_w - ox - 8 * q, a[q], act, post);
+            }
+        }
+        for (; ox < g->out_w; ox += 8) {
+            __m256 a0 = dw_taps256(top + (size_t)ox * s, w, kh, kw, rowStep, dx, s, b);
+            dw_store256(orow + ox, rrow ? rrow + ox : 0, g->out_w - ox, a0, act, post);
         }
     }
 }
@@ -918,7 +1142,9 @@ __attribute__((target("avx512f"))) static void depthwise512(const float *x, cons
 
 void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
                   VKActivation post, const VKConvGeometry *g, float *scratch) {
-    if (vk_isa() >= 2) depthwise512(x, w, bias, y, res, act, post, g, scratch);
+    const int isa = vk_isa();
+    if (isa >= 2) depthwise512(x, w, bias, y, res, act, post, g, scratch);
+    else if (isa == 1) depthwise256(x, w, bias, y, res, act, post, g, scratch);
     else depthwise_scalar(x, w, bias, y, res, act, post, g);
 }
 

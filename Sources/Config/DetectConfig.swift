@@ -11,7 +11,7 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
     /// `models:` (a list) in the file is the same with several models; `model` is then nil.
     public var model: String? = nil
     /// `models:` — several detectors per camera; their detections are merged (each keeps its label) before
-    /// tracking. At most one of `model` and `models` is set.
+    /// tracking; an empty list is no detector (motion only). At most one of `model` and `models` is set.
     public var models: [String]? = nil
     /// Motion-gated detection (with `motion.enabled`): the detector searches only the regions that move, plus a
     /// full-frame pass every `fullFrameSeconds`; off (or with motion off): full frames every `everyNFrames`.
@@ -69,7 +69,8 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
         models = try c.decodeIfPresent([String].self, forKey: .models)
         if let models {
             guard model == nil else { throw c.invalid(.models, "give either model or models, not both") }
-            guard !models.isEmpty, models.count <= 8 else { throw c.invalid(.models, "lists 1…8 models, not \(models.count)") }
+            // `models: []` says "no detector" explicitly: motion (and tamper) only.
+            guard models.count <= 8 else { throw c.invalid(.models, "lists 0…8 models, not \(models.count)") }
             guard Set(models).count == models.count else { throw c.invalid(.models, "names a model twice") }
             if models.contains(where: \.isEmpty) { throw c.invalid(.models, "has an empty name") }
         }

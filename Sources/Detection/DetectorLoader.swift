@@ -2,14 +2,16 @@ import Foundation
 import Inference
 
 /// Opens a model file and picks the adapter from its input and output shapes: two outputs `1×A×(4+2K)` and
-/// `1×A×1` with a known MediaPipe anchor layout → `ssd-anchors`; one output `1×(4+C)×N` → `yolo`. Names of
-/// the shipped models (`blazeface_short_128`, …) resolve under `modelsDirectory`.
+/// `1×A×1` with a known MediaPipe anchor layout → `ssd-anchors`; one output `1×(4+C)×N` → `yolo`. A `.f32`
+/// file of linear-SVM coefficients (the shipped `hog_people`) → the HOG people detector. Names of the shipped
+/// models (`blazeface_short_128`, `hog_people`, …) resolve under `modelsDirectory`.
 ///
 /// Thread safety: stateless; safe from any thread.
 public enum DetectorLoader {
     public enum Adapter: String, Sendable, CaseIterable { case ssdAnchors = "ssd-anchors", yolo }
 
-    /// `name` is a path to an `.onnx` file, a model directory holding `model.onnx`, or a shipped model name.
+    /// `name` is a path to an `.onnx` or `.f32` file, a model directory holding `model.onnx` (or `svm.f32`), or a
+    /// shipped model name.
     public static func resolve(_ name: String, modelsDirectory: URL) -> URL {
         var url = URL(fileURLWithPath: name)
         if !name.contains("/"), !FileManager.default.fileExists(atPath: name) {
@@ -17,7 +19,8 @@ public enum DetectorLoader {
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            url = url.appendingPathComponent("model.onnx")
+            let svm = url.appendingPathComponent(hogCoefficients)
+            url = FileManager.default.fileExists(atPath: svm.path) ? svm : url.appendingPathComponent("model.onnx")
         }
         return url
     }
@@ -30,6 +33,12 @@ public enum DetectorLoader {
                             relabelSingleClass: Bool = true) throws -> any Detector {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw DetectorError(model: url.path, reason: "no such file")
+        }
+        if url.pathExtension == "f32" {
+            var p = HOGPeopleDetector.Parameters()
+            if let t = scoreThreshold { p.scoreThreshold = t }
+            let label = relabelSingleClass ? labels?.first ?? "person" : "person"
+            return try HOGPeopleDetector(contentsOf: url, parameters: p, label: label)
         }
         let session: Session
         do {
@@ -53,6 +62,9 @@ public enum DetectorLoader {
         }
         throw DetectorError(model: url.path, reason: "outputs \(outs.map { $0.map(String.init).joined(separator: "×") }) match no adapter (ssd-anchors: 1×A×(4+2K) and 1×A×1 with a MediaPipe anchor layout; yolo: 1×(4+C)×N)")
     }
+
+    /// The coefficient file of a HOG model directory.
+    public static let hogCoefficients = "svm.f32"
 
     private static func ssdShape(_ outs: [[Int]]) -> (Int, Int)? {
         for (i, j) in [(0, 1), (1, 0)] where outs[i].count == 3 && outs[j] == [1, outs[i][1], 1] && outs[i][0] == 1 {

@@ -10,19 +10,16 @@ import Foundation
 ///
 /// Thread safety: immutable after the first read (Swift globals are initialised once).
 enum FastKernels {
-    ///
-    /// The AVX2 kernels are opt-in (`VIGIL_NN_ISA=avx2`): on the development VM they measured no faster
-    /// than the portable path with OpenBLAS's Haswell kernels (docs/inference.md), so a CPU without
-    /// AVX-512 keeps the portable path by default.
+    /// On when the CPU has AVX2 + FMA (the AVX2 kernels where AVX-512 is missing, as on Intel N100-class
+    /// CPUs), unless `VIGIL_NN_PORTABLE` or `VIGIL_NN_ISA=none` ask for the portable paths.
     static let available: Bool = {
         if getenv("VIGIL_NN_PORTABLE") != nil { return false }
-        let isa = getenv("VIGIL_NN_ISA").map { String(cString: $0) }
-        if isa == "none" { return false }
-        return vk_cpu_isa() >= (isa == "avx2" ? 1 : 2)
+        if getenv("VIGIL_NN_ISA").map({ String(cString: $0) }) == "none" { return false }
+        return vk_cpu_isa() >= 1
     }()
-    /// Depthwise convolution has only an AVX-512 kernel; at the AVX2 level the engine keeps its Swift
-    /// path (the C entry point falls back to scalar code if the level drops after load).
-    static var depthwise: Bool { available && vk_isa() >= 2 }
+    /// Depthwise convolution through the C kernel (AVX2 or AVX-512; the entry point falls back to scalar code
+    /// if the level drops after load).
+    static var depthwise: Bool { available && vk_isa() >= 1 }
     /// "AVX-512", "AVX2" or "portable", for `vigil nn bench`.
     static var name: String { !available ? "portable" : (vk_isa() >= 2 ? "AVX-512" : "AVX2") }
 }

@@ -16,6 +16,9 @@ public struct SourceOptions: Sendable {
     public var formatOptions: [String: String] = [:]
     /// Consecutive unreadable packets after which a file is taken as ended (a corrupt tail).
     public var maxConsecutiveReadErrors: Int = 64
+    /// Live inputs: the receiver's monotonic clock, seconds, which dates a frame that has no pts (see
+    /// `MediaTimeline`). Nil for files, whose frames without pts follow the declared frame rate.
+    public var arrivalClock: (@Sendable () -> Double)? = nil
 
     public init() {}
 }
@@ -75,8 +78,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
 
     private var flushing = false
     private var finished = false
-    private var lastTime: Double = -1
-    private let frameDuration: Double
+    private var timeline: MediaTimeline
     private let timeBase: Double
     private let startTicks: Int64?
 
@@ -99,7 +101,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         }
         (analysisWidth, analysisHeight) = VideoSource.analysisSize(width: w, height: h, targetHeight: options.analysisHeight)
         let fps = demuxer.info.framesPerSecond
-        frameDuration = fps > 0 && fps < 1000 ? 1 / fps : 0.04
+        timeline = MediaTimeline(fileInterval: fps > 0 && fps < 1000 ? 1 / fps : 0.04)
         timeBase = demuxer.timeBase
         startTicks = demuxer.startTime
     }
@@ -197,24 +199,20 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
 
     private func deliver(into buffer: PixelBuffer?, rgb: PixelBuffer?, wanted: (Double) -> Bool) throws -> DecodedFrame {
         let f = frame.pointee
-        var t: Double
         let pts = f.best_effort_timestamp
-        if pts != vigil_nopts_value() {
-            t = Double(pts - (startTicks ?? 0)) * timeBase
-        } else {
-            t = lastTime < 0 ? 0 : lastTime + frameDuration
-        }
-        if lastTime >= 0, t <= lastTime { t = lastTime + frameDuration }  // keep media time strictly increasing
-        if t < 0 && lastTime < 0 { t = 0 }
-        lastTime = t
+        let ptsTicks = pts == vigil_nopts_value() ? nil : pts
+        let t = timeline.time(pts: ptsTicks.map { Double($0 - (startTicks ?? 0)) * timeBase },
+                              arrival: options.arrivalClock?())
         let scale = wanted(t)
         if scale, let buffer { try scaler.scale(frame, into: buffer, input: demuxer.url) }
         if scale, let rgb { try rgbScaler.scale(frame, into: rgb, input: demuxer.url) }
         let corrupt = (f.flags & AV_FRAME_FLAG_CORRUPT) != 0 || f.decode_error_flags != 0
         if corrupt { stats.corruptFrames += 1 }
-        // The wall clock at pts 0, plus the frame's pts (its media time plus the stream's start): a frame without a
-        // pts gets the wall clock of its estimated media time, like the media time itself.
-        let wall = demuxer.startTimeRealtime.map { $0 + Double(startTicks ?? 0) * timeBase + t }
+        // The wall clock at pts 0, plus the frame's own pts; a frame without one gets the wall clock of its
+        // estimated media time (plus the stream's start), like the media time itself.
+        let wall = demuxer.startTimeRealtime.map { origin in
+            ptsTicks.map { origin + Double($0) * timeBase } ?? origin + Double(startTicks ?? 0) * timeBase + t
+        }
         let d = DecodedFrame(index: stats.framesDecoded, mediaTime: t, sourceWidth: Int(f.width),
                              sourceHeight: Int(f.height), corrupt: corrupt, scaled: scale, captureWallTime: wall)
         stats.framesDecoded += 1

@@ -4,6 +4,7 @@ import Foundation
 import Media
 import Motion
 import Rules
+import Sinks
 import VigilCore
 
 /// What a camera's analysis applies in place, from the next frame, when the config is reloaded: motion
@@ -156,6 +157,18 @@ public final class CameraAnalyzer {
             }
         }
         return out
+    }
+
+    /// The facts of the frame just analysed, for the sinks that follow a camera's state: whether a motion event
+    /// is open, the moving regions, the objects in view (confirmed tracks) by label.
+    public func summary(of frame: Frame, alerts: Int) -> FrameSummary {
+        var byLabel: [String: Int] = [:]
+        for t in detection?.tracks ?? [] where t.state == .confirmed { byLabel[t.label, default: 0] += 1 }
+        return FrameSummary(camera: camera, frame: frame.index, mediaTime: frame.mediaTime,
+                            timestamp: clock.timestamp(mediaTime: frame.mediaTime), motion: motion.eventOpen,
+                            motionRegions: motion.lastResult?.regions.count ?? 0,
+                            objects: byLabel.sorted { $0.key < $1.key }.map { LabelCount(label: $0.key, count: $0.value) },
+                            alerts: alerts)
     }
 
     /// At the end of the input (or on stop): open motion events end, tracks still inside get `object_exit`.

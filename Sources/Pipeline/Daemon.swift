@@ -29,7 +29,8 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     private var config: VigilConfig
     private var cameras: [String: LiveCamera] = [:]
     private var fps: [String: (decoded: Double, analyzed: Double)] = [:]
-    private let sink: SerializedAlertSink
+    /// Where every alert goes: the alert log, then each registered sink on its own queue (`addSink`).
+    public let hub: AlertHub
     private let reloadsOK = Atomic<Int>(0)
     private let reloadsFailed = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
@@ -58,7 +59,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         let log = logger
         let make = makeSink ?? { c in try Daemon.alertLog(c, logger: log) }
         self.makeSink = make
-        sink = SerializedAlertSink(try make(config.alerts)) { error in
+        hub = AlertHub(record: try make(config.alerts)) { error in
             log.error("alert not written: \(error)")
         }
     }
@@ -68,6 +69,12 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     public static func alertLog(_ c: AlertsConfig, logger: Logger) throws -> any AlertSink {
         if c.path == "-" { return try JSONLinesSink(path: "-") }
         return try AlertLog(path: c.path, options: AlertLogOptions(c), report: { logger.error("\($0)") })
+    }
+
+    /// Registers one more consumer of every camera's alerts (and frame summaries, if it subscribes): an MQTT
+    /// publisher, the event recorder, the HTTP API. It gets its own bounded queue and thread (see `AlertHub`).
+    public func addSink(_ sink: any EventSink, name: String, subscription: SinkSubscription = .init()) {
+        hub.add(sink, name: name, subscription: subscription)
     }
 
     /// Each running camera's counters, by name (benchmarks, tests).
@@ -123,7 +130,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     private func startCamera(_ cam: CameraConfig, config: VigilConfig, detectors: DetectorBank?) {
         var options = LiveCameraOptions(cam, config: config)
         options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
-        let live = LiveCamera(options: options, settings: CameraSettings(cam, config: config), sink: sink,
+        let live = LiveCamera(options: options, settings: CameraSettings(cam, config: config), hub: hub,
                               logger: logger, detectors: detectors)
         lock.withLock { cameras[cam.name] = live }
         logger.info("camera started", metadata: ["camera": .string(cam.name),
@@ -197,7 +204,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         }
         if new.alerts != old.alerts {
             do {
-                sink.replace(with: try makeSink(new.alerts))
+                hub.replace(record: try makeSink(new.alerts))
             } catch {
                 return (false, refuse("\(error)"))
             }
@@ -213,7 +220,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         lock.withLock { banks = loaded.filter { used.contains($0.key) } }
         reloadsOK.wrappingAdd(1, ordering: .relaxed)
         func list(_ a: [String]) -> JSONValue { .array(a.sorted().map { .string($0) }) }
-        sink.write(daemonAlert("config_reloaded", .info, [
+        hub.send(daemonAlert("config_reloaded", .info, [
             ("added", list(added)), ("removed", list(removed)), ("restarted", list(restarted)),
             ("updated", list(updated)),
         ]))
@@ -232,7 +239,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     private func refuse(_ reason: String) -> String {
         let r = URLRedaction.redact(reason)
         reloadsFailed.wrappingAdd(1, ordering: .relaxed)
-        sink.write(daemonAlert("config_error", .critical, [("reason", .string(r)), ("kept", .string("previous config"))]))
+        hub.send(daemonAlert("config_error", .critical, [("reason", .string(r)), ("kept", .string("previous config"))]))
         logger.error("config refused, the previous one keeps running: \(r)")
         return "config refused, the previous one keeps running: \(r)"
     }
@@ -253,7 +260,8 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         if supervisorStarted { supervisorDone.wait() }
         let list = lock.withLock { Array(cameras.values) }
         let all = stopCameras(list, timeout: timeout)
-        do { try sink.flush() } catch { logger.error("flushing alerts: \(error)") }
+        do { try hub.flush() } catch { logger.error("flushing alerts: \(error)") }
+        if !hub.close(timeout: 2) { logger.warning("an alert sink did not finish in time") }
         logger.info("stopped")
         return all
     }
@@ -291,7 +299,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
             }
             if let pingEvery, now - lastPing >= pingEvery {
                 var problems = cams.values.compactMap { $0.health() }
-                let busy = sink.busySince.load(ordering: .relaxed)
+                let busy = hub.busySince.load(ordering: .relaxed)
                 if busy != 0, MonotonicClock.seconds(since: busy) > 10 { problems.append("alert sink stuck") }
                 if problems.isEmpty {
                     notifier.notify("WATCHDOG=1")
@@ -406,11 +414,20 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
                  help: "From the sender's wall clock of a frame (RTCP) to the alerts it caused written.")
         for n in names { p.histogram("vigil_glass_to_alert_seconds", [("camera", n)], cams[n]!.metrics.glassToAlertSeconds) }
         p.family("vigil_alerts_total", "counter", help: "Alerts written, by event.")
-        for (event, count) in sink.alertsByEvent.sorted(by: { $0.key < $1.key }) {
+        for (event, count) in hub.alertsByEvent.sorted(by: { $0.key < $1.key }) {
             p.sample("vigil_alerts_total", [("event", event)], count)
         }
         p.family("vigil_alerts_dropped_total", "counter", help: "Alerts the sink could not write.")
-        p.sample("vigil_alerts_dropped_total", [], sink.droppedTotal)
+        p.sample("vigil_alerts_dropped_total", [], hub.droppedTotal)
+        let sinks = hub.sinkStats
+        p.family("vigil_sink_queue_depth", "gauge", help: "Events waiting in an alert sink's queue.")
+        for s in sinks { p.sample("vigil_sink_queue_depth", [("sink", s.name)], s.queued) }
+        p.family("vigil_sink_queue_capacity", "gauge", help: "Capacity of an alert sink's queue.")
+        for s in sinks { p.sample("vigil_sink_queue_capacity", [("sink", s.name)], s.capacity) }
+        p.family("vigil_sink_delivered_total", "counter", help: "Events handed to an alert sink.")
+        for s in sinks { p.sample("vigil_sink_delivered_total", [("sink", s.name)], s.delivered) }
+        p.family("vigil_sink_dropped_total", "counter", help: "Events an alert sink's full queue let go.")
+        for s in sinks { p.sample("vigil_sink_dropped_total", [("sink", s.name)], s.dropped) }
         p.family("vigil_config_reloads_total", "counter", help: "Config reloads (SIGHUP), by result.")
         p.sample("vigil_config_reloads_total", [("result", "ok")], reloadsOK.load(ordering: .relaxed))
         p.sample("vigil_config_reloads_total", [("result", "error")], reloadsFailed.load(ordering: .relaxed))

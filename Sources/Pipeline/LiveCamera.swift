@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Media
 import Ring
+import Sinks
 import Synchronization
 import VigilCore
 
@@ -63,8 +64,8 @@ public struct LiveCameraOptions: Sendable, Equatable {
 /// One live camera: an ingest thread (connect, decode, decimate to `detect.fps`, scale into pooled buffers,
 /// push into a drop-oldest ring; on any failure report it and reconnect with capped exponential backoff and
 /// jitter) and an analysis thread (the camera's `CameraAnalyzer`: motion, tamper, detector and tracker, rules,
-/// snapshots; alerts to the shared sink). A camera never waits for another:
-/// its threads, ring, pool and source are its own; the shared sink is the only meeting point.
+/// snapshots; alerts and frame summaries to the daemon's `AlertHub`). A camera never waits for another:
+/// its threads, ring, pool and source are its own; the hub is the only meeting point.
 ///
 /// A stream that ends (EOF), fails, or delivers no frame for `no_frames_timeout_s` (the watchdog, run by the
 /// daemon's supervisor through `checkWatchdog`) is a disconnect: `stream_down` once per outage, `stream_error`
@@ -78,7 +79,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     public let camera: CameraID
     public let metrics = CameraMetrics()
     let settings: CameraSettingsBox
-    let sink: SerializedAlertSink
+    let hub: AlertHub
     let logger: Logger
     let ring: SPSCRing<LiveFrame>
     /// The camera's detectors (nil: motion and tamper only), shared with the cameras using the same models and
@@ -106,7 +107,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     private let downReason = Mutex<String?>(nil)
     private let sourceSize = Mutex<(Int, Int)?>(nil)
 
-    public init(options: LiveCameraOptions, settings: CameraSettings, sink: SerializedAlertSink, logger: Logger,
+    public init(options: LiveCameraOptions, settings: CameraSettings, hub: AlertHub, logger: Logger,
                 detectors: DetectorBank? = nil) {
         self.options = options
         self.detectors = detectors
@@ -116,7 +117,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         }
         self.camera = CameraID(options.name)
         self.settings = CameraSettingsBox(settings)
-        self.sink = sink
+        self.hub = hub
         var l = logger
         l[metadataKey: "camera"] = .string(options.name)
         self.logger = l
@@ -229,6 +230,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         sourceOptions.openTimeout = s.openTimeoutSeconds
         sourceOptions.readTimeout = s.readTimeoutSeconds
         sourceOptions.formatOptions = options.formatOptions
+        // A live frame without a pts is dated by its arrival, never by the frame rate the stream declares.
+        sourceOptions.arrivalClock = { Double(MonotonicClock.nanoseconds()) / 1e9 }
         let redacted = URLRedaction.redact(options.url)
 
         connect: while !isStopping {
@@ -302,7 +305,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                         details.append(("width", .int(source.info.width)))
                         details.append(("height", .int(source.info.height)))
                         sourceSize.withLock { $0 = (source.info.width, source.info.height) }
-                        sink.write(streamAlert("stream_up", .info, frame: index, mediaTime: mediaTime, details))
+                        hub.send(streamAlert("stream_up", .info, frame: index, mediaTime: mediaTime, details))
                         logger.info("stream up", metadata: ["attempts": .stringConvertible(attempts)])
                         downReported = false
                         attempts = 0
@@ -358,10 +361,10 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 downReported = true
                 downSince = now
                 metrics.up.store(0, ordering: .relaxed)
-                sink.write(streamAlert("stream_down", .critical, frame: frameCounter, mediaTime: lastMediaTime, details))
+                hub.send(streamAlert("stream_down", .critical, frame: frameCounter, mediaTime: lastMediaTime, details))
                 logger.warning("stream down: \(reason)", metadata: ["retry_in_s": .string(String(format: "%.2f", delay))])
             } else {
-                sink.write(streamAlert("stream_error", .warning, frame: frameCounter, mediaTime: lastMediaTime, details))
+                hub.send(streamAlert("stream_error", .warning, frame: frameCounter, mediaTime: lastMediaTime, details))
                 logger.notice("reconnect failed: \(reason)", metadata: ["retry_in_s": .string(String(format: "%.2f", delay))])
             }
             // Sleep in slices: stop() is noticed within 50 ms; the heartbeat shows the thread alive.
@@ -424,7 +427,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             metrics.detectorFrames.store(c.detectorFrames, ordering: .relaxed)
             metrics.snapshotsWritten.store(c.snapshotsWritten, ordering: .relaxed)
             metrics.snapshotErrors.store(c.snapshotErrors, ordering: .relaxed)
-            sink.write(alerts)
+            hub.send(alerts)
+            if hub.wantsFrames { hub.publish(frame: analyzer.summary(of: lf.frame, alerts: alerts.count)) }
             metrics.frameLatencySeconds.observe(MonotonicClock.seconds(since: lf.decodedAt))
             if let captured = lf.captureWallTime {
                 let glass = max(0, AlertClock.wall.timestamp(mediaTime: 0) - captured)
@@ -440,6 +444,6 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         let last = analyzer.finish()
         metrics.snapshotsWritten.store(analyzer.counters.snapshotsWritten, ordering: .relaxed)
         metrics.snapshotErrors.store(analyzer.counters.snapshotErrors, ordering: .relaxed)
-        sink.write(last)
+        hub.send(last)
     }
 }

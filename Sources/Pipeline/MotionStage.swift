@@ -46,6 +46,9 @@ public final class MotionStage {
         return events.update(result, frame: frame.index, mediaTime: frame.mediaTime)
     }
 
+    /// Whether a motion event is open (between its `motion_start` and `motion_end`).
+    public var eventOpen: Bool { events.active }
+
     /// Ends an open event at the end of the input.
     public func finish() -> [Alert] { events.finish() }
 }

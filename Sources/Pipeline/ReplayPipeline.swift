@@ -9,6 +9,17 @@ import Sinks
 import Synchronization
 import VigilCore
 
+/// One replay with its own hub around `record` (the alert log or standard output): runs it, then lets any
+/// sinks added to the hub drain. The convenience for tests and tools with no other sink.
+extension ReplayPipeline {
+    public static func run(_ options: ReplayOptions, sink record: any AlertSink,
+                           progress: ((ReplayProgress) -> Void)? = nil) throws -> RunStats {
+        let hub = AlertHub(record: record)
+        defer { hub.close(timeout: 10) }
+        return try run(options, hub: hub, progress: progress)
+    }
+}
+
 /// What to replay and how.
 public struct ReplayOptions: Sendable {
     public var input: String
@@ -41,10 +52,11 @@ public struct ReplayProgress: Sendable {
 
 /// Analyses a recorded file start to end without dropping a frame: an ingest thread decodes and scales into
 /// pooled buffers and pushes them through a blocking SPSC ring; the calling thread runs the camera's
-/// `CameraAnalyzer` (motion, tamper, detector and tracker, rules, snapshots) and writes alerts. Output depends
-/// only on the input and the options, never on timing.
+/// `CameraAnalyzer` (motion, tamper, detector and tracker, rules, snapshots) and publishes alerts (and frame
+/// summaries, for sinks that want them) through `hub`. Output depends only on the input and the options, never
+/// on timing. The caller closes the hub (draining its sinks) when it is done with it.
 public enum ReplayPipeline {
-    public static func run(_ options: ReplayOptions, sink: any AlertSink,
+    public static func run(_ options: ReplayOptions, hub: AlertHub,
                            progress: ((ReplayProgress) -> Void)? = nil) throws -> RunStats {
         let started = monotonicSeconds()
         var sourceOptions = SourceOptions()
@@ -77,13 +89,13 @@ public enum ReplayPipeline {
 
         func emit(_ alerts: [Alert]) {
             guard sinkError == nil else { return }
-            for a in alerts {
-                do { try sink.write(a); stats.alerts += 1 } catch { sinkError = error; return }
-            }
+            do { stats.alerts += try hub.publish(alerts) } catch { sinkError = error }
         }
 
         while let frame = ring.pop() {
-            emit(analyzer.analyze(frame))
+            let alerts = analyzer.analyze(frame)
+            emit(alerts)
+            if hub.wantsFrames { hub.publish(frame: analyzer.summary(of: frame, alerts: alerts.count)) }
             if let e = analyzer.detectorError { detectError = e }
             stats.framesAnalyzed += 1
             let t = frame.mediaTime, index = frame.index
@@ -112,8 +124,8 @@ public enum ReplayPipeline {
         let ingestResult = ingest.join()
         if let sinkError { throw sinkError }
         if let detectError { throw ReplayError(cause: detectError, stats: stats) }
-        try sink.flush()
-        stats.alertsDropped = sink.dropped
+        try hub.flush()
+        stats.alertsDropped = hub.droppedTotal
         stats.framesDecoded = ingestResult.stats.framesDecoded
         stats.source = ingestResult.stats
         stats.wallSeconds = monotonicSeconds() - started

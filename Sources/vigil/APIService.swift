@@ -6,6 +6,7 @@ import Glibc
 #endif
 import Logging
 import Pipeline
+import Sinks
 
 /// The HTTP side of `vigil run`: the event index (SQLite beside the alert log) kept up by an `EventIndexer`, the
 /// API server on `api.listen`, and a `/metrics`-only listener on `metrics.listen` when set. Restarts what a
@@ -22,10 +23,12 @@ final class APIService: @unchecked Sendable {  // unchecked: mutable state is be
     private var indexer: EventIndexer?
     private var api: APIServer?
     private var metricsOnly: APIServer?
+    private let wake = IndexWakeSink()
 
     init(daemon: Daemon, logger: Logger) {
         backend = DaemonAPIBackend(daemon: daemon)
         self.logger = logger
+        daemon.addSink(wake, name: "api", subscription: SinkSubscription(capacity: 64))
     }
 
     /// The API's port, when it runs (tests read it from the log line instead).
@@ -68,6 +71,7 @@ final class APIService: @unchecked Sendable {  // unchecked: mutable state is be
         indexer.start()
         index = idx
         self.indexer = indexer
+        wake.point(at: indexer)
     }
 
     private func startServers(_ config: VigilConfig) throws {
@@ -100,6 +104,7 @@ final class APIService: @unchecked Sendable {  // unchecked: mutable state is be
         lock.withLock {
             stopServers()
             if logChanged {
+                wake.point(at: nil)
                 indexer?.stop()
                 indexer = nil
                 index = nil
@@ -119,6 +124,7 @@ final class APIService: @unchecked Sendable {  // unchecked: mutable state is be
     func stop() {
         lock.withLock {
             stopServers()
+            wake.point(at: nil)
             indexer?.stop()
             indexer = nil
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VigilCore
 
 /// One benchmark figure printed beside its reference, measured in the same run.
@@ -11,10 +12,18 @@ struct BenchFigure {
     var referenceValue: Double
     /// True when a larger value is better (throughput); false for times and sizes.
     var higherIsBetter: Bool
+    /// The value asked for (an analysed frame rate), when closer is better and neither more nor less is:
+    /// the ratio then compares how close each side came.
+    var target: Double? = nil
 
-    /// value ÷ reference, oriented so that > 1 means Vigil is better.
+    /// value ÷ reference, oriented so that > 1 means Vigil is better; with a `target`, Vigil's closeness to it
+    /// ÷ the reference's (closeness: the smaller of value and target over the larger, 1 when on target).
     var ratio: Double {
         guard value > 0, referenceValue > 0 else { return 0 }
+        if let target, target > 0 {
+            func closeness(_ v: Double) -> Double { min(v, target) / max(v, target) }
+            return closeness(value) / closeness(referenceValue)
+        }
         return higherIsBetter ? value / referenceValue : referenceValue / value
     }
 
@@ -34,7 +43,8 @@ struct BenchFigure {
             let r = JSONValue.rounded(v, places: v >= 100 ? 1 : 3)
             return JSONValue.format(r)
         }
-        return "\(name): \(f(value)) \(unit)  |  \(reference): \(f(referenceValue)) \(unit)  |  ratio \(f(ratio))"
+        let kind = target.map { "ratio of closeness to \(f($0))" } ?? "ratio"
+        return "\(name): \(f(value)) \(unit)  |  \(reference): \(f(referenceValue)) \(unit)  |  \(kind) \(f(ratio))"
     }
 }
 
@@ -49,7 +59,20 @@ struct BenchSuite: Sendable {
 }
 
 /// Every suite `vigil bench` knows.
-let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn, .pipeline, .rules, .alerts, .nms, .detect, .api]
+let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn, .pipeline, .rules, .alerts, .nms, .detect, .hog, .api]
+
+/// A reference script of the repository (`scripts/…`), looked up from the working directory and from the
+/// binary's folder upwards.
+func benchScript(_ relative: String) throws -> String {
+    let fm = FileManager.default
+    var dirs = [fm.currentDirectoryPath]
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<5 { dirs.append(dir.path); dir = dir.deletingLastPathComponent() }
+    guard let script = dirs.map({ $0 + "/" + relative }).first(where: { fm.fileExists(atPath: $0) }) else {
+        throw BenchError("cannot find \(relative) (run from the repository)")
+    }
+    return script
+}
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

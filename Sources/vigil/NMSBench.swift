@@ -92,13 +92,7 @@ struct NMSBench {
 
     private func reference(_ cands: [Candidate]) throws -> (Int, Double) {
         let fm = FileManager.default
-        let relative = "scripts/nms_reference.py"
-        var dirs = [fm.currentDirectoryPath]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 { dirs.append(dir.path); dir = dir.deletingLastPathComponent() }
-        guard let script = dirs.map({ $0 + "/" + relative }).first(where: { fm.fileExists(atPath: $0) }) else {
-            throw BenchError("cannot find \(relative) (run from the repository)")
-        }
+        let script = try benchScript("scripts/nms_reference.py")
         let file = fm.temporaryDirectory.appendingPathComponent("vigil-bench-nms-\(getpid()).csv")
         defer { try? fm.removeItem(at: file) }
         let text = cands.map { "\($0.box.x1),\($0.box.y1),\($0.box.x2),\($0.box.y2),\($0.score),\($0.classIndex)" }

@@ -53,11 +53,13 @@ import Testing
         #expect(c.detect.regionPadding == 0.5 && c.detect.minRegionSize == 0.1 && c.detect.fullFrameCoverage == 0.7)
         #expect(c.detect.maxInFlight == 3)
         #expect(try ConfigLoader.parse("detect:\n  model: blazeface_short_128\n").detect.modelNames == ["blazeface_short_128"])
+        // An empty list says "no detector" explicitly: motion only.
+        #expect(try ConfigLoader.parse("detect:\n  models: []\n").detect.modelNames == [])
     }
 
     @Test(arguments: [
         ("detect:\n  model: a\n  models: [b]\n", "not both"),
-        ("detect:\n  models: []\n", "1…8"),
+        ("detect:\n  models: [a, b, c, d, e, f, g, h, i]\n", "0…8"),
         ("detect:\n  models: [a, a]\n", "twice"),
         ("detect:\n  models: a\n", "models"),
         ("detect:\n  model: \"\"\n", "empty"),

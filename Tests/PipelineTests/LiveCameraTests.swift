@@ -7,9 +7,9 @@ import Testing
 import TestSupport
 import VigilCore
 
-/// A sink that keeps alerts in memory (the camera's analysis and ingest threads write through
-/// `SerializedAlertSink`, which serialises the calls).
-final class MemorySink: AlertSink, @unchecked Sendable {  // unchecked: only called under SerializedAlertSink's lock; `alerts` read after the camera stopped
+/// A record that keeps alerts in memory (the camera's analysis and ingest threads write through `AlertHub`,
+/// which serialises the calls).
+final class MemorySink: AlertSink, @unchecked Sendable {  // unchecked: only called under AlertHub's lock; `alerts` read after the camera stopped
     var alerts: [Alert] = []
     var written: Int { alerts.count }
     func write(_ alert: Alert) throws { alerts.append(alert) }
@@ -23,13 +23,13 @@ final class MemorySink: AlertSink, @unchecked Sendable {  // unchecked: only cal
     /// count every drop, and never lose track of a frame: decoded = analysed + dropped + skipped once drained.
     @Test func slowAnalysisDropsOldestAndCountsEveryFrame() throws {
         let memory = MemorySink()
-        let sink = SerializedAlertSink(memory) { _ in }
+        let sink = AlertHub(record: memory)
         var options = LiveCameraOptions(name: "slow", url: Fixtures.path("boxes.mp4"))
         options.stream.ringCapacity = 4
         options.simulatedAnalysisSeconds = 0.02
         var cam = CameraConfig(name: "slow", url: options.url)
         cam.detect.fps = 120  // every frame is wanted
-        let camera = LiveCamera(options: options, settings: CameraSettings(cam), sink: sink,
+        let camera = LiveCamera(options: options, settings: CameraSettings(cam), hub: sink,
                                 logger: quiet)
         camera.start()
         #expect(waitUntil(timeout: 10) { camera.metrics.framesDropped.load(ordering: .relaxed) > 20 })
@@ -50,12 +50,12 @@ final class MemorySink: AlertSink, @unchecked Sendable {  // unchecked: only cal
     /// End of a file on a live camera is a disconnect: stream_down, then the reconnect replays it (stream_up).
     @Test func endOfStreamIsADisconnectFollowedByAReconnect() throws {
         let memory = MemorySink()
-        let sink = SerializedAlertSink(memory) { _ in }
+        let sink = AlertHub(record: memory)
         var options = LiveCameraOptions(name: "eof", url: Fixtures.path("boxes.mp4"))
         options.stream.reconnectInitialSeconds = 0.1
         options.stream.reconnectMaxSeconds = 1
         let cam = CameraConfig(name: "eof", url: options.url)
-        let camera = LiveCamera(options: options, settings: CameraSettings(cam), sink: sink,
+        let camera = LiveCamera(options: options, settings: CameraSettings(cam), hub: sink,
                                 logger: quiet)
         camera.start()
         #expect(waitUntil(timeout: 15) { camera.metrics.reconnects.load(ordering: .relaxed) >= 1
@@ -73,13 +73,13 @@ final class MemorySink: AlertSink, @unchecked Sendable {  // unchecked: only cal
 
     @Test func openFailureIsStreamDownThenStreamErrorsWithBackoff() throws {
         let memory = MemorySink()
-        let sink = SerializedAlertSink(memory) { _ in }
+        let sink = AlertHub(record: memory)
         var options = LiveCameraOptions(name: "gone", url: "/nonexistent/clip.mp4")
         options.stream.reconnectInitialSeconds = 0.1
         options.stream.reconnectMaxSeconds = 0.4
         options.stream.reconnectJitter = 0
         let camera = LiveCamera(options: options, settings: CameraSettings(CameraConfig(name: "gone", url: options.url)),
-                                sink: sink, logger: quiet)
+                                hub: sink, logger: quiet)
         camera.start()
         sleep(2)
         camera.stop()

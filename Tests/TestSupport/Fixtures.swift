@@ -59,6 +59,17 @@ public enum Fixtures {
         return dir
     }
 
+    /// Issue 16's stream: opencv-doc's vtest.avi (pedestrians; VIGIL_OPENCV_DATA, scripts/fetch-test-images.sh)
+    /// re-encoded with libx264 at its defaults (B-frames) as raw Annex-B H.264 whose headers declare 10 fps, the
+    /// first 250 frames; `RTSPTestServer(clip:)` serves it on `/file` at 25 fps. Nil without VIGIL_OPENCV_DATA.
+    public static let vtestH264: String? = {
+        guard let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] else { return nil }
+        let out = directory.appendingPathComponent("vtest-10fps.264").path
+        must(run("/usr/bin/env", ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", "\(data)/vtest.avi",
+                                  "-frames:v", "250", "-an", "-c:v", "libx264", "-preset", "veryfast", "-f", "h264", out]))
+        return out
+    }()
+
     private static func write(_ d: Data, _ name: String, in dir: URL) {
         try! d.write(to: dir.appendingPathComponent(name))
     }

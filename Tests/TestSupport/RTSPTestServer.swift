@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// GStreamer's RTSP server (scripts/testbed/rtsp_server.py) on a free 127.0.0.1 port, started and stopped by
-/// the test: `/test` is an endless live test pattern (a moving ball, 640×360, 25 fps), `/relay` re-serves
-/// RTP pushed to `relayPort` (see `RelayFeeder`).
+/// the test: `/test` is an endless live test pattern (a moving ball, 640×360, 25 fps), `/file` loops `clip` (raw
+/// Annex-B H.264) stamped 25 fps, `/relay` re-serves RTP pushed to `relayPort` (see `RelayFeeder`).
 public final class RTSPTestServer: @unchecked Sendable {  // unchecked: `child`, `wanted`, `crashes` are behind `lock`
     public let port: Int
     public let relayPort: Int
@@ -17,6 +17,7 @@ public final class RTSPTestServer: @unchecked Sendable {  // unchecked: `child`,
     private var restartedAfterCrash = 0
     private var watching = false
     private let directory: URL
+    private let clip: String
 
     /// True when GStreamer's RTSP server can run here (python3-gi and the GstRtspServer typelib installed).
     public static let isAvailable: Bool = {
@@ -27,8 +28,10 @@ public final class RTSPTestServer: @unchecked Sendable {  // unchecked: `child`,
     /// - Parameter restartOnCrash: Debian 12's gst-rtsp-server 1.22 can abort on an assertion
     ///   (`gst_rtsp_media_get_rates`) when several clients set up one shared media at the same instant; with this
     ///   flag such a crash is restarted at once (counted in `crashes`), as a real camera would come back.
-    public init(directory: URL, port: Int? = nil, relayPort: Int? = nil, restartOnCrash: Bool = false) throws {
+    public init(directory: URL, port: Int? = nil, relayPort: Int? = nil, restartOnCrash: Bool = false,
+                clip: String = "/dev/null") throws {
         self.directory = directory
+        self.clip = clip
         self.port = port ?? FreePort.pick()
         self.relayPort = relayPort ?? FreePort.pick(udp: true)
         try start()
@@ -52,7 +55,7 @@ public final class RTSPTestServer: @unchecked Sendable {  // unchecked: `child`,
         let script = Fixtures.repoRoot.appendingPathComponent("scripts/testbed/rtsp_server.py").path
         // Unshared media: every client gets its own pipeline, so clients connecting at the same instant (four
         // cameras reconnecting after a restart) cannot wedge the server (see the note in the script).
-        let c = try ChildProcess("/usr/bin/python3", [script, String(port), "/dev/null", String(relayPort)],
+        let c = try ChildProcess("/usr/bin/python3", [script, String(port), clip, String(relayPort)],
                                  environment: ["VIGIL_RTSP_SHARED": "0"], directory: directory)
         let ok = waitUntil(timeout: 15, poll: 0.05) { c.stdoutText.contains("serving") || !c.isRunning }
         guard ok, c.isRunning else {

@@ -17,7 +17,7 @@ extern "C" {
 /// 0: no fast path (use the portable code); 1: AVX2 + FMA; 2: AVX-512F (with OS support for the
 /// state). The detected level capped by the limit: environment `VIGIL_NN_ISA=avx2` (1) or `none` (0)
 /// at the first call, else 2; vk_set_isa_limit changes it.
-/// At level 1 depthwise convolution runs as scalar C (the engine keeps its Swift path for it).
+/// Every entry point has an AVX2 form (level 1) and an AVX-512 form (level 2) beside the scalar one.
 int vk_isa(void);
 /// What the CPU and OS support (0, 1 or 2), ignoring the limit.
 int vk_cpu_isa(void);

@@ -1,0 +1,179 @@
+import Foundation
+import Media
+import Testing
+import VigilCore
+@testable import Detection
+
+/// The HOG people detector: its parts on cases small enough to check by hand, bad input, and (with
+/// VIGIL_OPENCV_DATA) its boxes beside OpenCV's on real images (Tests/Fixtures/hog_opencv_boxes.json, made by
+/// scripts/make_hog_fixture.py).
+struct HOGTests {
+    static func detector(_ p: HOGPeopleDetector.Parameters = .init()) throws -> HOGPeopleDetector {
+        let url = DetectorLoader.resolve("hog_people", modelsDirectory: modelsDirectory)
+        return try #require(try DetectorLoader.load(url) as? HOGPeopleDetector)
+    }
+
+    @Test func shippedNameLoadsTheHOGDetector() throws {
+        let url = DetectorLoader.resolve("hog_people", modelsDirectory: modelsDirectory)
+        #expect(url.lastPathComponent == "svm.f32")
+        let d = try DetectorLoader.load(url, labels: ["pedestrian"], scoreThreshold: 0.6)
+        let hog = try #require(d as? HOGPeopleDetector)
+        #expect(hog.labels == ["pedestrian"] && hog.parameters.scoreThreshold == 0.6)
+        #expect(d.inputSize == (64, 128))
+    }
+
+    /// Gradients on the bin centres and edges: 0° lies between bins 8 (170°) and 0 (10°), 90° is bin 4's
+    /// centre, 45° is 3/4 of the way from bin 1 (30°) to bin 2 (50°); a gradient and its opposite fall alike.
+    @Test func gradientSplitsBetweenTheTwoNearestBins() {
+        let dx = SIMD8<Float>(1, 0, 1, -1, 1, 0, -1, 0), dy = SIMD8<Float>(0, 1, 1, 1, -1, 0, 0, -1)
+        let (w0, w1, h0, h1) = HOGFeatureMap.binGradient(dx: dx, dy: dy)
+        let r2 = Float(2).squareRoot()
+        // (bin, share) pairs per lane; a share on a bin edge may land on either neighbour with weight 0.
+        let expected: [[Int: Float]] = [[8: 0.5, 0: 0.5], [4: 1], [1: 0.25 * r2, 2: 0.75 * r2], [6: 0.75 * r2, 7: 0.25 * r2],
+                                        [6: 0.75 * r2, 7: 0.25 * r2], [:], [8: 0.5, 0: 0.5], [4: 1]]
+        for (k, e) in expected.enumerated() {
+            var histogram = [Float](repeating: 0, count: 9)
+            histogram[Int(h0[k])] += w0[k]
+            histogram[Int(h1[k])] += w1[k]
+            #expect(h1[k] == (h0[k] + 1) % 9, "lane \(k)")
+            for bin in 0..<9 { #expect(abs(histogram[bin] - (e[bin] ?? 0)) < 1e-3, "lane \(k) bin \(bin): \(histogram)") }
+        }
+    }
+
+    @Test func fastAngleIsWithinAThousandthOfARadian() {
+        var worst: Float = 0
+        for i in 0..<720 {
+            let t = Double(i) * .pi / 360, r = Float.random(in: 0.5...300)
+            let dx = SIMD8<Float>(repeating: Float(cos(t)) * r), dy = SIMD8<Float>(repeating: Float(sin(t)) * r)
+            let got = HOGFeatureMap.unsignedAngle(dx: dx, dy: dy)[0]
+            let error = abs(got - Float(t.truncatingRemainder(dividingBy: .pi)))
+            worst = max(worst, min(error, Float.pi - error))  // 0 and π are one direction
+        }
+        #expect(worst < 1e-3, "worst \(worst)")
+    }
+
+    /// Pixel column j of a block: Gaussian window exp(−(j−8)²/32) times the distance to the cell centres
+    /// 3.5 and 11.5 in units of a cell.
+    @Test func cellWeightsAreOpenCVs() {
+        let t = HOGFeatureMap.cellWeights
+        let g = { (j: Float) in Float(exp(Double(-(j - 8) * (j - 8) / 32))) }
+        #expect(abs(t[0] - g(0) * 0.5625) < 1e-6 && t[1] == 0)
+        #expect(abs(t[8] - g(4) * 0.9375) < 1e-6 && abs(t[9] - g(4) * 0.0625) < 1e-6)
+        #expect(abs(t[16] - 0.4375) < 1e-6 && abs(t[17] - 0.5625) < 1e-6)
+        #expect(t[30] == 0 && abs(t[31] - g(15) * 0.5625) < 1e-6)
+    }
+
+    @Test func l2HysNormalisesClipsAndRenormalises() {
+        var one = [Float](repeating: 0, count: 36)
+        one[5] = 1  // 1 / (1 + 3.6) = 0.217 → clipped to 0.2 → 0.2 / (0.2 + 0.001)
+        HOGFeatureMap.l2Hys(&one)
+        #expect(abs(one[5] - 0.2 / 0.201) < 1e-5)
+        #expect(one.enumerated().allSatisfy { $0.offset == 5 || $0.element == 0 })
+        var flat = [Float](repeating: 2, count: 36)  // 2 / (12 + 3.6) = 0.128, no clipping, then unit norm
+        HOGFeatureMap.l2Hys(&flat)
+        let before: Float = 6 * 2 / 15.6  // the norm after the first step
+        let norm = flat.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        #expect(abs(norm - before / (before + 0.001)) < 1e-5 && abs(flat[0] - flat[35]) < 1e-7)
+        var zero = [Float](repeating: 0, count: 36)
+        HOGFeatureMap.l2Hys(&zero)
+        #expect(zero.allSatisfy { $0 == 0 })
+    }
+
+    /// One 16×16 block with a faint vertical step (0.1 after gamma, so L2-Hys does not clip) between columns
+    /// 7 and 8: only those two columns
+    /// have a gradient (0°: bins 8 and 0, half each); the left cells hold g(7)·0.5625 + g(8)·0.4375 against
+    /// g(7)·0.4375 + g(8)·0.5625 for the right (g: the Gaussian window, centred on pixel 8 as OpenCV's), and
+    /// the top cells Σ g(i)·(weight of cell row 0 at row i) against the same for the bottom ones.
+    @Test func blockOfAVerticalStepEdge() {
+        let map = HOGFeatureMap()
+        map.prepare(width: 16, height: 16)
+        for c in 0..<3 {
+            for y in 0..<16 {
+                let r = map.planeRow(c, y)
+                for x in 0..<16 { r[x] = x < 8 ? 0 : 0.1 }
+            }
+        }
+        map.compute()
+        #expect(map.blocksX == 1 && map.blocksY == 1)
+        let v = (0..<36).map { map.features.pointer[$0 * map.planeStride] }
+        let g7 = Float(exp(-1.0 / 32)), left = g7 * 0.5625 + 0.4375, right = g7 * 0.4375 + 0.5625
+        for cell in 0..<4 {
+            for bin in 0..<9 where bin != 0 && bin != 8 { #expect(v[cell * 9 + bin] == 0) }
+            #expect(abs(v[cell * 9] - v[cell * 9 + 8]) < 1e-6)
+        }
+        let t = HOGFeatureMap.cellWeights
+        let top = (0..<16).reduce(Float(0)) { $0 + t[$1 * 2] }, bottom = (0..<16).reduce(Float(0)) { $0 + t[$1 * 2 + 1] }
+        #expect(abs(v[0] / v[9] - top / bottom) < 1e-4 && abs(v[18] / v[27] - top / bottom) < 1e-4)
+        #expect(abs(v[0] / v[18] - left / right) < 1e-4)               // cell x 0 against cell x 1
+        #expect(v[0] > 0)
+    }
+
+    @Test func aFlatPictureHasNobody() throws {
+        let frame = PixelBuffer(width: 100, height: 140, format: .rgb24)
+        frame.data.update(repeating: 128, count: frame.byteCount)
+        #expect(try Self.detector().detect(frame, sourceWidth: 100, sourceHeight: 140).isEmpty)
+    }
+
+    @Test func badInputGivesNothingOrAClearError() throws {
+        let d = try Self.detector()
+        let frame = PixelBuffer(width: 64, height: 48, format: .rgb24)
+        #expect(try d.detect(frame, sourceWidth: 64, sourceHeight: 48).isEmpty)  // 128×96 at 2×: under 128 tall
+        #expect(try d.detect(frame, region: Box(x1: 10, y1: 10, x2: 10, y2: 40), sourceWidth: 64, sourceHeight: 48).isEmpty)
+        #expect(try d.detect(frame, region: Box(x1: 100, y1: 100, x2: 200, y2: 200), sourceWidth: 64, sourceHeight: 48).isEmpty)
+        #expect(try d.detect(frame, region: Box(x1: .nan, y1: 0, x2: 30, y2: 30), sourceWidth: 64, sourceHeight: 48).isEmpty)
+        #expect(try d.detect(frame, sourceWidth: 0, sourceHeight: 0).isEmpty)
+        let grey = PixelBuffer(width: 200, height: 300, format: .gray8)
+        #expect(throws: DetectorError.self) { try d.detect(grey, sourceWidth: 200, sourceHeight: 300) }
+        #expect(throws: DetectorError.self) { try HOGPeopleDetector(svm: [Float](repeating: 0, count: 100)) }
+        var nan = [Float](repeating: 0, count: HOGPeopleDetector.coefficientCount)
+        nan[7] = .nan
+        #expect(throws: DetectorError.self) { try HOGPeopleDetector(svm: nan) }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-hog-\(getpid()).f32")
+        try Data(repeating: 0, count: 40).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(throws: DetectorError.self) { try DetectorLoader.load(file) }
+    }
+
+    @Test func groupingKeepsCrowdedWindowsAndDropsLoneOnes() {
+        let crowd = (0..<4).map { HOGWindow(x: 100 + $0, y: 50, width: 64, height: 128, score: Float($0)) }
+        let lone = [HOGWindow(x: 400, y: 50, width: 64, height: 128, score: 5), HOGWindow(x: 402, y: 52, width: 64, height: 128, score: 1)]
+        let g = HOGGrouping.group(crowd + lone, threshold: 2, eps: 0.2)
+        #expect(g == [HOGWindow(x: 102, y: 50, width: 64, height: 128, score: 3)])  // mean 101.5 rounds to even
+    }
+}
+
+/// Vigil's boxes beside OpenCV's (Tests/Fixtures/hog_opencv_boxes.json) on opencv-doc's photo and clip.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
+struct HOGRealImageTests {
+    struct Case: Decodable { var file: String; var frame: Int; var region: [Float]; var boxes: [[Float]] }
+    struct Fixture: Decodable { var cases: [Case] }
+
+    @Test(arguments: 0..<3) func boxesAgreeWithOpenCV(_ index: Int) throws {
+        let url = repositoryRoot.appendingPathComponent("Tests/Fixtures/hog_opencv_boxes.json")
+        let c = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url)).cases[index]
+        var p = HOGPeopleDetector.Parameters()
+        p.marginX = 0; p.marginY = 0  // OpenCV's windows
+        let detector = try HOGPeopleDetector(contentsOf: DetectorLoader.resolve("hog_people", modelsDirectory: modelsDirectory),
+                                             parameters: p)
+        var options = SourceOptions()
+        options.analysisHeight = 1 << 20
+        let data = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!)
+        let source = try VideoSource(url: data.appendingPathComponent(c.file).path, options: options)
+        let buffer = PixelBuffer(width: source.analysisWidth, height: source.analysisHeight, format: .rgb24)
+        var found: [Detection]?
+        while let f = try source.next(into: buffer, scaling: { _ in true }), f.index <= c.frame {
+            guard f.index == c.frame else { continue }
+            found = try detector.detect(buffer, region: Box(x1: c.region[0], y1: c.region[1], x2: c.region[2], y2: c.region[3]),
+                                        sourceWidth: f.sourceWidth, sourceHeight: f.sourceHeight)
+        }
+        let ours = try #require(found)
+        let theirs = c.boxes.map { Box(x1: $0[0], y1: $0[1], x2: $0[2], y2: $0[3]) }
+        #expect(!theirs.isEmpty)
+        // Every OpenCV box has one of ours at IoU ≥ 0.5 and the other way round, but for one box per case
+        // (windows whose margin lies near 0 on one side and not the other).
+        let matchedTheirs = theirs.filter { t in ours.contains { $0.box.iou(t) >= 0.5 } }.count
+        let matchedOurs = ours.filter { o in theirs.contains { $0.iou(o.box) >= 0.5 } }.count
+        #expect(matchedTheirs >= theirs.count - 1, "\(c.file) \(c.frame): OpenCV \(theirs), Vigil \(ours.map(\.box))")
+        #expect(matchedOurs >= ours.count - 1, "\(c.file) \(c.frame): OpenCV \(theirs), Vigil \(ours.map(\.box))")
+    }
+}
