@@ -121,6 +121,8 @@ import Glibc
         #expect(config.contains("viewer:***@127.0.0.1") && !config.contains("s3cretpw"))
         let metrics = String(decoding: try #require(Self.get(port, "/metrics")).body, as: UTF8.self)
         #expect(metrics.contains("vigil_frames_decoded_total{camera=\"good\"}") && metrics.contains("vigil_api_requests_total"))
+        // The API is one sink of the daemon's fan-out: every alert reached it (it wakes the indexer).
+        #expect((metric(metrics, "vigil_sink_delivered_total{sink=\"api\"}") ?? 0) >= 2, "\(metrics)")
         let page = try #require(Self.get(port, "/"))
         #expect(page.status == 200 && String(decoding: page.body, as: UTF8.self).contains("<title>Vigil</title>"))
 
