@@ -52,11 +52,12 @@ let package = Package(
         .target(name: "Sinks", dependencies: ["VigilCore"]),
         // Bounded lock-free rings (Synchronization.Atomic) and the frame-buffer pool.
         .target(name: "Ring", dependencies: ["VigilCore"]),
-        // Wires the stages per camera: replay, later the daemon.
+        // The one ingest path (replay, live cameras, benchmarks): a source's frames into pooled buffers and a ring.
+        .target(name: "Ingest", dependencies: ["VigilCore", "Media", "Ring"]),
         // Wires the stages per camera: replay, and the daemon (live cameras, reconnect, reload, metrics, sd_notify).
         .target(
             name: "Pipeline",
-            dependencies: ["VigilCore", "Config", "Media", "Ring", "Motion", "Sinks", "Rules", "Detection", "Tracking",
+            dependencies: ["VigilCore", "Config", "Media", "Ring", "Ingest", "Motion", "Sinks", "Rules", "Detection", "Tracking",
                            .product(name: "Logging", package: "swift-log")]
         ),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
@@ -127,6 +128,7 @@ let package = Package(
         .testTarget(name: "MotionTests", dependencies: ["Motion"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "VigilCore"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Media", "Ring", "VigilCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks", "Detection"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),

@@ -43,11 +43,8 @@ final class HOGFeatureMap {
         return t
     }()
 
-    /// √v for 8-bit values (OpenCV's gamma correction).
-    static let gamma: [Float] = (0..<256).map { Float($0).squareRoot() }
-
-    /// Makes room for an image of `width`×`height` and returns the plane of channel `c` and its row stride, for
-    /// the caller to fill rows at `plane + y * rowStride + 1 + x` (the padding columns are filled by `compute`).
+    /// Makes room for an image of `width`×`height`; the caller then fills the colour planes through `planeRow`
+    /// (the padding columns are filled by `compute`).
     func prepare(width w: Int, height h: Int) {
         precondition(w >= 16 && h >= 16)
         width = w; height = h
@@ -91,26 +88,26 @@ final class HOGFeatureMap {
     }
 
     /// OpenCV's `computeGradient` for row `y`: per pixel the two bins and the magnitude's share of each.
+    /// Written as a plain loop of selects that the compiler vectorises (Swift's SIMD masks go lane by lane).
     private func gradientRow(_ y: Int) {
         let up = y > 0 ? y - 1 : min(1, height - 1), down = y + 1 < height ? y + 1 : max(0, height - 2)
-        let m0 = magnitude0.pointer, m1 = magnitude1.pointer
+        let m0 = magnitude0.pointer, m1 = magnitude1.pointer, n = width
+        // Rows above, at and below y of R, G, B (R first: OpenCV, in BGR, tests its channel 2 first; ties keep
+        // the earlier channel).
+        let (ru, rm, rd) = (planeRow(0, up), planeRow(0, y), planeRow(0, down))
+        let (gu, gm, gd) = (planeRow(1, up), planeRow(1, y), planeRow(1, down))
+        let (bu, bm, bd) = (planeRow(2, up), planeRow(2, y), planeRow(2, down))
         bin0.withUnsafeMutableBufferPointer { b0 in
             bin1.withUnsafeMutableBufferPointer { b1 in
-                var x = 0
-                while x < width {
-                    var dx = SIMD8<Float>(), dy = SIMD8<Float>(), best = SIMD8<Float>(repeating: -1)
-                    for c in 0..<3 {  // R first, as OpenCV (BGR) tests its channel 2 first; ties keep the earlier
-                        let mid = planeRow(c, y) + x, u = planeRow(c, up) + x, d = planeRow(c, down) + x
-                        let cdx = load8(mid + 1) - load8(mid - 1), cdy = load8(d) - load8(u)
-                        let mag = cdx * cdx + cdy * cdy
-                        let better = best .< mag
-                        dx.replace(with: cdx, where: better); dy.replace(with: cdy, where: better)
-                        best.replace(with: mag, where: better)
-                    }
-                    let (w0, w1, h0, h1) = HOGFeatureMap.binGradient(dx: dx, dy: dy)
-                    store8(w0, m0 + x); store8(w1, m1 + x)
-                    for k in 0..<8 where x + k < b0.count { b0[x + k] = h0[k]; b1[x + k] = h1[k] }
-                    x += 8
+                let h0p = b0.baseAddress!, h1p = b1.baseAddress!
+                for x in 0..<n {
+                    var dx = rm[x + 1] - rm[x - 1], dy = rd[x] - ru[x], best = dx * dx + dy * dy
+                    let gx = gm[x + 1] - gm[x - 1], gy = gd[x] - gu[x], g2 = gx * gx + gy * gy
+                    if best < g2 { dx = gx; dy = gy; best = g2 }
+                    let bx = bm[x + 1] - bm[x - 1], by = bd[x] - bu[x], b2 = bx * bx + by * by
+                    if best < b2 { dx = bx; dy = by; best = b2 }
+                    let (w0, w1, h0, h1) = HOGFeatureMap.binGradient(dx: dx, dy: dy, magnitude: best.squareRoot())
+                    m0[x] = w0; m1[x] = w1; h0p[x] = h0; h1p[x] = h1
                 }
             }
         }
@@ -120,43 +117,40 @@ final class HOGFeatureMap {
     /// 10°, 30°, …, 170°): (share of bin h0, share of bin h1, h0, h1), as OpenCV with its `fastAtan2`
     /// polynomial (about 0.01° accurate).
     @inline(__always)
-    static func binGradient(dx: SIMD8<Float>, dy: SIMD8<Float>)
-        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Int32>, SIMD8<Int32>) {
-        let mag = (dx * dx + dy * dy).squareRoot()
-        let angle = unsignedAngle(dx: dx, dy: dy) * (Float(bins) / Float.pi) - 0.5
-        let lower = angle.rounded(.down)
-        let frac = angle - lower
-        var h0 = SIMD8<Int32>(lower, rounding: .towardZero)
-        h0.replace(with: h0 &+ 9, where: h0 .< 0)
-        h0.replace(with: h0 &- 9, where: h0 .>= 9)
-        var h1 = h0 &+ 1
-        h1.replace(with: 0, where: h1 .>= 9)
-        return (mag * (1 - frac), mag * frac, h0, h1)
+    static func binGradient(dx: Float, dy: Float, magnitude: Float) -> (Float, Float, Int32, Int32) {
+        let a = unsignedAngle(dx: dx, dy: dy) * (Float(bins) / Float.pi) - 0.5  // −0.5 … 8.5
+        // a − ½ rounded to an integer through the float's mantissa (1.5·2²³ + v holds round(v) in its low
+        // bits; no conversion that could trap, so the loop vectorises): ⌊a⌋, or a − 1 when a is integral, which
+        // puts the whole magnitude on bin a all the same (frac = 1).
+        let r = (a - 0.5) + 12_582_912
+        let lower = Int32(bitPattern: r.bitPattern) &- 0x4B40_0000
+        let frac = a - (r - 12_582_912)
+        let h0 = lower < 0 ? lower &+ 9 : lower
+        let h1 = lower &+ 1 >= 9 ? 0 : lower &+ 1
+        return (magnitude * (1 - frac), magnitude * frac, h0, h1)
     }
 
     /// The direction of (dx, dy) modulo π, in [0, π] (OpenCV's `fastAtan2` polynomial).
     @inline(__always)
-    static func unsignedAngle(dx: SIMD8<Float>, dy: SIMD8<Float>) -> SIMD8<Float> {
-        var x = dx, y = dy
-        let flip = (y .< 0) .| ((y .== 0) .& (x .< 0))
-        x.replace(with: -x, where: flip); y.replace(with: -y, where: flip)
-        let ax = x.replacing(with: -x, where: x .< 0)
-        let small = SIMD8<Float>(repeating: 2.220446e-16)  // OpenCV's DBL_EPSILON: 0/0 gives 0
-        let steep = y .> ax
-        var t = y / (ax + small)
-        t.replace(with: ax / (y + small), where: steep)
+    static func unsignedAngle(dx: Float, dy: Float) -> Float {
+        let flip = dy < 0 || (dy == 0 && dx < 0)
+        let x = flip ? -dx : dx, y = flip ? -dy : dy
+        let ax = x < 0 ? -x : x
+        let small: Float = 2.220446e-16  // OpenCV's DBL_EPSILON: 0/0 gives 0
+        let steep = y > ax
+        let t = steep ? ax / (y + small) : y / (ax + small)
         let t2 = t * t
-        var a = (((-0.04432655554792128 as Float) * t2 + 0.1555786518463281) * t2 - 0.3258083974640975) * t2
-        a = (a + 0.9997878412794807) * t
-        a.replace(with: Float.pi / 2 - a, where: steep)
-        a.replace(with: Float.pi - a, where: x .< 0)
-        return a
+        var a = ((((-0.04432655554792128 as Float) * t2 + 0.1555786518463281) * t2 - 0.3258083974640975) * t2
+                 + 0.9997878412794807) * t
+        a = steep ? Float.pi / 2 - a : a
+        return x < 0 ? Float.pi - a : a
     }
 
     /// Adds row `y`'s pixels to the blocks holding them: along x through `rowHistogram`, then along y into the
     /// accumulators of the (one or two) block rows and their cells.
     private func accumulateRow(_ y: Int, columns: Int, histLength: Int) {
-        let h = rowHistogram.pointer, m0 = magnitude0.pointer, m1 = magnitude1.pointer
+        let h = rowHistogram.pointer, m0 = magnitude0.pointer, m1 = magnitude1.pointer, blocksX = self.blocksX
+        let blocksY = self.blocksY, accumulator = self.accumulator.pointer
         h.update(repeating: 0, count: histLength)
         HOGFeatureMap.cellWeights.withUnsafeBufferPointer { tw in
             bin0.withUnsafeBufferPointer { b0 in
@@ -181,7 +175,7 @@ final class HOGFeatureMap {
                 let row = (y >> 3) - s, k = (y & 7) + 8 * s
                 guard row >= 0, row < blocksY else { continue }
                 for cy in 0..<2 where tw[k * 2 + cy] != 0 {
-                    axpy(histLength, tw[k * 2 + cy], h, accumulator.pointer + (row * 2 + cy) * histLength)
+                    hogAxpy(histLength, tw[k * 2 + cy], h, accumulator + (row * 2 + cy) * histLength)
                 }
             }
         }
@@ -251,30 +245,30 @@ struct FloatBuffer: ~Copyable {
 }
 
 @inline(__always)
-func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+func hogLoad8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
 @inline(__always)
-func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load8(UnsafePointer(p)) }
+func hogLoad8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { hogLoad8(UnsafePointer(p)) }
 
 @inline(__always)
-func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+func hogStore8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
 /// y[0..<n] += a · x[0..<n], n rounded up to 8 (the buffers have that slack).
 @inline(__always)
-func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+func hogAxpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
     let av = SIMD8<Float>(repeating: a)
     var i = 0
     while i < n {
-        store8(load8(y + i) + av * load8(x + i), y + i)
+        hogStore8(hogLoad8(y + i) + av * hogLoad8(x + i), y + i)
         i += 8
     }
 }
 
 @inline(__always)
-func axpy(_ n: Int, _ a: Float, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    axpy(n, a, UnsafePointer(x), y)
+func hogAxpy(_ n: Int, _ a: Float, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    hogAxpy(n, a, UnsafePointer(x), y)
 }

@@ -3,8 +3,8 @@ import VigilCore
 
 /// The Dalal–Triggs pedestrian detector (HOG features + a linear SVM over a 64×128 window) with OpenCV's
 /// trained coefficients (`samples/models/hog_people/svm.f32`), searched as OpenCV's
-/// `HOGDescriptor.detectMultiScale` does: the frame (or region) is scaled by `upscale` (2: people down to
-/// 64 source pixels tall are found), then an image pyramid (each level `scaleStep` smaller) is searched
+/// `HOGDescriptor.detectMultiScale` does: the frame (or region) is scaled by `upscale` (2: windows down to
+/// 64 source pixels tall, people in them down to about 48), then an image pyramid (each level `scaleStep` smaller) is searched
 /// with an 8-pixel window stride; windows scoring at least `hitThreshold` are grouped as OpenCV's
 /// `groupRectangles` (a group needs more than `groupThreshold` windows) and reported with the group's best
 /// SVM margin `m` as score `1 / (1 + e^-m)` (0.5 at margin 0). The reported box is the person inside the
@@ -21,8 +21,8 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     public struct Parameters: Sendable, Equatable {
         /// Size ratio of successive pyramid levels (> 1).
         public var scaleStep: Double = 1.05
-        /// The region is searched at this multiple of its source size first (the smallest person found is
-        /// 128 / upscale source pixels tall).
+        /// The region is searched at this multiple of its source size first (the smallest window is
+        /// 128 / upscale source pixels tall, the person in it three quarters of that).
         public var upscale: Float = 2
         /// Least SVM margin of a window.
         public var hitThreshold: Float = 0
@@ -62,7 +62,7 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     private let weights: [Float]
     private let bias: Float
     private let map = HOGFeatureMap()
-    private var sampling = LevelSampling()
+    private var sampling = HOGLevelSampling()
     private let lock = NSLock()
 
     /// `svm`: 3781 values in OpenCV's order (block x, block y, cell x, cell y, bin; then the bias).
@@ -102,7 +102,7 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     }
 
     public func detect(_ frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {
-        guard let search = try Search(frame: frame, region: region, sourceWidth: sourceWidth,
+        guard let search = try HOGSearch(frame: frame, region: region, sourceWidth: sourceWidth,
                                       sourceHeight: sourceHeight, upscale: parameters.upscale) else { return [] }
         let groups = HOGGrouping.group(windows(frame, search: search), threshold: parameters.groupThreshold,
                                        eps: parameters.groupEps)
@@ -126,12 +126,12 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     /// Every window scoring at least `hitThreshold`, before grouping, in the searched image's pixels
     /// (the region at `upscale`): OpenCV's `detectMultiScale` candidates.
     public func windows(_ frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int) throws -> [HOGWindow] {
-        guard let search = try Search(frame: frame, region: region, sourceWidth: sourceWidth,
+        guard let search = try HOGSearch(frame: frame, region: region, sourceWidth: sourceWidth,
                                       sourceHeight: sourceHeight, upscale: parameters.upscale) else { return [] }
         return windows(frame, search: search)
     }
 
-    private func windows(_ frame: PixelBuffer, search: Search) -> [HOGWindow] {
+    private func windows(_ frame: PixelBuffer, search: HOGSearch) -> [HOGWindow] {
         lock.lock()
         defer { lock.unlock() }
         var found: [HOGWindow] = []
@@ -170,7 +170,7 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
                         let rows = f + (wy + y) * n * stride
                         for k in 0..<n {
                             let plane = rows + k * stride, wk = w.baseAddress! + (y * n + k) * bx
-                            for x in 0..<bx { axpy(across, wk[x], plane + x, out) }
+                            for x in 0..<bx { hogAxpy(across, wk[x], plane + x, out) }
                         }
                     }
                     for wx in 0..<across where out[wx] >= threshold { hit(wx, wy, out[wx]) }
@@ -191,7 +191,9 @@ public struct HOGWindow: Sendable, Equatable {
 }
 
 /// Where one detector call looks: the region in source and buffer pixels and the searched image's size.
-struct Search {
+///
+/// Thread safety: an immutable value.
+struct HOGSearch {
     /// The searched image: the region at `upscale`.
     var width: Int, height: Int
     /// The region's top-left corner in source pixels, and source pixels per searched-image pixel.
@@ -218,35 +220,43 @@ struct Search {
 
 /// Samples a pyramid level from the frame buffer into a `HOGFeatureMap`'s gamma planes: bilinear with
 /// pixel centres aligned (OpenCV's INTER_LINEAR), clamped at the buffer's edges, rounded to 8 bits, then √.
+/// Each output row interpolates its two source rows first (a vectorised pass over the bytes it needs), then
+/// along x.
 ///
 /// Thread safety: not thread-safe; owned by one detector, used under its lock.
-struct LevelSampling {
-    private var x0 = [Int32](), x1 = [Int32](), ax = [Float]()
+struct HOGLevelSampling {
+    private var x0 = [Int32](), x1 = [Int32](), ax = [Float](), rowBuffer = [Float]()
 
     mutating func fill(_ map: HOGFeatureMap, width w: Int, height h: Int, from frame: PixelBuffer, region: Box) {
         map.prepare(width: w, height: h)
         let sx = region.width / Float(w), sy = region.height / Float(h)
         if x0.count < w { x0 = [Int32](repeating: 0, count: w); x1 = x0; ax = [Float](repeating: 0, count: w) }
         for x in 0..<w {
-            let (i, j, a) = LevelSampling.tap(region.x1 + (Float(x) + 0.5) * sx - 0.5, limit: frame.width)
+            let (i, j, a) = HOGLevelSampling.tap(region.x1 + (Float(x) + 0.5) * sx - 0.5, limit: frame.width)
             x0[x] = Int32(i * 3); x1[x] = Int32(j * 3); ax[x] = a
         }
-        let r = map.planeRow(0, 0), planeSize = map.height * map.rowStride  // R, then G and B a plane apart
-        LevelSampling.gammaTable.withUnsafeBufferPointer { lut in
-            x0.withUnsafeBufferPointer { x0 in
-                x1.withUnsafeBufferPointer { x1 in
-                    ax.withUnsafeBufferPointer { ax in
+        let first = Int(x0[0]), span = Int(x1[w - 1]) + 3 - first  // the bytes of a source row the level reads
+        if rowBuffer.count < span { rowBuffer = [Float](repeating: 0, count: span) }
+        let r = map.planeRow(0, 0), planeSize = map.height * map.rowStride, stride = map.rowStride  // R; G, B a plane on
+        x0.withUnsafeBufferPointer { x0 in
+            x1.withUnsafeBufferPointer { x1 in
+                ax.withUnsafeBufferPointer { ax in
+                    rowBuffer.withUnsafeMutableBufferPointer { rowBuffer in
+                        let row = rowBuffer.baseAddress! - first
                         for y in 0..<h {
-                            let (i, j, ay) = LevelSampling.tap(region.y1 + (Float(y) + 0.5) * sy - 0.5, limit: frame.height)
+                            let (i, j, ay) = HOGLevelSampling.tap(region.y1 + (Float(y) + 0.5) * sy - 0.5, limit: frame.height)
                             let top = frame.data + i * frame.stride, bottom = frame.data + j * frame.stride
-                            let out = r + y * map.rowStride
+                            for k in first..<(first + span) {
+                                let t = Float(top[k])
+                                row[k] = t + ay * (Float(bottom[k]) - t)
+                            }
+                            let out = r + y * stride
                             for x in 0..<w {
                                 let p = Int(x0[x]), q = Int(x1[x]), a = ax[x]
                                 for c in 0..<3 {
-                                    let t = Float(top[p + c]) + a * (Float(top[q + c]) - Float(top[p + c]))
-                                    let u = Float(bottom[p + c]) + a * (Float(bottom[q + c]) - Float(bottom[p + c]))
-                                    let v = t + ay * (u - t)
-                                    out[c * planeSize + x] = lut[Int(v + 0.5)]
+                                    let v = row[p + c] + a * (row[q + c] - row[p + c])
+                                    // Rounded to 8 bits through the mantissa (1.5·2²³), then OpenCV's gamma √.
+                                    out[c * planeSize + x] = ((v + 12_582_912) - 12_582_912).squareRoot()
                                 }
                             }
                         }
@@ -263,6 +273,4 @@ struct LevelSampling {
         let i = Int(c)
         return (i, min(i + 1, limit - 1), c - Float(i))
     }
-
-    static let gammaTable = HOGFeatureMap.gamma
 }

@@ -79,10 +79,11 @@ public final class CameraAnalyzer {
     private var lastPicture: PixelBuffer? = nil
     private var lastSourceSize = (width: 0, height: 0)
     private let report: (String) -> Void
+    /// The tracker's report after the last frame that stepped it (frame summaries).
+    private var lastTracks: [Track] = []
     public private(set) var counters = AnalysisCounters()
-    /// Set when the detector failed on a frame: detection is off from then on (motion, tamper and the
-    /// alerts of that frame's other stages still go out).
-    public private(set) var detectorError: (any Error)? = nil
+    /// Whether the detector failed on a frame: detection is off from then on.
+    private var detectorFailed = false
 
     /// `detection`: the camera's detector stage (nil: motion and tamper only). `report` receives one-line
     /// problems that do not stop the analysis (a snapshot directory that cannot be written).
@@ -119,8 +120,23 @@ public final class CameraAnalyzer {
         motion.resetBackground()
     }
 
-    /// Analyses one frame (`frame.rgb` set when `needsRGB`). A detector failure sets `detectorError`.
-    public func analyze(_ frame: Frame) -> [Alert] {
+    /// What analysing one frame gave.
+    public struct Result {
+        /// The frame's alerts, in order: motion, tamper, objects entering, the rules, objects leaving.
+        public var alerts: [Alert] = []
+        /// The detector failed on this frame (and is off from now on: motion, tamper and the alerts of this
+        /// frame's other stages still go out). Reported once, on the frame it happened.
+        public var detectorError: (any Error)? = nil
+    }
+
+    /// Analyses one frame (`frame.rgb` set when `needsRGB`).
+    public func analyze(_ frame: Frame) -> Result {
+        var result = Result()
+        result.alerts = analyzeStages(frame, detectorError: &result.detectorError)
+        return result
+    }
+
+    private func analyzeStages(_ frame: Frame, detectorError: inout (any Error)?) -> [Alert] {
         var out = motion.analyze(frame)
         if settings.tamper.enabled {
             if tamper == nil || tamper!.width != frame.gray.width || tamper!.height != frame.gray.height {
@@ -129,25 +145,26 @@ public final class CameraAnalyzer {
             }
             if let a = tamper!.update(frame.gray, facts: facts(frame)) { out.append(a) }
         }
-        if let detection, let rgb = frame.rgb, detectorError == nil {
-            var objects: [Alert]
+        if let detection, let rgb = frame.rgb, !detectorFailed {
+            let step: DetectionStage.Step
             do {
-                objects = try detection.analyze(rgb: rgb, frame: frame.index, mediaTime: frame.mediaTime,
-                                                sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight,
-                                                motion: motion.lastResult)
+                step = try detection.analyze(rgb: rgb, frame: frame.index, mediaTime: frame.mediaTime,
+                                             sourceWidth: frame.sourceWidth, sourceHeight: frame.sourceHeight,
+                                             motion: motion.lastResult)
             } catch {
+                detectorFailed = true
                 detectorError = error
                 return out
             }
-            if detection.stepped {
-                if detection.lastPass != .noMotion { counters.detectorFrames += 1 }
+            lastTracks = step.stepped ? step.tracks : lastTracks
+            var objects = step.enters
+            if step.stepped {
+                if step.searched { counters.detectorFrames += 1 }
                 // Per frame: objects entering, then what the rules say about them, then objects leaving (a
                 // zone_exit of a track that ended comes before its object_exit).
-                let exits = objects.filter { $0.event == "object_exit" }
-                if !exits.isEmpty { objects.removeAll { $0.event == "object_exit" } }
-                objects += rules.update(detection.tracks, facts: facts(frame))
-                objects += exits
-                if settings.snapshots.enabled { keepPicture(rgb, frame: frame, tracks: detection.tracks) }
+                objects += rules.update(step.tracks, facts: facts(frame))
+                objects += step.exits
+                if settings.snapshots.enabled { keepPicture(rgb, frame: frame, tracks: step.tracks) }
             }
             if !objects.isEmpty {
                 if settings.snapshots.enabled {
@@ -163,7 +180,7 @@ public final class CameraAnalyzer {
     /// is open, the moving regions, the objects in view (confirmed tracks) by label.
     public func summary(of frame: Frame, alerts: Int) -> FrameSummary {
         var byLabel: [String: Int] = [:]
-        for t in detection?.tracks ?? [] where t.state == .confirmed { byLabel[t.label, default: 0] += 1 }
+        for t in lastTracks where t.state == .confirmed { byLabel[t.label, default: 0] += 1 }
         return FrameSummary(camera: camera, frame: frame.index, mediaTime: frame.mediaTime,
                             timestamp: clock.timestamp(mediaTime: frame.mediaTime), motion: motion.eventOpen,
                             motionRegions: motion.lastResult?.regions.count ?? 0,

@@ -39,6 +39,28 @@ public final class DetectionStage {
         case regions([Box])
     }
 
+    /// What one offered frame did: where the detector looked, the objects that entered and left, and the
+    /// tracker's report for the rules.
+    ///
+    /// Thread safety: a plain value.
+    public struct Step: Sendable {
+        /// Where the detector looked; `.skipped`: not an analysed frame, the tracker was not stepped.
+        public var pass: Pass = .skipped
+        /// `object_enter` alerts of tracks confirmed in this frame, by track id.
+        public var enters: [Alert] = []
+        /// `object_exit` alerts of tracks that ended in this frame, by track id.
+        public var exits: [Alert] = []
+        /// The tracker's report after this frame (every live track, by id); empty when not stepped.
+        public var tracks: [Track] = []
+
+        /// Whether the tracker was stepped (a gated frame without motion steps it too, carrying every track).
+        public var stepped: Bool { pass != .skipped }
+        /// Whether a detector looked at the frame (a full frame or regions).
+        public var searched: Bool { pass != .skipped && pass != .noMotion }
+        /// Enters, then exits.
+        public var alerts: [Alert] { enters + exits }
+    }
+
     public let detectors: DetectorBank
     private let camera: CameraID
     private let clock: AlertClock
@@ -59,13 +81,8 @@ public final class DetectionStage {
     /// This frame's motion boxes (gated frames), and when motion last touched each track (by id).
     private var motionBoxes: [Box] = []
     private var lastMotionAt: [Int: Double] = [:]
-    /// The tracker's report of the last analysed frame (every live track, by id), for the rules.
-    public private(set) var tracks: [Track] = []
-    /// Whether the last `analyze` call stepped the tracker (false between analysed frames). A gated frame
-    /// without motion steps it too (no inference, every track carried forward): `lastPass` tells them apart.
-    public private(set) var stepped = false
-    /// Where the last `analyze` call looked.
-    public private(set) var lastPass: Pass = .skipped
+    /// Where the frame being analysed is searched (read by `step`).
+    private var pass: Pass = .skipped
     /// The last analysed frame's detections after filters and merging (source pixels).
     public var detections: [Detection] { merged }
     public let stats = DetectionStats()
@@ -141,16 +158,14 @@ public final class DetectionStage {
     }
 
     /// Offers one frame (`rgb`: the picture as RGB24 at any size with the source's aspect; `motion`: the
-    /// motion stage's result for this frame, nil with motion off). Returns the alerts it causes; frames
-    /// between two analysed ones return none and do not step the tracker.
+    /// motion stage's result for this frame, nil with motion off). Returns what it did; frames between two
+    /// analysed ones are `.skipped` and do not step the tracker. Throws what the detector throws.
     public func analyze(rgb: PixelBuffer, frame: Int, mediaTime: Double, sourceWidth: Int, sourceHeight: Int,
-                        motion: MotionResult? = nil) throws -> [Alert] {
+                        motion: MotionResult? = nil) throws -> Step {
         offered += 1
-        stepped = false
-        guard (offered - 1) % config.everyNFrames == 0 else { lastPass = .skipped; return [] }
+        guard (offered - 1) % config.everyNFrames == 0 else { return Step() }
         last = (frame, mediaTime)
-        let pass = plan(motion: motion, mediaTime: mediaTime, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
-        lastPass = pass
+        pass = plan(motion: motion, mediaTime: mediaTime, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
         jobs.removeAll(keepingCapacity: true)
         var observed: [Box]? = nil
         switch pass {
@@ -236,14 +251,14 @@ public final class DetectionStage {
 
     /// Steps the tracker with one analysed frame's detections (already filtered); `observed` nil: the whole
     /// frame was searched.
-    func step(_ detections: [Detection], frame: Int, mediaTime: Double, observed: [Box]? = nil) -> [Alert] {
-        var alerts: [Alert] = []
-        tracks = tracker.update(detections, at: mediaTime, observed: observed)
-        stepped = true
+    func step(_ detections: [Detection], frame: Int, mediaTime: Double, observed: [Box]? = nil) -> Step {
+        var result = Step(pass: pass)
+        let tracks = tracker.update(detections, at: mediaTime, observed: observed)
+        result.tracks = tracks
         pending.removeAll(keepingCapacity: true)
         // New objects a full-frame pass found (region passes follow motion already: looking again at what they
         // alone found would let a model whose boxes change with the zoom keep itself searching)
-        if lastPass == .fullFrame {
+        if pass == .fullFrame {
             for d in detections where !tracks.contains(where: { $0.state == .confirmed && $0.box.iou(d.box) >= 0.3 }) {
                 pending.append(d.box)
             }
@@ -259,20 +274,20 @@ public final class DetectionStage {
             switch t.state {
             case .confirmed:
                 if inside[t.id] == nil {
-                    alerts.append(alert("object_enter", t, frame: frame, mediaTime: mediaTime))
+                    result.enters.append(alert("object_enter", t, frame: frame, mediaTime: mediaTime))
                 }
                 inside[t.id] = t
             case .lost:
                 break
             case .ended:
                 if let seen = inside.removeValue(forKey: t.id) {
-                    alerts.append(alert("object_exit", seen, frame: frame, mediaTime: mediaTime))
+                    result.exits.append(alert("object_exit", seen, frame: frame, mediaTime: mediaTime))
                 }
             case .tentative:
                 break
             }
         }
-        return alerts
+        return result
     }
 
     /// At the end of the input: `object_exit` for every track still inside, at the last analysed frame.

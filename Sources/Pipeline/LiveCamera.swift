@@ -1,6 +1,7 @@
 import Config
 import Detection
 import Foundation
+import Ingest
 import Logging
 import Media
 import Ring
@@ -61,6 +62,12 @@ public struct LiveCameraOptions: Sendable, Equatable {
     }
 }
 
+/// Where a live camera's ingest thread is: waiting out a backoff, opening the stream, or streaming (the
+/// no-frames watchdog only looks at a streaming camera).
+public enum CameraPhase: Int, Sendable {
+    case waiting, opening, streaming
+}
+
 /// One live camera: an ingest thread (connect, decode, decimate to `detect.fps`, scale into pooled buffers,
 /// push into a drop-oldest ring; on any failure report it and reconnect with capped exponential backoff and
 /// jitter) and an analysis thread (the camera's `CameraAnalyzer`: motion, tamper, detector and tracker, rules,
@@ -81,7 +88,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     let settings: CameraSettingsBox
     let hub: AlertHub
     let logger: Logger
-    let ring: SPSCRing<LiveFrame>
+    /// The camera's ring and frame pools (drop-oldest: live never falls behind).
+    let ingest: FrameIngest
     /// The camera's detectors (nil: motion and tamper only), shared with the cameras using the same models and
     /// run on the daemon's one inference pool.
     let detectors: DetectorBank?
@@ -94,8 +102,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     /// The guard of the connection in progress; replaced per attempt (a cancelled guard stays cancelled).
     private let currentGuard = Mutex<InterruptGuard?>(nil)
     private let watchdogFired = Atomic<Bool>(false)
-    /// 0 waiting (backoff), 1 opening, 2 streaming.
-    private let phase = Atomic<Int>(0)
+    /// A `CameraPhase`'s raw value.
+    private let phase = Atomic<Int>(CameraPhase.waiting.rawValue)
     private let phaseSince = Atomic<UInt64>(0)
     private let lastFrame = Atomic<UInt64>(0)
     private let ingestHeartbeat = Atomic<UInt64>(0)
@@ -121,8 +129,13 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         var l = logger
         l[metadataKey: "camera"] = .string(options.name)
         self.logger = l
-        ring = SPSCRing(capacity: options.stream.ringCapacity, policy: .dropOldest)
-        metrics.ringCapacity.store(ring.capacity, ordering: .relaxed)
+        var ingestOptions = IngestOptions(camera: camera)
+        ingestOptions.ringCapacity = options.stream.ringCapacity
+        ingestOptions.policy = .dropOldest
+        ingestOptions.spareBuffers = 3
+        ingestOptions.detectHeight = detectors == nil ? nil : options.detectHeight
+        ingest = FrameIngest(ingestOptions)
+        metrics.ringCapacity.store(ingest.ring.capacity, ordering: .relaxed)
     }
 
     public func start() {
@@ -156,7 +169,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     /// The no-frames watchdog: a streaming session without a frame for `no_frames_timeout_s` is interrupted
     /// (the ingest thread then reconnects). Called periodically by the daemon.
     public func checkWatchdog() {
-        guard phase.load(ordering: .relaxed) == 2 else { return }
+        guard phase.load(ordering: .relaxed) == CameraPhase.streaming.rawValue else { return }
         let since = max(lastFrame.load(ordering: .relaxed), phaseSince.load(ordering: .relaxed))
         if MonotonicClock.seconds(since: since) > options.stream.noFramesTimeoutSeconds {
             // The flag is set before the cancel, so the ingest thread that sees the interruption sees the flag.
@@ -181,7 +194,9 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     public var isUp: Bool { metrics.up.load(ordering: .relaxed) == 1 }
 
     /// `up`, `reconnecting` (opening a connection) or `down` (waiting to retry).
-    public var streamState: String { isUp ? "up" : phase.load(ordering: .relaxed) == 1 ? "reconnecting" : "down" }
+    public var streamState: String {
+        isUp ? "up" : phase.load(ordering: .relaxed) == CameraPhase.opening.rawValue ? "reconnecting" : "down"
+    }
     /// Why the stream went down, while it is.
     public var lastError: String? { isUp ? nil : downReason.withLock { $0 } }
     /// The source picture size, once the stream was up.
@@ -197,10 +212,10 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
 
     private var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    private func setPhase(_ p: Int) {
+    private func setPhase(_ p: CameraPhase) {
         let now = MonotonicClock.nanoseconds()
         phaseSince.store(now, ordering: .relaxed)
-        phase.store(p, ordering: .relaxed)
+        phase.store(p.rawValue, ordering: .relaxed)
         ingestHeartbeat.store(now, ordering: .relaxed)
     }
 
@@ -210,179 +225,152 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
               camera: camera, event: event, severity: severity, details: details)
     }
 
-    private func ingestBody() {
-        let s = options.stream
-        var backoff = Backoff(initial: s.reconnectInitialSeconds, maximum: s.reconnectMaxSeconds,
-                              jitter: s.reconnectJitter)
-        var decimator = FrameDecimator(fps: settings.current.detectFPS)
-        var seenGeneration = settings.generation
-        var pool: BufferPool? = nil
-        var rgbPool: BufferPool? = nil
+    /// The ingest thread's memory across connections.
+    private struct IngestState {
+        var backoff: Backoff
+        var decimator: FrameDecimator
+        var seenGeneration: Int
         var up = false, downReported = false
         var downSince = MonotonicClock.nanoseconds()
         var attempts = 0, everAttempted = false
-        var frameCounter = 0, session = 0
+        /// Frame numbers and media time keep increasing across reconnects.
+        var frameCounter = 0
         var mediaOffset = 0.0, lastMediaTime = 0.0
         var lastFrameWall: UInt64 = 0
-        var sourceOptions = SourceOptions()
-        sourceOptions.threads = options.decoderThreads
-        sourceOptions.analysisHeight = options.analysisHeight
-        sourceOptions.openTimeout = s.openTimeoutSeconds
-        sourceOptions.readTimeout = s.readTimeoutSeconds
-        sourceOptions.formatOptions = options.formatOptions
-        // A live frame without a pts is dated by its arrival, never by the frame rate the stream declares.
-        sourceOptions.arrivalClock = { Double(MonotonicClock.nanoseconds()) / 1e9 }
-        let redacted = URLRedaction.redact(options.url)
+    }
 
-        connect: while !isStopping {
+    private var sourceOptions: SourceOptions {
+        var o = SourceOptions()
+        o.threads = options.decoderThreads
+        o.analysisHeight = options.analysisHeight
+        o.openTimeout = options.stream.openTimeoutSeconds
+        o.readTimeout = options.stream.readTimeoutSeconds
+        o.formatOptions = options.formatOptions
+        // A live frame without a pts is dated by its arrival, never by the frame rate the stream declares.
+        o.arrivalClock = { Double(MonotonicClock.nanoseconds()) / 1e9 }
+        return o
+    }
+
+    /// Connect, stream, and on any failure report it and reconnect after a backoff, until `stop`.
+    private func ingestBody() {
+        let s = options.stream
+        var state = IngestState(backoff: Backoff(initial: s.reconnectInitialSeconds, maximum: s.reconnectMaxSeconds,
+                                                 jitter: s.reconnectJitter),
+                                decimator: FrameDecimator(fps: settings.current.detectFPS),
+                                seenGeneration: settings.generation)
+        while !isStopping {
             let interrupt = InterruptGuard()
             currentGuard.withLock { $0 = interrupt }
             if isStopping { break }  // stop() may have cancelled the previous guard only
             watchdogFired.store(false, ordering: .sequentiallyConsistent)
-            if everAttempted { metrics.reconnects.wrappingAdd(1, ordering: .relaxed) }
-            everAttempted = true
-            attempts += 1
-            setPhase(1)
-            logger.debug("connecting", metadata: ["url": .string(redacted), "attempt": .stringConvertible(attempts)])
+            if state.everAttempted { metrics.reconnects.wrappingAdd(1, ordering: .relaxed) }
+            state.everAttempted = true
+            state.attempts += 1
+            setPhase(.opening)
+            logger.debug("connecting", metadata: ["url": .string(URLRedaction.redact(options.url)),
+                                                  "attempt": .stringConvertible(state.attempts)])
             var reason = "end of stream"
             do {
-                let source = try VideoSource(url: options.url, options: sourceOptions, interrupt: interrupt)
-                session += 1
-                if let p = pool, p.width == source.analysisWidth, p.height == source.analysisHeight {} else {
-                    pool = BufferPool(count: ring.capacity + 3, width: source.analysisWidth,
-                                      height: source.analysisHeight, format: .gray8)
-                }
-                let pool = pool!
-                if detectors != nil {
-                    let (w, h) = VideoSource.analysisSize(width: source.info.width, height: source.info.height,
-                                                          targetHeight: options.detectHeight)
-                    if let p = rgbPool, p.width == w, p.height == h {} else {
-                        rgbPool = BufferPool(count: ring.capacity + 3, width: w, height: h, format: .rgb24)
-                    }
-                }
-                let rgbs = rgbPool
-                decimator.reset()
-                if lastFrameWall != 0 { mediaOffset = lastMediaTime + MonotonicClock.seconds(since: lastFrameWall) }
-                setPhase(2)
-                logger.debug("opened", metadata: ["codec": .string(source.info.codec),
-                                                  "size": .string("\(source.info.width)x\(source.info.height)")])
-                read: while !isStopping {
-                    let g = settings.generation
-                    if g != seenGeneration {
-                        seenGeneration = g
-                        decimator.setFPS(settings.current.detectFPS)
-                    }
-                    var buffer = pool.take()
-                    let rgb = buffer == nil ? nil : rgbs?.take()
-                    if rgbs != nil, rgb == nil, let b = buffer { pool.reuse(b); buffer = nil }  // both or neither
-                    let decoded: DecodedFrame?
-                    do {
-                        decoded = try source.next(into: buffer, rgb: rgb, scaling: { decimator.admit($0) })
-                    } catch {
-                        LiveCamera.giveBack(buffer, rgb, pool, rgbs)  // the pools must not lose a buffer per failed session
-                        throw error
-                    }
-                    guard let d = decoded else {
-                        LiveCamera.giveBack(buffer, rgb, pool, rgbs)
-                        break read
-                    }
-                    let now = MonotonicClock.nanoseconds()
-                    lastFrame.store(now, ordering: .relaxed)
-                    ingestHeartbeat.store(now, ordering: .relaxed)
-                    metrics.framesDecoded.wrappingAdd(1, ordering: .relaxed)
-                    let mediaTime = mediaOffset + d.mediaTime
-                    lastMediaTime = mediaTime
-                    lastFrameWall = now
-                    let index = frameCounter
-                    frameCounter += 1
-                    if !up {
-                        up = true
-                        metrics.up.store(1, ordering: .relaxed)
-                        let downFor = Double(now &- downSince) / 1e9
-                        var details: [(String, JSONValue)] = [("attempts", .int(attempts))]
-                        if downReported { details.append(("down_s", .double(JSONValue.rounded(downFor, places: 3)))) }
-                        details.append(("codec", .string(source.info.codec)))
-                        details.append(("width", .int(source.info.width)))
-                        details.append(("height", .int(source.info.height)))
-                        sourceSize.withLock { $0 = (source.info.width, source.info.height) }
-                        hub.send(streamAlert("stream_up", .info, frame: index, mediaTime: mediaTime, details))
-                        logger.info("stream up", metadata: ["attempts": .stringConvertible(attempts)])
-                        downReported = false
-                        attempts = 0
-                        backoff.reset()
-                    }
-                    guard d.scaled else {
-                        LiveCamera.giveBack(buffer, rgb, pool, rgbs)
-                        metrics.framesSkipped.wrappingAdd(1, ordering: .relaxed)
-                        continue
-                    }
-                    guard let gray = buffer else {  // every buffer is in the ring or in analysis: analysis is behind
-                        metrics.framesDropped.wrappingAdd(1, ordering: .relaxed)
-                        continue
-                    }
-                    var frame = Frame(camera: camera, index: index, mediaTime: mediaTime,
-                                      sourceWidth: d.sourceWidth, sourceHeight: d.sourceHeight, gray: gray)
-                    frame.rgb = rgb
-                    let live = LiveFrame(frame: frame, pool: pool, rgbPool: rgbs, session: session, decodedAt: now,
-                                         captureWallTime: d.captureWallTime)
-                    switch ring.push(live) {
-                    case .pushed:
-                        break
-                    case .pushedDroppingOldest(let old):
-                        metrics.framesDropped.wrappingAdd(1, ordering: .relaxed)
-                        if old.pool === pool { pool.reuse(old.frame.gray) }
-                        if let r = old.frame.rgb, let p = old.rgbPool, p === rgbs { p.reuse(r) }
-                    case .closed(let f), .full(let f):
-                        pool.reuse(f.frame.gray)
-                        if let r = f.frame.rgb { rgbs?.reuse(r) }
-                        break read
-                    }
-                    metrics.ringOccupancy.store(ring.count, ordering: .relaxed)
-                }
+                try stream(VideoSource(url: options.url, options: sourceOptions, interrupt: interrupt), &state)
             } catch {
-                if watchdogFired.load(ordering: .sequentiallyConsistent) {
-                    reason = "no frames for \(JSONValue.format(s.noFramesTimeoutSeconds)) s"
-                } else {
-                    reason = URLRedaction.redact("\(error)")
-                }
+                reason = URLRedaction.redact("\(error)")
             }
-            if watchdogFired.load(ordering: .sequentiallyConsistent), reason == "end of stream" {
+            if watchdogFired.load(ordering: .sequentiallyConsistent) {
                 reason = "no frames for \(JSONValue.format(s.noFramesTimeoutSeconds)) s"
             }
-            setPhase(0)
+            setPhase(.waiting)
             downReason.withLock { $0 = reason }
-            if isStopping { break connect }
-            let now = MonotonicClock.nanoseconds()
-            let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
-            let details: [(String, JSONValue)] = [("reason", .string(reason)), ("attempts", .int(attempts)),
-                                                  ("retry_in_s", .double(JSONValue.rounded(delay, places: 3)))]
-            if up || !downReported {
-                up = false
-                downReported = true
-                downSince = now
-                metrics.up.store(0, ordering: .relaxed)
-                hub.send(streamAlert("stream_down", .critical, frame: frameCounter, mediaTime: lastMediaTime, details))
-                logger.warning("stream down: \(reason)", metadata: ["retry_in_s": .string(String(format: "%.2f", delay))])
-            } else {
-                hub.send(streamAlert("stream_error", .warning, frame: frameCounter, mediaTime: lastMediaTime, details))
-                logger.notice("reconnect failed: \(reason)", metadata: ["retry_in_s": .string(String(format: "%.2f", delay))])
-            }
-            // Sleep in slices: stop() is noticed within 50 ms; the heartbeat shows the thread alive.
-            let until = now + UInt64(delay * 1e9)
-            while !isStopping, MonotonicClock.nanoseconds() < until {
-                ingestHeartbeat.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
-                usleep(50_000)
-            }
+            if isStopping { break }
+            waitBeforeReconnect(reason: reason, &state)
         }
         metrics.up.store(0, ordering: .relaxed)
-        ring.close()
+        ingest.finish()
     }
 
-    /// Returns a frame's unused buffers to their pools (a plain function: a nested closure over the loop's
-    /// variables would box them on the heap every frame).
-    private static func giveBack(_ gray: PixelBuffer?, _ rgb: PixelBuffer?, _ pool: BufferPool, _ rgbs: BufferPool?) {
-        if let gray { pool.reuse(gray) }
-        if let rgb { rgbs?.reuse(rgb) }
+    /// One session: frames of `source` into the ring until it ends, fails or the camera stops.
+    private func stream(_ source: VideoSource, _ state: inout IngestState) throws {
+        ingest.begin(source)
+        state.decimator.reset()
+        if state.lastFrameWall != 0 {
+            state.mediaOffset = state.lastMediaTime + MonotonicClock.seconds(since: state.lastFrameWall)
+        }
+        setPhase(.streaming)
+        logger.debug("opened", metadata: ["codec": .string(source.info.codec),
+                                          "size": .string("\(source.info.width)x\(source.info.height)")])
+        while !isStopping {
+            let g = settings.generation
+            if g != state.seenGeneration {
+                state.seenGeneration = g
+                state.decimator.setFPS(settings.current.detectFPS)
+            }
+            let step = try ingest.step(source, admit: { state.decimator.admit($0) },
+                                       stamp: { decoded($0, source, &state) })
+            switch step {
+            case .pushed: break
+            case .pushedDroppingOldest, .noBuffer: metrics.framesDropped.wrappingAdd(1, ordering: .relaxed)
+            case .skipped: metrics.framesSkipped.wrappingAdd(1, ordering: .relaxed)
+            case .end, .closed: return
+            }
+            metrics.ringOccupancy.store(ingest.ring.count, ordering: .relaxed)
+        }
+    }
+
+    /// Every decoded frame: its number and media time on the camera's running clock, the liveness stamps, and
+    /// `stream_up` at the first frame of a session.
+    private func decoded(_ d: DecodedFrame, _ source: VideoSource, _ state: inout IngestState) -> (index: Int, mediaTime: Double) {
+        let now = MonotonicClock.nanoseconds()
+        lastFrame.store(now, ordering: .relaxed)
+        ingestHeartbeat.store(now, ordering: .relaxed)
+        metrics.framesDecoded.wrappingAdd(1, ordering: .relaxed)
+        let mediaTime = state.mediaOffset + d.mediaTime
+        state.lastMediaTime = mediaTime
+        state.lastFrameWall = now
+        let index = state.frameCounter
+        state.frameCounter += 1
+        if !state.up {
+            state.up = true
+            metrics.up.store(1, ordering: .relaxed)
+            var details: [(String, JSONValue)] = [("attempts", .int(state.attempts))]
+            if state.downReported {
+                details.append(("down_s", .double(JSONValue.rounded(Double(now &- state.downSince) / 1e9, places: 3))))
+            }
+            details.append(("codec", .string(source.info.codec)))
+            details.append(("width", .int(source.info.width)))
+            details.append(("height", .int(source.info.height)))
+            sourceSize.withLock { $0 = (source.info.width, source.info.height) }
+            hub.send(streamAlert("stream_up", .info, frame: index, mediaTime: mediaTime, details))
+            logger.info("stream up", metadata: ["attempts": .stringConvertible(state.attempts)])
+            state.downReported = false
+            state.attempts = 0
+            state.backoff.reset()
+        }
+        return (index, mediaTime)
+    }
+
+    /// `stream_down` once per outage (then `stream_error` per failed attempt), then the backoff delay, slept in
+    /// slices so that `stop` is noticed within 50 ms and the heartbeat shows the thread alive.
+    private func waitBeforeReconnect(reason: String, _ state: inout IngestState) {
+        let now = MonotonicClock.nanoseconds()
+        let delay = state.backoff.nextDelay(random: Double.random(in: 0..<1))
+        let details: [(String, JSONValue)] = [("reason", .string(reason)), ("attempts", .int(state.attempts)),
+                                              ("retry_in_s", .double(JSONValue.rounded(delay, places: 3)))]
+        let retry: Logger.Metadata = ["retry_in_s": .string(String(format: "%.2f", delay))]
+        if state.up || !state.downReported {
+            state.up = false
+            state.downReported = true
+            state.downSince = now
+            metrics.up.store(0, ordering: .relaxed)
+            hub.send(streamAlert("stream_down", .critical, frame: state.frameCounter, mediaTime: state.lastMediaTime, details))
+            logger.warning("stream down: \(reason)", metadata: retry)
+        } else {
+            hub.send(streamAlert("stream_error", .warning, frame: state.frameCounter, mediaTime: state.lastMediaTime, details))
+            logger.notice("reconnect failed: \(reason)", metadata: retry)
+        }
+        let until = now + UInt64(delay * 1e9)
+        while !isStopping, MonotonicClock.nanoseconds() < until {
+            ingestHeartbeat.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
+            usleep(50_000)
+        }
     }
 
     // MARK: - Analysis thread
@@ -393,9 +381,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                                       detection: detection, report: { logger.warning("\($0)") })
         var seenGeneration = settings.generation
         var session = 0
-        var detectorFailed = false
         let cost = options.simulatedAnalysisSeconds
-        while let lf = ring.pop() {
+        while let lf = ingest.ring.pop() {
             let t0 = MonotonicClock.nanoseconds()
             analysisBusySince.store(t0, ordering: .relaxed)
             let g = settings.generation
@@ -408,12 +395,12 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 if session != 0 { analyzer.resetAfterReconnect() }
                 session = lf.session
             }
-            var alerts = analyzer.analyze(lf.frame)
+            let result = analyzer.analyze(lf.frame)
             picture.offer(lf.frame)
-            if !detectorFailed, let error = analyzer.detectorError {
+            var alerts = result.alerts
+            if let error = result.detectorError {
                 // The detector failed on a frame it accepted at load time: motion, tamper and stream health go
                 // on for this camera; detection stays off until the camera restarts. Said once.
-                detectorFailed = true
                 alerts.append(Alert(timestamp: AlertClock.wall.timestamp(mediaTime: lf.frame.mediaTime),
                                     mediaTime: lf.frame.mediaTime, frame: lf.frame.index, camera: camera,
                                     event: "detector_error", severity: .critical,
@@ -436,9 +423,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 if !alerts.isEmpty { metrics.glassToAlertSeconds.observe(glass) }
             }
             metrics.framesAnalyzed.wrappingAdd(1, ordering: .relaxed)
-            lf.pool.recycle(lf.frame.gray)
-            if let r = lf.frame.rgb { lf.rgbPool?.recycle(r) }
-            metrics.ringOccupancy.store(ring.count, ordering: .relaxed)
+            lf.release()
+            metrics.ringOccupancy.store(ingest.ring.count, ordering: .relaxed)
             analysisBusySince.store(0, ordering: .relaxed)
         }
         let last = analyzer.finish()

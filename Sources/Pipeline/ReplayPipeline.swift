@@ -1,6 +1,7 @@
 import Config
 import Detection
 import Foundation
+import Ingest
 import Media
 import Motion
 import Ring
@@ -65,16 +66,13 @@ public enum ReplayPipeline {
         let source = try VideoSource(url: options.input, options: sourceOptions)
         let clock = AlertClock.media(start: options.startTime ?? source.info.creationTime ?? 0)
 
-        let ring = SPSCRing<Frame>(capacity: options.ringCapacity, policy: .block)
-        let pool = BufferPool(count: ring.capacity + 2, width: source.analysisWidth, height: source.analysisHeight,
-                              format: .gray8)
-        let rgbPool = options.detectors.map { _ -> BufferPool in
-            let (w, h) = VideoSource.analysisSize(width: source.info.width, height: source.info.height,
-                                                  targetHeight: options.detectHeight)
-            return BufferPool(count: ring.capacity + 2, width: w, height: h, format: .rgb24)
-        }
-        let ingest = IngestThread(source: source, ring: ring, pool: pool, rgbPool: rgbPool, camera: options.camera)
-        ingest.start()
+        var ingestOptions = IngestOptions(camera: options.camera)
+        ingestOptions.ringCapacity = options.ringCapacity
+        ingestOptions.policy = .block
+        ingestOptions.detectHeight = options.detectors == nil ? nil : options.detectHeight
+        let ingest = FrameIngest(ingestOptions)
+        let reader = IngestThread(source: source, ingest: ingest)
+        reader.start()
 
         let detection = options.detectors.map {
             DetectionStage(detectors: $0, camera: options.camera, clock: clock, detect: options.analysis.detect,
@@ -92,36 +90,31 @@ public enum ReplayPipeline {
             do { stats.alerts += try hub.publish(alerts) } catch { sinkError = error }
         }
 
-        while let frame = ring.pop() {
-            let alerts = analyzer.analyze(frame)
+        while let item = ingest.ring.pop() {
+            let frame = item.frame
+            let result = analyzer.analyze(frame)
+            let alerts = result.alerts
             emit(alerts)
             if hub.wantsFrames { hub.publish(frame: analyzer.summary(of: frame, alerts: alerts.count)) }
-            if let e = analyzer.detectorError { detectError = e }
+            if let e = result.detectorError { detectError = e }
             stats.framesAnalyzed += 1
-            let t = frame.mediaTime, index = frame.index
-            pool.recycle(frame.gray)
-            if let rgb = frame.rgb { rgbPool?.recycle(rgb) }
+            item.release()
             if sinkError != nil || detectError != nil {  // nowhere to write or no detector: stop reading
                 source.interrupt.cancel()
-                pool.close()
-                rgbPool?.close()
-                while let f = ring.pop() {
-                    pool.recycle(f.gray)
-                    if let rgb = f.rgb { rgbPool?.recycle(rgb) }
-                }
+                ingest.stop()
                 break
             }
             if let progress {
                 let now = monotonicSeconds()
                 if now - lastProgress >= 0.25 {
                     lastProgress = now
-                    progress(ReplayProgress(frame: index, mediaTime: t, duration: source.info.duration,
+                    progress(ReplayProgress(frame: frame.index, mediaTime: frame.mediaTime, duration: source.info.duration,
                                             framesPerSecond: Double(stats.framesAnalyzed) / (now - started)))
                 }
             }
         }
         emit(analyzer.finish())
-        let ingestResult = ingest.join()
+        let ingestResult = reader.join()
         if let sinkError { throw sinkError }
         if let detectError { throw ReplayError(cause: detectError, stats: stats) }
         try hub.flush()
@@ -146,62 +139,39 @@ public struct ReplayError: UserFacingError {
     public var description: String { "\(cause) (after \(stats.framesDecoded) frames)" }
 }
 
-/// The ingest side of a replay: decode + scale into pooled buffers, push into the ring, close it at the end.
+/// The ingest side of a replay: `FrameIngest.readAll` on its own thread, then the ring closed.
 ///
-/// Thread safety: `start` and `join` from the owning thread; the body runs on its own thread and touches the
-/// source, the pool's producer side and the ring's producer side only.
-final class IngestThread: @unchecked Sendable {  // unchecked: the source and producer roles are used by the thread alone; results cross through `done`
+/// Thread safety: `start` and `join` from the owning thread; the body runs on its own thread and is the ingest's
+/// only producer.
+final class IngestThread: @unchecked Sendable {  // unchecked: the source and the producer side are used by the thread alone; results cross through `done`
     struct Result: Sendable {
         var stats: SourceStats
         var error: (any Error)?
     }
 
     let source: VideoSource
-    let ring: SPSCRing<Frame>
-    let pool: BufferPool
-    /// RGB pictures for the detector (nil: no detector).
-    let rgbPool: BufferPool?
-    let camera: CameraID
+    let ingest: FrameIngest
     private let done = DispatchSemaphore(value: 0)
     private let result = Mutex<Result?>(nil)
 
-    init(source: VideoSource, ring: SPSCRing<Frame>, pool: BufferPool, rgbPool: BufferPool? = nil, camera: CameraID) {
-        self.source = source; self.ring = ring; self.pool = pool; self.rgbPool = rgbPool; self.camera = camera
+    init(source: VideoSource, ingest: FrameIngest) {
+        self.source = source; self.ingest = ingest
     }
 
     func start() {
         let t = Thread { [self] in body() }
-        t.name = "vigil-ingest-\(camera.name)"
+        t.name = "vigil-ingest-\(ingest.options.camera.name)"
         t.start()
     }
 
     private func body() {
         var error: (any Error)? = nil
         do {
-            while let buffer = pool.takeWaiting() {
-                var rgb: PixelBuffer? = nil
-                if let rgbPool {
-                    guard let b = rgbPool.takeWaiting() else { pool.reuse(buffer); break }
-                    rgb = b
-                }
-                guard let d = try source.next(into: buffer, rgb: rgb) else {
-                    pool.reuse(buffer)
-                    if let rgb { rgbPool?.reuse(rgb) }
-                    break
-                }
-                var frame = Frame(camera: camera, index: d.index, mediaTime: d.mediaTime,
-                                  sourceWidth: d.sourceWidth, sourceHeight: d.sourceHeight, gray: buffer)
-                frame.rgb = rgb
-                if case .closed(let f) = ring.push(frame) {
-                    pool.reuse(f.gray)
-                    if let rgb = f.rgb { rgbPool?.reuse(rgb) }
-                    break
-                }
-            }
+            try ingest.readAll(source)
         } catch let e {
             error = source.interrupt.isCancelled ? nil : e
         }
-        ring.close()
+        ingest.finish()
         let stats = source.stats
         result.withLock { $0 = Result(stats: stats, error: error) }
         done.signal()

@@ -12,7 +12,7 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 
-/// One alert: the unit operators act on, written as one JSON line (see ARCHITECTURE.md, "Alert format").
+/// One alert: the unit operators act on, written as one JSON line (see the README, "Alerts").
 /// Key order on the wire is fixed (`ts`, `media_time`, `frame`, `camera`, `event`, `severity`, then the
 /// object and optional keys), so equal alerts are equal bytes.
 public struct Alert: Sendable, Hashable {

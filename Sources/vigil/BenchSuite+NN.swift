@@ -4,9 +4,12 @@ import VigilCore
 
 extension BenchSuite {
     /// `vigil bench nn MODEL… [--threads N] [--iterations K] [--rounds R]`: inference latency of each
-    /// model beside ONNX Runtime (PyPI onnxruntime, same thread count, timed by scripts/ort_bench.py in
-    /// the same run). Rounds alternate Vigil and ONNX Runtime; each figure is the median of the rounds'
-    /// medians, ratio = ONNX Runtime ÷ Vigil (> 1: Vigil is faster).
+    /// model beside ONNX Runtime (PyPI onnxruntime, same thread count, timed by scripts/ort_bench.py through
+    /// io_binding with preallocated outputs, in the same run). Rounds alternate which engine runs first; each
+    /// figure is the median of the rounds' medians, ratio = ONNX Runtime ÷ Vigil (> 1: Vigil is faster); both
+    /// engines' spread over rounds and the load average before and after are printed (a busy machine's
+    /// figures are not a quiet one's). With one thread, the calling thread's CPU time per run is a second
+    /// figure: the work without the time other processes held the core.
     static let nn = BenchSuite(
         name: "nn",
         usage: "MODEL… [--threads N] [--iterations K] [--rounds R]   (needs python3 with onnxruntime for the reference)",
@@ -33,30 +36,58 @@ extension BenchSuite {
             }
             guard !models.isEmpty else { throw UsageError(message: "usage: vigil bench nn MODEL… [--threads N] [--iterations K]") }
             let script = try ONNXRuntimeReference.script()
+            progress("load average before: \(loadAverage())")
             var figures: [BenchFigure] = []
             for model in models {
                 try requireInputExists(model)
-                var ours: [Double] = [], theirs: [Double] = []
-                var version = "onnxruntime"
-                var gflops = 0.0
-                for r in 0..<rounds {
-                    let b = try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)
-                    ours.append(b.medianMs)
-                    gflops = Double(b.flops) / 1e9
-                    let ref = try ONNXRuntimeReference.measure(script: script, model: model, threads: threads, iterations: iterations)
-                    theirs.append(ref.medianMs)
-                    version = ref.version
-                    progress("\(model) round \(r + 1): vigil \(JSONValue.format(JSONValue.rounded(b.medianMs, places: 2))) ms (\(b.json.serialized())), \(version) \(JSONValue.format(JSONValue.rounded(ref.medianMs, places: 2))) ms")
-                }
-                let o = median(ours), t = median(theirs)
-                progress("\(model): \(JSONValue.format(JSONValue.rounded(gflops, places: 3))) GFLOP per run → vigil \(JSONValue.format(JSONValue.rounded(gflops / (o / 1000), places: 1))) GFLOP/s, \(version) \(JSONValue.format(JSONValue.rounded(gflops / (t / 1000), places: 1))) GFLOP/s; GEMM: \(Session.gemmImplementation)")
-                let name = URL(fileURLWithPath: model).deletingLastPathComponent().lastPathComponent
-                figures.append(BenchFigure(name: "nn \(name.isEmpty ? model : name) median latency (\(threads) threads)", value: o, unit: "ms",
-                                           reference: "\(version) (\(threads) threads)", referenceValue: t, higherIsBetter: false))
+                figures += try compare(model: model, script: script, threads: threads, iterations: iterations,
+                                       rounds: rounds, progress: progress)
             }
+            progress("load average after: \(loadAverage())")
             return figures
         }
     )
+}
+
+/// Vigil and ONNX Runtime on one model over `rounds` rounds, alternating which runs first.
+private func compare(model: String, script: String, threads: Int, iterations: Int, rounds: Int,
+                     progress: (String) -> Void) throws -> [BenchFigure] {
+    var ours: [NNBenchmark] = [], theirs: [ONNXRuntimeReference.Result] = []
+    for r in 0..<rounds {
+        let vigilFirst = r % 2 == 0
+        if vigilFirst { ours.append(try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)) }
+        theirs.append(try ONNXRuntimeReference.measure(script: script, model: model, threads: threads, iterations: iterations))
+        if !vigilFirst { ours.append(try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)) }
+        let b = ours[r], ref = theirs[r]
+        progress("\(model) round \(r + 1) (\(vigilFirst ? "Vigil" : "ONNX Runtime") first): vigil \(ms(b.medianMs)) ms "
+                 + "(cpu \(ms(b.cpuMs)); \(b.json.serialized())), \(ref.version) \(ms(ref.medianMs)) ms (cpu \(ms(ref.cpuMs)))")
+    }
+    let o = median(ours.map(\.medianMs)), t = median(theirs.map(\.medianMs))
+    let version = theirs.last?.version ?? "onnxruntime"
+    let gflops = Double(ours.last?.flops ?? 0) / 1e9
+    func spread(_ v: [Double]) -> String { "\(ms(v.min() ?? 0))…\(ms(v.max() ?? 0)) ms" }
+    progress("\(model): rounds' medians vigil \(spread(ours.map(\.medianMs))), \(version) \(spread(theirs.map(\.medianMs))); "
+             + "CPU time vigil \(spread(ours.map(\.cpuMs))), \(version) \(spread(theirs.map(\.cpuMs)))")
+    progress("\(model): \(JSONValue.format(JSONValue.rounded(gflops, places: 3))) GFLOP per run → vigil \(JSONValue.format(JSONValue.rounded(gflops / (o / 1000), places: 1))) GFLOP/s, \(version) \(JSONValue.format(JSONValue.rounded(gflops / (t / 1000), places: 1))) GFLOP/s; GEMM: \(Session.gemmImplementation)")
+    let dir = URL(fileURLWithPath: model).deletingLastPathComponent().lastPathComponent
+    let name = dir.isEmpty ? model : dir
+    var figures = [BenchFigure(name: "nn \(name) median latency (\(threads) threads)", value: o, unit: "ms",
+                               reference: "\(version) (\(threads) threads, io_binding)", referenceValue: t, higherIsBetter: false)]
+    if threads == 1 {
+        figures.append(BenchFigure(name: "nn \(name) median CPU time per run (1 thread)", value: median(ours.map(\.cpuMs)),
+                                   unit: "ms", reference: "\(version) (1 thread, io_binding)",
+                                   referenceValue: median(theirs.map(\.cpuMs)), higherIsBetter: false))
+    }
+    return figures
+}
+
+private func ms(_ v: Double) -> String { JSONValue.format(JSONValue.rounded(v, places: 2)) }
+
+/// The 1, 5 and 15 minute load averages and the core count (/proc/loadavg).
+func loadAverage() -> String {
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+    let parts = text.split(separator: " ").prefix(3).joined(separator: " ")
+    return "\(parts.isEmpty ? "unknown" : parts) on \(ProcessInfo.processInfo.activeProcessorCount) cores"
 }
 
 private func median(_ v: [Double]) -> Double {
@@ -76,6 +107,8 @@ struct ReferenceFailure: UserFacingError {
 enum ONNXRuntimeReference {
     struct Result {
         var medianMs: Double
+        /// Median CPU time of ONNX Runtime's calling thread per run.
+        var cpuMs: Double
         var version: String
     }
 
@@ -109,6 +142,6 @@ enum ONNXRuntimeReference {
               let ms = obj["median_ms"] as? Double else {
             throw ReferenceFailure(message: "ONNX Runtime reference failed (pip install onnxruntime numpy): \(String(decoding: data, as: UTF8.self))")
         }
-        return Result(medianMs: ms, version: obj["runtime"] as? String ?? "onnxruntime")
+        return Result(medianMs: ms, cpuMs: obj["cpu_ms"] as? Double ?? 0, version: obj["runtime"] as? String ?? "onnxruntime")
     }
 }

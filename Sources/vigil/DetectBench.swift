@@ -142,8 +142,7 @@ struct DetectBench {
             frame.rgb = rgb
             _ = motion.analyze(frame)
             for a in try stage?.analyze(rgb: rgb, frame: d.index, mediaTime: d.mediaTime, sourceWidth: d.sourceWidth,
-                                        sourceHeight: d.sourceHeight, motion: motion.lastResult) ?? []
-            where a.event == "object_enter" {
+                                        sourceHeight: d.sourceHeight, motion: motion.lastResult).enters ?? [] {
                 run.tracks.append("\(a.label ?? "?")#\(a.trackID ?? 0)@\(a.frame)")
             }
             run.latencies.append(monotonicSeconds() - t0)

@@ -14,9 +14,9 @@ struct DetectCommand: ParsableCommand {
         discussion: """
         One line per detection: {"frame":N,"label":…,"score":…,"box":[x1,y1,x2,y2]} in source pixels, best \
         score first. --model takes a shipped model name (blazeface_short_128, blazeface_full_192, \
-        blazepose_detector_224, looked up in $VIGIL_MODELS, else share/vigil/models beside the binary, else \
-        samples/models), a model directory or an \
-        .onnx file; the adapter (ssd-anchors or yolo) follows from the model's outputs. Without --model: the \
+        blazepose_detector_224, hog_people, looked up in $VIGIL_MODELS, else share/vigil/models beside the \
+        binary, else samples/models), a model directory, an .onnx file or a HOG .f32 coefficient file; the \
+        adapter (ssd-anchors or yolo) follows from an ONNX model's outputs. Without --model: the \
         config's detect.model or detect.models (detections of several models merged), else blazeface_short_128.
         Exit status: 66 when the input is missing, 78 for a model that is missing, unreadable or matches no \
         adapter, 65 when the frame cannot be decoded.

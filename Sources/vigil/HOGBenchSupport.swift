@@ -60,6 +60,8 @@ struct WalkerScore {
 }
 
 /// Frames of a video (or an image) decoded at full resolution as RGB24.
+///
+/// Thread safety: owns its buffers; used from the bench's thread only.
 struct BenchFrames {
     var indices: [Int] = []
     var buffers: [PixelBuffer] = []
@@ -96,6 +98,8 @@ struct BenchFrames {
 
 /// OpenCV's detector in a Python process (scripts/hog_reference.py serve): a frame index in, its time and
 /// boxes out.
+///
+/// Thread safety: not thread-safe; used from the bench's thread only.
 final class HOGReference {
     private let process = Process()
     private let input = Pipe(), output = Pipe()

@@ -26,7 +26,11 @@ struct HOGTests {
     /// centre, 45° is 3/4 of the way from bin 1 (30°) to bin 2 (50°); a gradient and its opposite fall alike.
     @Test func gradientSplitsBetweenTheTwoNearestBins() {
         let dx = SIMD8<Float>(1, 0, 1, -1, 1, 0, -1, 0), dy = SIMD8<Float>(0, 1, 1, 1, -1, 0, 0, -1)
-        let (w0, w1, h0, h1) = HOGFeatureMap.binGradient(dx: dx, dy: dy)
+        var w0 = SIMD8<Float>(), w1 = SIMD8<Float>(), h0 = SIMD8<Int32>(), h1 = SIMD8<Int32>()
+        for k in 0..<8 {
+            (w0[k], w1[k], h0[k], h1[k]) = HOGFeatureMap.binGradient(dx: dx[k], dy: dy[k],
+                                                                     magnitude: (dx[k] * dx[k] + dy[k] * dy[k]).squareRoot())
+        }
         let r2 = Float(2).squareRoot()
         // (bin, share) pairs per lane; a share on a bin edge may land on either neighbour with weight 0.
         let expected: [[Int: Float]] = [[8: 0.5, 0: 0.5], [4: 1], [1: 0.25 * r2, 2: 0.75 * r2], [6: 0.75 * r2, 7: 0.25 * r2],
@@ -44,8 +48,7 @@ struct HOGTests {
         var worst: Float = 0
         for i in 0..<720 {
             let t = Double(i) * .pi / 360, r = Float.random(in: 0.5...300)
-            let dx = SIMD8<Float>(repeating: Float(cos(t)) * r), dy = SIMD8<Float>(repeating: Float(sin(t)) * r)
-            let got = HOGFeatureMap.unsignedAngle(dx: dx, dy: dy)[0]
+            let got = HOGFeatureMap.unsignedAngle(dx: Float(cos(t)) * r, dy: Float(sin(t)) * r)
             let error = abs(got - Float(t.truncatingRemainder(dividingBy: .pi)))
             worst = max(worst, min(error, Float.pi - error))  // 0 and π are one direction
         }

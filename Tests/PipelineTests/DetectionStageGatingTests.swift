@@ -25,7 +25,7 @@ import VigilCore
         return DetectionStage(detector: scene, camera: "cam", clock: .media(start: 0), detect: detect, track: track)
     }
 
-    func analyze(_ s: DetectionStage, _ i: Int, motion: MotionResult?) throws -> [Alert] {
+    func analyze(_ s: DetectionStage, _ i: Int, motion: MotionResult?) throws -> DetectionStage.Step {
         try s.analyze(rgb: rgb, frame: i, mediaTime: Double(i) / 5, sourceWidth: 1280, sourceHeight: 720, motion: motion)
     }
 
@@ -36,8 +36,7 @@ import VigilCore
         let s = stage(scene)
         var passes: [DetectionStage.Pass] = []
         for i in 0..<30 {
-            _ = try analyze(s, i, motion: motion([mover]))
-            passes.append(s.lastPass)
+            passes.append(try analyze(s, i, motion: motion([mover])).pass)
         }
         let region = Box(x1: 840, y1: 340, x2: 1020, y2: 520)   // 60×60 padded by 15, grown to 180×180
         #expect(passes[0] == .fullFrame)
@@ -51,14 +50,13 @@ import VigilCore
     @Test func noMotionNoInferenceCoverageFallsBackToOneFullFrame() throws {
         let scene = SceneDetector()
         let s = stage(scene)
-        _ = try analyze(s, 0, motion: motion([]))
-        #expect(s.lastPass == .fullFrame)
-        for i in 1..<10 { _ = try analyze(s, i, motion: motion([])) }
-        #expect(s.lastPass == .noMotion && s.stepped)
+        #expect(try analyze(s, 0, motion: motion([])).pass == .fullFrame)
+        var step = DetectionStage.Step()
+        for i in 1..<10 { step = try analyze(s, i, motion: motion([])) }
+        #expect(step.pass == .noMotion && step.stepped && !step.searched)
         #expect(scene.searched.withLock { $0.count } == 1)
         #expect(s.stats.noMotionFrames == 9)
-        _ = try analyze(s, 10, motion: motion([Box(x1: 100, y1: 100, x2: 1000, y2: 600)]))
-        #expect(s.lastPass == .fullFrame)
+        #expect(try analyze(s, 10, motion: motion([Box(x1: 100, y1: 100, x2: 1000, y2: 600)])).pass == .fullFrame)
         #expect(scene.searched.withLock { $0.count } == 2)
     }
 
@@ -85,9 +83,10 @@ import VigilCore
         let s = stage(scene, kind: kind)
         var alerts: [Alert] = []
         for i in 0..<75 {
-            alerts += try analyze(s, i, motion: i % 10 < 5 ? motion([mover]) : motion([]))
+            let step = try analyze(s, i, motion: i % 10 < 5 ? motion([mover]) : motion([]))
+            alerts += step.alerts
             if i >= 1 {
-                #expect(s.tracks.map(\.id) == [1] && s.tracks.first?.state == .confirmed, "frame \(i): \(s.tracks)")
+                #expect(step.tracks.map(\.id) == [1] && step.tracks.first?.state == .confirmed, "frame \(i): \(step.tracks)")
             }
         }
         alerts += s.finish()
@@ -111,9 +110,10 @@ import VigilCore
             let face = Box(x1: x, y1: 200, x2: x + 120, y2: 320)
             scene.show([face])
             let moving = i > 10 && i <= 40
-            alerts += try analyze(s, i, motion: motion(moving ? [face] : []))
-            if i >= 1 { #expect(s.tracks.map(\.id) == [1], "frame \(i): \(s.tracks)") }
-            if moving { #expect(s.tracks.first?.state == .confirmed && s.tracks.first!.box.iou(face) > 0.5, "frame \(i)") }
+            let step = try analyze(s, i, motion: motion(moving ? [face] : []))
+            alerts += step.alerts
+            if i >= 1 { #expect(step.tracks.map(\.id) == [1], "frame \(i): \(step.tracks)") }
+            if moving { #expect(step.tracks.first?.state == .confirmed && step.tracks.first!.box.iou(face) > 0.5, "frame \(i)") }
         }
         alerts += s.finish()
         #expect(alerts.map(\.event) == ["object_enter", "object_exit"])
@@ -133,7 +133,7 @@ import VigilCore
                 let x = Float(100 + 10 * min(i, 20))
                 let face = Box(x1: x, y1: 200, x2: x + 120, y2: 320)
                 scene.show([face, Box(x1: 1000, y1: 500, x2: 1100, y2: 600)])
-                out += try analyze(s, i, motion: motion(i < 20 ? [face] : []))
+                out += try analyze(s, i, motion: motion(i < 20 ? [face] : [])).alerts
             }
             return (out + s.finish()).map { "\($0.event) \($0.trackID ?? 0)" }
         }
@@ -177,10 +177,11 @@ extension DetectionStageGatingTests {
         var alerts: [Alert] = []
         for i in 0..<20 {
             // motion just right of the face: its region covers the face's right part only
-            alerts += try analyze(s, i, motion: i >= 2 ? motion([Box(x1: 250, y1: 130, x2: 270, y2: 150)]) : motion([]))
+            let step = try analyze(s, i, motion: i >= 2 ? motion([Box(x1: 250, y1: 130, x2: 270, y2: 150)]) : motion([]))
+            alerts += step.alerts
             if i >= 1 {
-                #expect(s.tracks.map(\.id) == [1] && s.tracks[0].state == .confirmed, "frame \(i)")
-                #expect(s.tracks.first.map { $0.box.iou(face) > 0.9 } == true, "frame \(i): \(s.tracks)")  // not the cut box
+                #expect(step.tracks.map(\.id) == [1] && step.tracks[0].state == .confirmed, "frame \(i)")
+                #expect(step.tracks.first.map { $0.box.iou(face) > 0.9 } == true, "frame \(i): \(step.tracks)")  // not the cut box
             }
         }
         #expect((alerts + s.finish()).map(\.event) == ["object_enter", "object_exit"])

@@ -33,7 +33,7 @@ final class ScriptedDetector: Detector, @unchecked Sendable {  // unchecked: use
     func run(_ stage: DetectionStage, frames: Int) throws -> [Alert] {
         var out: [Alert] = []
         for i in 0..<frames {
-            out += try stage.analyze(rgb: frame, frame: i, mediaTime: Double(i) / 10, sourceWidth: 640, sourceHeight: 480)
+            out += try stage.analyze(rgb: frame, frame: i, mediaTime: Double(i) / 10, sourceWidth: 640, sourceHeight: 480).alerts
         }
         return out + stage.finish()
     }
