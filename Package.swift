@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 import Foundation
 
@@ -20,6 +20,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The HTTP API and web page (target API only; the daemon is its only user). No traits: the API needs
+        // neither swift-configuration nor the full-Foundation helpers.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // The event index (SQLite through Debian's libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Hummingbird's own dependencies, named for the API's channel handler (header timeout).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The only C interop with FFmpeg: a system library plus a shim header.
@@ -84,6 +94,25 @@ let package = Package(
         // Tracks and frame facts become alerts: zones, lines, loitering, crowding, stationary objects, arm
         // schedules, camera tamper. Pure and deterministic, no I/O.
         .target(name: "Rules", dependencies: ["VigilCore"]),
+        // HTTP API and web page of `vigil run` (Hummingbird 2), the SQLite event index (GRDB); knows the daemon only
+        // through narrow protocols (APIBackend), the alert log through Sinks.
+        .target(
+            name: "API",
+            dependencies: [
+                "VigilCore", "Sinks", "Config",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Web")]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -92,6 +121,7 @@ let package = Package(
                 "Media",
                 "Pipeline",
                 "Recording",
+                "API",
                 "Sinks",
                 "Ring",
                 "MQTT",
@@ -120,6 +150,9 @@ let package = Package(
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "vigil", "VigilCore", "Config", "Pipeline", "TestSupport"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Media", "Config", "VigilCore", "TestSupport"]),
+        .testTarget(name: "APITests", dependencies: ["API", "VigilCore", "Sinks", "Config", "TestSupport",
+                                                  .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "VigilCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -28,8 +28,14 @@ $SUDO apt-get install -y -qq --no-install-recommends libmosquitto-dev mosquitto 
 # Rules: arm schedules read the IANA time zone database. Sink tests mount a tiny tmpfs (mount, as root) to fill
 # the disk; without root they exercise /dev/full only.
 $SUDO apt-get install -y -qq --no-install-recommends tzdata mount
+# HTTP API: the event index is SQLite through GRDB (Debian's libsqlite3-dev, the system SQLite). The page test:
+# Debian's Chromium and its WebDriver, headless (scripts/test_page.py); wrk loads /metrics in benchmarks.
+$SUDO apt-get install -y -qq --no-install-recommends libsqlite3-dev chromium chromium-driver wrk
 # Test oracles (never used by Vigil at run time): py-motmetrics scores the trackers on MOTChallenge data.
 python3 -m pip install --quiet --disable-pip-version-check motmetrics
 # ONNX Runtime is only the reference of `vigil bench nn` (scripts/ort_bench.py) and of the committed test data;
 # onnx and numpy regenerate the YOLO-shaped fixtures (scripts/make_yolo_graph.py).
 python3 -m pip install --quiet --disable-pip-version-check onnxruntime onnx numpy
+# The page test drives Chromium with Selenium; the OpenAPI check (scripts/check_openapi.py) validates the server's
+# answers against the document with jsonschema.
+python3 -m pip install --quiet --disable-pip-version-check selenium jsonschema pyyaml

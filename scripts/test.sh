@@ -12,6 +12,9 @@ VIGIL_NN_ALL_MODELS=1 VIGIL_OPENCV_DATA=.ci/opencv-data swift test --skip-build
 # Tracking quality on MOTChallenge ground truth (TUD-Campus, TUD-Stadtmitte): our IoU tracker must equal the
 # Python reference implementation row for row, and the byte tracker must beat it on IDF1.
 python3 scripts/eval_tracking.py --vigil .build/debug/vigil --check
+# The web page in headless Chromium against a running daemon, and the server against its OpenAPI document;
+# screenshots under .ci/page-screenshots (the script prints the folder).
+python3 scripts/test_page.py --vigil .build/debug/vigil --out .ci/page-screenshots
 # ThreadSanitizer: its own build folder so that the plain build stays cached.
 # halt_on_error: any race report fails the run (also in the vigil processes the CLI tests start).
 SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread --filter 'RingTests|InferenceTests.WorkerPoolTests|VigilCLITests.ReplayCommandTests/replayIsByteForByteRepeatable|PipelineTests.LiveCameraTests|PipelineTests.InferencePoolTests|PipelineTests.DetectionStageGatingTests|VigilCLITests.RunCommandTests/runsTwoCameras'

@@ -28,12 +28,14 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
     public var node: String? = nil
     /// Event clips and continuous recording; a camera's own `record:` overrides single keys.
     public var record: RecordConfig = .init()
+    /// The HTTP API and web page (`vigil run`); on 127.0.0.1:8971 by default.
+    public var api: APIConfig = .init()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case alerts, cameras, motion, decoder, detect, stream, metrics, track, tamper, rules, snapshots, mqtt, node,
-             record
+             record, api
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +58,7 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
             throw c.invalid(.node, "'\(n)' must be 1–64 characters without /, +, # or spaces")
         }
         record = try c.value(.record, default: RecordConfig())
+        api = try c.value(.api, default: APIConfig())
         var seen = Set<String>()
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")

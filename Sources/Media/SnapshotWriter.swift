@@ -135,7 +135,7 @@ public final class SnapshotWriter {
     }
 
     /// JPEG bytes of an RGB picture, from libavcodec's mjpeg encoder (full-range YUV 4:2:0).
-    static func encodeJPEG(_ rgb: PixelBuffer, quality: Int, input: String) throws -> [UInt8] {
+    public static func encodeJPEG(_ rgb: PixelBuffer, quality: Int, input: String) throws -> [UInt8] {
         let w = rgb.width & ~1, h = rgb.height & ~1
         guard w >= 2, h >= 2 else {
             throw FFmpegError(code: vigil_averror(EINVAL), operation: "encode a snapshot", input: input, reason: "picture too small")

@@ -8,7 +8,7 @@ import Synchronization
 import VigilCore
 
 /// `vigil run`: every enabled camera of the config as a `LiveCamera`, one shared alert sink, the Prometheus
-/// endpoint, sd_notify, and a supervisor thread (no-frames watchdog, `STATUS=`, `WATCHDOG=1` while every
+/// text (served by the API), sd_notify, and a supervisor thread (no-frames watchdog, `STATUS=`, `WATCHDOG=1` while every
 /// stage makes progress, a log line a minute). `reload` applies a new config file in place; `stop` drains and
 /// flushes.
 ///
@@ -30,7 +30,6 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     private var config: VigilConfig
     var cameras: [String: LiveCamera] = [:]
     var fps: [String: (decoded: Double, analyzed: Double)] = [:]
-    private var metricsServer: MetricsServer? = nil
     /// Where every alert goes: the alert log, then each registered sink on its own queue (`addSink`).
     public let hub: AlertHub
     let reloadsOK = Atomic<Int>(0)
@@ -49,8 +48,9 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     public let onlyCameras: Set<String>?
     /// Adds families of other parts (MQTT) to `GET /metrics`.
     public var extraMetrics: (@Sendable (inout PrometheusText) -> Void)? = nil
-    /// Called after a reload applied a new config (the cameras already filtered by `onlyCameras`).
-    public var onReload: (@Sendable (VigilConfig) -> Void)? = nil
+    /// Called after a reload applied a new config, with the old and the new one (the cameras already filtered by
+    /// `onlyCameras`): MQTT re-publishes discovery, the API restarts its listeners when their addresses changed.
+    public var onReload: (@Sendable (VigilConfig, VigilConfig) -> Void)? = nil
     /// Extra per-frame analysis time for every camera (`vigil bench pipeline`, tests); 0 in production.
     public var simulatedAnalysisSeconds: Double = 0
 
@@ -101,8 +101,17 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     /// Alerts lost so far (the log could not write them).
     public var alertsDropped: Int { hub.droppedTotal }
 
-    /// The port the metrics endpoint listens on, if any.
-    public var metricsPort: Int? { lock.withLock { metricsServer?.port } }
+    /// The config running now (the last one a reload applied).
+    public var runningConfig: VigilConfig { lock.withLock { config } }
+
+    /// Each running camera with its decoded and analysed frames per second over the last second, by name.
+    public func cameraStates() -> [(camera: LiveCamera, decodeFPS: Double, analysisFPS: Double)] {
+        let (cams, rates) = lock.withLock { (cameras, fps) }
+        return cams.keys.sorted().map { n in (cams[n]!, rates[n]?.decoded ?? 0, rates[n]?.analyzed ?? 0) }
+    }
+
+    /// The running camera called `name`.
+    public func camera(named name: String) -> LiveCamera? { lock.withLock { cameras[name] } }
 
     /// Starts the metrics endpoint and every enabled camera, then tells systemd READY=1.
     public func start() throws {
@@ -112,7 +121,6 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         var loaded = banks
         let detectors = try enabled.map { try bank(for: $0.detect, loaded: &loaded) }
         lock.withLock { banks = loaded }
-        try startMetrics(config.metrics)
         for (cam, detectors) in zip(enabled, detectors) { startCamera(cam, config: config, detectors: detectors) }
         let t = Thread { [self] in supervise(); supervisorDone.signal() }
         t.name = "vigil-supervisor"
@@ -122,15 +130,6 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         logger.info("running", metadata: ["cameras": .stringConvertible(n), "alerts": .string(config.alerts.path),
                                           "config": .string(configPath)])
         notifier.notify("READY=1\nSTATUS=started \(n) camera\(n == 1 ? "" : "s")")
-    }
-
-    private func startMetrics(_ m: MetricsConfig) throws {
-        guard let address = m.address else { return }
-        let server = try MetricsServer(host: address.host, port: address.port) { [weak self] in
-            self?.renderMetrics() ?? ""
-        }
-        lock.withLock { metricsServer = server }
-        logger.info("metrics on http://\(address.host):\(server.port)/metrics")
     }
 
     /// The bank of `detect`'s models (nil: none configured), shared with the cameras of the same model set:
@@ -176,11 +175,12 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
 
     /// Reads the config file again. A valid config applies: thresholds and rates in place (from the next
     /// frame), cameras added, removed or changed in how they are opened started/stopped alone, a new alert
-    /// path or metrics address switched to. An invalid one is refused with a `config_error` alert; the old
-    /// config keeps running.
-    public func reload() {
+    /// path switched to (and MQTT's and the API's settings, by `onReload`). An invalid one is refused with a
+    /// `config_error` alert; the old config keeps running. Returns whether it applied, and what changed or why not.
+    @discardableResult
+    public func reload() -> (ok: Bool, message: String) {
         control.lock(); defer { control.unlock() }
-        guard !stopping.load(ordering: .relaxed) else { return }
+        guard !stopping.load(ordering: .relaxed) else { return (false, "stopping") }
         notifier.notify("RELOADING=1")
         defer { notifier.notify("READY=1") }
         let new: VigilConfig
@@ -188,8 +188,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
             new = Daemon.subset(try ConfigLoader.load(path: configPath), onlyCameras)
             try new.validateForDaemon(file: configPath)
         } catch {
-            refuse("\(error)")
-            return
+            return (false, refuse("\(error)"))
         }
         let old = config
         // Plan first, without side effects: which cameras stop, start, restart or take new settings.
@@ -203,55 +202,47 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         var loaded = banks
         let detectors: [DetectorBank?]
         do { detectors = try plan.toStart.map { try bank(for: $0.detect, loaded: &loaded) } } catch {
-            refuse("\(error)")
-            return
+            return (false, refuse("\(error)"))
         }
         if new.alerts != old.alerts {
             do {
                 hub.replace(record: try makeSink(new.alerts))
             } catch {
-                refuse("\(error)")
-                return
-            }
-        }
-        if new.metrics != old.metrics {
-            let server = lock.withLock { () -> MetricsServer? in
-                defer { metricsServer = nil }
-                return metricsServer
-            }
-            server?.stop()
-            do { try startMetrics(new.metrics) } catch {
-                logger.error("metrics endpoint: \(error)")
+                return (false, refuse("\(error)"))
             }
         }
         for (live, settings) in plan.toUpdate { live.updateSettings(settings) }
         lock.withLock { for c in plan.toStop { cameras[c.options.name] = nil } }
         _ = stopCameras(plan.toStop, timeout: 4)
-        config = new
+        lock.withLock { config = new }
         for (cam, detectors) in zip(plan.toStart, detectors) { startCamera(cam, config: new, detectors: detectors) }
         // Banks no camera uses any more are let go (their sessions freed when the last camera holding one stops).
         let used = Set(new.cameras.filter(\.enabled).map { Daemon.bankKey($0.detect) })
         lock.withLock { banks = loaded.filter { used.contains($0.key) } }
         reloadsOK.wrappingAdd(1, ordering: .relaxed)
-        onReload?(new)
-        func list(_ a: [String]) -> JSONValue { .array(a.sorted().map { .string($0) }) }
-        hub.send(daemonAlert("config_reloaded", .info, [
-            ("added", list(plan.added)), ("removed", list(plan.removed)), ("restarted", list(plan.restarted)),
-            ("updated", list(plan.updated)),
-        ]))
-        logger.info("config reloaded", metadata: [
-            "added": .string(plan.added.sorted().joined(separator: ",")),
-            "removed": .string(plan.removed.sorted().joined(separator: ",")),
-            "restarted": .string(plan.restarted.sorted().joined(separator: ",")),
-            "updated": .string(plan.updated.sorted().joined(separator: ",")),
-        ])
+        onReload?(old, new)
+        return (true, announce(plan))
     }
 
-    private func refuse(_ reason: String) {
+    /// The `config_reloaded` alert and log line of an applied reload; returns the one-line summary.
+    private func announce(_ plan: ReloadPlan) -> String {
+        let groups = [("added", plan.added), ("removed", plan.removed), ("restarted", plan.restarted),
+                      ("updated", plan.updated)]
+        hub.send(daemonAlert("config_reloaded", .info, groups.map { ($0.0, .array($0.1.sorted().map { .string($0) })) }))
+        logger.info("config reloaded", metadata: Logger.Metadata(uniqueKeysWithValues: groups.map {
+            ($0.0, .string($0.1.sorted().joined(separator: ",")))
+        }))
+        let changes = groups.filter { !$0.1.isEmpty }.map { "\($0.0): \($0.1.sorted().joined(separator: ", "))" }
+        return changes.isEmpty ? "config reloaded, nothing changed" : "config reloaded; " + changes.joined(separator: "; ")
+    }
+
+    @discardableResult
+    private func refuse(_ reason: String) -> String {
         let r = URLRedaction.redact(reason)
         reloadsFailed.wrappingAdd(1, ordering: .relaxed)
         hub.send(daemonAlert("config_error", .critical, [("reason", .string(r)), ("kept", .string("previous config"))]))
         logger.error("config refused, the previous one keeps running: \(r)")
+        return "config refused, the previous one keeps running: \(r)"
     }
 
     private func daemonAlert(_ event: String, _ severity: Severity, _ details: [(String, JSONValue)]) -> Alert {
@@ -272,8 +263,6 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         let all = stopCameras(list, timeout: timeout)
         do { try hub.flush() } catch { logger.error("flushing alerts: \(error)") }
         if !hub.close(timeout: 2) { logger.warning("an alert sink did not finish in time") }
-        let server = lock.withLock { metricsServer }
-        server?.stop()
         logger.info("stopped")
         return all
     }

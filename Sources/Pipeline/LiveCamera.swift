@@ -118,6 +118,11 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     private let switches: CameraSwitches?
     /// Heartbeats, the watchdog, backoff sleeps and latencies run on it (tests: a virtual clock).
     let clock: any TickingClock
+    /// The latest picture, copied while someone watches (the API).
+    public let picture = PictureSlot()
+    /// Why the stream is down (nil while up or before the first attempt), and the source size once up (w, h).
+    private let downReason = Mutex<String?>(nil)
+    private let sourceSize = Mutex<(Int, Int)?>(nil)
 
     public init(options: LiveCameraOptions, settings: CameraSettings, hub: AlertHub, logger: Logger,
                 detectors: DetectorBank? = nil, switches: CameraSwitches? = nil, clock: any TickingClock = SystemClock()) {
@@ -203,6 +208,21 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
 
     public var isUp: Bool { metrics.up.load(ordering: .relaxed) == 1 }
 
+    /// `up`, `reconnecting` (opening a connection) or `down` (waiting to retry).
+    public var streamState: String {
+        isUp ? "up" : phase.load(ordering: .relaxed) == CameraPhase.opening.rawValue ? "reconnecting" : "down"
+    }
+    /// Why the stream went down, while it is.
+    public var lastError: String? { isUp ? nil : downReason.withLock { $0 } }
+    /// The source picture size, once the stream was up.
+    public var sourcePictureSize: (width: Int, height: Int)? { sourceSize.withLock { $0 }.map { ($0.0, $0.1) } }
+    /// Wall-clock time of the last decoded frame (seconds since the epoch), nil before the first.
+    public var lastFrameWallTime: Double? {
+        let t = lastFrame.load(ordering: .relaxed)
+        guard t != 0 else { return nil }
+        return Date().timeIntervalSince1970 - MonotonicClock.seconds(since: t)
+    }
+
     // MARK: - Ingest thread
 
     private var isStopping: Bool { stopping.load(ordering: .relaxed) }
@@ -276,6 +296,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 reason = "no frames for \(JSONValue.format(s.noFramesTimeoutSeconds)) s"
             }
             setPhase(.waiting)
+            downReason.withLock { $0 = reason }
             if isStopping { break }
             waitBeforeReconnect(reason: reason, &state)
         }
@@ -342,6 +363,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             details.append(("codec", .string(source.info.codec)))
             details.append(("width", .int(source.info.width)))
             details.append(("height", .int(source.info.height)))
+            sourceSize.withLock { $0 = (source.info.width, source.info.height) }
             hub.send(streamAlert("stream_up", .info, frame: index, mediaTime: mediaTime, details))
             logger.info("stream up", metadata: ["attempts": .stringConvertible(state.attempts)])
             state.downReported = false
@@ -408,6 +430,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 session = lf.session
             }
             let result = analyzer.analyze(lf.frame)
+            picture.offer(lf.frame)
             var alerts = result.alerts
             if let error = result.detectorError {
                 // The detector failed on a frame it accepted at load time: motion, tamper and stream health go

@@ -1,3 +1,4 @@
+import API
 import ArgumentParser
 import Config
 import Dispatch
@@ -22,8 +23,10 @@ struct RunCommand: ParsableCommand {
             SIGHUP: re-read the config; thresholds apply from the next frame without reopening streams; an \
             invalid config is refused (config_error alert) and the old one keeps running.
             SIGTERM/SIGINT: stop reading, drain, flush, exit 0 within 5 s.
-            Exit status: 0 stopped by a signal; 1 runtime failure (alert sink, metrics endpoint); 66 no such \
-            config; 78 bad config.
+            HTTP: the API and web page on api.listen (default 127.0.0.1:8971; the URL is logged at start), \
+            /metrics there and on metrics.listen when set.
+            Exit status: 0 stopped by a signal; 1 runtime failure (alert sink, HTTP address taken); 66 no such \
+            config; 78 bad config (also: api.listen off loopback without api.token).
             """
     )
 
@@ -58,18 +61,24 @@ struct RunCommand: ParsableCommand {
             } catch {
                 throw ConfigError(file: config, keyPath: "mqtt", line: nil, message: "\(error)")
             }
-            let daemon: Daemon
-            do {
-                daemon = try Daemon(configPath: config, config: cfg, logger: logger, onlyCameras: only,
+            let daemon = try Daemon(configPath: config, config: cfg, logger: logger, onlyCameras: only,
                                     switchBoard: switchBoard)
-                bridge.attach(to: daemon.hub)  // idle until mqtt: is configured (also by a reload)
-                daemon.onReload = { bridge.reload($0) }
-                daemon.extraMetrics = { bridge.metrics(&$0) }
-                bridge.start(cameras: Daemon.subset(cfg, only).cameras.filter(\.enabled), daemon: daemon)
-                try daemon.start()
-            } catch let e as MetricsServer.BindError {
+            // The API first: its address is checked (exit 1 when taken) before any camera starts.
+            let api = APIService(daemon: daemon, logger: logger)
+            do { try api.start(cfg) } catch let e as APIServer.StartError {
+                throw RunFailure(message: "HTTP API: \(e.description)")
+            }
+            bridge.attach(to: daemon.hub)  // idle until mqtt: is configured (also by a reload)
+            daemon.onReload = { old, new in
+                bridge.reload(new)
+                api.apply(old: old, new: new)
+            }
+            daemon.extraMetrics = { bridge.metrics(&$0) }
+            bridge.start(cameras: Daemon.subset(cfg, only).cameras.filter(\.enabled), daemon: daemon)
+            do { try daemon.start() } catch {
                 bridge.stop()
-                throw RunFailure(message: "metrics endpoint: \(e.description)")
+                api.stop()
+                throw error
             }
             let queue = DispatchQueue(label: "vigil.signals")
             let stopped = DispatchSemaphore(value: 0)
@@ -79,6 +88,7 @@ struct RunCommand: ParsableCommand {
                 src.setEventHandler {
                     logger.info("signal \(s == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
                     daemon.stop()  // closes the hub's sinks: MQTT says offline and sends what is queued
+                    api.stop()
                     stopped.signal()
                 }
                 src.resume()

@@ -11,20 +11,39 @@ public final class DaemonProcess: @unchecked Sendable {  // unchecked: one test 
     public let alertsPath: String
     public let child: ChildProcess
 
-    /// Writes `config` (YAML; `ALERTS` is replaced by the alert log's path) and starts `vigil run`.
+    /// Writes `config` (YAML; `ALERTS` is replaced by the alert log's path) and starts `vigil run`. A config
+    /// without an `api:` section gets `api: {listen: 127.0.0.1:0}` (tests run side by side: the default port
+    /// 8971 would be taken); `apiPort` reads the port the daemon logged.
     public init(config: String, directory: URL, environment: [String: String] = [:]) throws {
         self.directory = directory
         configPath = directory.appendingPathComponent("vigil.yaml").path
         alertsPath = directory.appendingPathComponent("alerts.jsonl").path
-        try config.replacingOccurrences(of: "ALERTS", with: alertsPath)
+        try DaemonProcess.withTestAPI(config).replacingOccurrences(of: "ALERTS", with: alertsPath)
             .write(toFile: configPath, atomically: true, encoding: .utf8)
         child = try ChildProcess(Fixtures.vigil, ["run", "--config", configPath], environment: environment,
                                  directory: directory)
     }
 
+    static func withTestAPI(_ config: String) -> String {
+        config.contains("\napi:") || config.hasPrefix("api:") ? config : config + "\napi:\n  listen: 127.0.0.1:0\n"
+    }
+
+    /// The API's port, from the `web page on http://HOST:PORT/` log line (waits up to `timeout` seconds).
+    public func apiPort(timeout: Double = 15) -> Int? {
+        var port: Int? = nil
+        _ = waitUntil(timeout: timeout, poll: 0.05) {
+            guard let r = stderr.range(of: "web page on http://") else { return false }
+            let rest = stderr[r.upperBound...]
+            guard let colon = rest.firstIndex(of: ":"), let slash = rest[colon...].firstIndex(of: "/") else { return false }
+            port = Int(rest[rest.index(after: colon)..<slash])
+            return port != nil
+        }
+        return port
+    }
+
     /// Replaces the config file (for SIGHUP tests).
     public func rewriteConfig(_ config: String) throws {
-        try config.replacingOccurrences(of: "ALERTS", with: alertsPath)
+        try DaemonProcess.withTestAPI(config).replacingOccurrences(of: "ALERTS", with: alertsPath)
             .write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
