@@ -75,7 +75,8 @@ final class APIService: @unchecked Sendable {  // unchecked: mutable state is be
     }
 
     private func startServers(_ config: VigilConfig) throws {
-        let clipDirectories: [String] = []  // record.dir, once recording lands
+        // Clips are served from every recordings folder in use (the global one and cameras' own `record.dir`).
+        let clipDirectories = Array(Set([config.record.directory] + config.cameras.map(\.record.directory))).sorted()
         if config.api.address != nil {
             let server = APIServer(options: APIOptions(config.api, snapshots: config.snapshots, clipDirectories: clipDirectories),
                                    backend: backend, index: index, hub: hub, logger: logger)
