@@ -114,7 +114,7 @@ import Testing
         #expect(c.stream == StreamConfig())
         // every detect: key at its default, except the example's models (faces and people)
         var detect = c.detect
-        #expect(detect.modelNames == ["blazeface_short_128", "blazepose_detector_224"])
+        #expect(detect.modelNames == DetectConfig.defaultModels)
         detect.models = nil
         #expect(detect == DetectConfig())
         #expect(c.metrics.listen == "")

@@ -85,13 +85,13 @@ import TestSupport
 
     @Test func maskedClockLeavesOnlyTheObject() throws {
         let clip = Fixtures.path("clock.mp4")
-        let unmasked = events(vigil(["replay", clip]))
+        let unmasked = events(vigil(["replay", clip] + Fixtures.motionOnly))
         // The clock moves from the start: the first event begins within the first frames, over the clock.
         let first = try #require(unmasked.first)
         #expect(first.event == "motion_start" && first.frame <= 5, "\(unmasked)")
         let dir = makeTemporaryDirectory("mask-replay")
         let cfg = dir.appendingPathComponent("m.yaml").path
-        try "cameras:\n  - name: clock\n    url: \(clip)\n    motion:\n      mask: [[[0, 0], [260, 0], [260, 56], [0, 56]]]\n"
+        try "detect:\n  models: []\ncameras:\n  - name: clock\n    url: \(clip)\n    motion:\n      mask: [[[0, 0], [260, 0], [260, 56], [0, 56]]]\n"
             .write(toFile: cfg, atomically: true, encoding: .utf8)
         let r = vigil(["replay", clip, "--config", cfg, "--stats"])
         #expect(r.status == 0, "\(r.stderr)")

@@ -39,7 +39,7 @@ import VigilCore
     }
 
     @Test func staticSceneHasNoAlerts() {
-        let r = vigil(["replay", Fixtures.path("static.mp4"), "--stats"])
+        let r = vigil(["replay", Fixtures.path("static.mp4"), "--stats"] + Fixtures.motionOnly)
         #expect(r.status == 0)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains(#""frames_analyzed":200"#))
