@@ -179,7 +179,9 @@ import VigilCore
             return tail.stdoutText.contains(probeLine)
         }, "tail --mqtt listens: \(tail.stderrText)")
         let cfg = Self.config(cameras: [("north", server.url("test")), ("south", server.url("test"))],
-                              mqtt: "url: \(broker.url)\ntopic_prefix: fleet")
+                              mqtt: "url: \(broker.url)\ntopic_prefix: fleet",
+                              // two daemons side by side: each its own API port (the default 8971 fits one)
+                              extra: "api:\n  listen: 127.0.0.1:0\n")
         let cfgPath = dir.appendingPathComponent("shared.yaml").path
         try cfg.replacingOccurrences(of: "ALERTS", with: dir.appendingPathComponent("alerts.jsonl").path)
             .write(toFile: cfgPath, atomically: true, encoding: .utf8)
