@@ -109,7 +109,10 @@ def main():
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(rtsp)
         err = open(os.path.join(work, "vigil.stderr"), "w+")
-        daemon = subprocess.Popen([args.vigil, "run", "--config", cfg], stdout=subprocess.DEVNULL, stderr=err, cwd=work)
+        # The default detectors run (faces and people): their shipped models are the checkout's samples/models.
+        env = dict(os.environ, VIGIL_MODELS=os.path.join(ROOT, "samples/models"))
+        daemon = subprocess.Popen([args.vigil, "run", "--config", cfg], stdout=subprocess.DEVNULL, stderr=err, cwd=work,
+                                  env=env)
         procs.append(daemon)
 
         def logged():
