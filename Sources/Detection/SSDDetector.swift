@@ -11,7 +11,7 @@ import VigilCore
 /// Thread safety: `detect` is serialised by a lock (one input/output buffer set per instance).
 public final class SSDDetector: Detector, @unchecked Sendable {
     // @unchecked: the buffers are touched only under `lock`; everything else is immutable.
-    /// Parameters of one MediaPipe SSD model (MODELS.md).
+    /// Parameters of one MediaPipe SSD model (samples/models/MODELS.md).
     public struct Parameters: Sendable, Equatable {
         public var anchors: SSDAnchors
         public var label: String

@@ -6,7 +6,7 @@ import VigilCore
 
 /// The shipped models on real photos and clips from Debian's opencv-doc package, fetched by
 /// scripts/fetch-test-images.sh (never committed); runs when VIGIL_OPENCV_DATA names that folder (test.sh sets it).
-/// Expected scores: ../shared/models/MODELS.md (ONNX Runtime), within 0.01 unless noted.
+/// Expected scores: samples/models/MODELS.md (ONNX Runtime), within 0.01 unless noted.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
 struct RealImageTests {
     static let data = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] ?? "/nonexistent")
@@ -32,7 +32,7 @@ struct RealImageTests {
         #expect(d[0].box.iou(Box(x1: 106, y1: 89, x2: 223, y2: 206)) >= 0.9)
     }
 
-    /// MODELS.md reports ≥ 0.91 for all four; with our bilinear letterbox the fourth scores 0.869 (ONNX Runtime
+    /// samples/models/MODELS.md reports ≥ 0.91 for all four; with our bilinear letterbox the fourth scores 0.869 (ONNX Runtime
     /// on the same preprocessed input agrees to 1e-4: scripts/detect_reference.py).
     @Test func shortRangeFindsFourFacesInFacereg() throws {
         let d = try detect("facereg.jpg", "blazeface_short_128")
