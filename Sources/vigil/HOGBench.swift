@@ -1,3 +1,4 @@
+import Analysis
 import Detection
 import Foundation
 import Media
