@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MQTT
 import Pipeline
+import Service
 import Sinks
 import VigilCore
 

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Media
 import Pipeline
+import Service
 import VigilCore
 #if canImport(Glibc)
 import Glibc
