@@ -12,10 +12,11 @@ extension BenchSuite {
     /// figure: the work without the time other processes held the core.
     static let nn = BenchSuite(
         name: "nn",
-        usage: "MODEL… [--threads N] [--iterations K] [--rounds R]   (needs python3 with onnxruntime for the reference)",
+        usage: "MODEL… [--threads N] [--iterations K] [--rounds R] [--float-model F]   (needs python3 with onnxruntime for the reference)",
         run: { arguments, progress in
             var models: [String] = []
             var threads = 2, iterations = 20, rounds = 3
+            var floatModel: String?
             var i = 0
             while i < arguments.count {
                 let a = arguments[i]
@@ -30,6 +31,10 @@ extension BenchSuite {
                 case "--threads": threads = try value()
                 case "--iterations": iterations = try value()
                 case "--rounds": rounds = try value()
+                case "--float-model":
+                    guard i + 1 < arguments.count else { throw UsageError(message: "--float-model needs a model") }
+                    floatModel = arguments[i + 1]
+                    i += 1
                 default: models.append(a)
                 }
                 i += 1
@@ -40,8 +45,9 @@ extension BenchSuite {
             var figures: [BenchFigure] = []
             for model in models {
                 try requireInputExists(model)
+                if let floatModel { try requireInputExists(floatModel) }
                 figures += try compare(model: model, script: script, threads: threads, iterations: iterations,
-                                       rounds: rounds, progress: progress)
+                                       rounds: rounds, floatModel: floatModel, progress: progress)
             }
             progress("load average after: \(loadAverage())")
             return figures
@@ -50,14 +56,24 @@ extension BenchSuite {
 }
 
 /// Vigil and ONNX Runtime on one model over `rounds` rounds, alternating which runs first.
-private func compare(model: String, script: String, threads: Int, iterations: Int, rounds: Int,
+/// With `floatModel` (e.g. the float32 network a quantised `model` was made from), Vigil also runs that
+/// model in each round (first in odd rounds, last in even ones) and the int8 ÷ float figure is added.
+private func compare(model: String, script: String, threads: Int, iterations: Int, rounds: Int, floatModel: String? = nil,
                      progress: (String) -> Void) throws -> [BenchFigure] {
-    var ours: [NNBenchmark] = [], theirs: [ONNXRuntimeReference.Result] = []
+    var ours: [NNBenchmark] = [], theirs: [ONNXRuntimeReference.Result] = [], floats: [NNBenchmark] = []
+    func measureFloat() throws {
+        guard let floatModel else { return }
+        let f = try NNBenchmark.measure(model: floatModel, threads: threads, iterations: iterations)
+        floats.append(f)
+        progress("\(floatModel) (float) round \(floats.count): vigil \(ms(f.medianMs)) ms (cpu \(ms(f.cpuMs)))")
+    }
     for r in 0..<rounds {
         let vigilFirst = r % 2 == 0
+        if !vigilFirst { try measureFloat() }
         if vigilFirst { ours.append(try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)) }
         theirs.append(try ONNXRuntimeReference.measure(script: script, model: model, threads: threads, iterations: iterations))
         if !vigilFirst { ours.append(try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)) }
+        if vigilFirst { try measureFloat() }
         let b = ours[r], ref = theirs[r]
         progress("\(model) round \(r + 1) (\(vigilFirst ? "Vigil" : "ONNX Runtime") first): vigil \(ms(b.medianMs)) ms "
                  + "(cpu \(ms(b.cpuMs)); \(b.json.serialized())), \(ref.version) \(ms(ref.medianMs)) ms (cpu \(ms(ref.cpuMs)))")
@@ -73,6 +89,12 @@ private func compare(model: String, script: String, threads: Int, iterations: In
     let name = dir.isEmpty ? model : dir
     var figures = [BenchFigure(name: "nn \(name) median latency (\(threads) threads)", value: o, unit: "ms",
                                reference: "\(version) (\(threads) threads, io_binding)", referenceValue: t, higherIsBetter: false)]
+    if let floatModel, !floats.isEmpty {
+        progress("\(floatModel) (float): rounds' medians vigil \(spread(floats.map(\.medianMs)))")
+        figures.append(BenchFigure(name: "nn \(name) median latency, this model vs the float model (\(threads) threads)", value: o,
+                                   unit: "ms", reference: "Vigil on \(floatModel) (\(threads) threads)",
+                                   referenceValue: median(floats.map(\.medianMs)), higherIsBetter: false))
+    }
     if threads == 1 {
         figures.append(BenchFigure(name: "nn \(name) median CPU time per run (1 thread)", value: median(ours.map(\.cpuMs)),
                                    unit: "ms", reference: "\(version) (1 thread, io_binding)",
