@@ -55,7 +55,8 @@ let package = Package(
         ),
         // Demux, decode, scale; the only importer of CFFmpeg.
         .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
-        // Motion detection on the downscaled grey frame, and motion events.
+        // Pixel analysis of the downscaled grey frame: motion detection and motion events, camera tamper
+        // (covered, defocused, moved).
         .target(name: "Motion", dependencies: ["VigilCore"]),
         // Recording: pre-roll of compressed packets, event clips, continuous segments, retention, writer thread.
         .target(name: "Recording", dependencies: ["VigilCore", "Media", "Config",
@@ -92,7 +93,7 @@ let package = Package(
         // Object detectors on frames: preprocessing (letterbox), model adapters (ssd-anchors, yolo), NMS.
         .target(name: "Detection", dependencies: ["VigilCore", "Inference"]),
         // Tracks and frame facts become alerts: zones, lines, loitering, crowding, stationary objects, arm
-        // schedules, camera tamper. Pure and deterministic, no I/O.
+        // schedules. Pure and deterministic, no I/O.
         .target(name: "Rules", dependencies: ["VigilCore"]),
         // HTTP API and web page of `vigil run` (Hummingbird 2), the SQLite event index (GRDB); knows the daemon only
         // through narrow protocols (APIBackend), the alert log through Sinks.
@@ -113,9 +114,28 @@ let package = Package(
             ],
             resources: [.copy("Web")]
         ),
+        // Command-line helpers shared by the `vigil` commands and the benchmarks: stderr output, user-facing errors.
+        .target(
+            name: "CommandSupport",
+            dependencies: ["VigilCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // `vigil bench`: the benchmark suites, each figure beside its reference measured in the same run.
+        // Benchmark-only dependencies (DequeModule for the ring's reference queue) stay here, out of the daemon code.
+        .target(
+            name: "VigilBench",
+            dependencies: [
+                "CommandSupport", "VigilCore", "Config", "Media", "Pipeline", "Recording", "API", "Sinks", "Ring", "MQTT",
+                "Ingest", "Motion", "Tracking", "Inference", "Detection", "Rules",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
+                "CommandSupport",
+                "VigilBench",
                 "VigilCore",
                 "Config",
                 "Media",
@@ -125,7 +145,6 @@ let package = Package(
                 "Sinks",
                 "Ring",
                 "MQTT",
-                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 "Tracking",
                 "Inference",
@@ -139,7 +158,7 @@ let package = Package(
         // Generated clips and process helpers shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
-        .testTarget(name: "MotionTests", dependencies: ["Motion"]),
+        .testTarget(name: "MotionTests", dependencies: ["Motion", "VigilCore", "TestSupport"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "VigilCore"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Media", "Ring", "VigilCore", "TestSupport"]),

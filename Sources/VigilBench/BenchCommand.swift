@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import VigilCore
 
@@ -75,8 +76,8 @@ func benchScript(_ relative: String) throws -> String {
     return script
 }
 
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct BenchCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark suite; each figure is printed beside its reference measured in the same run.",
         discussion: "Suites:\n" + benchSuites.map { "  \($0.name) \($0.usage)" }.joined(separator: "\n")
@@ -91,7 +92,9 @@ struct BenchCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The suite's own arguments.")
     var arguments: [String] = []
 
-    func run() throws {
+    public init() {}
+
+    public func run() throws {
         var args = arguments
         var asJSON = json
         if let i = args.firstIndex(of: "--json") { args.remove(at: i); asJSON = true }

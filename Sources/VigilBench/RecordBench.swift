@@ -1,3 +1,4 @@
+import CommandSupport
 import Config
 import Foundation
 import Media
