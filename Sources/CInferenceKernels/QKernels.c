@@ -391,8 +391,195 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
 
 // ---- SIMD levels ----
 
+#ifndef VQ_X86
 static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
                         int r0, int r1, uint8_t *y, long ldy, char *scratch) {
     (void)scratch;
     q_tile_scalar(run->c, grp, rows, ld, n, colsum, r0, r1, y, ldy);
 }
+#else
+
+#define TQ512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))) static
+#define TQ256 __attribute__((target("avx2,fma"))) static
+
+// Scalar fill of one k-group of a packed panel (rows past k and pixels past the tile are 0): `width` pixels of
+// `group` rows each, element size `size` bytes (1: uint8 quads, 2: int16 pairs).
+static void q_pack_edge(const uint8_t *rows, long ld, int k, int kk, int j0, int cols, int width, int group,
+                        uint8_t flip, void *dst, int size) {
+    for (int q = 0; q < width; q++) {
+        for (int t = 0; t < group; t++) {
+            int row = kk + t;
+            uint8_t v = (row < k && q < cols) ? (uint8_t)(rows[row * ld + j0 + q] ^ flip) : 0;
+            if (size == 1) ((uint8_t *)dst)[q * group + t] = v;
+            else ((int16_t *)dst)[q * group + t] = v;
+        }
+    }
+}
+
+// VNNI layout: panels of 32 pixels, each [kp4 / 4][32][4] bytes (4 consecutive k of one pixel per int32 lane).
+static void q_pack_b8(const uint8_t *rows, long ld, int k, int n, uint8_t flip, uint8_t *dst) {
+    const int kp4 = q_round_up(k, 4);
+    const __m128i fl = _mm_set1_epi8((char)flip);
+    for (int j0 = 0; j0 < n; j0 += Q8_NR) {
+        uint8_t *panel = dst + (size_t)(j0 / Q8_NR) * kp4 * Q8_NR;
+        const int cols = q_min(Q8_NR, n - j0);
+        for (int kk = 0; kk < kp4; kk += 4) {
+            uint8_t *d = panel + (size_t)kk * Q8_NR;
+            if (cols < Q8_NR || kk + 4 > k) {
+                q_pack_edge(rows, ld, k, kk, j0, cols, Q8_NR, 4, flip, d, 1);
+                continue;
+            }
+            for (int h = 0; h < Q8_NR; h += 16) {
+                const uint8_t *s = rows + kk * ld + j0 + h;
+                __m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)s), fl);
+                __m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + ld)), fl);
+                __m128i c = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + 2 * ld)), fl);
+                __m128i e = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + 3 * ld)), fl);
+                __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+                __m128i ce0 = _mm_unpacklo_epi8(c, e), ce1 = _mm_unpackhi_epi8(c, e);
+                __m128i *o = (__m128i *)(d + h * 4);
+                _mm_storeu_si128(o, _mm_unpacklo_epi16(ab0, ce0));
+                _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab0, ce0));
+                _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab1, ce1));
+                _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab1, ce1));
+            }
+        }
+    }
+}
+
+// Requantises 16 int32 sums of output channel o (pixels j..j+15 of the tile) and stores `cols` bytes.
+TQ512 inline void q_store16(const vk_qconv *c, int o, __m512i acc, const int32_t *colsum, uint8_t *dst, int cols) {
+    acc = _mm512_add_epi32(acc, _mm512_set1_epi32(c->row_term[o]));
+    if (c->any_wzero) {
+        __m512i cs = _mm512_loadu_si512(colsum);
+        acc = _mm512_sub_epi32(acc, _mm512_mullo_epi32(_mm512_set1_epi32(c->w_zero[o]), cs));
+    }
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(c->mult[o]));
+    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(c->flo)), _mm512_set1_ps(c->fhi));
+    __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(c->d.out_zero));
+    __mmask16 mask = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    _mm_mask_storeu_epi8(dst, mask, _mm512_cvtepi32_epi8(q));
+}
+
+// 8 rows (packed weights pa) × one 32-pixel panel pb, `rows` and `cols` of them stored.
+TQ512 void q_kernel_vnni(const vk_qconv *c, int o0, const int8_t *pa, const uint8_t *pb, int rows, int cols,
+                         const int32_t *colsum, uint8_t *y, long ldy) {
+    __m512i acc[Q8_MR][2];
+    for (int r = 0; r < Q8_MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    const int steps = c->kp4 / 4;
+    const int32_t *a = (const int32_t *)pa;
+    for (int s = 0; s < steps; s++, a += Q8_MR, pb += 4 * Q8_NR) {
+        __m512i b0 = _mm512_loadu_si512(pb), b1 = _mm512_loadu_si512(pb + 64);
+        for (int r = 0; r < Q8_MR; r++) {
+            __m512i av = _mm512_set1_epi32(a[r]);
+            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], b0, av);
+            acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, av);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        q_store16(c, o0 + r, acc[r][0], colsum, y + r * ldy, cols);
+        if (cols > 16) q_store16(c, o0 + r, acc[r][1], colsum + 16, y + r * ldy + 16, cols - 16);
+    }
+}
+
+static void q_gemm_vnni(const vk_qconv *c, int grp, const uint8_t *pb, int n, const int32_t *colsum, int r0, int r1,
+                        uint8_t *y, long ldy) {
+    const int8_t *wa = c->w8 + (size_t)grp * c->mp8 * c->kp4;
+    for (int j0 = 0; j0 < n; j0 += Q8_NR) {
+        const uint8_t *panel = pb + (size_t)(j0 / Q8_NR) * c->kp4 * Q8_NR;
+        for (int rb = r0; rb < r1; rb += Q8_MR) {
+            q_kernel_vnni(c, grp * c->d.m + rb, wa + (size_t)rb * c->kp4, panel, q_min(Q8_MR, r1 - rb),
+                          q_min(Q8_NR, n - j0), colsum + j0, y + (long)rb * ldy + j0, ldy);
+        }
+    }
+}
+
+// AVX2 layout: panels of 16 pixels, each [kp2 / 2][16][2] int16 (2 consecutive k of one pixel per int32 lane).
+TQ256 void q_pack_b16(const uint8_t *rows, long ld, int k, int n, uint8_t flip, int16_t *dst) {
+    const int kp2 = q_round_up(k, 2);
+    const __m128i fl = _mm_set1_epi8((char)flip);
+    for (int j0 = 0; j0 < n; j0 += Q16_NR) {
+        int16_t *panel = dst + (size_t)(j0 / Q16_NR) * kp2 * Q16_NR;
+        const int cols = q_min(Q16_NR, n - j0);
+        for (int kk = 0; kk < kp2; kk += 2) {
+            int16_t *d = panel + (size_t)kk * Q16_NR;
+            if (cols < Q16_NR || kk + 2 > k) {
+                q_pack_edge(rows, ld, k, kk, j0, cols, Q16_NR, 2, flip, d, 2);
+                continue;
+            }
+            const uint8_t *s = rows + kk * ld + j0;
+            __m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)s), fl);
+            __m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + ld)), fl);
+            _mm256_storeu_si256((__m256i *)d, _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, b)));
+            _mm256_storeu_si256((__m256i *)(d + 16), _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, b)));
+        }
+    }
+}
+
+TQ256 inline void q_store8(const vk_qconv *c, int o, __m256i acc, const int32_t *colsum, uint8_t *dst, int cols) {
+    acc = _mm256_add_epi32(acc, _mm256_set1_epi32(c->row_term[o]));
+    if (c->any_wzero) {
+        __m256i cs = _mm256_loadu_si256((const __m256i *)colsum);
+        acc = _mm256_sub_epi32(acc, _mm256_mullo_epi32(_mm256_set1_epi32(c->w_zero[o]), cs));
+    }
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_set1_ps(c->mult[o]));
+    v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(c->flo)), _mm256_set1_ps(c->fhi));
+    __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), _mm256_set1_epi32(c->d.out_zero));
+    __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    __m128i b8 = c->d.out_signed ? _mm_packs_epi16(w16, w16) : _mm_packus_epi16(w16, w16);
+    if (cols >= 8) {
+        _mm_storel_epi64((__m128i *)dst, b8);
+    } else {
+        uint8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, b8);
+        memcpy(dst, tmp, (size_t)cols);
+    }
+}
+
+// 4 rows × one 16-pixel panel: vpmaddwd of zero-extended activations and int16 weights (exact).
+TQ256 void q_kernel_avx2(const vk_qconv *c, int o0, const int16_t *pa, const int16_t *pb, int rows, int cols,
+                         const int32_t *colsum, uint8_t *y, long ldy) {
+    __m256i acc[Q16_MR][2];
+    for (int r = 0; r < Q16_MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    const int steps = c->kp2 / 2;
+    const int32_t *a = (const int32_t *)pa;
+    for (int s = 0; s < steps; s++, a += Q16_MR, pb += 2 * Q16_NR) {
+        __m256i b0 = _mm256_loadu_si256((const __m256i *)pb), b1 = _mm256_loadu_si256((const __m256i *)(pb + 16));
+        for (int r = 0; r < Q16_MR; r++) {
+            __m256i av = _mm256_set1_epi32(a[r]);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(b0, av));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b1, av));
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        q_store8(c, o0 + r, acc[r][0], colsum, y + r * ldy, cols);
+        if (cols > 8) q_store8(c, o0 + r, acc[r][1], colsum + 8, y + r * ldy + 8, cols - 8);
+    }
+}
+
+static void q_gemm_avx2(const vk_qconv *c, int grp, const int16_t *pb, int n, const int32_t *colsum, int r0, int r1,
+                        uint8_t *y, long ldy) {
+    const int16_t *wa = c->w16 + (size_t)grp * c->mp4 * c->kp2;
+    for (int j0 = 0; j0 < n; j0 += Q16_NR) {
+        const int16_t *panel = pb + (size_t)(j0 / Q16_NR) * c->kp2 * Q16_NR;
+        for (int rb = r0; rb < r1; rb += Q16_MR) {
+            q_kernel_avx2(c, grp * c->d.m + rb, wa + (size_t)rb * c->kp2, panel, q_min(Q16_MR, r1 - rb),
+                          q_min(Q16_NR, n - j0), colsum + j0, y + (long)rb * ldy + j0, ldy);
+        }
+    }
+}
+
+static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
+                        int r0, int r1, uint8_t *y, long ldy, char *scratch) {
+    const vk_qconv *c = run->c;
+    void *pb = (void *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    if (run->level >= 2) {
+        q_pack_b8(rows, ld, c->k, n, c->flip, pb);
+        q_gemm_vnni(c, grp, pb, n, colsum, r0, r1, y, ldy);
+    } else {
+        q_pack_b16(rows, ld, c->k, n, c->flip, pb);
+        q_gemm_avx2(c, grp, pb, n, colsum, r0, r1, y, ldy);
+    }
+}
+
+#endif
