@@ -130,9 +130,28 @@ let package = Package(
             ],
             resources: [.copy("Web")]
         ),
+        // Command-line helpers shared by the `vigil` commands and the benchmarks: stderr output, user-facing errors.
+        .target(
+            name: "CommandSupport",
+            dependencies: ["VigilCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // `vigil bench`: the benchmark suites, each figure beside its reference measured in the same run.
+        // Benchmark-only dependencies (DequeModule for the ring's reference queue) stay here, out of the daemon code.
+        .target(
+            name: "VigilBench",
+            dependencies: [
+                "CommandSupport", "VigilCore", "Config", "Media", "Pipeline", "Analysis", "Recording", "API", "Sinks", "Ring", "MQTT",
+                "Ingest", "Motion", "Tracking", "Inference", "Detection", "Rules",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
+                "CommandSupport",
+                "VigilBench",
                 "VigilCore",
                 "Config",
                 "Media",
@@ -144,7 +163,6 @@ let package = Package(
                 "Sinks",
                 "Ring",
                 "MQTT",
-                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 "Tracking",
                 "Inference",

@@ -3,13 +3,13 @@ import Glibc
 #endif
 
 /// Output helpers for the command line: messages on stderr, whole lines, no buffering surprises.
-enum Console {
-    static func err(_ line: String) {
+package enum Console {
+    package static func err(_ line: String) {
         errRaw(line.hasSuffix("\n") ? line : line + "\n")
     }
 
     /// Writes `s` to stderr as it is (progress lines that redraw with `\r`).
-    static func errRaw(_ s: String) {
+    package static func errRaw(_ s: String) {
         var bytes = Array(s.utf8)
         bytes.withUnsafeMutableBytes { buf in
             var off = 0
@@ -21,5 +21,5 @@ enum Console {
         }
     }
 
-    static var stderrIsTerminal: Bool { isatty(2) != 0 }
+    package static var stderrIsTerminal: Bool { isatty(2) != 0 }
 }

@@ -1,4 +1,5 @@
 import Analysis
+import ArgumentParser
 import Config
 import Detection
 import Foundation
@@ -7,46 +8,57 @@ import Motion
 import Pipeline
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench detect CLIP`: the detection chain (decode, motion, detector, tracker) on a clip, motion-gated
-    /// beside every frame in the same run: CPU seconds, inferences, fps, per-frame latency from decoded frame to
-    /// detections (p50/p99), and whether both found the same tracks; then fps gated vs every frame per model.
-    static let detect = BenchSuite(
-        name: "detect",
-        usage: "CLIP [--config FILE] [--models a,b] [--per-model a,b|none] [--max-in-flight N]",
-        run: { arguments, progress in try DetectBench(arguments: arguments).run(progress) }
-    )
-}
-
-/// The `detect` benchmark suite. Each run decodes the clip itself, serially on the calling thread, and
-/// analyses every decoded frame as `vigil replay` does; the detector's jobs run on an `InferencePool`.
+/// `vigil bench detect CLIP`: the detection chain (decode, motion, detector, tracker) on a clip, motion-gated
+/// beside every frame in the same run: CPU seconds, inferences, fps, per-frame latency from decoded frame to
+/// detections (p50/p99), and whether both found the same tracks; then fps gated vs every frame per model.
 ///
 /// Thread safety: used from the command's thread only.
-struct DetectBench {
-    var clip: String
-    var config: VigilConfig = VigilConfig()
-    var models: [String]? = nil
-    var perModel = ["blazeface_short_128", "blazeface_full_192", "blazepose_detector_224"]
-    var maxInFlight: Int? = nil
+struct DetectBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "detect",
+        abstract: "The detection chain on a clip, motion-gated beside every frame: CPU, inferences, fps, latency."
+    )
 
-    init(arguments: [String]) throws {
-        var rest = arguments[...]
-        guard let first = rest.popFirst(), !first.hasPrefix("--") else { throw BenchError("detect needs a CLIP") }
-        clip = first
-        while let a = rest.popFirst() {
-            guard let v = rest.popFirst() else { throw BenchError("\(a) needs a value") }
-            switch a {
-            case "--config": config = try ConfigLoader.load(path: v)
-            case "--models": models = v.split(separator: ",").map(String.init)
-            case "--per-model": perModel = v == "none" ? [] : v.split(separator: ",").map(String.init)
-            case "--max-in-flight":
-                guard let n = Int(v), (1...256).contains(n) else { throw BenchError("--max-in-flight needs 1…256") }
-                maxInFlight = n
-            default: throw BenchError("unknown argument '\(a)'")
-            }
-        }
-        guard FileManager.default.fileExists(atPath: clip) else { throw BenchError("\(clip): no such file") }
+    @OptionGroup var common: BenchOptions
+
+    @Argument(help: "A clip (samples/make_samples.sh --detect makes samples/out/face-720p.mp4).")
+    var clip: String
+
+    @Option(help: "A config whose detect, track, motion and decoder settings are used.")
+    var config: String?
+
+    @Option(help: "Detectors, comma-separated (default: the config's, else blazeface_short_128).")
+    var models: String?
+
+    @Option(name: .customLong("per-model"), help: "Models timed one by one, comma-separated, or none.")
+    var perModel = "blazeface_short_128,blazeface_full_192,blazepose_detector_224"
+
+    @Option(name: .customLong("max-in-flight"), help: "Inference slots (1…256; default: the config's).")
+    var maxInFlight: Int?
+
+    func validateSuite() throws {
+        if let maxInFlight, !(1...256).contains(maxInFlight) { throw ValidationError("--max-in-flight needs 1…256") }
     }
+
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
+        guard FileManager.default.fileExists(atPath: clip) else { throw BenchError("\(clip): no such file") }
+        let run = DetectBenchRun(clip: clip, config: try config.map { try ConfigLoader.load(path: $0) } ?? VigilConfig(),
+                                 models: models.map { $0.split(separator: ",").map(String.init) },
+                                 perModel: perModel == "none" ? [] : perModel.split(separator: ",").map(String.init),
+                                 maxInFlight: maxInFlight)
+        return try run.run(progress)
+    }
+}
+
+/// One `detect` benchmark: the chain on the clip, gated and not, then per model.
+///
+/// Thread safety: used from the command's thread only.
+struct DetectBenchRun {
+    var clip: String
+    var config: VigilConfig
+    var models: [String]?
+    var perModel: [String]
+    var maxInFlight: Int?
 
     /// What one pass over the clip measured.
     struct Run {
