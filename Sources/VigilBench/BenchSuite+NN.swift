@@ -27,6 +27,9 @@ struct NNBench: BenchSuite {
     @Option(help: "Timed runs per round and engine.")
     var iterations = 20
 
+    @Option(help: "A float32 model Vigil also runs in each round (e.g. the network a quantised MODEL was made from); adds the MODEL ÷ float figure.")
+    var floatModel: String?
+
     func validateSuite() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
     }
@@ -35,10 +38,11 @@ struct NNBench: BenchSuite {
         let script = try ONNXRuntimeReference.script()
         let run = NNRun(threads: common.threads ?? 2, iterations: iterations, warmUp: common.warmUp ?? 3,
                         rounds: common.rounds ?? 3)
+        if let floatModel { try requireInputExists(floatModel) }
         var figures: [BenchFigure] = []
         for model in models {
             try requireInputExists(model)
-            figures += try compare(model: model, script: script, run: run, progress: progress)
+            figures += try compare(model: model, script: script, run: run, floatModel: floatModel, progress: progress)
         }
         return figures
     }
@@ -52,19 +56,30 @@ struct NNRun {
     var rounds: Int
 }
 
-/// Vigil and ONNX Runtime on one model over `rounds` rounds, alternating which runs first.
-private func compare(model: String, script: String, run: NNRun, progress: (String) -> Void) throws -> [BenchFigure] {
+/// Vigil and ONNX Runtime on one model over `rounds` rounds, alternating which runs first. With `floatModel`
+/// (e.g. the float32 network a quantised `model` was made from), Vigil also runs that model in each round (first
+/// in odd rounds, last in even ones) and the MODEL ÷ float figure is added.
+private func compare(model: String, script: String, run: NNRun, floatModel: String? = nil,
+                     progress: (String) -> Void) throws -> [BenchFigure] {
     let threads = run.threads
-    var ours: [NNBenchmark] = [], theirs: [ONNXRuntimeReference.Result] = []
-    func vigil() throws -> NNBenchmark {
-        try NNBenchmark.measure(model: model, threads: threads, iterations: run.iterations, warmUp: run.warmUp)
+    var ours: [NNBenchmark] = [], theirs: [ONNXRuntimeReference.Result] = [], floats: [NNBenchmark] = []
+    func vigil(_ m: String) throws -> NNBenchmark {
+        try NNBenchmark.measure(model: m, threads: threads, iterations: run.iterations, warmUp: run.warmUp)
+    }
+    func measureFloat() throws {
+        guard let floatModel else { return }
+        let f = try vigil(floatModel)
+        floats.append(f)
+        progress("\(floatModel) (float) round \(floats.count): vigil \(ms(f.medianMs)) ms (cpu \(ms(f.cpuMs)))")
     }
     for r in 0..<run.rounds {
         let vigilFirst = r % 2 == 0
-        if vigilFirst { ours.append(try vigil()) }
+        if !vigilFirst { try measureFloat() }
+        if vigilFirst { ours.append(try vigil(model)) }
         theirs.append(try ONNXRuntimeReference.measure(script: script, model: model, threads: threads,
                                                        iterations: run.iterations, warmUp: run.warmUp))
-        if !vigilFirst { ours.append(try vigil()) }
+        if !vigilFirst { ours.append(try vigil(model)) }
+        if vigilFirst { try measureFloat() }
         let b = ours[r], ref = theirs[r]
         progress("\(model) round \(r + 1) (\(vigilFirst ? "Vigil" : "ONNX Runtime") first): vigil \(ms(b.medianMs)) ms "
                  + "(cpu \(ms(b.cpuMs)); \(b.json.serialized())), \(ref.version) \(ms(ref.medianMs)) ms (cpu \(ms(ref.cpuMs)))")
@@ -80,6 +95,12 @@ private func compare(model: String, script: String, run: NNRun, progress: (Strin
     let name = dir.isEmpty ? model : dir
     var figures = [BenchFigure(name: "nn \(name) median latency (\(threads) threads)", value: o, unit: "ms",
                                reference: "\(version) (\(threads) threads, io_binding)", referenceValue: t, higherIsBetter: false)]
+    if let floatModel, !floats.isEmpty {
+        progress("\(floatModel) (float): rounds' medians vigil \(spread(floats.map(\.medianMs)))")
+        figures.append(BenchFigure(name: "nn \(name) median latency, this model vs the float model (\(threads) threads)", value: o,
+                                   unit: "ms", reference: "Vigil on \(floatModel) (\(threads) threads)",
+                                   referenceValue: BenchStats.median(floats.map(\.medianMs)), higherIsBetter: false))
+    }
     if threads == 1 {
         figures.append(BenchFigure(name: "nn \(name) median CPU time per run (1 thread)", value: BenchStats.median(ours.map(\.cpuMs)),
                                    unit: "ms", reference: "\(version) (1 thread, io_binding)",

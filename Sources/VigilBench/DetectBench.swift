@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Config
 import Detection
@@ -83,7 +84,7 @@ struct DetectBenchRun {
         if let models { detect.model = nil; detect.models = models }
         if detect.modelNames.isEmpty { detect.models = ["blazeface_short_128"] }
         var figures: [BenchFigure] = []
-        let bank = try DetectorBank.load(detect: detect, modelsDirectory: modelsDirectory, pool: pool)
+        let bank = try DetectorBank.load(detect: DetectionSettings(detect), modelsDirectory: modelsDirectory, pool: pool)
         let label = detect.modelNames.joined(separator: "+")
         progress("detect: \(clip), models \(label), \(pool.capacity) inference slots")
         var everyConfig = detect
@@ -119,7 +120,7 @@ struct DetectBenchRun {
             var one = detect
             one.model = nil
             one.models = [name]
-            let b = try DetectorBank.load(detect: one, modelsDirectory: modelsDirectory, pool: pool)
+            let b = try DetectorBank.load(detect: DetectionSettings(one), modelsDirectory: modelsDirectory, pool: pool)
             var off = one
             off.motionGating = false
             let g = try pass(one, bank: b, progress), e = try pass(off, bank: b, progress)
@@ -142,7 +143,8 @@ struct DetectBenchRun {
         let camera = CameraID("bench")
         let clock = AlertClock.media(start: 0)
         let motion = MotionStage(camera: camera, clock: clock, config: config.motion)
-        let stage = bank.map { DetectionStage(detectors: $0, camera: camera, clock: clock, detect: detect, track: config.track) }
+        let stage = bank.map { DetectionStage(detectors: $0, camera: camera, clock: clock, detect: DetectionSettings(detect),
+                                                    track: config.track) }
         var run = Run()
         run.latencies.reserveCapacity(4096)
         let inferences0 = bank?.pool.stats.inferences ?? 0

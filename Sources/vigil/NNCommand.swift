@@ -127,6 +127,8 @@ struct NNInfoCommand: ParsableCommand {
             ("arena_bytes", .int(s.arenaBytes)),
             ("unplanned_bytes", .int(s.unplannedBytes)),
             ("views", .int(s.viewCount)),
+            // Quantised models: how many prepared steps run in integers (int8 islands, table lookups) and in float.
+            ("precision", .object(s.precisionCounts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
         ])
         print(json.serialized())
     }

@@ -1,3 +1,4 @@
+@testable import Analysis
 import Pipeline
 import Testing
 

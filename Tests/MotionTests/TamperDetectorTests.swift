@@ -1,7 +1,7 @@
 import Testing
 import TestSupport
 import VigilCore
-@testable import Rules
+@testable import Motion
 
 /// Camera tamper on synthetic grey frames with a known change at frame 100 (25 fps): the alert comes
 /// `min_s` (2 s = 50 frames) later, once, with the right kind; an unchanged or textureless scene gives none.
