@@ -140,8 +140,7 @@ let package = Package(
         .target(
             name: "VigilBench",
             dependencies: [
-                "CommandSupport", "VigilCore", "Config", "Media", "Pipeline", "Service", "Analysis", "Recording", "API", "Sinks", "Ring",
-                "MQTT",
+                "CommandSupport", "VigilCore", "Config", "Media", "Pipeline", "Analysis", "Service", "Recording", "API", "Sinks", "Ring", "MQTT",
                 "Ingest", "Motion", "Tracking", "Inference", "Detection", "Rules",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

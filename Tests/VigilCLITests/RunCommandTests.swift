@@ -21,13 +21,7 @@ import Glibc
 
             """
         for (name, url) in cameras { s += "  - name: \(name)\n    url: \(url)\n" }
-        s += """
-            stream:
-              open_timeout_s: 3
-              read_timeout_s: \(readTimeout)
-              no_frames_timeout_s: 2
-              reconnect_initial_s: 0.2
-              reconnect_max_s: 1
+        s += Fixtures.streamYAML(readTimeout: readTimeout) + """
             detect:
               fps: 5
               models: []              # motion only: these tests are about streams, not detectors

@@ -43,13 +43,7 @@ import Glibc
 
                 """
         }
-        return s + """
-            stream:
-              open_timeout_s: 5
-              read_timeout_s: 5
-              no_frames_timeout_s: 5
-              reconnect_initial_s: 0.2
-              reconnect_max_s: 1
+        return s + Fixtures.streamYAML(openTimeout: 5, readTimeout: 5, noFramesTimeout: 5) + """
             detect:
               fps: 5
               model: \(model)
