@@ -189,7 +189,10 @@ static inline int q_requant(const vk_qconv *c, int32_t acc, float mult) {
     float v = (float)acc * mult;
     v = v < c->flo ? c->flo : v;
     v = v > c->fhi ? c->fhi : v;
-    return (int)nearbyintf(v) + c->d.out_zero;
+    // Round half to even without a libm call (baseline x86-64 has no roundss): |v| ≤ 255 here, so adding and
+    // subtracting 1.5·2^23 leaves exactly the nearest-even integer (the default rounding mode of the FPU).
+    const float magic = 12582912.0f;
+    return (int)((v + magic) - magic) + c->d.out_zero;
 }
 
 // ---- im2col and packing of one tile of pixels ----

@@ -65,7 +65,7 @@ struct QConvBench {
                     else { float.append(try Self.medianTime(iterations) { try pair.runFloat() }) }
                 }
             }
-            let gi = pair.operations / Self.median(int8) / 1e9, gf = pair.operations / Self.median(float) / 1e9
+            let gi = pair.operations / Self.median(int8) / 1e6, gf = pair.operations / Self.median(float) / 1e6  // ms
             progress("\(pair.name): int8 \(Self.spread(int8)) ms, float \(Self.spread(float)) ms over rounds")
             figures.append(BenchFigure(name: "int8 \(pair.name)", value: gi, unit: "GOPS", reference: "float32 Conv",
                                        referenceValue: gf, higherIsBetter: true))
