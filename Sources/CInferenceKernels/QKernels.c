@@ -189,7 +189,10 @@ static inline int q_requant(const vk_qconv *c, int32_t acc, float mult) {
     float v = (float)acc * mult;
     v = v < c->flo ? c->flo : v;
     v = v > c->fhi ? c->fhi : v;
-    return (int)nearbyintf(v) + c->d.out_zero;
+    // Round half to even without a libm call (baseline x86-64 has no roundss): |v| ≤ 255 here, so adding and
+    // subtracting 1.5·2^23 leaves exactly the nearest-even integer (the default rounding mode of the FPU).
+    const float magic = 12582912.0f;
+    return (int)((v + magic) - magic) + c->d.out_zero;
 }
 
 // ---- im2col and packing of one tile of pixels ----
@@ -267,6 +270,8 @@ typedef struct {
     vk_pool *pool;
     int level, batch;
     int nc, tiles, row_blocks, rb_rows;  // GEMM path
+    int rows_mode, pixels;               // MatMul form: pixels = batch rows
+    size_t out_tile_bytes;               // MatMul form: the m × nc output tile
     long items;
     char *scratch;
     size_t scratch_bytes;  // per worker
@@ -275,6 +280,40 @@ typedef struct {
 
 static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
                         int r0, int r1, uint8_t *y, long ldy, char *scratch);
+
+// MatMul form (1×1 everything, batch > 1): the batch rows are the pixels; each is k bytes in, m bytes out, so
+// the tile's input is transposed into k × n and its output goes through an m × n tile.
+static void q_transpose(const uint8_t *src, int rows, int cols, long lds, uint8_t *dst, long ldd) {
+    for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols; c++) dst[c * ldd + r] = src[r * lds + c];
+    }
+}
+
+// One tile (n pixels from p0) of one group: its input rows (im2col, the input itself, or the transposed batch
+// rows), then output rows [r0, r1) at y (row stride ldy).
+static void q_gemm_tile(const QRun *run, const uint8_t *src, int grp, int p0, int n, int r0, int r1, uint8_t *y,
+                        long ldy, char *scratch) {
+    const vk_qconv *c = run->c;
+    const VKConvGeometry *g = &c->d.g;
+    int32_t *colsum = (int32_t *)scratch;
+    scratch += (size_t)q_round_up(run->nc, Q8_NR) * sizeof(int32_t);
+    const uint8_t *rows = src + p0;
+    long ld = g->in_h * g->in_w;
+    if (run->rows_mode) {
+        q_transpose(src + (size_t)p0 * c->k, n, c->k, c->k, (uint8_t *)scratch, n);
+        rows = (const uint8_t *)scratch;
+        ld = n;
+        scratch += (size_t)c->k * run->nc;
+    } else if (!c->direct) {
+        q_im2col(src, g, p0, n, (uint8_t)c->d.in_zero, (uint8_t *)scratch);
+        rows = (const uint8_t *)scratch;
+        ld = n;
+        scratch += (size_t)c->k * run->nc;
+    }
+    if (c->any_wzero) q_column_sums(rows, ld, c->k, n, c->flip, colsum);
+    if (run->level == 0) q_tile_scalar(c, grp, rows, ld, n, colsum, r0, r1, y, ldy);
+    else q_tile_simd(run, grp, rows, ld, n, colsum, r0, r1, y, ldy, scratch);
+}
 
 static void q_gemm_item(const QRun *run, long item, char *scratch) {
     const vk_qconv *c = run->c;
@@ -286,31 +325,18 @@ static void q_gemm_item(const QRun *run, long item, char *scratch) {
     const int grp = (int)(rest % c->d.groups);
     const int b = (int)(rest / c->d.groups);
     const int in_hw = g->in_h * g->in_w, out_hw = g->out_h * g->out_w;
-    const int p0 = tile * run->nc, n = q_min(run->nc, out_hw - p0);
+    const int p0 = tile * run->nc, n = q_min(run->nc, run->pixels - p0);
     const int r0 = rb * run->rb_rows, r1 = q_min(c->d.m, r0 + run->rb_rows);
     if (n <= 0 || r0 >= r1) return;
+    if (run->rows_mode) {
+        uint8_t *yt = (uint8_t *)scratch;
+        q_gemm_tile(run, run->x, 0, p0, n, r0, r1, yt, n, scratch + run->out_tile_bytes);
+        q_transpose(yt + (size_t)r0 * n, r1 - r0, n, n, run->y + (size_t)p0 * c->d.m + r0, c->d.m);
+        return;
+    }
     const uint8_t *src = run->x + ((size_t)b * c->d.groups + grp) * g->channels * in_hw;
     uint8_t *y = run->y + (((size_t)b * c->d.groups + grp) * c->d.m) * out_hw + p0;
-    int32_t *colsum = (int32_t *)scratch;
-    char *rest_scratch = scratch + (size_t)q_round_up(run->nc, Q8_NR) * sizeof(int32_t);
-    const uint8_t *rows;
-    long ld;
-    if (c->direct) {
-        rows = src + p0;
-        ld = in_hw;
-    } else {
-        uint8_t *t = (uint8_t *)rest_scratch;
-        rest_scratch += (size_t)c->k * run->nc;
-        q_im2col(src, g, p0, n, (uint8_t)c->d.in_zero, t);
-        rows = t;
-        ld = n;
-    }
-    if (c->any_wzero) q_column_sums(rows, ld, c->k, n, c->flip, colsum);
-    if (run->level == 0) {
-        q_tile_scalar(c, grp, rows, ld, n, colsum, r0, r1, y, out_hw);
-    } else {
-        q_tile_simd(run, grp, rows, ld, n, colsum, r0, r1, y, out_hw, rest_scratch);
-    }
+    q_gemm_tile(run, src, grp, p0, n, r0, r1, y, out_hw, scratch);
 }
 
 static void q_depthwise_item(const QRun *run, long item, char *scratch) {
@@ -344,11 +370,14 @@ static void q_worker(void *ctx, int worker) {
 // are fewer than two per thread, then the rows split too.
 static void q_plan(QRun *run, int threads) {
     const vk_qconv *c = run->c;
-    const int out_hw = c->d.g.out_h * c->d.g.out_w;
+    const VKConvGeometry *g = &c->d.g;
+    run->rows_mode = run->batch > 1 && c->d.groups == 1 && c->direct && g->in_h == 1 && g->in_w == 1;
+    const int out_hw = run->rows_mode ? run->batch : g->out_h * g->out_w;
+    run->pixels = out_hw;
     int nc = (131072 / c->kp4) / Q8_NR * Q8_NR;
     nc = q_max(Q8_NR, q_min(nc, 1024));
     nc = q_min(nc, q_round_up(out_hw, Q8_NR));
-    const long per_tile = (long)run->batch * c->d.groups;
+    const long per_tile = run->rows_mode ? 1 : (long)run->batch * c->d.groups;
     while (nc > Q8_NR && per_tile * ((out_hw + nc - 1) / nc) < 2L * threads) nc = q_max(Q8_NR, (nc / 2) / Q8_NR * Q8_NR);
     run->nc = nc;
     run->tiles = (out_hw + nc - 1) / nc;
@@ -359,7 +388,9 @@ static void q_plan(QRun *run, int threads) {
     run->row_blocks = (c->d.m + run->rb_rows - 1) / run->rb_rows;
     run->items = items * run->row_blocks;
     size_t packed = (size_t)q_round_up(nc, Q8_NR) * (size_t)q_max(c->kp4, 2 * c->kp2);
-    run->scratch_bytes = (size_t)q_round_up(nc, Q8_NR) * sizeof(int32_t) + (size_t)c->k * nc + packed + 128;
+    run->out_tile_bytes = run->rows_mode ? ((size_t)c->d.m * nc + 63) & ~(size_t)63 : 0;
+    run->scratch_bytes = run->out_tile_bytes + (size_t)q_round_up(nc, Q8_NR) * sizeof(int32_t) + (size_t)c->k * nc +
+                         packed + 128;
 }
 
 static void q_plan_depthwise(QRun *run) {

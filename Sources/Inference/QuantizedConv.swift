@@ -1,40 +1,61 @@
 import CInferenceKernels
 
 /// Quantisation of one tensor: real = scale · (q − zeroPoint); q is UInt8 (signed == false) or Int8.
-struct QuantParams: Sendable, Equatable {
-    var scale: Float
-    var zeroPoint: Int32
-    var signed: Bool
+package struct QuantParams: Sendable, Equatable {
+    package var scale: Float
+    package var zeroPoint: Int32
+    package var signed: Bool
+
+    package init(scale: Float, zeroPoint: Int32, signed: Bool) {
+        self.scale = scale
+        self.zeroPoint = zeroPoint
+        self.signed = signed
+    }
 
     /// The stored range of the type: 0…255 or −128…127.
-    var range: ClosedRange<Int32> { signed ? -128...127 : 0...255 }
+    package var range: ClosedRange<Int32> { signed ? -128...127 : 0...255 }
 }
 
 /// A quantised 2-D convolution (groups, stride, dilation, pads as VKConvGeometry) — also 1×1 convs and, with
 /// in_h = out_h = k_h = 1 and in_w = 1, a MatMul/Gemm with weights as the constant operand.
-struct QuantizedConvSpec: Sendable {
+package struct QuantizedConvSpec: Sendable {
     /// Per group: `channels` = input channels per group.
-    var geometry: VKConvGeometry
-    var groups: Int
+    package var geometry: VKConvGeometry
+    package var groups: Int
     /// Total output channels (groups · per group).
-    var outChannels: Int
+    package var outChannels: Int
     /// outChannels × (inChannelsPerGroup·kH·kW), row-major, ONNX order.
-    var weights: [Int8]
+    package var weights: [Int8]
     /// 1 or outChannels entries (ORT's per-channel weights are symmetric: 0).
-    var weightZeroPoints: [Int8]
+    package var weightZeroPoints: [Int8]
     /// 1 or outChannels entries.
-    var weightScales: [Float]
-    var input: QuantParams
-    var output: QuantParams
+    package var weightScales: [Float]
+    package var input: QuantParams
+    package var output: QuantParams
     /// QLinearConv semantics: int32, scale = input.scale · weightScale[c], zero point 0.
-    var bias: [Int32]?
+    package var bias: [Int32]?
     /// Fused activation (Relu/Clip) already expressed in the output's quantised domain.
-    var clamp: (lo: Int32, hi: Int32)?
+    package var clamp: (lo: Int32, hi: Int32)?
+
+    package init(geometry: VKConvGeometry, groups: Int, outChannels: Int, weights: [Int8], weightZeroPoints: [Int8],
+                 weightScales: [Float], input: QuantParams, output: QuantParams, bias: [Int32]?,
+                 clamp: (lo: Int32, hi: Int32)?) {
+        self.geometry = geometry
+        self.groups = groups
+        self.outChannels = outChannels
+        self.weights = weights
+        self.weightZeroPoints = weightZeroPoints
+        self.weightScales = weightScales
+        self.input = input
+        self.output = output
+        self.bias = bias
+        self.clamp = clamp
+    }
 }
 
 /// Why a QuantizedConvSpec cannot be prepared.
-struct QuantizedConvError: Error, CustomStringConvertible, Equatable {
-    var description: String
+package struct QuantizedConvError: Error, CustomStringConvertible, Equatable {
+    package var description: String
 }
 
 /// A prepared int8/uint8 convolution with QLinearConv semantics: int32 accumulation with zero points, + bias,
@@ -44,11 +65,11 @@ struct QuantizedConvError: Error, CustomStringConvertible, Equatable {
 ///
 /// Thread safety: immutable after init (the packed weights are only read), so `run` may be called from
 /// several threads at once; each call allocates its own scratch.
-final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a C object that is never written after init
-    let spec: QuantizedConvSpec
+package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a C object that is never written after init
+    package let spec: QuantizedConvSpec
     private let handle: OpaquePointer
 
-    init(_ spec: QuantizedConvSpec) throws {
+    package init(_ spec: QuantizedConvSpec) throws {
         let desc = try Self.validate(spec)
         self.spec = spec
         let rows = spec.outChannels
@@ -79,17 +100,20 @@ final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a C object
 
     /// input: batch × C × H × W bytes (UInt8 or Int8 bits per spec.input.signed), output likewise per
     /// spec.output. `pool` (a vk_pool*) splits the work over its threads; nil runs on the calling thread.
-    func run(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int, pool: OpaquePointer?) {
+    package func run(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int, pool: OpaquePointer?) {
         vk_qconv_run(handle, input, output, Int32(batch), pool)
     }
 
     /// Bytes of one batch item of the input and of the output.
-    var inputBytesPerItem: Int {
+    /// The level the kernels run at now: 2 AVX-512 VNNI, 1 AVX2, 0 portable (`VIGIL_NN_ISA` caps it).
+    package static var level: Int { Int(vk_qisa()) }
+
+    package var inputBytesPerItem: Int {
         let g = spec.geometry
         return spec.groups * Int(g.channels) * Int(g.in_h) * Int(g.in_w)
     }
 
-    var outputBytesPerItem: Int { spec.outChannels * Int(spec.geometry.out_h) * Int(spec.geometry.out_w) }
+    package var outputBytesPerItem: Int { spec.outChannels * Int(spec.geometry.out_h) * Int(spec.geometry.out_w) }
 
     private static func expand<T>(_ values: [T], _ n: Int) -> [T] {
         values.count == 1 ? Array(repeating: values[0], count: n) : values
