@@ -60,7 +60,7 @@ struct BenchSuite: Sendable {
 
 /// Every suite `vigil bench` knows.
 let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn, .pipeline, .rules, .alerts, .nms, .detect, .hog, .mqtt,
-                                 .record, .api]
+                                 .record, .api, .apiMetrics, .mjpeg]
 
 /// A reference script of the repository (`scripts/…`), looked up from the working directory and from the
 /// binary's folder upwards.
