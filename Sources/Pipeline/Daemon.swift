@@ -1,3 +1,4 @@
+import Analysis
 import Config
 import Detection
 import Foundation
@@ -138,7 +139,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         guard !detect.modelNames.isEmpty else { return nil }
         let key = Daemon.bankKey(detect)
         if let b = loaded[key] { return b }
-        let b = try ModelLocator.detectors(for: detect, pool: inference)
+        let b = try ModelLocator.detectors(for: DetectionSettings(detect), pool: inference)
         loaded[key] = b
         return b
     }

@@ -1,3 +1,4 @@
+import Analysis
 /// Builds the Prometheus text exposition format (version 0.0.4): `# HELP`, `# TYPE`, then samples, with label
 /// values escaped. Families are written in the order they are added.
 ///
