@@ -21,6 +21,7 @@ import VigilCore
               reconnect_max_s: 1
             detect:
               fps: 5
+              models: []              # motion only: these tests are about the bus, not detectors
             mqtt:
             \(mqtt.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
 

@@ -33,6 +33,7 @@ import Glibc
           reconnect_max_s: 1
         detect:
           fps: 5
+          models: []              # motion only: these tests are about the API, not detectors
 
         \(api)
         """
