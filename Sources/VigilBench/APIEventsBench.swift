@@ -113,16 +113,8 @@ struct APIEventsBench: BenchSuite {
 
     /// Milliseconds per request, `count` requests on one kept-alive connection.
     static func timeRequests(port: Int, path: String, count: Int) throws -> [Double] {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let fd = connectLoopback(port: port) else { throw BenchError("cannot connect to the API") }
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { throw BenchError("cannot connect to the API") }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: bench\r\n\r\n".utf8)
         var out: [Double] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)

@@ -144,20 +144,15 @@ enum ONNXRuntimeReference {
     }
 
     static func measure(script: String, model: String, threads: Int, iterations: Int, warmUp: Int) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, model, "--threads", String(threads), "--iterations", String(iterations),
-                       "--warm-up", String(warmUp)]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let ms = obj["median_ms"] as? Double else {
-            throw ReferenceFailure(message: "ONNX Runtime reference failed (pip install onnxruntime numpy): \(String(decoding: data, as: UTF8.self))")
+        let o: JSONValue
+        do {
+            o = try BenchReference.run("ONNX Runtime reference (pip install onnxruntime numpy)", "python3",
+                                       [script, model, "--threads", String(threads), "--iterations", String(iterations),
+                                        "--warm-up", String(warmUp)], required: ["median_ms"])
+        } catch let e as BenchError {
+            throw ReferenceFailure(message: e.description)
         }
-        return Result(medianMs: ms, cpuMs: obj["cpu_ms"] as? Double ?? 0, version: obj["runtime"] as? String ?? "onnxruntime")
+        let ms = o["median_ms"]?.number ?? 0
+        return Result(medianMs: ms, cpuMs: o["cpu_ms"]?.number ?? 0, version: o["runtime"]?.string ?? "onnxruntime")
     }
 }

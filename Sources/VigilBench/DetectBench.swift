@@ -148,9 +148,9 @@ struct DetectBenchRun {
         var run = Run()
         run.latencies.reserveCapacity(4096)
         let inferences0 = bank?.pool.stats.inferences ?? 0
-        let cpu0 = processCPUSeconds(RUSAGE_SELF), wall0 = monotonicSeconds()
+        let cpu0 = processCPUSeconds(RUSAGE_SELF), wall0 = MonotonicClock.seconds()
         while let d = try source.next(into: gray, rgb: rgb) {
-            let t0 = monotonicSeconds()
+            let t0 = MonotonicClock.seconds()
             var frame = Frame(camera: camera, index: d.index, mediaTime: d.mediaTime, sourceWidth: d.sourceWidth,
                               sourceHeight: d.sourceHeight, gray: gray)
             frame.rgb = rgb
@@ -159,11 +159,11 @@ struct DetectBenchRun {
                                         sourceHeight: d.sourceHeight, motion: motion.lastResult).enters ?? [] {
                 run.tracks.append("\(a.label ?? "?")#\(a.trackID ?? 0)@\(a.frame)")
             }
-            run.latencies.append(monotonicSeconds() - t0)
+            run.latencies.append(MonotonicClock.seconds() - t0)
             run.frames += 1
         }
         _ = stage?.finish()
-        run.wallSeconds = monotonicSeconds() - wall0
+        run.wallSeconds = MonotonicClock.seconds() - wall0
         run.cpuSeconds = processCPUSeconds(RUSAGE_SELF) - cpu0
         run.inferences = (bank?.pool.stats.inferences ?? 0) - inferences0
         guard let s = stage?.stats else {

@@ -70,17 +70,17 @@ struct IngestBench: BenchSuite {
         o.threads = threads
         o.analysisHeight = height
         let s = try VideoSource(url: file, options: o)
-        let t0 = monotonicSeconds()  // after open and probe, like ffmpeg's -benchmark rtime
+        let t0 = MonotonicClock.seconds()  // after open and probe, like ffmpeg's -benchmark rtime
         let buffer = scale ? PixelBuffer(width: s.analysisWidth, height: s.analysisHeight, format: .gray8) : nil
         var n = 0
         while try s.next(into: buffer) != nil { n += 1 }
-        return (n, monotonicSeconds() - t0, (s.analysisWidth, s.analysisHeight))
+        return (n, MonotonicClock.seconds() - t0, (s.analysisWidth, s.analysisHeight))
     }
 
     // ffmpeg: its own `-benchmark` rtime, the transcode loop after the input is opened and probed (the same
     // span Vigil is timed over); the command's wall time only if rtime cannot be read.
     func ffmpegRun(_ ffmpeg: String, _ file: String, _ filter: [String]) throws -> Double {
-        let t0 = monotonicSeconds()
+        let t0 = MonotonicClock.seconds()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: ffmpeg)
         p.arguments = ["-nostdin", "-hide_banner", "-benchmark", "-threads", String(threads), "-i", file, "-an", "-sn",
@@ -91,7 +91,7 @@ struct IngestBench: BenchSuite {
         try p.run()
         let data = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        let wall = monotonicSeconds() - t0
+        let wall = MonotonicClock.seconds() - t0
         guard p.terminationStatus == 0 else { throw UsageError(message: "bench ingest: ffmpeg failed on \(file)") }
         let text = String(decoding: data, as: UTF8.self)
         if let r = text.range(of: "rtime="), let end = text[r.upperBound...].firstIndex(of: "s"),

@@ -85,17 +85,10 @@ struct NMSBench: BenchSuite {
         let text = cands.map { "\($0.box.x1),\($0.box.y1),\($0.box.x2),\($0.box.y2),\($0.score),\($0.classIndex)" }
             .joined(separator: "\n")
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, file.path, "\(iou)", "\(repetitions)"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let kept = obj["kept"] as? Int, let ms = obj["ms"] as? Double else {
-            throw BenchError("the NumPy reference failed (status \(p.terminationStatus))")
+        let o = try BenchReference.run("the NumPy reference", python, [script, file.path, "\(iou)", "\(repetitions)"],
+                                       required: ["kept", "ms"])
+        guard let kept = o["kept"]?.number.map(Int.init), let ms = o["ms"]?.number else {
+            throw BenchError("the NumPy reference printed no kept count")
         }
         return (kept, ms)
     }

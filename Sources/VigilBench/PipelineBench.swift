@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import Media
 import Pipeline
+import Service
 import VigilCore
 #if canImport(Glibc)
 import Glibc
@@ -109,7 +110,7 @@ struct PipelineBench: BenchSuite {
         var side = Side()
         side.rssBefore = Daemon.residentBytes()
         let cpu0 = processCPUSeconds(RUSAGE_SELF)
-        let t0 = monotonicSeconds()
+        let t0 = MonotonicClock.seconds()
         let daemon = try Daemon(configPath: "<bench>", config: daemonConfig(), logger: quiet,
                                 notifier: SystemdNotifier(environment: [:]))
         try daemon.start()
@@ -124,7 +125,7 @@ struct PipelineBench: BenchSuite {
         side.rssDuring = Daemon.residentBytes()
         let metrics = daemon.cameraMetrics
         daemon.stop()
-        side.wall = monotonicSeconds() - t0
+        side.wall = MonotonicClock.seconds() - t0
         side.cpu = processCPUSeconds(RUSAGE_SELF) - cpu0
         side.analysed = Self.total(metrics) { $0.framesAnalyzed.load(ordering: .relaxed) }
         let dropped = Self.total(metrics) { $0.framesDropped.load(ordering: .relaxed) }
@@ -182,7 +183,7 @@ struct PipelineBench: BenchSuite {
     /// ffmpeg: N processes for the same wall time, then SIGINT (ffmpeg ends cleanly and prints its count).
     func runFFmpeg(_ ffmpeg: String, seconds wall: Double, _ progress: (String) -> Void) throws -> Side {
         let childCPU0 = processCPUSeconds(RUSAGE_CHILDREN)
-        let f0 = monotonicSeconds()
+        let f0 = MonotonicClock.seconds()
         var procs: [(Process, Pipe)] = []
         for _ in 0..<cameras {
             let p = Process()
@@ -213,7 +214,7 @@ struct PipelineBench: BenchSuite {
                 side.frames += Int(rest.prefix { $0.isNumber }) ?? 0
             }
         }
-        side.wall = monotonicSeconds() - f0
+        side.wall = MonotonicClock.seconds() - f0
         side.cpu = processCPUSeconds(RUSAGE_CHILDREN) - childCPU0
         return side
     }

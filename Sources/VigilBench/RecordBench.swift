@@ -135,9 +135,9 @@ struct RecordBench: BenchSuite {
             gop += p.size
             if p.kind == .video { first = first ?? p.decodeTime; latest = max(latest, p.decodeTime) }
         }
-        let cpu0 = processCPUSeconds(RUSAGE_SELF), t0 = monotonicSeconds()
+        let cpu0 = processCPUSeconds(RUSAGE_SELF), t0 = MonotonicClock.seconds()
         var inEvent = false
-        while monotonicSeconds() - t0 < seconds, try source.readPacket() {
+        while MonotonicClock.seconds() - t0 < seconds, try source.readPacket() {
             let t = latest - (first ?? 0)
             // A 4 s event every 10 s of stream time (starting at 1 s): clips open and close through the run.
             let phase = t.truncatingRemainder(dividingBy: 10)
@@ -148,7 +148,7 @@ struct RecordBench: BenchSuite {
         }
         var end: [Alert] = []
         recorder.finish(&end)
-        run.wall = monotonicSeconds() - t0
+        run.wall = MonotonicClock.seconds() - t0
         run.cpuPercent = 100 * (processCPUSeconds(RUSAGE_SELF) - cpu0) / run.wall
         run.bytesWritten = recorder.counters.bytesWritten.load(ordering: .relaxed)
         run.prerollPeak = buffer.peakBytes.load(ordering: .relaxed)
@@ -177,12 +177,12 @@ struct RecordBench: BenchSuite {
         p.arguments = a
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        let cpu0 = processCPUSeconds(RUSAGE_CHILDREN), t0 = monotonicSeconds()
+        let cpu0 = processCPUSeconds(RUSAGE_CHILDREN), t0 = MonotonicClock.seconds()
         try p.run()
         usleep(UInt32(seconds * 1e6))
         kill(p.processIdentifier, SIGINT)
         p.waitUntilExit()
-        return 100 * (processCPUSeconds(RUSAGE_CHILDREN) - cpu0) / (monotonicSeconds() - t0)
+        return 100 * (processCPUSeconds(RUSAGE_CHILDREN) - cpu0) / (MonotonicClock.seconds() - t0)
     }
 
     private static func mp4FileCount(_ dir: String) -> Int {

@@ -209,48 +209,8 @@ final class RunTally: @unchecked Sendable {  // unchecked: one write, then reads
     func set(count: Int, sum: Int, ordered: Bool) { self.count = count; self.sum = sum; self.ordered = ordered }
 }
 
-/// Runs `producer` and `consumer` on two new pthreads, released together once both exist, and returns the
-/// seconds from the release until both have finished.
+/// Runs `producer` and `consumer` on two new pthreads (`PThreads`, the harness the ring tests use), released
+/// together, and returns the seconds from the release until both have finished.
 func timePair(producer: @escaping @Sendable () -> Void, consumer: @escaping @Sendable () -> Void) -> Double {
-    final class Start: Sendable { let go = Atomic<Bool>(false) }
-    let start = Start()
-    final class Context: @unchecked Sendable {  // unchecked: handed to one thread, read after its join
-        let start: Start
-        let body: @Sendable () -> Void
-        var end = 0.0
-        init(_ start: Start, _ body: @escaping @Sendable () -> Void) { self.start = start; self.body = body }
-    }
-    let contexts = [Context(start, producer), Context(start, consumer)]
-    var threads: [pthread_t] = []
-    for context in contexts {
-        #if canImport(Darwin)
-        var tid: pthread_t? = nil
-        #else
-        var tid = pthread_t()
-        #endif
-        let rc = pthread_create(&tid, nil, { raw in
-            let context = Unmanaged<Context>.fromOpaque(raw!).takeRetainedValue()
-            // Acquire pairs with the release below (the start signal publishes nothing else).
-            while !context.start.go.load(ordering: .acquiring) { sched_yield() }
-            context.body()
-            context.end = monotonicSeconds()
-            return nil
-        }, Unmanaged.passRetained(context).toOpaque())
-        precondition(rc == 0, "pthread_create failed (\(rc))")
-        #if canImport(Darwin)
-        threads.append(tid!)
-        #else
-        threads.append(tid)
-        #endif
-    }
-    let begin = monotonicSeconds()
-    start.go.store(true, ordering: .releasing)
-    for t in threads { pthread_join(t, nil) }
-    return max(contexts[0].end, contexts[1].end) - begin
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    PThreads.run([producer, consumer]).max() ?? 0
 }

@@ -139,19 +139,10 @@ struct TrackBench: BenchSuite {
             }
         }
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, file.path, "--time", "--float64", "--repeat", "3"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let boxes = obj["boxes"] as? Double ?? (obj["boxes"] as? Int).map(Double.init),
-              let seconds = obj["seconds"] as? Double, seconds > 0 else {
-            throw BenchError("the Python reference failed (status \(p.terminationStatus))")
+        let o = try BenchReference.run("the Python reference", python, [script, file.path, "--time", "--float64", "--repeat", "3"],
+                                       required: ["boxes", "seconds"])
+        guard let boxes = o["boxes"]?.number, let seconds = o["seconds"]?.number, seconds > 0 else {
+            throw BenchError("the Python reference timed nothing")
         }
         return boxes / seconds
     }

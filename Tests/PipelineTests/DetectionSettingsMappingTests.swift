@@ -7,18 +7,17 @@ import VigilCore
 /// The config's `detect:` as the detection stage sees it (`DetectionSettings(_:)`, the one mapping): filters by
 /// label, size and score, and the object masks, judged on the box's bottom centre.
 @Suite struct DetectionSettingsMappingTests {
-    @Test func labelFiltersFromTheConfigDecideWhatIsReported() throws {
-        let c = try ConfigLoader.parse("""
-        detect:
-          model: blazeface_short_128
-          min_score: 0.6
-          every_n_frames: 3
-          labels: [person, face]
-          filters:
-            person: {min_score: 0.7, min_area: 0.01, max_ratio: 1.0}
-            face: {min_area: 400}
-        """)
-        let d = DetectionSettings(c.detect)
+    @Test func labelFiltersFromTheConfigDecideWhatIsReported() {
+        var c = DetectConfig()  // as `detect:` decodes it (ConfigTests): model, min_score, labels, filters
+        c.model = "blazeface_short_128"
+        c.minScore = 0.6
+        c.everyNFrames = 3
+        c.labels = ["person", "face"]
+        var person = LabelFilter(), face = LabelFilter()
+        person.minScore = 0.7; person.minArea = 0.01; person.maxRatio = 1.0
+        face.minArea = 400
+        c.filters = ["person": person, "face": face]
+        let d = DetectionSettings(c)
         #expect(d.models == ["blazeface_short_128"] && d.minScore == 0.6 && d.everyNFrames == 3)
         // 0.01 of 640×480 = 3072 px²
         #expect(d.accepts(label: "person", score: 0.8, width: 40, height: 80, frameWidth: 640, frameHeight: 480))
@@ -30,18 +29,15 @@ import VigilCore
         #expect(!d.accepts(label: "car", score: 0.9, width: 100, height: 100, frameWidth: 640, frameHeight: 480))
     }
 
-    @Test func objectMasksFromTheConfigDropObjectsByTheirFeet() throws {
-        let c = try ConfigLoader.parse("""
-        cameras:
-          - name: front
-            url: /x.mp4
-            detect:
-              mask:
-                - [[0, 600], [1280, 600], [1280, 720], [0, 720]]
-              filters:
-                person: {min_score: 0.5, mask: [[[900, 0], [1280, 0], [1280, 300]]]}
-        """)
-        let d = DetectionSettings(try #require(c.cameras.first).detect)
+    @Test func objectMasksFromTheConfigDropObjectsByTheirFeet() {
+        typealias P = PolygonMask.Point
+        var c = DetectConfig()  // as a camera's `detect.mask` and `detect.filters.person.mask` decode (ConfigTests)
+        c.mask = PolygonMask([[P(0, 600), P(1280, 600), P(1280, 720), P(0, 720)]])
+        var person = LabelFilter()
+        person.minScore = 0.5
+        person.mask = PolygonMask([[P(900, 0), P(1280, 0), P(1280, 300)]])
+        c.filters = ["person": person]
+        let d = DetectionSettings(c)
         // Feet inside the lower band: dropped, whatever the label.
         #expect(!d.accepts(label: "car", score: 0.9, box: Box(x1: 100, y1: 500, x2: 300, y2: 650), frameWidth: 1280, frameHeight: 720))
         // The same box higher up: kept.

@@ -1,5 +1,6 @@
 @testable import Analysis
 import Pipeline
+import Service
 import Testing
 
 @Suite struct PrometheusTextTests {

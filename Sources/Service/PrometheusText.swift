@@ -26,6 +26,16 @@ public struct PrometheusText: Sendable {
         sample(name, labels, Double(value))
     }
 
+    /// A family of one unlabelled sample: `# HELP`, `# TYPE` and the value.
+    public mutating func single(_ name: String, _ type: String, help: String, _ value: Double) {
+        family(name, type, help: help)
+        sample(name, [], value)
+    }
+
+    public mutating func single(_ name: String, _ type: String, help: String, _ value: Int) {
+        single(name, type, help: help, Double(value))
+    }
+
     /// A histogram's `_bucket`, `_sum` and `_count` samples.
     public mutating func histogram(_ name: String, _ labels: [(String, String)], _ h: LatencyHistogram) {
         let s = h.snapshot()
