@@ -62,7 +62,8 @@ public struct BenchCommand: ParsableCommand {
         // The order `vigil bench --help` lists them.
         subcommands: [IngestBench.self, RingBench.self, TrackBench.self, NNBench.self, PipelineBench.self,
                       RulesBench.self, AlertLogBench.self, NMSBench.self, DetectBench.self, HOGBench.self,
-                      MQTTBench.self, RecordBench.self, APIEventsBench.self, QConvBench.self]
+                      MQTTBench.self, RecordBench.self, APIEventsBench.self, APIMetricsBench.self, MJPEGBench.self,
+                      QConvBench.self]
     )
 
     public init() {}

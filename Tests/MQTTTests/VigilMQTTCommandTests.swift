@@ -15,6 +15,7 @@ import VigilCore
         s += Fixtures.streamYAML() + """
             detect:
               fps: 5
+              models: []              # motion only: these tests are about the bus, not detectors
             mqtt:
             \(mqtt.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
 

@@ -27,6 +27,7 @@ import Glibc
             url: rtsp://viewer:s3cretpw@127.0.0.1:\(deadPort)/none
         \(Fixtures.streamYAML())detect:
           fps: 5
+          models: []              # motion only: these tests are about the API, not detectors
 
         \(api)
         """
