@@ -197,7 +197,18 @@ public struct TamperDetector: Sendable {
         learnedFrames += 1
     }
 
+    /// This frame's measurement: brightness, contrast and sharpness (whole and per tile), then the edge map of
+    /// the block averages against the learnt reference.
     private mutating func measure(_ gray: PixelBuffer) {
+        var m = measureLevels(gray)
+        averageBlocks(gray)
+        let tile = compareEdges(into: &m)
+        judgeTiles(tile, into: &m)
+        measurement = m
+    }
+
+    /// Mean, contrast and Laplacian sharpness of the whole picture, and the sharpness of each 3×3 tile.
+    private mutating func measureLevels(_ gray: PixelBuffer) -> TamperMeasurement {
         let w = width, h = height, stride = gray.stride, data = gray.data
         var sum = 0, sumSq = 0, lap = 0
         var tileLap = TileSums.Tile(), tilePixels = TileSums.Tile()
@@ -229,8 +240,12 @@ public struct TamperDetector: Sendable {
         m.mean = Double(sum) / n
         m.contrast = max(0, Double(sumSq) / n - m.mean * m.mean).squareRoot()
         m.sharpness = Double(lap) / Double((w - 2) * (h - 2))
+        return m
+    }
 
-        let b = block, bx = blocksX, by = blocksY
+    /// The mean grey level of every block (`blocks`).
+    private mutating func averageBlocks(_ gray: PixelBuffer) {
+        let b = block, bx = blocksX, by = blocksY, stride = gray.stride, data = gray.data
         let inv = 1 / Float(b * b)
         blocks.withUnsafeMutableBufferPointer { out in
             for j in 0..<by {
@@ -244,6 +259,12 @@ public struct TamperDetector: Sendable {
                 }
             }
         }
+    }
+
+    /// The edge map of the blocks (`edges`), its energy and its correlation with the reference (`m.match`);
+    /// returns the same correlation sums per 3×3 tile.
+    private mutating func compareEdges(into m: inout TamperMeasurement) -> TileSums {
+        let bx = blocksX, by = blocksY
         var energy: Float = 0
         var dot: Double = 0, ee: Double = 0, rr: Double = 0, se: Double = 0, sr: Double = 0
         let count = (bx - 1) * (by - 1)
@@ -270,6 +291,12 @@ public struct TamperDetector: Sendable {
         let cn = Double(count)
         m.edgeEnergy = Double(energy) / cn
         m.match = TileSums.correlation(dot: dot, ee: ee, rr: rr, se: se, sr: sr, n: cn)
+        return tile
+    }
+
+    /// Which tiles have structure (`structuredTiles`), and the fractions of tiles that no longer match the
+    /// reference and that lost their sharpness.
+    private mutating func judgeTiles(_ tile: TileSums, into m: inout TamperMeasurement) {
         var mismatched = 0, blurred = 0
         for t in 0..<9 {
             structuredTiles[t] = tile.n[t] > 0 && tile.sr[t] / tile.n[t] >= parameters.minTexture
@@ -281,7 +308,6 @@ public struct TamperDetector: Sendable {
         }
         m.mismatchedTiles = Double(mismatched) / 9
         m.blurredTiles = Double(blurred) / 9
-        measurement = m
     }
 }
 

@@ -1,44 +1,34 @@
+import ArgumentParser
 import API
 import Foundation
 import Logging
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench api`: `GET /api/events?limit=100` (filtered by camera and age) over an index of N events,
-    /// p50 and p99 over repeated requests on one kept-alive connection, beside `vigil tail LOG --camera C --since
-    /// 1d` on the same log (a process per query, as a user runs it). Rounds alternate which side goes first; the
-    /// spread and the load average are printed.
-    static let api = BenchSuite(
-        name: "api",
-        usage: "[--events 1000000] [--queries 200] [--tails 5]",
-        run: { arguments, progress in try APIEventsBench(arguments: arguments).run(progress) }
-    )
-}
-
-/// The `api` benchmark.
+/// `vigil bench api`: `GET /api/events?limit=100` (filtered by camera and age) over an index of N events,
+/// p50 and p99 over repeated requests on one kept-alive connection, beside `vigil tail LOG --camera C --since
+/// 1d` on the same log (a process per query, as a user runs it). Rounds alternate which side goes first; the
+/// spread and the load average are printed.
 ///
 /// Thread safety: used from the command's thread only.
-struct APIEventsBench {
+struct APIEventsBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "GET /api/events over an index of N events beside `vigil tail --since` on the same log."
+    )
+
+    @OptionGroup var common: BenchOptions
+
+    @Option(help: "Events in the generated log and index.")
     var events = 1_000_000
+
+    @Option(help: "API requests in all (spread over the rounds).")
     var queries = 200
+
+    @Option(help: "`vigil tail` runs (one per round).")
     var tails = 5
 
-    init(arguments: [String]) throws {
-        var i = 0
-        func next() throws -> Int {
-            i += 1
-            guard i < arguments.count, let n = Int(arguments[i]), n > 0 else { throw BenchError("\(arguments[i - 1]) needs a positive count") }
-            return n
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--events": events = try next()
-            case "--queries": queries = try next()
-            case "--tails": tails = try next()
-            default: throw BenchError("unknown argument '\(arguments[i])'")
-            }
-            i += 1
-        }
+    func validateSuite() throws {
+        guard events > 0, queries > 0, tails > 0 else { throw ValidationError("--events, --queries and --tails must be positive") }
     }
 
     /// Writes `events` alert lines over the last 30 days (four cameras, four events), oldest first.
@@ -60,7 +50,7 @@ struct APIEventsBench {
         try h.close()
     }
 
-    func run(_ progress: (String) -> Void) throws -> [BenchFigure] {
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-api-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -123,16 +113,8 @@ struct APIEventsBench {
 
     /// Milliseconds per request, `count` requests on one kept-alive connection.
     static func timeRequests(port: Int, path: String, count: Int) throws -> [Double] {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let fd = connectLoopback(port: port) else { throw BenchError("cannot connect to the API") }
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { throw BenchError("cannot connect to the API") }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: bench\r\n\r\n".utf8)
         var out: [Double] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)

@@ -1,27 +1,33 @@
+import ArgumentParser
 import Foundation
 import Sinks
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench alerts DIR`: alerts per second the alert log sustains with `sync: interval` and
-    /// `sync: always`, each beside serialising the same alerts and a plain `write(2)` (and `write` + `fdatasync`)
-    /// to the same directory: the ratio is the log's own overhead (rotation checks, whole-line handling).
-    /// Alert k of a run has `frame` k (and `media_time` k/25 s), so a log it leaves behind (killed mid-run: the
-    /// crash-durability test) can be checked for gaps; `--max-bytes`/`--keep` set the rotation.
-    static let alerts = BenchSuite(
-        name: "alerts",
-        usage: "[DIR] [--count 20000] [--max-bytes 67108864] [--keep 10]",
-        run: { arguments, progress in try AlertLogBench(arguments: arguments).run(progress) }
-    )
-}
-
-/// The `alerts` benchmark: the alert log against raw appends on the same file system.
+/// `vigil bench alerts DIR`: alerts per second the alert log sustains with `sync: interval` and
+/// `sync: always`, each beside serialising the same alerts and a plain `write(2)` (and `write` + `fdatasync`)
+/// to the same directory: the ratio is the log's own overhead (rotation checks, whole-line handling).
+/// Alert k of a run has `frame` k (and `media_time` k/25 s), so a log it leaves behind (killed mid-run: the
+/// crash-durability test) can be checked for gaps; `--max-bytes`/`--keep` set the rotation.
 ///
 /// Thread safety: used from the command's thread only.
-struct AlertLogBench {
+struct AlertLogBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "Alerts/s of the alert log (sync interval and always) beside plain write(2) to the same directory."
+    )
+
+    @OptionGroup var common: BenchOptions
+
+    @Argument(help: "Directory the logs are written to (default: the temporary directory).")
     var directory = FileManager.default.temporaryDirectory.path
+
+    @Option(help: "Alerts per run.")
     var count = 20_000
+
+    @Option(name: .customLong("max-bytes"), help: "Rotate the log at this size.")
     var maxBytes = AlertLogOptions().maxBytes
+
+    @Option(help: "Rotated files kept.")
     var keep = AlertLogOptions().keep
 
     /// Alert `k` of a run: the same fields every time but the frame and times, so a left-behind log shows gaps.
@@ -31,29 +37,12 @@ struct AlertLogBench {
               box: Box(x1: 1, y1: 2, x2: 3, y2: 4), zone: "yard")
     }
 
-    init(arguments: [String]) throws {
-        var i = 0
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--count":
-                i += 1
-                guard i < arguments.count, let n = Int(arguments[i]), n > 0 else { throw BenchError("--count needs a positive count") }
-                count = n
-            case "--max-bytes", "--keep":
-                let name = arguments[i]
-                i += 1
-                guard i < arguments.count, let n = Int(arguments[i]), n >= 0 else { throw BenchError("\(name) needs a count ≥ 0") }
-                if name == "--keep" { keep = n } else { maxBytes = n }
-            case let a where !a.hasPrefix("-"): directory = a
-            default: throw BenchError("unknown argument '\(arguments[i])'")
-            }
-            i += 1
-        }
-        var st = stat()
-        guard stat(directory, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw BenchError("\(directory) is not a directory") }
+    func validateSuite() throws {
+        guard count > 0 else { throw ValidationError("--count needs a positive count") }
+        guard maxBytes >= 0, keep >= 0 else { throw ValidationError("--max-bytes and --keep need a count ≥ 0") }
     }
 
-    func run(_ progress: (String) -> Void) throws -> [BenchFigure] {
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
         let path = "\(directory)/vigil-bench-alerts-\(getpid()).jsonl"
         defer { for f in RotatedLogs.files(of: path) { unlink(f) } }
         progress("\(path): whole lines of about \(AlertLogBench.alert(count).jsonLine().utf8.count + 1) bytes, "

@@ -1,88 +1,93 @@
+import ArgumentParser
 import CommandSupport
 import Foundation
 import Inference
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench nn MODEL… [--threads N] [--iterations K] [--rounds R]`: inference latency of each
-    /// model beside ONNX Runtime (PyPI onnxruntime, same thread count, timed by scripts/ort_bench.py through
-    /// io_binding with preallocated outputs, in the same run). Rounds alternate which engine runs first; each
-    /// figure is the median of the rounds' medians, ratio = ONNX Runtime ÷ Vigil (> 1: Vigil is faster); both
-    /// engines' spread over rounds and the load average before and after are printed (a busy machine's
-    /// figures are not a quiet one's). With one thread, the calling thread's CPU time per run is a second
-    /// figure: the work without the time other processes held the core.
-    static let nn = BenchSuite(
-        name: "nn",
-        usage: "MODEL… [--threads N] [--iterations K] [--rounds R] [--float-model F]   (needs python3 with onnxruntime for the reference)",
-        run: { arguments, progress in
-            var models: [String] = []
-            var threads = 2, iterations = 20, rounds = 3
-            var floatModel: String?
-            var i = 0
-            while i < arguments.count {
-                let a = arguments[i]
-                func value() throws -> Int {
-                    guard i + 1 < arguments.count, let v = Int(arguments[i + 1]), v > 0 else {
-                        throw UsageError(message: "\(a) needs a positive integer")
-                    }
-                    i += 1
-                    return v
-                }
-                switch a {
-                case "--threads": threads = try value()
-                case "--iterations": iterations = try value()
-                case "--rounds": rounds = try value()
-                case "--float-model":
-                    guard i + 1 < arguments.count else { throw UsageError(message: "--float-model needs a model") }
-                    floatModel = arguments[i + 1]
-                    i += 1
-                default: models.append(a)
-                }
-                i += 1
-            }
-            guard !models.isEmpty else { throw UsageError(message: "usage: vigil bench nn MODEL… [--threads N] [--iterations K]") }
-            let script = try ONNXRuntimeReference.script()
-            progress("load average before: \(loadAverage())")
-            var figures: [BenchFigure] = []
-            for model in models {
-                try requireInputExists(model)
-                if let floatModel { try requireInputExists(floatModel) }
-                figures += try compare(model: model, script: script, threads: threads, iterations: iterations,
-                                       rounds: rounds, floatModel: floatModel, progress: progress)
-            }
-            progress("load average after: \(loadAverage())")
-            return figures
-        }
+/// `vigil bench nn MODEL… [--threads N] [--iterations K] [--rounds R] [--warm-up W]`: inference latency of each
+/// model beside ONNX Runtime (PyPI onnxruntime, same thread count, timed by scripts/ort_bench.py through
+/// io_binding with preallocated outputs, in the same run). Rounds alternate which engine runs first; each
+/// figure is the median of the rounds' medians, ratio = ONNX Runtime ÷ Vigil (> 1: Vigil is faster); both
+/// engines' spread over rounds is printed. With one thread, the calling thread's CPU time per run is a second
+/// figure: the work without the time other processes held the core.
+///
+/// Thread safety: used from the command's thread only.
+struct NNBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "nn",
+        abstract: "Inference latency of each model beside ONNX Runtime (needs python3 with onnxruntime for the reference)."
     )
+    static var shared: BenchOptions.Uses { [.rounds, .threads, .warmUp] }
+
+    @OptionGroup var common: BenchOptions
+
+    @Argument(help: "ONNX models.")
+    var models: [String]
+
+    @Option(help: "Timed runs per round and engine.")
+    var iterations = 20
+
+    @Option(help: "A float32 model Vigil also runs in each round (e.g. the network a quantised MODEL was made from); adds the MODEL ÷ float figure.")
+    var floatModel: String?
+
+    func validateSuite() throws {
+        guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+    }
+
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
+        let script = try ONNXRuntimeReference.script()
+        let run = NNRun(threads: common.threads ?? 2, iterations: iterations, warmUp: common.warmUp ?? 3,
+                        rounds: common.rounds ?? 3)
+        if let floatModel { try requireInputExists(floatModel) }
+        var figures: [BenchFigure] = []
+        for model in models {
+            try requireInputExists(model)
+            figures += try compare(model: model, script: script, run: run, floatModel: floatModel, progress: progress)
+        }
+        return figures
+    }
 }
 
-/// Vigil and ONNX Runtime on one model over `rounds` rounds, alternating which runs first.
-/// With `floatModel` (e.g. the float32 network a quantised `model` was made from), Vigil also runs that
-/// model in each round (first in odd rounds, last in even ones) and the int8 ÷ float figure is added.
-private func compare(model: String, script: String, threads: Int, iterations: Int, rounds: Int, floatModel: String? = nil,
+/// How each engine is timed.
+struct NNRun {
+    var threads: Int
+    var iterations: Int
+    var warmUp: Int
+    var rounds: Int
+}
+
+/// Vigil and ONNX Runtime on one model over `rounds` rounds, alternating which runs first. With `floatModel`
+/// (e.g. the float32 network a quantised `model` was made from), Vigil also runs that model in each round (first
+/// in odd rounds, last in even ones) and the MODEL ÷ float figure is added.
+private func compare(model: String, script: String, run: NNRun, floatModel: String? = nil,
                      progress: (String) -> Void) throws -> [BenchFigure] {
+    let threads = run.threads
     var ours: [NNBenchmark] = [], theirs: [ONNXRuntimeReference.Result] = [], floats: [NNBenchmark] = []
+    func vigil(_ m: String) throws -> NNBenchmark {
+        try NNBenchmark.measure(model: m, threads: threads, iterations: run.iterations, warmUp: run.warmUp)
+    }
     func measureFloat() throws {
         guard let floatModel else { return }
-        let f = try NNBenchmark.measure(model: floatModel, threads: threads, iterations: iterations)
+        let f = try vigil(floatModel)
         floats.append(f)
         progress("\(floatModel) (float) round \(floats.count): vigil \(ms(f.medianMs)) ms (cpu \(ms(f.cpuMs)))")
     }
-    for r in 0..<rounds {
+    for r in 0..<run.rounds {
         let vigilFirst = r % 2 == 0
         if !vigilFirst { try measureFloat() }
-        if vigilFirst { ours.append(try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)) }
-        theirs.append(try ONNXRuntimeReference.measure(script: script, model: model, threads: threads, iterations: iterations))
-        if !vigilFirst { ours.append(try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)) }
+        if vigilFirst { ours.append(try vigil(model)) }
+        theirs.append(try ONNXRuntimeReference.measure(script: script, model: model, threads: threads,
+                                                       iterations: run.iterations, warmUp: run.warmUp))
+        if !vigilFirst { ours.append(try vigil(model)) }
         if vigilFirst { try measureFloat() }
         let b = ours[r], ref = theirs[r]
         progress("\(model) round \(r + 1) (\(vigilFirst ? "Vigil" : "ONNX Runtime") first): vigil \(ms(b.medianMs)) ms "
                  + "(cpu \(ms(b.cpuMs)); \(b.json.serialized())), \(ref.version) \(ms(ref.medianMs)) ms (cpu \(ms(ref.cpuMs)))")
     }
-    let o = median(ours.map(\.medianMs)), t = median(theirs.map(\.medianMs))
+    let o = BenchStats.median(ours.map(\.medianMs)), t = BenchStats.median(theirs.map(\.medianMs))
     let version = theirs.last?.version ?? "onnxruntime"
     let gflops = Double(ours.last?.flops ?? 0) / 1e9
-    func spread(_ v: [Double]) -> String { "\(ms(v.min() ?? 0))…\(ms(v.max() ?? 0)) ms" }
+    func spread(_ v: [Double]) -> String { BenchStats.spread(v) + " ms" }
     progress("\(model): rounds' medians vigil \(spread(ours.map(\.medianMs))), \(version) \(spread(theirs.map(\.medianMs))); "
              + "CPU time vigil \(spread(ours.map(\.cpuMs))), \(version) \(spread(theirs.map(\.cpuMs)))")
     progress("\(model): \(JSONValue.format(JSONValue.rounded(gflops, places: 3))) GFLOP per run → vigil \(JSONValue.format(JSONValue.rounded(gflops / (o / 1000), places: 1))) GFLOP/s, \(version) \(JSONValue.format(JSONValue.rounded(gflops / (t / 1000), places: 1))) GFLOP/s; GEMM: \(Session.gemmImplementation)")
@@ -94,30 +99,17 @@ private func compare(model: String, script: String, threads: Int, iterations: In
         progress("\(floatModel) (float): rounds' medians vigil \(spread(floats.map(\.medianMs)))")
         figures.append(BenchFigure(name: "nn \(name) median latency, this model vs the float model (\(threads) threads)", value: o,
                                    unit: "ms", reference: "Vigil on \(floatModel) (\(threads) threads)",
-                                   referenceValue: median(floats.map(\.medianMs)), higherIsBetter: false))
+                                   referenceValue: BenchStats.median(floats.map(\.medianMs)), higherIsBetter: false))
     }
     if threads == 1 {
-        figures.append(BenchFigure(name: "nn \(name) median CPU time per run (1 thread)", value: median(ours.map(\.cpuMs)),
+        figures.append(BenchFigure(name: "nn \(name) median CPU time per run (1 thread)", value: BenchStats.median(ours.map(\.cpuMs)),
                                    unit: "ms", reference: "\(version) (1 thread, io_binding)",
-                                   referenceValue: median(theirs.map(\.cpuMs)), higherIsBetter: false))
+                                   referenceValue: BenchStats.median(theirs.map(\.cpuMs)), higherIsBetter: false))
     }
     return figures
 }
 
 private func ms(_ v: Double) -> String { JSONValue.format(JSONValue.rounded(v, places: 2)) }
-
-/// The 1, 5 and 15 minute load averages and the core count (/proc/loadavg).
-func loadAverage() -> String {
-    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
-    let parts = text.split(separator: " ").prefix(3).joined(separator: " ")
-    return "\(parts.isEmpty ? "unknown" : parts) on \(ProcessInfo.processInfo.activeProcessorCount) cores"
-}
-
-private func median(_ v: [Double]) -> Double {
-    let s = v.sorted()
-    guard !s.isEmpty else { return 0 }
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
 
 /// The ONNX Runtime reference could not be run (exit 1).
 struct ReferenceFailure: UserFacingError {
@@ -151,20 +143,16 @@ enum ONNXRuntimeReference {
         return found
     }
 
-    static func measure(script: String, model: String, threads: Int, iterations: Int) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, model, "--threads", String(threads), "--iterations", String(iterations)]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let ms = obj["median_ms"] as? Double else {
-            throw ReferenceFailure(message: "ONNX Runtime reference failed (pip install onnxruntime numpy): \(String(decoding: data, as: UTF8.self))")
+    static func measure(script: String, model: String, threads: Int, iterations: Int, warmUp: Int) throws -> Result {
+        let o: JSONValue
+        do {
+            o = try BenchReference.run("ONNX Runtime reference (pip install onnxruntime numpy)", "python3",
+                                       [script, model, "--threads", String(threads), "--iterations", String(iterations),
+                                        "--warm-up", String(warmUp)], required: ["median_ms"])
+        } catch let e as BenchError {
+            throw ReferenceFailure(message: e.description)
         }
-        return Result(medianMs: ms, cpuMs: obj["cpu_ms"] as? Double ?? 0, version: obj["runtime"] as? String ?? "onnxruntime")
+        let ms = o["median_ms"]?.number ?? 0
+        return Result(medianMs: ms, cpuMs: o["cpu_ms"]?.number ?? 0, version: o["runtime"]?.string ?? "onnxruntime")
     }
 }

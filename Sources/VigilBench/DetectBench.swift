@@ -1,3 +1,5 @@
+import Analysis
+import ArgumentParser
 import Config
 import Detection
 import Foundation
@@ -6,46 +8,57 @@ import Motion
 import Pipeline
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench detect CLIP`: the detection chain (decode, motion, detector, tracker) on a clip, motion-gated
-    /// beside every frame in the same run: CPU seconds, inferences, fps, per-frame latency from decoded frame to
-    /// detections (p50/p99), and whether both found the same tracks; then fps gated vs every frame per model.
-    static let detect = BenchSuite(
-        name: "detect",
-        usage: "CLIP [--config FILE] [--models a,b] [--per-model a,b|none] [--max-in-flight N]",
-        run: { arguments, progress in try DetectBench(arguments: arguments).run(progress) }
-    )
-}
-
-/// The `detect` benchmark suite. Each run decodes the clip itself, serially on the calling thread, and
-/// analyses every decoded frame as `vigil replay` does; the detector's jobs run on an `InferencePool`.
+/// `vigil bench detect CLIP`: the detection chain (decode, motion, detector, tracker) on a clip, motion-gated
+/// beside every frame in the same run: CPU seconds, inferences, fps, per-frame latency from decoded frame to
+/// detections (p50/p99), and whether both found the same tracks; then fps gated vs every frame per model.
 ///
 /// Thread safety: used from the command's thread only.
-struct DetectBench {
-    var clip: String
-    var config: VigilConfig = VigilConfig()
-    var models: [String]? = nil
-    var perModel = ["blazeface_short_128", "blazeface_full_192", "blazepose_detector_224"]
-    var maxInFlight: Int? = nil
+struct DetectBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "detect",
+        abstract: "The detection chain on a clip, motion-gated beside every frame: CPU, inferences, fps, latency."
+    )
 
-    init(arguments: [String]) throws {
-        var rest = arguments[...]
-        guard let first = rest.popFirst(), !first.hasPrefix("--") else { throw BenchError("detect needs a CLIP") }
-        clip = first
-        while let a = rest.popFirst() {
-            guard let v = rest.popFirst() else { throw BenchError("\(a) needs a value") }
-            switch a {
-            case "--config": config = try ConfigLoader.load(path: v)
-            case "--models": models = v.split(separator: ",").map(String.init)
-            case "--per-model": perModel = v == "none" ? [] : v.split(separator: ",").map(String.init)
-            case "--max-in-flight":
-                guard let n = Int(v), (1...256).contains(n) else { throw BenchError("--max-in-flight needs 1…256") }
-                maxInFlight = n
-            default: throw BenchError("unknown argument '\(a)'")
-            }
-        }
-        guard FileManager.default.fileExists(atPath: clip) else { throw BenchError("\(clip): no such file") }
+    @OptionGroup var common: BenchOptions
+
+    @Argument(help: "A clip (samples/make_samples.sh --detect makes samples/out/face-720p.mp4).")
+    var clip: String
+
+    @Option(help: "A config whose detect, track, motion and decoder settings are used.")
+    var config: String?
+
+    @Option(help: "Detectors, comma-separated (default: the config's, else blazeface_short_128).")
+    var models: String?
+
+    @Option(name: .customLong("per-model"), help: "Models timed one by one, comma-separated, or none.")
+    var perModel = "blazeface_short_128,blazeface_full_192,blazepose_detector_224"
+
+    @Option(name: .customLong("max-in-flight"), help: "Inference slots (1…256; default: the config's).")
+    var maxInFlight: Int?
+
+    func validateSuite() throws {
+        if let maxInFlight, !(1...256).contains(maxInFlight) { throw ValidationError("--max-in-flight needs 1…256") }
     }
+
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
+        guard FileManager.default.fileExists(atPath: clip) else { throw BenchError("\(clip): no such file") }
+        let run = DetectBenchRun(clip: clip, config: try config.map { try ConfigLoader.load(path: $0) } ?? VigilConfig(),
+                                 models: models.map { $0.split(separator: ",").map(String.init) },
+                                 perModel: perModel == "none" ? [] : perModel.split(separator: ",").map(String.init),
+                                 maxInFlight: maxInFlight)
+        return try run.run(progress)
+    }
+}
+
+/// One `detect` benchmark: the chain on the clip, gated and not, then per model.
+///
+/// Thread safety: used from the command's thread only.
+struct DetectBenchRun {
+    var clip: String
+    var config: VigilConfig
+    var models: [String]?
+    var perModel: [String]
+    var maxInFlight: Int?
 
     /// What one pass over the clip measured.
     struct Run {
@@ -71,7 +84,7 @@ struct DetectBench {
         if let models { detect.model = nil; detect.models = models }
         if detect.modelNames.isEmpty { detect.models = ["blazeface_short_128"] }
         var figures: [BenchFigure] = []
-        let bank = try DetectorBank.load(detect: detect, modelsDirectory: modelsDirectory, pool: pool)
+        let bank = try DetectorBank.load(detect: DetectionSettings(detect), modelsDirectory: modelsDirectory, pool: pool)
         let label = detect.modelNames.joined(separator: "+")
         progress("detect: \(clip), models \(label), \(pool.capacity) inference slots")
         var everyConfig = detect
@@ -107,7 +120,7 @@ struct DetectBench {
             var one = detect
             one.model = nil
             one.models = [name]
-            let b = try DetectorBank.load(detect: one, modelsDirectory: modelsDirectory, pool: pool)
+            let b = try DetectorBank.load(detect: DetectionSettings(one), modelsDirectory: modelsDirectory, pool: pool)
             var off = one
             off.motionGating = false
             let g = try pass(one, bank: b, progress), e = try pass(off, bank: b, progress)
@@ -130,13 +143,14 @@ struct DetectBench {
         let camera = CameraID("bench")
         let clock = AlertClock.media(start: 0)
         let motion = MotionStage(camera: camera, clock: clock, config: config.motion)
-        let stage = bank.map { DetectionStage(detectors: $0, camera: camera, clock: clock, detect: detect, track: config.track) }
+        let stage = bank.map { DetectionStage(detectors: $0, camera: camera, clock: clock, detect: DetectionSettings(detect),
+                                                    track: config.track) }
         var run = Run()
         run.latencies.reserveCapacity(4096)
         let inferences0 = bank?.pool.stats.inferences ?? 0
-        let cpu0 = processCPUSeconds(RUSAGE_SELF), wall0 = monotonicSeconds()
+        let cpu0 = processCPUSeconds(RUSAGE_SELF), wall0 = MonotonicClock.seconds()
         while let d = try source.next(into: gray, rgb: rgb) {
-            let t0 = monotonicSeconds()
+            let t0 = MonotonicClock.seconds()
             var frame = Frame(camera: camera, index: d.index, mediaTime: d.mediaTime, sourceWidth: d.sourceWidth,
                               sourceHeight: d.sourceHeight, gray: gray)
             frame.rgb = rgb
@@ -145,11 +159,11 @@ struct DetectBench {
                                         sourceHeight: d.sourceHeight, motion: motion.lastResult).enters ?? [] {
                 run.tracks.append("\(a.label ?? "?")#\(a.trackID ?? 0)@\(a.frame)")
             }
-            run.latencies.append(monotonicSeconds() - t0)
+            run.latencies.append(MonotonicClock.seconds() - t0)
             run.frames += 1
         }
         _ = stage?.finish()
-        run.wallSeconds = monotonicSeconds() - wall0
+        run.wallSeconds = MonotonicClock.seconds() - wall0
         run.cpuSeconds = processCPUSeconds(RUSAGE_SELF) - cpu0
         run.inferences = (bank?.pool.stats.inferences ?? 0) - inferences0
         guard let s = stage?.stats else {

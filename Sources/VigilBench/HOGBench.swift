@@ -1,70 +1,89 @@
+import Analysis
+import ArgumentParser
 import Detection
 import Foundation
 import Media
 import Pipeline
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench hog VIDEO`: Vigil's `hog_people` beside OpenCV's `HOGDescriptor.detectMultiScale`
-    /// (scripts/hog_reference.py, one thread each) on the same frames with the same upscale, pyramid step, stride
-    /// and threshold, alternating which runs first; boxes compared; with `--truth`, the share of walkers found
-    /// and where the box bottoms lie, for Vigil, OpenCV and the detectors of `--before`.
-    static let hog = BenchSuite(
-        name: "hog",
-        usage: "VIDEO_OR_IMAGE [--truth CSV] [--frames a,b,…] [--rounds 3] [--upscale 2] [--scale 1.05] [--hit 0] [--before m1,m2|none] [--python /usr/bin/python3]",
-        run: { arguments, progress in try HOGBench(arguments: arguments).run(progress) }
-    )
-}
-
-/// The `hog` benchmark suite.
+/// `vigil bench hog VIDEO`: Vigil's `hog_people` beside OpenCV's `HOGDescriptor.detectMultiScale`
+/// (scripts/hog_reference.py, one thread each) on the same frames with the same upscale, pyramid step, stride
+/// and threshold, alternating which runs first; boxes compared; with `--truth`, the share of walkers found
+/// and where the box bottoms lie, for Vigil, OpenCV and the detectors of `--before`.
 ///
 /// Thread safety: used from the command's thread only.
-struct HOGBench {
-    var input = ""
-    var truthPath: String?
-    var frameList: [Int] = []
-    var rounds = 3
-    var parameters = HOGPeopleDetector.Parameters()
-    var before = ["blazeface_short_128", "blazepose_detector_224"]
+struct HOGBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "hog",
+        abstract: "hog_people beside OpenCV's HOGDescriptor on the same frames; with --truth, walkers found."
+    )
+    static var shared: BenchOptions.Uses { [.rounds] }
+
+    @OptionGroup var common: BenchOptions
+
+    @Argument(help: "A video or image (e.g. opencv-doc's vtest.avi).")
+    var input: String
+
+    @Option(help: "Ground truth CSV (frame,x1,y1,x2,y2), e.g. samples/groundtruth/vtest_walkers.csv.")
+    var truth: String?
+
+    @Option(help: "Frame indices, comma-separated (default: the truth's frames, else every 100th up to 700).")
+    var frames: String?
+
+    @Option(help: "Pyramid upscale of the frame (0…8).")
+    var upscale: Float = HOGPeopleDetector.Parameters().upscale
+
+    @Option(help: "Pyramid step (1…4).")
+    var scale: Double = HOGPeopleDetector.Parameters().scaleStep
+
+    @Option(help: "SVM hit threshold.")
+    var hit: Float = HOGPeopleDetector.Parameters().hitThreshold
+
+    @Option(help: "Detectors compared against the truth too, comma-separated, or none.")
+    var before = "blazeface_short_128,blazepose_detector_224"
+
+    @Option(help: "Python with OpenCV (Debian python3-opencv).")
     var python = "/usr/bin/python3"
 
-    init(arguments: [String]) throws {
-        var i = 0
-        func value() throws -> String {
-            i += 1
-            guard i < arguments.count else { throw BenchError("\(arguments[i - 1]) needs a value") }
-            return arguments[i]
-        }
-        func number(_ ok: (Double) -> Bool) throws -> Double {
-            let name = arguments[i]
-            guard let v = Double(try value()), ok(v) else { throw BenchError("\(name): bad value '\(arguments[i])'") }
-            return v
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--truth": truthPath = try value()
-            case "--frames":
-                frameList = try value().split(separator: ",").map {
-                    guard let n = Int($0), n >= 0 else { throw BenchError("--frames: bad index '\($0)'") }
-                    return n
-                }
-            case "--rounds": rounds = Int(try number { $0 >= 1 && $0 == $0.rounded() })
-            case "--upscale": parameters.upscale = Float(try number { $0 > 0 && $0 <= 8 })
-            case "--scale": parameters.scaleStep = try number { $0 > 1 && $0 < 4 }
-            case "--hit": parameters.hitThreshold = Float(try number { $0.isFinite })
-            case "--before": before = try value().split(separator: ",").map(String.init).filter { $0 != "none" }
-            case "--python": python = try value()
-            default:
-                guard input.isEmpty, !arguments[i].hasPrefix("-") else { throw BenchError("unknown argument '\(arguments[i])'") }
-                input = arguments[i]
-            }
-            i += 1
-        }
-        guard !input.isEmpty else { throw BenchError("hog needs a video or image (e.g. opencv-doc's vtest.avi)") }
+    func validateSuite() throws {
+        guard upscale > 0, upscale <= 8 else { throw ValidationError("--upscale: bad value '\(upscale)'") }
+        guard scale > 1, scale < 4 else { throw ValidationError("--scale: bad value '\(scale)'") }
+        guard hit.isFinite else { throw ValidationError("--hit: bad value '\(hit)'") }
+        _ = try frameList()
     }
 
+    func frameList() throws -> [Int] {
+        try (frames ?? "").split(separator: ",").map {
+            guard let n = Int($0), n >= 0 else { throw ValidationError("--frames: bad index '\($0)'") }
+            return n
+        }
+    }
+
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
+        var parameters = HOGPeopleDetector.Parameters()
+        parameters.upscale = upscale
+        parameters.scaleStep = scale
+        parameters.hitThreshold = hit
+        let run = HOGBenchRun(input: input, truthPath: truth, frameList: try frameList(), rounds: common.rounds ?? 3,
+                              parameters: parameters, before: before.split(separator: ",").map(String.init).filter { $0 != "none" },
+                              python: python)
+        return try run.run(progress)
+    }
+}
+
+/// One `hog` benchmark run.
+///
+/// Thread safety: used from the command's thread only.
+struct HOGBenchRun {
+    var input: String
+    var truthPath: String?
+    var frameList: [Int]
+    var rounds: Int
+    var parameters: HOGPeopleDetector.Parameters
+    var before: [String]
+    var python: String
+
     func run(_ progress: (String) -> Void) throws -> [BenchFigure] {
-        progress("load average at start: \(Self.loadAverage()) (2 cores; figures from a busy machine vary)")
         let truth = try truthPath.map(Walker.load) ?? []
         var wanted = frameList
         if wanted.isEmpty { wanted = truth.isEmpty ? [0, 100, 200, 300, 400, 500, 600, 700] : Array(Set(truth.map(\.frame))).sorted() }
@@ -93,14 +112,13 @@ struct HOGBench {
                     }
                 }
             }
-            progress("round \(round + 1)/\(rounds) done, load average \(Self.loadAverage())")
+            progress("round \(round + 1)/\(rounds) done, load average \(MachineLoad.read())")
         }
         var figures = timing(vigilMs, openCVMs, progress)
         figures += agreement(vigilBoxes, openCVBoxes, progress)
         if !truth.isEmpty {
             figures += try truthFigures(truth, frames: frames, windows: (vigilBoxes, openCVBoxes), progress)
         }
-        progress("load average at end: \(Self.loadAverage())")
         return figures
     }
 
@@ -182,10 +200,6 @@ struct HOGBench {
             sxy += dx * dy; sxx += dx * dx; syy += dy * dy
         }
         return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
-    }
-
-    static func loadAverage() -> String {
-        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
     }
 }
 

@@ -1,61 +1,56 @@
+import ArgumentParser
 import Config
 import Foundation
 import MQTT
 import Sinks
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench mqtt`: on one mosquitto (started on a free loopback port unless `--broker` names one), the
-    /// rate of alert events Vigil's client publishes with QoS 1 until a subscriber has them all, beside
-    /// `mosquitto_pub -q 1 -l` sending the same lines; and the latency from an alert written to the alert log
-    /// (then handed to the publisher) to the subscriber receiving it, beside a line written to a running
-    /// `mosquitto_pub -l`'s stdin to the same subscriber, both paced. Rounds alternate which side goes first.
-    static let mqtt = BenchSuite(
-        name: "mqtt",
-        usage: "[--count 5000] [--latency-count 500] [--rounds 3] [--broker mqtt://HOST:PORT]",
-        run: { arguments, progress in try MQTTBench(arguments: arguments).run(progress) }
-    )
-}
-
-/// The `mqtt` benchmark.
+/// `vigil bench mqtt`: on one mosquitto (started on a free loopback port unless `--broker` names one), the
+/// rate of alert events Vigil's client publishes with QoS 1 until a subscriber has them all, beside
+/// `mosquitto_pub -q 1 -l` sending the same lines; and the latency from an alert written to the alert log
+/// (then handed to the publisher) to the subscriber receiving it, beside a line written to a running
+/// `mosquitto_pub -l`'s stdin to the same subscriber, both paced. Rounds alternate which side goes first.
 ///
 /// Thread safety: used from the command's thread only (the subscriber's callback only touches `Received`).
-struct MQTTBench {
-    var count = 5000
-    var latencyCount = 500
-    var rounds = 3
-    var broker: MQTTURL? = nil
+struct MQTTBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "mqtt",
+        abstract: "QoS 1 events/s and write-to-receive latency beside mosquitto_pub -l on the same broker."
+    )
+    static var shared: BenchOptions.Uses { [.rounds] }
 
-    init(arguments: [String]) throws {
-        var i = 0
-        func value() throws -> String {
-            i += 1
-            guard i < arguments.count else { throw BenchError("\(arguments[i - 1]) needs a value") }
-            return arguments[i]
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--count", "--latency-count", "--rounds":
-                let name = arguments[i]
-                guard let n = Int(try value()), n > 0 else { throw BenchError("\(name) needs a positive count") }
-                if name == "--count" { count = n } else if name == "--rounds" { rounds = n } else { latencyCount = n }
-            case "--broker":
-                guard case .success(let u) = MQTTURL.parse(try value()) else { throw BenchError("--broker needs mqtt://HOST:PORT") }
-                broker = u
-            default: throw BenchError("unknown argument '\(arguments[i])'")
-            }
-            i += 1
-        }
+    @OptionGroup var common: BenchOptions
+
+    @Option(help: "Events per rate round.")
+    var count = 5000
+
+    @Option(name: .customLong("latency-count"), help: "Paced events per latency run.")
+    var latencyCount = 500
+
+    @Option(help: "A running broker, mqtt://HOST:PORT (default: a mosquitto started on a free loopback port).")
+    var broker: String?
+
+    var rounds: Int { common.rounds ?? 3 }
+
+    func validateSuite() throws {
+        guard count > 0, latencyCount > 0 else { throw ValidationError("--count and --latency-count need a positive count") }
+        _ = try brokerURL()
     }
 
-    func run(_ progress: (String) -> Void) throws -> [BenchFigure] {
+    func brokerURL() throws -> MQTTURL? {
+        guard let broker else { return nil }
+        guard case .success(let u) = MQTTURL.parse(broker) else { throw ValidationError("--broker needs mqtt://HOST:PORT") }
+        return u
+    }
+
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-mqtt-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let server = try broker.map { BenchBroker(url: $0) } ?? BenchBroker(directory: dir)
+        let server = try brokerURL().map { BenchBroker(url: $0) } ?? BenchBroker(directory: dir)
         defer { server.stop() }
         let url = server.url
-        progress("broker \(url); load average \(BenchBroker.loadAverage()) (2 cores shared with other builds: not quiet)")
+        progress("broker \(url)")
         let sub = try BenchSubscriber(url: url)
         let lines = (0..<count).map { AlertLogBench.alert($0).jsonLine() }
         var ours: [Double] = [], theirs: [Double] = []
@@ -214,28 +209,14 @@ final class BenchBroker {
     }
 
     static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = in_port_t(UInt16(port).bigEndian)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
+        guard let fd = connectLoopback(port: port) else { return false }
+        close(fd)
+        return true
     }
 
-    static func loadAverage() -> String {
-        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
-    }
+    static func median(_ v: [Double]) -> Double { BenchStats.median(v) }
 
-    static func median(_ v: [Double]) -> Double { quantile(v, 0.5) }
-
-    static func quantile(_ v: [Double], _ q: Double) -> Double {
-        guard !v.isEmpty else { return 0 }
-        let s = v.sorted()
-        return s[min(s.count - 1, Int((Double(s.count - 1) * q).rounded()))]
-    }
+    static func quantile(_ v: [Double], _ q: Double) -> Double { BenchStats.quantile(v, q) }
 
     static func ms(_ v: [Double], _ q: Double) -> String { String(format: "%.2f", quantile(v, q) * 1000) }
 

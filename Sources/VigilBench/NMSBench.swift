@@ -1,50 +1,37 @@
+import ArgumentParser
 import Detection
 import Foundation
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench nms`: class-aware hard NMS on 8400 candidates (a YOLO-640 frame: 80 classes, objects with
-    /// overlapping proposals), Vigil's single-sort NMS beside NumPy's greedy NMS (scripts/nms_reference.py) on the
-    /// same candidates in the same run; the kept counts must agree.
-    static let nms = BenchSuite(
-        name: "nms",
-        usage: "[--candidates 8400] [--iou 0.7] [--repeat 20] [--python python3]",
-        run: { arguments, progress in try NMSBench(arguments: arguments).run(progress) }
-    )
-}
-
-/// The `nms` benchmark suite: deterministic candidates, Vigil's NMS and the NumPy reference.
+/// `vigil bench nms`: class-aware hard NMS on 8400 candidates (a YOLO-640 frame: 80 classes, objects with
+/// overlapping proposals), Vigil's single-sort NMS beside NumPy's greedy NMS (scripts/nms_reference.py) on the
+/// same candidates in the same run; the kept counts must agree.
 ///
 /// Thread safety: used from the command's thread only.
-struct NMSBench {
+struct NMSBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "nms",
+        abstract: "Class-aware hard NMS on 8400 candidates beside NumPy's greedy NMS on the same candidates."
+    )
+
+    @OptionGroup var common: BenchOptions
+
+    @Option(help: "Candidates (a YOLO-640 frame has 8400).")
     var candidates = 8400
+
+    @Option(help: "IoU threshold (0…1).")
     var iou: Float = 0.7
+
+    @Option(name: .customLong("repeat"), help: "Timed repetitions of each side.")
     var repetitions = 20
+
+    @Option(help: "Python with NumPy.")
     var python = "python3"
 
-    init(arguments: [String]) throws {
-        var i = 0
-        func value() throws -> String {
-            i += 1
-            guard i < arguments.count else { throw BenchError("\(arguments[i - 1]) needs a value") }
-            return arguments[i]
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--candidates":
-                guard let n = Int(try value()), n > 0 else { throw BenchError("--candidates needs a positive count") }
-                candidates = n
-            case "--iou":
-                guard let v = Float(try value()), (0...1).contains(v) else { throw BenchError("--iou needs 0…1") }
-                iou = v
-            case "--repeat":
-                guard let n = Int(try value()), n > 0 else { throw BenchError("--repeat needs a positive count") }
-                repetitions = n
-            case "--python": python = try value()
-            default: throw BenchError("unknown argument '\(arguments[i])'")
-            }
-            i += 1
-        }
+    func validateSuite() throws {
+        guard candidates > 0 else { throw ValidationError("--candidates needs a positive count") }
+        guard (0...1).contains(iou) else { throw ValidationError("--iou needs 0…1") }
+        guard repetitions > 0 else { throw ValidationError("--repeat needs a positive count") }
     }
 
     /// Objects of random size and class, each with ~28 jittered proposals of random score (seeded LCG).
@@ -69,7 +56,7 @@ struct NMSBench {
         return out
     }
 
-    func run(_ progress: (String) -> Void) throws -> [BenchFigure] {
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
         let cands = Self.candidates(candidates)
         var times: [Double] = []
         var kept = 0
@@ -98,17 +85,10 @@ struct NMSBench {
         let text = cands.map { "\($0.box.x1),\($0.box.y1),\($0.box.x2),\($0.box.y2),\($0.score),\($0.classIndex)" }
             .joined(separator: "\n")
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, file.path, "\(iou)", "\(repetitions)"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let kept = obj["kept"] as? Int, let ms = obj["ms"] as? Double else {
-            throw BenchError("the NumPy reference failed (status \(p.terminationStatus))")
+        let o = try BenchReference.run("the NumPy reference", python, [script, file.path, "\(iou)", "\(repetitions)"],
+                                       required: ["kept", "ms"])
+        guard let kept = o["kept"]?.number.map(Int.init), let ms = o["ms"]?.number else {
+            throw BenchError("the NumPy reference printed no kept count")
         }
         return (kept, ms)
     }

@@ -32,7 +32,8 @@ package struct NNBenchmark {
         ])
     }
 
-    package static func measure(model: String, threads: Int, iterations: Int) throws -> NNBenchmark {
+    /// `warmUp` untimed runs, then `iterations` timed ones.
+    package static func measure(model: String, threads: Int, iterations: Int, warmUp: Int = 3) throws -> NNBenchmark {
         let session = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: threads))
         // Inputs: a fixed pseudo-random pattern in [-1, 1], the same in every run.
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -44,9 +45,9 @@ package struct NNBenchmark {
         }
         var outputs = session.outputs.map { [Float](repeating: 0, count: $0.shape.reduce(1, *)) }
         var times: [Double] = [], cpu: [Double] = []
-        times.reserveCapacity(iterations + 3)
-        cpu.reserveCapacity(iterations + 3)
-        let total = iterations + 3
+        times.reserveCapacity(iterations)
+        cpu.reserveCapacity(iterations)
+        let total = iterations + warmUp
         try Session.withBuffers(inputs, &outputs) { xs, ys in
             for i in 0..<total {
                 let c0 = threadCPUNanoseconds()
@@ -54,7 +55,7 @@ package struct NNBenchmark {
                 try session.run(inputs: xs, outputs: ys)
                 let t1 = DispatchTime.now().uptimeNanoseconds
                 let c1 = threadCPUNanoseconds()
-                if i >= 3 { times.append(Double(t1 - t0) / 1e6); cpu.append(Double(c1 - c0) / 1e6) }
+                if i >= warmUp { times.append(Double(t1 - t0) / 1e6); cpu.append(Double(c1 - c0) / 1e6) }
             }
         }
         times.sort()

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CommandSupport
 import Config
 import Foundation
@@ -22,59 +23,59 @@ private struct RecordRun {
     var files = 0
 }
 
-extension BenchSuite {
-    /// `vigil bench record URL`: recording one camera the way the daemon does it (packets copied by reference into
-    /// the pre-roll, continuous 10 s segments plus an event clip for a 4 s event every 10 s, the writer thread,
-    /// fragmented MP4), without decoding, against `ffmpeg -rtsp_transport tcp -i URL -c copy -f segment` on the
-    /// same stream for the same time; rounds alternate which side runs first. Also the pre-roll's peak memory
-    /// against `pre_roll_s × bitrate + one GOP`, both from the same stream.
-    static let record = BenchSuite(
-        name: "record",
-        usage: "URL [--seconds S] [--rounds R] [--pre-roll S]   CPU of recording per camera vs ffmpeg -c copy -f segment; pre-roll memory"
-    ) { args, progress in
-        var url: String? = nil
-        var seconds = 20.0, rounds = 3, preRoll = 5.0
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            if ["--seconds", "--rounds", "--pre-roll"].contains(a) {
-                i += 1
-                guard i < args.count, let v = Double(args[i]), v > 0 else {
-                    throw UsageError(message: "bench record: \(a) needs a positive number")
-                }
-                if a == "--seconds" { seconds = v } else if a == "--rounds" { rounds = max(1, Int(v)) } else { preRoll = v }
-            } else if a.hasPrefix("-") {
-                throw UsageError(message: "bench record: unknown option \(a)")
-            } else {
-                url = a
-            }
-            i += 1
-        }
-        guard let url else { throw UsageError(message: "bench record: which URL? (scripts/bench-record.sh starts a server)") }
+/// `vigil bench record URL`: recording one camera the way the daemon does it (packets copied by reference into
+/// the pre-roll, continuous 10 s segments plus an event clip for a 4 s event every 10 s, the writer thread,
+/// fragmented MP4), without decoding, against `ffmpeg -rtsp_transport tcp -i URL -c copy -f segment` on the
+/// same stream for the same time; rounds alternate which side runs first. Also the pre-roll's peak memory
+/// against `pre_roll_s × bitrate + one GOP`, both from the same stream.
+///
+/// Thread safety: used from the command's thread only.
+struct RecordBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "CPU of recording per camera beside ffmpeg -c copy -f segment; pre-roll memory."
+    )
+    static var shared: BenchOptions.Uses { [.rounds] }
+
+    @OptionGroup var common: BenchOptions
+
+    @Argument(help: "A stream URL (scripts/bench-record.sh starts a server).")
+    var url: String
+
+    @Option(help: "Seconds each side records per round.")
+    var seconds = 20.0
+
+    @Option(name: .customLong("pre-roll"), help: "Pre-roll seconds.")
+    var preRoll = 5.0
+
+    func validateSuite() throws {
+        guard seconds > 0, preRoll > 0 else { throw ValidationError("--seconds and --pre-roll need a positive number") }
+    }
+
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
+        let rounds = common.rounds ?? 3
         guard let ffmpeg = findExecutable("ffmpeg") else {
             throw UsageError(message: "bench record: the ffmpeg CLI (the reference) is not installed")
         }
         FFmpegLog.configureFromEnvironment()
-        progress("load average before: \(loadAverage()) (2 cores shared with other builds: figures are noisy)")
         var vigil: [RecordRun] = [], ff: [Double] = []
         for round in 0..<rounds {
             for side in round % 2 == 0 ? [0, 1] : [1, 0] {
                 if side == 0 {
-                    let r = try recordRun(url: url, seconds: seconds, preRoll: preRoll)
+                    let r = try Self.recordRun(url: url, seconds: seconds, preRoll: preRoll)
                     progress(String(format: "round %d vigil: %.2f %% of a core, %.2f MB/s written, %d files, pre-roll peak %.2f MB",
                                     round + 1, r.cpuPercent, Double(r.bytesWritten) / r.wall / 1e6, r.files,
                                     Double(r.prerollPeak) / 1e6))
                     vigil.append(r)
                 } else {
-                    let c = try ffmpegSegmentRun(ffmpeg: ffmpeg, url: url, seconds: seconds)
+                    let c = try Self.ffmpegSegmentRun(ffmpeg: ffmpeg, url: url, seconds: seconds)
                     progress(String(format: "round %d ffmpeg -c copy -f segment: %.2f %% of a core", round + 1, c))
                     ff.append(c)
                 }
             }
         }
-        progress("load average after: \(loadAverage())")
-        func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
-        func spread(_ v: [Double]) -> String { String(format: "%.2f…%.2f", v.min() ?? 0, v.max() ?? 0) }
+        func median(_ v: [Double]) -> Double { BenchStats.median(v) }
+        func spread(_ v: [Double]) -> String { BenchStats.spread(v) }
         let cpu = vigil.map(\.cpuPercent)
         progress("spread over \(rounds) rounds: vigil \(spread(cpu)) %, ffmpeg \(spread(ff)) % of a core; "
                  + "fsync: once per finished file (none per fragment); I/O buffer flushed after every packet")
@@ -134,9 +135,9 @@ extension BenchSuite {
             gop += p.size
             if p.kind == .video { first = first ?? p.decodeTime; latest = max(latest, p.decodeTime) }
         }
-        let cpu0 = processCPUSeconds(RUSAGE_SELF), t0 = monotonicSeconds()
+        let cpu0 = processCPUSeconds(RUSAGE_SELF), t0 = MonotonicClock.seconds()
         var inEvent = false
-        while monotonicSeconds() - t0 < seconds, try source.readPacket() {
+        while MonotonicClock.seconds() - t0 < seconds, try source.readPacket() {
             let t = latest - (first ?? 0)
             // A 4 s event every 10 s of stream time (starting at 1 s): clips open and close through the run.
             let phase = t.truncatingRemainder(dividingBy: 10)
@@ -147,7 +148,7 @@ extension BenchSuite {
         }
         var end: [Alert] = []
         recorder.finish(&end)
-        run.wall = monotonicSeconds() - t0
+        run.wall = MonotonicClock.seconds() - t0
         run.cpuPercent = 100 * (processCPUSeconds(RUSAGE_SELF) - cpu0) / run.wall
         run.bytesWritten = recorder.counters.bytesWritten.load(ordering: .relaxed)
         run.prerollPeak = buffer.peakBytes.load(ordering: .relaxed)
@@ -176,12 +177,12 @@ extension BenchSuite {
         p.arguments = a
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        let cpu0 = processCPUSeconds(RUSAGE_CHILDREN), t0 = monotonicSeconds()
+        let cpu0 = processCPUSeconds(RUSAGE_CHILDREN), t0 = MonotonicClock.seconds()
         try p.run()
         usleep(UInt32(seconds * 1e6))
         kill(p.processIdentifier, SIGINT)
         p.waitUntilExit()
-        return 100 * (processCPUSeconds(RUSAGE_CHILDREN) - cpu0) / (monotonicSeconds() - t0)
+        return 100 * (processCPUSeconds(RUSAGE_CHILDREN) - cpu0) / (MonotonicClock.seconds() - t0)
     }
 
     private static func mp4FileCount(_ dir: String) -> Int {

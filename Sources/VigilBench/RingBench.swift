@@ -12,51 +12,54 @@ import Darwin
 /// `vigil bench ring`: one producer thread and one consumer thread (real pthreads) move `--items` Ints through
 /// a ring of `--capacity` slots. Figures: `SPSCRing` `.block` and `.dropOldest`, each beside a bounded
 /// `Mutex<Deque<Int>>` queue with the same capacity and the same policy, measured in the same run, runs
-/// interleaved; the median of `--repetitions` runs.
-extension BenchSuite {
-    static let ring = BenchSuite(name: "ring", usage: "[--items N] [--capacity C] [--repetitions R]") { args, progress in
-        var items = 5_000_000, capacity = 1024, repetitions = 5
-        var i = 0
-        while i < args.count {
-            guard i + 1 < args.count, let v = Int(args[i + 1]), v > 0 else {
-                throw ValidationError("ring: expected a positive number after '\(args[i])'")
-            }
-            switch args[i] {
-            case "--items": items = v
-            case "--capacity": capacity = v
-            case "--repetitions": repetitions = v
-            default: throw ValidationError("ring: unknown option '\(args[i])'")
-            }
-            i += 2
-        }
+/// interleaved; the median of `--rounds` runs.
+///
+/// Thread safety: used from the command's thread only (each run's two threads share only the ring).
+struct RingBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "ring",
+        abstract: "SPSCRing beside a Mutex<Deque> queue of the same capacity and policy, one producer and one consumer thread."
+    )
+    static var shared: BenchOptions.Uses { [.rounds] }
+
+    @OptionGroup var common: BenchOptions
+
+    @Option(help: "Items per run.")
+    var items = 5_000_000
+
+    @Option(help: "Slots of the ring and the queue.")
+    var capacity = 1024
+
+    var rounds: Int { common.rounds ?? 5 }
+
+    func validateSuite() throws {
+        guard items > 0, capacity > 0 else { throw ValidationError("--items and --capacity must be positive") }
+    }
+
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
         let rounded = SPSCRing<Int>(capacity: capacity, policy: .block).capacity
-        progress("ring: \(items) items, capacity \(capacity) (SPSCRing rounds to \(rounded)), \(repetitions) runs, "
+        progress("ring: \(items) items, capacity \(capacity) (SPSCRing rounds to \(rounded)), \(rounds) rounds, "
                  + "1 producer + 1 consumer thread")
 
         var results: [String: [Double]] = [:]
-        for run in 1...repetitions {
-            // Interleaved so that load from other processes hits every variant alike.
-            let ringBlock = RingBench.spscRing(items: items, capacity: capacity, policy: .block)
-            let lockBlock = RingBench.lockedDeque(items: items, capacity: capacity, dropOldest: false)
-            let ringDrop = RingBench.spscRing(items: items, capacity: capacity, policy: .dropOldest)
-            let lockDrop = RingBench.lockedDeque(items: items, capacity: capacity, dropOldest: true)
+        for run in 1...rounds {
+            // Interleaved so that load from other processes hits every variant alike; odd rounds start with the
+            // ring, even ones with the reference.
+            let (ringBlock, lockBlock, ringDrop, lockDrop) = runRound(ringFirst: run % 2 == 1)
             for (key, r) in [("ring.block", ringBlock), ("lock.block", lockBlock),
                              ("ring.drop", ringDrop), ("lock.drop", lockDrop)] {
                 guard r.received + r.dropped == items, r.checksumOK else {
-                    throw BenchFailure("ring: \(key) lost items (received \(r.received), dropped \(r.dropped))")
+                    throw BenchError("ring: \(key) lost items (received \(r.received), dropped \(r.dropped))")
                 }
                 results[key, default: []].append(r.itemsPerSecond)
             }
             func m(_ v: Double) -> String { JSONValue.format(JSONValue.rounded(v / 1e6, places: 1)) }
-            progress("run \(run): block \(m(ringBlock.itemsPerSecond)) vs \(m(lockBlock.itemsPerSecond)) M/s; "
+            progress("round \(run) (\(run % 2 == 1 ? "ring" : "reference") first): block \(m(ringBlock.itemsPerSecond)) vs \(m(lockBlock.itemsPerSecond)) M/s; "
                      + "dropOldest pushed \(m(ringDrop.itemsPerSecond)) M/s, delivered \(m(ringDrop.deliveredPerSecond)) M/s "
                      + "(dropped \(ringDrop.dropped)) vs pushed \(m(lockDrop.itemsPerSecond)) M/s, delivered "
                      + "\(m(lockDrop.deliveredPerSecond)) M/s (dropped \(lockDrop.dropped))")
         }
-        func median(_ key: String) -> Double {
-            let v = results[key, default: []].sorted()
-            return v.isEmpty ? 0 : (v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2)
-        }
+        func median(_ key: String) -> Double { BenchStats.median(results[key, default: []]) }
         return [
             BenchFigure(name: "ring.spsc.block", value: median("ring.block"), unit: "items/s",
                         reference: "Mutex<Deque> block", referenceValue: median("lock.block"), higherIsBetter: true),
@@ -65,11 +68,18 @@ extension BenchSuite {
                         higherIsBetter: true),
         ]
     }
-}
 
-struct BenchFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
+    /// One round: each policy on the ring and on the reference, in the order asked.
+    func runRound(ringFirst: Bool) -> (RingRun, RingRun, RingRun, RingRun) {
+        func ring(_ p: RingPolicy) -> RingRun { RingBench.spscRing(items: items, capacity: capacity, policy: p) }
+        func lock(_ drop: Bool) -> RingRun { RingBench.lockedDeque(items: items, capacity: capacity, dropOldest: drop) }
+        if ringFirst {
+            let rb = ring(.block), lb = lock(false), rd = ring(.dropOldest), ld = lock(true)
+            return (rb, lb, rd, ld)
+        }
+        let lb = lock(false), rb = ring(.block), ld = lock(true), rd = ring(.dropOldest)
+        return (rb, lb, rd, ld)
+    }
 }
 
 /// One run's outcome.
@@ -83,7 +93,7 @@ struct RingRun {
     var deliveredPerSecond: Double { Double(received) / seconds }
 }
 
-enum RingBench {
+extension RingBench {
     /// `SPSCRing` with the given policy. Items/s = items pushed ÷ time until the consumer has drained the ring.
     static func spscRing(items: Int, capacity: Int, policy: RingPolicy) -> RingRun {
         let ring = SPSCRing<Int>(capacity: capacity, policy: policy)
@@ -199,48 +209,8 @@ final class RunTally: @unchecked Sendable {  // unchecked: one write, then reads
     func set(count: Int, sum: Int, ordered: Bool) { self.count = count; self.sum = sum; self.ordered = ordered }
 }
 
-/// Runs `producer` and `consumer` on two new pthreads, released together once both exist, and returns the
-/// seconds from the release until both have finished.
+/// Runs `producer` and `consumer` on two new pthreads (`PThreads`, the harness the ring tests use), released
+/// together, and returns the seconds from the release until both have finished.
 func timePair(producer: @escaping @Sendable () -> Void, consumer: @escaping @Sendable () -> Void) -> Double {
-    final class Start: Sendable { let go = Atomic<Bool>(false) }
-    let start = Start()
-    final class Context: @unchecked Sendable {  // unchecked: handed to one thread, read after its join
-        let start: Start
-        let body: @Sendable () -> Void
-        var end = 0.0
-        init(_ start: Start, _ body: @escaping @Sendable () -> Void) { self.start = start; self.body = body }
-    }
-    let contexts = [Context(start, producer), Context(start, consumer)]
-    var threads: [pthread_t] = []
-    for context in contexts {
-        #if canImport(Darwin)
-        var tid: pthread_t? = nil
-        #else
-        var tid = pthread_t()
-        #endif
-        let rc = pthread_create(&tid, nil, { raw in
-            let context = Unmanaged<Context>.fromOpaque(raw!).takeRetainedValue()
-            // Acquire pairs with the release below (the start signal publishes nothing else).
-            while !context.start.go.load(ordering: .acquiring) { sched_yield() }
-            context.body()
-            context.end = monotonicSeconds()
-            return nil
-        }, Unmanaged.passRetained(context).toOpaque())
-        precondition(rc == 0, "pthread_create failed (\(rc))")
-        #if canImport(Darwin)
-        threads.append(tid!)
-        #else
-        threads.append(tid)
-        #endif
-    }
-    let begin = monotonicSeconds()
-    start.go.store(true, ordering: .releasing)
-    for t in threads { pthread_join(t, nil) }
-    return max(contexts[0].end, contexts[1].end) - begin
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    PThreads.run([producer, consumer]).max() ?? 0
 }

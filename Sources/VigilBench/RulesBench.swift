@@ -1,47 +1,41 @@
+import ArgumentParser
 import Foundation
 import Rules
 import Sinks
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench rules`: rule evaluation per frame with many tracks and zones (each zone with loitering and
-    /// crowding, plus lines and the stationary rule), beside the bare geometry the rules cannot avoid (one
-    /// point-in-polygon test per track and zone, one side test per track and line) timed on the same scene.
-    static let rules = BenchSuite(
-        name: "rules",
-        usage: "[--tracks 100] [--zones 10] [--lines 4] [--frames 2000]",
-        run: { arguments, progress in try RulesBench(arguments: arguments).run(progress) }
-    )
-}
-
-/// The `rules` benchmark: a deterministic synthetic scene.
+/// `vigil bench rules`: rule evaluation per frame with many tracks and zones (each zone with loitering and
+/// crowding, plus lines and the stationary rule), beside the bare geometry the rules cannot avoid (one
+/// point-in-polygon test per track and zone, one side test per track and line) timed on the same scene.
 ///
 /// Thread safety: used from the command's thread only.
-struct RulesBench {
-    var tracks = 100, zones = 10, lines = 4, frames = 2000
+struct RulesBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Rule evaluation per frame with many tracks and zones beside the bare geometry tests."
+    )
 
-    init(arguments: [String]) throws {
-        var i = 0
-        func count() throws -> Int {
-            i += 1
-            guard i < arguments.count, let n = Int(arguments[i]), n > 0 else {
-                throw BenchError("\(arguments[i - 1]) needs a positive count")
-            }
-            return n
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--tracks": tracks = try count()
-            case "--zones": zones = try count()
-            case "--lines": lines = try count()
-            case "--frames": frames = try count()
-            default: throw BenchError("unknown argument '\(arguments[i])'")
-            }
-            i += 1
+    @OptionGroup var common: BenchOptions
+
+    @Option(help: "Tracks per frame.")
+    var tracks = 100
+
+    @Option(help: "Zones (each with loitering and crowding).")
+    var zones = 10
+
+    @Option(help: "Lines.")
+    var lines = 4
+
+    @Option(help: "Frames.")
+    var frames = 2000
+
+    func validateSuite() throws {
+        guard tracks > 0, zones > 0, lines > 0, frames > 0 else {
+            throw ValidationError("--tracks, --zones, --lines and --frames need a positive count")
         }
     }
 
-    func run(_ progress: (String) -> Void) throws -> [BenchFigure] {
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
         // 1920x1080 scene: zones are hexagons on a grid, lines cross it, objects wander.
         var zoneRules: [ZoneRule] = []
         for z in 0..<zones {

@@ -1,57 +1,47 @@
+import ArgumentParser
 import Foundation
 import Tracking
 import VigilCore
 
-extension BenchSuite {
-    /// `vigil bench track`: box updates per second of both trackers with 10, 50 and 200 objects per frame,
-    /// single thread, each beside the paper's IoU tracker in Python (scripts/iou_tracker_reference.py,
-    /// plain floats as in the paper's code) timed on the same scene in the same run.
-    static let track = BenchSuite(
-        name: "track",
-        usage: "[--objects 10,50,200] [--boxes N] [--reference scripts/iou_tracker_reference.py] [--python python3]",
-        run: { arguments, progress in try TrackBench(arguments: arguments).run(progress) }
-    )
-}
-
-/// The `track` benchmark suite: a deterministic synthetic scene, both trackers, and the Python reference.
+/// `vigil bench track`: box updates per second of both trackers with 10, 50 and 200 objects per frame,
+/// single thread, each beside the paper's IoU tracker in Python (scripts/iou_tracker_reference.py,
+/// plain floats as in the paper's code) timed on the same scene in the same run.
 ///
 /// Thread safety: used from the command's thread only.
-struct TrackBench {
-    var objectCounts = [10, 50, 200]
+struct TrackBench: BenchSuite {
+    static let configuration = CommandConfiguration(
+        commandName: "track",
+        abstract: "Box updates/s of both trackers beside the IoU paper's tracker in Python on the same scene."
+    )
+
+    @OptionGroup var common: BenchOptions
+
+    @Option(help: "Objects per frame, comma-separated.")
+    var objects = "10,50,200"
+
     /// Box updates per timed run of a Swift tracker (frames = boxes / objects).
+    @Option(help: "Box updates per timed run of a Swift tracker.")
     var boxes = 200_000
+
     /// Box updates per timed run of the Python reference (it is a few hundred times slower).
-    var referenceBoxes = 4_000
+    var referenceBoxes: Int { 4_000 }
+
+    @Option(help: "The reference script (default: scripts/iou_tracker_reference.py).")
     var reference: String?
+
+    @Option(help: "Python for the reference.")
     var python = "python3"
 
-    init(arguments: [String]) throws {
-        var i = 0
-        func value() throws -> String {
-            i += 1
-            guard i < arguments.count else { throw BenchError("\(arguments[i - 1]) needs a value") }
-            return arguments[i]
+    var objectCounts: [Int] { objects.split(separator: ",").compactMap { Int($0) } }
+
+    func validateSuite() throws {
+        guard !objects.isEmpty, objects.split(separator: ",").allSatisfy({ Int($0).map { $0 > 0 } == true }) else {
+            throw ValidationError("--objects: '\(objects)' is not a list of counts")
         }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--objects":
-                let v = try value()
-                objectCounts = try v.split(separator: ",").map {
-                    guard let n = Int($0), n > 0 else { throw BenchError("--objects: '\(v)' is not a list of counts") }
-                    return n
-                }
-            case "--boxes":
-                guard let n = Int(try value()), n > 0 else { throw BenchError("--boxes needs a positive count") }
-                boxes = n
-            case "--reference": reference = try value()
-            case "--python": python = try value()
-            default: throw BenchError("unknown argument '\(arguments[i])'")
-            }
-            i += 1
-        }
+        guard boxes > 0 else { throw ValidationError("--boxes needs a positive count") }
     }
 
-    func run(_ progress: (String) -> Void) throws -> [BenchFigure] {
+    func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
         let script = try locateReference()
         progress("reference: \(python) \(script) --float64 --time; goal: ≥ 1M box updates/s at 50 objects")
         var figures: [BenchFigure] = []
@@ -149,26 +139,11 @@ struct TrackBench {
             }
         }
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, file.path, "--time", "--float64", "--repeat", "3"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let boxes = obj["boxes"] as? Double ?? (obj["boxes"] as? Int).map(Double.init),
-              let seconds = obj["seconds"] as? Double, seconds > 0 else {
-            throw BenchError("the Python reference failed (status \(p.terminationStatus))")
+        let o = try BenchReference.run("the Python reference", python, [script, file.path, "--time", "--float64", "--repeat", "3"],
+                                       required: ["boxes", "seconds"])
+        guard let boxes = o["boxes"]?.number, let seconds = o["seconds"]?.number, seconds > 0 else {
+            throw BenchError("the Python reference timed nothing")
         }
         return boxes / seconds
     }
-}
-
-/// A benchmark argument or reference problem, reported as a usage error.
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
 }

@@ -8,6 +8,7 @@ import Logging
 import Media
 import MQTT
 import Pipeline
+import Service
 import VigilCore
 #if canImport(Glibc)
 import Glibc

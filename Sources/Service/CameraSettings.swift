@@ -1,4 +1,6 @@
+import Analysis
 import Config
+import Pipeline
 import Synchronization
 
 /// The part of a camera's config that a reload applies in place, from the next frame, without reopening the

@@ -1,3 +1,4 @@
+import Analysis
 import Config
 import Detection
 import Foundation

@@ -1,4 +1,3 @@
-import Config
 import Detection
 import Foundation
 import Media
@@ -6,44 +5,6 @@ import Motion
 import Rules
 import Sinks
 import VigilCore
-
-/// What a camera's analysis applies in place, from the next frame, when the config is reloaded: motion
-/// thresholds, tamper settings, the detector's filters and cadence, the zones, lines and schedules, and the
-/// snapshot settings. (The model itself, the URL and the stream settings restart the camera.)
-///
-/// Thread safety: a plain value.
-public struct AnalysisSettings: Sendable, Equatable {
-    public var motion: MotionConfig
-    public var tamper: TamperConfig
-    public var detect: DetectConfig
-    public var rules: RuleSet
-    public var snapshots: SnapshotsConfig
-
-    public init(motion: MotionConfig = .init(), tamper: TamperConfig = .init(), detect: DetectConfig = .init(),
-                rules: RuleSet = RuleSet(), snapshots: SnapshotsConfig = .init()) {
-        self.motion = motion; self.tamper = tamper; self.detect = detect; self.rules = rules
-        self.snapshots = snapshots
-    }
-
-    /// The settings of `camera` (its sections already carry its overrides on top of the top-level ones) under
-    /// the shared `rules:` and `snapshots:` sections.
-    public init(camera c: CameraConfig, rules: RulesConfig = .init(), snapshots: SnapshotsConfig = .init()) {
-        self.init(motion: c.motion, tamper: c.tamper, detect: c.detect, rules: RuleSet(camera: c, rules: rules),
-                  snapshots: snapshots)
-    }
-
-    /// The settings of camera `name` in `config`; for a name the config does not list (a replay of any file),
-    /// the top-level sections and no zones or lines.
-    public init(camera name: String, config: VigilConfig) {
-        if let cam = config.camera(named: name) {
-            self.init(camera: cam, rules: config.rules, snapshots: config.snapshots)
-        } else {
-            self.init(motion: config.motion, tamper: config.tamper, detect: config.detect,
-                      rules: RuleSet(clock: LocalClock(identifier: config.rules.timeZone) ?? .utc),
-                      snapshots: config.snapshots)
-        }
-    }
-}
 
 /// Counters of one camera's analysis chain (read by `--stats`, the metrics and the tests).
 ///

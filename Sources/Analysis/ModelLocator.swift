@@ -1,4 +1,3 @@
-import Config
 import Detection
 import Foundation
 
@@ -20,10 +19,10 @@ public enum ModelLocator {
         return URL(fileURLWithPath: "samples/models")
     }
 
-    /// The models `detect.model` / `detect.models` name, one instance per slot of `pool` (nil when none is
+    /// The models `detect.models` names, one instance per slot of `pool` (nil when none is
     /// configured). A missing or unusable model throws a `DetectorError` (a configuration error: exit 78).
-    public static func detectors(for detect: DetectConfig, pool: InferencePool, threads: Int = 1) throws -> DetectorBank? {
-        guard !detect.modelNames.isEmpty else { return nil }
+    public static func detectors(for detect: DetectionSettings, pool: InferencePool, threads: Int = 1) throws -> DetectorBank? {
+        guard !detect.models.isEmpty else { return nil }
         return try DetectorBank.load(detect: detect, modelsDirectory: directory(), pool: pool, threads: threads)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Service
 import Testing
 import TestSupport
 

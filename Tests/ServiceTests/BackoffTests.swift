@@ -1,4 +1,5 @@
 import Pipeline
+import Service
 import VigilCore
 import Testing
 

@@ -1,4 +1,3 @@
-import Config
 import Motion
 import VigilCore
 
@@ -15,13 +14,13 @@ public final class MotionStage {
     /// its regions in source pixels gate the object detector.
     public private(set) var lastResult: MotionResult? = nil
 
-    public init(camera: CameraID, clock: AlertClock, config: MotionConfig) {
+    public init(camera: CameraID, clock: AlertClock, config: MotionParameters) {
         parameters = config
         events = MotionEvents(camera: camera, clock: clock, parameters: parameters)
     }
 
     /// New thresholds, effective from the next frame.
-    public func apply(_ newConfig: MotionConfig) {
+    public func apply(_ newConfig: MotionParameters) {
         parameters = newConfig
         detector?.parameters = parameters
         events.parameters = parameters

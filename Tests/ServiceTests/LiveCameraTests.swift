@@ -2,19 +2,11 @@ import Config
 import Foundation
 import Logging
 import Pipeline
+import Service
 import Sinks
 import Testing
 import TestSupport
 import VigilCore
-
-/// A record that keeps alerts in memory (the camera's analysis and ingest threads write through `AlertHub`,
-/// which serialises the calls).
-final class MemorySink: AlertSink, @unchecked Sendable {  // unchecked: only called under AlertHub's lock; `alerts` read after the camera stopped
-    var alerts: [Alert] = []
-    var written: Int { alerts.count }
-    func write(_ alert: Alert) throws { alerts.append(alert) }
-    func flush() throws {}
-}
 
 @Suite struct LiveCameraTests {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -58,6 +58,22 @@ public final class LatencyHistogram: @unchecked Sendable {  // unchecked: the bu
         return bounds.last
     }
 
+    /// One histogram holding every observation of `histograms` (all with `bounds`): bucket counts, the total
+    /// count and the sum add up exactly, so its quantiles are those of all the observations together.
+    public static func merged(_ histograms: [LatencyHistogram],
+                              bounds: [Double] = LatencyHistogram.defaultBounds) -> LatencyHistogram {
+        let out = LatencyHistogram(bounds: histograms.first?.bounds ?? bounds)
+        for h in histograms {
+            precondition(h.bounds == out.bounds, "LatencyHistogram.merged: histograms with different buckets")
+            for i in h.bounds.indices {
+                out.counts[i].wrappingAdd(h.counts[i].load(ordering: .relaxed), ordering: .relaxed)
+            }
+            out.total.wrappingAdd(h.total.load(ordering: .relaxed), ordering: .relaxed)
+            out.sumNanos.wrappingAdd(h.sumNanos.load(ordering: .relaxed), ordering: .relaxed)
+        }
+        return out
+    }
+
     /// Cumulative bucket counts (as Prometheus wants them), the total count and the sum in seconds.
     public func snapshot() -> (cumulative: [Int], count: Int, sum: Double) {
         var running = 0

@@ -1,7 +1,9 @@
+import Analysis
 import Config
 import Detection
 import Foundation
 import Logging
+import Pipeline
 import Recording
 import Sinks
 import Synchronization
@@ -53,13 +55,17 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     public var onReload: (@Sendable (VigilConfig, VigilConfig) -> Void)? = nil
     /// Extra per-frame analysis time for every camera (`vigil bench pipeline`, tests); 0 in production.
     public var simulatedAnalysisSeconds: Double = 0
+    /// The supervisor's ticks and every camera's heartbeats, watchdog and backoff run on it (tests: virtual time).
+    let clock: any TickingClock
 
     /// Opens the alert sink of `config` (throws when it cannot).
     public init(configPath: String, config: VigilConfig, logger: Logger,
                 notifier: SystemdNotifier = SystemdNotifier(),
                 makeSink: (@Sendable (AlertsConfig) throws -> any AlertSink)? = nil,
-                onlyCameras: Set<String>? = nil, switchBoard: SwitchBoard = SwitchBoard()) throws {
+                onlyCameras: Set<String>? = nil, switchBoard: SwitchBoard = SwitchBoard(),
+                clock: any TickingClock = SystemClock()) throws {
         self.configPath = configPath
+        self.clock = clock
         self.switchBoard = switchBoard
         self.onlyCameras = onlyCameras
         self.config = Daemon.subset(config, onlyCameras)
@@ -138,7 +144,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         guard !detect.modelNames.isEmpty else { return nil }
         let key = Daemon.bankKey(detect)
         if let b = loaded[key] { return b }
-        let b = try ModelLocator.detectors(for: detect, pool: inference)
+        let b = try ModelLocator.detectors(for: DetectionSettings(detect), pool: inference)
         loaded[key] = b
         return b
     }
@@ -152,7 +158,8 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
         var options = LiveCameraOptions(cam, config: config)
         options.simulatedAnalysisSeconds = simulatedAnalysisSeconds
         let live = LiveCamera(options: options, settings: CameraSettings(cam, config: config), hub: hub,
-                              logger: logger, detectors: detectors, switches: switchBoard.switches(for: cam.name))
+                              logger: logger, detectors: detectors, switches: switchBoard.switches(for: cam.name),
+                              clock: clock)
         lock.withLock { cameras[cam.name] = live }
         logger.info("camera started", metadata: ["camera": .string(cam.name),
                                                  "url": .string(URLRedaction.redact(cam.url))])
@@ -269,53 +276,34 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
 
     // MARK: - Supervisor
 
+    /// Every 100 ms on the daemon's clock: the cameras' no-frames watchdogs, then what `Supervisor` says is due.
     private func supervise() {
-        var last = MonotonicClock.nanoseconds()
-        var lastCounts: [String: (Int, Int)] = [:]
-        var lastStatus: UInt64 = 0, lastPing: UInt64 = 0, lastLog = last
-        var unhealthyReported = false
-        let pingEvery = notifier.watchdogInterval.map { UInt64($0 / 2 * 1e9) }
+        var supervisor = Supervisor(now: clock.nanoseconds(), watchdogInterval: notifier.watchdogInterval)
         while !stopping.load(ordering: .relaxed) {
-            usleep(100_000)
-            let now = MonotonicClock.nanoseconds()
+            clock.sleep(nanoseconds: 100_000_000)
             let cams = lock.withLock { cameras }
             for c in cams.values { c.checkWatchdog() }
-            if now - last >= 1_000_000_000 {
-                let dt = Double(now - last) / 1e9
-                var rates: [String: (Double, Double)] = [:]
-                for (name, c) in cams {
-                    let d = c.metrics.framesDecoded.load(ordering: .relaxed)
-                    let a = c.metrics.framesAnalyzed.load(ordering: .relaxed)
-                    let (pd, pa) = lastCounts[name] ?? (d, a)
-                    rates[name] = (Double(d - pd) / dt, Double(a - pa) / dt)
-                    lastCounts[name] = (d, a)
-                }
-                lastCounts = lastCounts.filter { cams[$0.key] != nil }
-                lock.withLock { fps = rates.mapValues { (decoded: $0.0, analyzed: $0.1) } }
-                last = now
+            let counts = cams.mapValues { c in
+                (decoded: c.metrics.framesDecoded.load(ordering: .relaxed),
+                 analyzed: c.metrics.framesAnalyzed.load(ordering: .relaxed))
             }
-            if now - lastStatus >= 2_000_000_000 {
-                notifier.notify("STATUS=" + statusLine())
-                lastStatus = now
+            let due = supervisor.tick(now: clock.nanoseconds(), counts: counts) { healthProblems(cams) }
+            if let rates = due.rates { lock.withLock { fps = rates.mapValues { (decoded: $0.decoded, analyzed: $0.analyzed) } } }
+            if due.sendStatus { notifier.notify("STATUS=" + statusLine()) }
+            if due.pingWatchdog { notifier.notify("WATCHDOG=1") }
+            if let problems = due.withheld {
+                logger.error("not petting the watchdog: \(problems.joined(separator: "; "))")
             }
-            if let pingEvery, now - lastPing >= pingEvery {
-                var problems = cams.values.compactMap { $0.health() }
-                let busy = hub.busySince.load(ordering: .relaxed)
-                if busy != 0, MonotonicClock.seconds(since: busy) > 10 { problems.append("alert sink stuck") }
-                if problems.isEmpty {
-                    notifier.notify("WATCHDOG=1")
-                    lastPing = now
-                    unhealthyReported = false
-                } else if !unhealthyReported {
-                    logger.error("not petting the watchdog: \(problems.joined(separator: "; "))")
-                    unhealthyReported = true
-                }
-            }
-            if now - lastLog >= 60_000_000_000 {
-                logger.info("status: \(statusLine())")
-                lastLog = now
-            }
+            if due.logStatus { logger.info("status: \(statusLine())") }
         }
+    }
+
+    /// The stages that stopped making progress: each camera's threads, and the alert hub.
+    private func healthProblems(_ cams: [String: LiveCamera]) -> [String] {
+        var problems = cams.values.compactMap { $0.health() }
+        let busy = hub.busySince.load(ordering: .relaxed)
+        if busy != 0, MonotonicClock.seconds(since: busy) > 10 { problems.append("alert sink stuck") }
+        return problems
     }
 
     /// One line per daemon: each camera's decode/analysis fps, drops and reconnects, or `down`.

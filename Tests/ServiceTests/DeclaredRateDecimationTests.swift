@@ -2,6 +2,7 @@ import Config
 import Foundation
 import Logging
 import Pipeline
+import Service
 import Sinks
 import Synchronization
 import Testing

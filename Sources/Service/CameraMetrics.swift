@@ -1,3 +1,4 @@
+import Analysis
 import Synchronization
 
 /// Counters and gauges of one camera, written by its threads and read by scrapes, `STATUS=` and the minute

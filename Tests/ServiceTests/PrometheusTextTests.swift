@@ -1,4 +1,6 @@
+@testable import Analysis
 import Pipeline
+import Service
 import Testing
 
 @Suite struct PrometheusTextTests {
@@ -50,5 +52,23 @@ import Testing
         let s = h.snapshot()
         #expect(s.count == 5 && s.cumulative[0] == 2)  // 0.005 and -inf fall in the first bucket
         #expect(s.sum.isFinite && s.sum <= 1e9 + 0.005 + 1e-6)
+    }
+
+    /// Merging adds buckets, counts (with those above every bound) and sums exactly: the merged quantiles are
+    /// those of all the observations in one histogram.
+    @Test func mergedHoldsEveryObservation() {
+        let bounds = [0.01, 0.02, 0.04]
+        let a = LatencyHistogram(bounds: bounds), b = LatencyHistogram(bounds: bounds), all = LatencyHistogram(bounds: bounds)
+        for (k, v) in [0.005, 0.015, 0.03, 0.5, 0.012, 0.002, .infinity].enumerated() {
+            (k % 2 == 0 ? a : b).observe(v)
+            all.observe(v)
+        }
+        let m = LatencyHistogram.merged([a, b])
+        #expect(m.bounds == bounds)
+        #expect(m.snapshot().cumulative == all.snapshot().cumulative)
+        #expect(m.snapshot().count == 7)
+        #expect(abs(m.snapshot().sum - all.snapshot().sum) < 1e-9)
+        for q in [0.1, 0.5, 0.9, 0.99] { #expect(m.quantile(q) == all.quantile(q)) }
+        #expect(LatencyHistogram.merged([]).snapshot().count == 0)
     }
 }

@@ -1,3 +1,4 @@
+import Analysis
 /// Builds the Prometheus text exposition format (version 0.0.4): `# HELP`, `# TYPE`, then samples, with label
 /// values escaped. Families are written in the order they are added.
 ///
@@ -23,6 +24,16 @@ public struct PrometheusText: Sendable {
 
     public mutating func sample(_ name: String, _ labels: [(String, String)] = [], _ value: Int) {
         sample(name, labels, Double(value))
+    }
+
+    /// A family of one unlabelled sample: `# HELP`, `# TYPE` and the value.
+    public mutating func single(_ name: String, _ type: String, help: String, _ value: Double) {
+        family(name, type, help: help)
+        sample(name, [], value)
+    }
+
+    public mutating func single(_ name: String, _ type: String, help: String, _ value: Int) {
+        single(name, type, help: help, Double(value))
     }
 
     /// A histogram's `_bucket`, `_sum` and `_count` samples.

@@ -1,4 +1,3 @@
-import Config
 import Detection
 import Motion
 import Tracking
@@ -64,7 +63,7 @@ public final class DetectionStage {
     public let detectors: DetectorBank
     private let camera: CameraID
     private let clock: AlertClock
-    private var config: DetectConfig
+    private var config: DetectionSettings
     private var planning: RegionPlanner.Parameters
     private var planner: RegionPlanner? = nil
     private var tracker: any Tracker
@@ -89,49 +88,31 @@ public final class DetectionStage {
     public var detections: [Detection] { merged }
     public let stats = DetectionStats()
 
-    public init(detectors: DetectorBank, camera: CameraID, clock: AlertClock, detect: DetectConfig, track: TrackConfig) {
+    public init(detectors: DetectorBank, camera: CameraID, clock: AlertClock, detect: DetectionSettings, track: TrackerSettings) {
         self.detectors = detectors; self.camera = camera; self.clock = clock; self.config = detect
         planning = DetectionStage.planning(detect)
-        tracker = DetectionStage.makeTracker(track)
+        tracker = track.makeTracker()
     }
 
-    static func planning(_ detect: DetectConfig) -> RegionPlanner.Parameters {
+    static func planning(_ detect: DetectionSettings) -> RegionPlanner.Parameters {
         RegionPlanner.Parameters(padding: Float(detect.regionPadding), minSize: Float(detect.minRegionSize),
                                  maxRegions: detect.maxRegions, fullFrameCoverage: Float(detect.fullFrameCoverage))
     }
 
     /// New filters, label allow-list, cadence and gating settings from the next frame (a reload); the tracker
     /// keeps its tracks. The models are not changed here (`detect.model(s)` restarts the camera).
-    public func apply(_ detect: DetectConfig) {
+    public func apply(_ detect: DetectionSettings) {
         config = detect
         let p = DetectionStage.planning(detect)
         if p != planning { planning = p; planner = nil }
     }
 
     /// One detector on a pool of its own with one slot (tests, `vigil detect`-like tools).
-    public convenience init(detector: any Detector, camera: CameraID, clock: AlertClock, detect: DetectConfig,
-                            track: TrackConfig) {
-        let bank = DetectorBank(names: [detect.modelNames.first ?? "detector"], instances: [[detector]],
+    public convenience init(detector: any Detector, camera: CameraID, clock: AlertClock, detect: DetectionSettings,
+                            track: TrackerSettings) {
+        let bank = DetectorBank(names: [detect.models.first ?? "detector"], instances: [[detector]],
                                 pool: InferencePool(maxInFlight: 1))
         self.init(detectors: bank, camera: camera, clock: clock, detect: detect, track: track)
-    }
-
-    /// The tracker `track:` selects, unset thresholds at the tracker's defaults.
-    public static func makeTracker(_ c: TrackConfig) -> any Tracker {
-        switch c.kind {
-        case .iou:
-            let d = IOUTracker.Configuration()
-            return IOUTracker(configuration: .init(sigmaL: c.minScore ?? d.sigmaL, sigmaH: c.highScore ?? d.sigmaH,
-                                                   sigmaIOU: c.matchIoU ?? d.sigmaIOU, tMin: c.minHits ?? d.tMin,
-                                                   maxAge: c.maxAge ?? d.maxAge))
-        case .byte:
-            let d = ByteTracker.Configuration()
-            return ByteTracker(configuration: .init(
-                highThreshold: c.highScore ?? d.highThreshold, lowThreshold: c.minScore ?? d.lowThreshold,
-                newTrackThreshold: d.newTrackThreshold, matchIOU: c.matchIoU ?? d.matchIOU,
-                lowMatchIOU: d.lowMatchIOU, tentativeMatchIOU: d.tentativeMatchIOU,
-                tMin: c.minHits ?? d.tMin, maxAge: c.maxAge ?? d.maxAge))
-        }
     }
 
     /// Where a frame with these motion results is searched (`motion` nil: motion off). Advances the
@@ -204,23 +185,12 @@ public final class DetectionStage {
     }
 
     /// IoU above which two detections of one label from different regions or models are one object.
-    static let mergeIoU: Float = 0.5
+    public static let mergeIoU: Float = 0.5
 
-    /// Class-aware (by label) hard NMS over the detections of several jobs (overlapping regions, two models
-    /// of one label find the same object twice): best score first (ties: job order), each kept detection
-    /// suppresses the later ones of its label with IoU above `mergeIoU`. The result is in that order.
+    /// The detections of several jobs (overlapping regions, two models of one label find the same object twice)
+    /// as one list: label-aware hard NMS at `mergeIoU`, best score first (ties: job order).
     public static func mergeAcrossJobs(_ detections: [Detection]) -> [Detection] {
-        let order = detections.indices.sorted { (detections[$0].score, $1) > (detections[$1].score, $0) }
-        var suppressed = [Bool](repeating: false, count: detections.count)
-        var out: [Detection] = []
-        for (n, i) in order.enumerated() where !suppressed[i] {
-            out.append(detections[i])
-            for j in order[(n + 1)...] where !suppressed[j] && detections[j].label == detections[i].label
-                && detections[i].box.iou(detections[j].box) > mergeIoU {
-                suppressed[j] = true
-            }
-        }
-        return out
+        NonMaxSuppression.run(detections, iouThreshold: mergeIoU)
     }
 
     /// Seconds a moving track is followed after motion last touched it.

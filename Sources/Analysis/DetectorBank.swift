@@ -1,4 +1,3 @@
-import Config
 import Detection
 import Foundation
 import Synchronization
@@ -46,12 +45,12 @@ public final class DetectorBank: Sendable {
         latency = instances.map { _ in LatencyHistogram(bounds: pool.stats.latency.bounds) }
     }
 
-    /// Loads `detect.model` / `detect.models` (names resolve under `modelsDirectory`), each once per slot of
+    /// Loads `detect.models` (names resolve under `modelsDirectory`), each once per slot of
     /// `pool`, with `threads` threads per session, each run once on a grey picture. A missing, unreadable or unknown model throws
     /// `DetectorError` (a configuration error: exit 78); no model configured is an error too.
-    public static func load(detect: DetectConfig, modelsDirectory: URL, pool: InferencePool,
+    public static func load(detect: DetectionSettings, modelsDirectory: URL, pool: InferencePool,
                             threads: Int = 1) throws -> DetectorBank {
-        let names = detect.modelNames
+        let names = detect.models
         guard !names.isEmpty else { throw DetectorError(model: "detect.model", reason: "no model configured") }
         let several = names.count > 1
         var all: [[any Detector]] = []
