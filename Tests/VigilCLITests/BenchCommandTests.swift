@@ -31,7 +31,7 @@ import VigilCore
         let r = vigil(["bench", "--help"])
         #expect(r.status == 0)
         for suite in ["ingest", "ring", "track", "nn", "pipeline", "rules", "alerts", "nms", "detect", "hog", "mqtt",
-                      "record", "api"] {
+                      "record", "api", "api-metrics", "mjpeg", "qconv"] {
             #expect(r.stdout.contains("\n  \(suite) "), "\(suite) missing from: \(r.stdout)")
         }
         let help = vigil(["bench", "nn", "--help"])
