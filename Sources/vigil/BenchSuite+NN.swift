@@ -9,13 +9,16 @@ extension BenchSuite {
     /// figure is the median of the rounds' medians, ratio = ONNX Runtime ÷ Vigil (> 1: Vigil is faster); both
     /// engines' spread over rounds and the load average before and after are printed (a busy machine's
     /// figures are not a quiet one's). With one thread, the calling thread's CPU time per run is a second
-    /// figure: the work without the time other processes held the core.
+    /// figure: the work without the time other processes held the core. `--profile` adds Vigil's time, GFLOP
+    /// and GFLOP/s per operator type; `--peak` (with or without models) measures the machine's FMA peak per ISA
+    /// level with 1 and N threads and the core clock (`PeakRate`), the reference of "% of peak" figures.
     static let nn = BenchSuite(
         name: "nn",
-        usage: "MODEL… [--threads N] [--iterations K] [--rounds R]   (needs python3 with onnxruntime for the reference)",
+        usage: "[MODEL…] [--threads N] [--iterations K] [--rounds R] [--profile] [--peak]   (models need python3 with onnxruntime for the reference)",
         run: { arguments, progress in
             var models: [String] = []
             var threads = 2, iterations = 20, rounds = 3
+            var profile = false, peak = false
             var i = 0
             while i < arguments.count {
                 let a = arguments[i]
@@ -30,23 +33,75 @@ extension BenchSuite {
                 case "--threads": threads = try value()
                 case "--iterations": iterations = try value()
                 case "--rounds": rounds = try value()
-                default: models.append(a)
+                case "--profile": profile = true
+                case "--peak": peak = true
+                default:
+                    if a.hasPrefix("-") { throw UsageError(message: "unknown option \(a) (vigil bench nn [MODEL…] [--threads N] [--iterations K] [--rounds R] [--profile] [--peak])") }
+                    models.append(a)
                 }
                 i += 1
             }
-            guard !models.isEmpty else { throw UsageError(message: "usage: vigil bench nn MODEL… [--threads N] [--iterations K]") }
-            let script = try ONNXRuntimeReference.script()
+            guard !models.isEmpty || peak else {
+                throw UsageError(message: "usage: vigil bench nn [MODEL…] [--threads N] [--iterations K] [--rounds R] [--profile] [--peak]")
+            }
+            for model in models { try requireInputExists(model) }
             progress("load average before: \(loadAverage())")
-            var figures: [BenchFigure] = []
-            for model in models {
-                try requireInputExists(model)
-                figures += try compare(model: model, script: script, threads: threads, iterations: iterations,
-                                       rounds: rounds, progress: progress)
+            var figures: [BenchFigure] = peak ? peakFigures(threads: threads, rounds: rounds, progress: progress) : []
+            if !models.isEmpty {
+                let script = try ONNXRuntimeReference.script()
+                for model in models {
+                    figures += try compare(model: model, script: script, threads: threads, iterations: iterations,
+                                           rounds: rounds, progress: progress)
+                    if profile {
+                        let s = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: threads))
+                        for line in NNBenchmark.profileLines(s.profile(iterations: iterations), threads: threads) {
+                            progress("\(model) \(line)")
+                        }
+                    }
+                }
             }
             progress("load average after: \(loadAverage())")
             return figures
         }
     )
+}
+
+/// The FMA peak per ISA level: one thread (over its CPU time) and `threads` threads at once (over the wall
+/// time; the machine's share of them when others run), `rounds` rounds alternating the order of the levels,
+/// medians with their spread; the core clock and FLOP per cycle beside them.
+private func peakFigures(threads: Int, rounds: Int, progress: (String) -> Void) -> [BenchFigure] {
+    let levels = PeakRate.levels
+    guard !levels.isEmpty else {
+        progress("peak: this CPU has neither AVX-512F nor AVX2 + FMA; the C kernels are not used")
+        return []
+    }
+    var one: [Int32: [Double]] = [:], many: [Int32: [Double]] = [:], cores: [Int32: [Double]] = [:]
+    var clock: [Double] = []
+    for r in 0..<rounds {
+        clock.append(PeakRate.clockGHz())
+        for level in r % 2 == 0 ? levels : levels.reversed() {
+            one[level, default: []].append(PeakRate.singleThread(level: level))
+            let n = PeakRate.threads(threads, level: level)
+            many[level, default: []].append(n.wall)
+            cores[level, default: []].append(n.cpu)
+        }
+    }
+    func spread(_ v: [Double]) -> String {
+        "\(JSONValue.format(JSONValue.rounded(median(v), places: 1))) (\(JSONValue.format(JSONValue.rounded(v.min() ?? 0, places: 1)))…\(JSONValue.format(JSONValue.rounded(v.max() ?? 0, places: 1))))"
+    }
+    let ghz = median(clock)
+    progress("peak: core clock \(spread(clock)) GHz (dependent adds over the thread's CPU time), \(rounds) rounds")
+    var figures: [BenchFigure] = []
+    for level in levels {
+        let name = PeakRate.name(level)
+        let perCycle = ghz > 0 ? median(one[level]!) / ghz : 0
+        progress("peak \(name): 1 thread \(spread(one[level]!)) GFLOP/s (CPU time; \(JSONValue.format(JSONValue.rounded(perCycle, places: 1))) FLOP per cycle), "
+                 + "\(threads) threads \(spread(many[level]!)) GFLOP/s (wall), \(spread(cores[level]!)) GFLOP/s (sum of each thread's CPU-time rate)")
+        figures.append(BenchFigure(name: "peak FMA rate \(name), \(threads) threads (wall)", value: median(many[level]!),
+                                   unit: "GFLOP/s", reference: "1 thread (its CPU time)", referenceValue: median(one[level]!),
+                                   higherIsBetter: true))
+    }
+    return figures
 }
 
 /// Vigil and ONNX Runtime on one model over `rounds` rounds, alternating which runs first.

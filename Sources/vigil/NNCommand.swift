@@ -78,7 +78,7 @@ struct NNBenchCommand: ParsableCommand {
     @Option(help: "Timed iterations (after 3 warm-up runs).")
     var iterations: Int = 20
 
-    @Flag(help: "Also print milliseconds per prepared operator type on stderr.")
+    @Flag(help: "Also print, per prepared operator type on stderr: milliseconds per run (the thread's CPU time with one thread), GFLOP per run and GFLOP/s.")
     var profile = false
 
     func run() throws {
@@ -89,8 +89,8 @@ struct NNBenchCommand: ParsableCommand {
         print(r.json.serialized())
         if profile {
             let s = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: threads))
-            for (op, ms) in s.profile(iterations: max(1, iterations / 2)) {
-                Console.err("\(op): \(JSONValue.format(JSONValue.rounded(ms, places: 3))) ms")
+            for line in NNBenchmark.profileLines(s.profile(iterations: max(1, iterations / 2)), threads: threads) {
+                Console.err(line)
             }
         }
     }
@@ -132,6 +132,21 @@ struct NNInfoCommand: ParsableCommand {
 
 /// Timing of one model, shared by `vigil nn bench` and `vigil bench nn`.
 struct NNBenchmark {
+    /// `--profile`'s lines: per operator type its time, share of the run, GFLOP per run and GFLOP/s, then the total.
+    static func profileLines(_ entries: [Session.ProfileEntry], threads: Int) -> [String] {
+        func f(_ v: Double, _ places: Int) -> String { JSONValue.format(JSONValue.rounded(v, places: places)) }
+        let total = entries.reduce(0) { $0 + $1.ms }, flops = entries.reduce(0) { $0 + $1.flops }
+        var lines = ["profile (\(threads == 1 ? "CPU time of the calling thread" : "wall time"), ms per run):"]
+        for e in entries {
+            let share = total > 0 ? 100 * e.ms / total : 0
+            let arithmetic = e.flops > 0 ? ", \(f(Double(e.flops) / 1e9, 4)) GFLOP, \(f(e.gflops, 1)) GFLOP/s" : ""
+            lines.append("\(e.op) ×\(e.nodes): \(f(e.ms, 3)) ms (\(f(share, 1)) %)\(arithmetic)")
+        }
+        let rate = total > 0 ? Double(flops) / (total * 1e6) : 0
+        lines.append("total: \(f(total, 3)) ms, \(f(Double(flops) / 1e9, 4)) GFLOP, \(f(rate, 1)) GFLOP/s")
+        return lines
+    }
+
     var model: String
     var threads: Int
     var iterations: Int
@@ -177,11 +192,11 @@ struct NNBenchmark {
         let total = iterations + 3
         try Session.withBuffers(inputs, &outputs) { xs, ys in
             for i in 0..<total {
-                let c0 = threadCPUNanoseconds()
+                let c0 = Session.threadCPUNanoseconds()
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 try session.run(inputs: xs, outputs: ys)
                 let t1 = DispatchTime.now().uptimeNanoseconds
-                let c1 = threadCPUNanoseconds()
+                let c1 = Session.threadCPUNanoseconds()
                 if i >= 3 { times.append(Double(t1 - t0) / 1e6); cpu.append(Double(c1 - c0) / 1e6) }
             }
         }
@@ -194,12 +209,5 @@ struct NNBenchmark {
         let p90 = times.isEmpty ? 0 : times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
         return NNBenchmark(model: model, threads: threads, iterations: iterations, medianMs: mid, p90Ms: p90,
                            minMs: times.first ?? 0, cpuMs: median(cpu), flops: session.flops)
-    }
-
-    /// CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID), nanoseconds.
-    static func threadCPUNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }
