@@ -130,4 +130,6 @@ long vk_clock_cycles(long steps);
 }
 #endif
 
+#include "QKernels.h"
+
 #endif
