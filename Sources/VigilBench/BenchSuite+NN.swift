@@ -9,7 +9,9 @@ import VigilCore
 /// io_binding with preallocated outputs, in the same run). Rounds alternate which engine runs first; each
 /// figure is the median of the rounds' medians, ratio = ONNX Runtime ÷ Vigil (> 1: Vigil is faster); both
 /// engines' spread over rounds is printed. With one thread, the calling thread's CPU time per run is a second
-/// figure: the work without the time other processes held the core.
+/// figure: the work without the time other processes held the core. `--profile` adds Vigil's time, GFLOP and
+/// GFLOP/s per operator type; `--peak` (with or without models) measures the machine's FMA peak per ISA level
+/// with 1 and N threads and the core clock (`PeakRate`), the reference of "% of peak" figures.
 ///
 /// Thread safety: used from the command's thread only.
 struct NNBench: BenchSuite {
@@ -22,7 +24,13 @@ struct NNBench: BenchSuite {
     @OptionGroup var common: BenchOptions
 
     @Argument(help: "ONNX models.")
-    var models: [String]
+    var models: [String] = []
+
+    @Flag(help: "Also print Vigil's time, GFLOP and GFLOP/s per operator type of each model.")
+    var profile = false
+
+    @Flag(help: "Measure the FMA peak per ISA level with 1 and --threads threads, and the core clock.")
+    var peak = false
 
     @Option(help: "Timed runs per round and engine.")
     var iterations = 20
@@ -32,17 +40,25 @@ struct NNBench: BenchSuite {
 
     func validateSuite() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+        guard !models.isEmpty || peak else { throw ValidationError("give ONNX models, --peak, or both") }
     }
 
     func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
-        let script = try ONNXRuntimeReference.script()
         let run = NNRun(threads: common.threads ?? 2, iterations: iterations, warmUp: common.warmUp ?? 3,
                         rounds: common.rounds ?? 3)
+        var figures = peak ? NNPeak.figures(threads: run.threads, rounds: run.rounds, progress: progress) : []
+        if models.isEmpty { return figures }
+        let script = try ONNXRuntimeReference.script()
         if let floatModel { try requireInputExists(floatModel) }
-        var figures: [BenchFigure] = []
         for model in models {
             try requireInputExists(model)
             figures += try compare(model: model, script: script, run: run, floatModel: floatModel, progress: progress)
+            if profile {
+                let s = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: run.threads))
+                for line in NNBenchmark.profileLines(s.profile(iterations: iterations), threads: run.threads) {
+                    progress("\(model) \(line)")
+                }
+            }
         }
         return figures
     }

@@ -70,9 +70,20 @@ package struct NNBenchmark {
     }
 
     /// CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID), nanoseconds.
-    package static func threadCPUNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    package static func threadCPUNanoseconds() -> UInt64 { Session.threadCPUNanoseconds() }
+
+    /// `--profile`'s lines: per operator type its time, share of the run, GFLOP per run and GFLOP/s, then the total.
+    package static func profileLines(_ entries: [Session.ProfileEntry], threads: Int) -> [String] {
+        func f(_ v: Double, _ places: Int) -> String { JSONValue.format(JSONValue.rounded(v, places: places)) }
+        let total = entries.reduce(0) { $0 + $1.ms }, flops = entries.reduce(0) { $0 + $1.flops }
+        var lines = ["profile (\(threads == 1 ? "CPU time of the calling thread" : "wall time"), ms per run):"]
+        for e in entries {
+            let share = total > 0 ? 100 * e.ms / total : 0
+            let arithmetic = e.flops > 0 ? ", \(f(Double(e.flops) / 1e9, 4)) GFLOP, \(f(e.gflops, 1)) GFLOP/s" : ""
+            lines.append("\(e.op) ×\(e.nodes): \(f(e.ms, 3)) ms (\(f(share, 1)) %)\(arithmetic)")
+        }
+        let rate = total > 0 ? Double(flops) / (total * 1e6) : 0
+        lines.append("total: \(f(total, 3)) ms, \(f(Double(flops) / 1e9, 4)) GFLOP, \(f(rate, 1)) GFLOP/s")
+        return lines
     }
 }

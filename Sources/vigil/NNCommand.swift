@@ -80,7 +80,7 @@ struct NNBenchCommand: ParsableCommand {
     @Option(help: "Timed iterations (after 3 warm-up runs).")
     var iterations: Int = 20
 
-    @Flag(help: "Also print milliseconds per prepared operator type on stderr.")
+    @Flag(help: "Also print, per prepared operator type on stderr: milliseconds per run (the thread's CPU time with one thread), GFLOP per run and GFLOP/s.")
     var profile = false
 
     func run() throws {
@@ -91,8 +91,8 @@ struct NNBenchCommand: ParsableCommand {
         print(r.json.serialized())
         if profile {
             let s = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: threads))
-            for (op, ms) in s.profile(iterations: max(1, iterations / 2)) {
-                Console.err("\(op): \(JSONValue.format(JSONValue.rounded(ms, places: 3))) ms")
+            for line in NNBenchmark.profileLines(s.profile(iterations: max(1, iterations / 2)), threads: threads) {
+                Console.err(line)
             }
         }
     }

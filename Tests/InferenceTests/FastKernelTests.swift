@@ -186,6 +186,12 @@ import Testing
         ConvCase(c: 4, m: 4, h: 15, w: 33, k: 3, pad: 2, dilation: 2, groups: 4),
         ConvCase(c: 3, m: 6, h: 9, w: 9, k: 3, pad: 0, groups: 3, tail: "Relu"),
         ConvCase(n: 2, c: 8, m: 8, h: 7, w: 7, k: 3, stride: 2, pad: 0, groups: 8),
+        // The register-blocked 3×3 / 5×5 kernels: planes of the pose detector's late layers (7×7, 14×14),
+        // rows past the last 4-row step, multiplier 2 on rows wider than 32.
+        ConvCase(c: 9, m: 9, h: 7, w: 7, k: 5, pad: 2, groups: 9, tail: "AddRelu", threads: 1),
+        ConvCase(c: 6, m: 6, h: 14, w: 14, k: 5, stride: 2, pad: 1, groups: 6, tail: "SiLU"),
+        ConvCase(c: 4, m: 8, h: 6, w: 45, k: 5, pad: 2, groups: 4),
+        ConvCase(c: 3, m: 3, h: 2, w: 3, k: 3, pad: 1, groups: 3, tail: "Relu"),
     ]
 
     @Test(arguments: convCases, levels)
@@ -274,6 +280,64 @@ import Testing
         }
         #expect(y.shape == [n, c, oh, ow])
         #expect(y.floats == expected)
+    }
+
+    /// `vk_depthwise` on one plane against a direct loop, over the geometries of its register-blocked
+    /// 3×3 / 5×5 kernels (strides 1 and 2) with uneven pads (top/left 0–2, the rest at the bottom/right),
+    /// planes from 1×1 to 36×36 (edges of the 4-row steps and 16/8-wide columns), a fused clip, residual and
+    /// post-Relu. Scratch is exactly `vk_depthwise_scratch_floats`, so a read or write past it would show
+    /// under the address sanitizer.
+    @Test(arguments: levels)
+    func depthwiseKernelMatchesDirectLoop(_ level: Int32) {
+        Self.atLevel(level) {
+            var cases = 0, worst: Float = 0
+            for k in [3, 5] {
+                for s in [1, 2] {
+                    for h in stride(from: 1, through: 36, by: 5) {
+                        for w in stride(from: 1, through: 36, by: 7) {
+                            for pt in 0...2 {
+                                for pl in 0...2 {
+                                    let d = checkDepthwise(k: k, s: s, h: h, w: w, pt: pt, pl: pl)
+                                    if d.count > 0 { cases += 1 }
+                                    worst = max(worst, d.err)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(cases > 500)
+            #expect(worst < 1e-4)
+        }
+    }
+
+    func checkDepthwise(k: Int, s: Int, h: Int, w: Int, pt: Int, pl: Int) -> (count: Int, err: Float) {
+        let oh = (h + k - 1 - k) / s + 1, ow = (w + k - 1 - k) / s + 1
+        guard oh > 0, ow > 0 else { return (0, 0) }
+        var g = VKConvGeometry(channels: 1, in_h: Int32(h), in_w: Int32(w), out_h: Int32(oh), out_w: Int32(ow),
+                               k_h: Int32(k), k_w: Int32(k), stride_h: Int32(s), stride_w: Int32(s), dilation_h: 1,
+                               dilation_w: 1, pad_top: Int32(pt), pad_left: Int32(pl))
+        let x = pseudoRandom(h * w, seed: 61), wt = pseudoRandom(k * k, seed: 62), res = pseudoRandom(oh * ow, seed: 63)
+        var y = [Float](repeating: .nan, count: oh * ow)
+        var scratch = [Float](repeating: .nan, count: vk_depthwise_scratch_floats(&g))
+        let clip = VKActivation(kind: 2, a: -1, b: 1), relu = VKActivation(kind: 1, a: 0, b: 0)
+        vk_depthwise(x, wt, 0.25, &y, res, clip, relu, &g, &scratch)
+        var err: Float = 0
+        for oy in 0..<oh {
+            for ox in 0..<ow {
+                var a: Float = 0.25
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        let iy = oy * s - pt + ky, ix = ox * s - pl + kx
+                        if iy >= 0 && iy < h && ix >= 0 && ix < w { a += x[iy * w + ix] * wt[ky * k + kx] }
+                    }
+                }
+                let expected = max(0, min(max(a, -1), 1) + res[oy * ow + ox])
+                err = max(err, abs(y[oy * ow + ox] - expected))
+                if y[oy * ow + ox].isNaN { err = .infinity }
+            }
+        }
+        return (oh * ow, err)
     }
 
     /// 1-D convolution (treated as height 1) through the packed path.

@@ -119,6 +119,13 @@ long vk_pool_spin_ns(const vk_pool *pool);
 /// Stops and joins the helpers and frees the pool.
 void vk_pool_destroy(vk_pool *pool);
 
+/// Peak FMA throughput loop at ISA level 1 (AVX2 + FMA, ymm) or 2 (AVX-512F, zmm): `steps` × 16 (zmm) or 12 (ymm)
+/// independent FMAs. Returns the floating-point operations done (2 per lane per FMA), 0 when the CPU lacks the level;
+/// `checksum` (may be NULL) receives the accumulators' sum so that nothing is optimised away.
+double vk_peak_fma(int level, long steps, double *checksum);
+/// A chain of 8·steps dependent integer adds (one cycle each): returns the cycles, for the core clock.
+long vk_clock_cycles(long steps);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,84 +44,83 @@ final class PoolKernel: Kernel {
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
         let g = self.g
+        let src = x[0], dst = y[0]
+        let work = planes * g.outH * g.outW * g.kH * g.kW
+        let minimum = Swift.max(1, planes * 131_072 / Swift.max(work, 1))
         if fastMax {
             var geometry = kernelGeometry
-            let work = planes * g.outH * g.outW * g.kH * g.kW
-            let src = x[0], dst = y[0]
             withUnsafePointer(to: &geometry) { geo in
-                ctx.parallelChunks(planes, minimumPerChunk: Swift.max(1, planes * 131_072 / Swift.max(work, 1))) { worker, range in
+                ctx.parallelChunks(planes, minimumPerChunk: minimum) { worker, range in
                     let row = ctx.chunkScratch(worker)
                     for p in range { vk_maxpool(src + p * g.inH * g.inW, dst + p * g.outH * g.outW, geo, row) }
                 }
             }
             return
         }
-        let isMax = self.isMax, includePad = countIncludePad
-        let src = x[0], dst = y[0]
-        // Columns whose window lies inside the row need no bounds checks.
+        ctx.parallel(planes, minimumPerChunk: minimum) { range in
+            for p in range {
+                let plane = src + p * g.inH * g.inW, out = dst + p * g.outH * g.outW
+                if isMax { maxPlane(plane, out) } else { averagePlane(plane, out) }
+            }
+        }
+    }
+
+    /// Portable MaxPool of one plane: the columns whose window lies inside the row without bounds checks.
+    private func maxPlane(_ plane: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        let g = self.g
         let lo = Swift.min(g.outW, (g.padLeft + g.strideW - 1) / g.strideW)
         let lastStart = g.inW - 1 - (g.kW - 1) * g.dilationW + g.padLeft
         let hi = Swift.max(lo, Swift.min(g.outW, lastStart < 0 ? 0 : lastStart / g.strideW + 1))
-        let work = planes * g.outH * g.outW * g.kH * g.kW
-        ctx.parallel(planes, minimumPerChunk: Swift.max(1, planes * 131_072 / Swift.max(work, 1))) { range in
-            for p in range {
-                let plane = src + p * g.inH * g.inW
-                let out = dst + p * g.outH * g.outW
-                if isMax {
-                    for oy in 0..<g.outH {
-                        let orow = out + oy * g.outW
-                        orow.update(repeating: -.infinity, count: g.outW)
-                        for ky in 0..<g.kH {
-                            let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-                            if iy < 0 || iy >= g.inH { continue }
-                            let irow = plane + iy * g.inW
-                            for kx in 0..<g.kW {
-                                let base = irow + kx * g.dilationW - g.padLeft
-                                if g.strideW == 1 {
-                                    for ox in lo..<hi { orow[ox] = Swift.max(orow[ox], base[ox]) }
-                                } else {
-                                    for ox in lo..<hi { orow[ox] = Swift.max(orow[ox], base[ox * g.strideW]) }
-                                }
-                            }
-                            for side in 0..<2 {
-                                for ox in side == 0 ? 0..<lo : hi..<g.outW {
-                                    for kx in 0..<g.kW {
-                                        let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
-                                        if ix >= 0 && ix < g.inW { orow[ox] = Swift.max(orow[ox], irow[ix]) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    continue
-                }
-                for oy in 0..<g.outH {
-                    for ox in 0..<g.outW {
-                        var acc: Float = isMax ? -.infinity : 0
-                        var n = 0
-                        for ky in 0..<g.kH {
-                            let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-                            if iy < 0 || iy >= g.inH { continue }
-                            for kx in 0..<g.kW {
-                                let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
-                                if ix < 0 || ix >= g.inW { continue }
-                                let v = plane[iy * g.inW + ix]
-                                if isMax { acc = Swift.max(acc, v) } else { acc += v }
-                                n += 1
-                            }
-                        }
-                        if !isMax {
-                            if includePad {
-                                // Windows count the padding but not what lies beyond it.
-                                let y0 = oy * g.strideH - g.padTop, x0 = ox * g.strideW - g.padLeft
-                                let y1 = Swift.min(y0 + g.kH, g.inH + g.padBottom), x1 = Swift.min(x0 + g.kW, g.inW + g.padRight)
-                                n = (y1 - Swift.max(y0, -g.padTop)) * (x1 - Swift.max(x0, -g.padLeft))
-                            }
-                            acc = n > 0 ? acc / Float(n) : 0
-                        }
-                        out[oy * g.outW + ox] = acc
+        for oy in 0..<g.outH {
+            let orow = out + oy * g.outW
+            orow.update(repeating: -.infinity, count: g.outW)
+            for ky in 0..<g.kH {
+                let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                if iy < 0 || iy >= g.inH { continue }
+                let irow = plane + iy * g.inW
+                for kx in 0..<g.kW {
+                    let base = irow + kx * g.dilationW - g.padLeft
+                    if g.strideW == 1 {
+                        for ox in lo..<hi { orow[ox] = Swift.max(orow[ox], base[ox]) }
+                    } else {
+                        for ox in lo..<hi { orow[ox] = Swift.max(orow[ox], base[ox * g.strideW]) }
                     }
                 }
+                for side in 0..<2 {
+                    for ox in side == 0 ? 0..<lo : hi..<g.outW {
+                        for kx in 0..<g.kW {
+                            let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                            if ix >= 0 && ix < g.inW { orow[ox] = Swift.max(orow[ox], irow[ix]) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// AveragePool of one plane (count_include_pad counts the padding, never what lies beyond it).
+    private func averagePlane(_ plane: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        let g = self.g
+        for oy in 0..<g.outH {
+            for ox in 0..<g.outW {
+                var acc: Float = 0
+                var n = 0
+                for ky in 0..<g.kH {
+                    let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                    if iy < 0 || iy >= g.inH { continue }
+                    for kx in 0..<g.kW {
+                        let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                        if ix < 0 || ix >= g.inW { continue }
+                        acc += plane[iy * g.inW + ix]
+                        n += 1
+                    }
+                }
+                if countIncludePad {
+                    let y0 = oy * g.strideH - g.padTop, x0 = ox * g.strideW - g.padLeft
+                    let y1 = Swift.min(y0 + g.kH, g.inH + g.padBottom), x1 = Swift.min(x0 + g.kW, g.inW + g.padRight)
+                    n = (y1 - Swift.max(y0, -g.padTop)) * (x1 - Swift.max(x0, -g.padLeft))
+                }
+                out[oy * g.outW + ox] = n > 0 ? acc / Float(n) : 0
             }
         }
     }

@@ -30,21 +30,8 @@ final class ResizeKernel: Kernel {
         if ctx.node.opType == "Upsample" { coord = "asymmetric" }
         guard mode == "nearest" || mode == "linear" || mode == "bilinear" else { throw ctx.unsupported("mode \(mode)") }
         linear = mode != "nearest"
-        var scales: [Float] = []
-        var sizes: [Int]?
-        if ctx.node.opType == "Upsample" {
-            scales = try ctx.floats("scales") ?? (ctx.hasInput(1) ? try ctx.constant(1, "scales").floats : [])
-        } else {
-            if ctx.opset >= 11 {
-                if ctx.hasInput(2) { scales = try ctx.constant(2, "Resize scales").floats }
-                if ctx.hasInput(3) { sizes = try ctx.constant(3, "Resize sizes").int64s.map { Int($0) } }
-                if ctx.hasInput(1), let roi = try ctx.input(1).constant, roi.count > 0, coord == "tf_crop_and_resize" {
-                    throw ctx.unsupported("tf_crop_and_resize")
-                }
-            } else if ctx.hasInput(1) {
-                scales = try ctx.constant(1, "Resize scales").floats
-            }
-        }
+        let (given, sizes) = try ResizeKernel.scalesAndSizes(&ctx, coordinate: coord)
+        var scales = given
         var out = x.shape
         if let sizes, !sizes.isEmpty {
             guard sizes.count == r else { throw ctx.invalid("sizes rank") }
@@ -58,47 +45,74 @@ final class ResizeKernel: Kernel {
         planes = x.shape[..<(r - 2)].reduce(1, *)
         inH = x.shape[r - 2]; inW = x.shape[r - 1]; outH = out[r - 2]; outW = out[r - 1]
         let sh = scales[r - 2], sw = scales[r - 1]
-        func source(_ o: Int, _ scale: Float, _ inSize: Int, _ outSize: Int) throws -> Float {
-            let of = Float(o)
-            switch coord {
-            case "half_pixel": return (of + 0.5) / scale - 0.5
-            case "pytorch_half_pixel": return outSize > 1 ? (of + 0.5) / scale - 0.5 : 0
-            case "align_corners":
-                // The resized length is in·scale as a real number (the ONNX reference), not the rounded size.
-                let length = Float(inSize) * scale
-                return length > 1 ? of * Float(inSize - 1) / (length - 1) : 0
-            case "asymmetric": return of / scale
-            case "half_pixel_symmetric":
-                let adj = Float(outSize) / (scale * Float(inSize))
-                let c = Float(inSize) / 2 * (1 - adj)
-                return (of + 0.5) / scale - 0.5 + c
-            default: throw ctx.unsupported("coordinate_transformation_mode \(coord)")
-            }
-        }
-        func table(_ outSize: Int, _ inSize: Int, _ scale: Float) throws -> [(Int, Int, Float)] {
-            try (0..<outSize).map { o in
-                let s = try source(o, scale, inSize, outSize)
-                if mode == "nearest" {
-                    var i: Int
-                    switch nearestMode {
-                    case "floor": i = Int(s.rounded(.down))
-                    case "ceil": i = Int(s.rounded(.up))
-                    case "round_prefer_ceil": i = Int((s + 0.5).rounded(.down))
-                    case "round_prefer_floor": i = s == s.rounded(.down) + 0.5 ? Int(s.rounded(.down)) : Int(s.rounded())
-                    default: throw ctx.unsupported("nearest_mode \(nearestMode)")
-                    }
-                    i = min(max(i, 0), inSize - 1)
-                    return (i, i, 0)
-                }
-                let c = min(max(s, 0), Float(inSize - 1))
-                let i0 = Int(c.rounded(.down))
-                let i1 = min(i0 + 1, inSize - 1)
-                return (i0, i1, c - Float(i0))
-            }
-        }
-        ys = try table(outH, inH, sh)
-        xs = try table(outW, inW, sw)
+        let nearest: String? = linear ? nil : nearestMode
+        ys = try ResizeKernel.table(outH, inH, sh, coordinate: coord, nearest: nearest, ctx)
+        xs = try ResizeKernel.table(outW, inW, sw, coordinate: coord, nearest: nearest, ctx)
         outputInfos = [ValueInfo(shape: out, type: .float32)]
+    }
+
+    /// The scales (and sizes, opset 11+) of a Resize or Upsample node: attributes or constant inputs.
+    private static func scalesAndSizes(_ ctx: inout NodeContext, coordinate: String) throws -> ([Float], [Int]?) {
+        if ctx.node.opType == "Upsample" {
+            return (try ctx.floats("scales") ?? (ctx.hasInput(1) ? try ctx.constant(1, "scales").floats : []), nil)
+        }
+        var scales: [Float] = []
+        var sizes: [Int]?
+        if ctx.opset >= 11 {
+            if ctx.hasInput(2) { scales = try ctx.constant(2, "Resize scales").floats }
+            if ctx.hasInput(3) { sizes = try ctx.constant(3, "Resize sizes").int64s.map { Int($0) } }
+            if ctx.hasInput(1), let roi = try ctx.input(1).constant, roi.count > 0, coordinate == "tf_crop_and_resize" {
+                throw ctx.unsupported("tf_crop_and_resize")
+            }
+        } else if ctx.hasInput(1) {
+            scales = try ctx.constant(1, "Resize scales").floats
+        }
+        return (scales, sizes)
+    }
+
+    /// The input coordinate of output index `o` along one axis (ONNX's coordinate_transformation_mode).
+    private static func source(_ o: Int, _ scale: Float, _ inSize: Int, _ outSize: Int, coordinate: String,
+                               _ ctx: NodeContext) throws -> Float {
+        let of = Float(o)
+        switch coordinate {
+        case "half_pixel": return (of + 0.5) / scale - 0.5
+        case "pytorch_half_pixel": return outSize > 1 ? (of + 0.5) / scale - 0.5 : 0
+        case "align_corners":
+            // The resized length is in·scale as a real number (the ONNX reference), not the rounded size.
+            let length = Float(inSize) * scale
+            return length > 1 ? of * Float(inSize - 1) / (length - 1) : 0
+        case "asymmetric": return of / scale
+        case "half_pixel_symmetric":
+            let adj = Float(outSize) / (scale * Float(inSize))
+            let c = Float(inSize) / 2 * (1 - adj)
+            return (of + 0.5) / scale - 0.5 + c
+        default: throw ctx.unsupported("coordinate_transformation_mode \(coordinate)")
+        }
+    }
+
+    /// Per output index along one axis: source indices and weight (linear: i0, i1, w1; `nearest` set to the
+    /// nearest_mode: i0 twice and weight 0).
+    private static func table(_ outSize: Int, _ inSize: Int, _ scale: Float, coordinate: String, nearest: String?,
+                              _ ctx: NodeContext) throws -> [(Int, Int, Float)] {
+        try (0..<outSize).map { o in
+            let s = try source(o, scale, inSize, outSize, coordinate: coordinate, ctx)
+            if let nearest {
+                var i: Int
+                switch nearest {
+                case "floor": i = Int(s.rounded(.down))
+                case "ceil": i = Int(s.rounded(.up))
+                case "round_prefer_ceil": i = Int((s + 0.5).rounded(.down))
+                case "round_prefer_floor": i = s == s.rounded(.down) + 0.5 ? Int(s.rounded(.down)) : Int(s.rounded())
+                default: throw ctx.unsupported("nearest_mode \(nearest)")
+                }
+                i = min(max(i, 0), inSize - 1)
+                return (i, i, 0)
+            }
+            let c = min(max(s, 0), Float(inSize - 1))
+            let i0 = Int(c.rounded(.down))
+            let i1 = min(i0 + 1, inSize - 1)
+            return (i0, i1, c - Float(i0))
+        }
     }
 
     /// Linear: two input rows interpolated horizontally, reused by the output rows that read them.
