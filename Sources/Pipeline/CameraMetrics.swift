@@ -10,6 +10,9 @@ public final class CameraMetrics: Sendable {
     public let framesDecoded = Atomic<Int>(0)
     /// Decoded but not analysed on purpose (`detect.fps` decimation).
     public let framesSkipped = Atomic<Int>(0)
+    /// Of those, frames the decoder was told not to decode at all (non-reference frames that the decimation
+    /// drops: `skip_frame`); counted in `framesSkipped`, not in `framesDecoded`.
+    public let framesNotDecoded = Atomic<Int>(0)
     public let framesAnalyzed = Atomic<Int>(0)
     /// Frames lost because analysis fell behind: dropped by the ring, or no free buffer to scale into.
     public let framesDropped = Atomic<Int>(0)
@@ -23,6 +26,12 @@ public final class CameraMetrics: Sendable {
     public let detectorFrames = Atomic<Int>(0)
     public let snapshotsWritten = Atomic<Int>(0)
     public let snapshotErrors = Atomic<Int>(0)
+    /// Analysed frames whose capture wall time (the sender's clock, `captureWallTime`) lies after this machine's
+    /// clock at the end of their analysis: a sender clock ahead of ours, or a wrong wall-clock mapping. They
+    /// are counted here and left out of the glass-to-* histograms (a negative latency is no latency).
+    public let framesFutureDated = Atomic<Int>(0)
+    /// CPU time per stage (decode, scale, motion, detection, tracking and rules, sinks).
+    public let stages = StageTimes()
     /// Time spent analysing each frame (motion today; detector stages add their own).
     public let analysisSeconds = LatencyHistogram()
     /// From the frame leaving the decoder to its analysis done and its alerts written: time in the ring plus

@@ -59,7 +59,7 @@ struct BenchSuite: Sendable {
 }
 
 /// Every suite `vigil bench` knows.
-let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn, .pipeline, .rules, .alerts, .nms, .detect, .hog, .mqtt,
+let benchSuites: [BenchSuite] = [.ingest, .ring, .track, .nn, .pipeline, .capacity, .rules, .alerts, .nms, .detect, .hog, .mqtt,
                                  .record, .api]
 
 /// A reference script of the repository (`scripts/…`), looked up from the working directory and from the

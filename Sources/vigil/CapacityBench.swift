@@ -1,0 +1,289 @@
+import Config
+import Foundation
+import Logging
+import Pipeline
+import VigilCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension BenchSuite {
+    /// `vigil bench capacity URL[=LABEL] …`: how many live cameras of each stream one Vigil process analyses at
+    /// the asked rate with less than 1 % of frames dropped after warm-up, found by stepping the camera count
+    /// (doubling, then bisecting between the last count that held and the first that did not). Every trial
+    /// runs the daemon's own pipeline (ingest, decimation, scaling, motion, the default detectors gated by
+    /// motion, tracker, rules, alerts to /dev/null) and prints per camera the analysed fps, the dropped share
+    /// and the CPU time of each stage from the daemon's stage timers. Reference, same run: one ffmpeg CLI pull
+    /// of each stream doing the decode and scale part (`-vf fps,scale,format=gray`), against Vigil's decode +
+    /// scale stages per camera. `scripts/bench-capacity.sh` serves the streams and runs it.
+    static let capacity = BenchSuite(
+        name: "capacity",
+        usage: "URL[=LABEL] [URL[=LABEL]…] [--fps F] [--warmup S] [--seconds S] [--max N] [--model NAME[,NAME…]] [--server-pid PID…]   cameras per stream at < 1 % drops, per-stage CPU per camera"
+    ) { args, progress in
+        let options = try CapacityOptions(args)
+        guard let ffmpeg = findExecutable("ffmpeg") else {
+            throw UsageError(message: "bench capacity: the ffmpeg CLI (the reference) is not installed")
+        }
+        var figures: [BenchFigure] = []
+        for (n, stream) in options.streams.enumerated() {
+            // The reference runs before the search for the first stream, after it for the next (alternating).
+            var reference: Double? = n % 2 == 0 ? try ffmpegDecodeScaleCPU(ffmpeg, stream.url, options, progress) : nil
+            let (best, trials) = try searchCapacity(stream, options, progress)
+            if reference == nil { reference = try ffmpegDecodeScaleCPU(ffmpeg, stream.url, options, progress) }
+            progress(CapacityTrial.table(label: stream.label, trials: trials, best: best, options: options))
+            figures.append(BenchFigure(
+                name: "cameras at < 1 % drops (\(stream.label), \(options.modelTag), \(JSONValue.format(options.fps)) fps analysed)",
+                value: Double(best?.cameras ?? 0), unit: "cameras", reference: "issue 16's goal (not measured)",
+                referenceValue: 8, higherIsBetter: true))
+            if let best, let reference {
+                figures.append(BenchFigure(
+                    name: "decode + scale CPU per camera at \(best.cameras) cameras (\(stream.label))",
+                    value: best.stagePercent[0] + best.stagePercent[1], unit: "% of a core",
+                    reference: "one ffmpeg -threads 1 pull: \(CapacityOptions.referenceFilter(options))",
+                    referenceValue: reference, higherIsBetter: false))
+            }
+        }
+        return figures
+    }
+}
+
+/// The arguments of `vigil bench capacity`.
+///
+/// Thread safety: a plain value.
+struct CapacityOptions {
+    var streams: [(url: String, label: String)] = []
+    var fps = 10.0
+    var warmup = 5.0
+    var seconds = 15.0
+    var maxCameras = 16
+    var models: [String]? = nil
+    /// The test servers' processes (their CPU is printed beside each trial).
+    var serverPIDs: [Int32] = []
+    /// The motion frame height (the daemon's default).
+    var motionHeight = MotionConfig().frameHeight
+
+    /// The reference's pixel work, as Vigil's: the analysed frames to grey at the motion height (area) and, with
+    /// detectors, to RGB at most `detectHeight` (480) rows (bilinear).
+    static func referenceFilter(_ o: CapacityOptions) -> String {
+        let grey = "scale=-2:\(o.motionHeight):flags=area,format=gray"
+        if o.models == [] { return "[0:v]fps=\(JSONValue.format(o.fps)),\(grey)[g]" }
+        return "[0:v]fps=\(JSONValue.format(o.fps)),split[a][b];[a]\(grey)[g];[b]scale=-2:'min(480,ih)':flags=bilinear,format=rgb24[c]"
+    }
+
+    var modelTag: String {
+        let names = models ?? DetectConfig.defaultModels
+        return names.isEmpty ? "motion only" : names.joined(separator: " + ") + ", motion-gated"
+    }
+
+    init(_ args: [String]) throws {
+        var i = 0
+        func value(_ name: String) throws -> Double {
+            i += 1
+            guard i < args.count, let v = Double(args[i]), v > 0 else {
+                throw UsageError(message: "bench capacity: \(name) needs a positive number")
+            }
+            return v
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--fps": fps = try value("--fps")
+            case "--warmup": warmup = try value("--warmup")
+            case "--seconds": seconds = try value("--seconds")
+            case "--max": maxCameras = max(1, Int(try value("--max")))
+            case "--server-pid": serverPIDs.append(Int32(try value("--server-pid")))
+            case "--model":
+                i += 1
+                guard i < args.count else { throw UsageError(message: "bench capacity: --model needs model names (none: motion only)") }
+                models = args[i] == "none" ? [] : args[i].split(separator: ",").map(String.init)
+            case let a where a.hasPrefix("-"): throw UsageError(message: "bench capacity: unknown option \(a)")
+            case let a:
+                let parts = a.split(separator: "=", maxSplits: 1).map(String.init)
+                let url = parts[0]
+                streams.append((url, parts.count > 1 ? parts[1] : URLRedaction.redact(url)))
+            }
+            i += 1
+        }
+        guard !streams.isEmpty else {
+            throw UsageError(message: "bench capacity: which stream URL? (scripts/bench-capacity.sh starts a server)")
+        }
+    }
+}
+
+/// One trial: `cameras` cameras on one stream, measured after warm-up.
+///
+/// Thread safety: a plain value.
+struct CapacityTrial {
+    var cameras: Int
+    /// Analysed frames per second per camera: the mean and the slowest camera's.
+    var analysedFPS: Double, slowestFPS: Double
+    var decodedFPS: Double
+    /// Dropped ÷ (analysed + dropped), after warm-up, percent.
+    var droppedPercent: Double
+    /// Skipped frames the decoder did not decode at all, percent of the frames received.
+    var notDecodedPercent: Double
+    /// Per camera, percent of one core, in `StageTimes.Stage` order.
+    var stagePercent: [Double]
+    /// The whole process per camera, percent of one core.
+    var processPercent: Double
+    var serverPercent: Double?
+    var futureDated: Int
+    var camerasUp: Int
+    var load: String
+
+    /// Less than 1 % dropped, every camera up, and the slowest within 10 % of the asked rate.
+    func holds(fps: Double) -> Bool {
+        camerasUp == cameras && droppedPercent < 1 && slowestFPS >= 0.9 * fps
+    }
+
+    var row: String {
+        let stages = stagePercent.map { String(format: "%5.1f", $0) }.joined(separator: " ")
+        return String(format: "%4d  %6.2f %6.2f  %6.1f  %6.2f%%  %5.1f%%  ", cameras, analysedFPS, slowestFPS, decodedFPS,
+                      droppedPercent, notDecodedPercent)
+            + stages + String(format: "  %6.1f", processPercent)
+            + (serverPercent.map { String(format: "  %6.1f", $0) } ?? "       -")
+            + "  \(futureDated)  load \(load)"
+    }
+
+    static func table(label: String, trials: [CapacityTrial], best: CapacityTrial?, options: CapacityOptions) -> String {
+        let stages = StageTimes.Stage.allCases.map { String($0.name.prefix(5)).padding(toLength: 5, withPad: " ", startingAt: 0) }
+        var lines = ["== \(label): \(options.modelTag), \(JSONValue.format(options.fps)) fps asked, \(JSONValue.format(options.warmup)) s warm-up + \(JSONValue.format(options.seconds)) s measured per trial",
+                     "cams  fps/cam slowest  dec/cam dropped  not-dec " + stages.joined(separator: " ")
+                        + "  process  server  future  (CPU: % of one core per camera; server: whole server)"]
+        lines += trials.sorted { $0.cameras < $1.cameras }.map(\.row)
+        if let best {
+            lines.append("\(label): \(best.cameras) camera(s) at < 1 % drops; per camera: "
+                + zip(StageTimes.Stage.allCases, best.stagePercent).map { String(format: "%@ %.1f %%", $0.name, $1) }
+                    .joined(separator: ", ")
+                + String(format: " of a core (process %.1f %%)", best.processPercent))
+        } else {
+            lines.append("\(label): not even one camera held < 1 % drops at \(JSONValue.format(options.fps)) fps")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Counters of every camera summed, with the process and server CPU clocks, at one instant.
+private struct CapacitySample {
+    var time = monotonicSeconds()
+    var analysed = 0, dropped = 0, decoded = 0, notDecoded = 0, futureDated = 0, up = 0
+    var perCameraAnalysed: [Int] = []
+    var stages = [Double](repeating: 0, count: StageTimes.Stage.allCases.count)
+    var processCPU = processCPUSeconds(RUSAGE_SELF)
+    var serverCPU: Double?
+
+    init(_ metrics: [CameraMetrics], serverPIDs: [Int32]) {
+        for m in metrics {
+            let a = m.framesAnalyzed.load(ordering: .relaxed)
+            analysed += a
+            perCameraAnalysed.append(a)
+            dropped += m.framesDropped.load(ordering: .relaxed)
+            decoded += m.framesDecoded.load(ordering: .relaxed)
+            notDecoded += m.framesNotDecoded.load(ordering: .relaxed)
+            futureDated += m.framesFutureDated.load(ordering: .relaxed)
+            up += m.framesDecoded.load(ordering: .relaxed) > 0 ? 1 : 0
+            for (i, s) in m.stages.snapshot().enumerated() { stages[i] += s }
+        }
+        let cpu = serverPIDs.compactMap(processCPUSeconds(pid:))
+        serverCPU = cpu.isEmpty ? nil : cpu.reduce(0, +)
+    }
+}
+
+/// Steps the camera count on one stream: 1, 2, 4, … while the count holds (`CapacityTrial.holds`), then
+/// bisects between the last count that held and the first that did not.
+private func searchCapacity(_ stream: (url: String, label: String), _ options: CapacityOptions,
+                            _ progress: (String) -> Void) throws -> (CapacityTrial?, [CapacityTrial]) {
+    var trials: [CapacityTrial] = []
+    var good: CapacityTrial? = nil
+    var bad: Int? = nil
+    func attempt(_ n: Int) throws -> Bool {
+        let t = try runCapacityTrial(stream.url, cameras: n, options)
+        trials.append(t)
+        progress("\(stream.label): " + t.row + (t.holds(fps: options.fps) ? "  holds" : "  does not hold"))
+        if t.holds(fps: options.fps) { good = t; return true }
+        bad = n
+        return false
+    }
+    var n = 1
+    while n <= options.maxCameras, try attempt(n) { n *= 2 }
+    if bad == nil, let g = good, g.cameras < options.maxCameras { _ = try attempt(options.maxCameras) }
+    while let b = bad, b - (good?.cameras ?? 0) > 1 {
+        _ = try attempt(((good?.cameras ?? 0) + b) / 2)
+    }
+    return (good, trials)
+}
+
+/// Runs `cameras` cameras on `url` through the daemon: `warmup` seconds, then `seconds` measured.
+private func runCapacityTrial(_ url: String, cameras: Int, _ options: CapacityOptions) throws -> CapacityTrial {
+    var config = VigilConfig()
+    config.alerts.path = "/dev/null"
+    config.snapshots.enabled = false
+    config.cameras = (1...cameras).map { n in
+        var c = CameraConfig(name: "cam\(n)", url: url)
+        c.detect.fps = options.fps
+        if let models = options.models { c.detect.models = models }
+        c.motion = config.motion
+        c.tamper = config.tamper
+        return c
+    }
+    let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+    let daemon = try Daemon(configPath: "<bench>", config: config, logger: quiet,
+                            notifier: SystemdNotifier(environment: [:]))
+    try daemon.start()
+    defer { _ = daemon.stop() }
+    usleep(UInt32(options.warmup * 1e6))
+    let metrics = daemon.cameraMetrics.sorted { $0.key < $1.key }.map(\.value)
+    let a = CapacitySample(metrics, serverPIDs: options.serverPIDs)
+    usleep(UInt32(options.seconds * 1e6))
+    let b = CapacitySample(metrics, serverPIDs: options.serverPIDs)
+    let wall = b.time - a.time, n = Double(cameras)
+    let analysed = b.analysed - a.analysed, dropped = b.dropped - a.dropped
+    let received = (b.decoded - a.decoded) + (b.notDecoded - a.notDecoded)
+    let slowest = zip(a.perCameraAnalysed, b.perCameraAnalysed).map { $1 - $0 }.min() ?? 0
+    return CapacityTrial(
+        cameras: cameras, analysedFPS: Double(analysed) / wall / n, slowestFPS: Double(slowest) / wall,
+        decodedFPS: Double(b.decoded - a.decoded) / wall / n,
+        droppedPercent: analysed + dropped > 0 ? 100 * Double(dropped) / Double(analysed + dropped) : 100,
+        notDecodedPercent: received > 0 ? 100 * Double(b.notDecoded - a.notDecoded) / Double(received) : 0,
+        stagePercent: zip(a.stages, b.stages).map { 100 * ($1 - $0) / wall / n },
+        processPercent: 100 * (b.processCPU - a.processCPU) / wall / n,
+        serverPercent: zip2(a.serverCPU, b.serverCPU).map { 100 * ($1 - $0) / wall },
+        futureDated: b.futureDated - a.futureDated, camerasUp: b.up, load: loadAverage())
+}
+
+private func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}
+
+/// CPU percent of one core of one ffmpeg CLI pull of `url` decoding and scaling at the asked rate, over the
+/// trial's length (`warmup` + `seconds`; its start-up included, as in Vigil's warm-up).
+private func ffmpegDecodeScaleCPU(_ ffmpeg: String, _ url: String, _ options: CapacityOptions,
+                                  _ progress: (String) -> Void) throws -> Double {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: ffmpeg)
+    var a = ["-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1"]
+    if url.lowercased().hasPrefix("rtsp") { a += ["-rtsp_transport", "tcp"] }
+    a += ["-i", url, "-an", "-sn", "-dn", "-filter_complex", CapacityOptions.referenceFilter(options), "-map", "[g]", "-f", "null", "-"]
+    if options.models != [] { a += ["-map", "[c]", "-f", "null", "-"] }
+    p.arguments = a
+    p.standardError = FileHandle.nullDevice
+    p.standardOutput = FileHandle.nullDevice
+    let cpu0 = processCPUSeconds(RUSAGE_CHILDREN), t0 = monotonicSeconds()
+    try p.run()
+    usleep(UInt32((options.warmup + options.seconds) * 1e6))
+    kill(p.processIdentifier, SIGINT)
+    p.waitUntilExit()
+    let cpu = 100 * (processCPUSeconds(RUSAGE_CHILDREN) - cpu0) / (monotonicSeconds() - t0)
+    progress(String(format: "ffmpeg reference on %@: %.1f %% of a core (load %@)", URLRedaction.redact(url), cpu, loadAverage()))
+    return cpu
+}
+
+/// User + system CPU seconds of process `pid` (/proc/PID/stat), nil when unreadable.
+func processCPUSeconds(pid: Int32) -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = text.lastIndex(of: ")") else { return nil }
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    // After the command: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+    guard fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12]) else { return nil }
+    return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
