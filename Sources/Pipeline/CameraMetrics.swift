@@ -48,4 +48,17 @@ public final class CameraMetrics: Sendable {
     public static let glassBounds: [Double] = [0.01, 0.02, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5]
 
     public init() {}
+
+    /// Glass to analysed (and, when it had `alerts`, to alert) of a frame the sender dated `captured`, analysed at
+    /// `now` (both wall-clock seconds since the epoch). A frame dated after `now` is counted (`framesFutureDated`),
+    /// not clamped to 0 into the histograms, where it would pass for a fast frame.
+    public func observeGlass(captured: Double, now: Double, alerts: Bool) {
+        let glass = now - captured
+        guard glass >= 0 else {
+            framesFutureDated.wrappingAdd(1, ordering: .relaxed)
+            return
+        }
+        glassToAnalysedSeconds.observe(glass)
+        if alerts { glassToAlertSeconds.observe(glass) }
+    }
 }

@@ -425,18 +425,6 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
 
     // MARK: - Analysis thread
 
-    /// Glass to analysed (and to alert) of a frame the sender dated `captured`; a frame dated after now is
-    /// counted (`framesFutureDated`), not clamped into the histograms.
-    private func observeGlass(captured: Double, alerts: Bool) {
-        let glass = AlertClock.wall.timestamp(mediaTime: 0) - captured
-        guard glass >= 0 else {
-            metrics.framesFutureDated.wrappingAdd(1, ordering: .relaxed)
-            return
-        }
-        metrics.glassToAnalysedSeconds.observe(glass)
-        if alerts { metrics.glassToAlertSeconds.observe(glass) }
-    }
-
     private func analysisBody() {
         let logger = self.logger
         let analyzer = CameraAnalyzer(camera: camera, clock: .wall, settings: settings.current.analysis,
@@ -491,7 +479,9 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             if hub.wantsFrames { hub.publish(frame: analyzer.summary(of: lf.frame, alerts: alerts.count)) }
             metrics.stages.charge(.sinks, since: sinks0)
             metrics.frameLatencySeconds.observe(clock.seconds(since: lf.decodedAt))
-            if let captured = lf.captureWallTime { observeGlass(captured: captured, alerts: !alerts.isEmpty) }
+            if let captured = lf.captureWallTime {
+                metrics.observeGlass(captured: captured, now: AlertClock.wall.timestamp(mediaTime: 0), alerts: !alerts.isEmpty)
+            }
             metrics.framesAnalyzed.wrappingAdd(1, ordering: .relaxed)
             lf.release()
             metrics.ringOccupancy.store(ingest.ring.count, ordering: .relaxed)
