@@ -6,7 +6,7 @@
 # server (scripts/testbed/rtsp_server.py, /file, stamped 25 fps; each client its own pipeline), on free ports;
 # `vigil bench capacity` steps the camera count and prints a table per size with per-stage CPU per camera.
 # The servers run on the same cores as Vigil: their CPU is printed beside each trial.
-# usage: scripts/bench-capacity.sh [vigil bench capacity options: --seconds S --warmup S --max N --fps F --model …]
+# usage: scripts/bench-capacity.sh [vigil bench capacity options: --seconds S --settle S --max N --fps F --model …]
 # needs a release build (swift build -c release); VIGIL_OPENCV_DATA: where the opencv-doc files are (.ci/opencv-data).
 set -euo pipefail
 cd "$(dirname "$0")/.."

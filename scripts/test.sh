@@ -17,4 +17,4 @@ python3 scripts/eval_tracking.py --vigil .build/debug/vigil --check
 python3 scripts/test_page.py --vigil .build/debug/vigil --out .ci/page-screenshots
 # ThreadSanitizer: its own build folder so that the plain build stays cached.
 # halt_on_error: any race report fails the run (also in the vigil processes the CLI tests start).
-SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread --filter 'RingTests|InferenceTests.WorkerPoolTests|VigilCLITests.ReplayCommandTests/replayIsByteForByteRepeatable|PipelineTests.LiveCameraTests|PipelineTests.InferencePoolTests|PipelineTests.DetectionStageGatingTests|VigilCLITests.RunCommandTests/runsTwoCameras'
+SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread --filter 'RingTests|InferenceTests.WorkerPoolTests|VigilCLITests.ReplayCommandTests/replayIsByteForByteRepeatable|ServiceTests.LiveCameraTests|PipelineTests.InferencePoolTests|PipelineTests.DetectionStageGatingTests|VigilCLITests.RunCommandTests/runsTwoCameras'

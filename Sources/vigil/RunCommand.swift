@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import CommandSupport
 import Config
 import Dispatch
 import Foundation
@@ -7,6 +8,7 @@ import Logging
 import Media
 import MQTT
 import Pipeline
+import Service
 import VigilCore
 #if canImport(Glibc)
 import Glibc
