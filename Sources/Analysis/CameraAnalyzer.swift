@@ -50,6 +50,10 @@ public final class CameraAnalyzer {
     /// Run-time switches (MQTT): detection off skips the detector (tracks are held as they are); motion off
     /// holds back `motion_start` (and the `motion_end` of an event whose start was held back). Read per frame.
     public var switches: CameraSwitches? = nil
+    /// Where the CPU time of each stage goes (live cameras' metrics); nil: not measured (replay).
+    public var stageTimes: StageTimes? = nil {
+        didSet { detection?.stageTimes = stageTimes }
+    }
     /// Whether the open motion event's `motion_start` went out.
     private var motionStartSent = false
 
@@ -115,6 +119,8 @@ public final class CameraAnalyzer {
 
     private func analyzeStages(_ frame: Frame, detectorError: inout (any Error)?) -> [Alert] {
         lastPass = .skipped
+        var cpu = stageTimes == nil ? 0 : ThreadCPUClock.nanoseconds()
+        func mark(_ stage: StageTimes.Stage) { if let stageTimes { cpu = stageTimes.charge(stage, since: cpu) } }
         var out = switchMotion(motion.analyze(frame))
         if settings.tamper.enabled {
             if tamper == nil || tamper!.width != frame.gray.width || tamper!.height != frame.gray.height {
@@ -123,6 +129,7 @@ public final class CameraAnalyzer {
             }
             if let a = tamper!.update(frame.gray, facts: facts(frame)) { out.append(a) }
         }
+        mark(.motion)
         if let detection, let rgb = frame.rgb, !detectorFailed, switches?.detect ?? true {
             let step: DetectionStage.Step
             do {
@@ -134,6 +141,7 @@ public final class CameraAnalyzer {
                 detectorError = error
                 return out
             }
+            if stageTimes != nil { cpu = ThreadCPUClock.nanoseconds() }  // the stage charged its own time
             lastTracks = step.stepped ? step.tracks : lastTracks
             lastPass = step.pass
             var objects = step.enters
@@ -143,6 +151,7 @@ public final class CameraAnalyzer {
                 // zone_exit of a track that ended comes before its object_exit).
                 objects += detection.withParts(rules.update(step.tracks, facts: facts(frame)))
                 objects += step.exits
+                mark(.tracking)
                 if settings.snapshots.enabled { keepPicture(rgb, frame: frame, tracks: step.tracks) }
             }
             if !objects.isEmpty {
@@ -151,6 +160,7 @@ public final class CameraAnalyzer {
                 }
                 out += objects
             }
+            mark(.sinks)
         }
         return out
     }

@@ -87,6 +87,9 @@ public final class DetectionStage {
     /// The last analysed frame's detections after filters and merging (source pixels).
     public var detections: [Detection] { merged }
     public let stats = DetectionStats()
+    /// Where the CPU time goes: inference jobs to `.detection`, the rest of `analyze` (planning, filters,
+    /// merging, the tracker) to `.tracking`. Nil: not measured.
+    public var stageTimes: StageTimes? = nil
 
     public init(detectors: DetectorBank, camera: CameraID, clock: AlertClock, detect: DetectionSettings, track: TrackerSettings) {
         self.detectors = detectors; self.camera = camera; self.clock = clock; self.config = detect
@@ -147,6 +150,7 @@ public final class DetectionStage {
                         motion: MotionResult? = nil) throws -> Step {
         offered += 1
         guard (offered - 1) % config.everyNFrames == 0 else { return Step() }
+        var cpu = stageTimes == nil ? 0 : ThreadCPUClock.nanoseconds()
         last = (frame, mediaTime)
         pass = plan(motion: motion, mediaTime: mediaTime, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
         jobs.removeAll(keepingCapacity: true)
@@ -166,7 +170,10 @@ public final class DetectionStage {
         stats.count(pass)
         merged.removeAll(keepingCapacity: true)
         if !jobs.isEmpty {
-            let found = try detectors.detect(rgb, jobs: jobs, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+            if let stageTimes { stageTimes.charge(.tracking, since: cpu) }
+            let found = try detectors.detect(rgb, jobs: jobs, sourceWidth: sourceWidth, sourceHeight: sourceHeight,
+                                             cpu: stageTimes)
+            if stageTimes != nil { cpu = ThreadCPUClock.nanoseconds() }
             for (job, ds) in zip(jobs, found) {
                 for d in ds where config.accepts(label: d.label, score: d.score, box: d.box,
                                                  frameWidth: sourceWidth, frameHeight: sourceHeight) {
@@ -181,7 +188,9 @@ public final class DetectionStage {
             if jobs.count > 1 { merged = DetectionStage.mergeAcrossJobs(merged) }
             merged = PersonFaceFusion.fuse(merged)
         }
-        return step(merged, frame: frame, mediaTime: mediaTime, observed: observed)
+        let result = step(merged, frame: frame, mediaTime: mediaTime, observed: observed)
+        stageTimes?.charge(.tracking, since: cpu)
+        return result
     }
 
     /// IoU above which two detections of one label from different regions or models are one object.

@@ -77,8 +77,12 @@ public final class DetectorBank: Sendable {
 
     /// Runs the jobs on the pool (concurrently, at most `pool.capacity` in flight over all callers) and
     /// returns each job's detections, in job order.
-    public func detect(_ rgb: PixelBuffer, jobs: [Job], sourceWidth: Int, sourceHeight: Int) throws -> [[Detection]] {
+    /// `cpu`: where each job's CPU time goes (`.detection`), on whichever thread it runs.
+    public func detect(_ rgb: PixelBuffer, jobs: [Job], sourceWidth: Int, sourceHeight: Int,
+                       cpu: StageTimes? = nil) throws -> [[Detection]] {
         try pool.run(jobs.count) { [self] i in
+            let cpu0 = cpu == nil ? 0 : ThreadCPUClock.nanoseconds()
+            defer { cpu?.charge(.detection, since: cpu0) }
             let job = jobs[i]
             let k = free.withLock { $0[job.model].popLast() }
             guard let k else { preconditionFailure("more jobs in flight than pool slots") }

@@ -66,9 +66,11 @@ public final class FrameIngest: @unchecked Sendable {  // unchecked: `pools` and
     /// Producer: decodes the next frame of `source` into pooled buffers and queues it. `admit` says whether a
     /// frame at that media time is analysed (false: decoded only); `stamp` gives each decoded frame its index
     /// and media time (replay: the decoder's; live: counted over reconnects) and sees it before it is queued.
-    /// `now` is the decode time stamp (monotonic nanoseconds).
+    /// `now` is the decode time stamp (monotonic nanoseconds). `discard` (live decimation) says of a media time
+    /// that `admit` will certainly refuse it: such frames need not be decoded unless other frames refer to them
+    /// (see `VideoSource.next(into:rgb:scaling:discard:)`).
     public func step(_ source: VideoSource, now: () -> UInt64 = MonotonicClock.nanoseconds,
-                     admit: (Double) -> Bool = { _ in true },
+                     admit: (Double) -> Bool = { _ in true }, discard: (Double) -> Bool = { _ in false },
                      stamp: (DecodedFrame) -> (index: Int, mediaTime: Double) = { ($0.index, $0.mediaTime) }) throws -> IngestStep {
         guard let pools else { preconditionFailure("FrameIngest.step before begin") }
         let waiting = options.policy == .block
@@ -76,7 +78,7 @@ public final class FrameIngest: @unchecked Sendable {  // unchecked: `pools` and
         if waiting && buffers == nil { return .closed }
         let decoded: DecodedFrame?
         do {
-            decoded = try source.next(into: buffers?.gray, rgb: buffers?.rgb, scaling: admit)
+            decoded = try source.next(into: buffers?.gray, rgb: buffers?.rgb, scaling: admit, discard: discard)
         } catch {
             pools.reuse(buffers?.gray, buffers?.rgb)  // the pools must not lose a buffer per failed session
             throw error

@@ -37,13 +37,22 @@ public final class Decoder {
         avcodec_free_context(&c)
     }
 
+    /// Whether the packets sent from now on are decoded only when other frames refer to them
+    /// (`skip_frame = AVDISCARD_NONREF`): a non-reference frame sent meanwhile is discarded, never output.
+    /// Reference frames are always decoded, so the frames after them decode exactly as without.
+    var skipNonReference = false {
+        didSet {
+            if skipNonReference != oldValue { context.pointee.skip_frame = skipNonReference ? AVDISCARD_NONREF : AVDISCARD_DEFAULT }
+        }
+    }
+
     /// Sends a packet (nil = flush at end of stream). `.again` means: receive frames first, then resend.
-        func send(_ packet: UnsafeMutablePointer<AVPacket>?) throws -> AVStatus {
+    func send(_ packet: UnsafeMutablePointer<AVPacket>?) throws -> AVStatus {
         try avCheck(avcodec_send_packet(context, packet), "decode", input: input)
     }
 
     /// Receives a decoded frame into `frame`. `.again`: needs more input; `.endOfFile`: fully flushed.
-        func receive(_ frame: UnsafeMutablePointer<AVFrame>) throws -> AVStatus {
+    func receive(_ frame: UnsafeMutablePointer<AVFrame>) throws -> AVStatus {
         try avCheck(avcodec_receive_frame(context, frame), "decode", input: input)
     }
 }

@@ -26,6 +26,15 @@ public struct MediaTimeline: Sendable, Equatable {
 
     public init(fileInterval: Double) { self.fileInterval = fileInterval }
 
+    /// The media time a frame with `pts` (seconds from the stream's start) will get if it is the next one and its
+    /// pts moves forward; nil when it would not (no pts yet, or a pts at or behind the last frame's, which
+    /// `time` nudges or starts a new epoch with). What a decimation may judge a packet by before it is decoded.
+    public func predictedTime(pts: Double) -> Double? {
+        guard let last else { return nil }
+        let t = pts + offset
+        return t > last ? t : nil
+    }
+
     /// The media time of the next frame: `pts` in seconds from the stream's start (nil: the frame has none),
     /// `arrival` the receiver's monotonic clock in seconds for live inputs (nil: a file).
     public mutating func time(pts: Double?, arrival: Double?) -> Double {

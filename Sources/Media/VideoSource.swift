@@ -55,6 +55,13 @@ public struct SourceStats: Sendable, Equatable {
     public var corruptFrames = 0
     /// Unreadable packets (container damage) skipped.
     public var readErrors = 0
+    /// Frames the decoder was told not to decode (`next(…, discard:)`): sent while `skip_frame` was on and never
+    /// output (non-reference frames). Counted once a later frame comes out (or at the end of the input); the
+    /// frame indices count them, so an index is the frame's place in the stream whether or not frames were
+    /// discarded.
+    public var framesNotDecoded = 0
+    /// CPU time this thread spent converting frames into the caller's buffers (grey and RGB), nanoseconds.
+    public var scaleCPUNanoseconds: UInt64 = 0
     public init() {}
 }
 
@@ -86,6 +93,8 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
     public private(set) lazy var parameters = StreamParameters(video: demuxer.stream, audio: demuxer.audioStream)
 
     private var flushing = false
+    /// The pts of packets sent with `skip_frame` on that have not come out of the decoder yet (bounded).
+    private var sentSkipping: [Int64] = []
     private var finished = false
     private var timeline: MediaTimeline
     private let timeBase: Double
@@ -139,8 +148,14 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
 
     /// Decodes the next frame and scales it into `buffer` and, when given, also into `rgb` (an RGB24 buffer of
     /// any size, for detectors), each with its own cached swscale context.
-    public func next(into buffer: PixelBuffer?, rgb: PixelBuffer?, scaling wanted: (Double) -> Bool = { _ in true })
-        throws -> DecodedFrame? {
+    ///
+    /// `discard` (live decimation) is asked, before a packet is decoded, about the media time its frame will
+    /// get; true means that frame will certainly not be wanted, and the packet is decoded with
+    /// `skip_frame = AVDISCARD_NONREF`: a non-reference frame is then not decoded at all (and never returned),
+    /// a reference frame is decoded as always. Packets without a pts, or whose time the timeline would change
+    /// (reordered, a new epoch), are always decoded.
+    public func next(into buffer: PixelBuffer?, rgb: PixelBuffer?, scaling wanted: (Double) -> Bool = { _ in true },
+                     discard: (Double) -> Bool = { _ in false }) throws -> DecodedFrame? {
         if finished { return nil }
         var consecutiveErrors = 0
         while true {
@@ -158,14 +173,14 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
                 defer { av_frame_unref(frame) }
                 return try deliver(into: buffer, rgb: rgb, wanted: wanted)
             case .endOfFile:
-                finished = true
+                finish()
                 return nil
             case .again:
                 if flushing {  // a decoder that has nothing left but does not say EOF
-                    finished = true
+                    finish()
                     return nil
                 }
-                try feed()
+                try feed(discard: discard)
             }
         }
     }
@@ -186,8 +201,14 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         }
     }
 
+    private func finish() {
+        finished = true
+        stats.framesNotDecoded += sentSkipping.count
+        sentSkipping.removeAll()
+    }
+
     /// Reads one packet and sends it to the decoder; at the end of input starts the flush.
-    private func feed() throws {
+    private func feed(discard: (Double) -> Bool) throws {
         var readErrors = 0
         while true {
             let st: AVStatus
@@ -210,6 +231,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
                 if let packetObserver { observe(packetObserver, isVideo: isVideo) }
                 if !isVideo { continue }
                 stats.packetsRead += 1
+                decoder.skipNonReference = willDiscard(packet.pointer.pointee.pts, discard)
                 do {
                     _ = try decoder.send(packet.pointer)
                 } catch let e as FFmpegError where e.exitStatus == .dataError {
@@ -228,7 +250,30 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
 
     private func st2Flush() {
         flushing = true
+        decoder.skipNonReference = false
         _ = try? decoder.send(nil)
+    }
+
+    /// Whether the packet with `pts` goes to the decoder with `skip_frame` on (see `next`); remembers it then.
+    private func willDiscard(_ pts: Int64, _ discard: (Double) -> Bool) -> Bool {
+        guard pts != vigil_nopts_value(),
+              let t = timeline.predictedTime(pts: Double(pts - (startTicks ?? 0)) * timeBase), discard(t) else { return false }
+        if sentSkipping.count >= 64 {  // pts that never come back (a sender's odd stamps): taken as not decoded
+            sentSkipping.removeFirst()
+            stats.framesNotDecoded += 1
+        }
+        sentSkipping.append(pts)
+        return true
+    }
+
+    /// A frame with `pts` came out: packets sent with `skip_frame` on before it in presentation order that did not
+    /// come out were not decoded.
+    private func settleSkipped(before pts: Int64?) {
+        guard !sentSkipping.isEmpty, let pts else { return }
+        if let i = sentSkipping.firstIndex(of: pts) { sentSkipping.remove(at: i) }
+        let before = sentSkipping.count
+        sentSkipping.removeAll { $0 < pts }
+        stats.framesNotDecoded += before - sentSkipping.count
     }
 
     private func deliver(into buffer: PixelBuffer?, rgb: PixelBuffer?, wanted: (Double) -> Bool) throws -> DecodedFrame {
@@ -237,9 +282,14 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         let ptsTicks = pts == vigil_nopts_value() ? nil : pts
         let t = timeline.time(pts: ptsTicks.map { Double($0 - (startTicks ?? 0)) * timeBase },
                               arrival: options.arrivalClock?())
+        settleSkipped(before: ptsTicks)
         let scale = wanted(t)
-        if scale, let buffer { try scaler.scale(frame, into: buffer, input: demuxer.url) }
-        if scale, let rgb { try rgbScaler.scale(frame, into: rgb, input: demuxer.url) }
+        if scale, buffer != nil || rgb != nil {
+            let c0 = ThreadCPUClock.nanoseconds()
+            defer { stats.scaleCPUNanoseconds &+= ThreadCPUClock.nanoseconds() &- c0 }
+            if let buffer { try scaler.scale(frame, into: buffer, input: demuxer.url) }
+            if let rgb { try rgbScaler.scale(frame, into: rgb, input: demuxer.url) }
+        }
         let corrupt = (f.flags & AV_FRAME_FLAG_CORRUPT) != 0 || f.decode_error_flags != 0
         if corrupt { stats.corruptFrames += 1 }
         // The wall clock at pts 0, plus the frame's own pts; a frame without one gets the wall clock of its
@@ -247,7 +297,7 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         let wall = demuxer.startTimeRealtime.map { origin in
             ptsTicks.map { origin + Double($0) * timeBase } ?? origin + Double(startTicks ?? 0) * timeBase + t
         }
-        let d = DecodedFrame(index: stats.framesDecoded, mediaTime: t, sourceWidth: Int(f.width),
+        let d = DecodedFrame(index: stats.framesDecoded + stats.framesNotDecoded, mediaTime: t, sourceWidth: Int(f.width),
                              sourceHeight: Int(f.height), corrupt: corrupt, scaled: scale, captureWallTime: wall)
         stats.framesDecoded += 1
         return d

@@ -1,5 +1,6 @@
 import Analysis
 import Synchronization
+import VigilCore
 
 /// Counters and gauges of one camera, written by its threads and read by scrapes, `STATUS=` and the minute
 /// log line. Everything is an atomic with relaxed ordering: these are statistics, nothing is read because of
@@ -11,6 +12,9 @@ public final class CameraMetrics: Sendable {
     public let framesDecoded = Atomic<Int>(0)
     /// Decoded but not analysed on purpose (`detect.fps` decimation).
     public let framesSkipped = Atomic<Int>(0)
+    /// Of those, frames the decoder was told not to decode at all (non-reference frames that the decimation
+    /// drops: `skip_frame`); counted in `framesSkipped`, not in `framesDecoded`.
+    public let framesNotDecoded = Atomic<Int>(0)
     public let framesAnalyzed = Atomic<Int>(0)
     /// Frames lost because analysis fell behind: dropped by the ring, or no free buffer to scale into.
     public let framesDropped = Atomic<Int>(0)
@@ -24,6 +28,12 @@ public final class CameraMetrics: Sendable {
     public let detectorFrames = Atomic<Int>(0)
     public let snapshotsWritten = Atomic<Int>(0)
     public let snapshotErrors = Atomic<Int>(0)
+    /// Analysed frames whose capture wall time (the sender's clock, `captureWallTime`) lies after this machine's
+    /// clock at the end of their analysis: a sender clock ahead of ours, or a wrong wall-clock mapping. They
+    /// are counted here and left out of the glass-to-* histograms (a negative latency is no latency).
+    public let framesFutureDated = Atomic<Int>(0)
+    /// CPU time per stage (decode, scale, motion, detection, tracking and rules, sinks).
+    public let stages = StageTimes()
     /// Time spent analysing each frame (motion today; detector stages add their own).
     public let analysisSeconds = LatencyHistogram()
     /// From the frame leaving the decoder to its analysis done and its alerts written: time in the ring plus
@@ -40,4 +50,17 @@ public final class CameraMetrics: Sendable {
     public static let glassBounds: [Double] = [0.01, 0.02, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5]
 
     public init() {}
+
+    /// Glass to analysed (and, when it had `alerts`, to alert) of a frame the sender dated `captured`, analysed at
+    /// `now` (both wall-clock seconds since the epoch). A frame dated after `now` is counted (`framesFutureDated`),
+    /// not clamped to 0 into the histograms, where it would pass for a fast frame.
+    public func observeGlass(captured: Double, now: Double, alerts: Bool) {
+        let glass = now - captured
+        guard glass >= 0 else {
+            framesFutureDated.wrappingAdd(1, ordering: .relaxed)
+            return
+        }
+        glassToAnalysedSeconds.observe(glass)
+        if alerts { glassToAlertSeconds.observe(glass) }
+    }
 }

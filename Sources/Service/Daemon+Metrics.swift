@@ -36,6 +36,21 @@ extension Daemon {
         perCamera("vigil_frames_dropped_total", "counter", "Frames dropped because analysis fell behind (ring full).") { c, _ in
             load(c.metrics.framesDropped)
         }
+        perCamera("vigil_frames_not_decoded_total", "counter",
+                  "Of the skipped frames, those not decoded at all (non-reference frames, skip_frame).") { c, _ in
+            load(c.metrics.framesNotDecoded)
+        }
+        perCamera("vigil_frames_future_dated_total", "counter",
+                  "Analysed frames whose sender wall clock lies after ours (left out of the glass-to-* histograms).") { c, _ in
+            load(c.metrics.framesFutureDated)
+        }
+        p.family("vigil_stage_cpu_seconds_total", "counter", help: "CPU time per pipeline stage (thread CPU clocks).")
+        for n in names {
+            let st = cams[n]!.metrics.stages
+            for stage in StageTimes.Stage.allCases {
+                p.sample("vigil_stage_cpu_seconds_total", [("camera", n), ("stage", stage.name)], st.seconds(stage))
+            }
+        }
         perCamera("vigil_stream_reconnects_total", "counter", "Connection attempts after the first.") { c, _ in
             load(c.metrics.reconnects)
         }

@@ -21,10 +21,24 @@ public struct FrameDecimator: Sendable, Equatable {
     /// Forgets the schedule (a new session's media times start again).
     public mutating func reset() { due = nil }
 
+    /// Tolerance: pts rounding (25 fps in a 90 kHz time base) must not push a frame to the next slot.
+    static let tolerance = 0.001
+    /// Extra distance from a decision boundary `certainlyDrops` keeps.
+    static let margin = 0.005
+
+    /// True when a frame at `mediaTime`, coming after the frames seen so far and before any frame later than
+    /// it, will be refused by `admit` whatever frames come between (they only move the schedule on): the
+    /// decoder need not decode it unless other frames need it (`skip_frame`). False when unsure: no schedule
+    /// yet, a time near the next slot, or a time so far behind that `admit` would start a new schedule.
+    public func certainlyDrops(_ mediaTime: Double) -> Bool {
+        guard let d = due else { return false }
+        let tolerance = Self.tolerance, margin = Self.margin
+        return mediaTime > d - 2 * interval - tolerance + margin && mediaTime < d - tolerance - margin
+    }
+
     /// True when the frame at `mediaTime` is to be analysed.
     public mutating func admit(_ mediaTime: Double) -> Bool {
-        // Tolerance: pts rounding (25 fps in a 90 kHz time base) must not push a frame to the next slot.
-        let tolerance = 0.001
+        let tolerance = Self.tolerance
         guard let d = due, mediaTime > d - 2 * interval - tolerance else {
             due = mediaTime + interval  // first frame, or time went backwards: start a new schedule
             return true

@@ -251,6 +251,8 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         var attempts = 0, everAttempted = false
         /// Frame numbers and media time keep increasing across reconnects.
         var frameCounter = 0
+        /// The session's frames not decoded (`skip_frame`) already counted into `frameCounter`.
+        var notDecodedCounted = 0
         var mediaOffset = 0.0, lastMediaTime = 0.0
         var lastFrameWall: UInt64 = 0
     }
@@ -309,6 +311,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     private func stream(_ source: VideoSource, _ state: inout IngestState) throws {
         ingest.begin(source)
         state.decimator.reset()
+        state.notDecodedCounted = 0
         if state.lastFrameWall != 0 {
             state.mediaOffset = state.lastMediaTime + clock.seconds(since: state.lastFrameWall)
         }
@@ -324,8 +327,12 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 state.decimator.setFPS(settings.current.detectFPS)
                 observePackets(source)
             }
+            let cpu0 = ThreadCPUClock.nanoseconds()
+            let before = source.stats
             let step = try ingest.step(source, now: { clock.nanoseconds() }, admit: { state.decimator.admit($0) },
+                                       discard: { state.decimator.certainlyDrops($0) },
                                        stamp: { decoded($0, source, &state) })
+            chargeIngest(since: cpu0, before: before, after: source.stats)
             switch step {
             case .pushed: break
             case .pushedDroppingOldest, .noBuffer: metrics.framesDropped.wrappingAdd(1, ordering: .relaxed)
@@ -333,6 +340,20 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             case .end, .closed: return
             }
             metrics.ringOccupancy.store(ingest.ring.count, ordering: .relaxed)
+        }
+    }
+
+    /// The ingest thread's CPU time of one step: scaling as the source measured it, the rest decoding; frames
+    /// the decoder was told to skip count as skipped.
+    private func chargeIngest(since cpu0: UInt64, before: SourceStats, after: SourceStats) {
+        let scale = after.scaleCPUNanoseconds &- before.scaleCPUNanoseconds
+        let total = ThreadCPUClock.nanoseconds() &- cpu0
+        metrics.stages.add(.scale, scale)
+        metrics.stages.add(.decode, total > scale ? total - scale : 0)
+        let notDecoded = after.framesNotDecoded - before.framesNotDecoded
+        if notDecoded > 0 {
+            metrics.framesNotDecoded.wrappingAdd(notDecoded, ordering: .relaxed)
+            metrics.framesSkipped.wrappingAdd(notDecoded, ordering: .relaxed)
         }
     }
 
@@ -352,6 +373,9 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         let mediaTime = state.mediaOffset + d.mediaTime
         state.lastMediaTime = mediaTime
         state.lastFrameWall = now
+        // Frames the decoder skipped keep their numbers: an index is a frame's place in the stream.
+        state.frameCounter += source.stats.framesNotDecoded - state.notDecodedCounted
+        state.notDecodedCounted = source.stats.framesNotDecoded
         let index = state.frameCounter
         state.frameCounter += 1
         if !state.up {
@@ -407,6 +431,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
         let analyzer = CameraAnalyzer(camera: camera, clock: .wall, settings: settings.current.analysis,
                                       detection: detection, report: { logger.warning("\($0)") })
         analyzer.switches = switches
+        analyzer.stageTimes = metrics.stages
         let record = settings.current.record
         let recorder = Recorder(
             camera: camera, config: record, clock: .wall, buffer: preRoll,
@@ -431,6 +456,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
                 session = lf.session
             }
             let result = analyzer.analyze(lf.frame)
+            let sinks0 = ThreadCPUClock.nanoseconds()
             picture.offer(lf.frame)
             var alerts = result.alerts
             if let error = result.detectorError {
@@ -452,11 +478,10 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
             metrics.snapshotErrors.store(c.snapshotErrors, ordering: .relaxed)
             hub.send(alerts)
             if hub.wantsFrames { hub.publish(frame: analyzer.summary(of: lf.frame, alerts: alerts.count)) }
+            metrics.stages.charge(.sinks, since: sinks0)
             metrics.frameLatencySeconds.observe(clock.seconds(since: lf.decodedAt))
             if let captured = lf.captureWallTime {
-                let glass = max(0, AlertClock.wall.timestamp(mediaTime: 0) - captured)
-                metrics.glassToAnalysedSeconds.observe(glass)
-                if !alerts.isEmpty { metrics.glassToAlertSeconds.observe(glass) }
+                metrics.observeGlass(captured: captured, now: AlertClock.wall.timestamp(mediaTime: 0), alerts: !alerts.isEmpty)
             }
             metrics.framesAnalyzed.wrappingAdd(1, ordering: .relaxed)
             lf.release()

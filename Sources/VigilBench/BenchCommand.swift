@@ -60,7 +60,7 @@ public struct BenchCommand: ParsableCommand {
             SUITE --help` lists a suite's arguments.
             """,
         // The order `vigil bench --help` lists them.
-        subcommands: [IngestBench.self, RingBench.self, TrackBench.self, NNBench.self, PipelineBench.self,
+        subcommands: [IngestBench.self, RingBench.self, TrackBench.self, NNBench.self, PipelineBench.self, CapacityBench.self,
                       RulesBench.self, AlertLogBench.self, NMSBench.self, DetectBench.self, HOGBench.self,
                       MQTTBench.self, RecordBench.self, APIEventsBench.self, APIMetricsBench.self, MJPEGBench.self,
                       QConvBench.self]
