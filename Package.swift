@@ -51,11 +51,12 @@ let package = Package(
         .target(name: "VigilCore"),
         .target(
             name: "Config",
-            dependencies: ["VigilCore", "Motion", "Rules", .product(name: "Yams", package: "Yams")]
+            dependencies: ["VigilCore", "Motion", "Rules", "Tracking", .product(name: "Yams", package: "Yams")]
         ),
         // Demux, decode, scale; the only importer of CFFmpeg.
         .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
-        // Motion detection on the downscaled grey frame, and motion events.
+        // Pixel analysis of the downscaled grey frame: motion detection and motion events, camera tamper
+        // (covered, defocused, moved).
         .target(name: "Motion", dependencies: ["VigilCore"]),
         // Recording: pre-roll of compressed packets, event clips, continuous segments, retention, writer thread.
         .target(name: "Recording", dependencies: ["VigilCore", "Media", "Config",
@@ -66,10 +67,26 @@ let package = Package(
         .target(name: "Ring", dependencies: ["VigilCore"]),
         // The one ingest path (replay, live cameras, benchmarks): a source's frames into pooled buffers and a ring.
         .target(name: "Ingest", dependencies: ["VigilCore", "Media", "Ring"]),
-        // Wires the stages per camera: replay, and the daemon (live cameras, reconnect, reload, metrics, sd_notify).
+        // One camera's analysis chain on its own settings types (no Config, no Yams): motion and tamper, the
+        // detection stage (gating, one NMS across jobs, tracker hand-off), the detector bank on the shared inference
+        // pool, the rules, snapshots; one value result per frame. Shared by replay, the daemon and the benchmarks.
+        .target(
+            name: "Analysis",
+            dependencies: ["VigilCore", "Media", "Motion", "Sinks", "Rules", "Detection", "Tracking"]
+        ),
+        // `vigil replay` (ReplayPipeline: a file through FrameIngest and one CameraAnalyzer, the replay observers)
+        // and the one mapping of the config onto the analysis chain's settings (AnalysisSettings+Config.swift).
         .target(
             name: "Pipeline",
-            dependencies: ["VigilCore", "Config", "Media", "Ring", "Ingest", "Motion", "Sinks", "Rules", "Detection", "Tracking",
+            dependencies: ["VigilCore", "Config", "Analysis", "Media", "Ring", "Ingest", "Motion", "Sinks", "Rules",
+                           "Detection", "Tracking", "Recording"]
+        ),
+        // `vigil run`: the Daemon (cameras, reload planning, stop), each LiveCamera a reconnect/health state machine
+        // (CameraPhase), the Supervisor (rates, STATUS=, watchdog), metrics rendering, sd_notify; time from an
+        // injected TickingClock.
+        .target(
+            name: "Service",
+            dependencies: ["VigilCore", "Config", "Analysis", "Pipeline", "Media", "Ring", "Ingest", "Sinks",
                            "Recording", .product(name: "Logging", package: "swift-log")]
         ),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
@@ -95,7 +112,7 @@ let package = Package(
         // with AVX2+FMA bodies chosen at run time; optimised in debug builds too (the tests run the detector).
         .target(name: "CHOGKernels", cSettings: [.unsafeFlags(["-O2", "-fno-math-errno", "-ffp-contract=off"])]),
         // Tracks and frame facts become alerts: zones, lines, loitering, crowding, stationary objects, arm
-        // schedules, camera tamper. Pure and deterministic, no I/O.
+        // schedules. Pure and deterministic, no I/O.
         .target(name: "Rules", dependencies: ["VigilCore"]),
         // HTTP API and web page of `vigil run` (Hummingbird 2), the SQLite event index (GRDB); knows the daemon only
         // through narrow protocols (APIBackend), the alert log through Sinks.
@@ -116,19 +133,39 @@ let package = Package(
             ],
             resources: [.copy("Web")]
         ),
+        // Command-line helpers shared by the `vigil` commands and the benchmarks: stderr output, user-facing errors.
+        .target(
+            name: "CommandSupport",
+            dependencies: ["VigilCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // `vigil bench`: the benchmark suites, each figure beside its reference measured in the same run.
+        // Benchmark-only dependencies (DequeModule for the ring's reference queue) stay here, out of the daemon code.
+        .target(
+            name: "VigilBench",
+            dependencies: [
+                "CommandSupport", "VigilCore", "Config", "Media", "Pipeline", "Analysis", "Service", "Recording", "API", "Sinks", "Ring", "MQTT",
+                "Ingest", "Motion", "Tracking", "Inference", "Detection", "Rules",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
+                "CommandSupport",
+                "VigilBench",
                 "VigilCore",
                 "Config",
                 "Media",
                 "Pipeline",
+                "Service",
+                "Analysis",
                 "Recording",
                 "API",
                 "Sinks",
                 "Ring",
                 "MQTT",
-                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 "Tracking",
                 "Inference",
@@ -140,18 +177,21 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         // Generated clips and process helpers shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["VigilCore", "Sinks"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
-        .testTarget(name: "MotionTests", dependencies: ["Motion"]),
+        .testTarget(name: "MotionTests", dependencies: ["Motion", "VigilCore", "TestSupport"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "VigilCore"]),
         .testTarget(name: "RingTests", dependencies: ["Ring", "VigilCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Media", "Ring", "VigilCore", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "VigilCore", "Config", "Sinks", "Detection"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Analysis", "TestSupport", "VigilCore", "Config", "Sinks",
+                                                       "Detection", "Motion", "Rules", "Tracking"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Analysis", "TestSupport", "VigilCore",
+                                                      "Config", "Sinks", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "vigil", "VigilCore", "Config", "Pipeline", "TestSupport"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "vigil", "VigilCore", "Config", "TestSupport"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Media", "Config", "VigilCore", "TestSupport"]),
         .testTarget(name: "APITests", dependencies: ["API", "VigilCore", "Sinks", "Config", "TestSupport",
                                                   .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Times ONNX Runtime (reference only; Vigil never uses it at run time) on a model with a fixed
-pseudo-random input in [-1, 1]: 3 warm-up runs, then ITERATIONS timed runs through io_binding with the
+pseudo-random input in [-1, 1]: WARM_UP untimed runs (default 3), then ITERATIONS timed runs through io_binding with the
 inputs bound once and preallocated outputs (as `vigil nn bench` times Vigil: no per-run allocation or
 copy of outputs). Prints one JSON object with median_ms, p90_ms, min_ms and cpu_ms (median CPU time of the
 calling thread per run: with --threads 1 ONNX Runtime runs on it). Used by `vigil bench nn`.
 
-  python3 scripts/ort_bench.py MODEL [--threads N] [--iterations K]
+  python3 scripts/ort_bench.py MODEL [--threads N] [--iterations K] [--warm-up W]
 
 Needs: pip install onnxruntime numpy
 """
@@ -22,6 +22,7 @@ def main():
     ap.add_argument("model")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--iterations", type=int, default=20)
+    ap.add_argument("--warm-up", type=int, default=3)
     a = ap.parse_args()
     so = ort.SessionOptions()
     so.intra_op_num_threads = a.threads
@@ -38,7 +39,7 @@ def main():
     outputs = [ort.OrtValue.ortvalue_from_numpy(np.empty(shape, np.float32)) for shape in shapes]
     for o, value in zip(sess.get_outputs(), outputs):
         binding.bind_ortvalue_output(o.name, value)
-    for _ in range(3):
+    for _ in range(a.warm_up):
         sess.run_with_iobinding(binding)
     times, cpu = [], []
     for _ in range(a.iterations):

@@ -52,7 +52,8 @@ public final class EventIndex: Sendable {
         try migrator.migrate(db)
     }
 
-    /// One alert line parsed for the index; nil when it is not an alert (not JSON, no `ts`, `camera`, `event`).
+    /// One alert line parsed for the index (by `AlertDecoder`, the one reader of the format); nil when it is not
+    /// an alert.
     public struct Row: Sendable, Equatable {
         public var tsMillis: Int64
         public var camera: String
@@ -66,17 +67,15 @@ public final class EventIndex: Sendable {
         public var digest: Int64
 
         public init?(line: [UInt8]) {
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                  let ts = (obj["ts"] as? String).flatMap(Timestamp.parse),
-                  let camera = obj["camera"] as? String, let event = obj["event"] as? String else { return nil }
-            tsMillis = Int64((ts * 1000).rounded())
-            self.camera = camera
-            self.event = event
-            severity = (obj["severity"] as? String).flatMap(Severity.init(rawValue:))?.rank ?? Severity.info.rank
-            label = obj["label"] as? String
-            snapshot = obj["snapshot"] as? String
-            clip = obj["clip"] as? String
-            clipOffset = obj["clip_offset_s"] as? Double
+            guard let alert = try? AlertDecoder.decode(line) else { return nil }
+            tsMillis = Int64((alert.timestamp * 1000).rounded())
+            camera = alert.camera.name
+            event = alert.event
+            severity = alert.severity.rank
+            label = alert.label
+            snapshot = alert.snapshot
+            clip = alert.clip
+            clipOffset = alert.clipOffsetSeconds
             self.line = String(decoding: line, as: UTF8.self)
             digest = EventIndex.digest(line)
         }

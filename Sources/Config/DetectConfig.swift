@@ -94,22 +94,4 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
         maxInFlight = try c.value(.maxInFlight, default: d.maxInFlight, in: 0...256)
         mask = try c.mask(.mask)
     }
-
-    /// Whether a detection is reported: its label is allowed, it passes its label's filter, and its box's
-    /// bottom centre (source pixels) lies outside the object masks (`mask`, `filters.<label>.mask`).
-    public func accepts(label: String, score: Float, box: Box, frameWidth: Int, frameHeight: Int) -> Bool {
-        guard accepts(label: label, score: score, width: box.width, height: box.height, frameWidth: frameWidth,
-                      frameHeight: frameHeight) else { return false }
-        let x = Double(box.x1 + box.x2) / 2, y = Double(box.y2)
-        if mask.contains(x: x, y: y) { return false }
-        if let m = filters[label]?.mask, m.contains(x: x, y: y) { return false }
-        return true
-    }
-
-    /// Whether `label` is reported at all and passes its filter (size and score; masks: see above).
-    public func accepts(label: String, score: Float, width: Float, height: Float, frameWidth: Int, frameHeight: Int) -> Bool {
-        if let labels, !labels.contains(label) { return false }
-        guard let f = filters[label] else { return true }
-        return f.accepts(score: score, width: width, height: height, frameWidth: frameWidth, frameHeight: frameHeight)
-    }
 }

@@ -1,4 +1,4 @@
-import Rules
+import Motion
 import VigilCore
 
 /// `tamper:` — camera tamper detection (`covered`, `defocused`, `moved`), at the top level and overridable per

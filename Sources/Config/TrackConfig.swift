@@ -1,27 +1,10 @@
-/// `track:` — how detections become tracks. Unset thresholds take the chosen tracker's defaults.
-public struct TrackConfig: Decodable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable, CaseIterable {
-        /// Bochinski et al.'s IoU tracker (online form).
-        case iou
-        /// Constant-velocity Kalman prediction, optimal assignment, ByteTrack's two-stage association.
-        case byte
-    }
+import Tracking
 
-    /// `iou` or `byte`. Default `byte` (better identities: see docs/tracking.md).
-    public var kind: Kind = .byte
-    /// Lowest detection score used at all (iou: σ_l; byte: the low-score threshold). 0…1.
-    public var minScore: Float? = nil
-    /// iou: best score a track needs (σ_h); byte: the high-score threshold. 0…1.
-    public var highScore: Float? = nil
-    /// Minimum IoU to extend a track (iou: σ_IoU; byte: the first stage). 0…1.
-    public var matchIoU: Float? = nil
-    /// Hits before a track is confirmed (t_min). 1…1000.
-    public var minHits: Int? = nil
-    /// Frames a confirmed track may miss before it ends. 0…10000.
-    public var maxAge: Int? = nil
+/// `track:` — how detections become tracks; decodes straight into the tracker's own settings type (defaults live
+/// there). Unset thresholds take the chosen tracker's defaults.
+public typealias TrackConfig = TrackerSettings
 
-    public init() {}
-
+extension TrackerSettings: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind
         case minScore = "min_score"
@@ -32,10 +15,11 @@ public struct TrackConfig: Decodable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+        self.init()
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if let k = try c.decodeIfPresent(String.self, forKey: .kind) {
-            guard let kind = Kind(rawValue: k) else {
+            guard let kind = TrackerKind(rawValue: k) else {
                 throw c.invalid(.kind, "'\(k)' is not a tracker (iou, byte)")
             }
             self.kind = kind

@@ -24,7 +24,7 @@ final class ExecutionContext: @unchecked Sendable {
     private let chunkScratchBase: UnsafeMutablePointer<Float>
     let chunkScratchFloats: Int
     /// The helpers (nil with one thread).
-    private let pool: OpaquePointer?
+    let pool: OpaquePointer?
 
     /// How long an idle helper spins before it sleeps: `VIGIL_NN_SPIN_US` (0 sleeps at once), default 200 µs.
     static let spinMicroseconds: Int = {

@@ -61,6 +61,9 @@ enum GraphPreparation {
                 for (name, t) in zip(node.outputs, outs) where !name.isEmpty {
                     values[name] = ValueInfo(shape: t.shape, type: t.elementType, constant: t)
                 }
+                if let dq = kernel as? DequantizeLinearKernel, let data = inputs[0]?.constant {
+                    values[node.outputs[0]]?.quantized = QuantizedGraph.Origin(data: data, quant: dq.q)
+                }
             } else {
                 for (name, info) in zip(node.outputs, kernel.outputInfos) where !name.isEmpty {
                     values[name] = info
@@ -70,6 +73,8 @@ enum GraphPreparation {
         }
 
         let outputNames = Set(model.outputs.map(\.name))
+        runtime = removeDeadNodes(runtime, outputs: outputNames)
+        runtime = QuantizedGraph.rewrite(runtime, &values, outputs: outputNames, opset: model.opset)
         runtime = removeDeadNodes(runtime, outputs: outputNames)
         runtime = try fuse(runtime, &values, outputs: outputNames, opset: model.opset)
 
@@ -91,7 +96,8 @@ enum GraphPreparation {
     }
 
     static func makeKernel(_ node: Node, _ values: [String: ValueInfo], opset: Int) throws -> (Kernel, [ValueInfo?]) {
-        if node.domain != "" && node.domain != "ai.onnx" {
+        let internalNode = node.domain == QuantizedGraph.domain
+        if node.domain != "" && node.domain != "ai.onnx" && !internalNode {
             throw InferenceError.unsupported(node: node.name, op: node.opType, detail: "operator domain '\(node.domain)'")
         }
         let inputs = try node.inputs.map { name -> ValueInfo? in
@@ -101,7 +107,7 @@ enum GraphPreparation {
             }
             return v
         }
-        guard let factory = OperatorRegistry.factories[node.opType] else {
+        guard let factory = internalNode ? OperatorRegistry.internalFactories[node.opType] : OperatorRegistry.factories[node.opType] else {
             throw InferenceError.unsupported(node: node.name, op: node.opType, detail: "operator \(node.opType)")
         }
         var ctx = NodeContext(node: node, opset: opset, inputs: inputs)
@@ -176,90 +182,101 @@ enum GraphPreparation {
     /// Graph rewrites on the runtime nodes.
     static func fuse(_ input: [Node], _ values: inout [String: ValueInfo], outputs: Set<String>, opset: Int) throws -> [Node] {
         var nodes = input
-        func uses(_ name: String) -> [Int] {
-            nodes.indices.filter { nodes[$0].inputs.contains(name) }
-        }
-        func constant(_ name: String) -> Tensor? {
-            name.isEmpty ? nil : values[name]?.constant
-        }
         var changed = true
         while changed {
             changed = false
-            for i in nodes.indices where nodes[i].opType == "Conv" {
-                let y = nodes[i].outputs[0]
-                if outputs.contains(y) { continue }
-                let users = uses(y)
-                // Pad (zero, spatial only) before the Conv.
-                if let padIndex = nodes.firstIndex(where: { $0.opType == "Pad" && $0.outputs[0] == nodes[i].inputs[0] }),
-                   !outputs.contains(nodes[padIndex].outputs[0]), uses(nodes[padIndex].outputs[0]).count == 1,
-                   let merged = foldPad(nodes[padIndex], into: nodes[i], constant, opset: opset) {
-                    nodes[i] = merged
-                    nodes.remove(at: padIndex)
+            for i in nodes.indices where nodes[i].opType == "Conv" && !outputs.contains(nodes[i].outputs[0]) {
+                if fuseAround(&nodes, i, values, outputs: outputs, opset: opset)
+                    || fuseAfter(&nodes, i, &values, outputs: outputs, opset: opset) {
                     changed = true
                     break
-                }
-                // Residual Add after the Conv (and its activation), then an optional activation.
-                if !nodes[i].fusedResidual, users.count == 1, nodes[users[0]].opType == "Add", nodes[users[0]].attributes.isEmpty {
-                    let add = nodes[users[0]]
-                    let others = add.inputs.filter { $0 != y }
-                    if add.inputs.count == 2, others.count == 1, let other = others.first, values[other]?.constant == nil,
-                       values[other]?.shape == values[y]?.shape, values[other]?.type == .float32 {
-                        var merged = nodes[i]
-                        while merged.inputs.count < 3 { merged.inputs.append("") }
-                        merged.inputs.append(other)
-                        merged.outputs = add.outputs
-                        merged.fusedResidual = true
-                        // The merged node runs where the Add ran: after both operands exist.
-                        let addIndex = users[0]
-                        nodes[addIndex] = merged
-                        nodes.remove(at: i)
-                        changed = true
-                        break
-                    }
-                }
-                if nodes[i].fusedResidual, nodes[i].postActivation == .none, users.count == 1,
-                   let act = activation(of: nodes[users[0]], constant, opset: opset) {
-                    nodes[i].postActivation = act
-                    nodes[i].outputs = [nodes[users[0]].outputs[0]]
-                    nodes.remove(at: users[0])
-                    changed = true
-                    break
-                }
-                guard nodes[i].fusedActivation == .none, !nodes[i].fusedResidual else { continue }
-                if users.count == 1 {
-                    let u = nodes[users[0]]
-                    if u.opType == "BatchNormalization", let (folded, added) = foldBatchNorm(u, into: nodes[i], constant) {
-                        for (name, info) in added { values[name] = info }
-                        nodes[i] = folded
-                        nodes.remove(at: users[0])
-                        changed = true
-                        break
-                    }
-                    if let act = activation(of: u, constant, opset: opset) {
-                        nodes[i].fusedActivation = act
-                        nodes[i].outputs = [u.outputs[0]]
-                        nodes.remove(at: users[0])
-                        changed = true
-                        break
-                    }
-                } else if users.count == 2 {
-                    // SiLU: Mul(y, Sigmoid(y)).
-                    let a = nodes[users[0]], b = nodes[users[1]]
-                    let (sig, mul, sigIndex) = a.opType == "Sigmoid" ? (a, b, users[0]) : (b, a, users[1])
-                    if sig.opType == "Sigmoid", mul.opType == "Mul", sig.attributes.isEmpty,
-                       !outputs.contains(sig.outputs[0]), uses(sig.outputs[0]).count == 1,
-                       Set(mul.inputs) == Set([y, sig.outputs[0]]) {
-                        nodes[i].fusedActivation = .silu
-                        nodes[i].outputs = [mul.outputs[0]]
-                        let mulIndex = sigIndex == users[0] ? users[1] : users[0]
-                        for r in [sigIndex, mulIndex].sorted(by: >) { nodes.remove(at: r) }
-                        changed = true
-                        break
-                    }
                 }
             }
         }
         return nodes
+    }
+
+    static func uses(_ nodes: [Node], _ name: String) -> [Int] {
+        nodes.indices.filter { nodes[$0].inputs.contains(name) }
+    }
+
+    /// Conv `nodes[i]`: a zero spatial Pad before it, a residual Add after it (and its activation), then an
+    /// activation after the Add. True when the graph changed.
+    private static func fuseAround(_ nodes: inout [Node], _ i: Int, _ values: [String: ValueInfo], outputs: Set<String>,
+                                   opset: Int) -> Bool {
+        let constant = { (name: String) -> Tensor? in name.isEmpty ? nil : values[name]?.constant }
+        let y = nodes[i].outputs[0]
+        let users = uses(nodes, y)
+        if let padIndex = nodes.firstIndex(where: { $0.opType == "Pad" && $0.outputs[0] == nodes[i].inputs[0] }),
+           !outputs.contains(nodes[padIndex].outputs[0]), uses(nodes, nodes[padIndex].outputs[0]).count == 1,
+           let merged = foldPad(nodes[padIndex], into: nodes[i], constant, opset: opset) {
+            nodes[i] = merged
+            nodes.remove(at: padIndex)
+            return true
+        }
+        if !nodes[i].fusedResidual, users.count == 1, nodes[users[0]].opType == "Add", nodes[users[0]].attributes.isEmpty {
+            let add = nodes[users[0]]
+            let others = add.inputs.filter { $0 != y }
+            if add.inputs.count == 2, others.count == 1, let other = others.first, values[other]?.constant == nil,
+               values[other]?.shape == values[y]?.shape, values[other]?.type == .float32 {
+                var merged = nodes[i]
+                while merged.inputs.count < 3 { merged.inputs.append("") }
+                merged.inputs.append(other)
+                merged.outputs = add.outputs
+                merged.fusedResidual = true
+                // The merged node runs where the Add ran: after both operands exist.
+                nodes[users[0]] = merged
+                nodes.remove(at: i)
+                return true
+            }
+        }
+        if nodes[i].fusedResidual, nodes[i].postActivation == .none, users.count == 1,
+           let act = activation(of: nodes[users[0]], constant, opset: opset) {
+            nodes[i].postActivation = act
+            nodes[i].outputs = [nodes[users[0]].outputs[0]]
+            nodes.remove(at: users[0])
+            return true
+        }
+        return false
+    }
+
+    /// Conv `nodes[i]` without a fused activation: BatchNormalization, an activation or SiLU (`Mul(y,
+    /// Sigmoid(y))`) after it. True when the graph changed.
+    private static func fuseAfter(_ nodes: inout [Node], _ i: Int, _ values: inout [String: ValueInfo], outputs: Set<String>,
+                                  opset: Int) -> Bool {
+        let known = values
+        let constant = { (name: String) -> Tensor? in name.isEmpty ? nil : known[name]?.constant }
+        guard nodes[i].fusedActivation == .none, !nodes[i].fusedResidual else { return false }
+        let y = nodes[i].outputs[0]
+        let users = uses(nodes, y)
+        if users.count == 1 {
+            let u = nodes[users[0]]
+            if u.opType == "BatchNormalization", let (folded, added) = foldBatchNorm(u, into: nodes[i], constant) {
+                for (name, info) in added { values[name] = info }
+                nodes[i] = folded
+                nodes.remove(at: users[0])
+                return true
+            }
+            if let act = activation(of: u, constant, opset: opset) {
+                nodes[i].fusedActivation = act
+                nodes[i].outputs = [u.outputs[0]]
+                nodes.remove(at: users[0])
+                return true
+            }
+        } else if users.count == 2 {
+            let a = nodes[users[0]], b = nodes[users[1]]
+            let (sig, mul, sigIndex) = a.opType == "Sigmoid" ? (a, b, users[0]) : (b, a, users[1])
+            if sig.opType == "Sigmoid", mul.opType == "Mul", sig.attributes.isEmpty,
+               !outputs.contains(sig.outputs[0]), uses(nodes, sig.outputs[0]).count == 1,
+               Set(mul.inputs) == Set([y, sig.outputs[0]]) {
+                nodes[i].fusedActivation = .silu
+                nodes[i].outputs = [mul.outputs[0]]
+                let mulIndex = sigIndex == users[0] ? users[1] : users[0]
+                for r in [sigIndex, mulIndex].sorted(by: >) { nodes.remove(at: r) }
+                return true
+            }
+        }
+        return false
     }
 
     static func activation(of node: Node, _ constant: (String) -> Tensor?, opset: Int) -> Activation? {

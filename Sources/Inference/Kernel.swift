@@ -4,6 +4,8 @@ struct ValueInfo: Sendable {
     var shape: [Int]
     var type: ElementType
     var constant: Tensor?
+    /// For the float constant a folded DequantizeLinear left: its integer data and quantisation.
+    var quantized: QuantizedGraph.Origin? = nil
 
     var count: Int { shape.reduce(1, *) }
 }

@@ -89,6 +89,9 @@ struct Model: Sendable {
         // using one is rejected when it is prepared.
         self.nodes = try g.node.enumerated().map { index, n in
             let name = n.name.isEmpty ? "\(n.opType)_\(index)" : n.name
+            if n.domain == QuantizedGraph.domain {
+                throw InferenceError.unsupported(node: name, op: n.opType, detail: "operator domain '\(n.domain)'")
+            }
             var attrs: [String: Attribute] = [:]
             for a in n.attribute {
                 attrs[a.name] = try Model.attribute(a, node: name, op: n.opType)
@@ -192,6 +195,19 @@ struct Model: Sendable {
             } else { v = t.int64Data }
             try check(v.count)
             return Tensor(shape: shape, int64s: v, elementType: .int64)
+        case 6, 4, 5, 12, 13, 2, 3, 9:
+            return try integerTensor(t, shape: shape, type: et, check: check)
+        default:
+            throw InferenceError.unsupported(node: t.name, op: "TensorProto", detail: "data type \(t.dataType)")
+        }
+    }
+
+    /// The integer and boolean cases of `tensor(from:)`: int32 (and uint16, int16, uint32, uint64 from their
+    /// typed field) as Int32 values, uint8, int8 and bool one byte each; all stored as Int64.
+    private static func integerTensor(_ t: Onnx_TensorProto, shape: [Int], type et: ElementType,
+                                      check: (Int) throws -> Void) throws -> Tensor {
+        let raw = t.rawData
+        switch Int(t.dataType) {
         case 6, 4, 5, 12, 13: // int32, uint16, int16, uint32, uint64 (as Int64)
             if Int(t.dataType) != 6 && !raw.isEmpty {
                 throw InferenceError.unsupported(node: t.name, op: "TensorProto", detail: "raw data of type \(t.dataType)")

@@ -33,6 +33,17 @@ enum OperatorRegistry {
         f["Cast"] = { try CastKernel(&$0) }
         f["Pad"] = { try PadKernel(&$0) }
         for op in ["Resize", "Upsample"] { f[op] = { try ResizeKernel(&$0) } }
+        f["QuantizeLinear"] = { try QuantizeLinearKernel(&$0) }
+        f["DequantizeLinear"] = { try DequantizeLinearKernel(&$0) }
+        f["QLinearConv"] = { try QLinearConvKernel(&$0) }
+        f["ConvInteger"] = { try ConvIntegerKernel(&$0) }
+        f["QLinearMatMul"] = { try QLinearMatMulKernel(&$0) }
+        f["MatMulInteger"] = { try MatMulIntegerKernel(&$0) }
         return f
     }()
+
+    /// The engine's own nodes, written by graph preparation (domain `QuantizedGraph.domain`).
+    static let internalFactories: [String: Factory] = [
+        "QuantizedLookup": { try QuantizedLookupKernel(&$0) },
+    ]
 }

@@ -38,6 +38,10 @@ public final class Session: @unchecked Sendable {
     /// Values that live inside another's block (no copy: Concat inputs, Split outputs, Reshape outputs).
     public let viewCount: Int
     public let threads: Int
+    /// How many prepared steps run in which arithmetic: `int8` (integer convolutions and matrix products:
+    /// QLinearConv, including each rewritten QDQ island, QLinearMatMul, ConvInteger, MatMulInteger),
+    /// `int8_lookup` (element-wise chains as 256-entry tables), `quantize`, `dequantize` and `float`.
+    public let precisionCounts: [String: Int]
     /// The GEMM behind Conv and MatMul, e.g. "OpenBLAS SkylakeX" or "Swift fallback".
     public static var gemmImplementation: String {
         FastKernels.available ? "Vigil \(FastKernels.name) (Conv), \(BLAS.shared.implementation) (MatMul, Gemm)"
@@ -75,9 +79,11 @@ public final class Session: @unchecked Sendable {
         threads = max(1, options.threads)
         executionPlan = g.steps.map { $0.node.preparedName }
         profileNames = g.steps.map { s in
-            (s.kernel as? ConvKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" } ?? s.node.preparedName
+            (s.kernel as? ConvKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" }
+                ?? (s.kernel as? QLinearConvKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" } ?? s.node.preparedName
         }
         flops = g.steps.reduce(0) { $0 + (($1.kernel as? FlopCounting)?.flops ?? 0) }
+        precisionCounts = g.steps.reduce(into: [:]) { counts, step in counts[QuantizedGraph.precision(of: step.kernel), default: 0] += 1 }
 
         let outputNames = Set(g.outputs.map(\.name))
         let views = MemoryPlan.views(steps: g.steps, values: g.values, inputs: Set(g.inputs.map(\.name)),
@@ -98,16 +104,16 @@ public final class Session: @unchecked Sendable {
         let dummy = UnsafeMutablePointer<Float>.allocate(capacity: 16)
         dummy.initialize(repeating: 0, count: 16)
         blocks.append(dummy)
-        func pointer(_ name: String) -> UnsafeMutablePointer<Float> {
+        /// Float kernels read constants as float32; integer kernels in their own layout (`QuantData.block`).
+        func pointer(_ name: String, integer: Bool = false) -> UnsafeMutablePointer<Float> {
             if name.isEmpty { return dummy }
             if let o = plan.offsets[name] { return base + o }
-            if let p = constantPointers[name] { return p }
-            let f = g.values[name]?.constant?.floats ?? []
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(f.count, 16))
-            p.initialize(repeating: 0, count: max(f.count, 16))
-            f.withUnsafeBufferPointer { b in if b.count > 0 { p.update(from: b.baseAddress!, count: b.count) } }
+            let key = integer ? "int:" + name : name
+            if let p = constantPointers[key] { return p }
+            let c = g.values[name]?.constant
+            let p = QuantData.block(integer ? c : c.map { Tensor(shape: $0.shape, floats: $0.floats) })
             blocks.append(p)
-            constantPointers[name] = p
+            constantPointers[key] = p
             return p
         }
         var ins: [[UnsafeMutablePointer<Float>]] = []
@@ -123,7 +129,7 @@ public final class Session: @unchecked Sendable {
         sink.initialize(repeating: 0, count: extra)
         blocks.append(sink)
         for s in g.steps {
-            ins.append(s.node.inputs.map { pointer($0) })
+            ins.append(s.node.inputs.map { pointer($0, integer: s.kernel is IntegerKernel) })
             outs.append((0..<s.kernel.outputInfos.count).map { i in
                 i < s.node.outputs.count && !s.node.outputs[i].isEmpty ? pointer(s.node.outputs[i]) : sink
             })
@@ -173,7 +179,11 @@ public final class Session: @unchecked Sendable {
             steps[i].kernel.run(stepInputs[i], stepOutputs[i], context)
         }
         for (i, src) in outputSources.enumerated() where y[i].count > 0 {
-            if let p = src.pointer {
+            if let p = src.pointer, outputs[i].elementType != .float32 {
+                // An integer output (e.g. a model ending in QuantizeLinear) is converted to float.
+                let v = QuantData.load(UnsafeRawPointer(p), outputs[i].elementType, count: y[i].count)
+                for j in v.indices { y[i][j] = Float(v[j]) }
+            } else if let p = src.pointer {
                 y[i].baseAddress!.update(from: p, count: y[i].count)
             } else if let c = src.constant {
                 _ = y[i].update(fromContentsOf: c.floats)
@@ -215,7 +225,8 @@ public final class Session: @unchecked Sendable {
         var result: [String: Tensor] = [:]
         for (i, d) in outputs.enumerated() {
             if let c = outputSources[i].constant { result[d.name] = c } else {
-                result[d.name] = Tensor(shape: d.shape, floats: ys[i])
+                result[d.name] = d.elementType == .float32 ? Tensor(shape: d.shape, floats: ys[i])
+                    : Tensor(shape: d.shape, int64s: ys[i].map { Int64($0) }, elementType: d.elementType)
             }
         }
         return result

@@ -1,3 +1,4 @@
+import Analysis
 import Config
 import Detection
 import Foundation
@@ -70,19 +71,7 @@ public enum ReplayPipeline {
                            progress: ((ReplayProgress) -> Void)? = nil,
                            observer: (any ReplayObserver)? = nil) throws -> RunStats {
         let started = monotonicSeconds()
-        var sourceOptions = SourceOptions()
-        sourceOptions.threads = options.decoderThreads
-        sourceOptions.analysisHeight = options.analysis.motion.frameHeight
-        sourceOptions.keepAudio = options.record.enabled && options.record.audio
-        let source = try VideoSource(url: options.input, options: sourceOptions)
-        let clock = AlertClock.media(start: options.startTime ?? source.info.creationTime ?? 0)
-        let report = options.report
-        let recorder = options.record.enabled
-            ? Recorder(camera: options.camera, config: options.record, clock: clock, queuePolicy: .block,
-                       report: { report("recording: \($0)") })
-            : nil
-        if let buffer = recorder?.buffer { source.packetObserver = { buffer.append($0) } }
-
+        let (source, clock, recorder) = try open(options)
         var ingestOptions = IngestOptions(camera: options.camera)
         ingestOptions.ringCapacity = options.ringCapacity
         ingestOptions.policy = .block
@@ -135,13 +124,10 @@ public enum ReplayPipeline {
                 stopReading()
                 break
             }
-            if let progress {
-                let now = monotonicSeconds()
-                if now - lastProgress >= 0.25 {
-                    lastProgress = now
-                    progress(ReplayProgress(frame: frame.index, mediaTime: frame.mediaTime, duration: source.info.duration,
-                                            framesPerSecond: Double(stats.framesAnalyzed) / (now - started)))
-                }
+            if let progress, monotonicSeconds() - lastProgress >= 0.25 {
+                lastProgress = monotonicSeconds()
+                progress(ReplayProgress(frame: frame.index, mediaTime: frame.mediaTime, duration: source.info.duration,
+                                        framesPerSecond: Double(stats.framesAnalyzed) / (lastProgress - started)))
             }
         }
         let ingestResult = reader.join()
@@ -155,6 +141,25 @@ public enum ReplayPipeline {
         if let sinkError { throw sinkError }
         if let detectError { throw ReplayError(cause: detectError, stats: stats) }
         return try conclude(stats, ingest: ingestResult, hub: hub, input: options.input, started: started)
+    }
+
+    /// The input opened for `options` (decoder threads, analysis height, audio kept for recording), the clock of
+    /// the alerts' `ts` (`--start-time`, else the file's creation time, plus media time) and the recorder
+    /// (nil: recording off), fed with the source's packets.
+    static func open(_ options: ReplayOptions) throws -> (VideoSource, AlertClock, Recorder?) {
+        var sourceOptions = SourceOptions()
+        sourceOptions.threads = options.decoderThreads
+        sourceOptions.analysisHeight = options.analysis.motion.frameHeight
+        sourceOptions.keepAudio = options.record.enabled && options.record.audio
+        let source = try VideoSource(url: options.input, options: sourceOptions)
+        let clock = AlertClock.media(start: options.startTime ?? source.info.creationTime ?? 0)
+        let report = options.report
+        let recorder = options.record.enabled
+            ? Recorder(camera: options.camera, config: options.record, clock: clock, queuePolicy: .block,
+                       report: { report("recording: \($0)") })
+            : nil
+        if let buffer = recorder?.buffer { source.packetObserver = { buffer.append($0) } }
+        return (source, clock, recorder)
     }
 
     /// The run's figures once the ingest thread ended; its error, or a file without a decodable frame, throws.

@@ -1,3 +1,4 @@
+import Analysis
 import Media
 import Rules
 import VigilCore

@@ -208,18 +208,25 @@ public struct RuleEngine: Sendable {
                                            ("right_to_left", .int(counts[l].rightToLeft))]))
             }
         }
-        if let st = rules.stationary, !st.ignoredLabels.contains(track.label) {
-            if track.isStationary {
-                let since = m.stillSince ?? t
-                m.stillSince = since
-                if !m.stationaryReported, t - since >= st.seconds, armed(st.schedule) {
-                    m.stationaryReported = true
-                    out.append(alert("stationary_object", st.action.severity, dwell: t - since))
-                }
-            } else {
-                m.stillSince = nil
-            }
+        if let st = rules.stationary, !st.ignoredLabels.contains(track.label),
+           let a = observeStationary(&m, st, track: track, at: t, armed: armed) {
+            out.append(alert("stationary_object", st.action.severity, dwell: a))
         }
+    }
+
+    /// The stationary rule on one update of a track: how long it has been still when that first reaches the
+    /// rule's seconds while armed (then it is reported, once per stay), else nil.
+    private static func observeStationary(_ m: inout TrackMemory, _ st: StationaryRule, track: Track, at t: Double,
+                                          armed: (Schedule?) -> Bool) -> Double? {
+        guard track.isStationary else {
+            m.stillSince = nil
+            return nil
+        }
+        let since = m.stillSince ?? t
+        m.stillSince = since
+        guard !m.stationaryReported, t - since >= st.seconds, armed(st.schedule) else { return nil }
+        m.stationaryReported = true
+        return t - since
     }
 
     /// A track is gone: its announced zone visits end.

@@ -59,8 +59,16 @@ struct BoxAssociation: Sendable {
         Self.reset(&rowToColumn, count: nr, to: -1)
         guard nr > 0, nc > 0 else { return }
         let limit = 1 - minIOU
+        findAdmissiblePairs(minIOU: minIOU, limit: limit)
+        guard !edgeRow.isEmpty else { return }
+        let count = groupByComponent()
+        for k in 0..<count where edgeStart[k + 1] > edgeStart[k] { solveComponent(k, limit: limit) }
+    }
 
-        // Admissible pairs and the components they make (union-find over rows 0..<nr and columns nr..<nr+nc).
+    /// Admissible pairs (`edgeRow`, `edgeCol`, `edgeCost`) and the components they make (union-find over rows
+    /// 0..<nr and columns nr..<nr+nc, in `parent`).
+    private mutating func findAdmissiblePairs(minIOU: Float, limit: Float) {
+        let nr = rowBoxes.count, nc = colBoxes.count
         edgeRow.removeAll(keepingCapacity: true)
         edgeCol.removeAll(keepingCapacity: true)
         edgeCost.removeAll(keepingCapacity: true)
@@ -80,26 +88,27 @@ struct BoxAssociation: Sendable {
                 if x != y { if x < y { parent[y] = x } else { parent[x] = y } }
             }
         }
-        let ne = edgeRow.count
-        guard ne > 0 else { return }
+    }
 
-        // Dense component numbers in order of first appearance; members and edges grouped by component
-        // (counting sorts, stable, so everything stays in index order).
-        Self.reset(&component, count: nr + nc, to: -1)
+    /// Dense component numbers in order of first appearance; members and edges grouped by component
+    /// (counting sorts, stable, so everything stays in index order). Returns the number of components.
+    private mutating func groupByComponent() -> Int {
+        let n = rowBoxes.count + colBoxes.count, ne = edgeRow.count
+        Self.reset(&component, count: n, to: -1)
         var count = 0
-        for node in 0..<(nr + nc) {
+        for node in 0..<n {
             let root = find(node)
             if component[root] < 0 { component[root] = count; count += 1 }
             component[node] = component[root]
         }
         Self.reset(&componentStart, count: count + 1, to: 0)
-        for node in 0..<(nr + nc) { componentStart[component[node] + 1] += 1 }
+        for node in 0..<n { componentStart[component[node] + 1] += 1 }
         for k in 0..<count { componentStart[k + 1] += componentStart[k] }
         Self.reset(&cursor, count: count, to: 0)
         for k in 0..<count { cursor[k] = componentStart[k] }
-        Self.reset(&members, count: nr + nc, to: 0)
-        Self.reset(&local, count: nr + nc, to: 0)
-        for node in 0..<(nr + nc) {
+        Self.reset(&members, count: n, to: 0)
+        Self.reset(&local, count: n, to: 0)
+        for node in 0..<n {
             let k = component[node]
             members[cursor[k]] = node
             cursor[k] += 1
@@ -114,35 +123,38 @@ struct BoxAssociation: Sendable {
             edgeOrder[cursor[k]] = e
             cursor[k] += 1
         }
+        return count
+    }
 
-        for k in 0..<count where edgeStart[k + 1] > edgeStart[k] {
-            // Local numbering: rows and columns in index order (members are sorted by node).
-            var rows = 0, cols = 0
-            for m in componentStart[k]..<componentStart[k + 1] {
-                let node = members[m]
-                if node < nr { local[node] = rows; rows += 1 } else { local[node] = cols; cols += 1 }
-            }
-            let first = edgeStart[k], last = edgeStart[k + 1]
-            if last - first == 1 {
-                let e = edgeOrder[first]
-                rowToColumn[edgeRow[e]] = edgeCol[e]
-                continue
-            }
-            Self.reset(&costs, count: rows * cols, to: 1)
-            for i in first..<last {
-                let e = edgeOrder[i]
-                costs[local[edgeRow[e]] * cols + local[nr + edgeCol[e]]] = edgeCost[e]
-            }
-            solver.solve(costs: costs, rows: rows, cols: cols, costLimit: limit, rowToColumn: &localAssignment)
-            // Map local indices back.
-            var rowOf = 0
-            var colBase = componentStart[k]
-            while colBase < componentStart[k + 1], members[colBase] < nr { colBase += 1 }
-            for m in componentStart[k]..<componentStart[k + 1] where members[m] < nr {
-                let lc = localAssignment[rowOf]
-                if lc >= 0 { rowToColumn[members[m]] = members[colBase + lc] - nr }
-                rowOf += 1
-            }
+    /// The optimal assignment of component `k` (one that has edges), written into `rowToColumn`.
+    private mutating func solveComponent(_ k: Int, limit: Float) {
+        let nr = rowBoxes.count
+        // Local numbering: rows and columns in index order (members are sorted by node).
+        var rows = 0, cols = 0
+        for m in componentStart[k]..<componentStart[k + 1] {
+            let node = members[m]
+            if node < nr { local[node] = rows; rows += 1 } else { local[node] = cols; cols += 1 }
+        }
+        let first = edgeStart[k], last = edgeStart[k + 1]
+        if last - first == 1 {
+            let e = edgeOrder[first]
+            rowToColumn[edgeRow[e]] = edgeCol[e]
+            return
+        }
+        Self.reset(&costs, count: rows * cols, to: 1)
+        for i in first..<last {
+            let e = edgeOrder[i]
+            costs[local[edgeRow[e]] * cols + local[nr + edgeCol[e]]] = edgeCost[e]
+        }
+        solver.solve(costs: costs, rows: rows, cols: cols, costLimit: limit, rowToColumn: &localAssignment)
+        // Map local indices back.
+        var rowOf = 0
+        var colBase = componentStart[k]
+        while colBase < componentStart[k + 1], members[colBase] < nr { colBase += 1 }
+        for m in componentStart[k]..<componentStart[k + 1] where members[m] < nr {
+            let lc = localAssignment[rowOf]
+            if lc >= 0 { rowToColumn[members[m]] = members[colBase + lc] - nr }
+            rowOf += 1
         }
     }
 }

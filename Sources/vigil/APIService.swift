@@ -6,6 +6,7 @@ import Glibc
 #endif
 import Logging
 import Pipeline
+import Service
 import Sinks
 
 /// The HTTP side of `vigil run`: the event index (SQLite beside the alert log) kept up by an `EventIndexer`, the

@@ -11,15 +11,11 @@ struct AlertFilter {
     /// Earliest `ts`, seconds since the epoch.
     var since: Double? = nil
 
-    func accepts(_ o: [String: Any]) -> Bool {
-        if !cameras.isEmpty, !cameras.contains(o["camera"] as? String ?? "") { return false }
-        if !events.isEmpty, !events.contains(o["event"] as? String ?? "") { return false }
-        if minSeverity > .info {
-            guard let s = (o["severity"] as? String).flatMap(Severity.init(rawValue:)), s >= minSeverity else { return false }
-        }
-        if let since {
-            guard let ts = (o["ts"] as? String).flatMap(Timestamp.parse), ts >= since else { return false }
-        }
+    func accepts(_ a: Alert) -> Bool {
+        if !cameras.isEmpty, !cameras.contains(a.camera.name) { return false }
+        if !events.isEmpty, !events.contains(a.event) { return false }
+        if a.severity < minSeverity { return false }
+        if let since, a.timestamp < since { return false }
         return true
     }
 

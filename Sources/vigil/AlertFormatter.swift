@@ -9,35 +9,33 @@ import VigilCore
 ///
 /// Thread safety: stateless.
 enum AlertFormatter {
-    static func line(_ o: [String: Any]) -> String {
+    static func line(_ a: Alert) -> String {
         var parts: [String] = []
-        var ts = o["ts"] as? String ?? "?"
-        if ts.count >= 23, ts.hasSuffix("Z") {
-            ts = String(ts.prefix(23)).replacingOccurrences(of: "T", with: " ")
-        }
-        parts.append(ts)
-        parts.append(o["camera"] as? String ?? "?")
-        parts.append(o["event"] as? String ?? "?")
-        parts.append(o["severity"] as? String ?? "?")
+        parts.append(String(Timestamp.rfc3339(a.timestamp).prefix(23)).replacingOccurrences(of: "T", with: " "))
+        parts.append(a.camera.name)
+        parts.append(a.event)
+        parts.append(a.severity.rawValue)
         var object: [String] = []
-        if let label = o["label"] as? String { object.append(label) }
-        if let id = o["track_id"] as? Int { object.append("#\(id)") }
-        if let score = o["score"] as? Double { object.append(format(score)) }
+        if let label = a.label { object.append(label) }
+        if let id = a.trackID { object.append("#\(id)") }
+        if let score = a.score { object.append(format(Double(score))) }
         if !object.isEmpty { parts.append(object.joined(separator: " ")) }
         var facts: [String] = []
-        for key in ["zone", "line", "direction", "count", "dwell_s"] {
-            if let v = o[key] { facts.append("\(key)=\(text(v))") }
-        }
-        if let details = o["details"] as? [String: Any] {
+        if let zone = a.zone { facts.append("zone=\(zone)") }
+        if let line = a.line { facts.append("line=\(line)") }
+        if let direction = a.direction { facts.append("direction=\(direction)") }
+        if let count = a.count { facts.append("count=\(count)") }
+        if let dwell = a.dwellSeconds { facts.append("dwell_s=\(format(dwell))") }
+        if let details = a.details {
             // `kind` (tamper, stream errors) first, the rest by name.
-            for key in details.keys.sorted(by: { ($0 == "kind" ? 0 : 1, $0) < ($1 == "kind" ? 0 : 1, $1) }) {
-                facts.append("\(key)=\(text(details[key]!))")
+            for (key, value) in details.sorted(by: { ($0.0 == "kind" ? 0 : 1, $0.0) < ($1.0 == "kind" ? 0 : 1, $1.0) }) {
+                facts.append("\(key)=\(text(value))")
             }
         }
-        if let snap = o["snapshot"] as? String { facts.append("snapshot=\(snap)") }
-        if let clip = o["clip"] as? String {
+        if let snap = a.snapshot { facts.append("snapshot=\(snap)") }
+        if let clip = a.clip {
             var c = "clip=\(clip)"
-            if let offset = o["clip_offset_s"] as? Double { c += "@\(format(offset))s" }
+            if let offset = a.clipOffsetSeconds { c += "@\(format(offset))s" }
             facts.append(c)
         }
         if !facts.isEmpty { parts.append(facts.joined(separator: " ")) }
@@ -46,16 +44,15 @@ enum AlertFormatter {
 
     static func format(_ d: Double) -> String { JSONValue.format(JSONValue.rounded(d, places: 3)) }
 
-    static func text(_ v: Any) -> String {
+    static func text(_ v: JSONValue) -> String {
         switch v {
-        case let s as String: return s
-        case let n as NSNumber:
-            if String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
-            let d = n.doubleValue
-            return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : format(d)
-        case let a as [Any]: return "[" + a.map(text).joined(separator: ",") + "]"
-        case let o as [String: Any]: return "{" + o.keys.sorted().map { "\($0):\(text(o[$0]!))" }.joined(separator: ",") + "}"
-        default: return "null"
+        case .string(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return format(d)
+        case .null: return "null"
+        case .array(let a): return "[" + a.map(text).joined(separator: ",") + "]"
+        case .object(let o): return "{" + o.sorted { $0.0 < $1.0 }.map { "\($0.0):\(text($0.1))" }.joined(separator: ",") + "}"
         }
     }
 }

@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Media
 import Pipeline
+import Service
 import Synchronization
 import VigilCore
 

@@ -1,4 +1,6 @@
+import Analysis
 import ArgumentParser
+import CommandSupport
 import Config
 import Detection
 import Foundation
@@ -83,8 +85,8 @@ struct DetectCommand: ParsableCommand {
                 try $0.detect(buffer, sourceWidth: decoded.sourceWidth, sourceHeight: decoded.sourceHeight)
             }
             let found = PersonFaceFusion.fuse((detectors.count > 1 ? DetectionStage.mergeAcrossJobs(all) : all)
-                .filter {
-                    detect.accepts(label: $0.label, score: $0.score, width: $0.box.width, height: $0.box.height,
+                .filter { [filters = DetectionSettings(detect)] in
+                    filters.accepts(label: $0.label, score: $0.score, width: $0.box.width, height: $0.box.height,
                                    frameWidth: decoded.sourceWidth, frameHeight: decoded.sourceHeight)
                 })
             for d in found {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MQTT
 import Pipeline
+import Service
 import Sinks
 import VigilCore
 
@@ -103,18 +104,15 @@ final class MQTTBridge: EventSink, @unchecked Sendable {  // unchecked: mutable 
     func metrics(_ p: inout PrometheusText) {
         guard let c = lock.withLock({ publisher })?.client else { return }
         let q = c.queued
-        p.family("vigil_mqtt_connected", "gauge", help: "1 while the MQTT broker connection is up.")
-        p.sample("vigil_mqtt_connected", [], c.connected ? 1 : 0)
-        p.family("vigil_mqtt_messages_delivered_total", "counter", help: "MQTT messages acknowledged (QoS 1) or written (QoS 0).")
-        p.sample("vigil_mqtt_messages_delivered_total", [], c.delivered.load(ordering: .relaxed))
-        p.family("vigil_mqtt_queue_messages", "gauge", help: "MQTT messages waiting for the broker.")
-        p.sample("vigil_mqtt_queue_messages", [], q.messages)
-        p.family("vigil_mqtt_queue_bytes", "gauge", help: "Bytes of the MQTT messages waiting for the broker.")
-        p.sample("vigil_mqtt_queue_bytes", [], q.bytes)
-        p.family("vigil_mqtt_messages_dropped_total", "counter", help: "MQTT messages dropped (queue bound reached while the broker was away, or unsent at stop).")
-        p.sample("vigil_mqtt_messages_dropped_total", [], c.dropped)
-        p.family("vigil_mqtt_connection_failures_total", "counter", help: "Failed MQTT connection attempts and lost connections.")
-        p.sample("vigil_mqtt_connection_failures_total", [], c.failures.load(ordering: .relaxed))
+        p.single("vigil_mqtt_connected", "gauge", help: "1 while the MQTT broker connection is up.", c.connected ? 1 : 0)
+        p.single("vigil_mqtt_messages_delivered_total", "counter",
+                 help: "MQTT messages acknowledged (QoS 1) or written (QoS 0).", c.delivered.load(ordering: .relaxed))
+        p.single("vigil_mqtt_queue_messages", "gauge", help: "MQTT messages waiting for the broker.", q.messages)
+        p.single("vigil_mqtt_queue_bytes", "gauge", help: "Bytes of the MQTT messages waiting for the broker.", q.bytes)
+        p.single("vigil_mqtt_messages_dropped_total", "counter",
+                 help: "MQTT messages dropped (queue bound reached while the broker was away, or unsent at stop).", c.dropped)
+        p.single("vigil_mqtt_connection_failures_total", "counter",
+                 help: "Failed MQTT connection attempts and lost connections.", c.failures.load(ordering: .relaxed))
     }
 
     /// Per camera: decode and analysis fps since the last call, frames dropped, analysis time p50/p99 (motion,

@@ -1,6 +1,8 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Inference
+import VigilBench
 import VigilCore
 
 /// `vigil nn`: the tensor engine's own tools.
@@ -125,81 +127,9 @@ struct NNInfoCommand: ParsableCommand {
             ("arena_bytes", .int(s.arenaBytes)),
             ("unplanned_bytes", .int(s.unplannedBytes)),
             ("views", .int(s.viewCount)),
+            // Quantised models: how many prepared steps run in integers (int8 islands, table lookups) and in float.
+            ("precision", .object(s.precisionCounts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
         ])
         print(json.serialized())
-    }
-}
-
-/// Timing of one model, shared by `vigil nn bench` and `vigil bench nn`.
-struct NNBenchmark {
-    var model: String
-    var threads: Int
-    var iterations: Int
-    var medianMs: Double
-    var p90Ms: Double
-    var minMs: Double
-    /// Median CPU time of the calling thread per run: with one thread, the run's work without the time other
-    /// processes held the core (what a busy machine's wall-clock figures hide).
-    var cpuMs: Double = 0
-    var flops: Int
-
-    var gflops: Double { medianMs > 0 ? Double(flops) / (medianMs * 1e6) : 0 }
-
-    var json: JSONValue {
-        .object([
-            ("model", .string(model)),
-            ("threads", .int(threads)),
-            ("iterations", .int(iterations)),
-            ("median_ms", .double(JSONValue.rounded(medianMs, places: 3))),
-            ("p90_ms", .double(JSONValue.rounded(p90Ms, places: 3))),
-            ("min_ms", .double(JSONValue.rounded(minMs, places: 3))),
-            ("cpu_ms", .double(JSONValue.rounded(cpuMs, places: 3))),
-            ("gflop", .double(JSONValue.rounded(Double(flops) / 1e9, places: 3))),
-            ("gflops", .double(JSONValue.rounded(gflops, places: 2))),
-            ("gemm", .string(Session.gemmImplementation)),
-        ])
-    }
-
-    static func measure(model: String, threads: Int, iterations: Int) throws -> NNBenchmark {
-        let session = try Session(contentsOf: URL(fileURLWithPath: model), options: .init(threads: threads))
-        // Inputs: a fixed pseudo-random pattern in [-1, 1], the same in every run.
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        let inputs: [[Float]] = session.inputs.map { d in
-            (0..<d.shape.reduce(1, *)).map { _ in
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return Float(Int64(state >> 40) - (1 << 23)) / Float(1 << 23)
-            }
-        }
-        var outputs = session.outputs.map { [Float](repeating: 0, count: $0.shape.reduce(1, *)) }
-        var times: [Double] = [], cpu: [Double] = []
-        times.reserveCapacity(iterations + 3)
-        cpu.reserveCapacity(iterations + 3)
-        let total = iterations + 3
-        try Session.withBuffers(inputs, &outputs) { xs, ys in
-            for i in 0..<total {
-                let c0 = threadCPUNanoseconds()
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                try session.run(inputs: xs, outputs: ys)
-                let t1 = DispatchTime.now().uptimeNanoseconds
-                let c1 = threadCPUNanoseconds()
-                if i >= 3 { times.append(Double(t1 - t0) / 1e6); cpu.append(Double(c1 - c0) / 1e6) }
-            }
-        }
-        times.sort()
-        cpu.sort()
-        func median(_ v: [Double]) -> Double {
-            v.isEmpty ? 0 : (v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2)
-        }
-        let mid = median(times)
-        let p90 = times.isEmpty ? 0 : times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
-        return NNBenchmark(model: model, threads: threads, iterations: iterations, medianMs: mid, p90Ms: p90,
-                           minMs: times.first ?? 0, cpuMs: median(cpu), flops: session.flops)
-    }
-
-    /// CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID), nanoseconds.
-    static func threadCPUNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

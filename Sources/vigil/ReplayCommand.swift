@@ -1,4 +1,6 @@
+import Analysis
 import ArgumentParser
+import CommandSupport
 import Config
 import Detection
 import Foundation
@@ -132,7 +134,7 @@ struct ReplayCommand: ParsableCommand {
         let name = cam?.name ?? camera ?? ReplayCommand.cameraName(for: input)
         var options = ReplayOptions(input: input, camera: CameraID(name))
         options.analysis = AnalysisSettings(camera: name, config: cfg)
-        options.analysis.snapshots = ReplayCommand.snapshotSettings(cfg.snapshots, flag: snapshots)
+        options.analysis.snapshots = SnapshotSettings(ReplayCommand.snapshotSettings(cfg.snapshots, flag: snapshots))
         options.decoderThreads = threads ?? cfg.decoder.threads
         options.startTime = start
         options.track = cfg.track

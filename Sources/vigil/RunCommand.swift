@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import CommandSupport
 import Config
 import Dispatch
 import Foundation
@@ -7,6 +8,7 @@ import Logging
 import Media
 import MQTT
 import Pipeline
+import Service
 import VigilCore
 #if canImport(Glibc)
 import Glibc
@@ -46,6 +48,22 @@ struct RunCommand: ParsableCommand {
         // Signals: ignored as signals, delivered as dispatch events on one serial queue (reload and stop never
         // run at the same time). SIGPIPE: a scraper hanging up must not kill the daemon.
         for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { signal(s, SIG_IGN) }
+        // The stop signals are watched from the first moment: a SIGTERM while the config loads or the cameras start
+        // (seconds on a busy box) is kept and acted on as soon as the daemon is up, not lost (systemd would
+        // otherwise wait for its stop timeout and SIGKILL).
+        let queue = DispatchQueue(label: "vigil.signals")
+        let stopped = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for s in [SIGTERM, SIGINT] {
+            let src = DispatchSource.makeSignalSource(signal: s, queue: queue)
+            src.setEventHandler {
+                logger.info("signal \(s == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
+                stopped.signal()
+            }
+            src.resume()
+            sources.append(src)
+        }
+        defer { withExtendedLifetime(sources) {} }
         try reportingErrors {
             let cfg = try ConfigLoader.load(path: config)
             try cfg.validateForDaemon(file: config)
@@ -80,20 +98,6 @@ struct RunCommand: ParsableCommand {
                 api.stop()
                 throw error
             }
-            let queue = DispatchQueue(label: "vigil.signals")
-            let stopped = DispatchSemaphore(value: 0)
-            var sources: [any DispatchSourceSignal] = []
-            for s in [SIGTERM, SIGINT] {
-                let src = DispatchSource.makeSignalSource(signal: s, queue: queue)
-                src.setEventHandler {
-                    logger.info("signal \(s == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
-                    daemon.stop()  // closes the hub's sinks: MQTT says offline and sends what is queued
-                    api.stop()
-                    stopped.signal()
-                }
-                src.resume()
-                sources.append(src)
-            }
             let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
             hup.setEventHandler {
                 logger.info("SIGHUP: reloading \(daemon.configPath)")
@@ -102,7 +106,11 @@ struct RunCommand: ParsableCommand {
             hup.resume()
             sources.append(hup)
             stopped.wait()
-            withExtendedLifetime(sources) {}
+            // On the signal queue: never at the same time as a reload.
+            queue.sync {
+                daemon.stop()  // closes the hub's sinks: MQTT says offline and sends what is queued
+                api.stop()
+            }
         }
     }
 

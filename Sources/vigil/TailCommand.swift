@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Config
 import Foundation
 import Sinks
@@ -109,7 +110,9 @@ struct TailCommand: ParsableCommand {
                     follower.poll { out.handle($0) }
                 }
             }
-            if out.skipped > 0 { Console.err("vigil: \(path): skipped \(out.skipped) lines that are not alerts") }
+            if out.skipped > 0 {
+                Console.err("vigil: \(path): skipped \(out.skipped) lines that are not alerts (the first: \(out.firstSkipReason ?? "?"))")
+            }
         }
     }
 }
@@ -130,16 +133,21 @@ struct TailOutput {
     var json: Bool
     var filter: AlertFilter
     var skipped = 0
+    /// Why the first skipped line is not an alert (printed with the count).
+    var firstSkipReason: String?
 
     mutating func handle(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
-        guard let o = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any],
-              o["event"] is String, o["ts"] is String else {
+        let alert: Alert
+        do {
+            alert = try AlertDecoder.decode(bytes)
+        } catch {
             skipped += 1
+            if firstSkipReason == nil { firstSkipReason = error.description }
             return
         }
-        guard filter.accepts(o) else { return }
-        var line = json ? bytes : Array(AlertFormatter.line(o).utf8)
+        guard filter.accepts(alert) else { return }
+        var line = json ? bytes : Array(AlertFormatter.line(alert).utf8)
         line.append(0x0A)
         line.withUnsafeBytes { buf in
             var off = 0

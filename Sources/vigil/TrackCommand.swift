@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Config
 import Foundation
 import Tracking
@@ -66,14 +67,26 @@ struct TrackCommand: ParsableCommand {
         if let config {
             settings = try reportingErrors { try ConfigLoader.load(path: config).track }
         }
-        let tracker: TrackerKind = self.tracker ?? (settings.kind == .iou ? .iou : .byte)
-        if tracker == .iou, newTrackScore != nil || lowIOU != nil || tentativeIOU != nil {
+        settings.kind = tracker ?? settings.kind
+        if settings.kind == .iou, newTrackScore != nil || lowIOU != nil || tentativeIOU != nil {
             Console.err("vigil track: --new-track-score, --low-iou and --tentative-iou apply to --tracker byte only")
             throw ExitCode(ExitStatus.usage.rawValue)
         }
-        let sigmaL = self.sigmaL ?? settings.minScore, sigmaH = self.sigmaH ?? settings.highScore
-        let sigmaIOU = self.sigmaIOU ?? settings.matchIoU, tMin = self.tMin ?? settings.minHits
-        let maxAge = self.maxAge ?? settings.maxAge
+        settings.minScore = sigmaL ?? settings.minScore
+        settings.highScore = sigmaH ?? settings.highScore
+        settings.matchIoU = sigmaIOU ?? settings.matchIoU
+        settings.minHits = tMin ?? settings.minHits
+        settings.maxAge = maxAge ?? settings.maxAge
+        settings.newTrackScore = newTrackScore
+        settings.lowMatchIoU = lowIOU
+        settings.tentativeMatchIoU = tentativeIOU
+        let rows = try readRows()
+        var t = settings.makeTracker()
+        Self.emit(rows, with: &t)
+    }
+
+    /// The detection file's rows; a missing, unreadable or malformed file exits with its message.
+    private func readRows() throws -> [MOTChallenge.DetectionRow] {
         guard FileManager.default.fileExists(atPath: detections) else {
             Console.err("vigil track: \(detections): no such file")
             throw ExitCode(ExitStatus.noInput.rawValue)
@@ -86,33 +99,16 @@ struct TrackCommand: ParsableCommand {
             Console.err("vigil track: \(detections): not UTF-8 text")
             throw ExitCode(ExitStatus.dataError.rawValue)
         }
-        let rows: [MOTChallenge.DetectionRow]
         do {
-            rows = try MOTChallenge.parseDetections(text)
+            return try MOTChallenge.parseDetections(text)
         } catch {
             Console.err("vigil track: \(detections):\(error.line): \(error.message)")
             throw ExitCode(ExitStatus.dataError.rawValue)
         }
-        switch tracker {
-        case .iou:
-            let d = IOUTracker.Configuration()
-            var t = IOUTracker(configuration: .init(
-                sigmaL: sigmaL ?? d.sigmaL, sigmaH: sigmaH ?? d.sigmaH, sigmaIOU: sigmaIOU ?? d.sigmaIOU,
-                tMin: tMin ?? d.tMin, maxAge: maxAge ?? d.maxAge))
-            Self.emit(rows, with: &t)
-        case .byte:
-            let d = ByteTracker.Configuration()
-            var t = ByteTracker(configuration: .init(
-                highThreshold: sigmaH ?? d.highThreshold, lowThreshold: sigmaL ?? d.lowThreshold,
-                newTrackThreshold: newTrackScore ?? d.newTrackThreshold, matchIOU: sigmaIOU ?? d.matchIOU,
-                lowMatchIOU: lowIOU ?? d.lowMatchIOU, tentativeMatchIOU: tentativeIOU ?? d.tentativeMatchIOU,
-                tMin: tMin ?? d.tMin, maxAge: maxAge ?? d.maxAge))
-            Self.emit(rows, with: &t)
-        }
     }
 
     /// Steps the tracker through every frame (time = frame number) and writes the results to stdout.
-    static func emit<T: Tracker>(_ rows: [MOTChallenge.DetectionRow], with tracker: inout T) {
+    static func emit(_ rows: [MOTChallenge.DetectionRow], with tracker: inout any Tracker) {
         var out = ""
         out.reserveCapacity(1 << 16)
         MOTChallenge.forEachFrame(rows) { frame, detections in

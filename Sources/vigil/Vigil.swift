@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilBench
 import VigilCore
 
 @main

@@ -14,14 +14,8 @@ import Testing
             face: {min_area: 400}
         """)
         #expect(c.detect.model == "blazeface_short_128" && c.detect.minScore == 0.6 && c.detect.everyNFrames == 3)
-        // 0.01 of 640×480 = 3072 px²
-        #expect(c.detect.accepts(label: "person", score: 0.8, width: 40, height: 80, frameWidth: 640, frameHeight: 480))
-        #expect(!c.detect.accepts(label: "person", score: 0.8, width: 20, height: 40, frameWidth: 640, frameHeight: 480))
-        #expect(!c.detect.accepts(label: "person", score: 0.8, width: 90, height: 80, frameWidth: 640, frameHeight: 480))
-        #expect(!c.detect.accepts(label: "person", score: 0.65, width: 40, height: 80, frameWidth: 640, frameHeight: 480))
-        #expect(c.detect.accepts(label: "face", score: 0.5, width: 20, height: 20, frameWidth: 640, frameHeight: 480))
-        #expect(!c.detect.accepts(label: "face", score: 0.9, width: 19, height: 20, frameWidth: 640, frameHeight: 480))
-        #expect(!c.detect.accepts(label: "car", score: 0.9, width: 100, height: 100, frameWidth: 640, frameHeight: 480))
+        #expect(c.detect.labels == ["person", "face"] && c.detect.filters["face"]?.minArea == 400)
+        #expect(c.detect.filters["person"]?.minScore == 0.7 && c.detect.filters["person"]?.maxRatio == 1.0)
     }
 
     @Test func rejectsBadFilters() {

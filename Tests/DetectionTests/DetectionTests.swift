@@ -125,10 +125,22 @@ let modelsDirectory = repositoryRoot.appendingPathComponent("samples/models")
         let d = try DetectorLoader.load(Self.directory.appendingPathComponent("model.onnx"), threads: 1)
         let y = try #require(d as? YOLODetector)
         #expect(y.labels.count == 80 && y.labels[0] == "person" && y.inputSize == (64, 64))
-        let f = PixelBuffer(width: 32, height: 16, format: .rgb24)
-        for i in 0..<f.byteCount { f.data[i] = UInt8(i % 251) }
-        for det in try d.detect(f, sourceWidth: 320, sourceHeight: 160) {
-            #expect(det.box.x1 >= 0 && det.box.x2 <= 320 && det.box.y2 <= 160 && det.score > 0.25)
+        // The fixture's own test input as a 64×64 frame (quantised to bytes): ONNX Runtime finds classes 23, 39,
+        // 1, 39 above 0.56 on it, so the adapter must report detections, each inside the (10× larger) source.
+        let x = try TensorFile.read(Self.directory.appendingPathComponent("test_data_set_0/input_0.pb")).tensor
+        #expect(x.shape == [1, 3, 64, 64])
+        let f = PixelBuffer(width: 64, height: 64, format: .rgb24)
+        let v = x.floats
+        for c in 0..<3 {
+            for yy in 0..<64 {
+                for xx in 0..<64 { f.data[yy * f.stride + xx * 3 + c] = UInt8((v[(c * 64 + yy) * 64 + xx] * 255).rounded()) }
+            }
+        }
+        let dets = try d.detect(f, sourceWidth: 640, sourceHeight: 640)
+        #expect(!dets.isEmpty, "no detections on the fixture's test input")
+        #expect(dets.contains { $0.label == y.labels[23] }, "the reference's best class (23) is missing: \(dets.map(\.label))")
+        for det in dets {
+            #expect(det.box.x1 >= 0 && det.box.y1 >= 0 && det.box.x2 <= 640 && det.box.y2 <= 640 && det.score > 0.25)
         }
     }
 }

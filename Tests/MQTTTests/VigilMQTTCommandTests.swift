@@ -12,15 +12,10 @@ import VigilCore
     static func config(cameras: [(String, String)], mqtt: String, extra: String = "") -> String {
         var s = "alerts:\n  path: ALERTS\ncameras:\n"
         for (name, url) in cameras { s += "  - name: \(name)\n    url: \(url)\n" }
-        s += """
-            stream:
-              open_timeout_s: 3
-              read_timeout_s: 2
-              no_frames_timeout_s: 2
-              reconnect_initial_s: 0.2
-              reconnect_max_s: 1
+        s += Fixtures.streamYAML() + """
             detect:
               fps: 5
+              models: []              # motion only: these tests are about the bus, not detectors
             mqtt:
             \(mqtt.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
 

@@ -1,7 +1,9 @@
+@testable import Analysis
 import Config
 import Detection
 import Pipeline
 import Testing
+import Tracking
 import VigilCore
 
 /// The run-time switches (MQTT `…/motion/set`, `…/detect/set`) take effect on the next frame the analysis reads.
@@ -67,7 +69,7 @@ struct CameraSwitchesTests {
         settings.tamper.enabled = false
         settings.detect.motionGating = false
         let stage = DetectionStage(detector: detector, camera: CameraID("cam"), clock: .media(start: 0),
-                                   detect: settings.detect, track: TrackConfig())
+                                   detect: settings.detect, track: TrackerSettings())
         let a = CameraAnalyzer(camera: CameraID("cam"), clock: .media(start: 0), settings: settings, detection: stage)
         let sw = CameraSwitches()
         a.switches = sw

@@ -1,3 +1,4 @@
+@testable import Analysis
 import Config
 import Detection
 import Testing
@@ -16,7 +17,7 @@ import VigilCore
                      lightingChange: false)
     }
 
-    func stage(_ scene: SceneDetector, detect: DetectConfig = DetectConfig(), kind: TrackConfig.Kind = .byte,
+    func stage(_ scene: SceneDetector, detect: DetectionSettings = DetectionSettings(), kind: TrackConfig.Kind = .byte,
                maxAge: Int = 2) -> DetectionStage {
         var track = TrackConfig()
         track.kind = kind
@@ -61,10 +62,10 @@ import VigilCore
     }
 
     @Test func gatingOffOrMotionOffIsEveryNthFullFrame() throws {
-        var off = DetectConfig()
+        var off = DetectionSettings()
         off.motionGating = false
         off.everyNFrames = 2
-        for (config, m) in [(off, motion([mover])), (DetectConfig(), nil)] {
+        for (config, m) in [(off, motion([mover])), (DetectionSettings(), nil)] {
             let scene = SceneDetector()
             let s = stage(scene, detect: config)
             for i in 0..<10 { _ = try analyze(s, i, motion: m) }
@@ -123,9 +124,9 @@ import VigilCore
 
     /// The same scene, gated and every frame: the same tracks (ids and events).
     @Test func gatedAndEveryFrameAgree() throws {
-        var every = DetectConfig()
+        var every = DetectionSettings()
         every.motionGating = false
-        func run(_ config: DetectConfig) throws -> [String] {
+        func run(_ config: DetectionSettings) throws -> [String] {
             let scene = SceneDetector()
             let s = stage(scene, detect: config)
             var out: [Alert] = []
@@ -137,8 +138,8 @@ import VigilCore
             }
             return (out + s.finish()).map { "\($0.event) \($0.trackID ?? 0)" }
         }
-        #expect(try run(DetectConfig()) == run(every))
-        #expect(try run(DetectConfig()).count == 4)
+        #expect(try run(DetectionSettings()) == run(every))
+        #expect(try run(DetectionSettings()).count == 4)
     }
 
     @Test func detectionsOfSeveralJobsAreMergedByLabel() {

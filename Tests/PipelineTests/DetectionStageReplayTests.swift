@@ -1,3 +1,4 @@
+@testable import Analysis
 import Config
 import Foundation
 import Testing
@@ -27,7 +28,7 @@ struct DetectionStageReplayTests {
 
     func replay(gated: Bool) throws -> (alerts: [Alert], inferences: Int, stats: RunStats) {
         var options = ReplayOptions(input: Self.clip, camera: "face")
-        options.analysis.detect.model = "blazeface_short_128"
+        options.analysis.detect.models = ["blazeface_short_128"]
         options.analysis.detect.motionGating = gated
         options.track.kind = .byte
         options.track.minHits = 2

@@ -1,3 +1,4 @@
+@testable import Analysis
 import Config
 import Detection
 import Foundation
@@ -45,7 +46,7 @@ final class ScriptedDetector: Detector, @unchecked Sendable {  // unchecked: use
         track.minHits = 3
         track.maxAge = 2
         let stage = DetectionStage(detector: ScriptedDetector(walk()), camera: "cam", clock: .media(start: 0),
-                                   detect: DetectConfig(), track: track)
+                                   detect: DetectionSettings(), track: track)
         let alerts = try run(stage, frames: 20)
         #expect(alerts.map(\.event) == ["object_enter", "object_exit"])
         #expect(alerts[0].frame == 2 && alerts[0].label == "person" && alerts[0].trackID == alerts[1].trackID)
@@ -54,12 +55,12 @@ final class ScriptedDetector: Detector, @unchecked Sendable {  // unchecked: use
     }
 
     @Test func filtersAndEveryNFramesApply() throws {
-        var detect = DetectConfig()
+        var detect = DetectionSettings()
         detect.labels = ["car"]
         let filtered = DetectionStage(detector: ScriptedDetector(walk()), camera: "cam", clock: .media(start: 0),
                                       detect: detect, track: TrackConfig())
         #expect(try run(filtered, frames: 12).isEmpty)
-        detect = DetectConfig()
+        detect = DetectionSettings()
         detect.everyNFrames = 2
         let detector = ScriptedDetector(walk())
         var track = TrackConfig()
@@ -73,7 +74,7 @@ final class ScriptedDetector: Detector, @unchecked Sendable {  // unchecked: use
     @Test func repeatable() throws {
         func once() throws -> [String] {
             let stage = DetectionStage(detector: ScriptedDetector(walk()), camera: "cam", clock: .media(start: 0),
-                                       detect: DetectConfig(), track: TrackConfig())
+                                       detect: DetectionSettings(), track: TrackConfig())
             return try run(stage, frames: 20).map { $0.jsonLine() }
         }
         #expect(try once() == once())

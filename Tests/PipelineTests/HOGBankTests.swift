@@ -1,3 +1,4 @@
+@testable import Analysis
 import Config
 import Detection
 import Testing
@@ -12,7 +13,7 @@ struct HOGBankTests {
         var detect = DetectConfig()
         detect.models = ["blazeface_short_128", "hog_people"]
         let pool = InferencePool(maxInFlight: 2)
-        let bank = try DetectorBank.load(detect: detect, modelsDirectory: Fixtures.repoRoot.appendingPathComponent("samples/models"),
+        let bank = try DetectorBank.load(detect: DetectionSettings(detect), modelsDirectory: Fixtures.repoRoot.appendingPathComponent("samples/models"),
                                          pool: pool)
         #expect(bank.models.map(\.labels) == [["face"], ["person"]])
         #expect(bank.models[1].inputSize == (64, 128))

@@ -1,3 +1,4 @@
+@testable import Analysis
 import Config
 import Detection
 import Dispatch
@@ -66,7 +67,7 @@ import VigilCore
         detect.models = ["blazeface_short_128", "blazepose_detector_224"]
         detect.labelNames = ["ignored"]   // for yolo models only when several are listed
         let pool = InferencePool(maxInFlight: 2)
-        let bank = try DetectorBank.load(detect: detect, modelsDirectory: models, pool: pool)
+        let bank = try DetectorBank.load(detect: DetectionSettings(detect), modelsDirectory: models, pool: pool)
         #expect(bank.models.map(\.labels) == [["face"], ["person"]])
         #expect(bank.models.map(\.inputSize.width) == [128, 224])
         let frame = PixelBuffer(width: 320, height: 240, format: .rgb24)   // black: nothing in it
@@ -81,13 +82,13 @@ import VigilCore
         var detect = DetectConfig()
         detect.models = ["blazeface_short_128", "no_such_model"]
         let error = #expect(throws: DetectorError.self) {
-            try DetectorBank.load(detect: detect, modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
+            try DetectorBank.load(detect: DetectionSettings(detect), modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
         }
         #expect(error?.exitStatus == .config && error?.description.contains("no_such_model") == true)
         var none = DetectConfig()
         none.models = []  // motion only
         #expect(throws: DetectorError.self) {
-            try DetectorBank.load(detect: none, modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
+            try DetectorBank.load(detect: DetectionSettings(none), modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
         }
     }
 }

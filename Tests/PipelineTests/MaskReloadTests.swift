@@ -1,3 +1,4 @@
+@testable import Analysis
 import Config
 import Testing
 import VigilCore

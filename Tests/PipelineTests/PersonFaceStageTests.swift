@@ -1,3 +1,4 @@
+@testable import Analysis
 import Config
 import Detection
 import Foundation
@@ -20,7 +21,7 @@ import VigilCore
         track.maxAge = 2
         let bank = DetectorBank(names: models.map { $0.labels[0] }, instances: models.map { [$0] },
                                 pool: InferencePool(maxInFlight: 1))
-        let stage = DetectionStage(detectors: bank, camera: "cam", clock: .media(start: 0), detect: DetectConfig(),
+        let stage = DetectionStage(detectors: bank, camera: "cam", clock: .media(start: 0), detect: DetectionSettings(),
                                    track: track)
         var out: [Alert] = []
         for i in 0..<frames {
@@ -60,10 +61,10 @@ import VigilCore
     @Test func aConfigNamingNoDetectorLoadsTheDefaultSet() throws {
         let config = try ConfigLoader.parse("cameras:\n  - name: a\n    url: a.mp4\n")
         let detect = try #require(config.camera(named: "a")).detect
-        let bank = try DetectorBank.load(detect: detect, modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
+        let bank = try DetectorBank.load(detect: DetectionSettings(detect), modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
         #expect(bank.models.map(\.name) == ["blazeface_full_192", "blazepose_detector_224"])
         #expect(bank.models.map(\.labels) == [["face"], ["person"]])
         let none = try ConfigLoader.parse("detect:\n  models: []\ncameras:\n  - name: a\n    url: a.mp4\n")
-        #expect(try ModelLocator.detectors(for: none.cameras[0].detect, pool: InferencePool(maxInFlight: 1)) == nil)
+        #expect(try ModelLocator.detectors(for: DetectionSettings(none.cameras[0].detect), pool: InferencePool(maxInFlight: 1)) == nil)
     }
 }

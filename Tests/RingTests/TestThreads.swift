@@ -1,3 +1,4 @@
+import Ring
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -5,34 +6,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs each body on its own pthread (real threads, not tasks: the rings' roles are per thread) and joins them.
-/// A hang or livelock (a lost wakeup, a broken claim) must fail the run rather than stall it, and Swift Testing's
-/// time limit cannot stop a thread: after `deadline` seconds a watchdog aborts the process with a message.
+/// Runs each body on its own pthread (real threads, not tasks: the rings' roles are per thread; `PThreads`, the
+/// harness `vigil bench ring` uses too) and joins them. A hang or livelock (a lost wakeup, a broken claim) must
+/// fail the run rather than stall it, and Swift Testing's time limit cannot stop a thread: after `deadline`
+/// seconds a watchdog aborts the process with a message.
 func runOnThreads(deadline: Int = 120, _ bodies: [@Sendable () -> Void]) {
     let watchdog = Watchdog(seconds: deadline)
     defer { watchdog.finish() }
-    final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-    var threads: [pthread_t] = []
-    for body in bodies {
-        let arg = Unmanaged.passRetained(Box(body)).toOpaque()
-        #if canImport(Darwin)
-        var tid: pthread_t? = nil
-        #else
-        var tid = pthread_t()
-        #endif
-        let rc = pthread_create(&tid, nil, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            return nil
-        }, arg)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        #if canImport(Darwin)
-        threads.append(tid!)
-        #else
-        threads.append(tid)
-        #endif
-    }
-    for t in threads { pthread_join(t, nil) }
+    PThreads.run(bodies)
 }
 
 /// Sleeps the calling thread.

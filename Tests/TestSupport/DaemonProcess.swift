@@ -71,34 +71,10 @@ public final class DaemonProcess: @unchecked Sendable {  // unchecked: one test 
 
 /// A plain HTTP/1.0 GET to 127.0.0.1:`port`; returns the status code and the body (nil: no answer).
 public func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var tv = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let rc = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard rc == 0 else { return nil }
-    let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    var response: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n <= 0 { break }
-        response += buf[0..<n]
-    }
-    let text = String(decoding: response, as: UTF8.self)
-    guard let headerEnd = text.range(of: "\r\n\r\n") else { return nil }
-    let statusLine = text[..<headerEnd.lowerBound].split(separator: "\r\n").first ?? ""
-    let parts = statusLine.split(separator: " ")
-    guard parts.count >= 2, let code = Int(parts[1]) else { return nil }
-    return (code, String(text[headerEnd.upperBound...]))
+    guard let c = RawSocket(port: port) else { return nil }
+    c.send("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+    guard let reply = parseHTTPReply(c.read()) else { return nil }
+    return (reply.status, reply.text)
 }
 
 /// The value of a Prometheus sample line `name{labels} value` in `text`, e.g. `metric(text, "vigil_cameras")`

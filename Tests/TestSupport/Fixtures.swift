@@ -3,6 +3,14 @@ import Foundation
 /// Test clips, generated once per test process by `samples/make_samples.sh` plus a few derived files
 /// (other containers and codecs, damaged copies). Nothing is committed as video.
 public enum Fixtures {
+    /// The `stream:` block of the live tests' configs (top level, ends with a newline): short timeouts and fast
+    /// reconnects, so a test waits seconds for a broken camera, not minutes.
+    public static func streamYAML(openTimeout: Double = 3, readTimeout: Double = 2, noFramesTimeout: Double = 2) -> String {
+        func f(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+        return "stream:\n  open_timeout_s: \(f(openTimeout))\n  read_timeout_s: \(f(readTimeout))\n"
+            + "  no_frames_timeout_s: \(f(noFramesTimeout))\n  reconnect_initial_s: 0.2\n  reconnect_max_s: 1\n"
+    }
+
     /// The repository root (this file is Tests/TestSupport/Fixtures.swift).
     public static let repoRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

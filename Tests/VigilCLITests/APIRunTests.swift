@@ -25,14 +25,9 @@ import Glibc
                 to: [320, 200]
           - name: broken
             url: rtsp://viewer:s3cretpw@127.0.0.1:\(deadPort)/none
-        stream:
-          open_timeout_s: 3
-          read_timeout_s: 2
-          no_frames_timeout_s: 2
-          reconnect_initial_s: 0.2
-          reconnect_max_s: 1
-        detect:
+        \(Fixtures.streamYAML())detect:
           fps: 5
+          models: []              # motion only: these tests are about the API, not detectors
 
         \(api)
         """

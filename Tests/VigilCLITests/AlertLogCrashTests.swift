@@ -20,7 +20,7 @@ import VigilCore
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
 
-    /// Alert `k` as `vigil bench alerts` writes it (Sources/vigil/AlertLogBench.swift).
+    /// Alert `k` as `vigil bench alerts` writes it (Sources/VigilBench/AlertLogBench.swift).
     static func benchAlert(_ k: Int) -> Alert {
         Alert(timestamp: 1_767_225_600 + Double(k) / 25, mediaTime: Double(k) / 25, frame: k, camera: "bench",
               event: "zone_enter", severity: .info, trackID: 7, label: "person", score: 0.9,

@@ -18,15 +18,18 @@ import TestSupport
     @Test func benchHOGRefusesBadArguments() throws {
         let bad = makeTemporaryDirectory("hog-bench").appendingPathComponent("truth.csv")
         try "frame,x1,y1,x2,y2\n5,1,2\n".write(to: bad, atomically: true, encoding: .utf8)
-        let cases: [([String], String)] = [
-            (["bench", "hog"], "needs a video"),
-            (["bench", "hog", "/nonexistent/clip.avi"], "no such file"),
-            (["bench", "hog", "x.avi", "--rounds", "0"], "--rounds"),
-            (["bench", "hog", "/nonexistent/clip.avi", "--truth", bad.path], "truth.csv:2: expected frame,x1,y1,x2,y2"),
+        // Usage errors exit 64 before anything runs; a missing or malformed input found while running exits 1.
+        let cases: [([String], Int32, String)] = [
+            (["bench", "hog"], 64, "Missing expected argument '<input>'"),
+            (["bench", "hog", "/nonexistent/clip.avi"], 1, "no such file"),
+            (["bench", "hog", "x.avi", "--rounds", "0"], 64, "--rounds must be at least 1"),
+            (["bench", "hog", "x.avi", "--threads", "2"], 64, "bench hog takes no --threads"),
+            (["bench", "hog", "x.avi", "--upscale", "9"], 64, "--upscale"),
+            (["bench", "hog", "/nonexistent/clip.avi", "--truth", bad.path], 1, "truth.csv:2: expected frame,x1,y1,x2,y2"),
         ]
-        for (args, message) in cases {
+        for (args, status, message) in cases {
             let r = vigil(args, environment: env)
-            #expect(r.status == 1, "\(args)")
+            #expect(r.status == status, "\(args): \(r.stderr)")
             #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
         }
     }

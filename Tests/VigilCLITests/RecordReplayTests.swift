@@ -8,7 +8,8 @@ import TestSupport
 @Suite struct RecordReplayTests {
     func replay(_ dir: URL, record: String, input: String = "boxes.mp4") throws -> (ProcessResult, [[String: Any]]) {
         let config = dir.appendingPathComponent("vigil.yaml").path
-        try "record:\n  enabled: true\n  dir: \(dir.path)/rec\n\(record)".write(toFile: config, atomically: true,
+        // Motion only: recording is the subject; the default detectors would cost minutes per debug replay.
+        try "detect:\n  models: []\nrecord:\n  enabled: true\n  dir: \(dir.path)/rec\n\(record)".write(toFile: config, atomically: true,
                                                                                   encoding: .utf8)
         let path = input.hasPrefix("/") ? input : Fixtures.path(input)
         let r = vigil(["replay", path, "--config", config, "--stats"])
@@ -83,7 +84,7 @@ import TestSupport
         let dir = makeTemporaryDirectory("rec-unwritable")
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("vigil.yaml").path
-        try "record:\n  enabled: true\n  dir: /proc/vigil-no-such-place\n  min_free_bytes: 0\n"
+        try "detect:\n  models: []\nrecord:\n  enabled: true\n  dir: /proc/vigil-no-such-place\n  min_free_bytes: 0\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
         let r = vigil(["replay", Fixtures.path("boxes.mp4"), "--config", config, "--stats"])
         #expect(r.status == 0, "\(r.stderr)")

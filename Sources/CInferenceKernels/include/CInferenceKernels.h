@@ -123,4 +123,6 @@ void vk_pool_destroy(vk_pool *pool);
 }
 #endif
 
+#include "QKernels.h"
+
 #endif

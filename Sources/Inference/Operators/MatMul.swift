@@ -11,33 +11,9 @@ final class MatMulKernel: Kernel, FlopCounting {
 
     init(_ ctx: inout NodeContext) throws {
         try ctx.requireFloat(0); try ctx.requireFloat(1)
-        var a = try ctx.shape(0), b = try ctx.shape(1)
-        let aVector = a.count == 1, bVector = b.count == 1
-        if aVector { a = [1] + a }
-        if bVector { b = b + [1] }
-        guard a.count >= 2, b.count >= 2, a[a.count - 1] == b[b.count - 2] else {
-            throw ctx.invalid("shapes \(a) and \(b) do not multiply")
-        }
-        m = a[a.count - 2]; k = a[a.count - 1]; n = b[b.count - 1]
-        let ab = Array(a.dropLast(2)), bb = Array(b.dropLast(2))
-        guard let batch = broadcastShape(ab, bb) else { throw ctx.invalid("batch dimensions do not broadcast") }
-        let dims = coalescedBroadcast(batch, [ab, bb])
-        var offsets: [(Int, Int)] = []
-        let total = batch.reduce(1, *)
-        for t in 0..<total {
-            var rem = t, oa = 0, ob = 0
-            for d in stride(from: dims.count - 1, through: 0, by: -1) {
-                let i = rem % dims[d].n
-                rem /= dims[d].n
-                oa += i * dims[d].s[0]; ob += i * dims[d].s[1]
-            }
-            offsets.append((oa * m * k, ob * k * n))
-        }
-        batches = offsets
-        var out = batch
-        if !aVector { out.append(m) }
-        if !bVector { out.append(n) }
-        outputInfos = [ValueInfo(shape: out, type: .float32)]
+        let layout = try MatMulLayout(ctx, a: try ctx.shape(0), b: try ctx.shape(1))
+        (m, k, n, batches) = (layout.m, layout.k, layout.n, layout.batches)
+        outputInfos = [ValueInfo(shape: layout.outputShape, type: .float32)]
     }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
@@ -99,5 +75,46 @@ final class GemmKernel: Kernel, FlopCounting {
         }
         BLAS.shared.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: x[0], lda: transA ? m : k,
                           b: x[1], ldb: transB ? k : n, beta: b, c: y[0], ldc: n)
+    }
+}
+
+/// The shapes of a numpy-style matrix product (MatMul, MatMulInteger, QLinearMatMul): 1-D operands
+/// promoted, batch dimensions broadcast.
+///
+/// Thread safety: an immutable value.
+struct MatMulLayout {
+    let m: Int, k: Int, n: Int
+    /// Per batch entry: element offsets into a and b.
+    let batches: [(Int, Int)]
+    let outputShape: [Int]
+
+    init(_ ctx: NodeContext, a aShape: [Int], b bShape: [Int]) throws {
+        var a = aShape, b = bShape
+        let aVector = a.count == 1, bVector = b.count == 1
+        if aVector { a = [1] + a }
+        if bVector { b = b + [1] }
+        guard a.count >= 2, b.count >= 2, a[a.count - 1] == b[b.count - 2] else {
+            throw ctx.invalid("shapes \(a) and \(b) do not multiply")
+        }
+        m = a[a.count - 2]; k = a[a.count - 1]; n = b[b.count - 1]
+        let ab = Array(a.dropLast(2)), bb = Array(b.dropLast(2))
+        guard let batch = broadcastShape(ab, bb) else { throw ctx.invalid("batch dimensions do not broadcast") }
+        let dims = coalescedBroadcast(batch, [ab, bb])
+        var offsets: [(Int, Int)] = []
+        let total = batch.reduce(1, *)
+        for t in 0..<total {
+            var rem = t, oa = 0, ob = 0
+            for d in stride(from: dims.count - 1, through: 0, by: -1) {
+                let i = rem % dims[d].n
+                rem /= dims[d].n
+                oa += i * dims[d].s[0]; ob += i * dims[d].s[1]
+            }
+            offsets.append((oa * m * k, ob * k * n))
+        }
+        batches = offsets
+        var out = batch
+        if !aVector { out.append(m) }
+        if !bVector { out.append(n) }
+        outputShape = out
     }
 }

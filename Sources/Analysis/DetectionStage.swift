@@ -1,0 +1,312 @@
+import Detection
+import Motion
+import Tracking
+import VigilCore
+
+/// Object detection of one camera. On every `detect.every_n_frames`-th frame it is given it decides where to
+/// look, runs the camera's models there (`DetectorBank` on the shared `InferencePool`), applies the config's
+/// label allow-list and per-label filters, merges the detections of every region and model (class-aware NMS
+/// by label), hands them to the camera's tracker (`track.kind`: `ByteTracker` or `IOUTracker`) and turns
+/// confirmed tracks into `object_enter` alerts and their end into `object_exit` alerts (label, score, box).
+///
+/// Where it looks:
+/// - without motion (`motion` nil: motion off) or with `detect.motion_gating: false`: the whole frame;
+/// - motion-gated: a full-frame pass when `detect.full_frame_s` of stream time have passed since the last one
+///   (and on the first frame); otherwise the motion regions as `RegionPlanner` shapes them (padded, merged,
+///   at the model's aspect, at most `max_regions`; one full-frame pass when they would cover
+///   `full_frame_coverage` of the frame); no motion: no inference at all. Detections of the last analysed
+///   frame's full-frame pass that no confirmed track holds yet (a new object, seen once) are looked at again on the next
+///   frame as if they moved, so a still object is confirmed in `track.min_hits` frames, not full-frame passes;
+///   so are the tracks still moving (`isMoving`), where the tracker predicts them.
+///
+/// Still objects: on a frame searched only in part, the tracker is told which rectangles were searched
+/// (`Tracker.update(_:at:observed:)`); tracks outside them are carried forward unchanged instead of aging,
+/// so a still object keeps its one track between two full-frame passes, without exit/enter churn.
+///
+/// Deterministic: output depends only on the frames and motion results (jobs come back in order).
+///
+/// Thread safety: not thread-safe; owned by one camera's analysis thread (the bank and the pool are shared).
+public final class DetectionStage {
+    /// Where the detector looked in one analysed frame.
+    public enum Pass: Sendable, Equatable {
+        /// Not an analysed frame (`every_n_frames`): the tracker was not stepped.
+        case skipped
+        /// Gated, and nothing moved: no inference; the tracker was stepped with every track carried forward.
+        case noMotion
+        case fullFrame
+        /// The searched rectangles, source pixels.
+        case regions([Box])
+    }
+
+    /// What one offered frame did: where the detector looked, the objects that entered and left, and the
+    /// tracker's report for the rules.
+    ///
+    /// Thread safety: a plain value.
+    public struct Step: Sendable {
+        /// Where the detector looked; `.skipped`: not an analysed frame, the tracker was not stepped.
+        public var pass: Pass = .skipped
+        /// `object_enter` alerts of tracks confirmed in this frame, by track id.
+        public var enters: [Alert] = []
+        /// `object_exit` alerts of tracks that ended in this frame, by track id.
+        public var exits: [Alert] = []
+        /// The tracker's report after this frame (every live track, by id); empty when not stepped.
+        public var tracks: [Track] = []
+
+        /// Whether the tracker was stepped (a gated frame without motion steps it too, carrying every track).
+        public var stepped: Bool { pass != .skipped }
+        /// Whether a detector looked at the frame (a full frame or regions).
+        public var searched: Bool { pass != .skipped && pass != .noMotion }
+        /// Enters, then exits.
+        public var alerts: [Alert] { enters + exits }
+    }
+
+    public let detectors: DetectorBank
+    private let camera: CameraID
+    private let clock: AlertClock
+    private var config: DetectionSettings
+    private var planning: RegionPlanner.Parameters
+    private var planner: RegionPlanner? = nil
+    private var tracker: any Tracker
+    private var offered = 0
+    private var lastFullFrame: Double? = nil
+    /// Confirmed tracks that got an `object_enter`, with the label and box they were last seen with.
+    private var inside: [Int: Track] = [:]
+    /// The parts (head box, keypoints, face) of each live track's last matched detection, by track id.
+    private var parts: [Int: DetectionParts] = [:]
+    private var last: (frame: Int, mediaTime: Double) = (0, 0)
+    private var jobs: [DetectorBank.Job] = []
+    private var merged: [Detection] = []
+    /// Boxes of the last analysed frame's detections that no confirmed track holds: searched again next frame.
+    private var pending: [Box] = []
+    private var lookAt: [Box] = []
+    /// This frame's motion boxes (gated frames), and when motion last touched each track (by id).
+    private var motionBoxes: [Box] = []
+    private var lastMotionAt: [Int: Double] = [:]
+    /// Where the frame being analysed is searched (read by `step`).
+    private var pass: Pass = .skipped
+    /// The last analysed frame's detections after filters and merging (source pixels).
+    public var detections: [Detection] { merged }
+    public let stats = DetectionStats()
+
+    public init(detectors: DetectorBank, camera: CameraID, clock: AlertClock, detect: DetectionSettings, track: TrackerSettings) {
+        self.detectors = detectors; self.camera = camera; self.clock = clock; self.config = detect
+        planning = DetectionStage.planning(detect)
+        tracker = track.makeTracker()
+    }
+
+    static func planning(_ detect: DetectionSettings) -> RegionPlanner.Parameters {
+        RegionPlanner.Parameters(padding: Float(detect.regionPadding), minSize: Float(detect.minRegionSize),
+                                 maxRegions: detect.maxRegions, fullFrameCoverage: Float(detect.fullFrameCoverage))
+    }
+
+    /// New filters, label allow-list, cadence and gating settings from the next frame (a reload); the tracker
+    /// keeps its tracks. The models are not changed here (`detect.model(s)` restarts the camera).
+    public func apply(_ detect: DetectionSettings) {
+        config = detect
+        let p = DetectionStage.planning(detect)
+        if p != planning { planning = p; planner = nil }
+    }
+
+    /// One detector on a pool of its own with one slot (tests, `vigil detect`-like tools).
+    public convenience init(detector: any Detector, camera: CameraID, clock: AlertClock, detect: DetectionSettings,
+                            track: TrackerSettings) {
+        let bank = DetectorBank(names: [detect.models.first ?? "detector"], instances: [[detector]],
+                                pool: InferencePool(maxInFlight: 1))
+        self.init(detectors: bank, camera: camera, clock: clock, detect: detect, track: track)
+    }
+
+    /// Where a frame with these motion results is searched (`motion` nil: motion off). Advances the
+    /// full-frame cadence; called by `analyze` for every analysed frame.
+    func plan(motion: MotionResult?, mediaTime: Double, sourceWidth: Int, sourceHeight: Int) -> Pass {
+        motionBoxes.removeAll(keepingCapacity: true)
+        guard config.motionGating, let motion else { return .fullFrame }
+        for r in motion.regions { motionBoxes.append(r.box) }
+        if let t = lastFullFrame, mediaTime - t < config.fullFrameSeconds - 1e-9 {
+            if planner?.width != sourceWidth || planner?.height != sourceHeight {
+                let input = detectors.models[0].inputSize
+                planner = RegionPlanner(width: sourceWidth, height: sourceHeight,
+                                        aspect: Float(input.width) / Float(input.height), parameters: planning)
+            }
+            lookAt.removeAll(keepingCapacity: true)
+            for r in motion.regions { lookAt.append(r.box) }
+            lookAt.append(contentsOf: pending)
+            switch planner!.plan(lookAt) {
+            case .nothing: return .noMotion
+            case .regions(let r): return .regions(r)
+            case .fullFrame: break
+            }
+        }
+        lastFullFrame = mediaTime
+        return .fullFrame
+    }
+
+    /// Offers one frame (`rgb`: the picture as RGB24 at any size with the source's aspect; `motion`: the
+    /// motion stage's result for this frame, nil with motion off). Returns what it did; frames between two
+    /// analysed ones are `.skipped` and do not step the tracker. Throws what the detector throws.
+    public func analyze(rgb: PixelBuffer, frame: Int, mediaTime: Double, sourceWidth: Int, sourceHeight: Int,
+                        motion: MotionResult? = nil) throws -> Step {
+        offered += 1
+        guard (offered - 1) % config.everyNFrames == 0 else { return Step() }
+        last = (frame, mediaTime)
+        pass = plan(motion: motion, mediaTime: mediaTime, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+        jobs.removeAll(keepingCapacity: true)
+        var observed: [Box]? = nil
+        switch pass {
+        case .skipped: break
+        case .noMotion:
+            observed = []
+        case .fullFrame:
+            for m in detectors.models.indices { jobs.append(.init(model: m, region: nil)) }
+        case .regions(let regions):
+            for r in regions {
+                for m in detectors.models.indices { jobs.append(.init(model: m, region: r)) }
+            }
+            observed = regions.map { DetectionStage.reachingOut($0, width: sourceWidth, height: sourceHeight) }
+        }
+        stats.count(pass)
+        merged.removeAll(keepingCapacity: true)
+        if !jobs.isEmpty {
+            let found = try detectors.detect(rgb, jobs: jobs, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+            for (job, ds) in zip(jobs, found) {
+                for d in ds where config.accepts(label: d.label, score: d.score, box: d.box,
+                                                 frameWidth: sourceWidth, frameHeight: sourceHeight) {
+                    // a body box built from keypoints may reach past the region: judge what the model saw
+                    if let r = job.region, DetectionStage.isCut(d.parts?.headBox ?? d.box, by: r, width: sourceWidth,
+                                                                 height: sourceHeight) {
+                        continue
+                    }
+                    merged.append(d)
+                }
+            }
+            if jobs.count > 1 { merged = DetectionStage.mergeAcrossJobs(merged) }
+            merged = PersonFaceFusion.fuse(merged)
+        }
+        return step(merged, frame: frame, mediaTime: mediaTime, observed: observed)
+    }
+
+    /// IoU above which two detections of one label from different regions or models are one object.
+    public static let mergeIoU: Float = 0.5
+
+    /// The detections of several jobs (overlapping regions, two models of one label find the same object twice)
+    /// as one list: label-aware hard NMS at `mergeIoU`, best score first (ties: job order).
+    public static func mergeAcrossJobs(_ detections: [Detection]) -> [Detection] {
+        NonMaxSuppression.run(detections, iouThreshold: mergeIoU)
+    }
+
+    /// Seconds a moving track is followed after motion last touched it.
+    static let followSeconds = 1.0
+
+    /// A track not (yet) stationary and moving faster than a tenth of its size per second is followed for up to
+    /// `followSeconds` after motion last touched it: looked for where it is predicted even without motion
+    /// there (an object that vanishes or stops where the motion detector sees no change is found missing, or
+    /// still, in `max_age` frames rather than at the next full pass). The tracker's stationary test, or the time
+    /// limit, ends it (a model whose boxes change with the zoom looks like motion; it is not).
+    static func isMoving(_ t: Track) -> Bool {
+        guard !t.isStationary else { return false }
+        let speed = (t.velocityX * t.velocityX + t.velocityY * t.velocityY).squareRoot()
+        return speed >= 0.1 * max(t.box.width, t.box.height, 1)
+    }
+
+    /// Whether a detection found in region `r` reaches one of its inner sides (a side not on the frame's
+    /// border): the object goes on outside the region, its box is cut, and it is left to a pass that sees it
+    /// whole (its track, not wholly inside the region either, is carried forward meanwhile).
+    static func isCut(_ b: Box, by r: Box, width: Int, height: Int) -> Bool {
+        let e: Float = 1, w = Float(width), h = Float(height)
+        return (r.x1 > e && b.x1 <= r.x1 + e) || (r.y1 > e && b.y1 <= r.y1 + e)
+            || (r.x2 < w - e && b.x2 >= r.x2 - e) || (r.y2 < h - e && b.y2 >= r.y2 - e)
+    }
+
+    /// A searched rectangle as the tracker's observed area: sides on the frame's border reach out past it, so
+    /// a track leaving the picture there counts as looked for (and ends) rather than held.
+    static func reachingOut(_ r: Box, width: Int, height: Int) -> Box {
+        let w = Float(width), h = Float(height), far = max(w, h)
+        return Box(x1: r.x1 <= 1 ? -far : r.x1, y1: r.y1 <= 1 ? -far : r.y1,
+                   x2: r.x2 >= w - 1 ? w + far : r.x2, y2: r.y2 >= h - 1 ? h + far : r.y2)
+    }
+
+    /// Steps the tracker with one analysed frame's detections (already filtered); `observed` nil: the whole
+    /// frame was searched.
+    func step(_ detections: [Detection], frame: Int, mediaTime: Double, observed: [Box]? = nil) -> Step {
+        var result = Step(pass: pass)
+        let tracks = tracker.update(detections, at: mediaTime, observed: observed)
+        result.tracks = tracks
+        noteParts(detections, tracks: tracks)
+        pending.removeAll(keepingCapacity: true)
+        // New objects a full-frame pass found (region passes follow motion already: looking again at what they
+        // alone found would let a model whose boxes change with the zoom keep itself searching)
+        if pass == .fullFrame {
+            for d in detections where !tracks.contains(where: { $0.state == .confirmed && $0.box.iou(d.box) >= 0.3 }) {
+                pending.append(d.box)
+            }
+        }
+        for t in tracks {
+            if t.state == .ended { lastMotionAt.removeValue(forKey: t.id); continue }
+            if motionBoxes.contains(where: { RegionPlanner.overlaps($0, t.box) }) { lastMotionAt[t.id] = mediaTime }
+            if DetectionStage.isMoving(t), let seen = lastMotionAt[t.id], mediaTime - seen <= DetectionStage.followSeconds {
+                pending.append(t.box)
+            }
+        }
+        for t in tracks {  // ordered by id
+            switch t.state {
+            case .confirmed:
+                if inside[t.id] == nil {
+                    result.enters.append(alert("object_enter", t, frame: frame, mediaTime: mediaTime))
+                }
+                inside[t.id] = t
+            case .lost:
+                break
+            case .ended:
+                if let seen = inside.removeValue(forKey: t.id) {
+                    result.exits.append(alert("object_exit", seen, frame: frame, mediaTime: mediaTime))
+                }
+                parts.removeValue(forKey: t.id)
+            case .tentative:
+                break
+            }
+        }
+        return result
+    }
+
+    /// At the end of the input: `object_exit` for every track still inside, at the last analysed frame.
+    public func finish() -> [Alert] {
+        let open = inside.keys.sorted()
+        defer { inside = [:]; parts = [:] }
+        return open.map { alert("object_exit", inside[$0]!, frame: last.frame, mediaTime: last.mediaTime) }
+    }
+
+    /// Remembers the parts of the detection each track matched in this update: the detection of the track's
+    /// label with the track's score (`Track.score` is the matched detection's), the best IoU among those.
+    private func noteParts(_ detections: [Detection], tracks: [Track]) {
+        for t in tracks where t.state != .ended && t.score > 0 {
+            var best: (iou: Float, parts: DetectionParts?)? = nil
+            for d in detections where d.label == t.label && d.score == t.score {
+                let iou = d.box.iou(t.box)
+                if best == nil || iou > best!.iou { best = (iou, d.parts) }
+            }
+            if let best { parts[t.id] = best.parts }
+        }
+    }
+
+    /// The details an alert about track `id` carries: its last matched detection's parts, if any.
+    public func details(track id: Int) -> [(String, JSONValue)]? {
+        guard let p = parts[id] else { return nil }
+        let d = p.details
+        return d.isEmpty ? nil : d
+    }
+
+    /// The rules' alerts about tracks with the tracks' parts appended to their details.
+    public func withParts(_ alerts: [Alert]) -> [Alert] {
+        alerts.map { a in
+            guard let id = a.trackID, let d = details(track: id) else { return a }
+            var a = a
+            a.details = (a.details ?? []) + d
+            return a
+        }
+    }
+
+    private func alert(_ event: String, _ t: Track, frame: Int, mediaTime: Double) -> Alert {
+        Alert(timestamp: clock.timestamp(mediaTime: mediaTime), mediaTime: mediaTime, frame: frame, camera: camera,
+              event: event, severity: .info, trackID: t.id, label: t.label,
+              score: t.score > 0 ? t.score : t.medianScore, box: t.box, details: details(track: t.id))
+    }
+}

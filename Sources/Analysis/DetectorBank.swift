@@ -1,0 +1,92 @@
+import Detection
+import Foundation
+import Synchronization
+import VigilCore
+
+/// The detectors of one `detect:` configuration (one or several models), ready to run on an `InferencePool`:
+/// one instance of every model per pool slot (a detector serialises its own calls, so `capacity` inferences
+/// of one model at once need `capacity` instances). Cameras with the same models can share a bank.
+///
+/// Thread safety: `detect` from any thread, concurrently; instances are handed out under a lock, one job each.
+public final class DetectorBank: Sendable {
+    /// One model of the bank.
+    public struct Model: Sendable {
+        /// As configured (a shipped name or a path).
+        public var name: String
+        public var labels: [String]
+        public var inputSize: (width: Int, height: Int)
+    }
+
+    /// One inference: `model` (index into `models`) on `region` (source pixels; nil: the whole frame).
+    public struct Job: Sendable, Equatable {
+        public var model: Int
+        public var region: Box?
+        public init(model: Int, region: Box?) { self.model = model; self.region = region }
+    }
+
+    public let models: [Model]
+    public let pool: InferencePool
+    /// `instances[m][k]`: model m's k-th instance.
+    private let instances: [[any Detector]]
+    /// Free instance indices per model.
+    private let free: Mutex<[[Int]]>
+    /// Inferences per model (`vigil_detector_inferences_total{model}`) and their seconds
+    /// (`vigil_detector_inference_seconds{model}` histogram).
+    public let latency: [LatencyHistogram]
+
+    /// `instances[m]` holds model m's detectors, at least `pool.capacity` of them (one per slot).
+    public init(names: [String], instances: [[any Detector]], pool: InferencePool) {
+        precondition(names.count == instances.count && !names.isEmpty)
+        precondition(instances.allSatisfy { $0.count >= pool.capacity }, "one instance per pool slot")
+        self.instances = instances
+        self.pool = pool
+        models = zip(names, instances).map { Model(name: $0, labels: $1[0].labels, inputSize: $1[0].inputSize) }
+        free = Mutex(instances.map { Array($0.indices.reversed()) })
+        latency = instances.map { _ in LatencyHistogram(bounds: pool.stats.latency.bounds) }
+    }
+
+    /// Loads `detect.models` (names resolve under `modelsDirectory`), each once per slot of
+    /// `pool`, with `threads` threads per session, each run once on a grey picture. A missing, unreadable or unknown model throws
+    /// `DetectorError` (a configuration error: exit 78); no model configured is an error too.
+    public static func load(detect: DetectionSettings, modelsDirectory: URL, pool: InferencePool,
+                            threads: Int = 1) throws -> DetectorBank {
+        let names = detect.models
+        guard !names.isEmpty else { throw DetectorError(model: "detect.model", reason: "no model configured") }
+        let several = names.count > 1
+        var all: [[any Detector]] = []
+        for name in names {
+            let url = DetectorLoader.resolve(name, modelsDirectory: modelsDirectory)
+            var copies: [any Detector] = []
+            // One grey picture through every instance before any camera starts: the first run of a session
+            // pays for its arena and packed weights (hundreds of ms on a live camera's first frames, which the
+            // drop-oldest ring then drops), and a model that loads but cannot run fails here, as a config error.
+            let warmUp = PixelBuffer(width: 64, height: 64, format: .rgb24)
+            warmUp.data.update(repeating: 114, count: warmUp.byteCount)
+            for _ in 0..<pool.capacity {
+                let d = try DetectorLoader.load(url, labels: detect.labelNames, scoreThreshold: detect.minScore,
+                                                threads: threads, relabelSingleClass: !several)
+                do { _ = try d.detect(warmUp, sourceWidth: 64, sourceHeight: 64) } catch {
+                    throw DetectorError(model: url.path, reason: "loads but cannot run: \(error)")
+                }
+                copies.append(d)
+            }
+            all.append(copies)
+        }
+        return DetectorBank(names: names, instances: all, pool: pool)
+    }
+
+    /// Runs the jobs on the pool (concurrently, at most `pool.capacity` in flight over all callers) and
+    /// returns each job's detections, in job order.
+    public func detect(_ rgb: PixelBuffer, jobs: [Job], sourceWidth: Int, sourceHeight: Int) throws -> [[Detection]] {
+        try pool.run(jobs.count) { [self] i in
+            let job = jobs[i]
+            let k = free.withLock { $0[job.model].popLast() }
+            guard let k else { preconditionFailure("more jobs in flight than pool slots") }
+            defer { free.withLock { $0[job.model].append(k) } }
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer { latency[job.model].observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            return try instances[job.model][k].detect(rgb, region: job.region, sourceWidth: sourceWidth,
+                                                       sourceHeight: sourceHeight)
+        }
+    }
+}

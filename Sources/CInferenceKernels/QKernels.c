@@ -1,0 +1,616 @@
+// Integer convolution kernels (QLinearConv semantics). See QKernels.h.
+//
+// A convolution runs as tiles of output pixels: the tile's im2col (row-major bytes, k rows × n pixels; a
+// 1×1 stride-1 unpadded convolution reads its input directly), packed for the level's micro-kernel, times
+// the packed weights, then requantised in the epilogue. The activations enter the products as unsigned bytes
+// (int8 inputs are shifted by +128 with their zero point), the weights as signed bytes, so that
+//   Σ (x − zx)(w − zw) = Σ x·w − zw·Σx − zx·Σw + k·zx·zw,
+// with Σw and k·zx·zw folded into one per-channel term at creation and Σx (per pixel) computed only when a
+// weight zero point is not 0. Padding holds the input zero point, so it adds nothing.
+//
+// Depthwise convolutions (one input and one output channel per group, at most 258 taps) run through the float
+// depthwise kernel on (x − zx) and (w − zw): every product is an integer below 2^16 and every sum below 2^24,
+// so the float result is exact, then the same requantisation.
+
+#include "CInferenceKernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define VQ_X86 1
+#include <immintrin.h>
+#endif
+
+// VNNI micro-kernel: 8 weight rows × 32 pixels (two zmm of int32), 4 k per step.
+#define Q8_MR 8
+#define Q8_NR 32
+// AVX2 micro-kernel: 4 weight rows × 16 pixels (two ymm of int32), 2 k per step (int16 pairs).
+#define Q16_MR 4
+#define Q16_NR 16
+// Depthwise through float stays exact up to this many taps (258 · 255² < 2^24).
+#define Q_DW_MAX_TAPS 258
+
+struct vk_qconv {
+    VKQConvDesc d;
+    int k, kp4, kp2, mp8, mp4;
+    int depthwise, any_wzero, direct;
+    int zx;          // input zero point in the unsigned domain
+    uint8_t flip;    // 0x80 for int8 inputs
+    float flo, fhi;  // lo − out_zero, hi − out_zero
+    int8_t *w;       // groups·m × k, as given
+    int8_t *w8;      // per group: [mp8 / 8][kp4 / 4][8][4]
+    int16_t *w16;    // per group: [mp4 / 4][kp2 / 2][4][2]
+    int32_t *row_term;  // bias − zx·Σw + k·zx·zw, per output channel
+    int32_t *w_zero;
+    int32_t *bias;
+    float *mult;
+    float *wdw;      // depthwise: (w − zw) per tap
+};
+
+static int q_min(int a, int b) { return a < b ? a : b; }
+static int q_max(int a, int b) { return a > b ? a : b; }
+static int q_round_up(int v, int m) { return (v + m - 1) / m * m; }
+
+// ---- level selection ----
+
+#ifdef VQ_X86
+static int q_cpu_vnni(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v >= 0) return v;
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl");
+    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    return v;
+}
+
+int vk_qisa(void) {
+    int l = vk_isa();
+    if (l >= 2 && !q_cpu_vnni()) l = 1;
+    return l;
+}
+#else
+int vk_qisa(void) { return 0; }
+#endif
+
+// ---- creation ----
+
+static void q_pack_w8(const int8_t *w, int m, int k, int8_t *dst) {
+    const int kp4 = q_round_up(k, 4);
+    for (int r0 = 0; r0 < m; r0 += Q8_MR) {
+        for (int kk = 0; kk < kp4; kk += 4) {
+            for (int r = 0; r < Q8_MR; r++) {
+                for (int t = 0; t < 4; t++) {
+                    int row = r0 + r, col = kk + t;
+                    *dst++ = (row < m && col < k) ? w[(size_t)row * k + col] : 0;
+                }
+            }
+        }
+    }
+}
+
+static void q_pack_w16(const int8_t *w, int m, int k, int16_t *dst) {
+    const int kp2 = q_round_up(k, 2);
+    for (int r0 = 0; r0 < m; r0 += Q16_MR) {
+        for (int kk = 0; kk < kp2; kk += 2) {
+            for (int r = 0; r < Q16_MR; r++) {
+                for (int t = 0; t < 2; t++) {
+                    int row = r0 + r, col = kk + t;
+                    *dst++ = (row < m && col < k) ? w[(size_t)row * k + col] : 0;
+                }
+            }
+        }
+    }
+}
+
+static void q_channel_terms(vk_qconv *c) {
+    const int rows = c->d.groups * c->d.m, taps = c->d.g.k_h * c->d.g.k_w;
+    for (int o = 0; o < rows; o++) {
+        const int8_t *wr = c->w + (size_t)o * c->k;
+        long sum = 0;
+        for (int i = 0; i < c->k; i++) sum += wr[i];
+        c->row_term[o] = (int32_t)(c->bias[o] - (long)c->zx * sum + (long)c->k * c->zx * c->w_zero[o]);
+        if (c->wdw) {
+            for (int t = 0; t < taps; t++) c->wdw[(size_t)o * taps + t] = (float)(wr[t] - c->w_zero[o]);
+        }
+    }
+}
+
+void vk_qconv_destroy(vk_qconv *c) {
+    if (!c) return;
+    free(c->w);
+    free(c->w8);
+    free(c->w16);
+    free(c->row_term);
+    free(c->w_zero);
+    free(c->bias);
+    free(c->mult);
+    free(c->wdw);
+    free(c);
+}
+
+vk_qconv *vk_qconv_create(const VKQConvDesc *d) {
+    vk_qconv *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->d = *d;
+    const VKConvGeometry *g = &d->g;
+    const int rows = d->groups * d->m, taps = g->k_h * g->k_w;
+    c->k = g->channels * taps;
+    c->kp4 = q_round_up(c->k, 4);
+    c->kp2 = q_round_up(c->k, 2);
+    c->mp8 = q_round_up(d->m, Q8_MR);
+    c->mp4 = q_round_up(d->m, Q16_MR);
+    c->flip = d->in_signed ? 0x80 : 0;
+    c->zx = d->in_signed ? d->in_zero + 128 : d->in_zero;
+    c->flo = (float)(d->lo - d->out_zero);
+    c->fhi = (float)(d->hi - d->out_zero);
+    c->depthwise = g->channels == 1 && d->m == 1 && taps <= Q_DW_MAX_TAPS;
+    c->direct = g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
+                g->pad_left == 0 && g->out_h == g->in_h && g->out_w == g->in_w;
+    c->w = malloc((size_t)rows * c->k);
+    c->w8 = malloc((size_t)d->groups * c->mp8 * c->kp4);
+    c->w16 = malloc((size_t)d->groups * c->mp4 * c->kp2 * sizeof(int16_t));
+    c->row_term = malloc((size_t)rows * sizeof(int32_t));
+    c->w_zero = malloc((size_t)rows * sizeof(int32_t));
+    c->bias = calloc((size_t)rows, sizeof(int32_t));
+    c->mult = malloc((size_t)rows * sizeof(float));
+    if (c->depthwise) c->wdw = malloc((size_t)rows * taps * sizeof(float));
+    if (!c->w || !c->w8 || !c->w16 || !c->row_term || !c->w_zero || !c->bias || !c->mult ||
+        (c->depthwise && !c->wdw)) {
+        vk_qconv_destroy(c);
+        return NULL;
+    }
+    memcpy(c->w, d->weights, (size_t)rows * c->k);
+    memcpy(c->w_zero, d->w_zero, (size_t)rows * sizeof(int32_t));
+    if (d->bias) memcpy(c->bias, d->bias, (size_t)rows * sizeof(int32_t));
+    memcpy(c->mult, d->multiplier, (size_t)rows * sizeof(float));
+    for (int o = 0; o < rows; o++) c->any_wzero |= c->w_zero[o] != 0;
+    for (int grp = 0; grp < d->groups; grp++) {
+        const int8_t *wg = c->w + (size_t)grp * d->m * c->k;
+        q_pack_w8(wg, d->m, c->k, c->w8 + (size_t)grp * c->mp8 * c->kp4);
+        q_pack_w16(wg, d->m, c->k, c->w16 + (size_t)grp * c->mp4 * c->kp2);
+    }
+    q_channel_terms(c);
+    c->d.weights = NULL;
+    c->d.w_zero = NULL;
+    c->d.bias = NULL;
+    c->d.multiplier = NULL;
+    return c;
+}
+
+// ---- requantisation ----
+
+// ONNX Runtime's order (MlasRequantizeOutput): float(acc) · multiplier, clamped in float to the output
+// range minus the zero point, rounded half to even, + zero point.
+static inline int q_requant(const vk_qconv *c, int32_t acc, float mult) {
+    float v = (float)acc * mult;
+    v = v < c->flo ? c->flo : v;
+    v = v > c->fhi ? c->fhi : v;
+    // Round half to even without a libm call (baseline x86-64 has no roundss): |v| ≤ 255 here, so adding and
+    // subtracting 1.5·2^23 leaves exactly the nearest-even integer (the default rounding mode of the FPU).
+    const float magic = 12582912.0f;
+    return (int)((v + magic) - magic) + c->d.out_zero;
+}
+
+// ---- im2col and packing of one tile of pixels ----
+
+// Row-major im2col (k rows × n pixels from p0) of one group's planes at src; padding holds `pad`.
+static void q_im2col(const uint8_t *src, const VKConvGeometry *g, int p0, int n, uint8_t pad, uint8_t *dst) {
+    int r = 0;
+    for (int ch = 0; ch < g->channels; ch++) {
+        const uint8_t *plane = src + (size_t)ch * g->in_h * g->in_w;
+        for (int ky = 0; ky < g->k_h; ky++) {
+            for (int kx = 0; kx < g->k_w; kx++, r++) {
+                uint8_t *d = dst + (size_t)r * n - p0;
+                const int xoff = kx * g->dilation_w - g->pad_left;
+                int lo = xoff >= 0 ? 0 : (-xoff + g->stride_w - 1) / g->stride_w;
+                int hiIncl = g->in_w - 1 - xoff;
+                int hi = hiIncl < 0 ? 0 : q_min(g->out_w, hiIncl / g->stride_w + 1);
+                if (lo > hi) lo = hi;
+                for (int p = p0; p < p0 + n;) {
+                    int oy = p / g->out_w, ox0 = p % g->out_w;
+                    int ox1 = q_min(g->out_w, ox0 + (p0 + n - p));
+                    int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                    uint8_t *row = d + p - ox0;
+                    int a = q_max(ox0, lo), b = q_min(ox1, hi);
+                    if (iy < 0 || iy >= g->in_h || a >= b) {
+                        memset(row + ox0, pad, (size_t)(ox1 - ox0));
+                    } else {
+                        memset(row + ox0, pad, (size_t)(a - ox0));
+                        const uint8_t *s = plane + (size_t)iy * g->in_w + xoff;
+                        if (g->stride_w == 1) {
+                            memcpy(row + a, s + a, (size_t)(b - a));
+                        } else {
+                            for (int ox = a; ox < b; ox++) row[ox] = s[(long)ox * g->stride_w];
+                        }
+                        memset(row + b, pad, (size_t)(ox1 - b));
+                    }
+                    p += ox1 - ox0;
+                }
+            }
+        }
+    }
+}
+
+// Σx per pixel (unsigned domain) of a row-major tile, for weight zero points other than 0.
+static void q_column_sums(const uint8_t *rows, long ld, int k, int n, uint8_t flip, int32_t *sums) {
+    for (int p = 0; p < n; p++) sums[p] = 0;
+    for (int r = 0; r < k; r++) {
+        const uint8_t *s = rows + r * ld;
+        for (int p = 0; p < n; p++) sums[p] += (uint8_t)(s[p] ^ flip);
+    }
+}
+
+// ---- level 0: portable ----
+
+static void q_tile_scalar(const vk_qconv *c, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
+                          int r0, int r1, uint8_t *y, long ldy) {
+    for (int r = r0; r < r1; r++) {
+        const int o = grp * c->d.m + r;
+        const int8_t *w = c->w + (size_t)o * c->k;
+        for (int p = 0; p < n; p++) {
+            int32_t acc = 0;
+            for (int i = 0; i < c->k; i++) acc += (int32_t)w[i] * (uint8_t)(rows[i * ld + p] ^ c->flip);
+            acc += c->row_term[o];
+            if (c->any_wzero) acc -= c->w_zero[o] * colsum[p];
+            y[(long)r * ldy + p] = (uint8_t)q_requant(c, acc, c->mult[o]);
+        }
+    }
+}
+
+// ---- one run ----
+
+typedef struct {
+    const vk_qconv *c;
+    const uint8_t *x;
+    uint8_t *y;
+    vk_pool *pool;
+    int level, batch;
+    int nc, tiles, row_blocks, rb_rows;  // GEMM path
+    int rows_mode, pixels;               // MatMul form: pixels = batch rows
+    size_t out_tile_bytes;               // MatMul form: the m × nc output tile
+    long items;
+    char *scratch;
+    size_t scratch_bytes;  // per worker
+    int next_serial;
+} QRun;
+
+static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
+                        int r0, int r1, uint8_t *y, long ldy, char *scratch);
+
+// MatMul form (1×1 everything, batch > 1): the batch rows are the pixels; each is k bytes in, m bytes out, so
+// the tile's input is transposed into k × n and its output goes through an m × n tile.
+static void q_transpose(const uint8_t *src, int rows, int cols, long lds, uint8_t *dst, long ldd) {
+    for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols; c++) dst[c * ldd + r] = src[r * lds + c];
+    }
+}
+
+// One tile (n pixels from p0) of one group: its input rows (im2col, the input itself, or the transposed batch
+// rows), then output rows [r0, r1) at y (row stride ldy).
+static void q_gemm_tile(const QRun *run, const uint8_t *src, int grp, int p0, int n, int r0, int r1, uint8_t *y,
+                        long ldy, char *scratch) {
+    const vk_qconv *c = run->c;
+    const VKConvGeometry *g = &c->d.g;
+    int32_t *colsum = (int32_t *)scratch;
+    scratch += (size_t)q_round_up(run->nc, Q8_NR) * sizeof(int32_t);
+    const uint8_t *rows = src + p0;
+    long ld = g->in_h * g->in_w;
+    if (run->rows_mode) {
+        q_transpose(src + (size_t)p0 * c->k, n, c->k, c->k, (uint8_t *)scratch, n);
+        rows = (const uint8_t *)scratch;
+        ld = n;
+        scratch += (size_t)c->k * run->nc;
+    } else if (!c->direct) {
+        q_im2col(src, g, p0, n, (uint8_t)c->d.in_zero, (uint8_t *)scratch);
+        rows = (const uint8_t *)scratch;
+        ld = n;
+        scratch += (size_t)c->k * run->nc;
+    }
+    if (c->any_wzero) q_column_sums(rows, ld, c->k, n, c->flip, colsum);
+    if (run->level == 0) q_tile_scalar(c, grp, rows, ld, n, colsum, r0, r1, y, ldy);
+    else q_tile_simd(run, grp, rows, ld, n, colsum, r0, r1, y, ldy, scratch);
+}
+
+static void q_gemm_item(const QRun *run, long item, char *scratch) {
+    const vk_qconv *c = run->c;
+    const VKConvGeometry *g = &c->d.g;
+    const int rb = (int)(item % run->row_blocks);
+    long rest = item / run->row_blocks;
+    const int tile = (int)(rest % run->tiles);
+    rest /= run->tiles;
+    const int grp = (int)(rest % c->d.groups);
+    const int b = (int)(rest / c->d.groups);
+    const int in_hw = g->in_h * g->in_w, out_hw = g->out_h * g->out_w;
+    const int p0 = tile * run->nc, n = q_min(run->nc, run->pixels - p0);
+    const int r0 = rb * run->rb_rows, r1 = q_min(c->d.m, r0 + run->rb_rows);
+    if (n <= 0 || r0 >= r1) return;
+    if (run->rows_mode) {
+        uint8_t *yt = (uint8_t *)scratch;
+        q_gemm_tile(run, run->x, 0, p0, n, r0, r1, yt, n, scratch + run->out_tile_bytes);
+        q_transpose(yt + (size_t)r0 * n, r1 - r0, n, n, run->y + (size_t)p0 * c->d.m + r0, c->d.m);
+        return;
+    }
+    const uint8_t *src = run->x + ((size_t)b * c->d.groups + grp) * g->channels * in_hw;
+    uint8_t *y = run->y + (((size_t)b * c->d.groups + grp) * c->d.m) * out_hw + p0;
+    q_gemm_tile(run, src, grp, p0, n, r0, r1, y, out_hw, scratch);
+}
+
+static void q_depthwise_item(const QRun *run, long item, char *scratch) {
+    const vk_qconv *c = run->c;
+    const VKConvGeometry *g = &c->d.g;
+    const int o = (int)(item % c->d.groups);
+    const int in_hw = g->in_h * g->in_w, out_hw = g->out_h * g->out_w;
+    const uint8_t *x = run->x + (size_t)item * in_hw;
+    uint8_t *y = run->y + (size_t)item * out_hw;
+    float *xf = (float *)scratch, *yf = xf + q_round_up(in_hw, 16), *dws = yf + q_round_up(out_hw, 16);
+    for (int i = 0; i < in_hw; i++) xf[i] = (float)((int)(uint8_t)(x[i] ^ c->flip) - c->zx);
+    VKActivation none = {0, 0, 0};
+    vk_depthwise(xf, c->wdw + (size_t)o * g->k_h * g->k_w, 0.0f, yf, NULL, none, none, g, dws);
+    const float mult = c->mult[o];
+    const int32_t bias = c->bias[o];
+    for (int i = 0; i < out_hw; i++) y[i] = (uint8_t)q_requant(c, (int32_t)yf[i] + bias, mult);
+}
+
+static void q_worker(void *ctx, int worker) {
+    QRun *run = ctx;
+    char *scratch = run->scratch + (size_t)worker * run->scratch_bytes;
+    for (;;) {
+        long i = run->pool ? vk_pool_next(run->pool) : run->next_serial++;
+        if (i >= run->items) return;
+        if (run->c->depthwise) q_depthwise_item(run, i, scratch);
+        else q_gemm_item(run, i, scratch);
+    }
+}
+
+// Pixel tile size and row split: tiles of about 128 KiB of im2col, halved (down to one panel) while there
+// are fewer than two per thread, then the rows split too.
+static void q_plan(QRun *run, int threads) {
+    const vk_qconv *c = run->c;
+    const VKConvGeometry *g = &c->d.g;
+    run->rows_mode = run->batch > 1 && c->d.groups == 1 && c->direct && g->in_h == 1 && g->in_w == 1;
+    const int out_hw = run->rows_mode ? run->batch : g->out_h * g->out_w;
+    run->pixels = out_hw;
+    int nc = (131072 / c->kp4) / Q8_NR * Q8_NR;
+    nc = q_max(Q8_NR, q_min(nc, 1024));
+    nc = q_min(nc, q_round_up(out_hw, Q8_NR));
+    const long per_tile = run->rows_mode ? 1 : (long)run->batch * c->d.groups;
+    while (nc > Q8_NR && per_tile * ((out_hw + nc - 1) / nc) < 2L * threads) nc = q_max(Q8_NR, (nc / 2) / Q8_NR * Q8_NR);
+    run->nc = nc;
+    run->tiles = (out_hw + nc - 1) / nc;
+    long items = per_tile * run->tiles;
+    int blocks = c->mp8 / Q8_MR, rb = 1;
+    if (items < 2L * threads) rb = q_min(blocks, (int)((2L * threads + items - 1) / items));
+    run->rb_rows = q_round_up((c->d.m + rb - 1) / rb, Q8_MR);
+    run->row_blocks = (c->d.m + run->rb_rows - 1) / run->rb_rows;
+    run->items = items * run->row_blocks;
+    size_t packed = (size_t)q_round_up(nc, Q8_NR) * (size_t)q_max(c->kp4, 2 * c->kp2);
+    run->out_tile_bytes = run->rows_mode ? ((size_t)c->d.m * nc + 63) & ~(size_t)63 : 0;
+    run->scratch_bytes = run->out_tile_bytes + (size_t)q_round_up(nc, Q8_NR) * sizeof(int32_t) + (size_t)c->k * nc +
+                         packed + 128;
+}
+
+static void q_plan_depthwise(QRun *run) {
+    const VKConvGeometry *g = &run->c->d.g;
+    run->items = (long)run->batch * run->c->d.groups;
+    run->scratch_bytes = ((size_t)q_round_up(g->in_h * g->in_w, 16) + (size_t)q_round_up(g->out_h * g->out_w, 16) +
+                          vk_depthwise_scratch_floats(g)) * sizeof(float) + 128;
+}
+
+void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool *pool) {
+    if (batch <= 0) return;
+    QRun run = {.c = c, .x = x, .y = y, .pool = pool, .level = vk_qisa(), .batch = batch};
+    const int threads = pool ? vk_pool_threads(pool) : 1;
+    if (c->depthwise) q_plan_depthwise(&run);
+    else q_plan(&run, threads);
+    run.scratch_bytes = (run.scratch_bytes + 63) & ~(size_t)63;
+    const int workers = (int)(run.items < threads ? run.items : threads);
+    run.scratch = aligned_alloc(64, run.scratch_bytes * (size_t)workers);
+    if (!run.scratch) abort();
+    if (pool && workers > 1) {
+        run.pool = pool;
+        vk_pool_run(pool, workers, q_worker, &run);
+    } else {
+        run.pool = NULL;
+        q_worker(&run, 0);
+    }
+    free(run.scratch);
+}
+
+// ---- SIMD levels ----
+
+#ifndef VQ_X86
+static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
+                        int r0, int r1, uint8_t *y, long ldy, char *scratch) {
+    (void)scratch;
+    q_tile_scalar(run->c, grp, rows, ld, n, colsum, r0, r1, y, ldy);
+}
+#else
+
+#define TQ512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))) static
+#define TQ256 __attribute__((target("avx2,fma"))) static
+
+// Scalar fill of one k-group of a packed panel (rows past k and pixels past the tile are 0): `width` pixels of
+// `group` rows each, element size `size` bytes (1: uint8 quads, 2: int16 pairs).
+static void q_pack_edge(const uint8_t *rows, long ld, int k, int kk, int j0, int cols, int width, int group,
+                        uint8_t flip, void *dst, int size) {
+    for (int q = 0; q < width; q++) {
+        for (int t = 0; t < group; t++) {
+            int row = kk + t;
+            uint8_t v = (row < k && q < cols) ? (uint8_t)(rows[row * ld + j0 + q] ^ flip) : 0;
+            if (size == 1) ((uint8_t *)dst)[q * group + t] = v;
+            else ((int16_t *)dst)[q * group + t] = v;
+        }
+    }
+}
+
+// VNNI layout: panels of 32 pixels, each [kp4 / 4][32][4] bytes (4 consecutive k of one pixel per int32 lane).
+static void q_pack_b8(const uint8_t *rows, long ld, int k, int n, uint8_t flip, uint8_t *dst) {
+    const int kp4 = q_round_up(k, 4);
+    const __m128i fl = _mm_set1_epi8((char)flip);
+    for (int j0 = 0; j0 < n; j0 += Q8_NR) {
+        uint8_t *panel = dst + (size_t)(j0 / Q8_NR) * kp4 * Q8_NR;
+        const int cols = q_min(Q8_NR, n - j0);
+        for (int kk = 0; kk < kp4; kk += 4) {
+            uint8_t *d = panel + (size_t)kk * Q8_NR;
+            if (cols < Q8_NR || kk + 4 > k) {
+                q_pack_edge(rows, ld, k, kk, j0, cols, Q8_NR, 4, flip, d, 1);
+                continue;
+            }
+            for (int h = 0; h < Q8_NR; h += 16) {
+                const uint8_t *s = rows + kk * ld + j0 + h;
+                __m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)s), fl);
+                __m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + ld)), fl);
+                __m128i c = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + 2 * ld)), fl);
+                __m128i e = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + 3 * ld)), fl);
+                __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+                __m128i ce0 = _mm_unpacklo_epi8(c, e), ce1 = _mm_unpackhi_epi8(c, e);
+                __m128i *o = (__m128i *)(d + h * 4);
+                _mm_storeu_si128(o, _mm_unpacklo_epi16(ab0, ce0));
+                _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab0, ce0));
+                _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab1, ce1));
+                _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab1, ce1));
+            }
+        }
+    }
+}
+
+// Requantises 16 int32 sums of output channel o (pixels j..j+15 of the tile) and stores `cols` bytes.
+TQ512 inline void q_store16(const vk_qconv *c, int o, __m512i acc, const int32_t *colsum, uint8_t *dst, int cols) {
+    acc = _mm512_add_epi32(acc, _mm512_set1_epi32(c->row_term[o]));
+    if (c->any_wzero) {
+        __m512i cs = _mm512_loadu_si512(colsum);
+        acc = _mm512_sub_epi32(acc, _mm512_mullo_epi32(_mm512_set1_epi32(c->w_zero[o]), cs));
+    }
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(c->mult[o]));
+    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(c->flo)), _mm512_set1_ps(c->fhi));
+    __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(c->d.out_zero));
+    __mmask16 mask = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    _mm_mask_storeu_epi8(dst, mask, _mm512_cvtepi32_epi8(q));
+}
+
+// 8 rows (packed weights pa) × one 32-pixel panel pb, `rows` and `cols` of them stored.
+TQ512 void q_kernel_vnni(const vk_qconv *c, int o0, const int8_t *pa, const uint8_t *pb, int rows, int cols,
+                         const int32_t *colsum, uint8_t *y, long ldy) {
+    __m512i acc[Q8_MR][2];
+    for (int r = 0; r < Q8_MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    const int steps = c->kp4 / 4;
+    const int32_t *a = (const int32_t *)pa;
+    for (int s = 0; s < steps; s++, a += Q8_MR, pb += 4 * Q8_NR) {
+        __m512i b0 = _mm512_loadu_si512(pb), b1 = _mm512_loadu_si512(pb + 64);
+        for (int r = 0; r < Q8_MR; r++) {
+            __m512i av = _mm512_set1_epi32(a[r]);
+            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], b0, av);
+            acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, av);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        q_store16(c, o0 + r, acc[r][0], colsum, y + r * ldy, cols);
+        if (cols > 16) q_store16(c, o0 + r, acc[r][1], colsum + 16, y + r * ldy + 16, cols - 16);
+    }
+}
+
+static void q_gemm_vnni(const vk_qconv *c, int grp, const uint8_t *pb, int n, const int32_t *colsum, int r0, int r1,
+                        uint8_t *y, long ldy) {
+    const int8_t *wa = c->w8 + (size_t)grp * c->mp8 * c->kp4;
+    for (int j0 = 0; j0 < n; j0 += Q8_NR) {
+        const uint8_t *panel = pb + (size_t)(j0 / Q8_NR) * c->kp4 * Q8_NR;
+        for (int rb = r0; rb < r1; rb += Q8_MR) {
+            q_kernel_vnni(c, grp * c->d.m + rb, wa + (size_t)rb * c->kp4, panel, q_min(Q8_MR, r1 - rb),
+                          q_min(Q8_NR, n - j0), colsum + j0, y + (long)rb * ldy + j0, ldy);
+        }
+    }
+}
+
+// AVX2 layout: panels of 16 pixels, each [kp2 / 2][16][2] int16 (2 consecutive k of one pixel per int32 lane).
+TQ256 void q_pack_b16(const uint8_t *rows, long ld, int k, int n, uint8_t flip, int16_t *dst) {
+    const int kp2 = q_round_up(k, 2);
+    const __m128i fl = _mm_set1_epi8((char)flip);
+    for (int j0 = 0; j0 < n; j0 += Q16_NR) {
+        int16_t *panel = dst + (size_t)(j0 / Q16_NR) * kp2 * Q16_NR;
+        const int cols = q_min(Q16_NR, n - j0);
+        for (int kk = 0; kk < kp2; kk += 2) {
+            int16_t *d = panel + (size_t)kk * Q16_NR;
+            if (cols < Q16_NR || kk + 2 > k) {
+                q_pack_edge(rows, ld, k, kk, j0, cols, Q16_NR, 2, flip, d, 2);
+                continue;
+            }
+            const uint8_t *s = rows + kk * ld + j0;
+            __m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)s), fl);
+            __m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + ld)), fl);
+            _mm256_storeu_si256((__m256i *)d, _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, b)));
+            _mm256_storeu_si256((__m256i *)(d + 16), _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, b)));
+        }
+    }
+}
+
+TQ256 inline void q_store8(const vk_qconv *c, int o, __m256i acc, const int32_t *colsum, uint8_t *dst, int cols) {
+    acc = _mm256_add_epi32(acc, _mm256_set1_epi32(c->row_term[o]));
+    if (c->any_wzero) {
+        __m256i cs = _mm256_loadu_si256((const __m256i *)colsum);
+        acc = _mm256_sub_epi32(acc, _mm256_mullo_epi32(_mm256_set1_epi32(c->w_zero[o]), cs));
+    }
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_set1_ps(c->mult[o]));
+    v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(c->flo)), _mm256_set1_ps(c->fhi));
+    __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), _mm256_set1_epi32(c->d.out_zero));
+    __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    __m128i b8 = c->d.out_signed ? _mm_packs_epi16(w16, w16) : _mm_packus_epi16(w16, w16);
+    if (cols >= 8) {
+        _mm_storel_epi64((__m128i *)dst, b8);
+    } else {
+        uint8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, b8);
+        memcpy(dst, tmp, (size_t)cols);
+    }
+}
+
+// 4 rows × one 16-pixel panel: vpmaddwd of zero-extended activations and int16 weights (exact).
+TQ256 void q_kernel_avx2(const vk_qconv *c, int o0, const int16_t *pa, const int16_t *pb, int rows, int cols,
+                         const int32_t *colsum, uint8_t *y, long ldy) {
+    __m256i acc[Q16_MR][2];
+    for (int r = 0; r < Q16_MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    const int steps = c->kp2 / 2;
+    const int32_t *a = (const int32_t *)pa;
+    for (int s = 0; s < steps; s++, a += Q16_MR, pb += 2 * Q16_NR) {
+        __m256i b0 = _mm256_loadu_si256((const __m256i *)pb), b1 = _mm256_loadu_si256((const __m256i *)(pb + 16));
+        for (int r = 0; r < Q16_MR; r++) {
+            __m256i av = _mm256_set1_epi32(a[r]);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(b0, av));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b1, av));
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        q_store8(c, o0 + r, acc[r][0], colsum, y + r * ldy, cols);
+        if (cols > 8) q_store8(c, o0 + r, acc[r][1], colsum + 8, y + r * ldy + 8, cols - 8);
+    }
+}
+
+static void q_gemm_avx2(const vk_qconv *c, int grp, const int16_t *pb, int n, const int32_t *colsum, int r0, int r1,
+                        uint8_t *y, long ldy) {
+    const int16_t *wa = c->w16 + (size_t)grp * c->mp4 * c->kp2;
+    for (int j0 = 0; j0 < n; j0 += Q16_NR) {
+        const int16_t *panel = pb + (size_t)(j0 / Q16_NR) * c->kp2 * Q16_NR;
+        for (int rb = r0; rb < r1; rb += Q16_MR) {
+            q_kernel_avx2(c, grp * c->d.m + rb, wa + (size_t)rb * c->kp2, panel, q_min(Q16_MR, r1 - rb),
+                          q_min(Q16_NR, n - j0), colsum + j0, y + (long)rb * ldy + j0, ldy);
+        }
+    }
+}
+
+static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
+                        int r0, int r1, uint8_t *y, long ldy, char *scratch) {
+    const vk_qconv *c = run->c;
+    void *pb = (void *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    if (run->level >= 2) {
+        q_pack_b8(rows, ld, c->k, n, c->flip, pb);
+        q_gemm_vnni(c, grp, pb, n, colsum, r0, r1, y, ldy);
+    } else {
+        q_pack_b16(rows, ld, c->k, n, c->flip, pb);
+        q_gemm_avx2(c, grp, pb, n, colsum, r0, r1, y, ldy);
+    }
+}
+
+#endif

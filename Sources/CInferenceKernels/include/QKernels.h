@@ -1,0 +1,55 @@
+// Integer (int8 / uint8) convolution kernels of Vigil's tensor engine (QKernels.c), for quantised models:
+// QLinearConv semantics (ONNX), with the requantisation of ONNX Runtime's MLAS (multiplier in float,
+// clamp in float, round half to even, + output zero point). Included from CInferenceKernels.h.
+//
+// Levels (vk_qisa): 2 AVX-512 VNNI (vpdpbusd, u8 × s8 → int32), 1 AVX2 (zero-extended u8 × s16 weights by
+// vpmaddwd: exact, never saturates, unlike vpmaddubsw), 0 portable C. vk_set_isa_limit / VIGIL_NN_ISA cap it
+// like the float kernels.
+#ifndef VK_QKERNELS_H
+#define VK_QKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// A quantised convolution: `groups` groups, each with geometry `g` (g.channels = input channels per group)
+/// and `m` output channels. Output channel o = group·m + r.
+typedef struct {
+    VKConvGeometry g;
+    int groups, m;
+    /// Storage types: 1 when int8, 0 when uint8.
+    int in_signed, out_signed;
+    /// Zero points as stored (−128…127 or 0…255).
+    int in_zero, out_zero;
+    /// Output bounds in the stored domain: saturation to the type intersected with a fused clamp.
+    int lo, hi;
+    /// groups·m rows of g.channels·k_h·k_w int8 weights (ONNX order: channel, ky, kx).
+    const int8_t *weights;
+    /// Per output channel: weight zero point; bias (int32, may be NULL); multiplier
+    /// in_scale·w_scale[o] / out_scale.
+    const int32_t *w_zero;
+    const int32_t *bias;
+    const float *multiplier;
+} VKQConvDesc;
+
+/// A prepared convolution (packed weights, per-channel sums); immutable, may be run from several threads.
+typedef struct vk_qconv vk_qconv;
+
+/// The level the integer kernels run at: min(vk_isa(), what the CPU has), where 2 also needs AVX-512 BW
+/// and VNNI (an AVX-512 CPU without VNNI runs level 1).
+int vk_qisa(void);
+/// Copies what it needs from d. NULL when out of memory.
+vk_qconv *vk_qconv_create(const VKQConvDesc *d);
+void vk_qconv_destroy(vk_qconv *c);
+/// x: batch × groups·g.channels × in_h × in_w bytes; y: batch × groups·m × out_h × out_w bytes. Work is
+/// split over the pool's threads (pool may be NULL: the calling thread only).
+void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

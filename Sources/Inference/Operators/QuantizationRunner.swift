@@ -1,0 +1,39 @@
+import CInferenceKernels
+
+/// Runs a QLinearConv on the integer kernels (`QuantizedConv`: AVX-512 VNNI, AVX2 or portable C, chosen at
+/// run time), with the session's worker pool.
+///
+/// Thread safety: see `Kernel` (the prepared `QuantizedConv` is immutable).
+final class QuantizedConvRunner {
+    let conv: QuantizedConv
+    var pathDescription: String {
+        let level = ["portable", "AVX2", "AVX-512 VNNI"][max(0, min(2, Int(vk_qisa())))]
+        let g = conv.spec.geometry
+        let kind = conv.spec.groups > 1 ? (Int(g.channels) == 1 ? "depthwise " : "group \(conv.spec.groups) ") : ""
+        return "\(kind)\(g.k_h)x\(g.k_w) s\(g.stride_h) int8 \(level)"
+    }
+
+    /// Nil when the kernels refuse the form (the Swift reference then runs).
+    init?(shape: IntegerConvShape, weights: Tensor, weightQuant: QuantScale, input: QuantScale, output: QuantScale,
+          bias: [Int32]?, clamp: ClosedRange<Int32>) {
+        let g = shape.g
+        let geometry = VKConvGeometry(channels: Int32(shape.inC / shape.groups), in_h: Int32(g.inH), in_w: Int32(g.inW),
+                                      out_h: Int32(g.outH), out_w: Int32(g.outW), k_h: Int32(g.kH), k_w: Int32(g.kW),
+                                      stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                                      dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
+                                      pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+        let spec = QuantizedConvSpec(
+            geometry: geometry, groups: shape.groups, outChannels: shape.outC,
+            weights: weights.int64s.map { Int8(truncatingIfNeeded: $0) },
+            weightZeroPoints: weightQuant.zeroPoints.map { Int8(truncatingIfNeeded: $0) }, weightScales: weightQuant.scales,
+            input: QuantParams(scale: input.scales[0], zeroPoint: input.zeroPoints[0], signed: input.type == .int8),
+            output: QuantParams(scale: output.scales[0], zeroPoint: output.zeroPoints[0], signed: output.type == .int8),
+            bias: bias, clamp: (clamp.lowerBound, clamp.upperBound))
+        guard let conv = try? QuantizedConv(spec) else { return nil }
+        self.conv = conv
+    }
+
+    func run(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, batch: Int, _ ctx: ExecutionContext) {
+        conv.run(input: x, output: y, batch: batch, pool: ctx.pool)
+    }
+}

@@ -1,0 +1,221 @@
+import CInferenceKernels
+import Testing
+@testable import Inference
+
+/// The integer convolution kernels (`QuantizedConv`, QKernels.c) against a naive Swift reference written from the
+/// ONNX QLinearConv definition, at every instruction-set level (0 portable, 1 AVX2, 2 AVX-512 VNNI, capped by the
+/// CPU), on one thread and on a two-thread pool. Every output byte is compared (the output starts filled with a
+/// pattern, so a byte the kernel never wrote fails). Serialized: the cases change the process-wide ISA limit.
+@Suite(.serialized) struct QuantizedConvTests {
+    static let levels: [Int32] = [0, 1, 2]
+
+    static func atLevel<T>(_ level: Int32, _ body: () throws -> T) rethrows -> T {
+        let old = vk_set_isa_limit(level)
+        if old < level { _ = vk_set_isa_limit(old) }
+        defer { _ = vk_set_isa_limit(old) }
+        return try body()
+    }
+
+    /// One random case: shape, types, zero points, scales.
+    struct Case: Sendable, CustomStringConvertible {
+        var name: String
+        var c = 8, h = 9, w = 11, m = 16, kh = 3, kw = 3
+        var stride = 1, pad = 1, padEnd = 1, dilation = 1, groups = 1, batch = 1
+        var inSigned = false, outSigned = false
+        var perChannel = true, weightZero: Int8 = 0, bias = true
+        var clamp: (lo: Int32, hi: Int32)? = nil
+        var seed: UInt64 = 1
+        var description: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "stem 3→16 3×3 s2 odd size", c: 3, h: 17, w: 19, m: 16, stride: 2, seed: 2),
+        Case(name: "pointwise 16→40 direct", c: 16, h: 9, w: 7, m: 40, kh: 1, kw: 1, pad: 0, padEnd: 0, seed: 3),
+        Case(name: "pointwise s8→s8 batch 2", c: 33, h: 5, w: 13, m: 9, kh: 1, kw: 1, pad: 0, padEnd: 0, batch: 2,
+             inSigned: true, outSigned: true, seed: 4),
+        Case(name: "depthwise 3×3", c: 12, h: 10, w: 21, m: 12, groups: 12, seed: 5),
+        Case(name: "depthwise 5×5 s2 s8 in", c: 6, h: 15, w: 14, m: 6, kh: 5, kw: 5, stride: 2, pad: 2, padEnd: 2,
+             groups: 6, inSigned: true, seed: 6),
+        Case(name: "groups 2 dilation 2", c: 8, h: 12, w: 12, m: 12, pad: 2, padEnd: 2, dilation: 2, groups: 2, seed: 7),
+        Case(name: "1×5 kernel uneven pads u8→s8", c: 5, h: 6, w: 17, m: 7, kh: 1, kw: 5, pad: 0, padEnd: 3,
+             outSigned: true, seed: 8),
+        Case(name: "per-tensor scale, weight zero point, no bias", c: 7, h: 8, w: 8, m: 10, perChannel: false,
+             weightZero: -3, bias: false, seed: 9),
+        Case(name: "relu6-style clamp", c: 16, h: 11, w: 6, m: 24, stride: 2, clamp: (lo: 20, hi: 200), seed: 10),
+        Case(name: "large k 3×3×96 → 35", c: 96, h: 7, w: 9, m: 35, batch: 2, inSigned: true, seed: 11),
+        Case(name: "MatMul form 64 rows", c: 50, h: 1, w: 1, m: 19, kh: 1, kw: 1, pad: 0, padEnd: 0, batch: 64, seed: 12),
+        Case(name: "grouped channel multiplier 2", c: 4, h: 9, w: 9, m: 8, groups: 4, seed: 13),
+        Case(name: "wide 3×3 s1 many pixels", c: 16, h: 40, w: 45, m: 16, seed: 14),
+    ]
+
+    struct Prepared {
+        var spec: QuantizedConvSpec
+        var input: [UInt8]
+        var batch: Int
+    }
+
+    static func random(_ n: Int, seed: UInt64) -> [UInt8] {
+        var s = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        return (0..<n).map { _ in
+            s = s &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: s >> 56)
+        }
+    }
+
+    static func prepare(_ t: Case) -> Prepared {
+        let cpg = t.c / t.groups
+        let outH = (t.h + t.pad + t.padEnd - t.dilation * (t.kh - 1) - 1) / t.stride + 1
+        let outW = (t.w + t.pad + t.padEnd - t.dilation * (t.kw - 1) - 1) / t.stride + 1
+        let g = VKConvGeometry(channels: Int32(cpg), in_h: Int32(t.h), in_w: Int32(t.w), out_h: Int32(outH),
+                               out_w: Int32(outW), k_h: Int32(t.kh), k_w: Int32(t.kw), stride_h: Int32(t.stride),
+                               stride_w: Int32(t.stride), dilation_h: Int32(t.dilation), dilation_w: Int32(t.dilation),
+                               pad_top: Int32(t.pad), pad_left: Int32(t.pad))
+        let k = cpg * t.kh * t.kw
+        let weights = random(t.m * k, seed: t.seed &+ 100).map { Int8(bitPattern: $0) }
+        let nScales = t.perChannel ? t.m : 1
+        let scales = random(nScales, seed: t.seed &+ 200).map { 0.002 + Float($0) / 255 * 0.01 }
+        let bias = t.bias ? random(t.m * 2, seed: t.seed &+ 300).map { Int32($0) * 97 - 12000 } : nil
+        let inZero: Int32 = t.inSigned ? -7 : 121
+        let outZero: Int32 = t.outSigned ? 5 : 130
+        // An output scale that spreads the results over the type, with some saturating: the sums have a standard
+        // deviation of about 74 · 74 · √k steps (uniform bytes), the weight scales average 0.007.
+        let outScale = Float(0.05 * 0.007 * 74 * 74 / 40) * Float(k).squareRoot()
+        let spec = QuantizedConvSpec(
+            geometry: g, groups: t.groups, outChannels: t.m, weights: weights, weightZeroPoints: [t.weightZero],
+            weightScales: scales, input: QuantParams(scale: 0.05, zeroPoint: inZero, signed: t.inSigned),
+            output: QuantParams(scale: outScale, zeroPoint: outZero, signed: t.outSigned),
+            bias: bias.map { Array($0.prefix(t.m)) }, clamp: t.clamp)
+        let input = random(t.batch * t.c * t.h * t.w, seed: t.seed &+ 400)
+        return Prepared(spec: spec, input: input, batch: t.batch)
+    }
+
+    /// QLinearConv as the ONNX operator text defines it, one output value at a time.
+    static func reference(_ p: Prepared) -> [UInt8] {
+        let s = p.spec, g = s.geometry
+        let cpg = Int(g.channels), m = s.outChannels / s.groups
+        let (inH, inW, outH, outW) = (Int(g.in_h), Int(g.in_w), Int(g.out_h), Int(g.out_w))
+        let (kh, kw) = (Int(g.k_h), Int(g.k_w))
+        func value(_ byte: UInt8, signed: Bool) -> Int32 { signed ? Int32(Int8(bitPattern: byte)) : Int32(byte) }
+        var out = [UInt8](repeating: 0, count: p.batch * s.outChannels * outH * outW)
+        var i = 0
+        for b in 0..<p.batch {
+            for o in 0..<s.outChannels {
+                let grp = o / m
+                let wz = Int32(s.weightZeroPoints.count == 1 ? s.weightZeroPoints[0] : s.weightZeroPoints[o])
+                let ws = s.weightScales.count == 1 ? s.weightScales[0] : s.weightScales[o]
+                let mult = (s.input.scale * ws) / s.output.scale
+                for oy in 0..<outH {
+                    for ox in 0..<outW {
+                        var acc: Int32 = s.bias?[o] ?? 0
+                        for c in 0..<cpg {
+                            for ky in 0..<kh {
+                                for kx in 0..<kw {
+                                    let iy = oy * Int(g.stride_h) - Int(g.pad_top) + ky * Int(g.dilation_h)
+                                    let ix = ox * Int(g.stride_w) - Int(g.pad_left) + kx * Int(g.dilation_w)
+                                    guard iy >= 0, iy < inH, ix >= 0, ix < inW else { continue }
+                                    let ch = grp * cpg + c
+                                    let xb = p.input[((b * s.groups * cpg + ch) * inH + iy) * inW + ix]
+                                    let w = Int32(s.weights[((o * cpg + c) * kh + ky) * kw + kx])
+                                    acc += (value(xb, signed: s.input.signed) - s.input.zeroPoint) * (w - wz)
+                                }
+                            }
+                        }
+                        var q = Int64((Float(acc) * mult).rounded(.toNearestOrEven)) + Int64(s.output.zeroPoint)
+                        q = min(max(q, Int64(s.output.range.lowerBound)), Int64(s.output.range.upperBound))
+                        if let c = s.clamp { q = min(max(q, Int64(c.lo)), Int64(c.hi)) }
+                        out[i] = UInt8(truncatingIfNeeded: q)
+                        i += 1
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func run(_ conv: QuantizedConv, _ p: Prepared, pool: OpaquePointer?) -> [UInt8] {
+        var out = [UInt8](repeating: 0xA5, count: p.batch * conv.outputBytesPerItem)
+        p.input.withUnsafeBytes { x in
+            out.withUnsafeMutableBytes { y in conv.run(input: x.baseAddress!, output: y.baseAddress!, batch: p.batch, pool: pool) }
+        }
+        return out
+    }
+
+    /// Whether the cases exercise more than saturation: a reference that is all 0/255 would compare nothing.
+    static func spread(_ r: [UInt8]) -> Int { Set(r).count }
+
+    @Test(arguments: cases) func matchesReferenceAtEveryLevel(_ t: Case) throws {
+        let p = Self.prepare(t)
+        let expected = Self.reference(p)
+        #expect(Self.spread(expected) > 40, "reference too flat to test anything: \(Self.spread(expected)) values")
+        let conv = try QuantizedConv(p.spec)
+        let pool = try #require(vk_pool_create(2, 0))
+        defer { vk_pool_destroy(pool) }
+        for level in Self.levels {
+            try Self.atLevel(level) {
+                for usePool in [false, true] {
+                    let got = Self.run(conv, p, pool: usePool ? pool : nil)
+                    let bad = zip(got, expected).enumerated().filter { $0.element.0 != $0.element.1 }
+                    #expect(bad.isEmpty, "level \(vk_qisa()) pool \(usePool): \(bad.count) of \(got.count) differ, first \(bad.prefix(3).map { "@\($0.offset) \($0.element.0)≠\($0.element.1)" })")
+                    if !bad.isEmpty { return }
+                }
+            }
+        }
+    }
+
+    /// Extremes: every input 255 (or 127) against weights all −128 or all 127, k = 3·3·256, zero points 0, so the
+    /// int32 sums reach ±74 million and the products of vpmaddubsw-style pairs would overflow int16.
+    @Test(arguments: [(false, Int8(-128)), (false, Int8(127)), (true, Int8(-128)), (true, Int8(127))])
+    func saturationExtremes(_ inSigned: Bool, _ weight: Int8) throws {
+        let g = VKConvGeometry(channels: 256, in_h: 5, in_w: 5, out_h: 5, out_w: 5, k_h: 3, k_w: 3, stride_h: 1,
+                               stride_w: 1, dilation_h: 1, dilation_w: 1, pad_top: 1, pad_left: 1)
+        let m = 9, k = 256 * 9
+        var weights = [Int8](repeating: weight, count: m * k)
+        weights[5] = weight == 127 ? -128 : 127  // one mixed pair
+        for outSigned in [false, true] {
+            let spec = QuantizedConvSpec(
+                geometry: g, groups: 1, outChannels: m, weights: weights, weightZeroPoints: [0],
+                weightScales: (0..<m).map { Float($0 + 1) * 1e-6 }, input: QuantParams(scale: 1, zeroPoint: 0, signed: inSigned),
+                output: QuantParams(scale: 1, zeroPoint: outSigned ? 0 : 128, signed: outSigned), bias: nil, clamp: nil)
+            let input = [UInt8](repeating: inSigned ? 127 : 255, count: 256 * 25)
+            let p = Prepared(spec: spec, input: input, batch: 1)
+            let expected = Self.reference(p)
+            #expect(Set(expected).count > 2, "the scales should give more than the two saturated values")
+            let conv = try QuantizedConv(spec)
+            for level in Self.levels {
+                Self.atLevel(level) {
+                    #expect(Self.run(conv, p, pool: nil) == expected, "level \(vk_qisa()) outSigned \(outSigned)")
+                }
+            }
+        }
+    }
+
+    @Test func levelLimitReachesEveryKernel() {
+        Self.atLevel(0) { #expect(vk_qisa() == 0) }
+        Self.atLevel(1) { #expect(vk_qisa() == min(vk_cpu_isa(), 1)) }
+        Self.atLevel(2) { #expect(vk_qisa() <= vk_cpu_isa()) }
+    }
+
+    @Test func badSpecsAreRefusedWithAMessage() throws {
+        let good = Self.prepare(Self.cases[0]).spec
+        var fewWeights = good
+        fewWeights.weights.removeLast()
+        var badScale = good
+        badScale.weightScales[0] = 0
+        var badZero = good
+        badZero.input.zeroPoint = 300
+        var emptyClamp = good
+        emptyClamp.clamp = (lo: 100, hi: 50)
+        var groups = good
+        groups.groups = 3
+        var negativePad = good
+        negativePad.geometry.pad_top = -1
+        for (spec, words) in [(fewWeights, "weights"), (badScale, "scales"), (badZero, "zero point"),
+                              (emptyClamp, "clamp"), (groups, "groups"), (negativePad, "bad geometry")] {
+            #expect {
+                _ = try QuantizedConv(spec)
+            } throws: { error in
+                "\(error)".contains(words)
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import Inference
+
+/// Quantised versions of real detectors, made at test time by scripts/make_quantized_models.py
+/// (ONNX Runtime's quantize_static: QDQ, per-channel int8 weights, uint8 or int8 activations, calibrated on
+/// 16 frames of opencv-doc's vtest.avi), against ONNX Runtime's outputs of the same quantised model on a real
+/// photo: every value of an output that is a dequantised tensor within one quantisation step (its scale), at
+/// most 0.5 % of them not equal; the YOLO graph's decoded output within 1e-3. Every Conv of each model runs as
+/// an int8 island. Needs VIGIL_OPENCV_DATA (scripts/fetch-test-images.sh) and python3 with onnxruntime;
+/// VIGIL_NN_ALL_MODELS=1 adds the pose detector.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
+struct QuantizedModelTests {
+    struct Fixture: CustomStringConvertible, Sendable {
+        var name: String, model: String, norm: String, image: String, activations: String
+        var description: String { name }
+    }
+
+    static let fixtures: [Fixture] = [
+        Fixture(name: "blazeface_short_128_u8", model: "samples/models/blazeface_short_128/model.onnx", norm: "mediapipe",
+                image: "messi5.jpg", activations: "uint8"),
+        Fixture(name: "blazeface_short_128_s8", model: "samples/models/blazeface_short_128/model.onnx", norm: "mediapipe",
+                image: "messi5.jpg", activations: "int8"),
+        Fixture(name: "ultralytics_v8_320_u8", model: "Tests/Fixtures/ultralytics_v8_320/model.onnx", norm: "yolo",
+                image: "basketball1.png", activations: "uint8"),
+    ] + (ProcessInfo.processInfo.environment["VIGIL_NN_ALL_MODELS"] == nil ? [] : [
+        Fixture(name: "blazepose_detector_224_u8", model: "samples/models/blazepose_detector_224/model.onnx", norm: "mediapipe",
+                image: "messi5.jpg", activations: "uint8"),
+    ])
+
+    /// Runs the fixture script into a fresh folder under the temporary directory.
+    static func make(_ f: Fixture) throws -> URL {
+        let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-quantized-\(getpid())/\(f.name)")
+        try? FileManager.default.removeItem(at: out)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/make_quantized_models.py").path,
+                       "--model", repositoryRoot.appendingPathComponent(f.model).path, "--norm", f.norm,
+                       "--video", "\(data)/vtest.avi", "--image", "\(data)/\(f.image)", "--activations", f.activations, out.path]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "make_quantized_models.py failed for \(f.name)")
+        return out
+    }
+
+    @Test(arguments: fixtures)
+    func matchesONNXRuntimeWithinOneStep(_ f: Fixture) throws {
+        let dir = try Self.make(f)
+        let session = try Session(contentsOf: dir.appendingPathComponent("model.onnx"), options: .init(threads: 2))
+        let floatSession = try Session(contentsOf: repositoryRoot.appendingPathComponent(f.model), options: .init(threads: 1))
+        let convs = floatSession.operatorCounts["Conv"] ?? 0
+        #expect(convs > 0 && session.precisionCounts["int8"] == convs, "\(session.precisionCounts) for \(convs) Convs")
+        let steps = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("steps.json"))) as! [String: Any]
+        let set = dir.appendingPathComponent("test_data_set_0")
+        let (_, input) = try TensorFile.read(set.appendingPathComponent("input_0.pb"))
+        let outputs = try session.run([session.inputs[0].name: input])
+        for (i, d) in session.outputs.enumerated() {
+            let (_, expected) = try TensorFile.read(set.appendingPathComponent("output_\(i).pb"))
+            let a = try #require(outputs[d.name]).floats, e = expected.floats
+            try #require(a.count == e.count)
+            if let step = steps[d.name] as? Double {
+                let beyond = zip(a, e).filter { abs($0 - $1) > Float(step) * 1.0001 + 1e-4 }.count
+                let unequal = zip(a, e).filter { abs($0 - $1) > 1e-4 + 1e-4 * abs($1) }.count
+                #expect(beyond == 0, "\(f.name) \(d.name): \(beyond) of \(e.count) values more than one step (\(step)) off")
+                #expect(unequal * 200 <= e.count, "\(f.name) \(d.name): \(unequal) of \(e.count) values differ")
+            } else {
+                let off = zip(a, e).filter { abs($0 - $1) > 1e-3 + 1e-3 * abs($1) }.count
+                #expect(off == 0, "\(f.name) \(d.name): \(off) of \(e.count) values beyond 1e-3")
+            }
+        }
+    }
+}

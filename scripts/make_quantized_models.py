@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Quantises a float ONNX detector the way users do, with ONNX Runtime's static quantisation (QDQ format,
+per-channel int8 weights, uint8 activations; --activations int8 for the int8-activation variant),
+calibrated on real video frames, and writes an ONNX backend test directory:
+
+  OUT/model.onnx                     the quantised model
+  OUT/test_data_set_0/input_0.pb     one real photo, preprocessed like the model expects
+  OUT/test_data_set_0/output_N.pb    ONNX Runtime's outputs of the quantised model for it
+  OUT/steps.json                     per output: the quantisation step (scale) of the DequantizeLinear it
+                                     comes from (through Reshape/Transpose/Concat...), for "within one step"
+  OUT/float_output_N.pb              the float model's outputs for the same input (to compare detections)
+
+Calibration frames: every --every'th frame of a clip (opencv-doc's vtest.avi: scripts/fetch-test-images.sh),
+decoded with ffmpeg, letterboxed to the model's input (grey 114 for YOLO, black for MediaPipe) and scaled
+(--norm yolo: x/255; --norm mediapipe: x/127.5 - 1), NCHW float32.
+
+  python3 scripts/make_quantized_models.py --model samples/models/blazeface_short_128/model.onnx \\
+      --norm mediapipe --video .ci/opencv-data/vtest.avi --image .ci/opencv-data/messi5.jpg OUT
+  python3 scripts/make_quantized_models.py --model yolov8n.onnx --norm yolo --video vtest.avi --image photo.jpg OUT
+
+The quantize_static call (the one the README gives users):
+
+  quantize_static(model_in, model_out, reader, quant_format=QuantFormat.QDQ, per_channel=True,
+                  activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                  op_types_to_quantize=["Conv", "MatMul"], calibrate_method=CalibrationMethod.MinMax)
+
+Needs: pip install onnx onnxruntime numpy; ffmpeg.
+"""
+import argparse
+import json
+import os
+import subprocess
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import numpy_helper
+from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+
+def read_rgb(path, frame_filter=None, max_frames=None):
+    """Decodes an image or clip with ffmpeg into a list of HxWx3 uint8 arrays."""
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+                            "-of", "csv=p=0", path], check=True, capture_output=True, text=True).stdout.split()[0]
+    w, h = map(int, probe.split(",")[:2])
+    args = ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", path]
+    if frame_filter:
+        args += ["-vf", frame_filter, "-vsync", "0"]
+    if max_frames:
+        args += ["-frames:v", str(max_frames)]
+    raw = subprocess.run(args + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
+    n = len(raw) // (w * h * 3)
+    return [np.frombuffer(raw, np.uint8, w * h * 3, i * w * h * 3).reshape(h, w, 3) for i in range(n)]
+
+
+def letterbox(img, size, norm):
+    """Aspect-preserving resize (bilinear, numpy) into size x size, centred; NCHW float32."""
+    h, w = img.shape[:2]
+    s = min(size / w, size / h)
+    nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    ys = np.clip((np.arange(nh) + 0.5) / s - 0.5, 0, h - 1)
+    xs = np.clip((np.arange(nw) + 0.5) / s - 0.5, 0, w - 1)
+    y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
+    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
+    fy, fx = (ys - y0)[:, None, None], (xs - x0)[None, :, None]
+    f = img.astype(np.float32)
+    top = f[y0][:, x0] * (1 - fx) + f[y0][:, x1] * fx
+    bottom = f[y1][:, x0] * (1 - fx) + f[y1][:, x1] * fx
+    resized = top * (1 - fy) + bottom * fy
+    canvas = np.full((size, size, 3), 114.0 if norm == "yolo" else 0.0, np.float32)
+    oy, ox = (size - nh) // 2, (size - nw) // 2
+    canvas[oy:oy + nh, ox:ox + nw] = resized
+    x = canvas / 255.0 if norm == "yolo" else canvas / 127.5 - 1.0
+    return np.ascontiguousarray(x.transpose(2, 0, 1)[None]).astype(np.float32)
+
+
+class Frames(CalibrationDataReader):
+    def __init__(self, name, tensors):
+        self.name, self.items = name, list(tensors)
+
+    def get_next(self):
+        return {self.name: self.items.pop(0)} if self.items else None
+
+
+def output_steps(model):
+    """For each graph output, the largest scale of the DequantizeLinear nodes it is computed from through
+    shape-only operators (Reshape, Transpose, Concat, Squeeze, Unsqueeze, Flatten, Identity); None when
+    a computing operator comes between (the output is not a dequantised value)."""
+    producer = {o: n for n in model.graph.node for o in n.output}
+    inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    moving = {"Reshape", "Transpose", "Concat", "Squeeze", "Unsqueeze", "Flatten", "Identity"}
+
+    def step(name):
+        n = producer.get(name)
+        if n is None:
+            return None
+        if n.op_type == "DequantizeLinear":
+            return float(np.max(inits[n.input[1]])) if n.input[1] in inits else None
+        if n.op_type in moving:
+            data = [i for i in n.input[:1 if n.op_type != "Concat" else None] if i and i not in inits]
+            steps = [step(i) for i in data]
+            return None if not steps or any(s is None for s in steps) else max(steps)
+        return None
+
+    return {o.name: step(o.name) for o in model.graph.output}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out")
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--norm", choices=["yolo", "mediapipe"], required=True)
+    ap.add_argument("--video", required=True, help="calibration clip (e.g. opencv-doc's vtest.avi)")
+    ap.add_argument("--every", type=int, default=50, help="calibrate on every Nth frame")
+    ap.add_argument("--frames", type=int, default=16, help="calibration frames")
+    ap.add_argument("--image", required=True, help="the photo of test_data_set_0")
+    ap.add_argument("--activations", choices=["uint8", "int8"], default="uint8")
+    ap.add_argument("--op-types", default="Conv,MatMul", help="op_types_to_quantize ('all': every type ORT quantises)")
+    a = ap.parse_args()
+
+    float_model = onnx.load(a.model)
+    inp = float_model.graph.input[0]
+    size = inp.type.tensor_type.shape.dim[2].dim_value
+    frames = read_rgb(a.video, f"select=not(mod(n\\,{a.every}))", a.frames)
+    calib = [letterbox(f, size, a.norm) for f in frames]
+    os.makedirs(os.path.join(a.out, "test_data_set_0"), exist_ok=True)
+    out_model = os.path.join(a.out, "model.onnx")
+    quantize_static(a.model, out_model, Frames(inp.name, calib), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8 if a.activations == "uint8" else QuantType.QInt8,
+                    weight_type=QuantType.QInt8,
+                    op_types_to_quantize=None if a.op_types == "all" else a.op_types.split(","),
+                    calibrate_method=CalibrationMethod.MinMax)
+    x = letterbox(read_rgb(a.image)[0], size, a.norm)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 2
+    q = onnx.load(out_model)
+    outs = ort.InferenceSession(out_model, opts, providers=["CPUExecutionProvider"]).run(None, {inp.name: x})
+    fouts = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"]).run(None, {inp.name: x})
+    d = os.path.join(a.out, "test_data_set_0")
+    with open(os.path.join(d, "input_0.pb"), "wb") as f:
+        f.write(numpy_helper.from_array(x, inp.name).SerializeToString())
+    for i, (o, v) in enumerate(zip(q.graph.output, outs)):
+        with open(os.path.join(d, f"output_{i}.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(v, o.name).SerializeToString())
+    for i, (o, v) in enumerate(zip(float_model.graph.output, fouts)):
+        with open(os.path.join(a.out, f"float_output_{i}.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(v, o.name).SerializeToString())
+    with open(os.path.join(a.out, "steps.json"), "w") as f:
+        json.dump(output_steps(q), f, indent=1)
+    counts = {}
+    for n in q.graph.node:
+        counts[n.op_type] = counts.get(n.op_type, 0) + 1
+    print(a.out, "calibrated on", len(calib), "frames;", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+if __name__ == "__main__":
+    main()
