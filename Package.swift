@@ -107,7 +107,10 @@ let package = Package(
             swiftSettings: inferenceSwiftSettings
         ),
         // Object detectors on frames: preprocessing (letterbox), model adapters (ssd-anchors, yolo), NMS.
-        .target(name: "Detection", dependencies: ["VigilCore", "Inference"]),
+        .target(name: "Detection", dependencies: ["VigilCore", "Inference", "CHOGKernels"]),
+        // The HOG people detector's per-pixel kernels (sampling, gradients, histograms, SVM) in C, baseline x86-64
+        // with AVX2+FMA bodies chosen at run time; optimised in debug builds too (the tests run the detector).
+        .target(name: "CHOGKernels", cSettings: [.unsafeFlags(["-O2", "-fno-math-errno", "-ffp-contract=off"])]),
         // Tracks and frame facts become alerts: zones, lines, loitering, crowding, stationary objects, arm
         // schedules. Pure and deterministic, no I/O.
         .target(name: "Rules", dependencies: ["VigilCore"]),

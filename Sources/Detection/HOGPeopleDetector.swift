@@ -1,3 +1,4 @@
+import CHOGKernels
 import Foundation
 import VigilCore
 
@@ -37,15 +38,22 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
         /// Fraction of the window's width (height) cut from its left and right (top and bottom) for the
         /// reported box; 0 reports OpenCV's windows.
         public var marginX: Float = 16 / 64, marginY: Float = 16 / 128
+        /// In a region search (motion-gated), the pyramid levels whose window is shorter than this fraction of
+        /// the region's shorter side are skipped: a region is a moving blob padded (by a quarter of its size on
+        /// every side) and grown to the planner's minimum size, so a person who made it fills most of it, and
+        /// the small windows (the costly levels: the largest images) could only find someone far smaller than
+        /// the motion. Whole-frame searches use every level. 0: every level everywhere.
+        public var regionMinWindow: Float = 0.4
 
         public init(scaleStep: Double = 1.05, upscale: Float = 2, hitThreshold: Float = 0, groupThreshold: Int = 2,
                     groupEps: Double = 0.2, scoreThreshold: Float = 0, maxLevels: Int = 64,
-                    marginX: Float = 16 / 64, marginY: Float = 16 / 128) {
+                    marginX: Float = 16 / 64, marginY: Float = 16 / 128, regionMinWindow: Float = 0.4) {
             precondition(scaleStep > 1 && upscale > 0 && maxLevels >= 1 && (0..<0.5).contains(marginX)
-                         && (0..<0.5).contains(marginY))
+                         && (0..<0.5).contains(marginY) && (0...1).contains(regionMinWindow))
             self.scaleStep = scaleStep; self.upscale = upscale; self.hitThreshold = hitThreshold
             self.groupThreshold = groupThreshold; self.groupEps = groupEps; self.scoreThreshold = scoreThreshold
             self.maxLevels = maxLevels; self.marginX = marginX; self.marginY = marginY
+            self.regionMinWindow = regionMinWindow
         }
     }
 
@@ -136,10 +144,13 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
         defer { lock.unlock() }
         var found: [HOGWindow] = []
         var scale = 1.0
+        // The shortest window worth searching, in searched-image pixels (0 for a whole frame).
+        let minWindow = search.isRegion ? Double(parameters.regionMinWindow) * Double(min(search.width, search.height)) : 0
         for _ in 0..<parameters.maxLevels {
             let w = Int((Double(search.width) / scale).rounded(.toNearestOrEven))
             let h = Int((Double(search.height) / scale).rounded(.toNearestOrEven))
             guard w >= HOGPeopleDetector.windowWidth, h >= HOGPeopleDetector.windowHeight else { break }
+            if Double(HOGPeopleDetector.windowHeight) * scale < minWindow { scale *= parameters.scaleStep; continue }
             sampling.fill(map, width: w, height: h, from: frame, region: search.bufferRegion)
             map.compute()
             let size = (Int((64 * scale).rounded(.toNearestOrEven)), Int((128 * scale).rounded(.toNearestOrEven)))
@@ -154,27 +165,19 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     }
 
     /// The SVM on every window of `map` (8-pixel stride): score = bias + Σ weights · block features, as a
-    /// correlation of the weight planes with the feature planes, one window row at a time.
+    /// correlation of the weight planes with the feature planes, one window row at a time (`vigil_hog_score`).
     private func scoreWindows(_ map: HOGFeatureMap, _ hit: (Int, Int, Float) -> Void) {
-        let (bx, by, n) = (HOGPeopleDetector.windowBlocks.x, HOGPeopleDetector.windowBlocks.y, HOGFeatureMap.blockLength)
-        let across = map.blocksX - bx + 1, down = map.blocksY - by + 1
+        let across = map.blocksX - HOGPeopleDetector.windowBlocks.x + 1
+        let down = map.blocksY - HOGPeopleDetector.windowBlocks.y + 1
         guard across > 0, down > 0 else { return }
-        var acc = [Float](repeating: 0, count: (across + 15) & ~15)
-        let stride = map.planeStride, f = map.features.pointer, threshold = parameters.hitThreshold
+        let n = sampling.reserveHits(across: across, down: down)
+        var m = map.kernelMap
         weights.withUnsafeBufferPointer { w in
-            acc.withUnsafeMutableBufferPointer { a in
-                let out = a.baseAddress!
-                for wy in 0..<down {
-                    out.update(repeating: bias, count: a.count)
-                    for y in 0..<by {
-                        let rows = f + (wy + y) * n * stride
-                        for k in 0..<n {
-                            let plane = rows + k * stride, wk = w.baseAddress! + (y * n + k) * bx
-                            for x in 0..<bx { hogAxpy(across, wk[x], plane + x, out) }
-                        }
-                    }
-                    for wx in 0..<across where out[wx] >= threshold { hit(wx, wy, out[wx]) }
-                }
+            let found = Int(vigil_hog_score(&m, w.baseAddress!, bias, parameters.hitThreshold, sampling.acc.pointer,
+                                            sampling.hitsX.pointer, sampling.hitsY.pointer, sampling.hitScores.pointer))
+            precondition(found <= n)
+            for k in 0..<found {
+                hit(Int(sampling.hitsX.pointer[k]), Int(sampling.hitsY.pointer[k]), sampling.hitScores.pointer[k])
             }
         }
     }
@@ -200,6 +203,8 @@ struct HOGSearch {
     var origin: (x: Float, y: Float), toSource: (x: Float, y: Float)
     /// The region in the frame buffer's pixels.
     var bufferRegion: Box
+    /// Whether a region (not the whole frame) is searched.
+    var isRegion: Bool
 
     /// nil when the region is empty or smaller than one window at `upscale`.
     init?(frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int, upscale: Float) throws {
@@ -213,64 +218,35 @@ struct HOGSearch {
         width = Int((r.width * upscale).rounded()); height = Int((r.height * upscale).rounded())
         guard width >= HOGPeopleDetector.windowWidth, height >= HOGPeopleDetector.windowHeight else { return nil }
         origin = (r.x1, r.y1)
+        isRegion = region != nil && (r.width < Float(sourceWidth) || r.height < Float(sourceHeight))
         toSource = (r.width / Float(width), r.height / Float(height))
         bufferRegion = r.scaled(x: Float(frame.width) / Float(sourceWidth), y: Float(frame.height) / Float(sourceHeight))
     }
 }
 
-/// Samples a pyramid level from the frame buffer into a `HOGFeatureMap`'s gamma planes: bilinear with
-/// pixel centres aligned (OpenCV's INTER_LINEAR), clamped at the buffer's edges, rounded to 8 bits, then √.
-/// Each output row interpolates its two source rows first (a vectorised pass over the bytes it needs), then
-/// along x.
+/// Samples a pyramid level from the frame buffer into a `HOGFeatureMap`'s gamma planes (`vigil_hog_sample`):
+/// bilinear with pixel centres aligned (OpenCV's INTER_LINEAR), clamped at the buffer's edges, rounded to 8 bits,
+/// then √; and holds the scratch of the window scoring.
 ///
 /// Thread safety: not thread-safe; owned by one detector, used under its lock.
-struct HOGLevelSampling {
-    private var x0 = [Int32](), x1 = [Int32](), ax = [Float](), rowBuffer = [Float]()
+struct HOGLevelSampling: ~Copyable {
+    private var x0 = Int32Buffer(), x1 = Int32Buffer(), ax = FloatBuffer(), rowBuffer = FloatBuffer()
+    /// Scoring scratch: one window row's scores, and the hits.
+    private(set) var acc = FloatBuffer(), hitsX = Int32Buffer(), hitsY = Int32Buffer(), hitScores = FloatBuffer()
 
     mutating func fill(_ map: HOGFeatureMap, width w: Int, height h: Int, from frame: PixelBuffer, region: Box) {
         map.prepare(width: w, height: h)
-        let sx = region.width / Float(w), sy = region.height / Float(h)
-        if x0.count < w { x0 = [Int32](repeating: 0, count: w); x1 = x0; ax = [Float](repeating: 0, count: w) }
-        for x in 0..<w {
-            let (i, j, a) = HOGLevelSampling.tap(region.x1 + (Float(x) + 0.5) * sx - 0.5, limit: frame.width)
-            x0[x] = Int32(i * 3); x1[x] = Int32(j * 3); ax[x] = a
-        }
-        let first = Int(x0[0]), span = Int(x1[w - 1]) + 3 - first  // the bytes of a source row the level reads
-        if rowBuffer.count < span { rowBuffer = [Float](repeating: 0, count: span) }
-        let r = map.planeRow(0, 0), planeSize = map.height * map.rowStride, stride = map.rowStride  // R; G, B a plane on
-        x0.withUnsafeBufferPointer { x0 in
-            x1.withUnsafeBufferPointer { x1 in
-                ax.withUnsafeBufferPointer { ax in
-                    rowBuffer.withUnsafeMutableBufferPointer { rowBuffer in
-                        let row = rowBuffer.baseAddress! - first
-                        for y in 0..<h {
-                            let (i, j, ay) = HOGLevelSampling.tap(region.y1 + (Float(y) + 0.5) * sy - 0.5, limit: frame.height)
-                            let top = frame.data + i * frame.stride, bottom = frame.data + j * frame.stride
-                            for k in first..<(first + span) {
-                                let t = Float(top[k])
-                                row[k] = t + ay * (Float(bottom[k]) - t)
-                            }
-                            let out = r + y * stride
-                            for x in 0..<w {
-                                let p = Int(x0[x]), q = Int(x1[x]), a = ax[x]
-                                for c in 0..<3 {
-                                    let v = row[p + c] + a * (row[q + c] - row[p + c])
-                                    // Rounded to 8 bits through the mantissa (1.5·2²³), then OpenCV's gamma √.
-                                    out[c * planeSize + x] = ((v + 12_582_912) - 12_582_912).squareRoot()
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        x0.reserve(w); x1.reserve(w); ax.reserve(w); rowBuffer.reserve(frame.width * 3)
+        var m = map.kernelMap
+        vigil_hog_sample(&m, frame.data, Int32(frame.width), Int32(frame.height), frame.stride, region.x1, region.y1,
+                         region.width / Float(w), region.height / Float(h), x0.pointer, x1.pointer, ax.pointer,
+                         rowBuffer.pointer)
     }
 
-    /// The two source pixels and the weight of the second for sample position `f` (clamped to 0…limit−1).
-    @inline(__always)
-    static func tap(_ f: Float, limit: Int) -> (Int, Int, Float) {
-        let c = min(max(f, 0), Float(limit - 1))
-        let i = Int(c)
-        return (i, min(i + 1, limit - 1), c - Float(i))
+    /// Room for every window of a level; returns their count.
+    mutating func reserveHits(across: Int, down: Int) -> Int {
+        acc.reserve((across + 15) & ~15)
+        hitsX.reserve(across * down); hitsY.reserve(across * down); hitScores.reserve(across * down)
+        return across * down
     }
 }

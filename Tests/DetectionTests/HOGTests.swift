@@ -137,6 +137,28 @@ struct HOGTests {
         #expect(throws: DetectorError.self) { try DetectorLoader.load(file) }
     }
 
+    /// A region search skips the levels whose window is shorter than `regionMinWindow` of the region's shorter
+    /// side: every window it reports is at least that tall, and with 0 it reports the small ones as well; a whole
+    /// frame is searched at every level.
+    @Test func regionSearchesSkipWindowsFarSmallerThanTheRegion() throws {
+        let frame = PixelBuffer(width: 160, height: 160, format: .rgb24)
+        for y in 0..<160 {  // a busy picture: vertical bars of varying width, so that many windows score
+            for x in 0..<160 { for c in 0..<3 { frame.data[y * frame.stride + x * 3 + c] = UInt8(((x / (3 + y / 40)) % 2) * 200 + c * 20) } }
+        }
+        var all = HOGPeopleDetector.Parameters(hitThreshold: -10, regionMinWindow: 0)
+        all.groupThreshold = 0
+        var skipping = all
+        skipping.regionMinWindow = 0.6
+        let region = Box(x1: 0, y1: 0, x2: 150, y2: 150)
+        let svm = [Float](repeating: 0.001, count: HOGPeopleDetector.coefficientCount)
+        let every = try HOGPeopleDetector(svm: svm, parameters: all).windows(frame, region: region, sourceWidth: 160, sourceHeight: 160)
+        let some = try HOGPeopleDetector(svm: svm, parameters: skipping).windows(frame, region: region, sourceWidth: 160, sourceHeight: 160)
+        let whole = try HOGPeopleDetector(svm: svm, parameters: skipping).windows(frame, region: nil, sourceWidth: 160, sourceHeight: 160)
+        #expect(every.contains { $0.height == 128 } && whole.contains { $0.height == 128 })
+        #expect(!some.isEmpty && some.allSatisfy { Float($0.height) >= 0.6 * 300 - 1 }, "\(some.map(\.height))")
+        #expect(some.count < every.count)
+    }
+
     @Test func groupingKeepsCrowdedWindowsAndDropsLoneOnes() {
         let crowd = (0..<4).map { HOGWindow(x: 100 + $0, y: 50, width: 64, height: 128, score: Float($0)) }
         let lone = [HOGWindow(x: 400, y: 50, width: 64, height: 128, score: 5), HOGWindow(x: 402, y: 52, width: 64, height: 128, score: 1)]
@@ -156,6 +178,7 @@ struct HOGRealImageTests {
         let c = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url)).cases[index]
         var p = HOGPeopleDetector.Parameters()
         p.marginX = 0; p.marginY = 0  // OpenCV's windows
+        p.regionMinWindow = 0  // and every pyramid level of the region, as OpenCV searched it
         let detector = try HOGPeopleDetector(contentsOf: DetectorLoader.resolve("hog_people", modelsDirectory: modelsDirectory),
                                              parameters: p)
         var options = SourceOptions()

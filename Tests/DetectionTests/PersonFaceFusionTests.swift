@@ -17,6 +17,24 @@ import VigilCore
         #expect(out[0].parts?.details.first?.0 == "face_score")
     }
 
+    /// The pose detector's square body region and hog_people's tall body box of one walker: one person with the
+    /// body box, the pose's head box and the better score, and then the face joins it. A body box whose top is
+    /// far below the pose's head (someone else in front), and a second walker: stay people of their own.
+    @Test func aPoseRegionAndABodyBoxOfOneHumanAreOnePerson() {
+        let pose = person(Box(x1: 90, y1: 90, x2: 250, y2: 250), 0.7, head: Box(x1: 150, y1: 95, x2: 180, y2: 125))
+        let body = person(Box(x1: 135, y1: 100, x2: 195, y2: 240), 0.75)
+        let other = person(Box(x1: 300, y1: 100, x2: 360, y2: 240), 0.9)
+        let f = face(Box(x1: 155, y1: 100, x2: 175, y2: 120), 0.8)
+        let out = PersonFaceFusion.fuse([pose, other, body, f])
+        #expect(out.count == 2 && out[0].box == other.box && out[1].box == body.box)
+        #expect(out[1].score == 0.75 && out[1].parts?.headBox == pose.parts?.headBox && out[1].parts?.faceScore == 0.8)
+        let lower = person(Box(x1: 135, y1: 170, x2: 195, y2: 250), 0.6)  // head box centre far above its top
+        #expect(PersonFaceFusion.fuseBodies([pose, lower]) == [pose, lower])
+        let strong = person(Box(x1: 90, y1: 90, x2: 250, y2: 250), 0.95, head: Box(x1: 150, y1: 95, x2: 180, y2: 125))
+        let fused = PersonFaceFusion.fuseBodies([body, strong])
+        #expect(fused.count == 1 && fused[0].box == body.box && fused[0].score == 0.95)
+    }
+
     /// A face with no body around it, a face in the lower half of a box, a face mostly outside: faces stay.
     @Test func facesWithoutABodyStayFaces() {
         let p = person(Box(x1: 100, y1: 100, x2: 200, y2: 400))
