@@ -476,114 +476,147 @@ final class ConvKernel: Kernel, FlopCounting {
                         let out = yout + oc * outPlane
                         let w = wb.baseAddress! + oc * kk
                         let b = bb[oc]
-                        for oy in 0..<g.outH {
-                            let orow = out + oy * g.outW
-                            let top = padded + oy * g.strideH * pw
-                            if g.strideW == 1 {
-                                var ox = 0
-                                // 3×3: taps unrolled, four accumulators (32 columns).
-                                if g.kW == 3 && g.dilationW == 1 {
-                                    while ox + 32 <= g.outW {
-                                        var a0 = SIMD8<Float>(repeating: b), a1 = a0, a2 = a0, a3 = a0
-                                        for ky in 0..<g.kH {
-                                            let p = UnsafeRawPointer(top + ky * g.dilationH * pw + ox)
-                                            let wrow = w + ky * 3
-                                            let w0 = SIMD8<Float>(repeating: wrow[0]), w1 = SIMD8<Float>(repeating: wrow[1])
-                                            let w2 = SIMD8<Float>(repeating: wrow[2])
-                                            @inline(__always) func tap(_ off: Int) -> SIMD8<Float> {
-                                                p.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self) * w0
-                                                    + p.loadUnaligned(fromByteOffset: off + 4, as: SIMD8<Float>.self) * w1
-                                                    + p.loadUnaligned(fromByteOffset: off + 8, as: SIMD8<Float>.self) * w2
-                                            }
-                                            a0 += tap(0)
-                                            a1 += tap(32)
-                                            a2 += tap(64)
-                                            a3 += tap(96)
-                                        }
-                                        let o = UnsafeMutableRawPointer(orow + ox)
-                                        o.storeBytes(of: a0, as: SIMD8<Float>.self)
-                                        o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-                                        o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-                                        o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-                                        ox += 32
-                                    }
-                                }
-                                // Four independent accumulators (32 columns) hide the add latency.
-                                while ox + 32 <= g.outW {
-                                    var a0 = SIMD8<Float>(repeating: b), a1 = a0, a2 = a0, a3 = a0
-                                    for ky in 0..<g.kH {
-                                        let row = top + ky * g.dilationH * pw + ox
-                                        let wrow = w + ky * g.kW
-                                        for kx in 0..<g.kW {
-                                            let p = UnsafeRawPointer(row + kx * g.dilationW)
-                                            let wv = SIMD8<Float>(repeating: wrow[kx])
-                                            a0 = p.loadUnaligned(as: SIMD8<Float>.self) * wv + a0
-                                            a1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) * wv + a1
-                                            a2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) * wv + a2
-                                            a3 = p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) * wv + a3
-                                        }
-                                    }
-                                    let o = UnsafeMutableRawPointer(orow + ox)
-                                    o.storeBytes(of: a0, as: SIMD8<Float>.self)
-                                    o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-                                    o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-                                    o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-                                    ox += 32
-                                }
-                                while ox < g.outW {
-                                    var acc = SIMD8<Float>(repeating: b)
-                                    for ky in 0..<g.kH {
-                                        let row = top + ky * g.dilationH * pw + ox
-                                        let wrow = w + ky * g.kW
-                                        for kx in 0..<g.kW {
-                                            let v = UnsafeRawPointer(row + kx * g.dilationW).loadUnaligned(as: SIMD8<Float>.self)
-                                            acc = v * wrow[kx] + acc
-                                        }
-                                    }
-                                    if ox + 8 <= g.outW {
-                                        UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
-                                    } else {
-                                        for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
-                                    }
-                                    ox += 8
-                                }
-                            } else if split {
-                                let evenTop = even + oy * g.strideH * hw, oddTop = odd + oy * g.strideH * hw
-                                var ox = 0
-                                while ox < g.outW {
-                                    var acc = SIMD8<Float>(repeating: b)
-                                    for ky in 0..<g.kH {
-                                        let rowOffset = ky * g.dilationH * hw + ox
-                                        let wrow = w + ky * g.kW
-                                        for kx in 0..<g.kW {
-                                            let src = ((kx & 1) == 0 ? evenTop : oddTop) + rowOffset + kx / 2
-                                            acc = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) * wrow[kx] + acc
-                                        }
-                                    }
-                                    if ox + 8 <= g.outW {
-                                        UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
-                                    } else {
-                                        for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
-                                    }
-                                    ox += 8
-                                }
-                            } else {
-                                for ox in 0..<g.outW {
-                                    var acc = b
-                                    let base = top + ox * g.strideW
-                                    for ky in 0..<g.kH {
-                                        let row = base + ky * g.dilationH * pw
-                                        let wrow = w + ky * g.kW
-                                        for kx in 0..<g.kW { acc += row[kx * g.dilationW] * wrow[kx] }
-                                    }
-                                    orow[ox] = acc
-                                }
-                            }
-                        }
+                        Self.depthwisePlane(out: out, padded: padded, even: even, odd: odd, w: w, b: b, g: g, pw: pw, hw: hw,
+                                            split: split)
                         epilogue(out, outPlane, bias: 0, residual: res.map { $0 + oc * outPlane })
                     }
                 }
             }
+        }
+    }
+
+    /// One output plane of the portable depthwise path from the zero-padded input plane (`padded`, rows of `pw`)
+    /// and, for stride 2, its even and odd columns (`even`/`odd`, rows of `hw`).
+    @inline(__always)
+    private static func depthwisePlane(out: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>,
+                                       even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>,
+                                       w: UnsafePointer<Float>, b: Float, g: SpatialGeometry, pw: Int, hw: Int,
+                                       split: Bool) {
+        for oy in 0..<g.outH {
+            let orow = out + oy * g.outW
+            let top = padded + oy * g.strideH * pw
+            if g.strideW == 1 {
+                depthwiseRowStride1(orow, top: top, w: w, b: b, g: g, pw: pw)
+            } else if split {
+                depthwiseRowSplit(orow, evenTop: even + oy * g.strideH * hw, oddTop: odd + oy * g.strideH * hw,
+                                  w: w, b: b, g: g, hw: hw)
+            } else {
+                depthwiseRowGeneric(orow, top: top, w: w, b: b, g: g, pw: pw)
+            }
+        }
+    }
+
+    /// Stride 1: eight columns per vector, four accumulators (loads may run into the padding slack).
+    @inline(__always)
+    private static func depthwiseRowStride1(_ orow: UnsafeMutablePointer<Float>, top: UnsafeMutablePointer<Float>,
+                                            w: UnsafePointer<Float>, b: Float, g: SpatialGeometry, pw: Int) {
+        var ox = 0
+        // 3×3: taps unrolled, four accumulators (32 columns).
+        if g.kW == 3 && g.dilationW == 1 {
+            while ox + 32 <= g.outW {
+                var a0 = SIMD8<Float>(repeating: b), a1 = a0, a2 = a0, a3 = a0
+                for ky in 0..<g.kH {
+                    let p = UnsafeRawPointer(top + ky * g.dilationH * pw + ox)
+                    let wrow = w + ky * 3
+                    let w0 = SIMD8<Float>(repeating: wrow[0]), w1 = SIMD8<Float>(repeating: wrow[1])
+                    let w2 = SIMD8<Float>(repeating: wrow[2])
+                    @inline(__always) func tap(_ off: Int) -> SIMD8<Float> {
+                        p.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self) * w0
+                            + p.loadUnaligned(fromByteOffset: off + 4, as: SIMD8<Float>.self) * w1
+                            + p.loadUnaligned(fromByteOffset: off + 8, as: SIMD8<Float>.self) * w2
+                    }
+                    a0 += tap(0)
+                    a1 += tap(32)
+                    a2 += tap(64)
+                    a3 += tap(96)
+                }
+                let o = UnsafeMutableRawPointer(orow + ox)
+                o.storeBytes(of: a0, as: SIMD8<Float>.self)
+                o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+                o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+                o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+                ox += 32
+            }
+        }
+        // Four independent accumulators (32 columns) hide the add latency.
+        while ox + 32 <= g.outW {
+            var a0 = SIMD8<Float>(repeating: b), a1 = a0, a2 = a0, a3 = a0
+            for ky in 0..<g.kH {
+                let row = top + ky * g.dilationH * pw + ox
+                let wrow = w + ky * g.kW
+                for kx in 0..<g.kW {
+                    let p = UnsafeRawPointer(row + kx * g.dilationW)
+                    let wv = SIMD8<Float>(repeating: wrow[kx])
+                    a0 = p.loadUnaligned(as: SIMD8<Float>.self) * wv + a0
+                    a1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) * wv + a1
+                    a2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) * wv + a2
+                    a3 = p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) * wv + a3
+                }
+            }
+            let o = UnsafeMutableRawPointer(orow + ox)
+            o.storeBytes(of: a0, as: SIMD8<Float>.self)
+            o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+            o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+            o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+            ox += 32
+        }
+        while ox < g.outW {
+            var acc = SIMD8<Float>(repeating: b)
+            for ky in 0..<g.kH {
+                let row = top + ky * g.dilationH * pw + ox
+                let wrow = w + ky * g.kW
+                for kx in 0..<g.kW {
+                    let v = UnsafeRawPointer(row + kx * g.dilationW).loadUnaligned(as: SIMD8<Float>.self)
+                    acc = v * wrow[kx] + acc
+                }
+            }
+            if ox + 8 <= g.outW {
+                UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+            } else {
+                for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
+            }
+            ox += 8
+        }
+    }
+
+    /// Stride 2 (dilation 1 across): from the plane's even and odd columns, eight outputs per vector.
+    @inline(__always)
+    private static func depthwiseRowSplit(_ orow: UnsafeMutablePointer<Float>, evenTop: UnsafeMutablePointer<Float>,
+                                          oddTop: UnsafeMutablePointer<Float>, w: UnsafePointer<Float>, b: Float,
+                                          g: SpatialGeometry, hw: Int) {
+        var ox = 0
+        while ox < g.outW {
+            var acc = SIMD8<Float>(repeating: b)
+            for ky in 0..<g.kH {
+                let rowOffset = ky * g.dilationH * hw + ox
+                let wrow = w + ky * g.kW
+                for kx in 0..<g.kW {
+                    let src = ((kx & 1) == 0 ? evenTop : oddTop) + rowOffset + kx / 2
+                    acc = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) * wrow[kx] + acc
+                }
+            }
+            if ox + 8 <= g.outW {
+                UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+            } else {
+                for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
+            }
+            ox += 8
+        }
+    }
+
+    /// Any other geometry, one output at a time.
+    @inline(__always)
+    private static func depthwiseRowGeneric(_ orow: UnsafeMutablePointer<Float>, top: UnsafeMutablePointer<Float>,
+                                            w: UnsafePointer<Float>, b: Float, g: SpatialGeometry, pw: Int) {
+        for ox in 0..<g.outW {
+            var acc = b
+            let base = top + ox * g.strideW
+            for ky in 0..<g.kH {
+                let row = base + ky * g.dilationH * pw
+                let wrow = w + ky * g.kW
+                for kx in 0..<g.kW { acc += row[kx * g.dilationW] * wrow[kx] }
+            }
+            orow[ox] = acc
         }
     }
 }
