@@ -614,3 +614,45 @@ static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, 
 }
 
 #endif
+
+// ---- QuantizeLinear ----
+
+// Values beyond ±2^22 saturate anyway; inside, adding and subtracting 1.5·2^23 rounds half to even (the unit in
+// the last place is 1 there) without a call to nearbyintf, which baseline x86-64 cannot inline. No reassociation:
+// this file is compiled without fast-math.
+#define VQ_QUANTIZE_LOOP(T, LO, HI)                                              \
+    do {                                                                         \
+        const float magic = 12582912.0f, bound = 4194304.0f, z = (float)zero_point; \
+        T *out = (T *)y;                                                         \
+        for (long i = 0; i < n; i++) {                                           \
+            float t = x[i] / scale;                                              \
+            t = t != t ? 0.0f : t;                                               \
+            t = t < -bound ? -bound : (t > bound ? bound : t);                   \
+            float v = ((t + magic) - magic) + z;                                 \
+            v = v < (LO) ? (LO) : (v > (HI) ? (HI) : v);                         \
+            out[i] = (T)(int)v;                                                  \
+        }                                                                        \
+    } while (0)
+
+static void q_quantize_base(const float *x, void *y, long n, float scale, int zero_point, int is_signed) {
+    if (is_signed) VQ_QUANTIZE_LOOP(int8_t, -128.0f, 127.0f);
+    else VQ_QUANTIZE_LOOP(uint8_t, 0.0f, 255.0f);
+}
+
+#ifdef VQ_X86
+__attribute__((target("avx2"))) static void q_quantize_avx2(const float *x, void *y, long n, float scale,
+                                                             int zero_point, int is_signed) {
+    if (is_signed) VQ_QUANTIZE_LOOP(int8_t, -128.0f, 127.0f);
+    else VQ_QUANTIZE_LOOP(uint8_t, 0.0f, 255.0f);
+}
+#endif
+
+void vk_quantize_f32(const float *x, void *y, long n, float scale, int zero_point, int is_signed) {
+#ifdef VQ_X86
+    if (vk_isa() >= 1) {
+        q_quantize_avx2(x, y, n, scale, zero_point, is_signed);
+        return;
+    }
+#endif
+    q_quantize_base(x, y, n, scale, zero_point, is_signed);
+}

@@ -14,16 +14,15 @@ import Testing
 
     /// Runs body with vk_isa() capped at level (never raised above the limit in force).
     static func atLevel<T>(_ level: Int32, _ body: () throws -> T) rethrows -> T {
-        let old = vk_set_isa_limit(level)
-        if old < level { _ = vk_set_isa_limit(old) }
-        defer { _ = vk_set_isa_limit(old) }
-        return try body()
+        try ISALevel.at(level, body)
     }
 
     @Test func isaLimitCapsTheLevel() {
-        let full = vk_isa()
-        Self.atLevel(1) { #expect(vk_isa() == min(full, 1)) }
-        #expect(vk_isa() == full)
+        ISALevel.exclusive {
+            let full = vk_isa()
+            Self.atLevel(1) { #expect(vk_isa() == min(full, 1)) }
+            #expect(vk_isa() == full)
+        }
     }
 
     static let activations: [Activation] = [.none, .relu, .clip(-0.25, 0.5), .leakyRelu(0.1),

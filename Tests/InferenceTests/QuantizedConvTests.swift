@@ -10,10 +10,7 @@ import Testing
     static let levels: [Int32] = [0, 1, 2]
 
     static func atLevel<T>(_ level: Int32, _ body: () throws -> T) rethrows -> T {
-        let old = vk_set_isa_limit(level)
-        if old < level { _ = vk_set_isa_limit(old) }
-        defer { _ = vk_set_isa_limit(old) }
-        return try body()
+        try ISALevel.at(level, body)
     }
 
     /// One random case: shape, types, zero points, scales.

@@ -48,6 +48,11 @@ void vk_qconv_destroy(vk_qconv *c);
 /// split over the pool's threads (pool may be NULL: the calling thread only).
 void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool *pool);
 
+/// QuantizeLinear of n floats: y[i] = saturate(round_half_even(x[i] / scale) + zero_point) into uint8 (is_signed
+/// 0) or int8 (1); NaN gives the zero point (ONNX Runtime's saturating conversion). The same bytes at every level
+/// (AVX2 when vk_isa() ≥ 1, else baseline x86-64; both vectorised by the compiler).
+void vk_quantize_f32(const float *x, void *y, long n, float scale, int zero_point, int is_signed);
+
 #ifdef __cplusplus
 }
 #endif
