@@ -48,7 +48,7 @@ import VigilCore
             (["bench", "ring", "--warm-up", "1"], "bench ring takes no --warm-up"),
             (["bench", "ring", "--rounds", "0"], "--rounds must be at least 1"),
             (["bench", "ring", "--items", "x"], "--items"),
-            (["bench", "nn"], "Missing expected argument"),
+            (["bench", "nn"], "give ONNX models, --peak, or both"),
             (["bench", "nn", "m.onnx", "--iterations", "0"], "--iterations must be positive"),
             (["bench", "rules", "--tracks", "0"], "positive count"),
             (["bench", "track", "--objects", "10,x"], "is not a list of counts"),
