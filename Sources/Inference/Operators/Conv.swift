@@ -570,11 +570,7 @@ final class ConvKernel: Kernel, FlopCounting {
                     acc = v * wrow[kx] + acc
                 }
             }
-            if ox + 8 <= g.outW {
-                UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
-            } else {
-                for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
-            }
+            storeEight(acc, orow + ox, count: g.outW - ox)
             ox += 8
         }
     }
@@ -595,12 +591,18 @@ final class ConvKernel: Kernel, FlopCounting {
                     acc = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) * wrow[kx] + acc
                 }
             }
-            if ox + 8 <= g.outW {
-                UnsafeMutableRawPointer(orow + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
-            } else {
-                for j in 0..<(g.outW - ox) { orow[ox + j] = acc[j] }
-            }
+            storeEight(acc, orow + ox, count: g.outW - ox)
             ox += 8
+        }
+    }
+
+    /// The first min(8, count) lanes of v at p (a whole vector when they all fit).
+    @inline(__always)
+    private static func storeEight(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 8 {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+        } else {
+            for j in 0..<count { p[j] = v[j] }
         }
     }
 
