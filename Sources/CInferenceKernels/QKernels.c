@@ -777,32 +777,36 @@ q_dw_vnni(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
     }
 }
 
-// AVX2, exact: 8 output pixels per vector. For each kernel row and pair of taps, pshufb gathers the 8 pixels'
-// 2 input bytes (byte 2i + t = input byte stride·i + t), zero-extended to int16, and vpmaddwd multiplies them by
-// the two taps (int16): no int16 saturation, unlike vpmaddubsw.
+// AVX2, exact: 8 output pixels per vector, two output rows at a time as on VNNI. For each input row and pair of
+// taps, pshufb gathers the 8 pixels' 2 input bytes (byte 2i + t = input byte stride·i + t), zero-extended to
+// int16, and vpmaddwd multiplies them by the two taps (int16): no int16 saturation, unlike vpmaddubsw.
 TQ256 void q_dw_avx2(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
     const VKConvGeometry *g = &c->d.g;
-    const int sw = g->stride_w, kw2 = c->dw_kw2;
-    const int32_t *w = c->dw_w2 + (size_t)o * g->k_h * kw2;
+    const int sw = g->stride_w, sh = g->stride_h, kh = g->k_h, kw2 = c->dw_kw2;
+    const int32_t *w = c->dw_w2 + (size_t)o * kh * kw2;
     uint8_t index[16];
     for (int i = 0; i < 16; i++) index[i] = (uint8_t)((i / 2) * sw + i % 2);
     const __m128i idx = _mm_loadu_si128((const __m128i *)index);
     const __m256i term = _mm256_set1_epi32(c->row_term[o]);
     const float mult = c->mult[o];
-    for (int oy = 0; oy < g->out_h; oy++) {
-        const uint8_t *top = pu + (long)oy * g->stride_h * lw;
+    for (int oy = 0; oy < g->out_h; oy += 2) {
+        const int two = oy + 1 < g->out_h, rows = two ? kh + sh : kh;
+        const uint8_t *top = pu + (long)oy * sh * lw;
+        uint8_t *y0 = y + (long)oy * g->out_w;
         for (int j = 0; j < g->out_w; j += 8) {
-            __m256i a0 = term, a1 = _mm256_setzero_si256();
-            for (int ky = 0; ky < g->k_h; ky++) {
-                const uint8_t *row = top + ky * lw + (long)j * sw;
+            __m256i a0 = term, a1 = term;
+            for (int r = 0; r < rows; r++) {
+                const uint8_t *row = top + r * lw + (long)j * sw;
                 for (int p = 0; p < kw2; p++) {
                     const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(row + 2 * p)), idx);
-                    const __m256i v = _mm256_madd_epi16(_mm256_cvtepu8_epi16(b), _mm256_set1_epi32(w[ky * kw2 + p]));
-                    if (ky & 1) a1 = _mm256_add_epi32(a1, v);
-                    else a0 = _mm256_add_epi32(a0, v);
+                    const __m256i v = _mm256_cvtepu8_epi16(b);
+                    if (r < kh) a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(v, _mm256_set1_epi32(w[r * kw2 + p])));
+                    if (r >= sh) a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(v, _mm256_set1_epi32(w[(r - sh) * kw2 + p])));
                 }
             }
-            q_out8(c, _mm256_add_epi32(a0, a1), mult, y + (long)oy * g->out_w + j, q_min(8, g->out_w - j));
+            const int cols = q_min(8, g->out_w - j);
+            q_out8(c, a0, mult, y0 + j, cols);
+            if (two) q_out8(c, a1, mult, y0 + g->out_w + j, cols);
         }
     }
 }
