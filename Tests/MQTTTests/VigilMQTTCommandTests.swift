@@ -158,6 +158,25 @@ import VigilCore
         #expect(daemon.stderr.components(separatedBy: "not authorised").count == 2, "\(daemon.stderr)")
     }
 
+    /// `vigil tail --mqtt` shows a newer node's alerts, which carry keys this version does not define, whole
+    /// with `--json` and filtered as any alert.
+    @Test func tailShowsANewerNodesLines() throws {
+        let dir = makeTemporaryDirectory("mqtt-newer")
+        let broker = try MosquittoBroker()
+        let tail = try ChildProcess(Fixtures.vigil, ["tail", "--mqtt", "\(broker.url)/fleet", "--json", "--min-severity", "warning"],
+                                    directory: dir)
+        let probe = try Collector(port: broker.port, filters: [])
+        let info = #"{"ts":"2026-01-01T00:00:00.000Z","media_time":0,"frame":0,"camera":"x","event":"probe","severity":"info","schema":2}"#
+        let newer = #"{"ts":"2026-01-01T00:00:01.000Z","media_time":1,"frame":1,"camera":"x","event":"probe","severity":"warning","plate":{"text":"AB 123"},"schema":2}"#
+        #expect(waitUntil(timeout: 20, poll: 0.2) {
+            probe.client.publish(MQTTMessage(topic: "fleet/events", text: info))
+            probe.client.publish(MQTTMessage(topic: "fleet/events", text: newer))
+            return tail.stdoutText.contains(newer)
+        }, "tail --mqtt prints the newer line: \(tail.stderrText)")
+        tail.stop(SIGTERM)
+        #expect(!tail.stdoutText.contains(info), "the filter still applies")
+    }
+
     /// Two daemons share one config, each running its own camera (`--cameras`, `--node`); one `vigil tail --mqtt`
     /// shows both nodes' alerts.
     @Test func twoNodesOneTail() throws {
