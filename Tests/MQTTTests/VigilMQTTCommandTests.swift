@@ -158,6 +158,38 @@ import VigilCore
         #expect(daemon.stderr.components(separatedBy: "not authorised").count == 2, "\(daemon.stderr)")
     }
 
+    /// `mqtts://` with `ca_file`: a replay publishes every alert over TLS to a broker whose certificate the
+    /// test's CA signed (made by openssl now), read back by a subscriber on the broker's plain listener. With a
+    /// CA that did not sign the broker's certificate the handshake fails: one clear warning, and the file still
+    /// gets every alert.
+    @Test func mqttsWithCAFilePublishesAndAWrongCAFailsClearly() throws {
+        let dir = makeTemporaryDirectory("mqtt-tls")
+        let certs = try TestCertificates(directory: dir)
+        let broker = try MosquittoBroker(tls: certs)
+        let tlsPort = try #require(broker.tlsPort)
+        let live = try Collector(port: broker.port, filters: ["vigil/events"])
+        #expect(live.awaitSubscribed())
+        for (name, ca) in [("right", certs.caFile), ("wrong", certs.otherCAFile)] {
+            let cfg = dir.appendingPathComponent("\(name).yaml").path
+            try "detect:\n  models: []\nmqtt:\n  url: mqtts://127.0.0.1:\(tlsPort)\n  ca_file: \(ca)\n"
+                .write(toFile: cfg, atomically: true, encoding: .utf8)
+            let log = dir.appendingPathComponent("\(name).jsonl").path
+            let r = vigil(["replay", Fixtures.path("boxes.mp4"), "--config", cfg, "--alerts", log])
+            #expect(r.status == 0, "\(r.stderr)")
+            let file = Self.lines(log)
+            #expect(file.count == 4, "\(name) CA: every alert in the file")
+            if name == "right" {
+                #expect(live.waitFor("vigil/events", count: 4), "\(r.stderr)")
+                #expect(live.texts("vigil/events") == file)
+                #expect(!r.stderr.contains("TLS"), "\(r.stderr)")
+            } else {
+                #expect(r.stderr.components(separatedBy: "TLS handshake failed").count == 2, "one warning: \(r.stderr)")
+                #expect(r.stderr.contains("mqtts://127.0.0.1:\(tlsPort)"), "\(r.stderr)")
+                #expect(live.texts("vigil/events").count == 4, "nothing arrived over the refused connection")
+            }
+        }
+    }
+
     /// `vigil tail --mqtt` shows a newer node's alerts, which carry keys this version does not define, whole
     /// with `--json` and filtered as any alert.
     @Test func tailShowsANewerNodesLines() throws {
