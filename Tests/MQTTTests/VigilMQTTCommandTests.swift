@@ -33,7 +33,7 @@ import VigilCore
         #expect(live.awaitSubscribed())
         let dir = makeTemporaryDirectory("mqtt-replay")
         let cfg = dir.appendingPathComponent("v.yaml").path
-        try "mqtt:\n  url: \(broker.url)\nnode: bench-1\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+        try "detect:\n  models: []\nmqtt:\n  url: \(broker.url)\nnode: bench-1\n".write(toFile: cfg, atomically: true, encoding: .utf8)
         let log = dir.appendingPathComponent("alerts.jsonl").path
         let r = vigil(["replay", Fixtures.path("boxes.mp4"), "--config", cfg, "--alerts", log])
         #expect(r.status == 0, "\(r.stderr)")
@@ -53,7 +53,7 @@ import VigilCore
     @Test func replayWithBrokerDownLosesNoFileAlert() throws {
         let dir = makeTemporaryDirectory("mqtt-down")
         let cfg = dir.appendingPathComponent("v.yaml").path
-        try "mqtt:\n  url: mqtt://127.0.0.1:\(FreePort.pick())\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+        try "detect:\n  models: []\nmqtt:\n  url: mqtt://127.0.0.1:\(FreePort.pick())\n".write(toFile: cfg, atomically: true, encoding: .utf8)
         let r = vigil(["replay", Fixtures.path("boxes.mp4"), "--config", cfg])
         #expect(r.status == 0)
         #expect(r.lines.count == 4)
