@@ -283,9 +283,10 @@ import Testing
 
     /// `vk_depthwise` on one plane against a direct loop, over the geometries of its register-blocked
     /// 3×3 / 5×5 kernels (strides 1 and 2) with uneven pads (top/left 0–2, the rest at the bottom/right),
-    /// planes from 1×1 to 36×36 (edges of the 4-row steps and 16/8-wide columns), a fused clip, residual and
-    /// post-Relu. Scratch is exactly `vk_depthwise_scratch_floats`, so a read or write past it would show
-    /// under the address sanitizer.
+    /// planes from 1×1 to 36×36 (edges of the 4- and 8-row steps and 16/8-wide columns) and rows up to 71 wide
+    /// (the AVX2 kernel's interior column blocks, read without masks, between masked edge blocks), a fused
+    /// clip, residual and post-Relu. Scratch is exactly `vk_depthwise_scratch_floats`, so a read or write past
+    /// it would show under the address sanitizer.
     @Test(arguments: levels)
     func depthwiseKernelMatchesDirectLoop(_ level: Int32) {
         Self.atLevel(level) {
@@ -293,7 +294,7 @@ import Testing
             for k in [3, 5] {
                 for s in [1, 2] {
                     for h in stride(from: 1, through: 36, by: 5) {
-                        for w in stride(from: 1, through: 36, by: 7) {
+                        for w in Array(stride(from: 1, through: 36, by: 7)) + [47, 71] {
                             for pt in 0...2 {
                                 for pl in 0...2 {
                                     let d = checkDepthwise(k: k, s: s, h: h, w: w, pt: pt, pl: pl)
