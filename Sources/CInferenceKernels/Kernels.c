@@ -705,16 +705,13 @@ __attribute__((target("avx2,fma"), noinline)) static void implicit_tail4x24(int 
     vs[2][0] = u2; vs[2][1] = w2; vs[2][2] = z2; vs[3][0] = u3; vs[3][1] = w3; vs[3][2] = z3;
 }
 
-// A 4×24 block over k steps; lanes [from, lanes) are stored (the ones before were stored by an overlapping
-// block).
-__attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float *a, const int *off, const float *src,
-                                                            long v, int from, int lanes, int rows, float *y, long ldy,
-                                                            int pitch, int out_w, const VKEpilogue *ep, int row0) {
-    __m256 vs[4][3];
-    if (lanes >= 24 && k > 0) implicit_sums4x24(k, a, off, src + v, vs);
-    else implicit_tail4x24(k, a, off, src + v, lanes, vs);
+// Stores rows [row0, row0 + rows) of an implicit-GEMM block (vs[r]: row r's lanes 0–23 in three vectors) after the
+// epilogue; lanes [from, lanes) are stored (the ones before were stored by an overlapping block).
+__attribute__((target("avx2,fma"))) static void implicit_store256(__m256 (*vs)[3], int rows, long v, int from,
+                                                                 int lanes, float *y, long ldy, int pitch, int out_w,
+                                                                 const VKEpilogue *ep, int row0) {
     const float *residual = ep ? ep->residual : 0;
-    float bias[4] = {0, 0, 0, 0};
+    float bias[VK_MR] = {0};
     if (ep && ep->bias)
         for (int r = 0; r < rows; r++) bias[r] = ep->bias[row0 + r];
     // The common block: all 24 lanes new and in one output row (or rows back to back without pad columns):
@@ -749,18 +746,64 @@ __attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float 
     }
 }
 
+// A 4×24 block over k steps; lanes [from, lanes) are stored (the ones before were stored by an overlapping
+// block).
+__attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float *a, const int *off, const float *src,
+                                                            long v, int from, int lanes, int rows, float *y, long ldy,
+                                                            int pitch, int out_w, const VKEpilogue *ep, int row0) {
+    __m256 vs[4][3];
+    if (lanes >= 24 && k > 0) implicit_sums4x24(k, a, off, src + v, vs);
+    else implicit_tail4x24(k, a, off, src + v, lanes, vs);
+    implicit_store256(vs, rows, v, from, lanes, y, ldy, pitch, out_w, ep, row0);
+}
+
+// The last 1–8 virtual columns of a range as 8 rows (a whole packed panel, `a` at its start) × one vector: a
+// range's last lanes no longer cost a whole 4×24 block shifted back over finished columns (a 7×7 plane, 49
+// columns, was computed as 72; now 56). Eight accumulators cover the FMA latency; lanes past `lanes` are
+// not read.
+__attribute__((target("avx2,fma"))) static void implicit8x8(int k, const float *a, const int *off, const float *src,
+                                                           long v, int lanes, int rows, float *y, long ldy, int pitch,
+                                                           int out_w, const VKEpilogue *ep, int row0) {
+    const __m256i m = lanes256(0, lanes);
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    const float *base = src + v;
+    for (int p = 0; p < k; p++) {
+        const __m256 b = _mm256_maskload_ps(base + off[p], m);
+        const float *ap = a + p * VK_MR;
+        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 0), b, c0);
+        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 1), b, c1);
+        c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 2), b, c2);
+        c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 3), b, c3);
+        c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 4), b, c4);
+        c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 5), b, c5);
+        c6 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 6), b, c6);
+        c7 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 7), b, c7);
+    }
+    __m256 vs[VK_MR][3] = {{c0}, {c1}, {c2}, {c3}, {c4}, {c5}, {c6}, {c7}};
+    implicit_store256(vs, rows, v, 0, lanes, y, ldy, pitch, out_w, ep, row0);
+}
+
 static void implicit256(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                         long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
     for (long v = v0; v < v1; v += 24) {
-        // A short last block of a range at least 24 long is computed whole, shifted back to end at v1 (it
-        // overlaps the previous one; only its new lanes are stored): every block but a short range's only
-        // one reads whole vectors. (Splitting K into chunks of 128, so that a block's input columns stay in
-        // L1, made K = 288 and 576 slower in a C harness: 1.4×.)
+        const long left = v1 - v;
+        if (left <= 16) {
+            // The last 1–16 columns: one or two 8-row × 8-column blocks.
+            for (long u = v; u < v1; u += 8)
+                for (int i = 0; i < m; i += VK_MR)
+                    implicit8x8(k, pa + (size_t)i * k, offsets, src, u, (int)min_int(8, (int)(v1 - u)),
+                                min_int(VK_MR, m - i), y, ldy, pitch, out_w, ep, i);
+            break;
+        }
+        // The last 17–23 columns of a range at least 24 long: a whole block shifted back to end at v1 (it
+        // overlaps the previous one; only its new lanes are stored), so that it reads whole vectors. (Splitting
+        // K into chunks of 128, so that a block's input columns stay in L1, made K = 288 and 576 slower in a C
+        // harness: 1.4×.)
         long at = v;
         int from = 0, lanes = 24;
-        if (v1 - v < 24) {
+        if (left < 24) {
             if (v1 - v0 >= 24) { at = v1 - 24; from = (int)(v - at); }
-            else lanes = (int)(v1 - v);
+            else lanes = (int)left;
         }
         for (int i = 0; i < m; i += VK_MR) {
             const int mr = m - i < VK_MR ? m - i : VK_MR;
