@@ -698,32 +698,35 @@ static void q_gemm_avx2(const vk_qconv *c, int grp, const int16_t *pb, int n, co
 
 // ---- native depthwise, SIMD levels ----
 
-// AVX-512 VNNI + VBMI: 16 output pixels per vector. For each kernel row and group of 4 taps, one vpermb gathers
-// the 16 pixels' 4 input bytes (byte 4i + t = input byte stride·i + t) and one vpdpbusd adds them times the taps.
-// Two accumulators (even and odd kernel rows) halve the dependency chain.
+// AVX-512 VNNI + VBMI: 16 output pixels per vector, two output rows at a time (they share k_h − stride_h input
+// rows). For each input row and group of 4 taps, one vpermb gathers the 16 pixels' 4 input bytes (byte 4i + t =
+// input byte stride·i + t) and vpdpbusd adds them times the taps into the rows that use that input row.
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi"))) static void
 q_dw_vnni(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
     const VKConvGeometry *g = &c->d.g;
-    const int sw = g->stride_w, kw4 = c->dw_kw4;
-    const int32_t *w = c->dw_w4 + (size_t)o * g->k_h * kw4;
+    const int sw = g->stride_w, sh = g->stride_h, kh = g->k_h, kw4 = c->dw_kw4;
+    const int32_t *w = c->dw_w4 + (size_t)o * kh * kw4;
     uint8_t index[64];
     for (int i = 0; i < 64; i++) index[i] = (uint8_t)((i / 4) * sw + i % 4);
     const __m512i idx = _mm512_loadu_si512(index), term = _mm512_set1_epi32(c->row_term[o]);
     const float mult = c->mult[o];
-    for (int oy = 0; oy < g->out_h; oy++) {
-        const uint8_t *top = pu + (long)oy * g->stride_h * lw;
+    for (int oy = 0; oy < g->out_h; oy += 2) {
+        const int two = oy + 1 < g->out_h, rows = two ? kh + sh : kh;
+        const uint8_t *top = pu + (long)oy * sh * lw;
+        uint8_t *y0 = y + (long)oy * g->out_w;
         for (int j = 0; j < g->out_w; j += 16) {
-            __m512i a0 = term, a1 = _mm512_setzero_si512();
-            for (int ky = 0; ky < g->k_h; ky++) {
-                const uint8_t *row = top + ky * lw + (long)j * sw;
+            __m512i a0 = term, a1 = term;
+            for (int r = 0; r < rows; r++) {
+                const uint8_t *row = top + r * lw + (long)j * sw;
                 for (int q = 0; q < kw4; q++) {
                     const __m512i v = _mm512_permutexvar_epi8(idx, _mm512_loadu_si512(row + 4 * q));
-                    const __m512i t = _mm512_set1_epi32(w[ky * kw4 + q]);
-                    if (ky & 1) a1 = _mm512_dpbusd_epi32(a1, v, t);
-                    else a0 = _mm512_dpbusd_epi32(a0, v, t);
+                    if (r < kh) a0 = _mm512_dpbusd_epi32(a0, v, _mm512_set1_epi32(w[r * kw4 + q]));
+                    if (r >= sh) a1 = _mm512_dpbusd_epi32(a1, v, _mm512_set1_epi32(w[(r - sh) * kw4 + q]));
                 }
             }
-            q_out16(c, _mm512_add_epi32(a0, a1), mult, y + (long)oy * g->out_w + j, q_min(16, g->out_w - j));
+            const int cols = q_min(16, g->out_w - j);
+            q_out16(c, a0, mult, y0 + j, cols);
+            if (two) q_out16(c, a1, mult, y0 + g->out_w + j, cols);
         }
     }
 }
