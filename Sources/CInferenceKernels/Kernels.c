@@ -20,6 +20,8 @@ static int min_int(int a, int b) { return a < b ? a : b; }
 // Output rows per step of the register-blocked depthwise kernels: each input row loaded once feeds up to
 // DW_ROWS accumulators (one per output row whose window covers it).
 #define DW_ROWS 4
+// The AVX2 form: twice the rows (half the columns), for as many independent accumulators.
+#define DW_ROWS256 8
 // The AVX-512 form: 8 rows with 3×3 taps (9 weights + 8 accumulators in registers: each input row loaded
 // once feeds up to 3 of 8 chains, so the FMA latency is hidden), 4 with 5×5 (25 weights + 4 accumulators).
 #define DW512_ROWS_K3 8
@@ -442,24 +444,26 @@ int vk_set_isa_limit(int level) {
 
 #define T256 __attribute__((target("avx2,fma"), always_inline)) static inline
 
+// e^x with the portable code's range reduction and polynomial, evaluated with a short dependency chain (FMAs for
+// the reduction, Estrin's scheme for the polynomial: 9 steps instead of 15). With ymm vectors a SiLU holds twice
+// as many instructions in flight as with zmm ones for the same floats, and the long chain left Zen 4's FP
+// scheduler full: the AVX2 SiLU took 1.83× the AVX-512 one's time per float (C harness, 204,800 floats).
 T256 __m256 exp256(__m256 x) {
     // Clamp with x as the second operand, so that NaN passes through (as in the portable code).
     x = _mm256_min_ps(_mm256_set1_ps(88.3f), _mm256_max_ps(_mm256_set1_ps(-87.3f), x));
     const __m256 shifter = _mm256_set1_ps(12582912.0f);
-    __m256 shifted = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), shifter);
-    __m256i ni = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000));
-    __m256 n = _mm256_sub_ps(shifted, shifter);
-    __m256 r = _mm256_sub_ps(_mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(0.69314575f))),
-                             _mm256_mul_ps(n, _mm256_set1_ps(1.4286068e-6f)));
-    __m256 p = _mm256_set1_ps(1.9875691e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.333452e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665796e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.16666665f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    const __m256 shifted = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), shifter);
+    const __m256i e = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000 - 127)), 23);
+    const __m256 n = _mm256_sub_ps(shifted, shifter);
+    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.4286068e-6f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0.69314575f), x));
+    // 1 + r + r²·(a + b·r + c·r² + d·r³ + f·r⁴ + g·r⁵) as 1 + r + r²·((a + b·r) + r²·((c + d·r) + r²·(f + g·r))).
+    const __m256 r2 = _mm256_mul_ps(r, r);
+    const __m256 p01 = _mm256_fmadd_ps(_mm256_set1_ps(0.16666665f), r, _mm256_set1_ps(0.5f));
+    const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(8.333452e-3f), r, _mm256_set1_ps(4.1665796e-2f));
+    const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(1.9875691e-4f), r, _mm256_set1_ps(1.3981999e-3f));
+    const __m256 p = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, r2, p23), r2, p01);
+    const __m256 q = _mm256_fmadd_ps(p, r2, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    return _mm256_mul_ps(q, _mm256_castsi256_ps(e));
 }
 
 T256 __m256 act256(__m256 v, VKActivation a) {
@@ -501,6 +505,15 @@ T256 void store_range256(float *p, __m256 v, int lo, int hi) {
     if (lo < 0) lo = 0;
     if (hi > 8) hi = 8;
     if (hi > lo) memcpy(p + lo, t + lo, (size_t)(hi - lo) * sizeof(float));
+}
+
+// Lanes [lo, hi) of an 8-lane mask for VMASKMOVPS loads (masked-off lanes are not read). On AMD masked loads
+// are cheap, unless a masked-off lane lies on an unmapped page (a microcode assist, possible only next to the
+// ends of an allocation); it is the masked stores that are slow.
+T256 __m256i lanes256(int lo, int hi) {
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx),
+                            _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(lo - 1)));
 }
 
 __attribute__((target("avx2,fma"))) static void activation256(const float *x, float *y, long n, VKActivation a) {
@@ -612,13 +625,18 @@ static void gemm256(int m, int n, int k, const float *pa, const float *pb, float
         u3 = _mm256_fmadd_ps(av, b0, u3); w3 = _mm256_fmadd_ps(av, b1, w3); z3 = _mm256_fmadd_ps(av, b2, z3);          \
     }
 
-// Stores lanes [lo, hi) of one row's 24-column block: residual and post-activation per segment.
-T256 void implicit_row24(float *o, const float *res, __m256 *vs, int lo, int hi, VKActivation post) {
+// Stores lanes [lo, hi) of one row's 24-column block at o (lane 0's place) after the epilogue (bias, activation,
+// residual, post-activation); whole vectors where the range covers them.
+T256 void implicit_row24(float *o, const float *res, const __m256 *vs, int lo, int hi, const VKEpilogue *ep,
+                         float bias) {
     for (int q = 0; q < 3; q++) {
         const int l = lo - 8 * q, h = hi - 8 * q;
         if (h <= 0 || l >= 8) continue;
         __m256 v = vs[q];
-        if (res) v = act256(_mm256_add_ps(v, load_range256(res + 8 * q, l, h)), post);
+        if (ep) {
+            v = act256(_mm256_add_ps(v, _mm256_set1_ps(bias)), ep->activation);
+            if (res) v = act256(_mm256_add_ps(v, load_range256(res + 8 * q, l, h)), ep->post);
+        }
         store_range256(o + 8 * q, v, l, h);
     }
 }
@@ -687,24 +705,28 @@ __attribute__((target("avx2,fma"), noinline)) static void implicit_tail4x24(int 
     vs[2][0] = u2; vs[2][1] = w2; vs[2][2] = z2; vs[3][0] = u3; vs[3][1] = w3; vs[3][2] = z3;
 }
 
-// Lanes [from, lanes) of the block are stored (the ones before were stored by an overlapping block).
-__attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float *a, const int *off, const float *src,
-                                                            long v, int from, int lanes, int rows, float *y, long ldy,
-                                                            int pitch, int out_w, const VKEpilogue *ep, int row0) {
-    __m256 vs[4][3];
-    if (lanes >= 24 && k > 0) implicit_sums4x24(k, a, off, src + v, vs);
-    else implicit_tail4x24(k, a, off, src + v, lanes, vs);
-    // Bias and activation once per register (24 virtual columns can span output rows; the residual and
-    // post-activation need the row layout and come per segment).
-    if (ep) {
-        for (int r = 0; r < rows; r++) {
-            __m256 bv = _mm256_set1_ps(ep->bias ? ep->bias[row0 + r] : 0.0f);
-            for (int q = 0; q < 3; q++) vs[r][q] = act256(_mm256_add_ps(vs[r][q], bv), ep->activation);
-        }
-    }
+// Stores rows [row0, row0 + rows) of an implicit-GEMM block (vs[r]: row r's lanes 0–23 in three vectors) after the
+// epilogue; lanes [from, lanes) are stored (the ones before were stored by an overlapping block).
+__attribute__((target("avx2,fma"))) static void implicit_store256(__m256 (*vs)[3], int rows, long v, int from,
+                                                                 int lanes, float *y, long ldy, int pitch, int out_w,
+                                                                 const VKEpilogue *ep, int row0) {
     const float *residual = ep ? ep->residual : 0;
+    float bias[VK_MR] = {0};
+    if (ep && ep->bias)
+        for (int r = 0; r < rows; r++) bias[r] = ep->bias[row0 + r];
+    // The common block: all 24 lanes new and in one output row (or rows back to back without pad columns):
+    // whole vectors, no segment bookkeeping (that cost a quarter of a 1×1 convolution with 24 channels).
+    const int ox0 = (int)(v % pitch);
+    if (from == 0 && lanes == 24 && (pitch == out_w || ox0 + 24 <= out_w)) {
+        const long at = (v / pitch) * out_w + ox0;
+        for (int r = 0; r < rows; r++) {
+            const long row = (long)(row0 + r) * ldy + at;
+            implicit_row24(y + row, residual ? residual + row : 0, vs[r], 0, 24, ep, bias[r]);
+        }
+        return;
+    }
     // Store by output-row segments: lanes [l, l + len) go to row oy from column ox. Without pad columns
-    // (pitch = out_w: 1×1 and unpadded convolutions) the rows lie back to back: one segment, whole vectors.
+    // (pitch = out_w: 1×1 and unpadded convolutions) the rows lie back to back: one segment.
     int l = from;
     while (l < lanes) {
         long vv = v + l;
@@ -717,24 +739,71 @@ __attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float 
             const long at = (long)oy * out_w + ox - l;
             for (int r = 0; r < rows; r++) {
                 const long row = (long)(row0 + r) * ldy + at;
-                implicit_row24(y + row, residual ? residual + row : 0, vs[r], l, l + valid, ep ? ep->post : (VKActivation){0});
+                implicit_row24(y + row, residual ? residual + row : 0, vs[r], l, l + valid, ep, bias[r]);
             }
         }
         l += seg;
     }
 }
 
+// A 4×24 block over k steps; lanes [from, lanes) are stored (the ones before were stored by an overlapping
+// block).
+__attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float *a, const int *off, const float *src,
+                                                            long v, int from, int lanes, int rows, float *y, long ldy,
+                                                            int pitch, int out_w, const VKEpilogue *ep, int row0) {
+    __m256 vs[4][3];
+    if (lanes >= 24 && k > 0) implicit_sums4x24(k, a, off, src + v, vs);
+    else implicit_tail4x24(k, a, off, src + v, lanes, vs);
+    implicit_store256(vs, rows, v, from, lanes, y, ldy, pitch, out_w, ep, row0);
+}
+
+// The last 1–8 virtual columns of a range as 8 rows (a whole packed panel, `a` at its start) × one vector: a
+// range's last lanes no longer cost a whole 4×24 block shifted back over finished columns (a 7×7 plane, 49
+// columns, was computed as 72; now 56). Eight accumulators cover the FMA latency; lanes past `lanes` are
+// not read.
+__attribute__((target("avx2,fma"))) static void implicit8x8(int k, const float *a, const int *off, const float *src,
+                                                           long v, int lanes, int rows, float *y, long ldy, int pitch,
+                                                           int out_w, const VKEpilogue *ep, int row0) {
+    const __m256i m = lanes256(0, lanes);
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    const float *base = src + v;
+    for (int p = 0; p < k; p++) {
+        const __m256 b = _mm256_maskload_ps(base + off[p], m);
+        const float *ap = a + p * VK_MR;
+        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 0), b, c0);
+        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 1), b, c1);
+        c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 2), b, c2);
+        c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 3), b, c3);
+        c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 4), b, c4);
+        c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 5), b, c5);
+        c6 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 6), b, c6);
+        c7 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 7), b, c7);
+    }
+    __m256 vs[VK_MR][3] = {{c0}, {c1}, {c2}, {c3}, {c4}, {c5}, {c6}, {c7}};
+    implicit_store256(vs, rows, v, 0, lanes, y, ldy, pitch, out_w, ep, row0);
+}
+
 static void implicit256(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                         long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
     for (long v = v0; v < v1; v += 24) {
-        // A short last block of a range at least 24 long is computed whole, shifted back to end at v1 (it
-        // overlaps the previous one; only its new lanes are stored): every block but a short range's only
-        // one reads whole vectors.
+        const long left = v1 - v;
+        if (left <= 16) {
+            // The last 1–16 columns: one or two 8-row × 8-column blocks.
+            for (long u = v; u < v1; u += 8)
+                for (int i = 0; i < m; i += VK_MR)
+                    implicit8x8(k, pa + (size_t)i * k, offsets, src, u, (int)min_int(8, (int)(v1 - u)),
+                                min_int(VK_MR, m - i), y, ldy, pitch, out_w, ep, i);
+            break;
+        }
+        // The last 17–23 columns of a range at least 24 long: a whole block shifted back to end at v1 (it
+        // overlaps the previous one; only its new lanes are stored), so that it reads whole vectors. (Splitting
+        // K into chunks of 128, so that a block's input columns stay in L1, made K = 288 and 576 slower in a C
+        // harness: 1.4×.)
         long at = v;
         int from = 0, lanes = 24;
-        if (v1 - v < 24) {
+        if (left < 24) {
             if (v1 - v0 >= 24) { at = v1 - 24; from = (int)(v - at); }
-            else lanes = (int)(v1 - v);
+            else lanes = (int)left;
         }
         for (int i = 0; i < m; i += VK_MR) {
             const int mr = m - i < VK_MR ? m - i : VK_MR;
@@ -895,52 +964,116 @@ __attribute__((target("avx2,fma"))) static void depthwise256_flat(const float *x
     }
 }
 
-// Zeros read in place of padded-plane rows past its end (the last step's rows below the output).
+// Zeros read in place of input rows outside the plane (above or below it) by dw_block256.
 static const float dw_zero_row[64];
 
-// Depthwise K×K (3 or 5), stride S (1 or 2), dilation 1, AVX2: the register-blocked form of dw_direct512 on
-// the zero-padded plane (row mode; AVX2 has no cheap masked loads on AMD): 4 output rows × 8 columns per
-// step, each input row loaded once for every output row whose window covers it.
-__attribute__((target("avx2,fma"), always_inline)) static inline void dw_direct256(
-    const float *x, const float *w, float bias, float *y, const float *res, VKActivation act, VKActivation post,
-    const VKConvGeometry *g, float *pad, const int K, const int S) {
-    const int pw = dw_padded_w(g), ph = dw_padded_h(g);
-    dw_pad_plane256(x, g, pad, pw, ph, 64);
-    __m256 wv[25];
-    for (int i = 0; i < K * K; i++) wv[i] = _mm256_set1_ps(w[i]);
-    const __m256 b = _mm256_set1_ps(bias);
-    const int oh = g->out_h, ow = g->out_w;
-    for (int ox = 0; ox < ow; ox += 8) {
-        for (int oy0 = 0; oy0 < oh; oy0 += DW_ROWS) {
-            __m256 acc[DW_ROWS];
-            for (int j = 0; j < DW_ROWS; j++) acc[j] = b;
+// 8 outputs' input for one tap of dw_block256: plain loads (EDGE = 0) or masked ones (m: the tap's S masks).
+T256 __m256 dw_tap256(const float *q, const __m256i *m, const int S, const int EDGE) {
+    if (!EDGE) return dw_load256(q, S);
+    __m256 v = _mm256_maskload_ps(q, m[0]);
+    if (S == 2) {
+        __m256 even = _mm256_shuffle_ps(v, _mm256_maskload_ps(q + 8, m[1]), _MM_SHUFFLE(2, 0, 2, 0));
+        v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+    }
+    return v;
+}
+
+// One column block (8 outputs from column ox) of every output row, DW_ROWS256 rows per step, read straight from
+// the unpadded plane (no padded copy: at 16×16 or 8×8 the copy cost as much as the convolution). Eight
+// accumulators: with four, each FMA waited for the previous one of its row (half the FMA rate). EDGE = 0: the
+// block's input columns [c0, c0 + 8·S + K - 1) lie inside the row, plain loads, rows outside the plane read
+// dw_zero_row. EDGE = 1: masked loads, lane by lane inside the row (cm: per tap column, S masks of 8; lanes
+// masked off are not read, so nothing outside the row is touched).
+// KXOUTER: taps column by column (5×5 stride 1: the 25 weights do not fit in registers beside the
+// accumulators, its K do), else input row by row (3×3 and stride 2 ran faster so; measured in a C harness).
+__attribute__((target("avx2,fma"), always_inline)) static inline void dw_block256(
+    const float *x, const float *w, const __m256 *wv, __m256 b, float *y, const float *res, VKActivation act,
+    VKActivation post, const VKConvGeometry *g, int ox, const __m256i *cm, const int K, const int S, const int EDGE,
+    const int KXOUTER) {
+    const int R = S * (DW_ROWS256 - 1) + K;  // input rows of a step
+    const int oh = g->out_h, ow = g->out_w, ih = g->in_h, iw = g->in_w;
+    const int c0 = ox * S - g->pad_left;
+    for (int oy0 = 0; oy0 < oh; oy0 += DW_ROWS256) {
+        // Rows outside the plane read zeros (dw_zero_row; in the edge blocks from its middle, so that the same
+        // masks apply to every row).
+        const float *rows[2 * (DW_ROWS256 - 1) + 5];
 #pragma clang loop unroll(full)
-            for (int r = 0; r < S * (DW_ROWS - 1) + K; r++) {
-                const int pr = oy0 * S + r;
-                const float *row = pr < ph ? pad + (size_t)pr * pw + (size_t)ox * S : dw_zero_row;
+        for (int r = 0; r < R; r++) {
+            const int iy = oy0 * S - g->pad_top + r;
+            rows[r] = iy >= 0 && iy < ih ? x + (long)iy * iw + c0 : dw_zero_row + (EDGE ? 24 : 0);
+        }
+        __m256 acc[DW_ROWS256];
+        for (int j = 0; j < DW_ROWS256; j++) acc[j] = b;
+        if (KXOUTER) {
+            // One tap column at a time: its K weights stay in registers beside the 8 accumulators (all 25 of a
+            // 5×5 do not fit, and reloading them cost more loads than the inputs).
+#pragma clang loop unroll(full)
+            for (int kx = 0; kx < K; kx++) {
+                __m256 wk[5];
+                for (int ky = 0; ky < K; ky++) wk[ky] = _mm256_broadcast_ss(w + ky * K + kx);
+#pragma clang loop unroll(full)
+                for (int r = 0; r < R; r++) {
+                    const __m256 v = dw_tap256(rows[r] + kx, cm + kx * S, S, EDGE);
+#pragma clang loop unroll(full)
+                    for (int j = 0; j < DW_ROWS256; j++) {
+                        const int ky = r - S * j;
+                        if (ky >= 0 && ky < K) acc[j] = _mm256_fmadd_ps(v, wk[ky], acc[j]);
+                    }
+                }
+            }
+        } else {
+            // One input row at a time, each tap loaded once for every output row whose window covers it.
+#pragma clang loop unroll(full)
+            for (int r = 0; r < R; r++) {
 #pragma clang loop unroll(full)
                 for (int kx = 0; kx < K; kx++) {
-                    const __m256 v = dw_load256(row + kx, S);
+                    const __m256 v = dw_tap256(rows[r] + kx, cm + kx * S, S, EDGE);
 #pragma clang loop unroll(full)
-                    for (int j = 0; j < DW_ROWS; j++) {
+                    for (int j = 0; j < DW_ROWS256; j++) {
                         const int ky = r - S * j;
                         if (ky >= 0 && ky < K) acc[j] = _mm256_fmadd_ps(v, wv[ky * K + kx], acc[j]);
                     }
                 }
             }
-            for (int j = 0; j < DW_ROWS && oy0 + j < oh; j++) {
-                const long at = (long)(oy0 + j) * ow + ox;
-                dw_store256(y + at, res ? res + at : 0, ow - ox, acc[j], act, post);
-            }
         }
+        for (int j = 0; j < DW_ROWS256 && oy0 + j < oh; j++) {
+            const long at = (long)(oy0 + j) * ow + ox;
+            dw_store256(y + at, res ? res + at : 0, ow - ox, acc[j], act, post);
+        }
+    }
+}
+
+// Depthwise K×K (3 or 5), stride S (1 or 2), dilation 1, AVX2: the register-blocked form of dw_direct512,
+// 8 columns × DW_ROWS256 rows per step, each input value loaded once for every output row whose window covers
+// it; interior column blocks with plain loads, the edge ones with masked loads.
+__attribute__((target("avx2,fma"), always_inline)) static inline void dw_direct256(
+    const float *x, const float *w, float bias, float *y, const float *res, VKActivation act, VKActivation post,
+    const VKConvGeometry *g, const int K, const int S) {
+    __m256 wv[25];
+    for (int i = 0; i < K * K; i++) wv[i] = _mm256_set1_ps(w[i]);
+    const __m256 b = _mm256_set1_ps(bias);
+    const int span = 8 * S + K - 1;
+    for (int ox = 0; ox < g->out_w; ox += 8) {
+        const int c0 = ox * S - g->pad_left;
+        if (c0 >= 0 && c0 + span <= g->in_w) {
+            dw_block256(x, w, wv, b, y, res, act, post, g, ox, 0, K, S, 0, K == 5 && S == 1);
+            continue;
+        }
+        __m256i cm[10];
+        for (int kx = 0; kx < K; kx++)
+            for (int h = 0; h < S; h++) {
+                const int first = c0 + kx + 8 * h;  // input column of lane 0
+                cm[kx * S + h] = lanes256(-first, g->in_w - first);
+            }
+        dw_block256(x, w, wv, b, y, res, act, post, g, ox, cm, K, S, 1, K == 5 && S == 1);
     }
 }
 
 #define DW_DIRECT256(K, S)                                                                                      \
     __attribute__((target("avx2,fma"), noinline)) static void dw_direct256_k##K##s##S(                          \
         const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,               \
-        VKActivation post, const VKConvGeometry *g, float *pad) {                                               \
-        dw_direct256(x, w, bias, y, res, act, post, g, pad, K, S);                                              \
+        VKActivation post, const VKConvGeometry *g) {                                                           \
+        dw_direct256(x, w, bias, y, res, act, post, g, K, S);                                                   \
     }
 DW_DIRECT256(3, 1)
 DW_DIRECT256(5, 1)
@@ -953,11 +1086,11 @@ __attribute__((target("avx2,fma"))) static void depthwise256(const float *x, con
                                                            const VKConvGeometry *g, float *pad) {
     if (dw_direct(g)) {
         if (g->k_w == 3) {
-            if (g->stride_w == 1) dw_direct256_k3s1(x, w, bias, y, res, act, post, g, pad);
-            else dw_direct256_k3s2(x, w, bias, y, res, act, post, g, pad);
+            if (g->stride_w == 1) dw_direct256_k3s1(x, w, bias, y, res, act, post, g);
+            else dw_direct256_k3s2(x, w, bias, y, res, act, post, g);
         } else {
-            if (g->stride_w == 1) dw_direct256_k5s1(x, w, bias, y, res, act, post, g, pad);
-            else dw_direct256_k5s2(x, w, bias, y, res, act, post, g, pad);
+            if (g->stride_w == 1) dw_direct256_k5s1(x, w, bias, y, res, act, post, g);
+            else dw_direct256_k5s2(x, w, bias, y, res, act, post, g);
         }
         return;
     }

@@ -104,10 +104,15 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
         vk_qconv_run(handle, input, output, Int32(batch), pool)
     }
 
-    /// Bytes of one batch item of the input and of the output.
+    /// Which code runs this convolution.
+    package enum Kind: Int32, Sendable { case gemm = 0, direct = 1, depthwise = 2 }
+
+    package var kind: Kind { Kind(rawValue: vk_qconv_kind(handle)) ?? .gemm }
+
     /// The level the kernels run at now: 2 AVX-512 VNNI, 1 AVX2, 0 portable (`VIGIL_NN_ISA` caps it).
     package static var level: Int { Int(vk_qisa()) }
 
+    /// Bytes of one batch item of the input and of the output.
     package var inputBytesPerItem: Int {
         let g = spec.geometry
         return spec.groups * Int(g.channels) * Int(g.in_h) * Int(g.in_w)

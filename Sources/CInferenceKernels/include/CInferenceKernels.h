@@ -142,6 +142,10 @@ int vk_pool_next(vk_pool *pool);
 /// How long idle helpers spin now: the configured time, or 0 after the caller waited more than 300 µs for a
 /// helper that was taken off its core (a busy machine), until 256 regions in a row go without such a wait.
 long vk_pool_spin_ns(const vk_pool *pool);
+/// The spin policy, told how long the caller of one region waited for its helpers (vk_pool_run measures it on
+/// CLOCK_MONOTONIC; tests pass virtual waits): more than 300 µs stops the helpers' spinning, 256 regions in a row
+/// without such a wait bring it back. Call it only where vk_pool_run could run (one caller at a time).
+void vk_pool_note_wait(vk_pool *pool, long waited_ns);
 /// Stops and joins the helpers and frees the pool.
 void vk_pool_destroy(vk_pool *pool);
 
