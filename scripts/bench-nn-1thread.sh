@@ -31,7 +31,7 @@ for size in 320 640; do
 done
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$vigil" bench nn "${models[@]}" --threads 1 --rounds "$rounds" --iterations "$iterations" | tee "$out"
+"$vigil" bench nn "${models[@]}" --threads 1 --rounds "$rounds" --iterations "$iterations" 2>&1 | tee "$out"
 python3 - "$out" "${models[@]}" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()

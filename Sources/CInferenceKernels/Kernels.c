@@ -798,7 +798,7 @@ static void implicit256(int m, int k, const float *pa, const int *offsets, const
         // The last 17–23 columns of a range at least 24 long: a whole block shifted back to end at v1 (it
         // overlaps the previous one; only its new lanes are stored), so that it reads whole vectors. (Splitting
         // K into chunks of 128, so that a block's input columns stay in L1, made K = 288 and 576 slower in a C
-        // harness: 1.4×.)
+        // harness: 1.3–1.45×.)
         long at = v;
         int from = 0, lanes = 24;
         if (left < 24) {
@@ -1492,9 +1492,9 @@ DWC_BLOCK(3, 1) DWC_BLOCK(3, 2) DWC_BLOCK(5, 1) DWC_BLOCK(5, 2)
 #undef DWC_BLOCK
 
 // Where the channel-vectorised form pays: planes of at most 64 pixels (7×7, 6×6), where a 16-lane row
-// vector of the per-channel kernel is mostly empty. On larger planes the gathers into and out of the tile
-// cost more than the lanes gain (14×14 5×5: 0.74× the per-channel kernel's speed in a C harness; 7×7
-// 5×5: 1.68×, 6×6 3×3: 1.24×).
+// vector of the per-channel kernel is mostly empty. On larger planes (14×14 and up) the gathers into and out
+// of the tile cost more than the lanes gain (timed per layer shape while choosing the bound; the whole-model
+// effect is what `vigil bench nn` prints).
 static int dwc_pays(const VKConvGeometry *g) { return dw_direct(g) && g->in_h * g->in_w <= 64; }
 
 static void depthwise_channels512(const float *x, const float *w, const float *bias, float *y, const float *res,
@@ -1769,8 +1769,9 @@ IMPLICIT8XV(3)
 // Virtual columns per chunk of the AVX-512 implicit GEMM: the chunk's k input rows hold about 32 Ki floats
 // (128 KiB, in L2 while every weight panel sweeps it), at least one 48-column block. Layers with few taps
 // (16 → 64 channels on 112×112: chunks of 2048 columns) then write each output plane in long runs, 8 planes
-// at a time, instead of 64 planes 48 floats at a time: 1.3–1.6× faster in a C harness with cold caches
-// (16 → 64 at 112×112, 24 → 144 at 56×56, 16 → 64 at 48×48). Wide layers (k ≥ 683) keep the old order.
+// at a time, instead of 64 planes 48 floats at a time (the pose detector's 16 → 64 at 112×112 and 24 → 144
+// at 56×56 are store-bound). Wide layers (k ≥ 683) keep the old order; splitting K into blocks instead was
+// slower on every shape tried.
 #define VK_IMPLICIT_CHUNK_FLOATS 32768
 static long vk_implicit_chunk(int k) {
     const long c = VK_IMPLICIT_CHUNK_FLOATS / (k > 0 ? k : 1) / 48 * 48;
