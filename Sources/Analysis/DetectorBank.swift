@@ -87,8 +87,8 @@ public final class DetectorBank: Sendable {
             let k = free.withLock { $0[job.model].popLast() }
             guard let k else { preconditionFailure("more jobs in flight than pool slots") }
             defer { free.withLock { $0[job.model].append(k) } }
-            let start = DispatchTime.now().uptimeNanoseconds
-            defer { latency[job.model].observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            let start = MonotonicClock.nanoseconds()
+            defer { latency[job.model].observe(Double(MonotonicClock.nanoseconds() - start) / 1e9) }
             return try instances[job.model][k].detect(rgb, region: job.region, sourceWidth: sourceWidth,
                                                        sourceHeight: sourceHeight)
         }
