@@ -56,7 +56,8 @@ struct MJPEGBench: BenchSuite {
                 let w = try window(daemon: daemon, port: port, viewers: withViewers ? viewers : 0)
                 if withViewers { watched.append(w.cpu); delivered.append(w.framesPerViewerSecond) } else { idle.append(w.cpu) }
                 progress("round \(r + 1): \(withViewers ? viewers : 0) viewers, daemon CPU \(String(format: "%.1f", w.cpu)) % of a core"
-                         + (withViewers ? String(format: ", %.2f frames/s per viewer", w.framesPerViewerSecond) : ""))
+                         + (withViewers ? String(format: ", %.2f frames/s per viewer, %d JPEG encodes for %d JPEGs served",
+                                                 w.framesPerViewerSecond, w.encodes, w.served) : ""))
             }
         }
         let extra = BenchStats.median(watched) - BenchStats.median(idle)
@@ -73,7 +74,8 @@ struct MJPEGBench: BenchSuite {
     }
 
     /// The daemon's CPU (% of one core) over `seconds`, with `viewers` viewers connected for the whole window.
-    func window(daemon: BenchDaemon, port: Int, viewers: Int) throws -> (cpu: Double, framesPerViewerSecond: Double) {
+    func window(daemon: BenchDaemon, port: Int, viewers: Int) throws
+        -> (cpu: Double, framesPerViewerSecond: Double, encodes: Int, served: Int) {
         let watchers = try (0..<viewers).map { _ in try MJPEGViewer(port: port, path: "/api/cameras/cam/mjpeg") }
         defer { watchers.forEach { $0.stop() } }
         // Every viewer has had its first picture before the window opens.
@@ -84,12 +86,25 @@ struct MJPEGBench: BenchSuite {
             Thread.sleep(forTimeInterval: 0.05)
         }
         let f0 = watchers.map { $0.frames.load(ordering: .relaxed) }
+        let j0 = try Self.jpegCounts(port: port)
         let c0 = try daemon.cpuSeconds(), t0 = MonotonicClock.seconds()
         Thread.sleep(forTimeInterval: Double(seconds))
         let c1 = try daemon.cpuSeconds(), wall = MonotonicClock.seconds() - t0
+        let j1 = try Self.jpegCounts(port: port)
         let f1 = watchers.map { $0.frames.load(ordering: .relaxed) }
         let frames = zip(f0, f1).map { Double($1 - $0) }.reduce(0, +)
-        return ((c1 - c0) / wall * 100, viewers == 0 ? 0 : frames / Double(viewers) / wall)
+        return ((c1 - c0) / wall * 100, viewers == 0 ? 0 : frames / Double(viewers) / wall,
+                j1.encodes - j0.encodes, j1.served - j0.served)
+    }
+
+    /// The daemon's `vigil_api_jpeg_encodes_total` and `vigil_api_jpeg_served_total` for the camera.
+    static func jpegCounts(port: Int) throws -> (encodes: Int, served: Int) {
+        let text = try HTTPGet.body(port: port, path: "/metrics")
+        func value(_ series: String) -> Int {
+            let line = text.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+            return line.flatMap { Double($0.dropFirst(series.count + 1)) }.map { Int($0) } ?? 0
+        }
+        return (value("vigil_api_jpeg_encodes_total{camera=\"cam\"}"), value("vigil_api_jpeg_served_total{camera=\"cam\"}"))
     }
 
     func config(_ dir: URL) -> String {
