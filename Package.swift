@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "VigilCore"),
         .target(
             name: "Config",
-            dependencies: ["VigilCore", "Motion", "Rules", "Tracking", .product(name: "Yams", package: "Yams")]
+            dependencies: ["VigilCore", "Motion", "Rules", "Tracking", "Sinks", .product(name: "Yams", package: "Yams")]
         ),
         // Demux, decode, scale; the only importer of CFFmpeg.
         .target(name: "Media", dependencies: ["CFFmpeg", "VigilCore"]),
@@ -178,7 +178,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Sinks"]),
         // Generated clips and process helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["VigilCore", "Sinks"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),

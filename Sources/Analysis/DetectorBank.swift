@@ -90,10 +90,10 @@ public final class DetectorBank: Sendable {
             let k = free.withLock { $0[job.model].popLast() }
             guard let k else { preconditionFailure("more jobs in flight than pool slots") }
             defer { free.withLock { $0[job.model].append(k) } }
-            let start = DispatchTime.now().uptimeNanoseconds, jobCPU = ThreadCPUClock.nanoseconds()
+            let start = MonotonicClock.nanoseconds(), jobCPU = ThreadCPUClock.nanoseconds()
             let detector = instances[job.model][k]
             defer {
-                latency[job.model].observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                latency[job.model].observe(Double(MonotonicClock.nanoseconds() - start) / 1e9)
                 let shape = detector.inputShape(region: job.region, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
                 usage[job.model].record(region: job.region, cpuNanoseconds: ThreadCPUClock.nanoseconds() &- jobCPU,
                                         inputPixels: shape.width * shape.height)

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import VigilCore
 
 /// The bounded inference pool shared by every camera: at most `capacity` inferences run at once over all
 /// callers (a permit per inference, taken before and returned after it). One call hands in the jobs of one
@@ -53,9 +54,9 @@ public final class InferencePool: Sendable {
             permits.wait()
         }
         stats.began()
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = MonotonicClock.nanoseconds()
         defer {
-            stats.ended(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            stats.ended(seconds: Double(MonotonicClock.nanoseconds() - start) / 1e9)
             permits.signal()
         }
         return try body(i)

@@ -1,3 +1,4 @@
+import Sinks
 import VigilCore
 
 /// The whole configuration file. Strict: unknown keys are errors; every field has a default and a range.
@@ -94,15 +95,9 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
 public struct AlertsConfig: Decodable, Sendable, Equatable {
     /// The JSON-lines alert log. Default `/var/log/vigil/alerts.jsonl`; `-` is standard output.
     public var path: String = "/var/log/vigil/alerts.jsonl"
-    /// Rotate when the file would grow past this many bytes; 0: never by size. 0 or 4096…2^40.
-    public var maxBytes: Int = 64 << 20
-    /// Also rotate at the first alert of each new UTC day.
-    public var rotateDaily = false
-    /// Rotated files kept (`alerts.jsonl.1` newest … `.N` oldest). 0…1000.
-    public var keep = 10
-    /// fsync policy: `always` (every alert), `interval` (every `sync_interval_s`), `never` (the OS decides).
-    public var sync = "interval"
-    public var syncIntervalSeconds = 1.0
+    /// Rotation and sync (`max_bytes`: 0 or 4096…2^40, `rotate_daily`, `keep`: 0…1000, `sync`: always, interval
+    /// or never, `sync_interval_s`), decoded straight into the alert log's own options.
+    public var log = AlertLogOptions()
 
     public init() {}
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -119,15 +114,19 @@ public struct AlertsConfig: Decodable, Sendable, Equatable {
         let p = try c.value(.path, default: AlertsConfig().path)
         guard !p.isEmpty else { throw c.invalid(.path, "must not be empty") }
         path = try EnvironmentExpansion.expand(p, key: .path, in: c)
-        maxBytes = try c.value(.maxBytes, default: AlertsConfig().maxBytes, in: 0...(1 << 40))
-        if maxBytes != 0 && maxBytes < 4096 { throw c.invalid(.maxBytes, "\(maxBytes) is out of range: 0 (off) or 4096…2^40") }
-        rotateDaily = try c.value(.rotateDaily, default: false)
-        keep = try c.value(.keep, default: 10, in: 0...1000)
-        sync = try c.value(.sync, default: "interval")
-        guard ["always", "interval", "never"].contains(sync) else {
+        let d = AlertLogOptions()
+        log.maxBytes = try c.value(.maxBytes, default: d.maxBytes, in: 0...(1 << 40))
+        if log.maxBytes != 0 && log.maxBytes < 4096 {
+            throw c.invalid(.maxBytes, "\(log.maxBytes) is out of range: 0 (off) or 4096…2^40")
+        }
+        log.rotateDaily = try c.value(.rotateDaily, default: d.rotateDaily)
+        log.keep = try c.value(.keep, default: d.keep, in: 0...1000)
+        let sync = try c.value(.sync, default: d.sync.rawValue)
+        guard let policy = SyncPolicy(rawValue: sync) else {
             throw c.invalid(.sync, "'\(sync)' is not one of always, interval, never")
         }
-        syncIntervalSeconds = try c.value(.syncIntervalSeconds, default: 1.0, in: 0.01...3600)
+        log.sync = policy
+        log.syncInterval = try c.value(.syncIntervalSeconds, default: d.syncInterval, in: 0.01...3600)
     }
 }
 

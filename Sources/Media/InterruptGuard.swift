@@ -1,5 +1,6 @@
 import CFFmpeg
 import Synchronization
+import VigilCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,7 +25,7 @@ public final class InterruptGuard: Sendable {
     /// Interrupts I/O that is still running `seconds` from now.
     public func arm(seconds: Double) {
         timedOut.store(false, ordering: .relaxed)
-        deadline.store(Self.now() + UInt64(max(0, seconds) * 1e9), ordering: .relaxed)
+        deadline.store(MonotonicClock.nanoseconds() + UInt64(max(0, seconds) * 1e9), ordering: .relaxed)
     }
 
     public func disarm() { deadline.store(0, ordering: .relaxed) }
@@ -35,17 +36,11 @@ public final class InterruptGuard: Sendable {
     func shouldInterrupt() -> Bool {
         if cancelled.load(ordering: .relaxed) { return true }
         let d = deadline.load(ordering: .relaxed)
-        if d != 0, Self.now() > d {
+        if d != 0, MonotonicClock.nanoseconds() > d {
             timedOut.store(true, ordering: .relaxed)
             return true
         }
         return false
-    }
-
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     /// The callback record to store in `AVFormatContext.interrupt_callback`. The guard must outlive the context

@@ -70,7 +70,7 @@ public enum ReplayPipeline {
     public static func run(_ options: ReplayOptions, hub: AlertHub,
                            progress: ((ReplayProgress) -> Void)? = nil,
                            observer: (any ReplayObserver)? = nil) throws -> RunStats {
-        let started = monotonicSeconds()
+        let started = MonotonicClock.seconds()
         let (source, clock, recorder) = try open(options)
         var ingestOptions = IngestOptions(camera: options.camera)
         ingestOptions.ringCapacity = options.ringCapacity
@@ -124,8 +124,8 @@ public enum ReplayPipeline {
                 stopReading()
                 break
             }
-            if let progress, monotonicSeconds() - lastProgress >= 0.25 {
-                lastProgress = monotonicSeconds()
+            if let progress, MonotonicClock.seconds() - lastProgress >= 0.25 {
+                lastProgress = MonotonicClock.seconds()
                 progress(ReplayProgress(frame: frame.index, mediaTime: frame.mediaTime, duration: source.info.duration,
                                         framesPerSecond: Double(stats.framesAnalyzed) / (lastProgress - started)))
             }
@@ -170,7 +170,7 @@ public enum ReplayPipeline {
         stats.alertsDropped = hub.droppedTotal
         stats.framesDecoded = ingest.stats.framesDecoded
         stats.source = ingest.stats
-        stats.wallSeconds = monotonicSeconds() - started
+        stats.wallSeconds = MonotonicClock.seconds() - started
         if let error = ingest.error { throw ReplayError(cause: error, stats: stats) }
         if stats.framesDecoded == 0 {
             throw FFmpegError(code: 0, operation: "decode", input: input, reason: "no video frame could be decoded")

@@ -45,10 +45,3 @@ public struct RunStats: Sendable, Equatable {
         ] + (recording.map { [("recording", $0)] } ?? []))
     }
 }
-
-/// Monotonic seconds, for wall-time figures.
-public func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

@@ -20,29 +20,64 @@ extension Daemon {
         return p.text
     }
 
+    /// The per-camera counters and gauges read from a camera's atomics: one row per family.
+    static let cameraFamilies: [(name: String, type: String, help: String, value: @Sendable (LiveCamera) -> Int)] = [
+        ("vigil_frames_decoded_total", "counter", "Frames decoded.", { $0.metrics.framesDecoded.load(ordering: .relaxed) }),
+        ("vigil_frames_analyzed_total", "counter", "Frames analysed.", { $0.metrics.framesAnalyzed.load(ordering: .relaxed) }),
+        ("vigil_frames_skipped_total", "counter", "Frames decoded but not analysed (detect.fps decimation).",
+         { $0.metrics.framesSkipped.load(ordering: .relaxed) }),
+        ("vigil_frames_dropped_total", "counter", "Frames dropped because analysis fell behind (ring full).",
+         { $0.metrics.framesDropped.load(ordering: .relaxed) }),
+        ("vigil_frames_not_decoded_total", "counter",
+         "Of the skipped frames, those not decoded at all (non-reference frames, skip_frame).",
+         { $0.metrics.framesNotDecoded.load(ordering: .relaxed) }),
+        ("vigil_frames_future_dated_total", "counter",
+         "Analysed frames whose sender wall clock lies after ours (left out of the glass-to-* histograms).",
+         { $0.metrics.framesFutureDated.load(ordering: .relaxed) }),
+        ("vigil_stream_reconnects_total", "counter", "Connection attempts after the first.",
+         { $0.metrics.reconnects.load(ordering: .relaxed) }),
+        ("vigil_stream_up", "gauge", "1 while the stream delivers frames.", { $0.metrics.up.load(ordering: .relaxed) }),
+        ("vigil_ring_frames", "gauge", "Frames waiting for analysis in the camera's ring.",
+         { $0.metrics.ringOccupancy.load(ordering: .relaxed) }),
+        ("vigil_ring_capacity_frames", "gauge", "Capacity of the camera's ring.", { $0.metrics.ringCapacity.load(ordering: .relaxed) }),
+        ("vigil_detector_frames_total", "counter", "Frames the object detector ran on.",
+         { $0.metrics.detectorFrames.load(ordering: .relaxed) }),
+        ("vigil_snapshots_written_total", "counter", "Alert snapshots written.", { $0.metrics.snapshotsWritten.load(ordering: .relaxed) }),
+        ("vigil_snapshot_errors_total", "counter", "Alert snapshots that could not be written.",
+         { $0.metrics.snapshotErrors.load(ordering: .relaxed) }),
+        ("vigil_record_clips_total", "counter", "Event clips started.", { $0.recording.clipsStarted.load(ordering: .relaxed) }),
+        ("vigil_record_segments_total", "counter", "Continuous segments started.",
+         { $0.recording.segmentsStarted.load(ordering: .relaxed) }),
+        ("vigil_record_bytes_total", "counter", "Packet bytes written to recordings.", { $0.recording.bytesWritten.load(ordering: .relaxed) }),
+        ("vigil_record_queue_drops_total", "counter", "Packets dropped: the recording writer's queue was full.",
+         { $0.recording.queueDrops.load(ordering: .relaxed) }),
+        ("vigil_record_disk_full_drops_total", "counter", "Packets not recorded because the disk was full.",
+         { $0.recording.diskFullDrops.load(ordering: .relaxed) }),
+        ("vigil_record_disk_full", "gauge", "1 while recording is stopped for a full disk.",
+         { $0.recording.diskFull.load(ordering: .relaxed) }),
+        ("vigil_record_write_errors_total", "counter", "Recording files abandoned on write errors.",
+         { $0.recording.writeErrors.load(ordering: .relaxed) }),
+        ("vigil_record_files_deleted_total", "counter", "Recordings deleted by retention.",
+         { $0.recording.filesDeleted.load(ordering: .relaxed) }),
+        ("vigil_record_preroll_bytes", "gauge", "Bytes of compressed packets held as pre-roll.",
+         { $0.preRoll.bytesHeld.load(ordering: .relaxed) }),
+    ]
+
     private func renderCameraCounters(_ p: inout PrometheusText, _ cams: [String: LiveCamera],
                                       _ rates: [String: (decoded: Double, analyzed: Double)]) {
         let names = cams.keys.sorted()
-        func perCamera(_ name: String, _ type: String, _ help: String, _ value: (LiveCamera, String) -> Double) {
-            p.family(name, type, help: help)
-            for n in names { p.sample(name, [("camera", n)], value(cams[n]!, n)) }
+        for f in Daemon.cameraFamilies {
+            p.family(f.name, f.type, help: f.help)
+            for n in names { p.sample(f.name, [("camera", n)], f.value(cams[n]!)) }
         }
-        func load(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
-        perCamera("vigil_frames_decoded_total", "counter", "Frames decoded.") { c, _ in load(c.metrics.framesDecoded) }
-        perCamera("vigil_frames_analyzed_total", "counter", "Frames analysed.") { c, _ in load(c.metrics.framesAnalyzed) }
-        perCamera("vigil_frames_skipped_total", "counter", "Frames decoded but not analysed (detect.fps decimation).") { c, _ in
-            load(c.metrics.framesSkipped)
-        }
-        perCamera("vigil_frames_dropped_total", "counter", "Frames dropped because analysis fell behind (ring full).") { c, _ in
-            load(c.metrics.framesDropped)
-        }
-        perCamera("vigil_frames_not_decoded_total", "counter",
-                  "Of the skipped frames, those not decoded at all (non-reference frames, skip_frame).") { c, _ in
-            load(c.metrics.framesNotDecoded)
-        }
-        perCamera("vigil_frames_future_dated_total", "counter",
-                  "Analysed frames whose sender wall clock lies after ours (left out of the glass-to-* histograms).") { c, _ in
-            load(c.metrics.framesFutureDated)
+        typealias Rate = (decoded: Double, analyzed: Double)
+        let perSecond: [(String, String, (Rate) -> Double)] = [
+            ("vigil_decode_frames_per_second", "Decoded frames per second over the last second.", { $0.decoded }),
+            ("vigil_analysis_frames_per_second", "Analysed frames per second over the last second.", { $0.analyzed }),
+        ]
+        for (name, help, rate) in perSecond {
+            p.family(name, "gauge", help: help)
+            for n in names { p.sample(name, [("camera", n)], rates[n].map(rate) ?? 0) }
         }
         p.family("vigil_stage_cpu_seconds_total", "counter", help: "CPU time per pipeline stage (thread CPU clocks).")
         for n in names {
@@ -51,54 +86,6 @@ extension Daemon {
                 p.sample("vigil_stage_cpu_seconds_total", [("camera", n), ("stage", stage.name)], st.seconds(stage))
             }
         }
-        perCamera("vigil_stream_reconnects_total", "counter", "Connection attempts after the first.") { c, _ in
-            load(c.metrics.reconnects)
-        }
-        perCamera("vigil_stream_up", "gauge", "1 while the stream delivers frames.") { c, _ in load(c.metrics.up) }
-        perCamera("vigil_decode_frames_per_second", "gauge", "Decoded frames per second over the last second.") { _, n in
-            rates[n]?.decoded ?? 0
-        }
-        perCamera("vigil_analysis_frames_per_second", "gauge", "Analysed frames per second over the last second.") { _, n in
-            rates[n]?.analyzed ?? 0
-        }
-        perCamera("vigil_ring_frames", "gauge", "Frames waiting for analysis in the camera's ring.") { c, _ in
-            load(c.metrics.ringOccupancy)
-        }
-        perCamera("vigil_detector_frames_total", "counter", "Frames the object detector ran on.") { c, _ in
-            load(c.metrics.detectorFrames)
-        }
-        perCamera("vigil_snapshots_written_total", "counter", "Alert snapshots written.") { c, _ in
-            load(c.metrics.snapshotsWritten)
-        }
-        perCamera("vigil_snapshot_errors_total", "counter", "Alert snapshots that could not be written.") { c, _ in
-            load(c.metrics.snapshotErrors)
-        }
-        perCamera("vigil_record_clips_total", "counter", "Event clips started.") { c, _ in load(c.recording.clipsStarted) }
-        perCamera("vigil_record_segments_total", "counter", "Continuous segments started.") { c, _ in
-            load(c.recording.segmentsStarted)
-        }
-        perCamera("vigil_record_bytes_total", "counter", "Packet bytes written to recordings.") { c, _ in
-            load(c.recording.bytesWritten)
-        }
-        perCamera("vigil_record_queue_drops_total", "counter", "Packets dropped: the recording writer's queue was full.") { c, _ in
-            load(c.recording.queueDrops)
-        }
-        perCamera("vigil_record_disk_full_drops_total", "counter", "Packets not recorded because the disk was full.") { c, _ in
-            load(c.recording.diskFullDrops)
-        }
-        perCamera("vigil_record_disk_full", "gauge", "1 while recording is stopped for a full disk.") { c, _ in
-            load(c.recording.diskFull)
-        }
-        perCamera("vigil_record_write_errors_total", "counter", "Recording files abandoned on write errors.") { c, _ in
-            load(c.recording.writeErrors)
-        }
-        perCamera("vigil_record_files_deleted_total", "counter", "Recordings deleted by retention.") { c, _ in
-            load(c.recording.filesDeleted)
-        }
-        perCamera("vigil_record_preroll_bytes", "gauge", "Bytes of compressed packets held as pre-roll.") { c, _ in
-            load(c.preRoll.bytesHeld)
-        }
-        perCamera("vigil_ring_capacity_frames", "gauge", "Capacity of the camera's ring.") { c, _ in load(c.metrics.ringCapacity) }
     }
 
     private func renderDetection(_ p: inout PrometheusText, _ cams: [String: LiveCamera]) {

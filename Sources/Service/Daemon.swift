@@ -92,7 +92,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     /// directory are counted and logged, writing resumes by itself), or standard output for `-`.
     public static func alertLog(_ c: AlertsConfig, logger: Logger) throws -> any AlertSink {
         if c.path == "-" { return try JSONLinesSink(path: "-") }
-        return try AlertLog(path: c.path, options: AlertLogOptions(c), report: { logger.error("\($0)") })
+        return try AlertLog(path: c.path, options: c.log, report: { logger.error("\($0)") })
     }
 
     /// Registers one more consumer of every camera's alerts (and frame summaries, if it subscribes): an MQTT

@@ -221,7 +221,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     public var lastFrameWallTime: Double? {
         let t = lastFrame.load(ordering: .relaxed)
         guard t != 0 else { return nil }
-        return Date().timeIntervalSince1970 - MonotonicClock.seconds(since: t)
+        return Date().timeIntervalSince1970 - clock.seconds(since: t)  // the frame was stamped on `clock`
     }
 
     // MARK: - Ingest thread

@@ -40,7 +40,7 @@ public final class AlertLog: AlertSink {
     /// Opens (creates, appends to) `path`. Throws only when the file cannot be opened at all at start-up, so
     /// that a typo in a path is an error, not a silent drop; later failures are counted instead.
     public init(path: String, options: AlertLogOptions = AlertLogOptions(),
-                report: @escaping (String) -> Void = { _ in }, now: @escaping () -> Double = AlertLog.monotonic)
+                report: @escaping (String) -> Void = { _ in }, now: @escaping () -> Double = MonotonicClock.seconds)
         throws {
         self.path = path; self.options = options; self.report = report; self.now = now
         line.reserveCapacity(1024)
@@ -55,12 +55,6 @@ public final class AlertLog: AlertSink {
             if dirty && options.sync != .never { _ = fdatasync(fd) }
             close(fd)
         }
-    }
-
-    public static func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     public func write(_ alert: Alert) throws {

@@ -61,10 +61,10 @@ struct APIEventsBench: BenchSuite {
         let index = try EventIndex(path: dir.appendingPathComponent("index.sqlite").path)
         let hub = EventHub()
         let indexer = EventIndexer(logPath: log, index: index, hub: hub, logger: quiet)
-        let t0 = Date()
+        let t0 = MonotonicClock.seconds()
         indexer.start()
         while ((try? index.summary().count) ?? 0) < events { usleep(50_000) }
-        let indexSeconds = Date().timeIntervalSince(t0)
+        let indexSeconds = MonotonicClock.seconds() - t0
         progress("indexed \(events) events in \(String(format: "%.1f", indexSeconds)) s (\(Int(Double(events) / indexSeconds)) events/s)")
         var o = APIOptions()
         o.port = 0
@@ -80,7 +80,7 @@ struct APIEventsBench: BenchSuite {
                 if side == 0 {
                     api += try APIEventsBench.timeRequests(port: server.port, path: path, count: max(1, queries / rounds))
                 } else {
-                    let t = Date()
+                    let t = MonotonicClock.seconds()
                     let p = Process()
                     p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
                     if !FileManager.default.isExecutableFile(atPath: p.executableURL!.path) {
@@ -90,7 +90,7 @@ struct APIEventsBench: BenchSuite {
                     p.standardOutput = FileHandle.nullDevice
                     try p.run()
                     p.waitUntilExit()
-                    tail.append(Date().timeIntervalSince(t) * 1000)
+                    tail.append((MonotonicClock.seconds() - t) * 1000)
                 }
             }
         }
@@ -119,7 +119,7 @@ struct APIEventsBench: BenchSuite {
         var out: [Double] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         for _ in 0..<count {
-            let t = Date()
+            let t = MonotonicClock.seconds()
             _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             var got: [UInt8] = []
             var bodyEnd: Int? = nil
@@ -136,7 +136,7 @@ struct APIEventsBench: BenchSuite {
                     bodyEnd = h.upperBound + len
                 }
             }
-            out.append(Date().timeIntervalSince(t) * 1000)
+            out.append((MonotonicClock.seconds() - t) * 1000)
         }
         return out
     }

@@ -55,15 +55,15 @@ struct AlertLogBench: BenchSuite {
             o.maxBytes = maxBytes
             o.keep = keep
             let log = try AlertLog(path: path, options: o)
-            let t0 = AlertLog.monotonic()
+            let t0 = MonotonicClock.seconds()
             for k in 0..<n { try log.write(AlertLogBench.alert(k)) }
             try log.flush()
-            let rate = Double(n) / (AlertLog.monotonic() - t0)
+            let rate = Double(n) / (MonotonicClock.seconds() - t0)
             unlink(path)
             // Reference: the same lines, serialised the same way, with plain write(2) (and fdatasync for `always`).
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw BenchError("cannot open \(path)") }
-            let r0 = AlertLog.monotonic()
+            let r0 = MonotonicClock.seconds()
             for k in 0..<n {
                 var line = AlertLogBench.alert(k).jsonLine()
                 line.append("\n")
@@ -71,7 +71,7 @@ struct AlertLogBench: BenchSuite {
                 if policy == .always { fdatasync(fd) }
             }
             fdatasync(fd)
-            let refRate = Double(n) / (AlertLog.monotonic() - r0)
+            let refRate = Double(n) / (MonotonicClock.seconds() - r0)
             close(fd)
             figures.append(BenchFigure(name: "alert log sync: \(policy.rawValue)", value: rate, unit: "alerts/s",
                                        reference: policy == .always ? "jsonLine + write(2) + fdatasync" : "jsonLine + write(2)",

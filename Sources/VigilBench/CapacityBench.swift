@@ -178,7 +178,7 @@ struct CapacityTrial {
 
 /// Counters of every camera summed, with the process and server CPU clocks, at one instant.
 private struct CapacitySample {
-    var time = monotonicSeconds()
+    var time = MonotonicClock.seconds()
     var analysed = 0, dropped = 0, decoded = 0, notDecoded = 0, futureDated = 0, up = 0
     var perCameraAnalysed: [Int] = []
     var stages = [Double](repeating: 0, count: StageTimes.Stage.allCases.count)
@@ -286,12 +286,12 @@ private func ffmpegDecodeScaleCPU(_ ffmpeg: String, _ url: String, _ options: Ca
     p.arguments = a
     p.standardError = FileHandle.nullDevice
     p.standardOutput = FileHandle.nullDevice
-    let cpu0 = processCPUSeconds(RUSAGE_CHILDREN), t0 = monotonicSeconds()
+    let cpu0 = processCPUSeconds(RUSAGE_CHILDREN), t0 = MonotonicClock.seconds()
     try p.run()
     usleep(UInt32((options.warmup + options.seconds) * 1e6))
     kill(p.processIdentifier, SIGINT)
     p.waitUntilExit()
-    let cpu = 100 * (processCPUSeconds(RUSAGE_CHILDREN) - cpu0) / (monotonicSeconds() - t0)
+    let cpu = 100 * (processCPUSeconds(RUSAGE_CHILDREN) - cpu0) / (MonotonicClock.seconds() - t0)
     progress(String(format: "ffmpeg reference on %@: %.1f %% of a core (load %@)", URLRedaction.redact(url), cpu, MachineLoad.read().description))
     return cpu
 }

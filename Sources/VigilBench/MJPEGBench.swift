@@ -79,17 +79,17 @@ struct MJPEGBench: BenchSuite {
         let watchers = try (0..<viewers).map { _ in try MJPEGViewer(port: port, path: "/api/cameras/cam/mjpeg") }
         defer { watchers.forEach { $0.stop() } }
         // Every viewer has had its first picture before the window opens.
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = MonotonicClock.seconds() + 15
         while watchers.contains(where: { $0.frames.load(ordering: .relaxed) == 0 }) {
             if let failed = watchers.first(where: { $0.failure != nil }) { throw BenchError("viewer failed: \(failed.failure!)") }
-            guard Date() < deadline else { throw BenchError("the MJPEG stream sent no picture within 15 s") }
+            guard MonotonicClock.seconds() < deadline else { throw BenchError("the MJPEG stream sent no picture within 15 s") }
             Thread.sleep(forTimeInterval: 0.05)
         }
         let f0 = watchers.map { $0.frames.load(ordering: .relaxed) }
         let j0 = try Self.jpegCounts(port: port)
-        let c0 = try daemon.cpuSeconds(), t0 = Date()
+        let c0 = try daemon.cpuSeconds(), t0 = MonotonicClock.seconds()
         Thread.sleep(forTimeInterval: Double(seconds))
-        let c1 = try daemon.cpuSeconds(), wall = Date().timeIntervalSince(t0)
+        let c1 = try daemon.cpuSeconds(), wall = MonotonicClock.seconds() - t0
         let j1 = try Self.jpegCounts(port: port)
         let f1 = watchers.map { $0.frames.load(ordering: .relaxed) }
         let frames = zip(f0, f1).map { Double($1 - $0) }.reduce(0, +)
@@ -150,8 +150,8 @@ final class BenchDaemon {
 
     /// The port from the "web page on http://…" line the daemon logs at start.
     func apiPort() throws -> Int {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
+        let deadline = MonotonicClock.seconds() + 30
+        while MonotonicClock.seconds() < deadline {
             let text = stderr
             if let r = text.range(of: "web page on http://"), let colon = text[r.upperBound...].firstIndex(of: ":"),
                let slash = text[colon...].firstIndex(of: "/"), let port = Int(text[text.index(after: colon)..<slash]) {
@@ -165,8 +165,8 @@ final class BenchDaemon {
 
     /// Waits until `/api/cameras` says `camera` is up.
     func waitUntilUp(port: Int, camera: String) throws {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
+        let deadline = MonotonicClock.seconds() + 30
+        while MonotonicClock.seconds() < deadline {
             if let body = try? HTTPGet.body(port: port, path: "/api/cameras"),
                let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
                let cams = json["cameras"] as? [[String: Any]],
@@ -194,8 +194,8 @@ final class BenchDaemon {
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let deadline = MonotonicClock.seconds() + 10
+        while process.isRunning, MonotonicClock.seconds() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { kill(pid, SIGKILL) }
         process.waitUntilExit()
     }

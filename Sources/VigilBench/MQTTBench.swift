@@ -187,7 +187,7 @@ final class BenchBroker {
         p.waitUntilExit()
     }
 
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    static func now() -> Double { MonotonicClock.seconds() }
 
     static func wait(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         let end = now() + seconds

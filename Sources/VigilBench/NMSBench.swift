@@ -61,14 +61,14 @@ struct NMSBench: BenchSuite {
         var times: [Double] = []
         var kept = 0
         for _ in 0..<repetitions {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = MonotonicClock.nanoseconds()
             kept = NonMaxSuppression.run(cands, kind: .hard, iouThreshold: iou).count
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            times.append(Double(MonotonicClock.nanoseconds() - t0) / 1e6)
         }
         times.sort()
-        let weighted = DispatchTime.now().uptimeNanoseconds
+        let weighted = MonotonicClock.nanoseconds()
         _ = NonMaxSuppression.run(cands, kind: .weighted, iouThreshold: iou)
-        let weightedMs = Double(DispatchTime.now().uptimeNanoseconds - weighted) / 1e6
+        let weightedMs = Double(MonotonicClock.nanoseconds() - weighted) / 1e6
         let (refKept, refMs) = try reference(cands)
         progress("\(cands.count) candidates: Vigil kept \(kept), NumPy kept \(refKept); weighted NMS \(String(format: "%.2f", weightedMs)) ms")
         guard refKept == kept else { throw BenchError("kept counts differ: Vigil \(kept), NumPy \(refKept)") }

@@ -51,9 +51,9 @@ package struct NNBenchmark {
         try Session.withBuffers(inputs, &outputs) { xs, ys in
             for i in 0..<total {
                 let c0 = threadCPUNanoseconds()
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let t0 = MonotonicClock.nanoseconds()
                 try session.run(inputs: xs, outputs: ys)
-                let t1 = DispatchTime.now().uptimeNanoseconds
+                let t1 = MonotonicClock.nanoseconds()
                 let c1 = threadCPUNanoseconds()
                 if i >= warmUp { times.append(Double(t1 - t0) / 1e6); cpu.append(Double(c1 - c0) / 1e6) }
             }

@@ -74,9 +74,9 @@ struct QConvBench: BenchSuite {
         try body()
         var t: [Double] = []
         for _ in 0..<n {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = MonotonicClock.nanoseconds()
             try body()
-            t.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            t.append(Double(MonotonicClock.nanoseconds() - t0) / 1e6)
         }
         return BenchStats.median(t)
     }

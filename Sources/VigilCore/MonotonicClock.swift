@@ -2,7 +2,11 @@
 import Glibc
 #endif
 
-/// Monotonic time for heartbeats and timeouts (CLOCK_MONOTONIC: never jumps with the wall clock).
+/// The one monotonic clock (CLOCK_MONOTONIC: never jumps with the wall clock): every interval measured and every
+/// deadline kept reads it — directly where nothing needs to replace it (benchmarks, latencies, I/O deadlines), or
+/// through an injected `TickingClock` (`SystemClock` reads this one) where tests drive the time (a live camera's
+/// backoff, watchdog and heartbeats, the daemon's supervisor). Per-thread CPU time is `ThreadCPUClock`; wall-clock
+/// time only for timestamps a user reads (`AlertClock.wall`).
 ///
 /// Thread safety: stateless; any thread.
 public enum MonotonicClock {

@@ -77,7 +77,7 @@ struct ReplayCommand: ParsableCommand {
             if alerts == "-" {
                 sink = try JSONLinesSink(path: alerts)
             } else {
-                sink = try AlertLog(path: alerts, options: AlertLogOptions(cfg.alerts), report: { Console.err("vigil: \($0)") })
+                sink = try AlertLog(path: alerts, options: cfg.alerts.log, report: { Console.err("vigil: \($0)") })
             }
             // With mqtt: configured, the alerts also go to the broker (a live dashboard while testing rules).
             let hub = AlertHub(record: sink)

@@ -1,3 +1,4 @@
+import Sinks
 import Testing
 @testable import Config
 
@@ -54,7 +55,7 @@ import Testing
 
     @Test func fullExampleDecodes() throws {
         let c = try ConfigLoader.parse(Self.full, environment: [:])
-        #expect(c.alerts.maxBytes == 1_048_576 && c.alerts.rotateDaily && c.alerts.keep == 5 && c.alerts.sync == "always")
+        #expect(c.alerts.log.maxBytes == 1_048_576 && c.alerts.log.rotateDaily && c.alerts.log.keep == 5 && c.alerts.log.sync == .always)
         #expect(c.rules.timeZone == "Europe/Berlin" && c.rules.cooldownSeconds == 10)
         #expect(c.rules.schedules["night"] == ["22:00-06:00"])
         let cam = c.cameras[0]
@@ -68,7 +69,8 @@ import Testing
 
     @Test func defaults() throws {
         let c = try ConfigLoader.parse("cameras:\n  - name: a\n    url: a.mp4\n", environment: [:])
-        #expect(c.alerts.maxBytes == 64 << 20 && c.alerts.keep == 10 && c.alerts.sync == "interval")
+        #expect(c.alerts.log == AlertLogOptions() && c.alerts.log.maxBytes == 64 << 20 && c.alerts.log.keep == 10
+                && c.alerts.log.sync == .interval)
         #expect(c.cameras[0].tamper == TamperConfig() && c.cameras[0].zones.isEmpty && c.cameras[0].stationary == nil)
         #expect(c.rules.timeZone == "UTC")
         #expect(c.snapshots == SnapshotsConfig() && c.snapshots.retainCount == 1000 && c.snapshots.quality == 4)

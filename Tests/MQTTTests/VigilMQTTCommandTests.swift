@@ -65,14 +65,9 @@ import VigilCore
     /// by the last will when the daemon dies. The restarted broker refuses the daemon until the test's
     /// subscriber listens again (password file rewritten, SIGHUP), so no message can pass unseen.
     @Test func liveRunQueuesWhileBrokerIsAwayAndResumesInOrder() throws {
-        try #require(RTSPTestServer.isAvailable, "\(Self.serverMissing)")
-        let dir = makeTemporaryDirectory("mqtt-live")
-        let server = try RTSPTestServer(directory: dir)
         let users = ["test": "t", "vigil": "v3ry"]
-        let broker = try MosquittoBroker(users: users)
-        let live = try Collector(port: broker.port, filters: ["vigil/#"], user: "test", password: "t")
-        #expect(live.awaitSubscribed())
-        let mqtt = "url: \(broker.url)\nuser: vigil\npassword: ${VIGIL_MQTT_PASSWORD}\nreconnect_initial_s: 0.1\nreconnect_max_s: 0.5"
+        let (dir, server, broker, live) = try Self.liveSetup("mqtt-live", users: users, filters: ["vigil/#"])
+        let mqtt = Self.mqttSection(broker, password: "${VIGIL_MQTT_PASSWORD}", reconnectMax: 0.5)
         let daemon = try DaemonProcess(config: Self.config(cameras: [("good", server.url("test"))], mqtt: mqtt), directory: dir,
                                        environment: ["VIGIL_MQTT_PASSWORD": "v3ry"])
         #expect(waitUntil(timeout: 20, poll: 0.05) { live.texts("vigil/events").contains { $0.contains("stream_up") } }, "\(daemon.stderr)")
@@ -91,6 +86,25 @@ import VigilCore
         #expect(waitUntil(timeout: 20, poll: 0.05) { live.last("vigil/available") == "offline" }, "the last will")
     }
 
+    /// What the live runs against a password-protected broker share: a temporary folder, the RTSP server, the
+    /// broker with `users` (the test's own subscriber is `test`/`t`) and that subscriber on `filters`, listening.
+    static func liveSetup(_ label: String, users: [String: String], filters: [String]) throws
+        -> (URL, RTSPTestServer, MosquittoBroker, Collector) {
+        try #require(RTSPTestServer.isAvailable, "\(Self.serverMissing)")
+        let dir = makeTemporaryDirectory(label)
+        let server = try RTSPTestServer(directory: dir)
+        let broker = try MosquittoBroker(users: users)
+        let live = try Collector(port: broker.port, filters: filters, user: "test", password: "t")
+        #expect(live.awaitSubscribed())
+        return (dir, server, broker, live)
+    }
+
+    /// The daemon's `mqtt:` lines for `broker` as user `vigil` with `password`, reconnecting from 0.1 s up to
+    /// `reconnectMax` s.
+    static func mqttSection(_ broker: MosquittoBroker, password: String, reconnectMax: Double) -> String {
+        "url: \(broker.url)\nuser: vigil\npassword: \(password)\nreconnect_initial_s: 0.1\nreconnect_max_s: \(reconnectMax)"
+    }
+
     /// Starts the killed broker again, refusing everyone but the test's subscriber until it listens again (then
     /// `users` are let in by a rewritten password file and SIGHUP), so no message can pass unseen.
     static func restart(_ broker: MosquittoBroker, gatedFor live: Collector, users: [String: String]) throws {
@@ -104,15 +118,10 @@ import VigilCore
     /// The queue bound (2 messages) exceeded during an outage: the oldest events are dropped and counted in the
     /// metrics, the newest arrive in order, and the alert log has them all.
     @Test func queueBoundDropsOldestCountsThemAndLosesNothingElse() throws {
-        try #require(RTSPTestServer.isAvailable, "\(Self.serverMissing)")
-        let dir = makeTemporaryDirectory("mqtt-bound")
-        let server = try RTSPTestServer(directory: dir)
         let users = ["test": "t", "vigil": "v"]
-        let broker = try MosquittoBroker(users: users)
-        let live = try Collector(port: broker.port, filters: ["vigil/events"], user: "test", password: "t")
-        #expect(live.awaitSubscribed())
+        let (dir, server, broker, live) = try Self.liveSetup("mqtt-bound", users: users, filters: ["vigil/events"])
         let metricsPort = FreePort.pick()
-        let mqtt = "url: \(broker.url)\nuser: vigil\npassword: v\nqueue_max_messages: 2\nreconnect_initial_s: 0.1\nreconnect_max_s: 0.3"
+        let mqtt = Self.mqttSection(broker, password: "v", reconnectMax: 0.3) + "\nqueue_max_messages: 2"
         let daemon = try DaemonProcess(config: Self.config(cameras: [("good", server.url("test"))], mqtt: mqtt,
                                                            extra: "metrics:\n  listen: 127.0.0.1:\(metricsPort)\n"), directory: dir)
         #expect(waitUntil(timeout: 20, poll: 0.05) { live.texts("vigil/events").contains { $0.contains("stream_up") } }, "\(daemon.stderr)")
@@ -149,7 +158,7 @@ import VigilCore
         let dir = makeTemporaryDirectory("mqtt-pw")
         let server = try RTSPTestServer(directory: dir)
         let broker = try MosquittoBroker(users: ["vigil": "right"])
-        let mqtt = "url: \(broker.url)\nuser: vigil\npassword: wrong\nreconnect_initial_s: 0.1\nreconnect_max_s: 0.3"
+        let mqtt = Self.mqttSection(broker, password: "wrong", reconnectMax: 0.3)
         let daemon = try DaemonProcess(config: Self.config(cameras: [("good", server.url("test"))], mqtt: mqtt), directory: dir)
         #expect(daemon.waitFor("motion_start", camera: "good", timeout: 20), "\(daemon.stderr)")
         #expect(waitUntil(timeout: 10, poll: 0.05) { daemon.stderr.contains("not authorised") })

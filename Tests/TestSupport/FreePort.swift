@@ -33,4 +33,19 @@ public enum FreePort {
         }
         fatalError("no free port")
     }
+
+    /// Whether a TCP socket listens on `port` (any local address), from /proc/net/tcp and tcp6: lets a test wait
+    /// for a server to be ready without connecting to it (a one-client server would take the probe as its client).
+    public static func isListening(_ port: Int) -> Bool {
+        let hexPort = String(format: ":%04X", port)
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let f = line.split(separator: " ")
+                // sl local_address rem_address st …; st 0A is LISTEN
+                if f.count > 3, f[1].hasSuffix(hexPort), f[3] == "0A" { return true }
+            }
+        }
+        return false
+    }
 }

@@ -200,7 +200,7 @@ import Glibc
             "-an", "-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg", "-content_type",
             "multipart/x-mixed-replace;boundary=ffmpeg", "-listen", "1", "http://127.0.0.1:\(port)/cam.mjpg",
         ], directory: dir)
-        usleep(500_000)
+        #expect(waitUntil(timeout: 20, poll: 0.02) { FreePort.isListening(port) }, "ffmpeg listens: \(camera.stderrText)")
         let daemon = try DaemonProcess(config: Self.config(cameras: [("mjpeg", "http://127.0.0.1:\(port)/cam.mjpg")]),
                                        directory: dir)
         #expect(daemon.waitFor("stream_up", timeout: 10), "\(daemon.stderr)")
