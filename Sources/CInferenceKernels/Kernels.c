@@ -798,7 +798,7 @@ static void implicit256(int m, int k, const float *pa, const int *offsets, const
         // The last 17–23 columns of a range at least 24 long: a whole block shifted back to end at v1 (it
         // overlaps the previous one; only its new lanes are stored), so that it reads whole vectors. (Splitting
         // K into chunks of 128, so that a block's input columns stay in L1, made K = 288 and 576 slower in a C
-        // harness: 1.4×.)
+        // harness: 1.3–1.45×.)
         long at = v;
         int from = 0, lanes = 24;
         if (left < 24) {

@@ -19,6 +19,7 @@
 #include "CInferenceKernels.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,6 +244,21 @@ static inline int q_requant(const vk_qconv *c, int32_t acc, float mult) {
 
 // ---- im2col and packing of one tile of pixels ----
 
+// dst[i] = src[2i] for i < n (stride-2 im2col rows); SSE2, part of baseline x86-64, so the same at every level.
+static void q_copy_even(const uint8_t *src, uint8_t *dst, int n) {
+    int i = 0;
+#ifdef VQ_X86
+    const __m128i lo = _mm_set1_epi16(0x00FF);
+    // The last load ends at src[2i + 31]; i + 16 < n keeps it before src[2n − 2], the last byte read.
+    for (; i + 16 < n; i += 16) {
+        const __m128i a = _mm_and_si128(_mm_loadu_si128((const __m128i *)(src + 2 * i)), lo);
+        const __m128i b = _mm_and_si128(_mm_loadu_si128((const __m128i *)(src + 2 * i + 16)), lo);
+        _mm_storeu_si128((__m128i *)(dst + i), _mm_packus_epi16(a, b));
+    }
+#endif
+    for (; i < n; i++) dst[i] = src[2 * i];
+}
+
 // Row-major im2col (k rows × n pixels from p0) of one group's planes at src; padding holds `pad`.
 static void q_im2col(const uint8_t *src, const VKConvGeometry *g, int p0, int n, uint8_t pad, uint8_t *dst) {
     int r = 0;
@@ -267,11 +283,9 @@ static void q_im2col(const uint8_t *src, const VKConvGeometry *g, int p0, int n,
                     } else {
                         memset(row + ox0, pad, (size_t)(a - ox0));
                         const uint8_t *s = plane + (size_t)iy * g->in_w + xoff;
-                        if (g->stride_w == 1) {
-                            memcpy(row + a, s + a, (size_t)(b - a));
-                        } else {
-                            for (int ox = a; ox < b; ox++) row[ox] = s[(long)ox * g->stride_w];
-                        }
+                        if (g->stride_w == 1) memcpy(row + a, s + a, (size_t)(b - a));
+                        else if (g->stride_w == 2) q_copy_even(s + 2L * a, row + a, b - a);
+                        else for (int ox = a; ox < b; ox++) row[ox] = s[(long)ox * g->stride_w];
                         memset(row + b, pad, (size_t)(ox1 - b));
                     }
                     p += ox1 - ox0;
@@ -321,8 +335,7 @@ typedef struct {
     long items;
     int dw_rows;  // depthwise: rows of the padded plane
     long dw_lw;   // and its bytes per row (slack for 64-byte loads past the last output)
-    char *scratch;
-    size_t scratch_bytes;  // per worker
+    size_t scratch_bytes;  // per worker (each thread's own, q_thread_scratch)
     int next_serial;
 } QRun;
 
@@ -436,9 +449,45 @@ static void q_depthwise_item(const QRun *run, long item, char *scratch) {
     else q_dw_simd(run, pu, run->dw_lw, o, y);
 }
 
+// Per-thread scratch, kept between runs and grown when a convolution needs more (no allocation per run once
+// every size has been seen); freed when the thread exits.
+static pthread_key_t q_scratch_key;
+static pthread_once_t q_scratch_once = PTHREAD_ONCE_INIT;
+typedef struct {
+    char *p;
+    size_t bytes;
+} QScratch;
+
+static void q_scratch_free(void *v) {
+    QScratch *s = v;
+    free(s->p);
+    free(s);
+}
+
+static void q_scratch_init(void) {
+    if (pthread_key_create(&q_scratch_key, q_scratch_free) != 0) abort();
+}
+
+static char *q_thread_scratch(size_t bytes) {
+    pthread_once(&q_scratch_once, q_scratch_init);
+    QScratch *s = pthread_getspecific(q_scratch_key);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s || pthread_setspecific(q_scratch_key, s) != 0) abort();
+    }
+    if (s->bytes < bytes) {
+        free(s->p);
+        s->bytes = (bytes + 65535) & ~(size_t)65535;
+        s->p = aligned_alloc(64, s->bytes);
+        if (!s->p) abort();
+    }
+    return s->p;
+}
+
 static void q_worker(void *ctx, int worker) {
+    (void)worker;
     QRun *run = ctx;
-    char *scratch = run->scratch + (size_t)worker * run->scratch_bytes;
+    char *scratch = q_thread_scratch(run->scratch_bytes);
     for (;;) {
         long i = run->pool ? vk_pool_next(run->pool) : run->next_serial++;
         if (i >= run->items) return;
@@ -490,8 +539,6 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
     else q_plan(&run, threads);
     run.scratch_bytes = (run.scratch_bytes + 63) & ~(size_t)63;
     const int workers = (int)(run.items < threads ? run.items : threads);
-    run.scratch = aligned_alloc(64, run.scratch_bytes * (size_t)workers);
-    if (!run.scratch) abort();
     if (pool && workers > 1) {
         run.pool = pool;
         vk_pool_run(pool, workers, q_worker, &run);
@@ -499,7 +546,6 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
         run.pool = NULL;
         q_worker(&run, 0);
     }
-    free(run.scratch);
 }
 
 // ---- SIMD levels ----

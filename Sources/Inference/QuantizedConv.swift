@@ -64,7 +64,7 @@ package struct QuantizedConvError: Error, CustomStringConvertible, Equatable {
 /// VNNI, AVX2 or portable code per run (`vk_qisa()`); every level gives the same bytes.
 ///
 /// Thread safety: immutable after init (the packed weights are only read), so `run` may be called from
-/// several threads at once; each call allocates its own scratch.
+/// several threads at once; each thread keeps its own scratch between runs (grown, never allocated per run).
 package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a C object that is never written after init
     package let spec: QuantizedConvSpec
     private let handle: OpaquePointer

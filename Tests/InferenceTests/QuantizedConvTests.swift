@@ -60,6 +60,8 @@ import Testing
         Case(name: "MatMul form 64 rows", c: 50, h: 1, w: 1, m: 19, kh: 1, kw: 1, pad: 0, padEnd: 0, batch: 64, seed: 12),
         Case(name: "grouped channel multiplier 2", c: 4, h: 9, w: 9, m: 8, groups: 4, seed: 13),
         Case(name: "wide 3×3 s1 many pixels", c: 16, h: 40, w: 45, m: 16, seed: 14),
+        Case(name: "3×3 s2 wide rows (vector stride-2 im2col)", c: 4, h: 9, w: 71, m: 8, stride: 2, padEnd: 0,
+             seed: 21, kind: .gemm),
     ]
 
     struct Prepared {
