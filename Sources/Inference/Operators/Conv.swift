@@ -53,6 +53,17 @@ final class ConvKernel: Kernel, FlopCounting {
         return 11 * channelWork < 10 * implicitWork
     }
 
+    /// Row-major m×k weights in the channel-vectorised packed form (`vk_pack_at`).
+    static func packChannels(_ w: [Float], m: Int, k: Int) -> [Float] {
+        var packed = [Float](repeating: 0, count: vk_packed_at_floats(Int32(m), Int32(k)))
+        w.withUnsafeBufferPointer { wb in
+            packed.withUnsafeMutableBufferPointer { pb in
+                vk_pack_at(wb.baseAddress!, Int32(k), Int32(m), Int32(k), pb.baseAddress!)
+            }
+        }
+        return packed
+    }
+
     /// Fast path for stride-1 convolutions: implicit GEMM on a zero-padded copy of the input (rows of
     /// `implicitPitch` floats, `implicitRows` rows per plane), or on the input itself for unpadded 1×1.
     /// Stride 2 (dilation 1): the padded input is split into four planes by row and column parity
@@ -157,20 +168,10 @@ final class ConvKernel: Kernel, FlopCounting {
         } else {
             packedWeights = nil
         }
-        let layout = ConvKernel.implicitLayout(g, pointwise: pointwise)
-        if packedWeights != nil, ConvKernel.implicitStride(g) != nil, groups == 1, vk_isa() >= 2,
-           ConvKernel.channelVectorisedPays(m: outC, pixels: g.outH * g.outW, virtualColumns: (g.outH - 1) * layout.pitch + g.outW) {
-            let (m, k) = (outC, inC * g.kH * g.kW)
-            var packed = [Float](repeating: 0, count: vk_packed_at_floats(Int32(m), Int32(k)))
-            w.floats.withUnsafeBufferPointer { wb in
-                packed.withUnsafeMutableBufferPointer { pb in
-                    vk_pack_at(wb.baseAddress!, Int32(k), Int32(m), Int32(k), pb.baseAddress!)
-                }
-            }
-            channelPackedWeights = packed
-        } else {
-            channelPackedWeights = nil
-        }
+        let pitch = ConvKernel.implicitLayout(g, pointwise: pointwise).pitch
+        let channels = packedWeights != nil && ConvKernel.implicitStride(g) != nil && groups == 1 && vk_isa() >= 2 &&
+            ConvKernel.channelVectorisedPays(m: outC, pixels: g.outH * g.outW, virtualColumns: (g.outH - 1) * pitch + g.outW)
+        channelPackedWeights = channels ? ConvKernel.packChannels(w.floats, m: outC, k: inC * g.kH * g.kW) : nil
         if packedWeights != nil, let stride = ConvKernel.implicitStride(g) {
             let g = self.g
             let layout = ConvKernel.implicitLayout(g, pointwise: pointwise)
