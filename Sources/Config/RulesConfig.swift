@@ -6,6 +6,9 @@ public struct RulesConfig: Decodable, Sendable, Equatable {
     public var timeZone = "UTC"
     /// Default cooldown per rule and object, seconds. 0…86400.
     public var cooldownSeconds = 30.0
+    /// Dead band around zone outlines and lines as a fraction of the object's box height (`RuleSet.hysteresis`).
+    /// 0…0.5.
+    public var hysteresis = 0.1
     /// Named arm schedules: lists of daily `HH:MM-HH:MM` windows of local time (end before start: overnight).
     public var schedules: [String: [String]] = [:]
 
@@ -15,6 +18,7 @@ public struct RulesConfig: Decodable, Sendable, Equatable {
         case timeZone = "time_zone"
         case cooldownSeconds = "cooldown_s"
         case schedules
+        case hysteresis
     }
 
     public init(from decoder: any Decoder) throws {
@@ -25,6 +29,7 @@ public struct RulesConfig: Decodable, Sendable, Equatable {
             throw c.invalid(.timeZone, "'\(timeZone)' is not a time zone (e.g. UTC, Europe/Berlin)")
         }
         cooldownSeconds = try c.value(.cooldownSeconds, default: 30, in: 0...86400)
+        hysteresis = try c.value(.hysteresis, default: 0.1, in: 0...0.5)
         schedules = try c.value(.schedules, default: [:])
         for (name, windows) in schedules.sorted(by: { $0.key < $1.key }) {
             guard !windows.isEmpty else { throw c.invalid(.schedules, "schedule '\(name)' has no windows") }

@@ -12,6 +12,7 @@ extension TrackerSettings: Decodable {
         case matchIoU = "match_iou"
         case minHits = "min_hits"
         case maxAge = "max_age"
+        case matchDistance = "match_distance"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,5 +40,10 @@ extension TrackerSettings: Decodable {
         matchIoU = try unit(.matchIoU)
         minHits = try count(.minHits, 1...1000)
         maxAge = try count(.maxAge, 0...10000)
+        if let v = try c.decodeIfPresent(Float.self, forKey: .matchDistance) {
+            guard (0...2).contains(v) else { throw c.invalid(.matchDistance, "\(v) is out of range 0…2") }
+            guard kind == .byte else { throw c.invalid(.matchDistance, "applies to kind: byte only") }
+            matchDistance = v
+        }
     }
 }

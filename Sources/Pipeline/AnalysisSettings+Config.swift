@@ -96,6 +96,6 @@ extension RuleSet {
                            schedule: schedule($0.schedule))
         }
         self.init(zones: zones, lines: lines, stationary: stationary,
-                  clock: LocalClock(identifier: r.timeZone) ?? .utc)
+                  clock: LocalClock(identifier: r.timeZone) ?? .utc, hysteresis: Float(r.hysteresis))
     }
 }

@@ -52,4 +52,19 @@ public struct Polygon: Hashable, Sendable {
         }
         return inside
     }
+
+    /// Distance in pixels from `p` to the nearest point of the outline (0 on it), inside or outside.
+    public func distanceToOutline(_ p: Point) -> Float {
+        var best = Double.infinity
+        let n = points.count
+        for i in 0..<n {
+            let a = points[i], b = points[(i + 1) % n]
+            let ex = Double(b.x - a.x), ey = Double(b.y - a.y), px = Double(p.x - a.x), py = Double(p.y - a.y)
+            let length2 = ex * ex + ey * ey
+            let t = length2 > 0 ? min(1, max(0, (px * ex + py * ey) / length2)) : 0
+            let dx = px - t * ex, dy = py - t * ey
+            best = min(best, dx * dx + dy * dy)
+        }
+        return Float(best.squareRoot())
+    }
 }

@@ -7,6 +7,7 @@ import VigilCore
 /// `loitering`, in config order), its lines (`line_cross`) and `stationary_object`; then tracks that are gone
 /// (`ended`, or missing from the input: their open zone visits end with `zone_exit`); then `crowding` per zone.
 /// Tentative tracks are ignored; lost tracks keep their state unchanged until they are matched again or end.
+/// Zones and lines have a dead band (`RuleSet.hysteresis`): an anchor within it keeps its last side.
 ///
 /// Thread safety: a value owned by one camera's rules stage, which calls `update` serially.
 public struct RuleEngine: Sendable {
@@ -153,11 +154,14 @@ public struct RuleEngine: Sendable {
         }
         let t = facts.mediaTime
         let p = Point(anchorOf: track.box)
+        let margin = rules.margin(for: track.box)
         rules.zones.withUnsafeBufferPointer { zones in
             for z in 0..<zones.count {
-                let isIn = (zones[z].labels.isEmpty || zones[z].labels.contains(track.label))
-                    && zones[z].polygon.contains(p)
                 var s = m.zones[z]
+                let accepted = zones[z].labels.isEmpty || zones[z].labels.contains(track.label)
+                var isIn = accepted && zones[z].polygon.contains(p)
+                // inside the dead band around the outline: no change of side yet
+                if accepted, isIn != s.inside, margin > 0, zones[z].polygon.distanceToOutline(p) < margin { isIn = s.inside }
                 if isIn != s.inside {
                     if s.streak == 0 { s.runStart = t }
                     s.streak += 1
@@ -193,7 +197,7 @@ public struct RuleEngine: Sendable {
             }
         }
         for l in rules.lines.indices where rules.lines[l].labels.isEmpty || rules.lines[l].labels.contains(track.label) {
-            let side = rules.lines[l].line.side(of: p)
+            let side = rules.lines[l].line.side(of: p, margin: margin)
             guard side != 0 else { continue }
             defer { m.lineSide[l] = Int8(side); m.linePoint[l] = p }
             guard m.lineSide[l] != 0, Int(m.lineSide[l]) != side,

@@ -20,6 +20,23 @@ public struct TripLine: Hashable, Sendable {
         return c < 0 ? -1 : (c > 0 ? 1 : 0)
     }
 
+    /// Signed distance of `p` from the line through `a` and `b`, in pixels: negative left of it, positive right.
+    @inlinable
+    public func signedDistance(of p: Point) -> Float {
+        let c = Double(b.x - a.x) * Double(p.y - a.y) - Double(b.y - a.y) * Double(p.x - a.x)
+        let length = (Double(b.x - a.x) * Double(b.x - a.x) + Double(b.y - a.y) * Double(b.y - a.y)).squareRoot()
+        return Float(c / length)
+    }
+
+    /// `side(of:)` with a dead band: 0 while `p` lies within `margin` pixels of the line (not yet on either
+    /// side: an object walking along the line, or a box jittering across it, does not flip sides).
+    @inlinable
+    public func side(of p: Point, margin: Float) -> Int {
+        guard margin > 0 else { return side(of: p) }
+        let d = signedDistance(of: p)
+        return d <= -margin ? -1 : (d >= margin ? 1 : 0)
+    }
+
     /// The direction when the move `p → q` crosses the segment from one side to the other; nil otherwise.
     /// A move that ends on the line does not cross it yet (the caller keeps the last point off the line).
     @inlinable

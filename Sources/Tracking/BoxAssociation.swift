@@ -55,11 +55,37 @@ struct BoxAssociation: Sendable {
     }
 
     mutating func solve(minIOU: Float) {
+        let limit = 1 - minIOU
+        solve(limit: limit, reach: { _ in 0 }) { a, b in
+            let iou = a.iou(b)
+            guard iou > 0, iou >= minIOU else { return nil }
+            return 1 - iou
+        }
+    }
+
+    /// Association by where the boxes are rather than how much they overlap, for objects small or fast enough
+    /// that a predicted box no longer overlaps the next detection (a walker 25 px wide that was missed for a few
+    /// frames): a pair is admissible when the distance between the centres is at most `maxDistance` times the
+    /// row box's height and the heights differ by less than a factor `maxSizeRatio`; the cost is the distance
+    /// over the allowed one (0…1, limit 1).
+    mutating func solve(maxDistance: Float, maxSizeRatio: Float) {
+        solve(limit: 1, reach: { maxDistance * $0.height }) { a, b in
+            let reach = maxDistance * a.height
+            let dx = a.centerX - b.centerX, dy = a.centerY - b.centerY
+            let d = (dx * dx + dy * dy).squareRoot()
+            guard reach > 0, d <= reach, b.height > 0,
+                  max(a.height / b.height, b.height / a.height) < maxSizeRatio else { return nil }
+            return d / reach
+        }
+    }
+
+    /// The optimal assignment among the admissible pairs: `cost` nil means not admissible, a cost must be
+    /// below `limit`; `reach` widens a row box's horizontal extent for the candidate search.
+    private mutating func solve(limit: Float, reach: (Box) -> Float, cost: (Box, Box) -> Float?) {
         let nr = rowBoxes.count, nc = colBoxes.count
         Self.reset(&rowToColumn, count: nr, to: -1)
         guard nr > 0, nc > 0 else { return }
-        let limit = 1 - minIOU
-        findAdmissiblePairs(minIOU: minIOU, limit: limit)
+        findAdmissiblePairs(limit: limit, reach: reach, cost: cost)
         guard !edgeRow.isEmpty else { return }
         let count = groupByComponent()
         for k in 0..<count where edgeStart[k + 1] > edgeStart[k] { solveComponent(k, limit: limit) }
@@ -67,7 +93,7 @@ struct BoxAssociation: Sendable {
 
     /// Admissible pairs (`edgeRow`, `edgeCol`, `edgeCost`) and the components they make (union-find over rows
     /// 0..<nr and columns nr..<nr+nc, in `parent`).
-    private mutating func findAdmissiblePairs(minIOU: Float, limit: Float) {
+    private mutating func findAdmissiblePairs(limit: Float, reach: (Box) -> Float, cost pairCost: (Box, Box) -> Float?) {
         let nr = rowBoxes.count, nc = colBoxes.count
         edgeRow.removeAll(keepingCapacity: true)
         edgeCol.removeAll(keepingCapacity: true)
@@ -77,12 +103,10 @@ struct BoxAssociation: Sendable {
         index.rebuild(count: nc) { colBoxes[$0] }
         for r in 0..<nr {
             let a = rowBoxes[r]
-            for position in index.range(overlapping: a.x1, a.x2) {
+            let wide = reach(a)
+            for position in index.range(overlapping: a.x1 - wide, a.x2 + wide) {
                 let c = index.order[position]
-                let iou = a.iou(colBoxes[c])
-                guard iou > 0, iou >= minIOU else { continue }
-                let cost = 1 - iou
-                guard cost < limit else { continue }
+                guard let cost = pairCost(a, colBoxes[c]), cost < limit else { continue }
                 edgeRow.append(r); edgeCol.append(c); edgeCost.append(cost)
                 let x = find(r), y = find(nr + c)
                 if x != y { if x < y { parent[y] = x } else { parent[x] = y } }

@@ -7,8 +7,12 @@ import VigilCore
 ///
 /// 1. confirmed and lost tracks against high-score detections (score ≥ `highThreshold`), IoU ≥ `matchIOU`;
 /// 2. the confirmed tracks still unmatched against low-score detections (`lowThreshold` ≤ score <
-///    `highThreshold`), IoU ≥ `lowMatchIOU`; what is still unmatched becomes `lost`, and ends after
-///    missing more than `maxAge` updates;
+///    `highThreshold`), IoU ≥ `lowMatchIOU`;
+/// 2b. the confirmed and lost tracks still unmatched against the high-score detections left, by centre
+///    distance: at most `matchDistance` times the predicted box's height apart, heights within a factor
+///    `matchSizeRatio` (a small object, or one missed for a few frames, whose predicted box no longer overlaps
+///    its detection keeps its track instead of starting a new one); what is still unmatched becomes `lost`,
+///    and ends after missing more than `maxAge` updates;
 /// 3. tentative tracks against the high-score detections left, IoU ≥ `tentativeMatchIOU`; a tentative
 ///    track is confirmed (gets its id) after `tMin` consecutive hits, and ends if it misses one;
 /// 4. high-score detections still left with score ≥ `newTrackThreshold` start tentative tracks.
@@ -31,6 +35,12 @@ public struct ByteTracker: Tracker {
         public var lowMatchIOU: Float
         /// Minimum IoU for tentative tracks. Default 0.3.
         public var tentativeMatchIOU: Float
+        /// Stage 2b: most centre distance, in predicted box heights (0: the stage is off). Default 0 (off: on
+        /// crowds of pedestrians close together, scripts/eval_tracking.py, it costs identities); 0.5 for small,
+        /// sparse objects a detector misses now and then (`track.match_distance`).
+        public var matchDistance: Float
+        /// Stage 2b: largest ratio of the two heights (> 1). Default 1.5.
+        public var matchSizeRatio: Float
         /// Consecutive hits before a tentative track is confirmed. ≥ 1, default 2.
         public var tMin: Int
         /// Updates a confirmed track may miss before it ends. ≥ 0, default 30.
@@ -42,8 +52,11 @@ public struct ByteTracker: Tracker {
 
         public init(highThreshold: Float = 0.5, lowThreshold: Float = 0.1, newTrackThreshold: Float = 0.6,
                     matchIOU: Float = 0.2, lowMatchIOU: Float = 0.5, tentativeMatchIOU: Float = 0.3,
-                    tMin: Int = 2, maxAge: Int = 30, stationaryIoU: Float = 0.85, stationaryFrames: Int = 10) {
-            precondition(tMin >= 1 && maxAge >= 0 && stationaryFrames >= 0, "tMin ≥ 1, maxAge ≥ 0, stationaryFrames ≥ 0")
+                    tMin: Int = 2, maxAge: Int = 30, stationaryIoU: Float = 0.85, stationaryFrames: Int = 10,
+                    matchDistance: Float = 0, matchSizeRatio: Float = 1.5) {
+            precondition(tMin >= 1 && maxAge >= 0 && stationaryFrames >= 0 && matchDistance >= 0 && matchSizeRatio > 1,
+                         "tMin ≥ 1, maxAge ≥ 0, stationaryFrames ≥ 0, matchDistance ≥ 0, matchSizeRatio > 1")
+            self.matchDistance = matchDistance; self.matchSizeRatio = matchSizeRatio
             self.highThreshold = highThreshold; self.lowThreshold = lowThreshold
             self.newTrackThreshold = newTrackThreshold; self.matchIOU = matchIOU; self.lowMatchIOU = lowMatchIOU
             self.tentativeMatchIOU = tentativeMatchIOU; self.tMin = tMin; self.maxAge = maxAge
@@ -111,6 +124,13 @@ public struct ByteTracker: Tracker {
         for t in tracks.indices where tracks[t].record.state == .confirmed && !matched[t] { rows.append(t) }
         associate(low, minIOU: c.lowMatchIOU, detections, at: time)
 
+        // Stage 2b: confirmed and lost tracks still unmatched × high-score detections left, by centre distance.
+        if c.matchDistance > 0 {
+            rows.removeAll(keepingCapacity: true)
+            for t in tracks.indices where tracks[t].record.state != .tentative && !matched[t] { rows.append(t) }
+            associate(high, byDistance: true, detections, at: time)
+        }
+
         // Stage 3: tentative tracks × high-score detections left.
         rows.removeAll(keepingCapacity: true)
         for t in tracks.indices where tracks[t].record.state == .tentative { rows.append(t) }
@@ -150,7 +170,8 @@ public struct ByteTracker: Tracker {
 
     /// Associates the tracks listed in `rows` with the detections of `candidates` not yet taken, and
     /// applies the matches.
-    private mutating func associate(_ candidates: [Int], minIOU: Float, _ detections: [Detection], at time: Double) {
+    private mutating func associate(_ candidates: [Int], minIOU: Float = 0, byDistance: Bool = false,
+                                    _ detections: [Detection], at time: Double) {
         guard !rows.isEmpty else { return }
         cols.removeAll(keepingCapacity: true)
         association.removeAll()
@@ -160,7 +181,11 @@ public struct ByteTracker: Tracker {
         }
         guard !cols.isEmpty else { return }
         for t in rows { association.rowBoxes.append(tracks[t].filter.box) }
-        association.solve(minIOU: minIOU)
+        if byDistance {
+            association.solve(maxDistance: configuration.matchDistance, maxSizeRatio: configuration.matchSizeRatio)
+        } else {
+            association.solve(minIOU: minIOU)
+        }
         for r in rows.indices {
             let col = association.rowToColumn[r]
             guard col >= 0 else { continue }

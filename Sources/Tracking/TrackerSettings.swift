@@ -23,6 +23,8 @@ public struct TrackerSettings: Sendable, Equatable {
     public var lowMatchIoU: Float? = nil
     /// byte only: minimum IoU to extend a tentative track.
     public var tentativeMatchIoU: Float? = nil
+    /// byte only: centre-distance stage for tracks the IoU stages left unmatched, in box heights (0: off).
+    public var matchDistance: Float? = nil
 
     public init() {}
 
@@ -47,6 +49,6 @@ public struct TrackerSettings: Sendable, Equatable {
         return .init(highThreshold: highScore ?? d.highThreshold, lowThreshold: minScore ?? d.lowThreshold,
                      newTrackThreshold: newTrackScore ?? d.newTrackThreshold, matchIOU: matchIoU ?? d.matchIOU,
                      lowMatchIOU: lowMatchIoU ?? d.lowMatchIOU, tentativeMatchIOU: tentativeMatchIoU ?? d.tentativeMatchIOU,
-                     tMin: minHits ?? d.tMin, maxAge: maxAge ?? d.maxAge)
+                     tMin: minHits ?? d.tMin, maxAge: maxAge ?? d.maxAge, matchDistance: matchDistance ?? d.matchDistance)
     }
 }

@@ -168,4 +168,22 @@ import Glibc
             #expect(e.keyPath == "track.match_iou" && e.line == 3)
         }
     }
+
+    @Test func matchDistanceAndHysteresis() throws {
+        let c = try ConfigLoader.parse("track:\n  match_distance: 0.5\nrules:\n  hysteresis: 0.15\n")
+        #expect(c.track.matchDistance == 0.5 && c.track.byteConfiguration.matchDistance == 0.5)
+        #expect(c.rules.hysteresis == 0.15)
+        let d = try ConfigLoader.parse("")
+        #expect(d.track.byteConfiguration.matchDistance == 0 && d.rules.hysteresis == 0.1)
+        for (yaml, key, words) in [("track:\n  match_distance: 3\n", "track.match_distance", "out of range"),
+                                   ("track:\n  kind: iou\n  match_distance: 0.5\n", "track.match_distance", "byte only"),
+                                   ("rules:\n  hysteresis: 0.8\n", "rules.hysteresis", "out of range")] {
+            do {
+                _ = try ConfigLoader.parse(yaml, file: "t.yaml")
+                Issue.record("accepted \(yaml)")
+            } catch let e as ConfigError {
+                #expect(e.keyPath == key && e.message.contains(words), "\(e)")
+            }
+        }
+    }
 }

@@ -7,10 +7,10 @@ import VigilCore
 @Suite struct RuleEngineTests {
     @Test func zoneEnterAndExitWithInertia() {
         var s = Scene(RuleSet(zones: [squareZone(inertia: 3)]))
-        // Walks right at x = 50 + 10*i: inside from frame 5 (x = 100, the left edge is in), outside from
-        // frame 15 (x = 200, the right edge is out).
+        // Walks right at x = 50 + 10*i: on the left edge at frame 5 (x = 100: within the dead band of 4 px, a
+        // tenth of the box's height), inside from frame 6, on the right edge at 15, outside from frame 16.
         s.run(30) { i in [track(1, x: i < 20 ? 50 + 10 * Float(i) : 250, y: 150)] }
-        #expect(s.summary == ["zone_enter@7 #1 yard", "zone_exit@17 #1 yard"])
+        #expect(s.summary == ["zone_enter@8 #1 yard", "zone_exit@18 #1 yard"])
         // The visit is dated from the first frame inside (5) to the first frame outside (15).
         #expect(s.alerts[1].dwellSeconds.map { abs($0 - 1.0) < 1e-9 } == true)
         #expect(s.alerts[0].label == "person" && s.alerts[0].score == 0.9 && s.alerts[0].box != nil)
@@ -88,6 +88,34 @@ import VigilCore
         // Above, then exactly on the line for a while, then back above: no crossing.
         s.run(20) { i in [track(1, x: 100, y: i < 5 || i >= 15 ? 90 : 100)] }
         #expect(s.summary.isEmpty)
+    }
+
+    /// Feet walking along a line (boxes 40 px tall: a dead band of 4 px) with the box bottom jittering 3 px either
+    /// side of it, then clearly across: one crossing, where without the dead band every jitter is one.
+    @Test func feetAlongTheLineCrossOnce() {
+        let line = LineRule(name: "middle", line: TripLine(from: Point(0, 100), to: Point(600, 100))!,
+                            action: RuleAction(severity: .info, cooldownSeconds: 0))
+        func walk(_ rules: RuleSet) -> Scene {
+            var s = Scene(rules)
+            s.run(40) { i in [track(1, x: 10 + 10 * Float(i), y: i < 5 ? 80 : (i < 30 ? (i % 2 == 0 ? 97 : 103) : 120))] }
+            return s
+        }
+        let s = walk(RuleSet(lines: [line]))
+        #expect(s.summary == ["line_cross@30 #1 middle left_to_right n=1"])
+        let without = walk(RuleSet(lines: [line], hysteresis: 0))
+        #expect(without.alerts.count > 20)
+    }
+
+    /// The same along a zone's edge: one visit (inertia 1, no cooldown), where without the dead band it is many.
+    @Test func feetAlongAZoneEdgeEnterOnce() {
+        func walk(_ rules: RuleSet) -> Scene {
+            var s = Scene(rules)
+            s.run(40) { i in [track(1, x: 150, y: i < 5 ? 80 : (i < 30 ? (i % 2 == 0 ? 97 : 103) : 150))] }
+            return s
+        }
+        let zone = squareZone(inertia: 1, cooldown: 0)
+        #expect(walk(RuleSet(zones: [zone])).summary == ["zone_enter@30 #1 yard"])
+        #expect(walk(RuleSet(zones: [zone], hysteresis: 0)).alerts.filter { $0.event == "zone_enter" }.count > 10)
     }
 
     @Test func lineCooldownPerTrack() {

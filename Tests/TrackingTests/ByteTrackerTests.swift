@@ -33,6 +33,31 @@ import VigilCore
         #expect(iouTrace[14] == "1L" && iouTrace[15] == "1L" && iouTrace[16] == "1L 2C")
     }
 
+    /// A walker 20 px wide and 60 tall going right at 10 px per frame who stops where the detector misses two
+    /// frames: the prediction runs on past the person, 20 px and more, and no longer overlaps the box that comes
+    /// back (as HOG misses a small walker now and then).
+    static let stopUnseen: [[Detection]] = (0..<16).map { f in
+        (8...9).contains(f) ? [] : [det(f < 8 ? Float(10 * f) : 75, 50, w: 20, h: 60)]
+    }
+
+    @Test func aSmallObjectMissedForAMomentKeepsItsTrackByCentreDistance() {
+        var t = ByteTracker(configuration: .init(matchDistance: 0.5))
+        let out = trace(run(&t, Self.stopUnseen))
+        #expect(out[7] == "1C" && out[8] == "1L" && out[9] == "1L")
+        #expect(out[10...].allSatisfy { $0 == "1C" }, "\(out)")
+        // Without the centre-distance stage (the default) the predicted box has moved off it: a second track for
+        // one walker.
+        var iouOnly = ByteTracker(configuration: .init())
+        let split = trace(run(&iouOnly, Self.stopUnseen))
+        #expect(split.last?.contains("2C") == true, "\(split)")
+        // A box of another size (a child, 8 × 25) where the walker is predicted is not taken for it.
+        var frames = Self.stopUnseen
+        for f in 10..<16 { frames[f] = [det(91, 68, w: 8, h: 25)] }
+        var t2 = ByteTracker(configuration: .init(matchDistance: 0.5))
+        let other = trace(run(&t2, frames))
+        #expect(other.last?.contains("2C") == true, "\(other)")
+    }
+
     @Test func lowScoreDetectionsContinueButNeverStartTracks() {
         // Confirmed on frame 2, then the detector's score drops to 0.3 on alternate frames: stage two
         // keeps the track matched (the IoU tracker with σ_l = 0.4 would lose it every other frame).
