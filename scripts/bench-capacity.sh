@@ -7,10 +7,14 @@
 # `vigil bench capacity` steps the camera count and prints a table per size with per-stage CPU per camera.
 # The servers run on the same cores as Vigil: their CPU is printed beside each trial.
 # usage: scripts/bench-capacity.sh [vigil bench capacity options: --seconds S --settle S --max N --fps F --model …]
-# needs a release build (swift build -c release); VIGIL_OPENCV_DATA: where the opencv-doc files are (.ci/opencv-data).
+# needs a release build (swift build -c release); VIGIL_OPENCV_DATA: where the opencv-doc files are (.ci/opencv-data);
+# VIGIL_CAPACITY_SIZES: the stream sizes (default "640x360 1280x720"); VIGIL=PATH: another vigil binary (a before/after
+# comparison in the same conditions).
+# Below each trial's row: detection per analysed frame (passes by kind; per model the inferences, their CPU time,
+# the model input's pixels and the searched regions' side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-vigil=.build/release/vigil
+vigil=${VIGIL:-.build/release/vigil}
 [ -x "$vigil" ] || { echo "build first: swift build -c release" >&2; exit 64; }
 data=${VIGIL_OPENCV_DATA:-.ci/opencv-data}
 [ -f "$data/vtest.avi" ] || scripts/fetch-test-images.sh "$data" > /dev/null
@@ -21,7 +25,7 @@ trap cleanup EXIT
 free_port() { /usr/bin/python3 -c "import socket; s=socket.socket(type=socket.$1); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
 urls=()
 server_args=()
-for size in 640x360 1280x720; do
+for size in ${VIGIL_CAPACITY_SIZES:-640x360 1280x720}; do
   ffmpeg -nostdin -loglevel error -y -i "$data/vtest.avi" -an -vf "scale=${size/x/:}" -c:v libx264 -preset veryfast \
     -f h264 "$work/vtest-$size.264"
   port=$(free_port SOCK_STREAM); udp=$(free_port SOCK_DGRAM)

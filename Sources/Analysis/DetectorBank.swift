@@ -33,6 +33,8 @@ public final class DetectorBank: Sendable {
     /// Inferences per model (`vigil_detector_inferences_total{model}`) and their seconds
     /// (`vigil_detector_inference_seconds{model}` histogram).
     public let latency: [LatencyHistogram]
+    /// Per model: inferences, CPU and where they looked (profiles: `vigil bench capacity`).
+    public let usage: [ModelUsage]
 
     /// `instances[m]` holds model m's detectors, at least `pool.capacity` of them (one per slot).
     public init(names: [String], instances: [[any Detector]], pool: InferencePool) {
@@ -43,6 +45,7 @@ public final class DetectorBank: Sendable {
         models = zip(names, instances).map { Model(name: $0, labels: $1[0].labels, inputSize: $1[0].inputSize) }
         free = Mutex(instances.map { Array($0.indices.reversed()) })
         latency = instances.map { _ in LatencyHistogram(bounds: pool.stats.latency.bounds) }
+        usage = instances.map { _ in ModelUsage() }
     }
 
     /// Loads `detect.models` (names resolve under `modelsDirectory`), each once per slot of
@@ -64,7 +67,7 @@ public final class DetectorBank: Sendable {
             warmUp.data.update(repeating: 114, count: warmUp.byteCount)
             for _ in 0..<pool.capacity {
                 let d = try DetectorLoader.load(url, labels: detect.labelNames, scoreThreshold: detect.minScore,
-                                                threads: threads, relabelSingleClass: !several)
+                                                threads: threads, relabelSingleClass: !several, adaptInputShape: true)
                 do { _ = try d.detect(warmUp, sourceWidth: 64, sourceHeight: 64) } catch {
                     throw DetectorError(model: url.path, reason: "loads but cannot run: \(error)")
                 }
@@ -87,10 +90,66 @@ public final class DetectorBank: Sendable {
             let k = free.withLock { $0[job.model].popLast() }
             guard let k else { preconditionFailure("more jobs in flight than pool slots") }
             defer { free.withLock { $0[job.model].append(k) } }
-            let start = DispatchTime.now().uptimeNanoseconds
-            defer { latency[job.model].observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
-            return try instances[job.model][k].detect(rgb, region: job.region, sourceWidth: sourceWidth,
-                                                       sourceHeight: sourceHeight)
+            let start = DispatchTime.now().uptimeNanoseconds, jobCPU = ThreadCPUClock.nanoseconds()
+            let detector = instances[job.model][k]
+            defer {
+                latency[job.model].observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                let shape = detector.inputShape(region: job.region, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+                usage[job.model].record(region: job.region, cpuNanoseconds: ThreadCPUClock.nanoseconds() &- jobCPU,
+                                        inputPixels: shape.width * shape.height)
+            }
+            return try detector.detect(rgb, region: job.region, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
         }
+    }
+}
+
+/// What one model of a bank did: inferences over the whole frame and over regions, their CPU time, the regions'
+/// sides and the model input's pixels — where detection's time goes.
+///
+/// Thread safety: atomics (relaxed: statistics only); recorded from any inference thread, read from any thread.
+public final class ModelUsage: Sendable {
+    /// Totals at one instant.
+    ///
+    /// Thread safety: a plain value.
+    public struct Totals: Sendable, Equatable {
+        public var inferences = 0, fullFrame = 0
+        public var cpuNanoseconds = 0
+        /// Sum over region inferences of the region's side (√area, source pixels).
+        public var regionSides = 0
+        /// Sum over inferences of the model input's pixels (width × height).
+        public var inputPixels = 0
+
+        public init() {}
+
+        /// `self − earlier`, field by field.
+        public func since(_ earlier: Totals) -> Totals {
+            var d = Totals()
+            d.inferences = inferences - earlier.inferences; d.fullFrame = fullFrame - earlier.fullFrame
+            d.cpuNanoseconds = cpuNanoseconds - earlier.cpuNanoseconds
+            d.regionSides = regionSides - earlier.regionSides; d.inputPixels = inputPixels - earlier.inputPixels
+            return d
+        }
+    }
+
+    private let runs = Atomic<Int>(0), whole = Atomic<Int>(0), cpu = Atomic<Int>(0)
+    private let sides = Atomic<Int>(0), pixels = Atomic<Int>(0)
+
+    public init() {}
+
+    func record(region: Box?, cpuNanoseconds: UInt64, inputPixels: Int) {
+        runs.wrappingAdd(1, ordering: .relaxed)
+        if let region { sides.wrappingAdd(Int(region.area.squareRoot().rounded()), ordering: .relaxed) } else {
+            whole.wrappingAdd(1, ordering: .relaxed)
+        }
+        cpu.wrappingAdd(Int(truncatingIfNeeded: cpuNanoseconds), ordering: .relaxed)
+        pixels.wrappingAdd(inputPixels, ordering: .relaxed)
+    }
+
+    public var totals: Totals {
+        var t = Totals()
+        t.inferences = runs.load(ordering: .relaxed); t.fullFrame = whole.load(ordering: .relaxed)
+        t.cpuNanoseconds = cpu.load(ordering: .relaxed); t.regionSides = sides.load(ordering: .relaxed)
+        t.inputPixels = pixels.load(ordering: .relaxed)
+        return t
     }
 }

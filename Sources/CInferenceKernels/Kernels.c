@@ -6,6 +6,7 @@
 
 #include "CInferenceKernels.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,10 @@ static int min_int(int a, int b) { return a < b ? a : b; }
 #define DW_ROWS 4
 // The AVX2 form: twice the rows (half the columns), for as many independent accumulators.
 #define DW_ROWS256 8
+// The AVX-512 form: 8 rows with 3×3 taps (9 weights + 8 accumulators in registers: each input row loaded
+// once feeds up to 3 of 8 chains, so the FMA latency is hidden), 4 with 5×5 (25 weights + 4 accumulators).
+#define DW512_ROWS_K3 8
+#define DW512_ROWS_K5 4
 
 // Whether the register-blocked depthwise kernels take this geometry (square 3×3 or 5×5, equal strides 1 or
 // 2, dilation 1).
@@ -37,6 +42,18 @@ void vk_pack_a(const float *a, int lda, int m, int k, float *dst) {
         for (int p = 0; p < k; p++) {
             for (int r = 0; r < VK_MR; r++) dst[r] = r < rows ? a[(size_t)(i0 + r) * lda + p] : 0.0f;
             dst += VK_MR;
+        }
+    }
+}
+
+size_t vk_packed_at_floats(int m, int k) { return (size_t)((m + VK_MT - 1) / VK_MT) * VK_MT * (size_t)k; }
+
+void vk_pack_at(const float *a, int lda, int m, int k, float *dst) {
+    for (int i0 = 0; i0 < m; i0 += VK_MT) {
+        const int rows = min_int(VK_MT, m - i0);
+        for (int p = 0; p < k; p++) {
+            for (int r = 0; r < VK_MT; r++) dst[r] = r < rows ? a[(size_t)(i0 + r) * lda + p] : 0.0f;
+            dst += VK_MT;
         }
     }
 }
@@ -322,6 +339,26 @@ static void implicit_scalar(int m, int k, const float *pa, const int *offsets, c
                 if (ep->residual) s = act_scalar(s + ep->residual[at], ep->post);
             }
             y[at] = s;
+        }
+    }
+}
+
+static void conv_channels_scalar(int m, int k, const float *pt, const int *offsets, const float *src, int pitch,
+                                 int out_h, int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep) {
+    for (int i = panel0 * VK_MT; i < panel1 * VK_MT && i < m; i++) {
+        const float *a = pt + (size_t)(i / VK_MT) * k * VK_MT + i % VK_MT;
+        for (int oy = 0; oy < out_h; oy++) {
+            for (int ox = 0; ox < out_w; ox++) {
+                const long v = (long)oy * pitch + ox;
+                float s = 0;
+                for (int p = 0; p < k; p++) s += a[(size_t)p * VK_MT] * src[offsets[p] + v];
+                const long at = (long)i * ldy + (long)oy * out_w + ox;
+                if (ep) {
+                    s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                    if (ep->residual) s = act_scalar(s + ep->residual[at], ep->post);
+                }
+                y[at] = s;
+            }
         }
     }
 }
@@ -1375,6 +1412,151 @@ __attribute__((target("avx512f"))) static void depthwise512(const float *x, cons
     }
 }
 
+// Channel-vectorised depthwise (vk_depthwise_channels): the tile holds pixel-major vectors of 16 channels,
+// tile_h × tile_w of them, zero outside the input plane.
+static int dwc_tile_h(const VKConvGeometry *g) { return (g->out_h - 1) * g->stride_h + g->k_h; }
+static int dwc_tile_w(const VKConvGeometry *g) { return (g->out_w - 1) * g->stride_w + g->k_w; }
+
+size_t vk_depthwise_channels_scratch_floats(const VKConvGeometry *g) {
+    const size_t tiles = (size_t)16 * ((size_t)dwc_tile_h(g) * dwc_tile_w(g) + (size_t)g->out_h * g->out_w) + 16;
+    const size_t single = vk_depthwise_scratch_floats(g);
+    return tiles > single ? tiles : single;
+}
+
+// Gathers channels [0, nc) of planes x (stride `plane`) into the zero-padded pixel-major tile (lanes ≥ nc zero).
+__attribute__((target("avx512f"))) static void dwc_transpose_in(const float *x, long plane, int nc,
+                                                                const VKConvGeometry *g, float *tile) {
+    const int th = dwc_tile_h(g), tw = dwc_tile_w(g);
+    const __mmask16 cm = tail_mask(nc);
+    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32((int)plane));
+    const __m512 zero = _mm512_setzero_ps();
+    for (int ty = 0; ty < th; ty++) {
+        const int iy = ty - g->pad_top;
+        float *row = tile + (size_t)ty * tw * 16;
+        for (int tx = 0; tx < tw; tx++) {
+            const int ix = tx - g->pad_left;
+            __m512 v = zero;
+            if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w)
+                v = _mm512_mask_i32gather_ps(zero, cm, idx, x + (long)iy * g->in_w + ix, 4);
+            _mm512_store_ps(row + (size_t)tx * 16, v);
+        }
+    }
+}
+
+// One output row of the channel-vectorised depthwise: acc(ox) = bias + Σ taps tile · weight vectors, then the
+// activation, into the pixel-major output tile. Four output pixels per step share the loaded input vectors.
+__attribute__((target("avx512f"), always_inline)) static inline void dwc_row(const float *top, const __m512 *wv,
+                                                                            __m512 b, int out_w, int tw, float *orow,
+                                                                            VKActivation act, const int K, const int S) {
+    int ox = 0;
+    for (; ox + 4 <= out_w; ox += 4) {
+        __m512 a0 = b, a1 = b, a2 = b, a3 = b;
+#pragma clang loop unroll(full)
+        for (int ky = 0; ky < K; ky++) {
+            const float *r = top + ((size_t)ky * tw + (size_t)ox * S) * 16;
+#pragma clang loop unroll(full)
+            for (int kx = 0; kx < K; kx++) {
+                const __m512 w = wv[ky * K + kx];
+                a0 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)(kx) * 16), w, a0);
+                a1 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)(S + kx) * 16), w, a1);
+                a2 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)(2 * S + kx) * 16), w, a2);
+                a3 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)(3 * S + kx) * 16), w, a3);
+            }
+        }
+        _mm512_store_ps(orow + (size_t)ox * 16, act512(a0, act));
+        _mm512_store_ps(orow + (size_t)(ox + 1) * 16, act512(a1, act));
+        _mm512_store_ps(orow + (size_t)(ox + 2) * 16, act512(a2, act));
+        _mm512_store_ps(orow + (size_t)(ox + 3) * 16, act512(a3, act));
+    }
+    for (; ox < out_w; ox++) {
+        __m512 a0 = b;
+#pragma clang loop unroll(full)
+        for (int ky = 0; ky < K; ky++) {
+            const float *r = top + ((size_t)ky * tw + (size_t)ox * S) * 16;
+#pragma clang loop unroll(full)
+            for (int kx = 0; kx < K; kx++) a0 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)kx * 16), wv[ky * K + kx], a0);
+        }
+        _mm512_store_ps(orow + (size_t)ox * 16, act512(a0, act));
+    }
+}
+
+// 16 channels (nc valid) from the tile: weights gathered into K² channel vectors, the output tile, then each
+// channel's plane gathered back out of it, with the residual and post-activation, 16 pixels per store.
+__attribute__((target("avx512f"), always_inline)) static inline void dwc_block(
+    const float *w, const float *bias, float *y, const float *res, VKActivation act, VKActivation post,
+    const VKConvGeometry *g, int nc, const float *tile, float *otile, const int K, const int S) {
+    const __mmask16 cm = tail_mask(nc);
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512 wv[25];
+    const __m512i widx = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(K * K));
+    for (int t = 0; t < K * K; t++) wv[t] = _mm512_mask_i32gather_ps(zero, cm, widx, w + t, 4);
+    const __m512 b = _mm512_maskz_loadu_ps(cm, bias);
+    const int tw = dwc_tile_w(g), ow = g->out_w, oh = g->out_h;
+    for (int oy = 0; oy < oh; oy++)
+        dwc_row(tile + (size_t)oy * S * tw * 16, wv, b, ow, tw, otile + (size_t)oy * ow * 16, act, K, S);
+    const long out = (long)oh * ow;
+    const __m512i pidx = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(16));
+    for (int c = 0; c < nc; c++) {
+        float *yc = y + c * out;
+        const float *rc = res ? res + c * out : NULL;
+        for (long p = 0; p < out; p += 16) {
+            const __mmask16 m = tail_mask((int)(out - p));
+            __m512 v = _mm512_mask_i32gather_ps(zero, m, pidx, otile + p * 16 + c, 4);
+            if (rc) v = act512(_mm512_add_ps(v, _mm512_maskz_loadu_ps(m, rc + p)), post);
+            _mm512_mask_storeu_ps(yc + p, m, v);
+        }
+    }
+}
+
+#define DWC_BLOCK(K, S)                                                                                          \
+    __attribute__((target("avx512f"), noinline)) static void dwc_block_k##K##s##S(                              \
+        const float *w, const float *bias, float *y, const float *res, VKActivation act, VKActivation post,     \
+        const VKConvGeometry *g, int nc, const float *tile, float *otile) {                                     \
+        dwc_block(w, bias, y, res, act, post, g, nc, tile, otile, K, S);                                        \
+    }
+DWC_BLOCK(3, 1) DWC_BLOCK(3, 2) DWC_BLOCK(5, 1) DWC_BLOCK(5, 2)
+#undef DWC_BLOCK
+
+// Where the channel-vectorised form pays: planes of at most 64 pixels (7×7, 6×6), where a 16-lane row
+// vector of the per-channel kernel is mostly empty. On larger planes (14×14 and up) the gathers into and out
+// of the tile cost more than the lanes gain (timed per layer shape while choosing the bound; the whole-model
+// effect is what `vigil bench nn` prints).
+static int dwc_pays(const VKConvGeometry *g) { return dw_direct(g) && g->in_h * g->in_w <= 64; }
+
+static void depthwise_channels512(const float *x, const float *w, const float *bias, float *y, const float *res,
+                                  VKActivation act, VKActivation post, const VKConvGeometry *g, int channels,
+                                  float *scratch) {
+    const long in = (long)g->in_h * g->in_w, out = (long)g->out_h * g->out_w;
+    const int kk = g->k_h * g->k_w;
+    float *tile = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    float *otile = tile + (size_t)16 * dwc_tile_h(g) * dwc_tile_w(g);
+    for (int c0 = 0; c0 < channels; c0 += 16) {
+        const int nc = min_int(16, channels - c0);
+        dwc_transpose_in(x + c0 * in, in, nc, g, tile);
+        const float *wc = w + (size_t)c0 * kk, *rc = res ? res + c0 * out : NULL;
+        float *yc = y + c0 * out;
+        if (g->k_w == 3 && g->stride_w == 1) dwc_block_k3s1(wc, bias + c0, yc, rc, act, post, g, nc, tile, otile);
+        else if (g->k_w == 3) dwc_block_k3s2(wc, bias + c0, yc, rc, act, post, g, nc, tile, otile);
+        else if (g->stride_w == 1) dwc_block_k5s1(wc, bias + c0, yc, rc, act, post, g, nc, tile, otile);
+        else dwc_block_k5s2(wc, bias + c0, yc, rc, act, post, g, nc, tile, otile);
+    }
+}
+
+void vk_depthwise_channels(const float *x, const float *w, const float *bias, float *y, const float *res,
+                           VKActivation act, VKActivation post, const VKConvGeometry *g, int channels,
+                           float *scratch) {
+    if (vk_isa() >= 2 && dwc_pays(g)) {
+        depthwise_channels512(x, w, bias, y, res, act, post, g, channels, scratch);
+        return;
+    }
+    const long in = (long)g->in_h * g->in_w, out = (long)g->out_h * g->out_w;
+    for (int c = 0; c < channels; c++)
+        vk_depthwise(x + c * in, w + (size_t)c * g->k_h * g->k_w, bias[c], y + c * out, res ? res + c * out : NULL,
+                     act, post, g, scratch);
+}
+
 // Bits [lo, hi) of a 32-bit mask (empty when hi <= lo).
 static inline unsigned bit_range32(int lo, int hi) {
     if (lo < 0) lo = 0;
@@ -1392,7 +1574,7 @@ static inline unsigned bit_range32(int lo, int hi) {
 // 14×14 5×5 channel is 4 steps of 8 rows × 5 loads and 100 FMAs.
 __attribute__((target("avx512f"), always_inline)) static inline void dw_direct512(
     const float *x, const float *w, float bias, float *y, const float *res, VKActivation act, VKActivation post,
-    const VKConvGeometry *g, const int K, const int S) {
+    const VKConvGeometry *g, const int K, const int S, const int R) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     __m512 wv[25];
     for (int i = 0; i < K * K; i++) wv[i] = _mm512_set1_ps(w[i]);
@@ -1404,11 +1586,11 @@ __attribute__((target("avx512f"), always_inline)) static inline void dw_direct51
             const int c0 = ox * S + kx - g->pad_left;
             cm[kx] = bit_range32(-c0, iw - c0) & (S == 1 ? 0xFFFFu : ~0u);
         }
-        for (int oy0 = 0; oy0 < oh; oy0 += DW_ROWS) {
-            __m512 acc[DW_ROWS];
-            for (int j = 0; j < DW_ROWS; j++) acc[j] = b;
+        for (int oy0 = 0; oy0 < oh; oy0 += R) {
+            __m512 acc[8];
+            for (int j = 0; j < R; j++) acc[j] = b;
 #pragma clang loop unroll(full)
-            for (int r = 0; r < S * (DW_ROWS - 1) + K; r++) {
+            for (int r = 0; r < S * (R - 1) + K; r++) {
                 const int iy = oy0 * S - g->pad_top + r;
                 const int inside = iy >= 0 && iy < ih;
                 const float *row = x + (long)(inside ? iy : 0) * iw + (long)ox * S - g->pad_left;
@@ -1418,13 +1600,13 @@ __attribute__((target("avx512f"), always_inline)) static inline void dw_direct51
                     __m512 v = _mm512_maskz_loadu_ps((__mmask16)m, row + kx);
                     if (S == 2) v = _mm512_permutex2var_ps(v, even, _mm512_maskz_loadu_ps((__mmask16)(m >> 16), row + kx + 16));
 #pragma clang loop unroll(full)
-                    for (int j = 0; j < DW_ROWS; j++) {
+                    for (int j = 0; j < R; j++) {
                         const int ky = r - S * j;
                         if (ky >= 0 && ky < K) acc[j] = _mm512_fmadd_ps(v, wv[ky * K + kx], acc[j]);
                     }
                 }
             }
-            for (int j = 0; j < DW_ROWS && oy0 + j < oh; j++) {
+            for (int j = 0; j < R && oy0 + j < oh; j++) {
                 const long at = (long)(oy0 + j) * ow + ox;
                 dw_store(y + at, res ? res + at : 0, ow - ox, acc[j], act, post);
             }
@@ -1435,19 +1617,19 @@ __attribute__((target("avx512f"), always_inline)) static inline void dw_direct51
 
 __attribute__((target("avx512f"), noinline)) static void dw_direct512_k3s1(const float *x, const float *w, float bias,
     float *y, const float *res, VKActivation act, VKActivation post, const VKConvGeometry *g) {
-    dw_direct512(x, w, bias, y, res, act, post, g, 3, 1);
+    dw_direct512(x, w, bias, y, res, act, post, g, 3, 1, DW512_ROWS_K3);
 }
 __attribute__((target("avx512f"), noinline)) static void dw_direct512_k5s1(const float *x, const float *w, float bias,
     float *y, const float *res, VKActivation act, VKActivation post, const VKConvGeometry *g) {
-    dw_direct512(x, w, bias, y, res, act, post, g, 5, 1);
+    dw_direct512(x, w, bias, y, res, act, post, g, 5, 1, DW512_ROWS_K5);
 }
 __attribute__((target("avx512f"), noinline)) static void dw_direct512_k3s2(const float *x, const float *w, float bias,
     float *y, const float *res, VKActivation act, VKActivation post, const VKConvGeometry *g) {
-    dw_direct512(x, w, bias, y, res, act, post, g, 3, 2);
+    dw_direct512(x, w, bias, y, res, act, post, g, 3, 2, DW512_ROWS_K3);
 }
 __attribute__((target("avx512f"), noinline)) static void dw_direct512_k5s2(const float *x, const float *w, float bias,
     float *y, const float *res, VKActivation act, VKActivation post, const VKConvGeometry *g) {
-    dw_direct512(x, w, bias, y, res, act, post, g, 5, 2);
+    dw_direct512(x, w, bias, y, res, act, post, g, 5, 2, DW512_ROWS_K5);
 }
 
 static void depthwise_direct512(const float *x, const float *w, float bias, float *y, const float *res,
@@ -1612,6 +1794,18 @@ IMPLICIT8XV(1)
 IMPLICIT8XV(3)
 #undef IMPLICIT8XV
 
+// Virtual columns per chunk of the AVX-512 implicit GEMM: the chunk's k input rows hold about 32 Ki floats
+// (128 KiB, in L2 while every weight panel sweeps it), at least one 48-column block. Layers with few taps
+// (16 → 64 channels on 112×112: chunks of 2048 columns) then write each output plane in long runs, 8 planes
+// at a time, instead of 64 planes 48 floats at a time (the pose detector's 16 → 64 at 112×112 and 24 → 144
+// at 56×56 are store-bound). Wide layers (k ≥ 683) keep the old order; splitting K into blocks instead was
+// slower on every shape tried.
+#define VK_IMPLICIT_CHUNK_FLOATS 32768
+static long vk_implicit_chunk(int k) {
+    const long c = VK_IMPLICIT_CHUNK_FLOATS / (k > 0 ? k : 1) / 48 * 48;
+    return c < 48 ? 48 : c;
+}
+
 void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                       long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
     const int isa = vk_isa();
@@ -1623,20 +1817,115 @@ void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const f
         implicit_scalar(m, k, pa, offsets, src, pitch, out_w, v0, v1, y, ldy, ep);
         return;
     }
-    // Blocks of 48 virtual columns, the rest as one block of 32 or 16.
-    for (long v = v0; v < v1;) {
-        const long left = v1 - v;
-        const int lanes = left < 48 ? (int)left : 48;
-        const int width = lanes > 32 ? 48 : (lanes > 16 ? 32 : 16);
+    // Column chunks, each swept once per 8-row weight panel, in blocks of 48 virtual columns (the chunk's rest
+    // as one block of 32 or 16).
+    const long chunk = vk_implicit_chunk(k);
+    for (long c0 = v0; c0 < v1; c0 += chunk) {
+        const long c1 = c0 + chunk < v1 ? c0 + chunk : v1;
         for (int i = 0; i < m; i += VK_MR) {
             const int mr = m - i < VK_MR ? m - i : VK_MR;
             const float *a = pa + (size_t)i * k;
-            if (width == 48) implicit8x3(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
-            else if (width == 32) implicit8x32(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
-            else implicit8x1(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+            for (long v = c0; v < c1;) {
+                const long left = c1 - v;
+                const int lanes = left < 48 ? (int)left : 48;
+                const int width = lanes > 32 ? 48 : (lanes > 16 ? 32 : 16);
+                if (width == 48) implicit8x3(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+                else if (width == 32) implicit8x32(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+                else implicit8x1(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+                v += lanes;
+            }
         }
-        v += lanes;
     }
+}
+
+// Channel-vectorised convolution block: VK_MT output channels (two zmm) × NP pixels at virtual columns
+// v0 … v0 + NP − 1 of one output row (NP ≤ 12: 24 accumulators, two weight vectors and NP broadcasts of the
+// tap's inputs per tap). The epilogue runs on the channel vectors (bias is a vector load); the block then goes
+// through a stack tile and one gather per output row, so each row's NP pixels are one masked store (and one
+// residual load) at `at`.
+__attribute__((target("avx512f"), always_inline)) static inline void conv_channels_block(
+    int k, const float *pt, const int *off, const float *src, long v0, long at, int mr, int row0, float *y,
+    long ldy, const VKEpilogue *ep, const int NP) {
+    __m512 acc[2][12];
+    for (int j = 0; j < NP; j++) acc[0][j] = acc[1][j] = _mm512_setzero_ps();
+    const float *xp = src + v0;
+    for (int p = 0; p < k; p++) {
+        const __m512 w0 = _mm512_loadu_ps(pt + (size_t)p * VK_MT), w1 = _mm512_loadu_ps(pt + (size_t)p * VK_MT + 16);
+        const float *xr = xp + off[p];
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NP; j++) {
+            const __m512 xv = _mm512_set1_ps(xr[j]);
+            acc[0][j] = _mm512_fmadd_ps(w0, xv, acc[0][j]);
+            acc[1][j] = _mm512_fmadd_ps(w1, xv, acc[1][j]);
+        }
+    }
+    __attribute__((aligned(64))) float tile[12 * VK_MT];
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 b0 = zero, b1 = zero;
+    if (ep && ep->bias) {
+        b0 = _mm512_maskz_loadu_ps(tail_mask(mr), ep->bias + row0);
+        b1 = _mm512_maskz_loadu_ps(tail_mask(mr - 16), ep->bias + row0 + 16);
+    }
+    for (int j = 0; j < NP; j++) {
+        __m512 v0v = _mm512_add_ps(acc[0][j], b0), v1v = _mm512_add_ps(acc[1][j], b1);
+        if (ep) { v0v = act512(v0v, ep->activation); v1v = act512(v1v, ep->activation); }
+        _mm512_store_ps(tile + j * VK_MT, v0v);
+        _mm512_store_ps(tile + j * VK_MT + 16, v1v);
+    }
+    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(VK_MT));
+    const __mmask16 m = tail_mask(NP);
+    const float *residual = ep ? ep->residual : NULL;
+    for (int r = 0; r < mr; r++) {
+        __m512 v = _mm512_mask_i32gather_ps(zero, m, idx, tile + r, 4);
+        const long o = (long)(row0 + r) * ldy + at;
+        if (residual) v = act512(_mm512_add_ps(v, _mm512_maskz_loadu_ps(m, residual + o)), ep->post);
+        _mm512_mask_storeu_ps(y + o, m, v);
+    }
+}
+
+typedef void (*conv_channels_fn)(int, const float *, const int *, const float *, long, long, int, int, float *, long,
+                                 const VKEpilogue *);
+#define CONV_CHANNELS(NP)                                                                                       \
+    __attribute__((target("avx512f"), noinline)) static void conv_channels##NP(                                 \
+        int k, const float *pt, const int *off, const float *src, long v0, long at, int mr, int row0, float *y,  \
+        long ldy, const VKEpilogue *ep) {                                                                       \
+        conv_channels_block(k, pt, off, src, v0, at, mr, row0, y, ldy, ep, NP);                                 \
+    }
+CONV_CHANNELS(1) CONV_CHANNELS(2) CONV_CHANNELS(3) CONV_CHANNELS(4) CONV_CHANNELS(5) CONV_CHANNELS(6)
+CONV_CHANNELS(7) CONV_CHANNELS(8) CONV_CHANNELS(9) CONV_CHANNELS(10) CONV_CHANNELS(11) CONV_CHANNELS(12)
+#undef CONV_CHANNELS
+static const conv_channels_fn conv_channels_blocks[13] = {
+    0, conv_channels1, conv_channels2, conv_channels3, conv_channels4, conv_channels5, conv_channels6,
+    conv_channels7, conv_channels8, conv_channels9, conv_channels10, conv_channels11, conv_channels12};
+
+// Each output row (all of an unpadded 1×1's plane counts as one row: its virtual columns are its pixels) in
+// near-equal blocks of at most 12 pixels (49 → 10, 10, 10, 10, 9: a block of 1 would leave the FMA pipes
+// waiting on two dependency chains), each block over the panels while its inputs are in cache.
+__attribute__((target("avx512f"))) static void conv_channels512(int m, int k, const float *pt, const int *offsets,
+                                                               const float *src, int pitch, int out_h, int out_w,
+                                                               int panel0, int panel1, float *y, long ldy,
+                                                               const VKEpilogue *ep) {
+    const int rows = pitch == out_w ? 1 : out_h, n = pitch == out_w ? out_h * out_w : out_w;
+    const int blocks = (n + 11) / 12;
+    for (int oy = 0; oy < rows; oy++) {
+        for (int b = 0; b < blocks; b++) {
+            const int p0 = (int)((long)n * b / blocks), p1 = (int)((long)n * (b + 1) / blocks);
+            const long v0 = (long)oy * pitch + p0, at = (long)oy * out_w + p0;
+            for (int panel = panel0; panel < panel1; panel++) {
+                const int row0 = panel * VK_MT, mr = min_int(VK_MT, m - row0);
+                if (mr <= 0) break;
+                conv_channels_blocks[p1 - p0](k, pt + (size_t)panel * k * VK_MT, offsets, src, v0, at, mr, row0, y,
+                                              ldy, ep);
+            }
+        }
+    }
+}
+
+void vk_conv_channels(int m, int k, const float *pt, const int *offsets, const float *src, int pitch, int out_h,
+                      int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep) {
+    if (vk_isa() >= 2) conv_channels512(m, k, pt, offsets, src, pitch, out_h, out_w, panel0, panel1, y, ldy, ep);
+    else conv_channels_scalar(m, k, pt, offsets, src, pitch, out_h, out_w, panel0, panel1, y, ldy, ep);
 }
 
 __attribute__((target("avx512f"))) static void maxpool512(const float *x, float *y, const VKConvGeometry *g,
@@ -1768,6 +2057,22 @@ void vk_depthwise(const float *x, const float *w, float bias, float *y, const fl
 
 void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
     gemm_scalar(m, n, k, pa, pb, c, ldc, ep);
+}
+
+size_t vk_depthwise_channels_scratch_floats(const VKConvGeometry *g) { return vk_depthwise_scratch_floats(g); }
+
+void vk_depthwise_channels(const float *x, const float *w, const float *bias, float *y, const float *res,
+                           VKActivation act, VKActivation post, const VKConvGeometry *g, int channels,
+                           float *scratch) {
+    const long in = (long)g->in_h * g->in_w, out = (long)g->out_h * g->out_w;
+    for (int c = 0; c < channels; c++)
+        depthwise_scalar(x + c * in, w + (size_t)c * g->k_h * g->k_w, bias[c], y + c * out, res ? res + c * out : NULL,
+                         act, post, g);
+}
+
+void vk_conv_channels(int m, int k, const float *pt, const int *offsets, const float *src, int pitch, int out_h,
+                      int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep) {
+    conv_channels_scalar(m, k, pt, offsets, src, pitch, out_h, out_w, panel0, panel1, y, ldy, ep);
 }
 
 void vk_activation(float *p, long n, VKActivation a) { vk_activation_to(p, p, n, a); }

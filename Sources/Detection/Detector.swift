@@ -13,9 +13,16 @@ public protocol Detector: AnyObject, Sendable {
     /// Model input width and height.
     var inputSize: (width: Int, height: Int) { get }
     func detect(_ frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int) throws -> [Detection]
+    /// The input `detect` fits `region` (source pixels, nil: the whole frame) into.
+    func inputShape(region: Box?, sourceWidth: Int, sourceHeight: Int) -> (width: Int, height: Int)
 }
 
 extension Detector {
+    /// The input `detect` fits `region` into (profiles): the model's input size unless the detector adapts it.
+    public func inputShape(region: Box?, sourceWidth: Int, sourceHeight: Int) -> (width: Int, height: Int) {
+        inputSize
+    }
+
     /// The whole frame.
     public func detect(_ frame: PixelBuffer, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {
         try detect(frame, region: nil, sourceWidth: sourceWidth, sourceHeight: sourceHeight)

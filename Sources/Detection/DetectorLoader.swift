@@ -26,12 +26,15 @@ public enum DetectorLoader {
         return url
     }
 
+    /// `adaptInputShape`: an `ssd-anchors` model runs a rectangle that is not square at an input of its aspect
+    /// (`SSDDetector.inputShape`; the daemon's and replay's banks) instead of letterboxing it into its square
+    /// (ONNX Runtime's reference recipe, `vigil detect`).
     /// `labels` name a `yolo` model's classes; an `ssd-anchors` model (one class) takes the first as its label
     /// unless `relabelSingleClass` is false (several models share one `label_names`: the MediaPipe models keep
     /// `face` / `person`).
     public static func load(_ url: URL, adapter: Adapter? = nil, labels: [String]? = nil, scoreThreshold: Float? = nil,
                             threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                            relabelSingleClass: Bool = true) throws -> any Detector {
+                            relabelSingleClass: Bool = true, adaptInputShape: Bool = false) throws -> any Detector {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw DetectorError(model: url.path, reason: "no such file")
         }
@@ -54,7 +57,9 @@ public enum DetectorLoader {
            var p = SSDDetector.Parameters.matching(inputSize: inShape[2], anchorCount: a, regressors: r) {
             if let t = scoreThreshold { p.scoreThreshold = t }
             if relabelSingleClass, let l = labels?.first { p.label = l }
-            return try wrap(url) { try SSDDetector(session: session, parameters: p) }
+            let reshape = adaptInputShape ? reshaping(url, input: session.inputs[0].name, threads: threads) : nil
+            let parameters = p
+            return try wrap(url) { try SSDDetector(session: session, parameters: parameters, reshape: reshape) }
         }
         if adapter != .ssdAnchors, outs.count == 1, inShape.count == 4,
            YOLODetector.Layout.of(outs[0], inputWidth: inShape[3], inputHeight: inShape[2]) != nil {
@@ -63,6 +68,13 @@ public enum DetectorLoader {
             }
         }
         throw DetectorError(model: url.path, reason: "outputs \(outs.map { $0.map(String.init).joined(separator: "×") }) match no adapter (ssd-anchors: 1×A×(4+2K) and 1×A×1 with a MediaPipe anchor layout; yolo: 1×(4+C)×N or 1×N×(5+C) with YOLOv5's anchor count)")
+    }
+
+    /// Prepares the model at `url` again for a `width`×`height` input.
+    private static func reshaping(_ url: URL, input: String, threads: Int) -> @Sendable (Int, Int) throws -> Session {
+        { (width: Int, height: Int) throws -> Session in
+            try Session(contentsOf: url, options: Session.Options(threads: threads, inputShapes: [input: [1, 3, height, width]]))
+        }
     }
 
     /// The coefficient file of a HOG model directory.

@@ -16,7 +16,11 @@ public struct SSDAnchors: Sendable, Equatable {
     }
 
     /// `(xCenter, yCenter)` pairs in [0, 1], as MediaPipe lists them.
-    public func centres() -> [(x: Float, y: Float)] {
+    public func centres() -> [(x: Float, y: Float)] { centres(width: inputSize, height: inputSize) }
+
+    /// The centres for an input of `width`×`height` (a fully convolutional model run at another shape: each
+    /// feature map is ⌈width ÷ stride⌉ × ⌈height ÷ stride⌉ cells), normalised to that input, row-major.
+    public func centres(width: Int, height: Int) -> [(x: Float, y: Float)] {
         var out: [(x: Float, y: Float)] = []
         var layer = 0
         while layer < strides.count {
@@ -27,10 +31,10 @@ public struct SSDAnchors: Sendable, Equatable {
                 last += 1
             }
             let stride = strides[layer]
-            let fm = (inputSize + stride - 1) / stride
-            for y in 0..<fm {
-                for x in 0..<fm {
-                    let cx = (Float(x) + offset) / Float(fm), cy = (Float(y) + offset) / Float(fm)
+            let fw = (width + stride - 1) / stride, fh = (height + stride - 1) / stride
+            for y in 0..<fh {
+                for x in 0..<fw {
+                    let cx = (Float(x) + offset) / Float(fw), cy = (Float(y) + offset) / Float(fh)
                     for _ in 0..<perCell { out.append((cx, cy)) }
                 }
             }

@@ -98,7 +98,7 @@ public final class LiveCamera: @unchecked Sendable {  // unchecked: thread-confi
     let ingest: FrameIngest
     /// The camera's detectors (nil: motion and tamper only), shared with the cameras using the same models and
     /// run on the daemon's one inference pool.
-    let detectors: DetectorBank?
+    public let detectors: DetectorBank?
     /// The camera's detection stage: made here, then used by the analysis thread alone (handed over at start).
     private let detection: DetectionStage?
     /// Where the detector looked, for metrics (nil without detectors).

@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import CommandSupport
 import Config
@@ -65,7 +66,7 @@ struct CapacityBench: BenchSuite {
             return (parts[0], parts.count > 1 ? parts[1] : URLRedaction.redact(parts[0]))
         }
         options.fps = fps; options.warmup = settle; options.seconds = seconds; options.maxCameras = maxCameras
-        options.models = model.map { $0 == "none" ? [] : $0.split(separator: ",").map(String.init) }
+        options.models = BenchDetectors.parse(model)
         options.serverPIDs = serverPIDs
         var figures: [BenchFigure] = []
         for (n, stream) in options.streams.enumerated() {
@@ -113,8 +114,7 @@ struct CapacityOptions {
     }
 
     var modelTag: String {
-        let names = models ?? DetectConfig.defaultModels
-        return names.isEmpty ? "motion only" : names.joined(separator: " + ") + ", motion-gated"
+        BenchDetectors.tag(models ?? DetectConfig.defaultModels)
     }
 }
 
@@ -138,6 +138,8 @@ struct CapacityTrial {
     var futureDated: Int
     var camerasUp: Int
     var load: String
+    /// Where detection looked and what it cost, per analysed frame.
+    var profile = DetectionProfile()
 
     /// Less than 1 % dropped, every camera up, and the slowest within 10 % of the asked rate.
     func holds(fps: Double) -> Bool {
@@ -158,7 +160,10 @@ struct CapacityTrial {
         var lines = ["== \(label): \(options.modelTag), \(JSONValue.format(options.fps)) fps asked, \(JSONValue.format(options.warmup)) s warm-up + \(JSONValue.format(options.seconds)) s measured per trial",
                      "cams  fps/cam slowest  dec/cam dropped  not-dec " + stages.joined(separator: " ")
                         + "  process  server  future  (CPU: % of one core per camera; server: whole server)"]
-        lines += trials.sorted { $0.cameras < $1.cameras }.map(\.row)
+        for t in trials.sorted(by: { $0.cameras < $1.cameras }) {
+            lines.append(t.row)
+            if !t.profile.models.isEmpty { lines.append("      detection per analysed frame: " + t.profile.line) }
+        }
         if let best {
             lines.append("\(label): \(best.cameras) camera(s) at < 1 % drops; per camera: "
                 + zip(StageTimes.Stage.allCases, best.stagePercent).map { String(format: "%@ %.1f %%", $0.name, $1) }
@@ -179,8 +184,10 @@ private struct CapacitySample {
     var stages = [Double](repeating: 0, count: StageTimes.Stage.allCases.count)
     var processCPU = processCPUSeconds(RUSAGE_SELF)
     var serverCPU: Double?
+    var detection = DetectionProfile()
 
-    init(_ metrics: [CameraMetrics], serverPIDs: [Int32]) {
+    init(_ metrics: [CameraMetrics], serverPIDs: [Int32], cameras: [LiveCamera]) {
+        detection = DetectionProfile(cameras)
         for m in metrics {
             let a = m.framesAnalyzed.load(ordering: .relaxed)
             analysed += a
@@ -241,9 +248,10 @@ private func runCapacityTrial(_ url: String, cameras: Int, _ options: CapacityOp
     defer { _ = daemon.stop() }
     usleep(UInt32(options.warmup * 1e6))
     let metrics = daemon.cameraMetrics.sorted { $0.key < $1.key }.map(\.value)
-    let a = CapacitySample(metrics, serverPIDs: options.serverPIDs)
+    let cams = daemon.cameraMetrics.keys.sorted().compactMap { daemon.camera(named: $0) }
+    let a = CapacitySample(metrics, serverPIDs: options.serverPIDs, cameras: cams)
     usleep(UInt32(options.seconds * 1e6))
-    let b = CapacitySample(metrics, serverPIDs: options.serverPIDs)
+    let b = CapacitySample(metrics, serverPIDs: options.serverPIDs, cameras: cams)
     let wall = b.time - a.time, n = Double(cameras)
     let analysed = b.analysed - a.analysed, dropped = b.dropped - a.dropped
     let received = (b.decoded - a.decoded) + (b.notDecoded - a.notDecoded)
@@ -256,7 +264,8 @@ private func runCapacityTrial(_ url: String, cameras: Int, _ options: CapacityOp
         stagePercent: zip(a.stages, b.stages).map { 100 * ($1 - $0) / wall / n },
         processPercent: 100 * (b.processCPU - a.processCPU) / wall / n,
         serverPercent: zip2(a.serverCPU, b.serverCPU).map { 100 * ($1 - $0) / wall },
-        futureDated: b.futureDated - a.futureDated, camerasUp: b.up, load: String(format: "%.1f", MachineLoad.read().oneMinute))
+        futureDated: b.futureDated - a.futureDated, camerasUp: b.up, load: String(format: "%.1f", MachineLoad.read().oneMinute),
+        profile: b.detection.since(a.detection, analysed: analysed))
 }
 
 private func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
@@ -295,4 +304,69 @@ func processCPUSeconds(pid: Int32) -> Double? {
     // After the command: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
     guard fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12]) else { return nil }
     return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// Where detection looked and what it cost (every camera summed; banks shared by cameras counted once), and —
+/// as a difference of two samples — per analysed frame: the passes by kind, and per model the inferences, their
+/// CPU time, the model input's pixels and the searched regions' side. Robust to the machine's load (counts, and
+/// CPU time of the inference threads), unlike the camera count.
+///
+/// Thread safety: a plain value.
+struct DetectionProfile {
+    var analysed = 0
+    var full = 0, regionPasses = 0, still = 0, regions = 0
+    var models: [(name: String, usage: ModelUsage.Totals)] = []
+
+    init() {}
+
+    init(_ cameras: [LiveCamera]) {
+        var banks: [ObjectIdentifier: DetectorBank] = [:]
+        for c in cameras {
+            if let s = c.detectionStats {
+                full += s.fullFramePasses; regionPasses += s.regionPasses; still += s.noMotionFrames
+                regions += s.regionsSearched
+            }
+            if let b = c.detectors { banks[ObjectIdentifier(b)] = b }
+        }
+        var byName: [String: ModelUsage.Totals] = [:]
+        var order: [String] = []
+        for b in banks.values.sorted(by: { $0.models[0].name < $1.models[0].name }) {
+            for (m, u) in zip(b.models, b.usage) {
+                if byName[m.name] == nil { order.append(m.name); byName[m.name] = ModelUsage.Totals() }
+                let t = u.totals
+                byName[m.name]!.inferences += t.inferences; byName[m.name]!.fullFrame += t.fullFrame
+                byName[m.name]!.cpuNanoseconds += t.cpuNanoseconds; byName[m.name]!.regionSides += t.regionSides
+                byName[m.name]!.inputPixels += t.inputPixels
+            }
+        }
+        models = order.map { ($0, byName[$0]!) }
+    }
+
+    /// `self − earlier`, with `analysed` frames analysed in between.
+    func since(_ earlier: DetectionProfile, analysed: Int) -> DetectionProfile {
+        var d = DetectionProfile()
+        d.analysed = analysed
+        d.full = full - earlier.full; d.regionPasses = regionPasses - earlier.regionPasses
+        d.still = still - earlier.still; d.regions = regions - earlier.regions
+        d.models = models.map { m in
+            (m.name, m.usage.since(earlier.models.first { $0.name == m.name }?.usage ?? ModelUsage.Totals()))
+        }
+        return d
+    }
+
+    var line: String {
+        guard analysed > 0 else { return "no analysed frames" }
+        let a = Double(analysed)
+        var parts = [String(format: "full-frame passes %.2f, region passes %.2f (%.2f regions each), no motion %.2f",
+                            Double(full) / a, Double(regionPasses) / a,
+                            regionPasses > 0 ? Double(regions) / Double(regionPasses) : 0, Double(still) / a)]
+        for (name, u) in models where u.inferences > 0 {
+            let n = Double(u.inferences), inRegions = u.inferences - u.fullFrame
+            parts.append(String(format: "%@ %.2f inferences (%.2f full-frame) × %.2f ms CPU = %.2f ms, input %.0f px",
+                                name, n / a, Double(u.fullFrame) / a, Double(u.cpuNanoseconds) / n / 1e6,
+                                Double(u.cpuNanoseconds) / a / 1e6, Double(u.inputPixels) / n)
+                + (inRegions > 0 ? String(format: ", region side %.0f px", Double(u.regionSides) / Double(inRegions)) : ""))
+        }
+        return parts.joined(separator: "; ")
+    }
 }

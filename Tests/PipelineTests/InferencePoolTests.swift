@@ -75,6 +75,14 @@ import VigilCore
                     .init(model: 0, region: Box(x1: 0, y1: 0, x2: 100, y2: 100)), .init(model: 1, region: nil)]
         #expect(try bank.detect(frame, jobs: jobs, sourceWidth: 320, sourceHeight: 240) == [[], [], [], []])
         #expect(bank.latency.map { $0.snapshot().count } == [2, 2])
+        // the profile: per model inferences, full-frame ones, regions' sides, input pixels (a 4:3 frame runs at
+        // 128×96 and 224×192 instead of the squares), CPU time
+        let face = bank.usage[0].totals, pose = bank.usage[1].totals
+        #expect(face.inferences == 2 && face.fullFrame == 1 && face.regionSides == 100)
+        #expect(pose.inferences == 2 && pose.fullFrame == 2 && pose.regionSides == 0)
+        #expect(face.inputPixels == 128 * 96 + 128 * 128 && pose.inputPixels == 2 * 224 * 192)
+        #expect(face.cpuNanoseconds > 0 && pose.cpuNanoseconds > 0)
+        #expect(pose.since(pose) == ModelUsage.Totals())
     }
 
     @Test func badModelsAreConfigErrors() throws {

@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Where a motion-gated detector looked in a replay, and which walkers it found (issue 16: cut detection's
+cost without losing detections). Reads `vigil replay --frames FILE` output; deterministic (no timing), so
+a before/after comparison holds on a loaded machine.
+
+usage: scripts/detection_profile.py FRAMES.jsonl [--models N] [--truth samples/groundtruth/vtest_walkers.csv
+                                                   --truth-size 768x576 --size 640x360 --truth-step 2.5]
+
+Prints: analysed frames, passes by kind (full frame, regions, no motion), inferences per analysed frame
+(a full-frame pass: one per model; a region pass: one per region and model), the searched regions' mean side
+in source pixels, detections and person detections per analysed frame; with --truth, the walkers found on
+the truth frames by the replay's own (region-planned) detections, matched as `vigil bench hog --truth` does
+(a person box holding the walker's centre whose centre lies on the walker).
+"""
+import argparse
+import json
+import sys
+
+
+def holds(b, x, y):
+    return b[0] <= x <= b[2] and b[1] <= y <= b[3]
+
+
+def centre(b):
+    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+
+
+def read_truth(path, sx, sy):
+    walkers = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith('#') or line.startswith('frame'):
+                continue
+            fr, x1, y1, x2, y2 = (float(v) for v in line.split(','))
+            walkers.append((int(fr), [x1 * sx, y1 * sy, x2 * sx, y2 * sy]))
+    return walkers
+
+
+def size(text):
+    w, h = text.lower().split('x')
+    return float(w), float(h)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('frames')
+    ap.add_argument('--models', type=int, default=2, help='models per pass (default detectors: 2)')
+    ap.add_argument('--truth')
+    ap.add_argument('--truth-size', default='768x576')
+    ap.add_argument('--size', help='the replayed frame size, when it differs from the truth\'s')
+    ap.add_argument('--truth-step', type=float, default=1.0,
+                    help='truth frame F is replay frame F / STEP (a clip re-timed to 25 fps and decimated to 10: 2.5)')
+    a = ap.parse_args()
+    kinds = {'full_frame': 0, 'regions': 0, 'no_motion': 0, 'skipped': 0}
+    regions = inferences = analysed = detections = people = 0
+    side = 0.0
+    by_frame = {}
+    with open(a.frames) as f:
+        for line in f:
+            r = json.loads(line)
+            kind = r.get('pass')
+            if kind is None:
+                continue
+            kinds[kind] += 1
+            if kind == 'skipped':
+                continue
+            analysed += 1
+            if kind == 'full_frame':
+                inferences += a.models
+            elif kind == 'regions':
+                regions += len(r['regions'])
+                inferences += a.models * len(r['regions'])
+                for b in r['regions']:
+                    side += ((b[2] - b[0]) * (b[3] - b[1])) ** 0.5
+            detections += len(r['detections'])
+            people += sum(1 for d in r['detections'] if d['label'] == 'person')
+            by_frame[r['frame']] = r['detections']
+    if analysed == 0:
+        sys.exit(f'{a.frames}: no analysed frames')
+    print(f'analysed frames {analysed}: full-frame passes {kinds["full_frame"]}, region passes {kinds["regions"]} '
+          f'({regions} regions, mean side {side / max(regions, 1):.0f} px), no motion {kinds["no_motion"]}')
+    print(f'inferences per analysed frame {inferences / analysed:.3f} ({inferences} with {a.models} models); '
+          f'detections per analysed frame {detections / analysed:.3f}, person {people / analysed:.3f}')
+    if a.truth:
+        tw, th = size(a.truth_size)
+        w, h = size(a.size) if a.size else (tw, th)
+        truth = read_truth(a.truth, w / tw, h / th)
+        total = found = 0
+        for fr, box in truth:
+            fr = round(fr / a.truth_step)
+            if fr not in by_frame:
+                continue
+            total += 1
+            cx, cy = centre(box)
+            if any(d['label'] == 'person' and holds(d['box'], cx, cy) and holds(box, *centre(d['box']))
+                   for d in by_frame[fr]):
+                found += 1
+        if total == 0:
+            sys.exit('no truth frame was analysed')
+        print(f'walkers found {found}/{total} ({100 * found / total:.1f} %) on the analysed truth frames')
+
+
+if __name__ == '__main__':
+    main()
