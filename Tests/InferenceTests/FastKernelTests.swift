@@ -285,27 +285,30 @@ import Testing
     /// (pitch 11, 9 valid) and without (pitch = width): every range end the AVX2 form treats differently (whole
     /// 4×24 blocks, a block shifted back over finished columns, the 8-row × 8-column blocks of a range's last
     /// 1–16 columns, ranges shorter than one block), 13 rows (a partial 8-row panel), bias, clip, residual and
-    /// post-Relu. Columns outside the range and pad columns must not be written.
+    /// post-Relu; taps sharing rows (as in a 3×3) and taps one plane apart (as in a 1×1, whose blocks the AVX2
+    /// form copies into a contiguous buffer first). Columns outside the range and pad columns must not be written.
     @Test(arguments: levels)
     func implicitGEMMMatchesDirectSumOnEveryRangeEnd(_ level: Int32) {
         Self.atLevel(level) {
             var ranges = 0
-            for (pitch, width) in [(11, 9), (9, 9)] {
+            for (pitch, width, planes) in [(11, 9, false), (9, 9, false), (9, 9, true)] {
                 for v0 in [0, 5, 24] {
-                    for length in 1...60 { ranges += checkImplicit(pitch: pitch, width: width, v0: v0, length: length) }
+                    for length in 1...60 {
+                        ranges += checkImplicit(pitch: pitch, width: width, planes: planes, v0: v0, length: length)
+                    }
                 }
             }
-            #expect(ranges > 300)
+            #expect(ranges > 450)
         }
     }
 
     /// One range of `implicitGEMMMatchesDirectSumOnEveryRangeEnd`: returns 1 when checked (0 when past the plane).
-    func checkImplicit(pitch: Int, width: Int, v0: Int, length: Int) -> Int {
+    func checkImplicit(pitch: Int, width: Int, planes: Bool, v0: Int, length: Int) -> Int {
         let m = 13, k = 37, rows = 8, channel = pitch * (rows + 2)
         let virtual = (rows - 1) * pitch + width, plane = rows * width
         guard v0 + length <= virtual else { return 0 }
-        let offsets = (0..<k).map { Int32(($0 / 3) * channel + ($0 % 3) * pitch / 2 + $0 % 2) }
-        let src = pseudoRandom(k / 3 * channel + channel + 64, seed: 71)
+        let offsets = (0..<k).map { Int32(planes ? $0 * channel : ($0 / 3) * channel + ($0 % 3) * pitch / 2 + $0 % 2) }
+        let src = pseudoRandom(k * channel + 64, seed: 71)
         let w = pseudoRandom(m * k, seed: 72), bias = pseudoRandom(m, seed: 73), res = pseudoRandom(m * plane, seed: 74)
         var pa = [Float](repeating: .nan, count: vk_packed_a_floats(Int32(m), Int32(k)))
         vk_pack_a(w, Int32(k), Int32(m), Int32(k), &pa)
@@ -334,8 +337,8 @@ import Testing
                 }
             }
         }
-        #expect(worst < 1e-4, "pitch \(pitch) width \(width) range \(v0)..<\(v0 + length): \(worst)")
-        #expect(strays == 0, "pitch \(pitch) width \(width) range \(v0)..<\(v0 + length): \(strays) stores outside")
+        #expect(worst < 1e-4, "pitch \(pitch) width \(width) planes \(planes) range \(v0)..<\(v0 + length): \(worst)")
+        #expect(strays == 0, "pitch \(pitch) width \(width) planes \(planes) range \(v0)..<\(v0 + length): \(strays) stores outside")
         return 1
     }
 
