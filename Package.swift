@@ -81,13 +81,15 @@ let package = Package(
             dependencies: ["VigilCore", "Config", "Analysis", "Media", "Ring", "Ingest", "Motion", "Sinks", "Rules",
                            "Detection", "Tracking", "Recording"]
         ),
-        // `vigil run`: the Daemon (cameras, reload planning, stop), each LiveCamera a reconnect/health state machine
+        // `vigil run`: the Daemon (cameras, reload planning, stop) and its parts in a swift-service-lifecycle
+        // ServiceGroup (DaemonPart, StopSignals), each LiveCamera a reconnect/health state machine
         // (CameraPhase), the Supervisor (rates, STATUS=, watchdog), metrics rendering, sd_notify; time from an
         // injected TickingClock.
         .target(
             name: "Service",
             dependencies: ["VigilCore", "Config", "Analysis", "Pipeline", "Media", "Ring", "Ingest", "Sinks",
-                           "Recording", .product(name: "Logging", package: "swift-log")]
+                           "Recording", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         // Detections become tracks: IoU and motion-predicting (Kalman + ByteTrack) trackers; pure, no I/O.
         .target(name: "Tracking", dependencies: ["VigilCore"]),
@@ -167,6 +169,7 @@ let package = Package(
                 "Ring",
                 "MQTT",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "Tracking",
                 "Inference",
                 "Detection",
@@ -186,7 +189,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Analysis", "TestSupport", "VigilCore", "Config", "Sinks",
                                                        "Detection", "Motion", "Rules", "Tracking"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Analysis", "TestSupport", "VigilCore",
-                                                      "Config", "Sinks", .product(name: "Logging", package: "swift-log")]),
+                                                      "Config", "Sinks", .product(name: "Logging", package: "swift-log"),
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"]),

@@ -2,7 +2,8 @@
 # `vigil bench pipeline` against GStreamer's RTSP server on 127.0.0.1 (started and stopped here, free ports):
 # N cameras on the live 640x360 test pattern (/test), and on a looped 1280x720 H.264 clip (/file).
 # usage: scripts/bench-pipeline.sh [--json] [CAMERAS...]   (default cameras: 1 2 4; needs a release build)
-# VIGIL_BENCH_MODEL=blazeface_short_128 (a shipped model name or a path) runs that detector on every camera.
+# Motion only by default (--model none); VIGIL_BENCH_MODEL=blazeface_short_128 (shipped model names or paths,
+# comma-separated) runs those detectors on every camera. Each figure's name says which detectors ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 json=()
@@ -28,8 +29,7 @@ for _ in $(seq 50); do grep -q serving "$work/server.log" && break; sleep 0.1; d
 for mount in test file; do
   for n in "${counts[@]}"; do
     echo "== rtsp://127.0.0.1:$port/$mount ($([ $mount = test ] && echo 640x360 live pattern || echo 1280x720 clip)), $n camera(s)" >&2
-    model=()
-    [ -n "${VIGIL_BENCH_MODEL:-}" ] && model=(--model "$VIGIL_BENCH_MODEL")
+    model=(--model "${VIGIL_BENCH_MODEL:-none}")
     "$vigil" bench pipeline "rtsp://127.0.0.1:$port/$mount" --cameras "$n" --seconds "$seconds" --fps "$fps" "${model[@]}" "${json[@]}"
   done
 done

@@ -23,8 +23,9 @@ $SUDO apt-get install -y -qq \
   python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav systemd
 # MQTT: libmosquitto's headers and library (the CMosquitto target); the broker and its command-line clients for the
-# MQTT tests (a broker started per test on a free loopback port) and `vigil bench mqtt` (mosquitto_pub -l).
-$SUDO apt-get install -y -qq --no-install-recommends libmosquitto-dev mosquitto mosquitto-clients
+# MQTT tests (a broker started per test on a free loopback port) and `vigil bench mqtt` (mosquitto_pub -l); the
+# openssl command makes the mqtts tests' CA and broker certificate at test time.
+$SUDO apt-get install -y -qq --no-install-recommends libmosquitto-dev mosquitto mosquitto-clients openssl
 # Rules: arm schedules read the IANA time zone database. Sink tests mount a tiny tmpfs (mount, as root) to fill
 # the disk; without root they exercise /dev/full only.
 $SUDO apt-get install -y -qq --no-install-recommends tzdata mount

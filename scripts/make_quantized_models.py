@@ -115,6 +115,8 @@ def main():
     ap.add_argument("--frames", type=int, default=16, help="calibration frames")
     ap.add_argument("--image", required=True, help="the photo of test_data_set_0")
     ap.add_argument("--activations", choices=["uint8", "int8"], default="uint8")
+    ap.add_argument("--weights", choices=["int8", "uint8"], default="int8",
+                    help="weight_type (ORT's default for users is int8; uint8 tests the rarer QUInt8 weights)")
     ap.add_argument("--op-types", default="Conv,MatMul", help="op_types_to_quantize ('all': every type ORT quantises)")
     a = ap.parse_args()
 
@@ -127,7 +129,7 @@ def main():
     out_model = os.path.join(a.out, "model.onnx")
     quantize_static(a.model, out_model, Frames(inp.name, calib), quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QUInt8 if a.activations == "uint8" else QuantType.QInt8,
-                    weight_type=QuantType.QInt8,
+                    weight_type=QuantType.QInt8 if a.weights == "int8" else QuantType.QUInt8,
                     op_types_to_quantize=None if a.op_types == "all" else a.op_types.split(","),
                     calibrate_method=CalibrationMethod.MinMax)
     x = letterbox(read_rgb(a.image)[0], size, a.norm)

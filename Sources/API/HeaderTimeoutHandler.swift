@@ -24,7 +24,7 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         if let codec = try? context.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self) {
-            try? context.pipeline.syncOperations.addHandler(HTTP10CloseHandler(), position: .before(codec))
+            try? context.pipeline.syncOperations.addHandler(ConnectionCloseHandler(), position: .before(codec))
         }
         if context.channel.isActive { arm(context) }
     }
@@ -65,12 +65,15 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 }
 
-/// Closes the connection after the response to an HTTP/1.0 request that did not ask for keep-alive (HTTP/1.0's
-/// default, which the HTTPTypes conversion forgets: the version is not carried). Sits before that conversion,
-/// where the request head still has its version; `HeaderTimeoutHandler` puts it there.
+/// Closes the connection after the response to a request that did not ask for keep-alive — HTTP/1.1 with
+/// `Connection: close` (any case, among other options) or HTTP/1.0 without `keep-alive`, HTTP/1.0's default,
+/// which the HTTPTypes conversion forgets (the version is not carried) — and says so in that response
+/// (`Connection: close`, RFC 9112 §9.6). Without the header a client takes the connection as kept alive and meets
+/// the close as a read error (wrk counted one per request). Sits before that conversion, where the request head
+/// still has its version and every response passes (a router's 404 too); `HeaderTimeoutHandler` puts it there.
 ///
 /// Thread safety: a channel handler, confined to its channel's event loop.
-final class HTTP10CloseHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class ConnectionCloseHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -84,13 +87,21 @@ final class HTTP10CloseHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data), closeAfterResponse else {
+        guard closeAfterResponse else {
             context.write(data, promise: promise)
             return
         }
-        let p = promise ?? context.eventLoop.makePromise()
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        p.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
-        context.write(data, promise: p)
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .end:
+            let p = promise ?? context.eventLoop.makePromise()
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            p.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+            context.write(data, promise: p)
+        case .body:
+            context.write(data, promise: promise)
+        }
     }
 }

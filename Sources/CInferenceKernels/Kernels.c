@@ -6,6 +6,7 @@
 
 #include "CInferenceKernels.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,12 @@ static int min_int(int a, int b) { return a < b ? a : b; }
 // Output rows per step of the register-blocked depthwise kernels: each input row loaded once feeds up to
 // DW_ROWS accumulators (one per output row whose window covers it).
 #define DW_ROWS 4
+// The AVX2 form: twice the rows (half the columns), for as many independent accumulators.
+#define DW_ROWS256 8
+// The AVX-512 form: 8 rows with 3×3 taps (9 weights + 8 accumulators in registers: each input row loaded
+// once feeds up to 3 of 8 chains, so the FMA latency is hidden), 4 with 5×5 (25 weights + 4 accumulators).
+#define DW512_ROWS_K3 8
+#define DW512_ROWS_K5 4
 
 // Whether the register-blocked depthwise kernels take this geometry (square 3×3 or 5×5, equal strides 1 or
 // 2, dilation 1).
@@ -35,6 +42,18 @@ void vk_pack_a(const float *a, int lda, int m, int k, float *dst) {
         for (int p = 0; p < k; p++) {
             for (int r = 0; r < VK_MR; r++) dst[r] = r < rows ? a[(size_t)(i0 + r) * lda + p] : 0.0f;
             dst += VK_MR;
+        }
+    }
+}
+
+size_t vk_packed_at_floats(int m, int k) { return (size_t)((m + VK_MT - 1) / VK_MT) * VK_MT * (size_t)k; }
+
+void vk_pack_at(const float *a, int lda, int m, int k, float *dst) {
+    for (int i0 = 0; i0 < m; i0 += VK_MT) {
+        const int rows = min_int(VK_MT, m - i0);
+        for (int p = 0; p < k; p++) {
+            for (int r = 0; r < VK_MT; r++) dst[r] = r < rows ? a[(size_t)(i0 + r) * lda + p] : 0.0f;
+            dst += VK_MT;
         }
     }
 }
@@ -324,6 +343,26 @@ static void implicit_scalar(int m, int k, const float *pa, const int *offsets, c
     }
 }
 
+static void conv_channels_scalar(int m, int k, const float *pt, const int *offsets, const float *src, int pitch,
+                                 int out_h, int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep) {
+    for (int i = panel0 * VK_MT; i < panel1 * VK_MT && i < m; i++) {
+        const float *a = pt + (size_t)(i / VK_MT) * k * VK_MT + i % VK_MT;
+        for (int oy = 0; oy < out_h; oy++) {
+            for (int ox = 0; ox < out_w; ox++) {
+                const long v = (long)oy * pitch + ox;
+                float s = 0;
+                for (int p = 0; p < k; p++) s += a[(size_t)p * VK_MT] * src[offsets[p] + v];
+                const long at = (long)i * ldy + (long)oy * out_w + ox;
+                if (ep) {
+                    s = act_scalar(s + (ep->bias ? ep->bias[i] : 0), ep->activation);
+                    if (ep->residual) s = act_scalar(s + ep->residual[at], ep->post);
+                }
+                y[at] = s;
+            }
+        }
+    }
+}
+
 static void depthwise_scalar(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
                   VKActivation post, const VKConvGeometry *g) {
     for (int oy = 0; oy < g->out_h; oy++) {
@@ -405,24 +444,26 @@ int vk_set_isa_limit(int level) {
 
 #define T256 __attribute__((target("avx2,fma"), always_inline)) static inline
 
+// e^x with the portable code's range reduction and polynomial, evaluated with a short dependency chain (FMAs for
+// the reduction, Estrin's scheme for the polynomial: 9 steps instead of 15). With ymm vectors a SiLU holds twice
+// as many instructions in flight as with zmm ones for the same floats, and the long chain left Zen 4's FP
+// scheduler full: the AVX2 SiLU took 1.83× the AVX-512 one's time per float (C harness, 204,800 floats).
 T256 __m256 exp256(__m256 x) {
     // Clamp with x as the second operand, so that NaN passes through (as in the portable code).
     x = _mm256_min_ps(_mm256_set1_ps(88.3f), _mm256_max_ps(_mm256_set1_ps(-87.3f), x));
     const __m256 shifter = _mm256_set1_ps(12582912.0f);
-    __m256 shifted = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), shifter);
-    __m256i ni = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000));
-    __m256 n = _mm256_sub_ps(shifted, shifter);
-    __m256 r = _mm256_sub_ps(_mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(0.69314575f))),
-                             _mm256_mul_ps(n, _mm256_set1_ps(1.4286068e-6f)));
-    __m256 p = _mm256_set1_ps(1.9875691e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.333452e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665796e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.16666665f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    const __m256 shifted = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), shifter);
+    const __m256i e = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000 - 127)), 23);
+    const __m256 n = _mm256_sub_ps(shifted, shifter);
+    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.4286068e-6f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0.69314575f), x));
+    // 1 + r + r²·(a + b·r + c·r² + d·r³ + f·r⁴ + g·r⁵) as 1 + r + r²·((a + b·r) + r²·((c + d·r) + r²·(f + g·r))).
+    const __m256 r2 = _mm256_mul_ps(r, r);
+    const __m256 p01 = _mm256_fmadd_ps(_mm256_set1_ps(0.16666665f), r, _mm256_set1_ps(0.5f));
+    const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(8.333452e-3f), r, _mm256_set1_ps(4.1665796e-2f));
+    const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(1.9875691e-4f), r, _mm256_set1_ps(1.3981999e-3f));
+    const __m256 p = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, r2, p23), r2, p01);
+    const __m256 q = _mm256_fmadd_ps(p, r2, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    return _mm256_mul_ps(q, _mm256_castsi256_ps(e));
 }
 
 T256 __m256 act256(__m256 v, VKActivation a) {
@@ -464,6 +505,15 @@ T256 void store_range256(float *p, __m256 v, int lo, int hi) {
     if (lo < 0) lo = 0;
     if (hi > 8) hi = 8;
     if (hi > lo) memcpy(p + lo, t + lo, (size_t)(hi - lo) * sizeof(float));
+}
+
+// Lanes [lo, hi) of an 8-lane mask for VMASKMOVPS loads (masked-off lanes are not read). On AMD masked loads
+// are cheap, unless a masked-off lane lies on an unmapped page (a microcode assist, possible only next to the
+// ends of an allocation); it is the masked stores that are slow.
+T256 __m256i lanes256(int lo, int hi) {
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx),
+                            _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(lo - 1)));
 }
 
 __attribute__((target("avx2,fma"))) static void activation256(const float *x, float *y, long n, VKActivation a) {
@@ -575,13 +625,18 @@ static void gemm256(int m, int n, int k, const float *pa, const float *pb, float
         u3 = _mm256_fmadd_ps(av, b0, u3); w3 = _mm256_fmadd_ps(av, b1, w3); z3 = _mm256_fmadd_ps(av, b2, z3);          \
     }
 
-// Stores lanes [lo, hi) of one row's 24-column block: residual and post-activation per segment.
-T256 void implicit_row24(float *o, const float *res, __m256 *vs, int lo, int hi, VKActivation post) {
+// Stores lanes [lo, hi) of one row's 24-column block at o (lane 0's place) after the epilogue (bias, activation,
+// residual, post-activation); whole vectors where the range covers them.
+T256 void implicit_row24(float *o, const float *res, const __m256 *vs, int lo, int hi, const VKEpilogue *ep,
+                         float bias) {
     for (int q = 0; q < 3; q++) {
         const int l = lo - 8 * q, h = hi - 8 * q;
         if (h <= 0 || l >= 8) continue;
         __m256 v = vs[q];
-        if (res) v = act256(_mm256_add_ps(v, load_range256(res + 8 * q, l, h)), post);
+        if (ep) {
+            v = act256(_mm256_add_ps(v, _mm256_set1_ps(bias)), ep->activation);
+            if (res) v = act256(_mm256_add_ps(v, load_range256(res + 8 * q, l, h)), ep->post);
+        }
         store_range256(o + 8 * q, v, l, h);
     }
 }
@@ -650,24 +705,28 @@ __attribute__((target("avx2,fma"), noinline)) static void implicit_tail4x24(int 
     vs[2][0] = u2; vs[2][1] = w2; vs[2][2] = z2; vs[3][0] = u3; vs[3][1] = w3; vs[3][2] = z3;
 }
 
-// Lanes [from, lanes) of the block are stored (the ones before were stored by an overlapping block).
-__attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float *a, const int *off, const float *src,
-                                                            long v, int from, int lanes, int rows, float *y, long ldy,
-                                                            int pitch, int out_w, const VKEpilogue *ep, int row0) {
-    __m256 vs[4][3];
-    if (lanes >= 24 && k > 0) implicit_sums4x24(k, a, off, src + v, vs);
-    else implicit_tail4x24(k, a, off, src + v, lanes, vs);
-    // Bias and activation once per register (24 virtual columns can span output rows; the residual and
-    // post-activation need the row layout and come per segment).
-    if (ep) {
-        for (int r = 0; r < rows; r++) {
-            __m256 bv = _mm256_set1_ps(ep->bias ? ep->bias[row0 + r] : 0.0f);
-            for (int q = 0; q < 3; q++) vs[r][q] = act256(_mm256_add_ps(vs[r][q], bv), ep->activation);
-        }
-    }
+// Stores rows [row0, row0 + rows) of an implicit-GEMM block (vs[r]: row r's lanes 0–23 in three vectors) after the
+// epilogue; lanes [from, lanes) are stored (the ones before were stored by an overlapping block).
+__attribute__((target("avx2,fma"))) static void implicit_store256(__m256 (*vs)[3], int rows, long v, int from,
+                                                                 int lanes, float *y, long ldy, int pitch, int out_w,
+                                                                 const VKEpilogue *ep, int row0) {
     const float *residual = ep ? ep->residual : 0;
+    float bias[VK_MR] = {0};
+    if (ep && ep->bias)
+        for (int r = 0; r < rows; r++) bias[r] = ep->bias[row0 + r];
+    // The common block: all 24 lanes new and in one output row (or rows back to back without pad columns):
+    // whole vectors, no segment bookkeeping (that cost a quarter of a 1×1 convolution with 24 channels).
+    const int ox0 = (int)(v % pitch);
+    if (from == 0 && lanes == 24 && (pitch == out_w || ox0 + 24 <= out_w)) {
+        const long at = (v / pitch) * out_w + ox0;
+        for (int r = 0; r < rows; r++) {
+            const long row = (long)(row0 + r) * ldy + at;
+            implicit_row24(y + row, residual ? residual + row : 0, vs[r], 0, 24, ep, bias[r]);
+        }
+        return;
+    }
     // Store by output-row segments: lanes [l, l + len) go to row oy from column ox. Without pad columns
-    // (pitch = out_w: 1×1 and unpadded convolutions) the rows lie back to back: one segment, whole vectors.
+    // (pitch = out_w: 1×1 and unpadded convolutions) the rows lie back to back: one segment.
     int l = from;
     while (l < lanes) {
         long vv = v + l;
@@ -680,24 +739,71 @@ __attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float 
             const long at = (long)oy * out_w + ox - l;
             for (int r = 0; r < rows; r++) {
                 const long row = (long)(row0 + r) * ldy + at;
-                implicit_row24(y + row, residual ? residual + row : 0, vs[r], l, l + valid, ep ? ep->post : (VKActivation){0});
+                implicit_row24(y + row, residual ? residual + row : 0, vs[r], l, l + valid, ep, bias[r]);
             }
         }
         l += seg;
     }
 }
 
+// A 4×24 block over k steps; lanes [from, lanes) are stored (the ones before were stored by an overlapping
+// block).
+__attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float *a, const int *off, const float *src,
+                                                            long v, int from, int lanes, int rows, float *y, long ldy,
+                                                            int pitch, int out_w, const VKEpilogue *ep, int row0) {
+    __m256 vs[4][3];
+    if (lanes >= 24 && k > 0) implicit_sums4x24(k, a, off, src + v, vs);
+    else implicit_tail4x24(k, a, off, src + v, lanes, vs);
+    implicit_store256(vs, rows, v, from, lanes, y, ldy, pitch, out_w, ep, row0);
+}
+
+// The last 1–8 virtual columns of a range as 8 rows (a whole packed panel, `a` at its start) × one vector: a
+// range's last lanes no longer cost a whole 4×24 block shifted back over finished columns (a 7×7 plane, 49
+// columns, was computed as 72; now 56). Eight accumulators cover the FMA latency; lanes past `lanes` are
+// not read.
+__attribute__((target("avx2,fma"))) static void implicit8x8(int k, const float *a, const int *off, const float *src,
+                                                           long v, int lanes, int rows, float *y, long ldy, int pitch,
+                                                           int out_w, const VKEpilogue *ep, int row0) {
+    const __m256i m = lanes256(0, lanes);
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    const float *base = src + v;
+    for (int p = 0; p < k; p++) {
+        const __m256 b = _mm256_maskload_ps(base + off[p], m);
+        const float *ap = a + p * VK_MR;
+        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 0), b, c0);
+        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 1), b, c1);
+        c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 2), b, c2);
+        c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 3), b, c3);
+        c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 4), b, c4);
+        c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 5), b, c5);
+        c6 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 6), b, c6);
+        c7 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 7), b, c7);
+    }
+    __m256 vs[VK_MR][3] = {{c0}, {c1}, {c2}, {c3}, {c4}, {c5}, {c6}, {c7}};
+    implicit_store256(vs, rows, v, 0, lanes, y, ldy, pitch, out_w, ep, row0);
+}
+
 static void implicit256(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                         long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
     for (long v = v0; v < v1; v += 24) {
-        // A short last block of a range at least 24 long is computed whole, shifted back to end at v1 (it
-        // overlaps the previous one; only its new lanes are stored): every block but a short range's only
-        // one reads whole vectors.
+        const long left = v1 - v;
+        if (left <= 16) {
+            // The last 1–16 columns: one or two 8-row × 8-column blocks.
+            for (long u = v; u < v1; u += 8)
+                for (int i = 0; i < m; i += VK_MR)
+                    implicit8x8(k, pa + (size_t)i * k, offsets, src, u, (int)min_int(8, (int)(v1 - u)),
+                                min_int(VK_MR, m - i), y, ldy, pitch, out_w, ep, i);
+            break;
+        }
+        // The last 17–23 columns of a range at least 24 long: a whole block shifted back to end at v1 (it
+        // overlaps the previous one; only its new lanes are stored), so that it reads whole vectors. (Splitting
+        // K into chunks of 128, so that a block's input columns stay in L1, made K = 288 and 576 slower in a C
+        // harness: 1.3–1.45×.)
         long at = v;
         int from = 0, lanes = 24;
-        if (v1 - v < 24) {
+        if (left < 24) {
             if (v1 - v0 >= 24) { at = v1 - 24; from = (int)(v - at); }
-            else lanes = (int)(v1 - v);
+            else lanes = (int)left;
         }
         for (int i = 0; i < m; i += VK_MR) {
             const int mr = m - i < VK_MR ? m - i : VK_MR;
@@ -858,52 +964,116 @@ __attribute__((target("avx2,fma"))) static void depthwise256_flat(const float *x
     }
 }
 
-// Zeros read in place of padded-plane rows past its end (the last step's rows below the output).
+// Zeros read in place of input rows outside the plane (above or below it) by dw_block256.
 static const float dw_zero_row[64];
 
-// Depthwise K×K (3 or 5), stride S (1 or 2), dilation 1, AVX2: the register-blocked form of dw_direct512 on
-// the zero-padded plane (row mode; AVX2 has no cheap masked loads on AMD): 4 output rows × 8 columns per
-// step, each input row loaded once for every output row whose window covers it.
-__attribute__((target("avx2,fma"), always_inline)) static inline void dw_direct256(
-    const float *x, const float *w, float bias, float *y, const float *res, VKActivation act, VKActivation post,
-    const VKConvGeometry *g, float *pad, const int K, const int S) {
-    const int pw = dw_padded_w(g), ph = dw_padded_h(g);
-    dw_pad_plane256(x, g, pad, pw, ph, 64);
-    __m256 wv[25];
-    for (int i = 0; i < K * K; i++) wv[i] = _mm256_set1_ps(w[i]);
-    const __m256 b = _mm256_set1_ps(bias);
-    const int oh = g->out_h, ow = g->out_w;
-    for (int ox = 0; ox < ow; ox += 8) {
-        for (int oy0 = 0; oy0 < oh; oy0 += DW_ROWS) {
-            __m256 acc[DW_ROWS];
-            for (int j = 0; j < DW_ROWS; j++) acc[j] = b;
+// 8 outputs' input for one tap of dw_block256: plain loads (EDGE = 0) or masked ones (m: the tap's S masks).
+T256 __m256 dw_tap256(const float *q, const __m256i *m, const int S, const int EDGE) {
+    if (!EDGE) return dw_load256(q, S);
+    __m256 v = _mm256_maskload_ps(q, m[0]);
+    if (S == 2) {
+        __m256 even = _mm256_shuffle_ps(v, _mm256_maskload_ps(q + 8, m[1]), _MM_SHUFFLE(2, 0, 2, 0));
+        v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+    }
+    return v;
+}
+
+// One column block (8 outputs from column ox) of every output row, DW_ROWS256 rows per step, read straight from
+// the unpadded plane (no padded copy: at 16×16 or 8×8 the copy cost as much as the convolution). Eight
+// accumulators: with four, each FMA waited for the previous one of its row (half the FMA rate). EDGE = 0: the
+// block's input columns [c0, c0 + 8·S + K - 1) lie inside the row, plain loads, rows outside the plane read
+// dw_zero_row. EDGE = 1: masked loads, lane by lane inside the row (cm: per tap column, S masks of 8; lanes
+// masked off are not read, so nothing outside the row is touched).
+// KXOUTER: taps column by column (5×5 stride 1: the 25 weights do not fit in registers beside the
+// accumulators, its K do), else input row by row (3×3 and stride 2 ran faster so; measured in a C harness).
+__attribute__((target("avx2,fma"), always_inline)) static inline void dw_block256(
+    const float *x, const float *w, const __m256 *wv, __m256 b, float *y, const float *res, VKActivation act,
+    VKActivation post, const VKConvGeometry *g, int ox, const __m256i *cm, const int K, const int S, const int EDGE,
+    const int KXOUTER) {
+    const int R = S * (DW_ROWS256 - 1) + K;  // input rows of a step
+    const int oh = g->out_h, ow = g->out_w, ih = g->in_h, iw = g->in_w;
+    const int c0 = ox * S - g->pad_left;
+    for (int oy0 = 0; oy0 < oh; oy0 += DW_ROWS256) {
+        // Rows outside the plane read zeros (dw_zero_row; in the edge blocks from its middle, so that the same
+        // masks apply to every row).
+        const float *rows[2 * (DW_ROWS256 - 1) + 5];
 #pragma clang loop unroll(full)
-            for (int r = 0; r < S * (DW_ROWS - 1) + K; r++) {
-                const int pr = oy0 * S + r;
-                const float *row = pr < ph ? pad + (size_t)pr * pw + (size_t)ox * S : dw_zero_row;
+        for (int r = 0; r < R; r++) {
+            const int iy = oy0 * S - g->pad_top + r;
+            rows[r] = iy >= 0 && iy < ih ? x + (long)iy * iw + c0 : dw_zero_row + (EDGE ? 24 : 0);
+        }
+        __m256 acc[DW_ROWS256];
+        for (int j = 0; j < DW_ROWS256; j++) acc[j] = b;
+        if (KXOUTER) {
+            // One tap column at a time: its K weights stay in registers beside the 8 accumulators (all 25 of a
+            // 5×5 do not fit, and reloading them cost more loads than the inputs).
+#pragma clang loop unroll(full)
+            for (int kx = 0; kx < K; kx++) {
+                __m256 wk[5];
+                for (int ky = 0; ky < K; ky++) wk[ky] = _mm256_broadcast_ss(w + ky * K + kx);
+#pragma clang loop unroll(full)
+                for (int r = 0; r < R; r++) {
+                    const __m256 v = dw_tap256(rows[r] + kx, cm + kx * S, S, EDGE);
+#pragma clang loop unroll(full)
+                    for (int j = 0; j < DW_ROWS256; j++) {
+                        const int ky = r - S * j;
+                        if (ky >= 0 && ky < K) acc[j] = _mm256_fmadd_ps(v, wk[ky], acc[j]);
+                    }
+                }
+            }
+        } else {
+            // One input row at a time, each tap loaded once for every output row whose window covers it.
+#pragma clang loop unroll(full)
+            for (int r = 0; r < R; r++) {
 #pragma clang loop unroll(full)
                 for (int kx = 0; kx < K; kx++) {
-                    const __m256 v = dw_load256(row + kx, S);
+                    const __m256 v = dw_tap256(rows[r] + kx, cm + kx * S, S, EDGE);
 #pragma clang loop unroll(full)
-                    for (int j = 0; j < DW_ROWS; j++) {
+                    for (int j = 0; j < DW_ROWS256; j++) {
                         const int ky = r - S * j;
                         if (ky >= 0 && ky < K) acc[j] = _mm256_fmadd_ps(v, wv[ky * K + kx], acc[j]);
                     }
                 }
             }
-            for (int j = 0; j < DW_ROWS && oy0 + j < oh; j++) {
-                const long at = (long)(oy0 + j) * ow + ox;
-                dw_store256(y + at, res ? res + at : 0, ow - ox, acc[j], act, post);
-            }
         }
+        for (int j = 0; j < DW_ROWS256 && oy0 + j < oh; j++) {
+            const long at = (long)(oy0 + j) * ow + ox;
+            dw_store256(y + at, res ? res + at : 0, ow - ox, acc[j], act, post);
+        }
+    }
+}
+
+// Depthwise K×K (3 or 5), stride S (1 or 2), dilation 1, AVX2: the register-blocked form of dw_direct512,
+// 8 columns × DW_ROWS256 rows per step, each input value loaded once for every output row whose window covers
+// it; interior column blocks with plain loads, the edge ones with masked loads.
+__attribute__((target("avx2,fma"), always_inline)) static inline void dw_direct256(
+    const float *x, const float *w, float bias, float *y, const float *res, VKActivation act, VKActivation post,
+    const VKConvGeometry *g, const int K, const int S) {
+    __m256 wv[25];
+    for (int i = 0; i < K * K; i++) wv[i] = _mm256_set1_ps(w[i]);
+    const __m256 b = _mm256_set1_ps(bias);
+    const int span = 8 * S + K - 1;
+    for (int ox = 0; ox < g->out_w; ox += 8) {
+        const int c0 = ox * S - g->pad_left;
+        if (c0 >= 0 && c0 + span <= g->in_w) {
+            dw_block256(x, w, wv, b, y, res, act, post, g, ox, 0, K, S, 0, K == 5 && S == 1);
+            continue;
+        }
+        __m256i cm[10];
+        for (int kx = 0; kx < K; kx++)
+            for (int h = 0; h < S; h++) {
+                const int first = c0 + kx + 8 * h;  // input column of lane 0
+                cm[kx * S + h] = lanes256(-first, g->in_w - first);
+            }
+        dw_block256(x, w, wv, b, y, res, act, post, g, ox, cm, K, S, 1, K == 5 && S == 1);
     }
 }
 
 #define DW_DIRECT256(K, S)                                                                                      \
     __attribute__((target("avx2,fma"), noinline)) static void dw_direct256_k##K##s##S(                          \
         const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,               \
-        VKActivation post, const VKConvGeometry *g, float *pad) {                                               \
-        dw_direct256(x, w, bias, y, res, act, post, g, pad, K, S);                                              \
+        VKActivation post, const VKConvGeometry *g) {                                                           \
+        dw_direct256(x, w, bias, y, res, act, post, g, K, S);                                                   \
     }
 DW_DIRECT256(3, 1)
 DW_DIRECT256(5, 1)
@@ -916,11 +1086,11 @@ __attribute__((target("avx2,fma"))) static void depthwise256(const float *x, con
                                                            const VKConvGeometry *g, float *pad) {
     if (dw_direct(g)) {
         if (g->k_w == 3) {
-            if (g->stride_w == 1) dw_direct256_k3s1(x, w, bias, y, res, act, post, g, pad);
-            else dw_direct256_k3s2(x, w, bias, y, res, act, post, g, pad);
+            if (g->stride_w == 1) dw_direct256_k3s1(x, w, bias, y, res, act, post, g);
+            else dw_direct256_k3s2(x, w, bias, y, res, act, post, g);
         } else {
-            if (g->stride_w == 1) dw_direct256_k5s1(x, w, bias, y, res, act, post, g, pad);
-            else dw_direct256_k5s2(x, w, bias, y, res, act, post, g, pad);
+            if (g->stride_w == 1) dw_direct256_k5s1(x, w, bias, y, res, act, post, g);
+            else dw_direct256_k5s2(x, w, bias, y, res, act, post, g);
         }
         return;
     }
@@ -1214,6 +1384,151 @@ __attribute__((target("avx512f"))) static void depthwise512(const float *x, cons
     }
 }
 
+// Channel-vectorised depthwise (vk_depthwise_channels): the tile holds pixel-major vectors of 16 channels,
+// tile_h × tile_w of them, zero outside the input plane.
+static int dwc_tile_h(const VKConvGeometry *g) { return (g->out_h - 1) * g->stride_h + g->k_h; }
+static int dwc_tile_w(const VKConvGeometry *g) { return (g->out_w - 1) * g->stride_w + g->k_w; }
+
+size_t vk_depthwise_channels_scratch_floats(const VKConvGeometry *g) {
+    const size_t tiles = (size_t)16 * ((size_t)dwc_tile_h(g) * dwc_tile_w(g) + (size_t)g->out_h * g->out_w) + 16;
+    const size_t single = vk_depthwise_scratch_floats(g);
+    return tiles > single ? tiles : single;
+}
+
+// Gathers channels [0, nc) of planes x (stride `plane`) into the zero-padded pixel-major tile (lanes ≥ nc zero).
+__attribute__((target("avx512f"))) static void dwc_transpose_in(const float *x, long plane, int nc,
+                                                                const VKConvGeometry *g, float *tile) {
+    const int th = dwc_tile_h(g), tw = dwc_tile_w(g);
+    const __mmask16 cm = tail_mask(nc);
+    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32((int)plane));
+    const __m512 zero = _mm512_setzero_ps();
+    for (int ty = 0; ty < th; ty++) {
+        const int iy = ty - g->pad_top;
+        float *row = tile + (size_t)ty * tw * 16;
+        for (int tx = 0; tx < tw; tx++) {
+            const int ix = tx - g->pad_left;
+            __m512 v = zero;
+            if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w)
+                v = _mm512_mask_i32gather_ps(zero, cm, idx, x + (long)iy * g->in_w + ix, 4);
+            _mm512_store_ps(row + (size_t)tx * 16, v);
+        }
+    }
+}
+
+// One output row of the channel-vectorised depthwise: acc(ox) = bias + Σ taps tile · weight vectors, then the
+// activation, into the pixel-major output tile. Four output pixels per step share the loaded input vectors.
+__attribute__((target("avx512f"), always_inline)) static inline void dwc_row(const float *top, const __m512 *wv,
+                                                                            __m512 b, int out_w, int tw, float *orow,
+                                                                            VKActivation act, const int K, const int S) {
+    int ox = 0;
+    for (; ox + 4 <= out_w; ox += 4) {
+        __m512 a0 = b, a1 = b, a2 = b, a3 = b;
+#pragma clang loop unroll(full)
+        for (int ky = 0; ky < K; ky++) {
+            const float *r = top + ((size_t)ky * tw + (size_t)ox * S) * 16;
+#pragma clang loop unroll(full)
+            for (int kx = 0; kx < K; kx++) {
+                const __m512 w = wv[ky * K + kx];
+                a0 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)(kx) * 16), w, a0);
+                a1 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)(S + kx) * 16), w, a1);
+                a2 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)(2 * S + kx) * 16), w, a2);
+                a3 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)(3 * S + kx) * 16), w, a3);
+            }
+        }
+        _mm512_store_ps(orow + (size_t)ox * 16, act512(a0, act));
+        _mm512_store_ps(orow + (size_t)(ox + 1) * 16, act512(a1, act));
+        _mm512_store_ps(orow + (size_t)(ox + 2) * 16, act512(a2, act));
+        _mm512_store_ps(orow + (size_t)(ox + 3) * 16, act512(a3, act));
+    }
+    for (; ox < out_w; ox++) {
+        __m512 a0 = b;
+#pragma clang loop unroll(full)
+        for (int ky = 0; ky < K; ky++) {
+            const float *r = top + ((size_t)ky * tw + (size_t)ox * S) * 16;
+#pragma clang loop unroll(full)
+            for (int kx = 0; kx < K; kx++) a0 = _mm512_fmadd_ps(_mm512_load_ps(r + (size_t)kx * 16), wv[ky * K + kx], a0);
+        }
+        _mm512_store_ps(orow + (size_t)ox * 16, act512(a0, act));
+    }
+}
+
+// 16 channels (nc valid) from the tile: weights gathered into K² channel vectors, the output tile, then each
+// channel's plane gathered back out of it, with the residual and post-activation, 16 pixels per store.
+__attribute__((target("avx512f"), always_inline)) static inline void dwc_block(
+    const float *w, const float *bias, float *y, const float *res, VKActivation act, VKActivation post,
+    const VKConvGeometry *g, int nc, const float *tile, float *otile, const int K, const int S) {
+    const __mmask16 cm = tail_mask(nc);
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512 wv[25];
+    const __m512i widx = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(K * K));
+    for (int t = 0; t < K * K; t++) wv[t] = _mm512_mask_i32gather_ps(zero, cm, widx, w + t, 4);
+    const __m512 b = _mm512_maskz_loadu_ps(cm, bias);
+    const int tw = dwc_tile_w(g), ow = g->out_w, oh = g->out_h;
+    for (int oy = 0; oy < oh; oy++)
+        dwc_row(tile + (size_t)oy * S * tw * 16, wv, b, ow, tw, otile + (size_t)oy * ow * 16, act, K, S);
+    const long out = (long)oh * ow;
+    const __m512i pidx = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(16));
+    for (int c = 0; c < nc; c++) {
+        float *yc = y + c * out;
+        const float *rc = res ? res + c * out : NULL;
+        for (long p = 0; p < out; p += 16) {
+            const __mmask16 m = tail_mask((int)(out - p));
+            __m512 v = _mm512_mask_i32gather_ps(zero, m, pidx, otile + p * 16 + c, 4);
+            if (rc) v = act512(_mm512_add_ps(v, _mm512_maskz_loadu_ps(m, rc + p)), post);
+            _mm512_mask_storeu_ps(yc + p, m, v);
+        }
+    }
+}
+
+#define DWC_BLOCK(K, S)                                                                                          \
+    __attribute__((target("avx512f"), noinline)) static void dwc_block_k##K##s##S(                              \
+        const float *w, const float *bias, float *y, const float *res, VKActivation act, VKActivation post,     \
+        const VKConvGeometry *g, int nc, const float *tile, float *otile) {                                     \
+        dwc_block(w, bias, y, res, act, post, g, nc, tile, otile, K, S);                                        \
+    }
+DWC_BLOCK(3, 1) DWC_BLOCK(3, 2) DWC_BLOCK(5, 1) DWC_BLOCK(5, 2)
+#undef DWC_BLOCK
+
+// Where the channel-vectorised form pays: planes of at most 64 pixels (7×7, 6×6), where a 16-lane row
+// vector of the per-channel kernel is mostly empty. On larger planes (14×14 and up) the gathers into and out
+// of the tile cost more than the lanes gain (timed per layer shape while choosing the bound; the whole-model
+// effect is what `vigil bench nn` prints).
+static int dwc_pays(const VKConvGeometry *g) { return dw_direct(g) && g->in_h * g->in_w <= 64; }
+
+static void depthwise_channels512(const float *x, const float *w, const float *bias, float *y, const float *res,
+                                  VKActivation act, VKActivation post, const VKConvGeometry *g, int channels,
+                                  float *scratch) {
+    const long in = (long)g->in_h * g->in_w, out = (long)g->out_h * g->out_w;
+    const int kk = g->k_h * g->k_w;
+    float *tile = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    float *otile = tile + (size_t)16 * dwc_tile_h(g) * dwc_tile_w(g);
+    for (int c0 = 0; c0 < channels; c0 += 16) {
+        const int nc = min_int(16, channels - c0);
+        dwc_transpose_in(x + c0 * in, in, nc, g, tile);
+        const float *wc = w + (size_t)c0 * kk, *rc = res ? res + c0 * out : NULL;
+        float *yc = y + c0 * out;
+        if (g->k_w == 3 && g->stride_w == 1) dwc_block_k3s1(wc, bias + c0, yc, rc, act, post, g, nc, tile, otile);
+        else if (g->k_w == 3) dwc_block_k3s2(wc, bias + c0, yc, rc, act, post, g, nc, tile, otile);
+        else if (g->stride_w == 1) dwc_block_k5s1(wc, bias + c0, yc, rc, act, post, g, nc, tile, otile);
+        else dwc_block_k5s2(wc, bias + c0, yc, rc, act, post, g, nc, tile, otile);
+    }
+}
+
+void vk_depthwise_channels(const float *x, const float *w, const float *bias, float *y, const float *res,
+                           VKActivation act, VKActivation post, const VKConvGeometry *g, int channels,
+                           float *scratch) {
+    if (vk_isa() >= 2 && dwc_pays(g)) {
+        depthwise_channels512(x, w, bias, y, res, act, post, g, channels, scratch);
+        return;
+    }
+    const long in = (long)g->in_h * g->in_w, out = (long)g->out_h * g->out_w;
+    for (int c = 0; c < channels; c++)
+        vk_depthwise(x + c * in, w + (size_t)c * g->k_h * g->k_w, bias[c], y + c * out, res ? res + c * out : NULL,
+                     act, post, g, scratch);
+}
+
 // Bits [lo, hi) of a 32-bit mask (empty when hi <= lo).
 static inline unsigned bit_range32(int lo, int hi) {
     if (lo < 0) lo = 0;
@@ -1231,7 +1546,7 @@ static inline unsigned bit_range32(int lo, int hi) {
 // 14×14 5×5 channel is 4 steps of 8 rows × 5 loads and 100 FMAs.
 __attribute__((target("avx512f"), always_inline)) static inline void dw_direct512(
     const float *x, const float *w, float bias, float *y, const float *res, VKActivation act, VKActivation post,
-    const VKConvGeometry *g, const int K, const int S) {
+    const VKConvGeometry *g, const int K, const int S, const int R) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     __m512 wv[25];
     for (int i = 0; i < K * K; i++) wv[i] = _mm512_set1_ps(w[i]);
@@ -1243,11 +1558,11 @@ __attribute__((target("avx512f"), always_inline)) static inline void dw_direct51
             const int c0 = ox * S + kx - g->pad_left;
             cm[kx] = bit_range32(-c0, iw - c0) & (S == 1 ? 0xFFFFu : ~0u);
         }
-        for (int oy0 = 0; oy0 < oh; oy0 += DW_ROWS) {
-            __m512 acc[DW_ROWS];
-            for (int j = 0; j < DW_ROWS; j++) acc[j] = b;
+        for (int oy0 = 0; oy0 < oh; oy0 += R) {
+            __m512 acc[8];
+            for (int j = 0; j < R; j++) acc[j] = b;
 #pragma clang loop unroll(full)
-            for (int r = 0; r < S * (DW_ROWS - 1) + K; r++) {
+            for (int r = 0; r < S * (R - 1) + K; r++) {
                 const int iy = oy0 * S - g->pad_top + r;
                 const int inside = iy >= 0 && iy < ih;
                 const float *row = x + (long)(inside ? iy : 0) * iw + (long)ox * S - g->pad_left;
@@ -1257,13 +1572,13 @@ __attribute__((target("avx512f"), always_inline)) static inline void dw_direct51
                     __m512 v = _mm512_maskz_loadu_ps((__mmask16)m, row + kx);
                     if (S == 2) v = _mm512_permutex2var_ps(v, even, _mm512_maskz_loadu_ps((__mmask16)(m >> 16), row + kx + 16));
 #pragma clang loop unroll(full)
-                    for (int j = 0; j < DW_ROWS; j++) {
+                    for (int j = 0; j < R; j++) {
                         const int ky = r - S * j;
                         if (ky >= 0 && ky < K) acc[j] = _mm512_fmadd_ps(v, wv[ky * K + kx], acc[j]);
                     }
                 }
             }
-            for (int j = 0; j < DW_ROWS && oy0 + j < oh; j++) {
+            for (int j = 0; j < R && oy0 + j < oh; j++) {
                 const long at = (long)(oy0 + j) * ow + ox;
                 dw_store(y + at, res ? res + at : 0, ow - ox, acc[j], act, post);
             }
@@ -1274,19 +1589,19 @@ __attribute__((target("avx512f"), always_inline)) static inline void dw_direct51
 
 __attribute__((target("avx512f"), noinline)) static void dw_direct512_k3s1(const float *x, const float *w, float bias,
     float *y, const float *res, VKActivation act, VKActivation post, const VKConvGeometry *g) {
-    dw_direct512(x, w, bias, y, res, act, post, g, 3, 1);
+    dw_direct512(x, w, bias, y, res, act, post, g, 3, 1, DW512_ROWS_K3);
 }
 __attribute__((target("avx512f"), noinline)) static void dw_direct512_k5s1(const float *x, const float *w, float bias,
     float *y, const float *res, VKActivation act, VKActivation post, const VKConvGeometry *g) {
-    dw_direct512(x, w, bias, y, res, act, post, g, 5, 1);
+    dw_direct512(x, w, bias, y, res, act, post, g, 5, 1, DW512_ROWS_K5);
 }
 __attribute__((target("avx512f"), noinline)) static void dw_direct512_k3s2(const float *x, const float *w, float bias,
     float *y, const float *res, VKActivation act, VKActivation post, const VKConvGeometry *g) {
-    dw_direct512(x, w, bias, y, res, act, post, g, 3, 2);
+    dw_direct512(x, w, bias, y, res, act, post, g, 3, 2, DW512_ROWS_K3);
 }
 __attribute__((target("avx512f"), noinline)) static void dw_direct512_k5s2(const float *x, const float *w, float bias,
     float *y, const float *res, VKActivation act, VKActivation post, const VKConvGeometry *g) {
-    dw_direct512(x, w, bias, y, res, act, post, g, 5, 2);
+    dw_direct512(x, w, bias, y, res, act, post, g, 5, 2, DW512_ROWS_K5);
 }
 
 static void depthwise_direct512(const float *x, const float *w, float bias, float *y, const float *res,
@@ -1451,6 +1766,18 @@ IMPLICIT8XV(1)
 IMPLICIT8XV(3)
 #undef IMPLICIT8XV
 
+// Virtual columns per chunk of the AVX-512 implicit GEMM: the chunk's k input rows hold about 32 Ki floats
+// (128 KiB, in L2 while every weight panel sweeps it), at least one 48-column block. Layers with few taps
+// (16 → 64 channels on 112×112: chunks of 2048 columns) then write each output plane in long runs, 8 planes
+// at a time, instead of 64 planes 48 floats at a time (the pose detector's 16 → 64 at 112×112 and 24 → 144
+// at 56×56 are store-bound). Wide layers (k ≥ 683) keep the old order; splitting K into blocks instead was
+// slower on every shape tried.
+#define VK_IMPLICIT_CHUNK_FLOATS 32768
+static long vk_implicit_chunk(int k) {
+    const long c = VK_IMPLICIT_CHUNK_FLOATS / (k > 0 ? k : 1) / 48 * 48;
+    return c < 48 ? 48 : c;
+}
+
 void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                       long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
     const int isa = vk_isa();
@@ -1462,20 +1789,115 @@ void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const f
         implicit_scalar(m, k, pa, offsets, src, pitch, out_w, v0, v1, y, ldy, ep);
         return;
     }
-    // Blocks of 48 virtual columns, the rest as one block of 32 or 16.
-    for (long v = v0; v < v1;) {
-        const long left = v1 - v;
-        const int lanes = left < 48 ? (int)left : 48;
-        const int width = lanes > 32 ? 48 : (lanes > 16 ? 32 : 16);
+    // Column chunks, each swept once per 8-row weight panel, in blocks of 48 virtual columns (the chunk's rest
+    // as one block of 32 or 16).
+    const long chunk = vk_implicit_chunk(k);
+    for (long c0 = v0; c0 < v1; c0 += chunk) {
+        const long c1 = c0 + chunk < v1 ? c0 + chunk : v1;
         for (int i = 0; i < m; i += VK_MR) {
             const int mr = m - i < VK_MR ? m - i : VK_MR;
             const float *a = pa + (size_t)i * k;
-            if (width == 48) implicit8x3(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
-            else if (width == 32) implicit8x32(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
-            else implicit8x1(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+            for (long v = c0; v < c1;) {
+                const long left = c1 - v;
+                const int lanes = left < 48 ? (int)left : 48;
+                const int width = lanes > 32 ? 48 : (lanes > 16 ? 32 : 16);
+                if (width == 48) implicit8x3(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+                else if (width == 32) implicit8x32(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+                else implicit8x1(k, a, offsets, src, v, lanes, mr, y, ldy, pitch, out_w, ep, i);
+                v += lanes;
+            }
         }
-        v += lanes;
     }
+}
+
+// Channel-vectorised convolution block: VK_MT output channels (two zmm) × NP pixels at virtual columns
+// v0 … v0 + NP − 1 of one output row (NP ≤ 12: 24 accumulators, two weight vectors and NP broadcasts of the
+// tap's inputs per tap). The epilogue runs on the channel vectors (bias is a vector load); the block then goes
+// through a stack tile and one gather per output row, so each row's NP pixels are one masked store (and one
+// residual load) at `at`.
+__attribute__((target("avx512f"), always_inline)) static inline void conv_channels_block(
+    int k, const float *pt, const int *off, const float *src, long v0, long at, int mr, int row0, float *y,
+    long ldy, const VKEpilogue *ep, const int NP) {
+    __m512 acc[2][12];
+    for (int j = 0; j < NP; j++) acc[0][j] = acc[1][j] = _mm512_setzero_ps();
+    const float *xp = src + v0;
+    for (int p = 0; p < k; p++) {
+        const __m512 w0 = _mm512_loadu_ps(pt + (size_t)p * VK_MT), w1 = _mm512_loadu_ps(pt + (size_t)p * VK_MT + 16);
+        const float *xr = xp + off[p];
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NP; j++) {
+            const __m512 xv = _mm512_set1_ps(xr[j]);
+            acc[0][j] = _mm512_fmadd_ps(w0, xv, acc[0][j]);
+            acc[1][j] = _mm512_fmadd_ps(w1, xv, acc[1][j]);
+        }
+    }
+    __attribute__((aligned(64))) float tile[12 * VK_MT];
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 b0 = zero, b1 = zero;
+    if (ep && ep->bias) {
+        b0 = _mm512_maskz_loadu_ps(tail_mask(mr), ep->bias + row0);
+        b1 = _mm512_maskz_loadu_ps(tail_mask(mr - 16), ep->bias + row0 + 16);
+    }
+    for (int j = 0; j < NP; j++) {
+        __m512 v0v = _mm512_add_ps(acc[0][j], b0), v1v = _mm512_add_ps(acc[1][j], b1);
+        if (ep) { v0v = act512(v0v, ep->activation); v1v = act512(v1v, ep->activation); }
+        _mm512_store_ps(tile + j * VK_MT, v0v);
+        _mm512_store_ps(tile + j * VK_MT + 16, v1v);
+    }
+    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(VK_MT));
+    const __mmask16 m = tail_mask(NP);
+    const float *residual = ep ? ep->residual : NULL;
+    for (int r = 0; r < mr; r++) {
+        __m512 v = _mm512_mask_i32gather_ps(zero, m, idx, tile + r, 4);
+        const long o = (long)(row0 + r) * ldy + at;
+        if (residual) v = act512(_mm512_add_ps(v, _mm512_maskz_loadu_ps(m, residual + o)), ep->post);
+        _mm512_mask_storeu_ps(y + o, m, v);
+    }
+}
+
+typedef void (*conv_channels_fn)(int, const float *, const int *, const float *, long, long, int, int, float *, long,
+                                 const VKEpilogue *);
+#define CONV_CHANNELS(NP)                                                                                       \
+    __attribute__((target("avx512f"), noinline)) static void conv_channels##NP(                                 \
+        int k, const float *pt, const int *off, const float *src, long v0, long at, int mr, int row0, float *y,  \
+        long ldy, const VKEpilogue *ep) {                                                                       \
+        conv_channels_block(k, pt, off, src, v0, at, mr, row0, y, ldy, ep, NP);                                 \
+    }
+CONV_CHANNELS(1) CONV_CHANNELS(2) CONV_CHANNELS(3) CONV_CHANNELS(4) CONV_CHANNELS(5) CONV_CHANNELS(6)
+CONV_CHANNELS(7) CONV_CHANNELS(8) CONV_CHANNELS(9) CONV_CHANNELS(10) CONV_CHANNELS(11) CONV_CHANNELS(12)
+#undef CONV_CHANNELS
+static const conv_channels_fn conv_channels_blocks[13] = {
+    0, conv_channels1, conv_channels2, conv_channels3, conv_channels4, conv_channels5, conv_channels6,
+    conv_channels7, conv_channels8, conv_channels9, conv_channels10, conv_channels11, conv_channels12};
+
+// Each output row (all of an unpadded 1×1's plane counts as one row: its virtual columns are its pixels) in
+// near-equal blocks of at most 12 pixels (49 → 10, 10, 10, 10, 9: a block of 1 would leave the FMA pipes
+// waiting on two dependency chains), each block over the panels while its inputs are in cache.
+__attribute__((target("avx512f"))) static void conv_channels512(int m, int k, const float *pt, const int *offsets,
+                                                               const float *src, int pitch, int out_h, int out_w,
+                                                               int panel0, int panel1, float *y, long ldy,
+                                                               const VKEpilogue *ep) {
+    const int rows = pitch == out_w ? 1 : out_h, n = pitch == out_w ? out_h * out_w : out_w;
+    const int blocks = (n + 11) / 12;
+    for (int oy = 0; oy < rows; oy++) {
+        for (int b = 0; b < blocks; b++) {
+            const int p0 = (int)((long)n * b / blocks), p1 = (int)((long)n * (b + 1) / blocks);
+            const long v0 = (long)oy * pitch + p0, at = (long)oy * out_w + p0;
+            for (int panel = panel0; panel < panel1; panel++) {
+                const int row0 = panel * VK_MT, mr = min_int(VK_MT, m - row0);
+                if (mr <= 0) break;
+                conv_channels_blocks[p1 - p0](k, pt + (size_t)panel * k * VK_MT, offsets, src, v0, at, mr, row0, y,
+                                              ldy, ep);
+            }
+        }
+    }
+}
+
+void vk_conv_channels(int m, int k, const float *pt, const int *offsets, const float *src, int pitch, int out_h,
+                      int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep) {
+    if (vk_isa() >= 2) conv_channels512(m, k, pt, offsets, src, pitch, out_h, out_w, panel0, panel1, y, ldy, ep);
+    else conv_channels_scalar(m, k, pt, offsets, src, pitch, out_h, out_w, panel0, panel1, y, ldy, ep);
 }
 
 __attribute__((target("avx512f"))) static void maxpool512(const float *x, float *y, const VKConvGeometry *g,
@@ -1607,6 +2029,22 @@ void vk_depthwise(const float *x, const float *w, float bias, float *y, const fl
 
 void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float *c, long ldc, const VKEpilogue *ep) {
     gemm_scalar(m, n, k, pa, pb, c, ldc, ep);
+}
+
+size_t vk_depthwise_channels_scratch_floats(const VKConvGeometry *g) { return vk_depthwise_scratch_floats(g); }
+
+void vk_depthwise_channels(const float *x, const float *w, const float *bias, float *y, const float *res,
+                           VKActivation act, VKActivation post, const VKConvGeometry *g, int channels,
+                           float *scratch) {
+    const long in = (long)g->in_h * g->in_w, out = (long)g->out_h * g->out_w;
+    for (int c = 0; c < channels; c++)
+        depthwise_scalar(x + c * in, w + (size_t)c * g->k_h * g->k_w, bias[c], y + c * out, res ? res + c * out : NULL,
+                         act, post, g);
+}
+
+void vk_conv_channels(int m, int k, const float *pt, const int *offsets, const float *src, int pitch, int out_h,
+                      int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep) {
+    conv_channels_scalar(m, k, pt, offsets, src, pitch, out_h, out_w, panel0, panel1, y, ldy, ep);
 }
 
 void vk_activation(float *p, long n, VKActivation a) { vk_activation_to(p, p, n, a); }

@@ -162,7 +162,7 @@ void vk_pool_run(vk_pool *p, int workers, vk_task_fn fn, void *ctx) {
     fn(ctx, 0);
     // Out of chunks here: close the gate and wait for the helpers that are still on theirs.
     int entered = atomic_fetch_or_explicit(&p->gate, GATE_CLOSED, memory_order_acq_rel) & ~GATE_CLOSED;
-    int waited_long = 0;
+    long waited = 0;
     if (atomic_load_explicit(&p->done, memory_order_acquire) != entered) {
         long start = now_ns();
         unsigned n = 0;
@@ -171,13 +171,17 @@ void vk_pool_run(vk_pool *p, int workers, vk_task_fn fn, void *ctx) {
             // A helper that lost its core in the middle of a chunk: give it the CPU instead of spinning on.
             if ((++n & 255) == 0) sched_yield();
         }
-        // A wait of more than 300 µs means a helper was taken off its core mid-chunk: the machine is busier
-        // than our threads. Spinning helpers then only make it worse (the scheduler counts their spinning
-        // against them and preempts them in the middle of the next chunk), so they sleep right after each
-        // region until 256 regions in a row have gone without such a wait.
-        waited_long = now_ns() - start > 300000;
+        waited = now_ns() - start;
     }
-    if (waited_long) {
+    vk_pool_note_wait(p, waited);
+}
+
+// A wait of more than 300 µs means a helper was taken off its core mid-chunk: the machine is busier than our
+// threads. Spinning helpers then only make it worse (the scheduler counts their spinning against them and
+// preempts them in the middle of the next chunk), so they sleep right after each region until 256 regions in a
+// row have gone without such a wait.
+void vk_pool_note_wait(vk_pool *p, long waited_ns) {
+    if (waited_ns > 300000) {
         p->calm = 0;
         atomic_store_explicit(&p->spin_ns, 0, memory_order_relaxed);
     } else if (p->calm < 256 && ++p->calm == 256) {

@@ -8,13 +8,18 @@
 // with Σw and k·zx·zw folded into one per-channel term at creation and Σx (per pixel) computed only when a
 // weight zero point is not 0. Padding holds the input zero point, so it adds nothing.
 //
-// Depthwise convolutions (one input and one output channel per group, at most 258 taps) run through the float
-// depthwise kernel on (x − zx) and (w − zw): every product is an integer below 2^16 and every sum below 2^24,
-// so the float result is exact, then the same requantisation.
+// Depthwise convolutions (one input and one output channel per group, horizontal stride 1 or 2, no dilation,
+// weights minus their zero point within int8) run natively (q_dw_*): the channel's plane is copied once into a
+// padded byte plane (unsigned domain, padding = the input zero point), then each output row is a sum over the
+// kernel rows of dot products of consecutive taps: groups of 4 bytes by vpdpbusd (AVX-512 VNNI; the 16 pixels'
+// quads gathered by one vpermb from one load), pairs of zero-extended int16 by vpmaddwd (AVX2, exact), or
+// scalar. Σ(x − zx)(w − zw) = Σ x·(w − zw) − zx·Σ(w − zw), the second term folded into row_term. Other
+// depthwise forms run through the GEMM path.
 
 #include "CInferenceKernels.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,8 +34,8 @@
 // AVX2 micro-kernel: 4 weight rows × 16 pixels (two ymm of int32), 2 k per step (int16 pairs).
 #define Q16_MR 4
 #define Q16_NR 16
-// Depthwise through float stays exact up to this many taps (258 · 255² < 2^24).
-#define Q_DW_MAX_TAPS 258
+// Native depthwise: at most this kernel width (taps per row).
+#define Q_DW_MAX_KW 16
 
 struct vk_qconv {
     VKQConvDesc d;
@@ -46,7 +51,9 @@ struct vk_qconv {
     int32_t *w_zero;
     int32_t *bias;
     float *mult;
-    float *wdw;      // depthwise: (w − zw) per tap
+    int dw_kw4, dw_kw2;  // native depthwise: groups of 4 and of 2 taps per kernel row
+    int32_t *dw_w4;      // per channel [k_h][dw_kw4]: 4 taps (w − zw) as int8, 0 past k_w
+    int32_t *dw_w2;      // per channel [k_h][dw_kw2]: 2 taps (w − zw) as int16
 };
 
 static int q_min(int a, int b) { return a < b ? a : b; }
@@ -107,16 +114,52 @@ static void q_pack_w16(const int8_t *w, int m, int k, int16_t *dst) {
 }
 
 static void q_channel_terms(vk_qconv *c) {
-    const int rows = c->d.groups * c->d.m, taps = c->d.g.k_h * c->d.g.k_w;
+    const int rows = c->d.groups * c->d.m;
     for (int o = 0; o < rows; o++) {
         const int8_t *wr = c->w + (size_t)o * c->k;
         long sum = 0;
         for (int i = 0; i < c->k; i++) sum += wr[i];
         c->row_term[o] = (int32_t)(c->bias[o] - (long)c->zx * sum + (long)c->k * c->zx * c->w_zero[o]);
-        if (c->wdw) {
-            for (int t = 0; t < taps; t++) c->wdw[(size_t)o * taps + t] = (float)(wr[t] - c->w_zero[o]);
+    }
+}
+
+// Whether the native depthwise kernels take this convolution (see the top of the file).
+static int q_dw_applies(const vk_qconv *c) {
+    const VKConvGeometry *g = &c->d.g;
+    if (g->channels != 1 || c->d.m != 1 || g->dilation_h != 1 || g->dilation_w != 1 || g->k_w > Q_DW_MAX_KW) return 0;
+    if (g->stride_w != 1 && g->stride_w != 2) return 0;
+    const int rows = c->d.groups;
+    for (int o = 0; o < rows; o++) {
+        for (int i = 0; i < c->k; i++) {
+            const int v = c->w[(size_t)o * c->k + i] - c->w_zero[o];
+            if (v < -128 || v > 127) return 0;
         }
     }
+    return 1;
+}
+
+// The native depthwise taps: 4 int8 or 2 int16 per int32, per kernel row. 0 when out of memory.
+static int q_dw_prepare(vk_qconv *c) {
+    const VKConvGeometry *g = &c->d.g;
+    const int rows = c->d.groups;
+    c->dw_kw4 = (g->k_w + 3) / 4;
+    c->dw_kw2 = (g->k_w + 1) / 2;
+    c->dw_w4 = calloc((size_t)rows * g->k_h * c->dw_kw4, sizeof(int32_t));
+    c->dw_w2 = calloc((size_t)rows * g->k_h * c->dw_kw2, sizeof(int32_t));
+    if (!c->dw_w4 || !c->dw_w2) return 0;
+    for (int o = 0; o < rows; o++) {
+        for (int ky = 0; ky < g->k_h; ky++) {
+            int8_t *q4 = (int8_t *)(c->dw_w4 + ((size_t)o * g->k_h + ky) * c->dw_kw4);
+            int16_t *q2 = (int16_t *)(c->dw_w2 + ((size_t)o * g->k_h + ky) * c->dw_kw2);
+            for (int kx = 0; kx < g->k_w; kx++) {
+                const int v = c->w[(size_t)o * c->k + ky * g->k_w + kx] - c->w_zero[o];
+                q4[kx] = (int8_t)v;
+                q2[kx] = (int16_t)v;
+            }
+        }
+    }
+    c->depthwise = 1;
+    return 1;
 }
 
 void vk_qconv_destroy(vk_qconv *c) {
@@ -128,7 +171,8 @@ void vk_qconv_destroy(vk_qconv *c) {
     free(c->w_zero);
     free(c->bias);
     free(c->mult);
-    free(c->wdw);
+    free(c->dw_w4);
+    free(c->dw_w2);
     free(c);
 }
 
@@ -137,8 +181,8 @@ vk_qconv *vk_qconv_create(const VKQConvDesc *d) {
     if (!c) return NULL;
     c->d = *d;
     const VKConvGeometry *g = &d->g;
-    const int rows = d->groups * d->m, taps = g->k_h * g->k_w;
-    c->k = g->channels * taps;
+    const int rows = d->groups * d->m;
+    c->k = g->channels * g->k_h * g->k_w;
     c->kp4 = q_round_up(c->k, 4);
     c->kp2 = q_round_up(c->k, 2);
     c->mp8 = q_round_up(d->m, Q8_MR);
@@ -147,7 +191,6 @@ vk_qconv *vk_qconv_create(const VKQConvDesc *d) {
     c->zx = d->in_signed ? d->in_zero + 128 : d->in_zero;
     c->flo = (float)(d->lo - d->out_zero);
     c->fhi = (float)(d->hi - d->out_zero);
-    c->depthwise = g->channels == 1 && d->m == 1 && taps <= Q_DW_MAX_TAPS;
     c->direct = g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
                 g->pad_left == 0 && g->out_h == g->in_h && g->out_w == g->in_w;
     c->w = malloc((size_t)rows * c->k);
@@ -157,9 +200,7 @@ vk_qconv *vk_qconv_create(const VKQConvDesc *d) {
     c->w_zero = malloc((size_t)rows * sizeof(int32_t));
     c->bias = calloc((size_t)rows, sizeof(int32_t));
     c->mult = malloc((size_t)rows * sizeof(float));
-    if (c->depthwise) c->wdw = malloc((size_t)rows * taps * sizeof(float));
-    if (!c->w || !c->w8 || !c->w16 || !c->row_term || !c->w_zero || !c->bias || !c->mult ||
-        (c->depthwise && !c->wdw)) {
+    if (!c->w || !c->w8 || !c->w16 || !c->row_term || !c->w_zero || !c->bias || !c->mult) {
         vk_qconv_destroy(c);
         return NULL;
     }
@@ -174,12 +215,18 @@ vk_qconv *vk_qconv_create(const VKQConvDesc *d) {
         q_pack_w16(wg, d->m, c->k, c->w16 + (size_t)grp * c->mp4 * c->kp2);
     }
     q_channel_terms(c);
+    if (q_dw_applies(c) && !q_dw_prepare(c)) {
+        vk_qconv_destroy(c);
+        return NULL;
+    }
     c->d.weights = NULL;
     c->d.w_zero = NULL;
     c->d.bias = NULL;
     c->d.multiplier = NULL;
     return c;
 }
+
+int vk_qconv_kind(const vk_qconv *c) { return c->depthwise ? 2 : (c->direct ? 1 : 0); }
 
 // ---- requantisation ----
 
@@ -196,6 +243,21 @@ static inline int q_requant(const vk_qconv *c, int32_t acc, float mult) {
 }
 
 // ---- im2col and packing of one tile of pixels ----
+
+// dst[i] = src[2i] for i < n (stride-2 im2col rows); SSE2, part of baseline x86-64, so the same at every level.
+static void q_copy_even(const uint8_t *src, uint8_t *dst, int n) {
+    int i = 0;
+#ifdef VQ_X86
+    const __m128i lo = _mm_set1_epi16(0x00FF);
+    // The last load ends at src[2i + 31]; i + 16 < n keeps it before src[2n − 2], the last byte read.
+    for (; i + 16 < n; i += 16) {
+        const __m128i a = _mm_and_si128(_mm_loadu_si128((const __m128i *)(src + 2 * i)), lo);
+        const __m128i b = _mm_and_si128(_mm_loadu_si128((const __m128i *)(src + 2 * i + 16)), lo);
+        _mm_storeu_si128((__m128i *)(dst + i), _mm_packus_epi16(a, b));
+    }
+#endif
+    for (; i < n; i++) dst[i] = src[2 * i];
+}
 
 // Row-major im2col (k rows × n pixels from p0) of one group's planes at src; padding holds `pad`.
 static void q_im2col(const uint8_t *src, const VKConvGeometry *g, int p0, int n, uint8_t pad, uint8_t *dst) {
@@ -221,11 +283,9 @@ static void q_im2col(const uint8_t *src, const VKConvGeometry *g, int p0, int n,
                     } else {
                         memset(row + ox0, pad, (size_t)(a - ox0));
                         const uint8_t *s = plane + (size_t)iy * g->in_w + xoff;
-                        if (g->stride_w == 1) {
-                            memcpy(row + a, s + a, (size_t)(b - a));
-                        } else {
-                            for (int ox = a; ox < b; ox++) row[ox] = s[(long)ox * g->stride_w];
-                        }
+                        if (g->stride_w == 1) memcpy(row + a, s + a, (size_t)(b - a));
+                        else if (g->stride_w == 2) q_copy_even(s + 2L * a, row + a, b - a);
+                        else for (int ox = a; ox < b; ox++) row[ox] = s[(long)ox * g->stride_w];
                         memset(row + b, pad, (size_t)(ox1 - b));
                     }
                     p += ox1 - ox0;
@@ -273,8 +333,9 @@ typedef struct {
     int rows_mode, pixels;               // MatMul form: pixels = batch rows
     size_t out_tile_bytes;               // MatMul form: the m × nc output tile
     long items;
-    char *scratch;
-    size_t scratch_bytes;  // per worker
+    int dw_rows;  // depthwise: rows of the padded plane
+    long dw_lw;   // and its bytes per row (slack for 64-byte loads past the last output)
+    size_t scratch_bytes;  // per worker (each thread's own, q_thread_scratch)
     int next_serial;
 } QRun;
 
@@ -339,25 +400,94 @@ static void q_gemm_item(const QRun *run, long item, char *scratch) {
     q_gemm_tile(run, src, grp, p0, n, r0, r1, y, out_hw, scratch);
 }
 
+// The padded byte plane of one channel (unsigned domain): rows from input row −pad_top, `lw` bytes each from input
+// column −pad_left, the zero point wherever the input is not.
+static void q_dw_pad(const vk_qconv *c, const uint8_t *x, uint8_t *pu, int hr, long lw) {
+    const VKConvGeometry *g = &c->d.g;
+    const uint8_t zx = (uint8_t)c->zx, flip = c->flip;
+    const int left = q_min(g->pad_left, (int)lw), right = q_max(0, q_min(g->in_w, (int)lw - left));
+    for (int r = 0; r < hr; r++) {
+        uint8_t *row = pu + (size_t)r * lw;
+        const int iy = r - g->pad_top;
+        if (iy < 0 || iy >= g->in_h) {
+            memset(row, zx, (size_t)lw);
+            continue;
+        }
+        const uint8_t *s = x + (size_t)iy * g->in_w;
+        memset(row, zx, (size_t)left);
+        for (int i = 0; i < right; i++) row[left + i] = s[i] ^ flip;
+        memset(row + left + right, zx, (size_t)(lw - left - right));
+    }
+}
+
+static void q_dw_scalar(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
+    const VKConvGeometry *g = &c->d.g;
+    const int8_t *w = (const int8_t *)(c->dw_w4 + (size_t)o * g->k_h * c->dw_kw4);
+    const int wrow = 4 * c->dw_kw4;
+    for (int oy = 0; oy < g->out_h; oy++) {
+        for (int ox = 0; ox < g->out_w; ox++) {
+            int32_t acc = c->row_term[o];
+            for (int ky = 0; ky < g->k_h; ky++) {
+                const uint8_t *row = pu + (long)(oy * g->stride_h + ky) * lw + (long)ox * g->stride_w;
+                for (int kx = 0; kx < g->k_w; kx++) acc += (int32_t)row[kx] * w[ky * wrow + kx];
+            }
+            y[(long)oy * g->out_w + ox] = (uint8_t)q_requant(c, acc, c->mult[o]);
+        }
+    }
+}
+
+static void q_dw_simd(const QRun *run, const uint8_t *pu, long lw, int o, uint8_t *y);
+
 static void q_depthwise_item(const QRun *run, long item, char *scratch) {
     const vk_qconv *c = run->c;
     const VKConvGeometry *g = &c->d.g;
     const int o = (int)(item % c->d.groups);
-    const int in_hw = g->in_h * g->in_w, out_hw = g->out_h * g->out_w;
-    const uint8_t *x = run->x + (size_t)item * in_hw;
-    uint8_t *y = run->y + (size_t)item * out_hw;
-    float *xf = (float *)scratch, *yf = xf + q_round_up(in_hw, 16), *dws = yf + q_round_up(out_hw, 16);
-    for (int i = 0; i < in_hw; i++) xf[i] = (float)((int)(uint8_t)(x[i] ^ c->flip) - c->zx);
-    VKActivation none = {0, 0, 0};
-    vk_depthwise(xf, c->wdw + (size_t)o * g->k_h * g->k_w, 0.0f, yf, NULL, none, none, g, dws);
-    const float mult = c->mult[o];
-    const int32_t bias = c->bias[o];
-    for (int i = 0; i < out_hw; i++) y[i] = (uint8_t)q_requant(c, (int32_t)yf[i] + bias, mult);
+    uint8_t *pu = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    q_dw_pad(c, run->x + (size_t)item * g->in_h * g->in_w, pu, run->dw_rows, run->dw_lw);
+    uint8_t *y = run->y + (size_t)item * g->out_h * g->out_w;
+    if (run->level == 0) q_dw_scalar(c, pu, run->dw_lw, o, y);
+    else q_dw_simd(run, pu, run->dw_lw, o, y);
+}
+
+// Per-thread scratch, kept between runs and grown when a convolution needs more (no allocation per run once
+// every size has been seen); freed when the thread exits.
+static pthread_key_t q_scratch_key;
+static pthread_once_t q_scratch_once = PTHREAD_ONCE_INIT;
+typedef struct {
+    char *p;
+    size_t bytes;
+} QScratch;
+
+static void q_scratch_free(void *v) {
+    QScratch *s = v;
+    free(s->p);
+    free(s);
+}
+
+static void q_scratch_init(void) {
+    if (pthread_key_create(&q_scratch_key, q_scratch_free) != 0) abort();
+}
+
+static char *q_thread_scratch(size_t bytes) {
+    pthread_once(&q_scratch_once, q_scratch_init);
+    QScratch *s = pthread_getspecific(q_scratch_key);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s || pthread_setspecific(q_scratch_key, s) != 0) abort();
+    }
+    if (s->bytes < bytes) {
+        free(s->p);
+        s->bytes = (bytes + 65535) & ~(size_t)65535;
+        s->p = aligned_alloc(64, s->bytes);
+        if (!s->p) abort();
+    }
+    return s->p;
 }
 
 static void q_worker(void *ctx, int worker) {
+    (void)worker;
     QRun *run = ctx;
-    char *scratch = run->scratch + (size_t)worker * run->scratch_bytes;
+    char *scratch = q_thread_scratch(run->scratch_bytes);
     for (;;) {
         long i = run->pool ? vk_pool_next(run->pool) : run->next_serial++;
         if (i >= run->items) return;
@@ -396,8 +526,9 @@ static void q_plan(QRun *run, int threads) {
 static void q_plan_depthwise(QRun *run) {
     const VKConvGeometry *g = &run->c->d.g;
     run->items = (long)run->batch * run->c->d.groups;
-    run->scratch_bytes = ((size_t)q_round_up(g->in_h * g->in_w, 16) + (size_t)q_round_up(g->out_h * g->out_w, 16) +
-                          vk_depthwise_scratch_floats(g)) * sizeof(float) + 128;
+    run->dw_rows = (g->out_h - 1) * g->stride_h + g->k_h;
+    run->dw_lw = ((long)g->stride_w * q_round_up(g->out_w, 16) + 4L * run->c->dw_kw4 + 64 + 63) & ~63L;
+    run->scratch_bytes = (size_t)run->dw_rows * (size_t)run->dw_lw + 64;
 }
 
 void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool *pool) {
@@ -408,8 +539,6 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
     else q_plan(&run, threads);
     run.scratch_bytes = (run.scratch_bytes + 63) & ~(size_t)63;
     const int workers = (int)(run.items < threads ? run.items : threads);
-    run.scratch = aligned_alloc(64, run.scratch_bytes * (size_t)workers);
-    if (!run.scratch) abort();
     if (pool && workers > 1) {
         run.pool = pool;
         vk_pool_run(pool, workers, q_worker, &run);
@@ -417,12 +546,15 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
         run.pool = NULL;
         q_worker(&run, 0);
     }
-    free(run.scratch);
 }
 
 // ---- SIMD levels ----
 
 #ifndef VQ_X86
+static void q_dw_simd(const QRun *run, const uint8_t *pu, long lw, int o, uint8_t *y) {
+    q_dw_scalar(run->c, pu, lw, o, y);
+}
+
 static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
                         int r0, int r1, uint8_t *y, long ldy, char *scratch) {
     (void)scratch;
@@ -478,6 +610,15 @@ static void q_pack_b8(const uint8_t *rows, long ld, int k, int n, uint8_t flip, 
     }
 }
 
+// Requantises 16 int32 sums (everything added but the multiplier) and stores `cols` bytes.
+TQ512 inline void q_out16(const vk_qconv *c, __m512i acc, float mult, uint8_t *dst, int cols) {
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(mult));
+    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(c->flo)), _mm512_set1_ps(c->fhi));
+    __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(c->d.out_zero));
+    __mmask16 mask = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    _mm_mask_storeu_epi8(dst, mask, _mm512_cvtepi32_epi8(q));
+}
+
 // Requantises 16 int32 sums of output channel o (pixels j..j+15 of the tile) and stores `cols` bytes.
 TQ512 inline void q_store16(const vk_qconv *c, int o, __m512i acc, const int32_t *colsum, uint8_t *dst, int cols) {
     acc = _mm512_add_epi32(acc, _mm512_set1_epi32(c->row_term[o]));
@@ -485,11 +626,7 @@ TQ512 inline void q_store16(const vk_qconv *c, int o, __m512i acc, const int32_t
         __m512i cs = _mm512_loadu_si512(colsum);
         acc = _mm512_sub_epi32(acc, _mm512_mullo_epi32(_mm512_set1_epi32(c->w_zero[o]), cs));
     }
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(c->mult[o]));
-    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(c->flo)), _mm512_set1_ps(c->fhi));
-    __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(c->d.out_zero));
-    __mmask16 mask = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
-    _mm_mask_storeu_epi8(dst, mask, _mm512_cvtepi32_epi8(q));
+    q_out16(c, acc, c->mult[o], dst, cols);
 }
 
 // 8 rows (packed weights pa) × one 32-pixel panel pb, `rows` and `cols` of them stored.
@@ -547,13 +684,9 @@ TQ256 void q_pack_b16(const uint8_t *rows, long ld, int k, int n, uint8_t flip, 
     }
 }
 
-TQ256 inline void q_store8(const vk_qconv *c, int o, __m256i acc, const int32_t *colsum, uint8_t *dst, int cols) {
-    acc = _mm256_add_epi32(acc, _mm256_set1_epi32(c->row_term[o]));
-    if (c->any_wzero) {
-        __m256i cs = _mm256_loadu_si256((const __m256i *)colsum);
-        acc = _mm256_sub_epi32(acc, _mm256_mullo_epi32(_mm256_set1_epi32(c->w_zero[o]), cs));
-    }
-    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_set1_ps(c->mult[o]));
+// Requantises 8 int32 sums (everything added but the multiplier) and stores `cols` bytes.
+TQ256 inline void q_out8(const vk_qconv *c, __m256i acc, float mult, uint8_t *dst, int cols) {
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_set1_ps(mult));
     v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(c->flo)), _mm256_set1_ps(c->fhi));
     __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), _mm256_set1_epi32(c->d.out_zero));
     __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
@@ -565,6 +698,15 @@ TQ256 inline void q_store8(const vk_qconv *c, int o, __m256i acc, const int32_t 
         _mm_storeu_si128((__m128i *)tmp, b8);
         memcpy(dst, tmp, (size_t)cols);
     }
+}
+
+TQ256 inline void q_store8(const vk_qconv *c, int o, __m256i acc, const int32_t *colsum, uint8_t *dst, int cols) {
+    acc = _mm256_add_epi32(acc, _mm256_set1_epi32(c->row_term[o]));
+    if (c->any_wzero) {
+        __m256i cs = _mm256_loadu_si256((const __m256i *)colsum);
+        acc = _mm256_sub_epi32(acc, _mm256_mullo_epi32(_mm256_set1_epi32(c->w_zero[o]), cs));
+    }
+    q_out8(c, acc, c->mult[o], dst, cols);
 }
 
 // 4 rows × one 16-pixel panel: vpmaddwd of zero-extended activations and int16 weights (exact).
@@ -598,6 +740,87 @@ static void q_gemm_avx2(const vk_qconv *c, int grp, const int16_t *pb, int n, co
                           q_min(Q16_NR, n - j0), colsum + j0, y + (long)rb * ldy + j0, ldy);
         }
     }
+}
+
+// ---- native depthwise, SIMD levels ----
+
+// AVX-512 VNNI + VBMI: 16 output pixels per vector, two output rows at a time (they share k_h − stride_h input
+// rows). For each input row and group of 4 taps, one vpermb gathers the 16 pixels' 4 input bytes (byte 4i + t =
+// input byte stride·i + t) and vpdpbusd adds them times the taps into the rows that use that input row.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi"))) static void
+q_dw_vnni(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
+    const VKConvGeometry *g = &c->d.g;
+    const int sw = g->stride_w, sh = g->stride_h, kh = g->k_h, kw4 = c->dw_kw4;
+    const int32_t *w = c->dw_w4 + (size_t)o * kh * kw4;
+    uint8_t index[64];
+    for (int i = 0; i < 64; i++) index[i] = (uint8_t)((i / 4) * sw + i % 4);
+    const __m512i idx = _mm512_loadu_si512(index), term = _mm512_set1_epi32(c->row_term[o]);
+    const float mult = c->mult[o];
+    for (int oy = 0; oy < g->out_h; oy += 2) {
+        const int two = oy + 1 < g->out_h, rows = two ? kh + sh : kh;
+        const uint8_t *top = pu + (long)oy * sh * lw;
+        uint8_t *y0 = y + (long)oy * g->out_w;
+        for (int j = 0; j < g->out_w; j += 16) {
+            __m512i a0 = term, a1 = term;
+            for (int r = 0; r < rows; r++) {
+                const uint8_t *row = top + r * lw + (long)j * sw;
+                for (int q = 0; q < kw4; q++) {
+                    const __m512i v = _mm512_permutexvar_epi8(idx, _mm512_loadu_si512(row + 4 * q));
+                    if (r < kh) a0 = _mm512_dpbusd_epi32(a0, v, _mm512_set1_epi32(w[r * kw4 + q]));
+                    if (r >= sh) a1 = _mm512_dpbusd_epi32(a1, v, _mm512_set1_epi32(w[(r - sh) * kw4 + q]));
+                }
+            }
+            const int cols = q_min(16, g->out_w - j);
+            q_out16(c, a0, mult, y0 + j, cols);
+            if (two) q_out16(c, a1, mult, y0 + g->out_w + j, cols);
+        }
+    }
+}
+
+// AVX2, exact: 8 output pixels per vector. For each kernel row and pair of taps, pshufb gathers the 8 pixels'
+// 2 input bytes (byte 2i + t = input byte stride·i + t), zero-extended to int16, and vpmaddwd multiplies them by
+// the two taps (int16): no int16 saturation, unlike vpmaddubsw.
+TQ256 void q_dw_avx2(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
+    const VKConvGeometry *g = &c->d.g;
+    const int sw = g->stride_w, kw2 = c->dw_kw2;
+    const int32_t *w = c->dw_w2 + (size_t)o * g->k_h * kw2;
+    uint8_t index[16];
+    for (int i = 0; i < 16; i++) index[i] = (uint8_t)((i / 2) * sw + i % 2);
+    const __m128i idx = _mm_loadu_si128((const __m128i *)index);
+    const __m256i term = _mm256_set1_epi32(c->row_term[o]);
+    const float mult = c->mult[o];
+    for (int oy = 0; oy < g->out_h; oy++) {
+        const uint8_t *top = pu + (long)oy * g->stride_h * lw;
+        for (int j = 0; j < g->out_w; j += 8) {
+            __m256i a0 = term, a1 = _mm256_setzero_si256();
+            for (int ky = 0; ky < g->k_h; ky++) {
+                const uint8_t *row = top + ky * lw + (long)j * sw;
+                for (int p = 0; p < kw2; p++) {
+                    const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(row + 2 * p)), idx);
+                    const __m256i v = _mm256_madd_epi16(_mm256_cvtepu8_epi16(b), _mm256_set1_epi32(w[ky * kw2 + p]));
+                    if (ky & 1) a1 = _mm256_add_epi32(a1, v);
+                    else a0 = _mm256_add_epi32(a0, v);
+                }
+            }
+            q_out8(c, _mm256_add_epi32(a0, a1), mult, y + (long)oy * g->out_w + j, q_min(8, g->out_w - j));
+        }
+    }
+}
+
+static int q_cpu_vbmi(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v >= 0) return v;
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avx512vbmi");
+    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    return v;
+}
+
+// Level 2 needs VBMI too (vpermb); an AVX-512 VNNI CPU without it runs the AVX2 depthwise.
+static void q_dw_simd(const QRun *run, const uint8_t *pu, long lw, int o, uint8_t *y) {
+    if (run->level >= 2 && q_cpu_vbmi()) q_dw_vnni(run->c, pu, lw, o, y);
+    else q_dw_avx2(run->c, pu, lw, o, y);
 }
 
 static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,

@@ -14,9 +14,12 @@ public enum ConfigLoader {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigLoadError.missing(path)
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // Read to the end through a file handle: a pipe works too (`--config <(envsubst < vigil.yaml.in)`, a FIFO),
+        // which `FileManager.contents(atPath:)` refuses.
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
             throw ConfigLoadError.unreadable(path)
         }
+        try? handle.close()
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: path, keyPath: "", line: nil, message: "the file is not UTF-8 text")
         }

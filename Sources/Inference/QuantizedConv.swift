@@ -64,7 +64,7 @@ package struct QuantizedConvError: Error, CustomStringConvertible, Equatable {
 /// VNNI, AVX2 or portable code per run (`vk_qisa()`); every level gives the same bytes.
 ///
 /// Thread safety: immutable after init (the packed weights are only read), so `run` may be called from
-/// several threads at once; each call allocates its own scratch.
+/// several threads at once; each thread keeps its own scratch between runs (grown, never allocated per run).
 package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a C object that is never written after init
     package let spec: QuantizedConvSpec
     private let handle: OpaquePointer
@@ -104,10 +104,15 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
         vk_qconv_run(handle, input, output, Int32(batch), pool)
     }
 
-    /// Bytes of one batch item of the input and of the output.
+    /// Which code runs this convolution.
+    package enum Kind: Int32, Sendable { case gemm = 0, direct = 1, depthwise = 2 }
+
+    package var kind: Kind { Kind(rawValue: vk_qconv_kind(handle)) ?? .gemm }
+
     /// The level the kernels run at now: 2 AVX-512 VNNI, 1 AVX2, 0 portable (`VIGIL_NN_ISA` caps it).
     package static var level: Int { Int(vk_qisa()) }
 
+    /// Bytes of one batch item of the input and of the output.
     package var inputBytesPerItem: Int {
         let g = spec.geometry
         return spec.groups * Int(g.channels) * Int(g.in_h) * Int(g.in_w)

@@ -79,14 +79,15 @@ enum QuantizedGraph {
         return (s.floats[0], zp, type)
     }
 
-    /// DequantizeLinear(xq) → Conv(W = folded DequantizeLinear of int8 weights) [→ Relu/Clip] → QuantizeLinear:
+    /// DequantizeLinear(xq) → Conv(W = folded DequantizeLinear of int8 or uint8 weights) [→ Relu/Clip] → QuantizeLinear:
     /// the QLinearConv node that replaces the Conv, and the indices of the nodes it absorbs.
     static func convIsland(_ nodes: [Node], at i: Int, _ values: inout [String: ValueInfo],
                            outputs: Set<String>) -> (Node, [Int])? {
         let conv = nodes[i]
         guard let dqIndex = nodes.firstIndex(where: { $0.outputs.first == conv.inputs[0] }),
               let x = runtimeDequantize(nodes[dqIndex], values),
-              conv.inputs.count >= 2, let w = values[conv.inputs[1]]?.quantized, w.data.elementType == .int8,
+              conv.inputs.count >= 2, let w = values[conv.inputs[1]]?.quantized,
+              w.data.elementType == .int8 || w.data.elementType == .uint8,
               w.quant.perTensor || w.quant.axis == 0 else { return nil }
         var bias: [Float]?
         if conv.inputs.count > 2, !conv.inputs[2].isEmpty {
@@ -123,7 +124,8 @@ enum QuantizedGraph {
             x.input, constant("/x_scale", Tensor(shape: [], floats: [x.scale])),
             constant("/x_zero_point", Tensor(shape: [], int64s: [Int64(x.zeroPoint)], elementType: x.type)),
             constant("/w", w.data), constant("/w_scale", Tensor(shape: [outC], floats: ws)),
-            constant("/w_zero_point", Tensor(shape: [outC], int64s: (0..<outC).map { Int64(w.quant.zeroPoints[w.quant.perTensor ? 0 : $0]) }, elementType: .int8)),
+            constant("/w_zero_point", Tensor(shape: [outC], int64s: (0..<outC).map { Int64(w.quant.zeroPoints[w.quant.perTensor ? 0 : $0]) },
+                                                          elementType: w.data.elementType)),
             constant("/y_scale", Tensor(shape: [], floats: [y.scale])),
             constant("/y_zero_point", Tensor(shape: [], int64s: [Int64(y.zeroPoint)], elementType: y.type)),
         ]

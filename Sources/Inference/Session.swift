@@ -49,7 +49,8 @@ public final class Session: @unchecked Sendable {
     }
 
     private let steps: [Step]
-    private let profileNames: [String]
+    /// Per step: the prepared node name, with the kernel path of convolutions ("[reference]" for the Swift fallback).
+    let profileNames: [String]
     private let stepInputs: [[UnsafeMutablePointer<Float>]]
     private let stepOutputs: [[UnsafeMutablePointer<Float>]]
     private let arena: UnsafeMutablePointer<Float>

@@ -46,6 +46,10 @@ public final class Decoder {
         }
     }
 
+    /// How many frames the decoder may hold back to put them out in presentation order (0: it puts frames out in
+    /// the order it gets them). Known from the stream's headers; FFmpeg raises it when it meets deeper reordering.
+    var reorderDepth: Int { Int(context.pointee.has_b_frames) }
+
     /// Sends a packet (nil = flush at end of stream). `.again` means: receive frames first, then resend.
     func send(_ packet: UnsafeMutablePointer<AVPacket>?) throws -> AVStatus {
         try avCheck(avcodec_send_packet(context, packet), "decode", input: input)

@@ -96,6 +96,13 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
     /// The pts of packets sent with `skip_frame` on that have not come out of the decoder yet (bounded).
     private var sentSkipping: [Int64] = []
     private var finished = false
+    /// What the packet stamps are: the largest packet pts so far, whether a packet came stamped before an earlier
+    /// one (stamps in presentation order, reordered in decode order), and whether the decoder put out a frame
+    /// stamped before the frame it put out before (stamps in decode order). See `stampsFollowPresentation`.
+    private var largestPacketPTS: Int64? = nil
+    private var packetStampsReordered = false
+    private var lastOutputPTS: Int64? = nil
+    private var outputStampsReordered = false
     private var timeline: MediaTimeline
     private let timeBase: Double
     private let startTicks: Int64?
@@ -231,7 +238,9 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
                 if let packetObserver { observe(packetObserver, isVideo: isVideo) }
                 if !isVideo { continue }
                 stats.packetsRead += 1
-                decoder.skipNonReference = willDiscard(packet.pointer.pointee.pts, discard)
+                let pts = packet.pointer.pointee.pts
+                notePacketStamp(pts)
+                decoder.skipNonReference = willDiscard(pts, discard)
                 do {
                     _ = try decoder.send(packet.pointer)
                 } catch let e as FFmpegError where e.exitStatus == .dataError {
@@ -254,9 +263,25 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         _ = try? decoder.send(nil)
     }
 
+    private func notePacketStamp(_ pts: Int64) {
+        guard pts != vigil_nopts_value() else { return }
+        if let largest = largestPacketPTS, pts < largest { packetStampsReordered = true }
+        largestPacketPTS = max(largestPacketPTS ?? pts, pts)
+    }
+
+    /// Whether a frame's place among the decoder's output can be told from its packet's stamp: true when the
+    /// decoder puts frames out in the order it gets them (no reordering: its reorder depth is 0 and no output
+    /// came stamped out of order), or when the stamps are presentation times (a packet came stamped before an
+    /// earlier one, as B-frames are). A stream with B-frames stamped in decode order (raw H.264 relayed as it
+    /// was read, for example) gives neither: its stamps say nothing of where a frame not decoded would have come
+    /// out, so its frame numbers would drift; such a stream is decoded whole (no frame is skipped).
+    private var stampsFollowPresentation: Bool {
+        packetStampsReordered || (decoder.reorderDepth == 0 && !outputStampsReordered)
+    }
+
     /// Whether the packet with `pts` goes to the decoder with `skip_frame` on (see `next`); remembers it then.
     private func willDiscard(_ pts: Int64, _ discard: (Double) -> Bool) -> Bool {
-        guard pts != vigil_nopts_value(),
+        guard pts != vigil_nopts_value(), stampsFollowPresentation,
               let t = timeline.predictedTime(pts: Double(pts - (startTicks ?? 0)) * timeBase), discard(t) else { return false }
         if sentSkipping.count >= 64 {  // pts that never come back (a sender's odd stamps): taken as not decoded
             sentSkipping.removeFirst()
@@ -280,6 +305,10 @@ public final class VideoSource: @unchecked Sendable {  // unchecked: created on 
         let f = frame.pointee
         let pts = f.best_effort_timestamp
         let ptsTicks = pts == vigil_nopts_value() ? nil : pts
+        if f.pts != vigil_nopts_value() {
+            if let last = lastOutputPTS, f.pts < last { outputStampsReordered = true }
+            lastOutputPTS = f.pts
+        }
         let t = timeline.time(pts: ptsTicks.map { Double($0 - (startTicks ?? 0)) * timeBase },
                               arrival: options.arrivalClock?())
         settleSkipped(before: ptsTicks)

@@ -17,8 +17,8 @@ import VigilCore
 /// Alerts about the daemon itself (`config_reloaded`, `config_error`) carry the camera `*`, which no camera
 /// can be named.
 ///
-/// Thread safety: `start`, `reload` and `stop` from one control thread at a time (the signal queue), they
-/// serialise on `control`; `renderMetrics` and `statusLine` from any thread. The camera table is behind
+/// Thread safety: `start`, `reload`, `stopCameras` and `stop` from any thread (the service group's parts, the
+/// signal thread); they serialise on `control`, and a reload after a stop began is refused; `renderMetrics` and `statusLine` from any thread. The camera table is behind
 /// `lock`.
 public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is behind `lock`/`control`, see above
     public static let daemonCamera = CameraID("*")
@@ -122,6 +122,7 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
     /// Starts the metrics endpoint and every enabled camera, then tells systemd READY=1.
     public func start() throws {
         control.lock(); defer { control.unlock() }
+        guard !stopping.load(ordering: .relaxed) else { return }
         // Every camera's detectors are loaded before anything starts: a bad model is a config error (exit 78).
         let enabled = config.cameras.filter(\.enabled)
         var loaded = banks
@@ -257,21 +258,37 @@ public final class Daemon: @unchecked Sendable {  // unchecked: mutable state is
               camera: Daemon.daemonCamera, event: event, severity: severity, details: details)
     }
 
-    /// Stops reading every camera, drains the rings (their frames are analysed), ends open events, flushes the
-    /// sink. Bounded: cameras get `timeout` seconds in all. True when everything stopped in time.
+    /// Stops reading every camera, drains the rings (their frames are analysed), ends open events, then closes
+    /// every sink and flushes the record (`stopCameras`, then `closeSinks`). Bounded: cameras get `timeout`
+    /// seconds in all. True when everything stopped in time.
     @discardableResult
     public func stop(timeout: Double = 4) -> Bool {
+        let all = stopCameras(timeout: timeout)
+        closeSinks()
+        return all
+    }
+
+    /// The cameras' part of a stop (the first part `vigil run`'s service group stops): the supervisor ends, every
+    /// camera stops reading, analyses what its ring holds and ends its open events and recordings; their last
+    /// alerts reach the hub. Later reloads are refused. Bounded by `timeout` seconds in all; true when every
+    /// camera stopped in time.
+    @discardableResult
+    public func stopCameras(timeout: Double = 4) -> Bool {
         control.lock(); defer { control.unlock() }
         if stopping.exchange(true, ordering: .relaxed) { return true }
         notifier.notify("STOPPING=1\nSTATUS=stopping")
         logger.info("stopping")
         if supervisorStarted { supervisorDone.wait() }
         let list = lock.withLock { Array(cameras.values) }
-        let all = stopCameras(list, timeout: timeout)
-        do { try hub.flush() } catch { logger.error("flushing alerts: \(error)") }
+        return stopCameras(list, timeout: timeout)
+    }
+
+    /// The last part of a stop: every sink still registered delivers what it holds and finishes, then the record
+    /// (the JSON-lines alert log) is flushed, last.
+    public func closeSinks() {
         if !hub.close(timeout: 2) { logger.warning("an alert sink did not finish in time") }
+        do { try hub.flush() } catch { logger.error("flushing alerts: \(error)") }
         logger.info("stopped")
-        return all
     }
 
     // MARK: - Supervisor

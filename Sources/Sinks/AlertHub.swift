@@ -139,6 +139,26 @@ public final class AlertHub: @unchecked Sendable {  // unchecked: the non-Sendab
             defer { queues = []; frameQueues = []; hasFrameSinks.store(false, ordering: .relaxed) }
             return queues
         }
+        return AlertHub.drain(list, timeout: timeout)
+    }
+
+    /// Closes the queue of the sink registered as `name` alone and waits, at most `timeout` seconds, until it has
+    /// delivered what it holds and finished (`vigil run` stops its sinks one by one, the record last). True when
+    /// it did (also when no such sink is registered). Events published afterwards no longer reach it.
+    @discardableResult
+    public func close(sink name: String, timeout: Double) -> Bool {
+        let list = lock.withLock { () -> [SinkQueue] in
+            defer {
+                queues.removeAll { $0.name == name }
+                frameQueues.removeAll { $0.name == name }
+                hasFrameSinks.store(!frameQueues.isEmpty, ordering: .relaxed)
+            }
+            return queues.filter { $0.name == name }
+        }
+        return AlertHub.drain(list, timeout: timeout)
+    }
+
+    private static func drain(_ list: [SinkQueue], timeout: Double) -> Bool {
         for q in list { q.close() }
         let deadline = MonotonicClock.nanoseconds() + UInt64(max(0, timeout) * 1e9)
         var all = true

@@ -66,7 +66,7 @@ struct CapacityBench: BenchSuite {
             return (parts[0], parts.count > 1 ? parts[1] : URLRedaction.redact(parts[0]))
         }
         options.fps = fps; options.warmup = settle; options.seconds = seconds; options.maxCameras = maxCameras
-        options.models = model.map { $0 == "none" ? [] : $0.split(separator: ",").map(String.init) }
+        options.models = BenchDetectors.parse(model)
         options.serverPIDs = serverPIDs
         var figures: [BenchFigure] = []
         for (n, stream) in options.streams.enumerated() {
@@ -114,8 +114,7 @@ struct CapacityOptions {
     }
 
     var modelTag: String {
-        let names = models ?? DetectConfig.defaultModels
-        return names.isEmpty ? "motion only" : names.joined(separator: " + ") + ", motion-gated"
+        BenchDetectors.tag(models ?? DetectConfig.defaultModels)
     }
 }
 

@@ -41,7 +41,7 @@ struct PipelineBench: BenchSuite {
     @Option(help: "Analysis height (at least 40).")
     var height = 120
 
-    @Option(help: "A detector (name or path), or several comma-separated; default: motion only.")
+    @Option(help: "A detector (name or path), several comma-separated, or none (motion only); default: the default detectors.")
     var model: String?
 
     func validateSuite() throws {
@@ -58,7 +58,8 @@ struct PipelineBench: BenchSuite {
         let vigil = try runVigil(progress)
         let ff = try runFFmpeg(ffmpeg, seconds: vigil.wall, progress)
         let n = Double(cameras)
-        let tag = "\(cameras) camera\(cameras == 1 ? "" : "s")" + (model.map { ", detector \($0)" } ?? ", motion only")
+        // What ran, as the daemon's cameras were configured (the default detectors without --model).
+        let tag = "\(cameras) camera\(cameras == 1 ? "" : "s"), " + BenchDetectors.tag(vigil.detectors)
         return [
             BenchFigure(name: "CPU per camera (\(tag), \(JSONValue.format(fps)) fps analysed)", value: 100 * vigil.cpu / vigil.wall / n,
                         unit: "% of a core", reference: "ffmpeg -vf fps,scale,format=gray -f null, one process per camera",
@@ -82,6 +83,8 @@ struct PipelineBench: BenchSuite {
         var rssBefore = 0.0
         var rssDuring = 0.0
         var rss = 0.0
+        /// The detectors the daemon's cameras ran ([]: motion only).
+        var detectors: [String] = []
     }
 
     /// The daemon's config: `cameras` cameras on the URL, alerts to /dev/null.
@@ -94,10 +97,8 @@ struct PipelineBench: BenchSuite {
             var c = CameraConfig(name: "cam\(n)", url: url)
             c.detect.fps = fps
             c.motion = config.motion
-            // --model a,b: several models (detect.models), the default config's faces and people for example.
-            if let names = model?.split(separator: ",").map(String.init) {
-                if names.count == 1 { c.detect.model = names[0] } else { c.detect.models = names }
-            }
+            // --model a,b: several models (detect.models); none: motion only; absent: the default detectors.
+            if let names = BenchDetectors.parse(model) { c.detect.models = names }
             c.tamper = config.tamper
             return c
         }
@@ -114,6 +115,8 @@ struct PipelineBench: BenchSuite {
         let daemon = try Daemon(configPath: "<bench>", config: daemonConfig(), logger: quiet,
                                 notifier: SystemdNotifier(environment: [:]))
         try daemon.start()
+        side.detectors = daemon.cameraStates().first?.camera.options.models ?? []
+        progress("vigil: detectors: \(BenchDetectors.tag(side.detectors))")
         progress("vigil: \(cameras) camera(s) on \(URLRedaction.redact(url)) for \(JSONValue.format(seconds)) s")
         // Start-up (connect, probe, the burst of frames buffered while probing) is inside the run's figures;
         // drops are also counted from `settle` seconds on, the steady state a camera lives in for months.

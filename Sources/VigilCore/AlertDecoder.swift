@@ -1,10 +1,12 @@
 /// Reads an alert's JSON line back into an `Alert`: the reverse of `Alert.jsonLine()`, and the one reader of
 /// the wire format (`vigil tail`, the HTTP API's event index, MQTT subscribers).
 ///
-/// Strict: the line must be one JSON object with the required keys (`ts`, `media_time`, `frame`, `camera`,
-/// `event`, `severity`) of the right types, optional keys of the right types, and no key the format does not
-/// define; every problem is a `DecodingError` naming the key. `decode(alert.jsonLine())` gives an alert whose
-/// `jsonLine()` is the same bytes.
+/// The line must be one JSON object with the required keys (`ts`, `media_time`, `frame`, `camera`, `event`,
+/// `severity`) of the right types and the optional keys it has of the right types; every problem is a
+/// `DecodingError` naming the key. Keys the format does not define (yet) are ignored, not errors: the format
+/// grows by adding keys, and a newer node's lines must still reach older readers (`vigil tail`, which prints
+/// them whole with `--json`, and the event index, which keeps the line as written). `decode(alert.jsonLine())`
+/// gives an alert whose `jsonLine()` is the same bytes.
 ///
 /// Thread safety: stateless.
 public enum AlertDecoder {
@@ -15,7 +17,7 @@ public enum AlertDecoder {
         public var description: String { message }
     }
 
-    /// The keys an alert line may carry, in their order on the wire.
+    /// The keys this version of the format defines, in their order on the wire (others are ignored).
     public static let keys: [String] = ["ts", "media_time", "frame", "camera", "event", "severity", "track_id",
                                         "label", "score", "box", "zone", "line", "direction", "count", "dwell_s",
                                         "snapshot", "clip", "clip_offset_s", "details"]
@@ -36,7 +38,6 @@ public enum AlertDecoder {
     /// Decodes an alert's JSON object.
     public static func decode(object value: JSONValue) throws(DecodingError) -> Alert {
         guard case .object(let members) = value else { throw DecodingError("not a JSON object") }
-        for (key, _) in members where !keys.contains(key) { throw DecodingError("unknown key '\(key)'") }
         let o = Fields(members: members)
         // Required keys in their order on the wire, so the first problem named is the first one in the line.
         let tsText = try o.string("ts", required: true)!

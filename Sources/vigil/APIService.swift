@@ -25,11 +25,13 @@ final class APIService: @unchecked Sendable {  // unchecked: mutable state is be
     private var api: APIServer?
     private var metricsOnly: APIServer?
     private let wake = IndexWakeSink()
+    /// The index wake-up's name among the hub's sinks (metrics label; `vigil run` closes it by name).
+    static let sinkName = "api"
 
     init(daemon: Daemon, logger: Logger) {
         backend = DaemonAPIBackend(daemon: daemon)
         self.logger = logger
-        daemon.addSink(wake, name: "api", subscription: SinkSubscription(capacity: 64))
+        daemon.addSink(wake, name: APIService.sinkName, subscription: SinkSubscription(capacity: 64))
     }
 
     /// The API's port, when it runs (tests read it from the log line instead).

@@ -13,6 +13,8 @@ import VigilCore
 /// Thread safety: any thread; the daemon's own accessors are thread-safe, the redacted config is behind a Mutex.
 final class DaemonAPIBackend: APIBackend {
     let daemon: Daemon
+    /// The cameras' pictures as JPEG, encoded once per picture (`vigil_api_jpeg_*` in /metrics).
+    let jpegs = SharedJPEG()
     private let redacted = Mutex<JSONValue>(.object([]))
 
     init(daemon: Daemon) {
@@ -24,6 +26,7 @@ final class DaemonAPIBackend: APIBackend {
     func refreshConfig() {
         let json = (try? ConfigLoader.redactedJSON(path: daemon.configPath)) ?? .object([("error", .string("config unreadable"))])
         redacted.withLock { $0 = json }
+        jpegs.forgetPictures()
     }
 
     func cameras() -> [CameraStatus] {
@@ -60,14 +63,18 @@ final class DaemonAPIBackend: APIBackend {
             cam.picture.request()
         }
         guard let p = picture else { return nil }
-        var rgb = p.rgb
-        if annotated, let cfg = daemon.runningConfig.camera(named: camera) {
-            rgb = PictureSlotDrawing.copy(p.rgb)
-            PictureSlotDrawing.draw(zones: cfg.zones, lines: cfg.lines, on: rgb, sourceWidth: p.sourceWidth,
-                                    sourceHeight: p.sourceHeight)
+        // One encode per picture, shared by every viewer and latest.jpg request that asks for the same picture.
+        let config = annotated ? daemon.runningConfig.camera(named: camera) : nil
+        let jpeg = jpegs.jpeg(camera: camera, annotated: config != nil, picture: p.rgb) {
+            var rgb = p.rgb
+            if let config {
+                rgb = PictureSlotDrawing.copy(p.rgb)
+                PictureSlotDrawing.draw(zones: config.zones, lines: config.lines, on: rgb, sourceWidth: p.sourceWidth,
+                                        sourceHeight: p.sourceHeight)
+            }
+            return try? SnapshotWriter.encodeJPEG(rgb, quality: 5, input: camera)
         }
-        guard let jpeg = try? SnapshotWriter.encodeJPEG(rgb, quality: 5, input: camera) else { return nil }
-        return LatestPicture(jpeg: jpeg, time: p.time)
+        return jpeg.map { LatestPicture(jpeg: $0, time: p.time) }
     }
 
     func reload() async -> ReloadOutcome {
@@ -81,7 +88,16 @@ final class DaemonAPIBackend: APIBackend {
 
     func redactedConfig() -> JSONValue { redacted.withLock { $0 } }
 
-    func metricsText() -> String { daemon.renderMetrics() }
+    func metricsText() -> String {
+        var text = PrometheusText()
+        let counts = jpegs.counts()
+        text.family("vigil_api_jpeg_encodes_total", "counter",
+                    help: "Camera pictures encoded as JPEG for latest.jpg and MJPEG (once per picture, shared by every viewer).")
+        for c in counts { text.sample("vigil_api_jpeg_encodes_total", [("camera", c.camera)], c.encodes) }
+        text.family("vigil_api_jpeg_served_total", "counter", help: "Camera JPEGs handed to latest.jpg requests and MJPEG viewers.")
+        for c in counts { text.sample("vigil_api_jpeg_served_total", [("camera", c.camera)], c.served) }
+        return daemon.renderMetrics() + text.text
+    }
 }
 
 /// Zones and lines drawn on a copy of a camera's picture (`latest.jpg?annotate=1`).

@@ -24,6 +24,8 @@ final class MQTTBridge: EventSink, @unchecked Sendable {  // unchecked: mutable 
     private var config: MQTTConfig?
     private weak var daemon: Daemon?
     private weak var hub: AlertHub?
+    /// Its name among the hub's sinks (metrics label; `vigil run` closes it by name).
+    static let sinkName = "mqtt"
     private var lastCounts: [String: (decoded: Int, analyzed: Int, at: Double)] = [:]
 
     init(config: MQTTConfig?, node: String, switchBoard: SwitchBoard, logger: Logger) throws {
@@ -62,7 +64,7 @@ final class MQTTBridge: EventSink, @unchecked Sendable {  // unchecked: mutable 
     func attach(to hub: AlertHub) {
         lock.withLock { self.hub = hub }
         hub.tag(node: lock.withLock { config } == nil ? nil : node)
-        hub.add(self, name: "mqtt")
+        hub.add(self, name: MQTTBridge.sinkName)
     }
 
     /// Starts publishing for `cameras`; with a daemon, its cameras' figures go to `PREFIX/stats`.

@@ -9,6 +9,7 @@ import Media
 import MQTT
 import Pipeline
 import Service
+import ServiceLifecycle
 import VigilCore
 #if canImport(Glibc)
 import Glibc
@@ -45,25 +46,8 @@ struct RunCommand: ParsableCommand {
         FFmpegLog.configureFromEnvironment()
         JournalLogHandler.bootstrap()
         let logger = Logger(label: "vigil")
-        // Signals: ignored as signals, delivered as dispatch events on one serial queue (reload and stop never
-        // run at the same time). SIGPIPE: a scraper hanging up must not kill the daemon.
-        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { signal(s, SIG_IGN) }
-        // The stop signals are watched from the first moment: a SIGTERM while the config loads or the cameras start
-        // (seconds on a busy box) is kept and acted on as soon as the daemon is up, not lost (systemd would
-        // otherwise wait for its stop timeout and SIGKILL).
-        let queue = DispatchQueue(label: "vigil.signals")
-        let stopped = DispatchSemaphore(value: 0)
-        var sources: [any DispatchSourceSignal] = []
-        for s in [SIGTERM, SIGINT] {
-            let src = DispatchSource.makeSignalSource(signal: s, queue: queue)
-            src.setEventHandler {
-                logger.info("signal \(s == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
-                stopped.signal()
-            }
-            src.resume()
-            sources.append(src)
-        }
-        defer { withExtendedLifetime(sources) {} }
+        let signals = StopSignals(logger: logger)  // before anything else: a stop during start-up is kept
+        logger.info("starting", metadata: ["config": .string(config), "pid": .stringConvertible(getpid())])
         try reportingErrors {
             let cfg = try ConfigLoader.load(path: config)
             try cfg.validateForDaemon(file: config)
@@ -93,25 +77,36 @@ struct RunCommand: ParsableCommand {
             }
             daemon.extraMetrics = { bridge.metrics(&$0) }
             bridge.start(cameras: Daemon.subset(cfg, only).cameras.filter(\.enabled), daemon: daemon)
-            do { try daemon.start() } catch {
-                bridge.stop()
-                api.stop()
-                throw error
-            }
-            let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-            hup.setEventHandler {
-                logger.info("SIGHUP: reloading \(daemon.configPath)")
-                daemon.reload()
-            }
-            hup.resume()
-            sources.append(hup)
-            stopped.wait()
-            // On the signal queue: never at the same time as a reload.
-            queue.sync {
-                daemon.stop()  // closes the hub's sinks: MQTT says offline and sends what is queued
-                api.stop()
-            }
+            let group = RunCommand.serviceGroup(daemon: daemon, api: api, signals: signals, logger: logger)
+            signals.forward(to: group)
+            try group.runBlocking()
         }
+    }
+
+    /// The daemon's parts, stopped in reverse order by SIGTERM/SIGINT: the cameras (stop reading, drain the
+    /// analysis, end open events and recordings), MQTT (sends what is queued, says offline), the HTTP API and its
+    /// index, and last the alert log (the other sinks delivered, the log flushed). SIGHUP reloads once the cameras
+    /// run.
+    static func serviceGroup(daemon: Daemon, api: APIService, signals: StopSignals, logger: Logger) -> ServiceGroup {
+        let parts: [any Service] = [
+            DaemonPart("alert log", stop: { daemon.closeSinks() }),
+            DaemonPart("http api", stop: {
+                daemon.hub.close(sink: APIService.sinkName, timeout: 2)
+                api.stop()
+            }),
+            DaemonPart("mqtt", stop: { daemon.hub.close(sink: MQTTBridge.sinkName, timeout: 2) }),
+            DaemonPart("cameras", start: {
+                // A stop signal that came during start-up: the group stops every part at once; no camera starts.
+                guard !signals.stopRequested else { return }
+                try daemon.start()
+                signals.onReload {
+                    logger.info("SIGHUP: reloading \(daemon.configPath)")
+                    daemon.reload()
+                }
+            }, stop: { daemon.stopCameras() }),
+        ]
+        // SIGTERM/SIGINT reach the group through `signals` (see StopSignals: none is lost during start-up).
+        return ServiceGroup(configuration: ServiceGroupConfiguration(services: parts, logger: logger))
     }
 
     /// `--cameras a,b`: names the config must have (a usage error otherwise); nil without the option.

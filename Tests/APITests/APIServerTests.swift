@@ -65,6 +65,38 @@ final class Harness {
 @Suite struct APIServerTests {
     static let token = "s3cret-token-0123456789"
 
+    /// A request with `Connection: close` (any case, among other options) is answered with `Connection: close`,
+    /// the whole body, then the server's close; a kept-alive request is answered without it and the connection
+    /// serves a second request. Before, the server closed without saying so, and a client that took the
+    /// connection as kept alive (wrk) met the close as a read error, one per request.
+    @Test func connectionCloseIsAnnouncedBeforeTheServerCloses() throws {
+        let h = try Harness("close")
+        for (path, option, status) in [("/metrics", "close", 200), ("/api/cameras", "Close", 200),
+                                       ("/api/events/999", "TE, close", 404), ("/nothing-here", "close", 404)] {
+            let c = try #require(RawSocket(port: h.port))
+            c.send("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: \(option)\r\n\r\n")
+            let reply = try #require(parseHTTPReply(c.read()), "\(path): no answer before the close")
+            #expect(reply.status == status, "\(path)")
+            #expect(reply.headers["connection"] == "close", "\(path), Connection: \(option): \(reply.headers)")
+            #expect(reply.body.count == Int(reply.headers["content-length"] ?? "-1"), "\(path): the body whole before the close")
+            #expect(c.closedByServer(), "\(path), Connection: \(option): the server closed")
+        }
+        let old = try #require(RawSocket(port: h.port))  // HTTP/1.0 without keep-alive: the same
+        old.send("GET /metrics HTTP/1.0\r\n\r\n")
+        let oldReply = try #require(parseHTTPReply(old.read()))
+        #expect(oldReply.status == 200 && oldReply.headers["connection"] == "close" && old.closedByServer(), "\(oldReply.headers)")
+        let kept = try #require(RawSocket(port: h.port))
+        for n in 1...2 {
+            kept.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            let raw = kept.read { raw in
+                guard let r = parseHTTPReply(raw), let length = Int(r.headers["content-length"] ?? "") else { return false }
+                return r.body.count >= length
+            }
+            let reply = try #require(parseHTTPReply(raw), "kept-alive request \(n)")
+            #expect(reply.status == 200 && reply.headers["connection"] == nil, "\(reply.headers)")
+        }
+    }
+
     @Test func tokenGuardsEveryAPIRouteButMetricsAndThePageAndNoCORS() throws {
         let h = try Harness("auth") { $0.token = Self.token }
         let p = h.port

@@ -21,6 +21,25 @@ import VigilCore
 
     static func rows(_ lines: [String]) -> [EventIndex.Row] { lines.compactMap { EventIndex.Row(line: Array($0.utf8)) } }
 
+    /// A newer node's line with keys this version does not define is indexed (filters work on the keys it
+    /// knows) and served whole, new keys included; a line missing a required key is still not an alert.
+    @Test func linesWithKeysANewerNodeAddsAreIndexedWhole() throws {
+        let index = try EventIndex(path: ":memory:")
+        let newer = #"{"ts":"2026-12-01T00:00:05.000Z","media_time":5,"frame":50,"camera":"front","event":"zone_enter","severity":"warning","label":"car","plate":{"text":"AB 123"},"schema":2}"#
+        let broken = #"{"ts":"2026-12-01T00:00:06.000Z","media_time":6,"camera":"front","event":"zone_enter","severity":"info","schema":2}"#
+        let rows = Self.rows([newer, broken])
+        #expect(rows.count == 1)
+        #expect(try index.insert(rows).count == 1)
+        var q = EventQuery()
+        q.label = "car"
+        q.minSeverity = .warning
+        let found = try index.events(q)
+        #expect(found.map(\.line) == [newer])
+        let served = try #require(found.first.map { EventJSON.object(id: $0.id, line: $0.line) })
+        let object = try JSONValue.parse(Array(served.utf8))
+        #expect(object["plate"]?["text"] == .string("AB 123") && object["schema"] == .int(2), "\(served)")
+    }
+
     @Test func filtersAndPagesNewestFirstLikeTheLog() throws {
         let index = try EventIndex(path: ":memory:")
         var lines: [String] = []

@@ -1,5 +1,9 @@
+import Foundation
 import Testing
 @testable import Config
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct ConfigLoaderTests {
     func error(_ yaml: String, env: [String: String] = [:]) -> ConfigError? {
@@ -34,6 +38,25 @@ import Testing
         let c = try ConfigLoader.parse("")
         #expect(c == VigilConfig())
         #expect(throws: ConfigError.self) { try c.validateForDaemon(file: "t.yaml") }
+    }
+
+    /// A config from a pipe (`--config <(envsubst < vigil.yaml.in)`, a FIFO) is read to its end; a directory is
+    /// unreadable (exit 66), not a crash.
+    @Test func aConfigFromAPipeIsReadToItsEndADirectoryIsUnreadable() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-fifo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("vigil.yaml").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = Thread {
+            let h = FileHandle(forWritingAtPath: fifo)!  // blocks until the loader opens the other end
+            h.write(Data("alerts:\n  path: /tmp/a.jsonl\nmotion:\n  threshold: 31\n".utf8))
+            try? h.close()
+        }
+        writer.start()
+        let c = try ConfigLoader.load(path: fifo)
+        #expect(c.motion.threshold == 31)
+        #expect(throws: ConfigLoadError.self) { try ConfigLoader.load(path: dir.path) }
     }
 
     @Test func unknownKeyNamesPathAndLine() {

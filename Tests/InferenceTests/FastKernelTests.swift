@@ -281,11 +281,70 @@ import Testing
         #expect(y.floats == expected)
     }
 
+    /// `vk_conv_implicit` on sub-ranges [v0, v1) of the virtual columns against a direct sum, with pad columns
+    /// (pitch 11, 9 valid) and without (pitch = width): every range end the AVX2 form treats differently (whole
+    /// 4×24 blocks, a block shifted back over finished columns, the 8-row × 8-column blocks of a range's last
+    /// 1–16 columns, ranges shorter than one block), 13 rows (a partial 8-row panel), bias, clip, residual and
+    /// post-Relu. Columns outside the range and pad columns must not be written.
+    @Test(arguments: levels)
+    func implicitGEMMMatchesDirectSumOnEveryRangeEnd(_ level: Int32) {
+        Self.atLevel(level) {
+            var ranges = 0
+            for (pitch, width) in [(11, 9), (9, 9)] {
+                for v0 in [0, 5, 24] {
+                    for length in 1...60 { ranges += checkImplicit(pitch: pitch, width: width, v0: v0, length: length) }
+                }
+            }
+            #expect(ranges > 300)
+        }
+    }
+
+    /// One range of `implicitGEMMMatchesDirectSumOnEveryRangeEnd`: returns 1 when checked (0 when past the plane).
+    func checkImplicit(pitch: Int, width: Int, v0: Int, length: Int) -> Int {
+        let m = 13, k = 37, rows = 8, channel = pitch * (rows + 2)
+        let virtual = (rows - 1) * pitch + width, plane = rows * width
+        guard v0 + length <= virtual else { return 0 }
+        let offsets = (0..<k).map { Int32(($0 / 3) * channel + ($0 % 3) * pitch / 2 + $0 % 2) }
+        let src = pseudoRandom(k / 3 * channel + channel + 64, seed: 71)
+        let w = pseudoRandom(m * k, seed: 72), bias = pseudoRandom(m, seed: 73), res = pseudoRandom(m * plane, seed: 74)
+        var pa = [Float](repeating: .nan, count: vk_packed_a_floats(Int32(m), Int32(k)))
+        vk_pack_a(w, Int32(k), Int32(m), Int32(k), &pa)
+        var y = [Float](repeating: .nan, count: m * plane)
+        let clip = VKActivation(kind: 2, a: -1, b: 1), relu = VKActivation(kind: 1, a: 0, b: 0)
+        bias.withUnsafeBufferPointer { bb in
+            res.withUnsafeBufferPointer { rb in
+                var ep = VKEpilogue(bias: bb.baseAddress, activation: clip, residual: rb.baseAddress, post: relu)
+                vk_conv_implicit(Int32(m), Int32(k), pa, offsets, src, Int32(pitch), Int32(width), v0, v0 + length, &y,
+                                 plane, &ep)
+            }
+        }
+        var worst: Float = 0, strays = 0
+        for i in 0..<m {
+            for oy in 0..<rows {
+                for ox in 0..<width {
+                    let v = oy * pitch + ox, at = i * plane + oy * width + ox
+                    guard v >= v0 && v < v0 + length else {
+                        if !y[at].isNaN { strays += 1 }
+                        continue
+                    }
+                    var sum = bias[i]
+                    for p in 0..<k { sum += w[i * k + p] * src[Int(offsets[p]) + v] }
+                    let e = max(0, min(max(sum, -1), 1) + res[at])
+                    worst = max(worst, y[at].isNaN ? .infinity : abs(y[at] - e))
+                }
+            }
+        }
+        #expect(worst < 1e-4, "pitch \(pitch) width \(width) range \(v0)..<\(v0 + length): \(worst)")
+        #expect(strays == 0, "pitch \(pitch) width \(width) range \(v0)..<\(v0 + length): \(strays) stores outside")
+        return 1
+    }
+
     /// `vk_depthwise` on one plane against a direct loop, over the geometries of its register-blocked
     /// 3×3 / 5×5 kernels (strides 1 and 2) with uneven pads (top/left 0–2, the rest at the bottom/right),
-    /// planes from 1×1 to 36×36 (edges of the 4-row steps and 16/8-wide columns), a fused clip, residual and
-    /// post-Relu. Scratch is exactly `vk_depthwise_scratch_floats`, so a read or write past it would show
-    /// under the address sanitizer.
+    /// planes from 1×1 to 36×36 (edges of the 4- and 8-row steps and 16/8-wide columns) and rows up to 71 wide
+    /// (the AVX2 kernel's interior column blocks, read without masks, between masked edge blocks), a fused
+    /// clip, residual and post-Relu. Scratch is exactly `vk_depthwise_scratch_floats`, so a read or write past
+    /// it would show under the address sanitizer.
     @Test(arguments: levels)
     func depthwiseKernelMatchesDirectLoop(_ level: Int32) {
         Self.atLevel(level) {
@@ -293,7 +352,7 @@ import Testing
             for k in [3, 5] {
                 for s in [1, 2] {
                     for h in stride(from: 1, through: 36, by: 5) {
-                        for w in stride(from: 1, through: 36, by: 7) {
+                        for w in Array(stride(from: 1, through: 36, by: 7)) + [47, 71] {
                             for pt in 0...2 {
                                 for pl in 0...2 {
                                     let d = checkDepthwise(k: k, s: s, h: h, w: w, pt: pt, pl: pl)

@@ -21,7 +21,11 @@ import Testing
         var inSigned = false, outSigned = false
         var perChannel = true, weightZero: Int8 = 0, bias = true
         var clamp: (lo: Int32, hi: Int32)? = nil
+        /// Weights within −100…100 (so that w − zw stays int8 with a weight zero point).
+        var narrowWeights = false
         var seed: UInt64 = 1
+        /// The code that must run it (nil: not checked).
+        var kind: QuantizedConv.Kind? = nil
         var description: String { name }
     }
 
@@ -30,9 +34,22 @@ import Testing
         Case(name: "pointwise 16→40 direct", c: 16, h: 9, w: 7, m: 40, kh: 1, kw: 1, pad: 0, padEnd: 0, seed: 3),
         Case(name: "pointwise s8→s8 batch 2", c: 33, h: 5, w: 13, m: 9, kh: 1, kw: 1, pad: 0, padEnd: 0, batch: 2,
              inSigned: true, outSigned: true, seed: 4),
-        Case(name: "depthwise 3×3", c: 12, h: 10, w: 21, m: 12, groups: 12, seed: 5),
+        Case(name: "depthwise 3×3", c: 12, h: 10, w: 21, m: 12, groups: 12, seed: 5, kind: .depthwise),
         Case(name: "depthwise 5×5 s2 s8 in", c: 6, h: 15, w: 14, m: 6, kh: 5, kw: 5, stride: 2, pad: 2, padEnd: 2,
-             groups: 6, inSigned: true, seed: 6),
+             groups: 6, inSigned: true, seed: 6, kind: .depthwise),
+        Case(name: "depthwise 3×3 s2 odd, no pad at the end", c: 5, h: 23, w: 37, m: 5, stride: 2, padEnd: 0,
+             groups: 5, batch: 2, seed: 15, kind: .depthwise),
+        Case(name: "depthwise 5×5 s1 u8→s8 clamp", c: 7, h: 19, w: 50, m: 7, kh: 5, kw: 5, pad: 2, padEnd: 2,
+             groups: 7, outSigned: true, clamp: (lo: -90, hi: 100), seed: 16, kind: .depthwise),
+        Case(name: "depthwise 3×3 s8→s8, weight zero point, no bias", c: 9, h: 8, w: 33, m: 9, groups: 9,
+             inSigned: true, outSigned: true, perChannel: false, weightZero: 9, bias: false, narrowWeights: true,
+             seed: 17, kind: .depthwise),
+        Case(name: "depthwise, w − zw beyond int8: GEMM path", c: 4, h: 7, w: 9, m: 4, groups: 4, weightZero: -90,
+             seed: 18, kind: .gemm),
+        Case(name: "depthwise dilation 2: GEMM path", c: 3, h: 11, w: 12, m: 3, pad: 2, padEnd: 2, dilation: 2,
+             groups: 3, seed: 19, kind: .gemm),
+        Case(name: "depthwise 1×7 s2 wide", c: 2, h: 3, w: 70, m: 2, kh: 1, kw: 7, stride: 2, pad: 0, padEnd: 3,
+             groups: 2, seed: 20, kind: .depthwise),
         Case(name: "groups 2 dilation 2", c: 8, h: 12, w: 12, m: 12, pad: 2, padEnd: 2, dilation: 2, groups: 2, seed: 7),
         Case(name: "1×5 kernel uneven pads u8→s8", c: 5, h: 6, w: 17, m: 7, kh: 1, kw: 5, pad: 0, padEnd: 3,
              outSigned: true, seed: 8),
@@ -43,6 +60,8 @@ import Testing
         Case(name: "MatMul form 64 rows", c: 50, h: 1, w: 1, m: 19, kh: 1, kw: 1, pad: 0, padEnd: 0, batch: 64, seed: 12),
         Case(name: "grouped channel multiplier 2", c: 4, h: 9, w: 9, m: 8, groups: 4, seed: 13),
         Case(name: "wide 3×3 s1 many pixels", c: 16, h: 40, w: 45, m: 16, seed: 14),
+        Case(name: "3×3 s2 wide rows (vector stride-2 im2col)", c: 4, h: 9, w: 71, m: 8, stride: 2, padEnd: 0,
+             seed: 21, kind: .gemm),
     ]
 
     struct Prepared {
@@ -68,7 +87,9 @@ import Testing
                                stride_w: Int32(t.stride), dilation_h: Int32(t.dilation), dilation_w: Int32(t.dilation),
                                pad_top: Int32(t.pad), pad_left: Int32(t.pad))
         let k = cpg * t.kh * t.kw
-        let weights = random(t.m * k, seed: t.seed &+ 100).map { Int8(bitPattern: $0) }
+        let weights = random(t.m * k, seed: t.seed &+ 100).map {
+            t.narrowWeights ? Int8(Int($0) % 201 - 100) : Int8(bitPattern: $0)
+        }
         let nScales = t.perChannel ? t.m : 1
         let scales = random(nScales, seed: t.seed &+ 200).map { 0.002 + Float($0) / 255 * 0.01 }
         let bias = t.bias ? random(t.m * 2, seed: t.seed &+ 300).map { Int32($0) * 97 - 12000 } : nil
@@ -145,6 +166,7 @@ import Testing
         let expected = Self.reference(p)
         #expect(Self.spread(expected) > 40, "reference too flat to test anything: \(Self.spread(expected)) values")
         let conv = try QuantizedConv(p.spec)
+        if let kind = t.kind { #expect(conv.kind == kind) }
         let pool = try #require(vk_pool_create(2, 0))
         defer { vk_pool_destroy(pool) }
         for level in Self.levels {

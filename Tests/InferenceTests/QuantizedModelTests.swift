@@ -13,6 +13,7 @@ import Testing
 struct QuantizedModelTests {
     struct Fixture: CustomStringConvertible, Sendable {
         var name: String, model: String, norm: String, image: String, activations: String
+        var weights = "int8"
         var description: String { name }
     }
 
@@ -21,6 +22,9 @@ struct QuantizedModelTests {
                 image: "messi5.jpg", activations: "uint8"),
         Fixture(name: "blazeface_short_128_s8", model: "samples/models/blazeface_short_128/model.onnx", norm: "mediapipe",
                 image: "messi5.jpg", activations: "int8"),
+        // quantize_static with weight_type=QUInt8: uint8 weights with zero points, on the integer kernels too.
+        Fixture(name: "blazeface_short_128_u8_uint8_weights", model: "samples/models/blazeface_short_128/model.onnx",
+                norm: "mediapipe", image: "messi5.jpg", activations: "uint8", weights: "uint8"),
         Fixture(name: "ultralytics_v8_320_u8", model: "Tests/Fixtures/ultralytics_v8_320/model.onnx", norm: "yolo",
                 image: "basketball1.png", activations: "uint8"),
     ] + (ProcessInfo.processInfo.environment["VIGIL_NN_ALL_MODELS"] == nil ? [] : [
@@ -37,7 +41,8 @@ struct QuantizedModelTests {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/make_quantized_models.py").path,
                        "--model", repositoryRoot.appendingPathComponent(f.model).path, "--norm", f.norm,
-                       "--video", "\(data)/vtest.avi", "--image", "\(data)/\(f.image)", "--activations", f.activations, out.path]
+                       "--video", "\(data)/vtest.avi", "--image", "\(data)/\(f.image)", "--activations", f.activations, "--weights", f.weights,
+                       out.path]
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
@@ -52,6 +57,8 @@ struct QuantizedModelTests {
         let floatSession = try Session(contentsOf: repositoryRoot.appendingPathComponent(f.model), options: .init(threads: 1))
         let convs = floatSession.operatorCounts["Conv"] ?? 0
         #expect(convs > 0 && session.precisionCounts["int8"] == convs, "\(session.precisionCounts) for \(convs) Convs")
+        let reference = session.profileNames.filter { $0.contains("[reference]") }
+        #expect(reference.isEmpty, "\(f.name): \(reference.count) convolutions on the Swift reference, not the kernels")
         let steps = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("steps.json"))) as! [String: Any]
         let set = dir.appendingPathComponent("test_data_set_0")
         let (_, input) = try TensorFile.read(set.appendingPathComponent("input_0.pb"))

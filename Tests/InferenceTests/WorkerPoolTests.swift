@@ -54,71 +54,44 @@ import Testing
         }
     }
 
-    /// A helper that holds a region up (here: its chunk takes 2 ms while the caller's is empty, as when the
-    /// machine is busy and the helper loses its core) stops the helpers' spinning; 256 regions in a row
-    /// without such a wait bring it back.
+    /// The spin policy on virtual time: the pool is told how long each region's caller waited for its helpers
+    /// (vk_pool_run measures that on CLOCK_MONOTONIC; here the waits are given), so the rule is checked exactly,
+    /// whatever the load: a wait over 300 µs (a helper taken off its core) stops the helpers' spinning, 256
+    /// regions in a row without one bring it back, and a long wait in between starts the count over.
     @Test func aLongWaitForAHelperStopsTheSpinningUntilRegionsAreQuickAgain() throws {
         let pool = try #require(vk_pool_create(2, 200_000))
         defer { vk_pool_destroy(pool) }
         #expect(vk_pool_spin_ns(pool) == 200_000)
-        let tally = Tally(capacity: 2, pool: pool)
-        final class Flag: Sendable { let joined = Atomic<Bool>(false) }
-        let flag = Flag()
-        func region(slowHelper: Bool) {
-            let ctx = Unmanaged.passUnretained(tally).toOpaque()
-            if slowHelper {
-                // The caller's part waits until the helper has joined (so the caller has to wait for it).
-                flag.joined.store(false, ordering: .relaxed)
-                vk_pool_run(pool, 2, { raw, w in
-                    let flag = Unmanaged<Flag>.fromOpaque(raw!).takeUnretainedValue()
-                    if w == 1 {
-                        flag.joined.store(true, ordering: .releasing)
-                        usleep(2_000)
-                    } else {
-                        while !flag.joined.load(ordering: .acquiring) {}
-                    }
-                }, Unmanaged.passUnretained(flag).toOpaque())
-            } else {
-                tally.chunks = 2
-                vk_pool_run(pool, 2, { raw, _ in
-                    let t = Unmanaged<Tally>.fromOpaque(raw!).takeUnretainedValue()
-                    while Int(vk_pool_next(t.pool)) < t.chunks {}
-                }, ctx)
-            }
-        }
-        region(slowHelper: false)
-        // On a loaded machine a slow region may not register as a long wait (the helper can be late for the
-        // region itself, not inside it): repeat it until the pool notices, a bounded number of times.
-        var slow = 0
-        repeat {
-            region(slowHelper: true)
-            slow += 1
-        } while vk_pool_spin_ns(pool) != 0 && slow < 50
-        #expect(vk_pool_spin_ns(pool) == 0, "still spinning after \(slow) slow regions")
-        // 256 quick regions in a row restore it (on a busy test machine a helper may lose its core again in
-        // between, which starts the count over: allow many more).
-        var quick = 0
-        while vk_pool_spin_ns(pool) == 0 && quick < 50_000 {
-            region(slowHelper: false)
-            quick += 1
-        }
+        vk_pool_note_wait(pool, 300_000)  // 300 µs exactly is not a long wait
         #expect(vk_pool_spin_ns(pool) == 200_000)
-        #expect(quick >= 256, "restored after \(quick) regions")
+        vk_pool_note_wait(pool, 2_000_000)  // a helper held the region up 2 ms
+        #expect(vk_pool_spin_ns(pool) == 0)
+        for _ in 0..<200 { vk_pool_note_wait(pool, 50_000) }
+        #expect(vk_pool_spin_ns(pool) == 0)
+        vk_pool_note_wait(pool, 300_001)  // long again after 200 quick regions: the count starts over
+        for _ in 0..<255 { vk_pool_note_wait(pool, 0) }
+        #expect(vk_pool_spin_ns(pool) == 0, "255 quick regions are not enough")
+        vk_pool_note_wait(pool, 0)
+        #expect(vk_pool_spin_ns(pool) == 200_000, "the 256th quick region restores the spin")
     }
 
     /// Output tiles and channels are split by the thread count, but each value is computed the same way: the
-    /// shipped detectors give bit-identical outputs with 1, 2 and 3 threads, run after run.
+    /// shipped detectors give bit-identical outputs with 1, 2 and 3 threads, run after run. The instruction-set
+    /// level is held (`ISALevel.exclusive`): suites running beside this one lower it to test the AVX2 and scalar
+    /// kernels, whose sums round differently.
     @Test func resultsDoNotDependOnTheThreadCount() throws {
-        let url = repositoryRoot.appendingPathComponent("samples/models/blazeface_short_128/model.onnx")
-        var rng = SystemRandomNumberGenerator()
-        let input = (0..<(3 * 128 * 128)).map { _ in Float.random(in: -1...1, using: &rng) }
-        let feeds = ["input": Tensor(shape: [1, 3, 128, 128], floats: input)]
-        let reference = try Session(contentsOf: url, options: Session.Options(threads: 1)).run(feeds)
-        for threads in [2, 3] {
-            let s = try Session(contentsOf: url, options: Session.Options(threads: threads))
-            for _ in 0..<5 {
-                let out = try s.run(feeds)
-                #expect(out == reference, "\(threads) threads")
+        try ISALevel.exclusive {
+            let url = repositoryRoot.appendingPathComponent("samples/models/blazeface_short_128/model.onnx")
+            var rng = SystemRandomNumberGenerator()
+            let input = (0..<(3 * 128 * 128)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let feeds = ["input": Tensor(shape: [1, 3, 128, 128], floats: input)]
+            let reference = try Session(contentsOf: url, options: Session.Options(threads: 1)).run(feeds)
+            for threads in [2, 3] {
+                let s = try Session(contentsOf: url, options: Session.Options(threads: threads))
+                for _ in 0..<5 {
+                    let out = try s.run(feeds)
+                    #expect(out == reference, "\(threads) threads")
+                }
             }
         }
     }

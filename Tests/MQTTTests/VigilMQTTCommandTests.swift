@@ -33,7 +33,7 @@ import VigilCore
         #expect(live.awaitSubscribed())
         let dir = makeTemporaryDirectory("mqtt-replay")
         let cfg = dir.appendingPathComponent("v.yaml").path
-        try "mqtt:\n  url: \(broker.url)\nnode: bench-1\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+        try "detect:\n  models: []\nmqtt:\n  url: \(broker.url)\nnode: bench-1\n".write(toFile: cfg, atomically: true, encoding: .utf8)
         let log = dir.appendingPathComponent("alerts.jsonl").path
         let r = vigil(["replay", Fixtures.path("boxes.mp4"), "--config", cfg, "--alerts", log])
         #expect(r.status == 0, "\(r.stderr)")
@@ -53,7 +53,7 @@ import VigilCore
     @Test func replayWithBrokerDownLosesNoFileAlert() throws {
         let dir = makeTemporaryDirectory("mqtt-down")
         let cfg = dir.appendingPathComponent("v.yaml").path
-        try "mqtt:\n  url: mqtt://127.0.0.1:\(FreePort.pick())\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+        try "detect:\n  models: []\nmqtt:\n  url: mqtt://127.0.0.1:\(FreePort.pick())\n".write(toFile: cfg, atomically: true, encoding: .utf8)
         let r = vigil(["replay", Fixtures.path("boxes.mp4"), "--config", cfg])
         #expect(r.status == 0)
         #expect(r.lines.count == 4)
@@ -156,6 +156,57 @@ import VigilCore
         let (status, _) = daemon.child.stop(SIGTERM, timeout: 10)
         #expect(status == 0)
         #expect(daemon.stderr.components(separatedBy: "not authorised").count == 2, "\(daemon.stderr)")
+    }
+
+    /// `mqtts://` with `ca_file`: a replay publishes every alert over TLS to a broker whose certificate the
+    /// test's CA signed (made by openssl now), read back by a subscriber on the broker's plain listener. With a
+    /// CA that did not sign the broker's certificate the handshake fails: one clear warning, and the file still
+    /// gets every alert.
+    @Test func mqttsWithCAFilePublishesAndAWrongCAFailsClearly() throws {
+        let dir = makeTemporaryDirectory("mqtt-tls")
+        let certs = try TestCertificates(directory: dir)
+        let broker = try MosquittoBroker(tls: certs)
+        let tlsPort = try #require(broker.tlsPort)
+        let live = try Collector(port: broker.port, filters: ["vigil/events"])
+        #expect(live.awaitSubscribed())
+        for (name, ca) in [("right", certs.caFile), ("wrong", certs.otherCAFile)] {
+            let cfg = dir.appendingPathComponent("\(name).yaml").path
+            try "detect:\n  models: []\nmqtt:\n  url: mqtts://127.0.0.1:\(tlsPort)\n  ca_file: \(ca)\n"
+                .write(toFile: cfg, atomically: true, encoding: .utf8)
+            let log = dir.appendingPathComponent("\(name).jsonl").path
+            let r = vigil(["replay", Fixtures.path("boxes.mp4"), "--config", cfg, "--alerts", log])
+            #expect(r.status == 0, "\(r.stderr)")
+            let file = Self.lines(log)
+            #expect(file.count == 4, "\(name) CA: every alert in the file")
+            if name == "right" {
+                #expect(live.waitFor("vigil/events", count: 4), "\(r.stderr)")
+                #expect(live.texts("vigil/events") == file)
+                #expect(!r.stderr.contains("TLS"), "\(r.stderr)")
+            } else {
+                #expect(r.stderr.components(separatedBy: "TLS handshake failed").count == 2, "one warning: \(r.stderr)")
+                #expect(r.stderr.contains("mqtts://127.0.0.1:\(tlsPort)"), "\(r.stderr)")
+                #expect(live.texts("vigil/events").count == 4, "nothing arrived over the refused connection")
+            }
+        }
+    }
+
+    /// `vigil tail --mqtt` shows a newer node's alerts, which carry keys this version does not define, whole
+    /// with `--json` and filtered as any alert.
+    @Test func tailShowsANewerNodesLines() throws {
+        let dir = makeTemporaryDirectory("mqtt-newer")
+        let broker = try MosquittoBroker()
+        let tail = try ChildProcess(Fixtures.vigil, ["tail", "--mqtt", "\(broker.url)/fleet", "--json", "--min-severity", "warning"],
+                                    directory: dir)
+        let probe = try Collector(port: broker.port, filters: [])
+        let info = #"{"ts":"2026-01-01T00:00:00.000Z","media_time":0,"frame":0,"camera":"x","event":"probe","severity":"info","schema":2}"#
+        let newer = #"{"ts":"2026-01-01T00:00:01.000Z","media_time":1,"frame":1,"camera":"x","event":"probe","severity":"warning","plate":{"text":"AB 123"},"schema":2}"#
+        #expect(waitUntil(timeout: 20, poll: 0.2) {
+            probe.client.publish(MQTTMessage(topic: "fleet/events", text: info))
+            probe.client.publish(MQTTMessage(topic: "fleet/events", text: newer))
+            return tail.stdoutText.contains(newer)
+        }, "tail --mqtt prints the newer line: \(tail.stderrText)")
+        tail.stop(SIGTERM)
+        #expect(!tail.stdoutText.contains(info), "the filter still applies")
     }
 
     /// Two daemons share one config, each running its own camera (`--cameras`, `--node`); one `vigil tail --mqtt`

@@ -57,6 +57,26 @@ import VigilCore
         #expect(skipStats.framesDecoded + skipStats.framesNotDecoded == 100)
     }
 
+    /// The same B-frames stamped in decode order (each packet's pts set to its dts, as a relay of raw H.264
+    /// stamps them): the stamps cannot tell where a frame not decoded would have come out, so nothing is skipped
+    /// and the analysed frames (number, time, pixels) are exactly those of a full decode.
+    static let decodeOrderClip: String = {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bframes-dts-\(getpid()).mkv").path
+        let r = run("/usr/bin/env", ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", clip, "-c", "copy",
+                                     "-bsf:v", "setts=pts=DTS", out])
+        precondition(r.status == 0, r.stderr)
+        return out
+    }()
+
+    @Test func streamsStampedInDecodeOrderKeepExactFrameNumbers() throws {
+        let (all, allStats) = try analyse(Self.decodeOrderClip, skipping: false)
+        let (skip, skipStats) = try analyse(Self.decodeOrderClip, skipping: true)
+        #expect(allStats.framesDecoded == 100)
+        #expect(all.count >= 39, "10 of 25 fps over 4 s: \(all.count)")
+        #expect(skip == all, "with skipping: \(skip.map(\.index)); decoding all: \(all.map(\.index))")
+        #expect(skipStats.framesNotDecoded == 0 && skipStats.framesDecoded == 100)
+    }
+
     @Test func withoutADecimationScheduleEverythingIsDecoded() throws {
         // Analyse every frame (fps 0: no schedule): nothing may be skipped.
         var options = SourceOptions()

@@ -10,13 +10,17 @@ import Glibc
 /// Thread safety: one test owns it.
 public final class MosquittoBroker: @unchecked Sendable {  // unchecked: the owning test drives it from one thread at a time
     public let port: Int
+    /// The TLS listener's port (`mqtts://`), when the broker was given certificates.
+    public let tlsPort: Int?
     public let directory: URL
     public private(set) var process: ChildProcess?
     private let configPath: String
 
-    /// `users`: name → password (a password file, anonymous refused); empty: anonymous allowed.
-    public init(users: [String: String] = [:], port: Int = FreePort.pick()) throws {
+    /// `users`: name → password (a password file, anonymous refused); empty: anonymous allowed. `tls`: a second
+    /// listener on `tlsPort` speaking TLS with the server certificate (beside the plain one on `port`).
+    public init(users: [String: String] = [:], port: Int = FreePort.pick(), tls: TestCertificates? = nil) throws {
         self.port = port
+        tlsPort = tls.map { _ in FreePort.pick() }
         directory = makeTemporaryDirectory("mosquitto")
         configPath = directory.appendingPathComponent("mosquitto.conf").path
         var conf = "listener \(port) 127.0.0.1\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n"
@@ -24,6 +28,9 @@ public final class MosquittoBroker: @unchecked Sendable {  // unchecked: the own
             conf += "allow_anonymous true\n"
         } else {
             conf += "allow_anonymous false\npassword_file \(passwordFile)\n"
+        }
+        if let tls, let tlsPort {
+            conf += "listener \(tlsPort) 127.0.0.1\ncafile \(tls.caFile)\ncertfile \(tls.certFile)\nkeyfile \(tls.keyFile)\n"
         }
         try conf.write(toFile: configPath, atomically: true, encoding: .utf8)
         try setUsers(users)
@@ -56,7 +63,8 @@ public final class MosquittoBroker: @unchecked Sendable {  // unchecked: the own
         let p = try ChildProcess("/usr/bin/python3", ["-c", unblock, "/usr/sbin/mosquitto", "-c", configPath],
                                  directory: directory)
         process = p
-        guard waitUntil(timeout: 10, poll: 0.02, { MosquittoBroker.accepts(port: self.port) || !p.isRunning }),
+        let ports = [port] + (tlsPort.map { [$0] } ?? [])
+        guard waitUntil(timeout: 10, poll: 0.02, { ports.allSatisfy(MosquittoBroker.accepts(port:)) || !p.isRunning }),
               p.isRunning else {
             throw ServerError(message: "mosquitto did not start on port \(port): \(p.stderrText)")
         }

@@ -41,6 +41,23 @@ import Glibc
         (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
     }
 
+    /// Four viewers (the most api.mjpeg_max_viewers allows; `first` is already watching) share one JPEG encode per
+    /// picture: the encodes are far fewer than the JPEGs served. Returns the viewers, still connected.
+    static func fourViewersShareEncodes(port: Int, first: RawSocket) throws -> [RawSocket] {
+        let others = (0..<3).compactMap { _ in RawSocket(port: port) }
+        for v in others { v.send("GET /api/cameras/good/mjpeg HTTP/1.1\r\nHost: x\r\n\r\n") }
+        let viewers = [first] + others
+        for v in viewers {
+            _ = v.read { String(decoding: $0, as: UTF8.self).components(separatedBy: "--vigilframe").count >= 5 }
+        }
+        let shared = String(decoding: try #require(get(port, "/metrics")).body, as: UTF8.self)
+        let encodes = metric(shared, "vigil_api_jpeg_encodes_total{camera=\"good\"}") ?? -1
+        let served = metric(shared, "vigil_api_jpeg_served_total{camera=\"good\"}") ?? 0
+        #expect(viewers.count == 4 && served >= 16, "\(served) JPEGs served")
+        #expect(encodes >= 1 && encodes * 2 <= served, "\(encodes) encodes for \(served) JPEGs served")
+        return viewers
+    }
+
     @Test func everyRouteAgainstARunningDaemon() throws {
         try #require(RTSPTestServer.isAvailable, "\(RunCommandTests.serverMissing)")
         let dir = makeTemporaryDirectory("api-run")
@@ -80,6 +97,7 @@ import Glibc
         mjpeg.send("GET /api/cameras/good/mjpeg HTTP/1.1\r\nHost: x\r\n\r\n")
         let parts = mjpeg.read { String(decoding: $0, as: UTF8.self).components(separatedBy: "--vigilframe").count >= 3 }
         #expect(String(decoding: parts, as: UTF8.self).contains("multipart/x-mixed-replace"))
+        let viewers = try Self.fourViewersShareEncodes(port: port, first: mjpeg)
 
         // Events: what the log holds, newest first; filters as a reading of the log selects.
         let logged = daemon.alerts
@@ -137,7 +155,7 @@ import Glibc
         #expect(status == 0, "\(daemon.stderr)")
         #expect(seconds < 5, "stopped in \(seconds) s")
         #expect(!daemon.stderr.contains("s3cretpw"))
-        withExtendedLifetime((server, mjpeg, sse, idle)) {}
+        withExtendedLifetime((server, mjpeg, viewers, sse, idle)) {}
     }
 
     @Test func offLoopbackNeedsATokenAndChecksIt() throws {

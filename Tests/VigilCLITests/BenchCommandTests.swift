@@ -40,6 +40,22 @@ import VigilCore
         }
     }
 
+    /// `bench pipeline` labels its figures with the detectors that ran: without `--model` the daemon's default
+    /// set, with `--model none` motion only (a short run on a generated clip).
+    @Test func pipelineFiguresNameTheDetectorsThatRan() throws {
+        let clip = Fixtures.path("boxes.mp4")
+        for (args, tag) in [([String](), "blazeface_full_192 + blazepose_detector_224, motion-gated"), (["--model", "none"], "motion only")] {
+            let r = vigil(["bench", "pipeline", clip, "--seconds", "2", "--fps", "5", "--json"] + args)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            #expect(r.lines.count == 3, "\(r.stdout)")
+            for line in r.lines {
+                let name = try JSONValue.parse(line)["name"].flatMap { v -> String? in if case .string(let s) = v { s } else { nil } }
+                #expect(name?.contains("1 camera, \(tag)") == true, "\(args): \(line)")
+            }
+            #expect(r.stderr.contains("vigil: detectors: \(tag)"), "\(r.stderr)")
+        }
+    }
+
     /// Usage errors exit 64 with a message, before anything runs.
     @Test func badArgumentsAreUsageErrors() {
         let cases: [([String], String)] = [

@@ -212,6 +212,37 @@ import Glibc
         #expect(status == 0)
     }
 
+    /// A SIGTERM while the daemon is still starting is kept, and the daemon then stops cleanly (exit 0) instead of
+    /// running on (systemd would wait for its stop timeout and SIGKILL). The start-up is held on purpose: the
+    /// config is a FIFO, so loading it blocks until the test writes it — after the signal was handled.
+    @Test func sigtermDuringStartUpIsKeptAndTheDaemonExitsZero() throws {
+        let dir = makeTemporaryDirectory("early-term")
+        let configPath = dir.appendingPathComponent("vigil.yaml").path
+        let alertsPath = dir.appendingPathComponent("alerts.jsonl").path
+        #expect(mkfifo(configPath, 0o600) == 0)
+        let notify = NotifyListener(directory: dir)
+        defer { notify.close() }
+        let child = try ChildProcess(Fixtures.vigil, ["run", "--config", configPath],
+                                     environment: ["NOTIFY_SOCKET": notify.path], directory: dir)
+        #expect(waitUntil(timeout: 30, poll: 0.02) { child.stderrText.contains("starting") }, "\(child.stderrText)")
+        child.signal(SIGTERM)
+        #expect(waitUntil(timeout: 10, poll: 0.02) { child.stderrText.contains("signal SIGTERM: stopping") },
+                "the handler runs while the config is still loading: \(child.stderrText)")
+        #expect(child.isRunning, "still starting: the config is not written yet")
+        // Now the config load can finish: the daemon sets up, sees the stop, and exits 0 without starting cameras.
+        let cfg = Self.config(cameras: [("cam", "rtsp://127.0.0.1:\(FreePort.pick())/none")])
+            .replacingOccurrences(of: "ALERTS", with: alertsPath) + "api:\n  listen: 127.0.0.1:0\n"
+        let writer = try #require(FileHandle(forWritingAtPath: configPath))
+        writer.write(Data(cfg.utf8))
+        try writer.close()
+        let (status, _) = child.stop(0, timeout: 30)  // signal 0: only wait for the exit
+        #expect(status == 0, "exit status: \(child.stderrText)")
+        #expect(child.stderrText.contains("stopped"))
+        #expect(!child.stderrText.contains("camera started"), "no camera starts after the stop request")
+        #expect(!notify.assignments.contains("READY=1"))
+        #expect(FileManager.default.fileExists(atPath: alertsPath), "the alert log was opened and closed")
+    }
+
     @Test func badConfigExits78AndMissingConfig66() throws {
         let dir = makeTemporaryDirectory("badrun")
         let path = dir.appendingPathComponent("bad.yaml").path

@@ -67,6 +67,22 @@ import VigilCore
         }
     }
 
+    /// A newer node's lines carry keys this version does not define: tail prints them (filtered as any alert,
+    /// whole with `--json`) instead of skipping them; a line missing a required key is still skipped.
+    @Test func linesWithKeysANewerNodeAddsAreShown() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = path("a.jsonl")
+        let newer = #"{"ts":"2026-01-01T00:00:00.000Z","media_time":1,"frame":1,"camera":"gate","event":"zone_enter","severity":"warning","label":"car","zone":"yard","plate":{"text":"AB 123"},"schema":2}"#
+        let older = #"{"ts":"2026-01-01T00:00:01.000Z","frame":2,"camera":"gate","event":"zone_enter","severity":"info","schema":2}"#
+        try (newer + "\n" + older + "\n").write(toFile: p, atomically: true, encoding: .utf8)
+        let r = vigil(["tail", p])
+        #expect(r.status == 0)
+        #expect(r.lines.count == 1 && r.lines.first?.hasPrefix("2026-01-01 00:00:00.000  gate  zone_enter  warning") == true
+                && r.lines.first?.contains("zone=yard") == true, "\(r.stdout)")
+        #expect(r.stderr.contains("skipped 1 lines that are not alerts (the first: missing 'media_time')"), "\(r.stderr)")
+        #expect(vigil(["tail", p, "--json", "--min-severity", "warning"]).lines == [newer])
+    }
+
     @Test func sinceReadsBackThroughRotatedFiles() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let p = path("a.jsonl")

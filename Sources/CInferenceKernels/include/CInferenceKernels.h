@@ -71,6 +71,21 @@ void vk_gemm_packed(int m, int n, int k, const float *pa, const float *pb, float
 void vk_conv_implicit(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                       long v0, long v1, float *y, long ldy, const VKEpilogue *ep);
 
+/// Output channels per panel of the channel-vectorised convolution kernel (vk_conv_channels).
+#define VK_MT 32
+/// Floats of the channel-vectorised packed form of an m×k matrix (rows padded to VK_MT).
+size_t vk_packed_at_floats(int m, int k);
+/// Packs row-major A (m×k, row stride lda) into VK_MT-row panels, k-major inside (rows zero-padded).
+void vk_pack_at(const float *a, int lda, int m, int k, float *dst);
+/// The implicit GEMM of vk_conv_implicit (same offsets, zero-padded source and pitch; stride 2 through the
+/// parity planes) with the output channels in the vector lanes: output rows r in panels [panel0, panel1) of pt
+/// (packed by vk_pack_at), r < m, at y + r·ldy + oy·out_w + ox for the out_h × out_w pixels, then the epilogue
+/// (bias[r]; residual read like y). Only real pixels are computed (the implicit GEMM also computes the pitch −
+/// out_w padding columns of each row and rounds to 16-lane vectors: 7×7 = 49 pixels take four). Every ISA level
+/// (AVX-512 kernel; scalar below: prepared graphs use it only at level 2, the AVX2 form is still to come).
+void vk_conv_channels(int m, int k, const float *pt, const int *offsets, const float *src, int pitch, int out_h,
+                      int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep);
+
 /// Copies an in_h×in_w plane into a zeroed ph×pitch plane at (pad_top, pad_left).
 void vk_pad_plane(const float *x, int in_h, int in_w, int pad_top, int pad_left, int ph, int pitch, float *dst);
 
@@ -87,6 +102,17 @@ size_t vk_depthwise_scratch_floats(const VKConvGeometry *g);
 void vk_depthwise(const float *x, const float *w, float bias, float *y, const float *res, VKActivation act,
                   VKActivation post, const VKConvGeometry *g, float *scratch);
 
+/// Floats of scratch vk_depthwise_channels needs (at least vk_depthwise_scratch_floats).
+size_t vk_depthwise_channels_scratch_floats(const VKConvGeometry *g);
+/// `channels` consecutive channels of a depthwise convolution with multiplier 1 (planes x + c·in_h·in_w, taps
+/// w + c·k_h·k_w, bias[c], outputs y + c·out_h·out_w, residual planes res + c·out_h·out_w or NULL), as
+/// vk_depthwise on each. At level 2 with 3×3 or 5×5 taps, dilation 1, equal strides 1 or 2 and input planes
+/// of at most 64 pixels: 16 channels at a time in the vector lanes (their planes transposed into a zero-padded
+/// pixel-major tile in scratch), so that 7×7 and 6×6 planes fill every lane; otherwise channel by channel
+/// through vk_depthwise.
+void vk_depthwise_channels(const float *x, const float *w, const float *bias, float *y, const float *res,
+                           VKActivation act, VKActivation post, const VKConvGeometry *g, int channels,
+                           float *scratch);
 /// Floats of scratch vk_maxpool needs (one input row padded with −∞ and slack for wide loads).
 size_t vk_maxpool_scratch_floats(const VKConvGeometry *g);
 /// MaxPool of one plane (padding never wins; NaN inputs are skipped like the portable path).
@@ -116,6 +142,10 @@ int vk_pool_next(vk_pool *pool);
 /// How long idle helpers spin now: the configured time, or 0 after the caller waited more than 300 µs for a
 /// helper that was taken off its core (a busy machine), until 256 regions in a row go without such a wait.
 long vk_pool_spin_ns(const vk_pool *pool);
+/// The spin policy, told how long the caller of one region waited for its helpers (vk_pool_run measures it on
+/// CLOCK_MONOTONIC; tests pass virtual waits): more than 300 µs stops the helpers' spinning, 256 regions in a row
+/// without such a wait bring it back. Call it only where vk_pool_run could run (one caller at a time).
+void vk_pool_note_wait(vk_pool *pool, long waited_ns);
 /// Stops and joins the helpers and frees the pool.
 void vk_pool_destroy(vk_pool *pool);
 

@@ -27,7 +27,7 @@ final class ConvKernel: Kernel, FlopCounting {
     var chunkScratchFloats: Int {
         if fastDepthwise {
             var geometry = kernelGeometry
-            return vk_depthwise_scratch_floats(&geometry)
+            return outC == inC ? vk_depthwise_channels_scratch_floats(&geometry) : vk_depthwise_scratch_floats(&geometry)
         }
         if depthwise { return paddedH * paddedW + 32 + (splitColumns ? 2 * paddedH * halfW : 0) }
         if implicit { return 0 }
@@ -36,6 +36,23 @@ final class ConvKernel: Kernel, FlopCounting {
     }
     /// Fast path (`FastKernels`): the weights of each group packed for the C micro-kernel at load.
     let packedWeights: [Float]?
+    /// AVX-512 fast path for implicit-GEMM convolutions (one group) whose output fills 16-lane vectors of
+    /// virtual columns badly (7×7 and 6×6 planes, 10×10 with its padding columns): the weights also packed with
+    /// the output channels in the vector lanes (`vk_pack_at`), run by `vk_conv_channels` on the same padded
+    /// input. Decided at load from the ISA level then in force.
+    let channelPackedWeights: [Float]?
+
+    /// Whether the channel-vectorised kernel beats the implicit GEMM: the implicit GEMM computes ⌈v/16⌉·16 virtual
+    /// columns (v: the output rows at the padded pitch) × ⌈m/8⌉·8 channels, the channel-vectorised one
+    /// ⌈m/32⌉·32 channels × the real pixels with a dearer epilogue (a gather per output channel; counted as 10 %
+    /// more). Its inner loop is no faster than the implicit GEMM's, so it pays only where lanes are wasted: the
+    /// pose detector's 1×1 layers on 7×7, BlazeFace's on 6×6, YOLOv8n-320's 3×3 on 10×10; not on 40×40.
+    static func channelVectorisedPays(m: Int, pixels: Int, virtualColumns: Int) -> Bool {
+        let implicitWork = (virtualColumns + 15) / 16 * 16 * ((m + 7) / 8 * 8)
+        let channelWork = (m + Int(VK_MT) - 1) / Int(VK_MT) * Int(VK_MT) * pixels
+        return 11 * channelWork < 10 * implicitWork
+    }
+
     /// Fast path for stride-1 convolutions: implicit GEMM on a zero-padded copy of the input (rows of
     /// `implicitPitch` floats, `implicitRows` rows per plane), or on the input itself for unpadded 1×1.
     /// Stride 2 (dilation 1): the padded input is split into four planes by row and column parity
@@ -88,7 +105,7 @@ final class ConvKernel: Kernel, FlopCounting {
     /// The path this convolution takes, for profiles: "depthwise 3x3 s2", "1x1 packed", "3x3 s1 packed"….
     var pathDescription: String {
         let kind = depthwise ? "depthwise " : (groups > 1 ? "group \(groups) " : "")
-        let path = depthwise ? (fastDepthwise ? " packed" : "") : (implicit ? " implicit" : packedWeights != nil ? " packed" : (pointwise ? " gemm" : " im2col"))
+        let path = depthwise ? (fastDepthwise ? " packed" : "") : channelPackedWeights != nil ? " channels" : (implicit ? " implicit" : packedWeights != nil ? " packed" : (pointwise ? " gemm" : " im2col"))
         return "\(kind)\(g.kH)x\(g.kW) s\(g.strideH)\(path)"
     }
     var flops: Int { 2 * batch * outC * g.outH * g.outW * (inC / groups) * g.kH * g.kW }
@@ -139,6 +156,20 @@ final class ConvKernel: Kernel, FlopCounting {
             packedWeights = packed
         } else {
             packedWeights = nil
+        }
+        let layout = ConvKernel.implicitLayout(g, pointwise: pointwise)
+        if packedWeights != nil, ConvKernel.implicitStride(g) != nil, groups == 1, vk_isa() >= 2,
+           ConvKernel.channelVectorisedPays(m: outC, pixels: g.outH * g.outW, virtualColumns: (g.outH - 1) * layout.pitch + g.outW) {
+            let (m, k) = (outC, inC * g.kH * g.kW)
+            var packed = [Float](repeating: 0, count: vk_packed_at_floats(Int32(m), Int32(k)))
+            w.floats.withUnsafeBufferPointer { wb in
+                packed.withUnsafeMutableBufferPointer { pb in
+                    vk_pack_at(wb.baseAddress!, Int32(k), Int32(m), Int32(k), pb.baseAddress!)
+                }
+            }
+            channelPackedWeights = packed
+        } else {
+            channelPackedWeights = nil
         }
         if packedWeights != nil, let stride = ConvKernel.implicitStride(g) {
             let g = self.g
@@ -253,7 +284,8 @@ final class ConvKernel: Kernel, FlopCounting {
     }
 
     /// Fast path for depthwise convolutions: one C call per channel (zero-padded plane in chunk
-    /// scratch, 32 outputs per step in registers, epilogue fused).
+    /// scratch, 32 outputs per step in registers, epilogue fused), or with multiplier 1 one call per block
+    /// of 16 channels (`vk_depthwise_channels`, which puts the channels of small planes in the vector lanes).
     private func runDepthwisePacked(_ xin: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
                                     _ res: UnsafeMutablePointer<Float>?, _ ctx: ExecutionContext) {
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
@@ -265,6 +297,17 @@ final class ConvKernel: Kernel, FlopCounting {
             bias.withUnsafeBufferPointer { bb in
                 withUnsafePointer(to: &geometry) { geo in
                     let minimum = max(1, outC * (ExecutionContext.minimumParallelMACs / 4) / max(work, 1))
+                    if multiplier == 1 {
+                        let blocks = (outC + 15) / 16
+                        let x = UnsafePointer(xin), w = wb.baseAddress!, b = bb.baseAddress!
+                        ctx.parallelChunks(blocks, minimumPerChunk: max(1, minimum / 16), chunks: ExecutionContext.chunksPerThread * ctx.threads) { worker, range in
+                            let c0 = range.lowerBound * 16, c1 = min(outC, range.upperBound * 16)
+                            let r: UnsafePointer<Float>? = res.map { UnsafePointer($0 + c0 * outPlane) }
+                            vk_depthwise_channels(x + c0 * inPlane, w + c0 * g.kH * g.kW, b + c0, yout + c0 * outPlane, r,
+                                                  act, post, geo, Int32(c1 - c0), ctx.chunkScratch(worker))
+                        }
+                        return
+                    }
                     ctx.parallelChunks(outC, minimumPerChunk: minimum, chunks: ExecutionContext.chunksPerThread * ctx.threads) { worker, range in
                         let scratch = ctx.chunkScratch(worker)
                         for oc in range {
@@ -307,6 +350,10 @@ final class ConvKernel: Kernel, FlopCounting {
         } else {
             src = xin
         }
+        if let channelPackedWeights {
+            runChannels(src, yout, res, channelPackedWeights, pitch: pitch, ctx)
+            return
+        }
         let virtual = (g.outH - 1) * pitch + g.outW
         let nr = Int(VK_NR)
         let panels = (virtual + nr - 1) / nr
@@ -331,6 +378,32 @@ final class ConvKernel: Kernel, FlopCounting {
                                 vk_conv_implicit(Int32(mg), Int32(k), a, ob.baseAddress!, s, Int32(pitch), Int32(g.outW),
                                                  v0, v1, out, outPlane, &ep)
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Channel-vectorised implicit GEMM (`channelPackedWeights`) on the (padded) input: workers take ranges of
+    /// 32-channel panels.
+    private func runChannels(_ src: UnsafeMutablePointer<Float>, _ yout: UnsafeMutablePointer<Float>,
+                             _ res: UnsafeMutablePointer<Float>?, _ packed: [Float], pitch: Int, _ ctx: ExecutionContext) {
+        let m = outC, k = columnsK, outPlane = g.outH * g.outW
+        let panels = (m + Int(VK_MT) - 1) / Int(VK_MT)
+        let tiles = m * k * outPlane < ExecutionContext.minimumParallelMACs ? 1 : min(ExecutionContext.chunksPerThread * ctx.threads, panels)
+        let act = activation.kernelForm, post = postActivation.kernelForm
+        let (outH, outW) = (g.outH, g.outW)
+        packed.withUnsafeBufferPointer { pw in
+            bias.withUnsafeBufferPointer { bb in
+                implicitOffsets.withUnsafeBufferPointer { ob in
+                    ctx.parallel(tiles, chunks: tiles) { range in
+                        for t in range {
+                            let p0 = panels * t / tiles, p1 = panels * (t + 1) / tiles
+                            if p1 <= p0 { continue }
+                            var ep = VKEpilogue(bias: bb.baseAddress!, activation: act, residual: res.map { UnsafePointer($0) }, post: post)
+                            vk_conv_channels(Int32(m), Int32(k), pw.baseAddress!, ob.baseAddress!, src, Int32(pitch), Int32(outH),
+                                             Int32(outW), Int32(p0), Int32(p1), yout, outPlane, &ep)
                         }
                     }
                 }

@@ -146,8 +146,8 @@ final class QLinearConvKernel: IntegerKernel, FlopCounting {
         requant = Requantization(multipliers: wq.scales.map { xq.scales[0] * $0 / yq.scales[0] },
                                  zeroPoint: yq.zeroPoints[0], type: yq.type, clamp: clamp)
         outputInfos = [ValueInfo(shape: shape.outputShape, type: yq.type)]
-        fast = w.elementType == .int8 ? QuantizedConvRunner(shape: shape, weights: w, weightQuant: wq, input: xq, output: yq,
-                                                            bias: ctx.hasInput(8) ? bias : nil, clamp: clamp) : nil
+        fast = QuantizedConvRunner(shape: shape, weights: w, weightQuant: wq, input: xq, output: yq,
+                                   bias: ctx.hasInput(8) ? bias : nil, clamp: clamp)
     }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {

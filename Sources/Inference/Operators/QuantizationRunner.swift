@@ -24,13 +24,23 @@ final class QuantizedConvRunner {
                                       pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
         let spec = QuantizedConvSpec(
             geometry: geometry, groups: shape.groups, outChannels: shape.outC,
-            weights: weights.int64s.map { Int8(truncatingIfNeeded: $0) },
-            weightZeroPoints: weightQuant.zeroPoints.map { Int8(truncatingIfNeeded: $0) }, weightScales: weightQuant.scales,
+            weights: Self.signedWeights(weights), weightZeroPoints: Self.signedZeroPoints(weightQuant),
+            weightScales: weightQuant.scales,
             input: QuantParams(scale: input.scales[0], zeroPoint: input.zeroPoints[0], signed: input.type == .int8),
             output: QuantParams(scale: output.scales[0], zeroPoint: output.zeroPoints[0], signed: output.type == .int8),
             bias: bias, clamp: (clamp.lowerBound, clamp.upperBound))
         guard let conv = try? QuantizedConv(spec) else { return nil }
         self.conv = conv
+    }
+
+    /// The kernels take int8 weights. uint8 weights (quantize_static with weight_type=QUInt8) shift by −128 with
+    /// their zero points, which keeps every w − zw: (w − 128) − (zw − 128).
+    static func signedWeights(_ w: Tensor) -> [Int8] {
+        w.int64s.map { w.elementType == .uint8 ? Int8($0 - 128) : Int8($0) }
+    }
+
+    static func signedZeroPoints(_ q: QuantScale) -> [Int8] {
+        q.zeroPoints.map { q.type == .uint8 ? Int8($0 - 128) : Int8($0) }
     }
 
     func run(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, batch: Int, _ ctx: ExecutionContext) {
