@@ -1,5 +1,7 @@
 import Foundation
+import Inference
 import Media
+import Synchronization
 import Testing
 import VigilCore
 @testable import Detection
@@ -92,6 +94,27 @@ struct ShapedInputTests {
         #expect(fixed.inputShape(region: nil, sourceWidth: 640, sourceHeight: 360) == (224, 224))
     }
 
+    /// A model that cannot be prepared at the frame's shape (not fully convolutional) runs letterboxed, as
+    /// before, and is not asked again.
+    @Test func aShapeTheModelRefusesFallsBackToTheSquare() throws {
+        let url = DetectorLoader.resolve("blazepose_detector_224", modelsDirectory: modelsDirectory)
+        let session = try Session(contentsOf: url, options: Session.Options(threads: 1))
+        let asked = AskCount()
+        let refusing = try SSDDetector(session: session, parameters: .blazePose) { w, h in
+            asked.count.withLock { $0 += 1 }
+            throw DetectorError(model: "test", reason: "no \(w)×\(h)")
+        }
+        let (rgb, w, h) = try Self.picture("messi5.jpg")
+        let square = try Self.load("blazepose_detector_224", adapt: false)
+        let expected = try square.detect(rgb, sourceWidth: w, sourceHeight: h)
+        for _ in 0..<2 {
+            let found = try refusing.detect(rgb, sourceWidth: w, sourceHeight: h)
+            #expect(found.map(\.box) == expected.map(\.box) && found.map(\.score) == expected.map(\.score))
+        }
+        #expect(asked.count.withLock { $0 } == 1)
+        #expect(refusing.inputShapeCounts == ["224×224": 2])
+    }
+
     /// The anchors of a non-square input: ⌈W ÷ stride⌉ × ⌈H ÷ stride⌉ cells per feature map, centres normalised to it.
     @Test func anchorsOfANonSquareInput() {
         let a = SSDDetector.Parameters.blazePose.anchors
@@ -101,4 +124,11 @@ struct ShapedInputTests {
         let c = a.centres(width: 224, height: 128)
         #expect(abs(c[0].x - 0.5 / 28) < 1e-6 && abs(c[0].y - 0.5 / 16) < 1e-6)
     }
+}
+
+/// How often a reshape was asked for.
+///
+/// Thread safety: a mutex.
+final class AskCount: Sendable {
+    let count = Mutex(0)
 }
