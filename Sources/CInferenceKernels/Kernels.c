@@ -17,10 +17,8 @@
 
 static int min_int(int a, int b) { return a < b ? a : b; }
 
-// Output rows per step of the register-blocked depthwise kernels: each input row loaded once feeds up to
-// DW_ROWS accumulators (one per output row whose window covers it).
-#define DW_ROWS 4
-// The AVX2 form: twice the rows (half the columns), for as many independent accumulators.
+// Output rows per step of the register-blocked depthwise kernels: each input row loaded once feeds every
+// accumulator whose output row's window covers it. The AVX2 form: 8 rows of 8 columns.
 #define DW_ROWS256 8
 // The AVX-512 form: 8 rows with 3×3 taps (9 weights + 8 accumulators in registers: each input row loaded
 // once feeds up to 3 of 8 chains, so the FMA latency is hidden), 4 with 5×5 (25 weights + 4 accumulators).
@@ -1568,7 +1566,7 @@ static inline unsigned bit_range32(int lo, int hi) {
 
 
 // Depthwise K×K (3 or 5), stride S (1 or 2, both axes), dilation 1, read straight from the unpadded
-// plane: DW_ROWS output rows × 16 columns per step, the K² weights held in registers, the padding
+// plane: DW512_ROWS_K3 (3×3) or DW512_ROWS_K5 (5×5) output rows × 16 columns per step, the K² weights held in registers, the padding
 // made by masked loads (masked-off lanes are never read; rows outside the plane get an empty mask).
 // Small planes (7×7, 14×14) spend most of the padded-copy kernel's time copying and reloading; here a
 // 14×14 5×5 channel is 4 steps of 8 rows × 5 loads and 100 FMAs.

@@ -39,8 +39,10 @@ struct DeclaredRateDecimationTests {
         #expect(m.framesAnalyzed.load(ordering: .relaxed) > 0)
         let share = Double(scaled) / Double(max(1, received))
         #expect(abs(share - 0.4) < 0.04, "\(scaled) of \(received) frames went to analysis: \(share), want 10 in 25")
-        // libx264's non-reference B-frames among the 15 in 25 frames the decimation drops are not decoded at all.
-        #expect(m.framesNotDecoded.load(ordering: .relaxed) > 0)
+        // GStreamer's test server stamps every packet's pts in decode order (pts = dts), so where a B-frame
+        // would come out is unknown: such a stream is decoded whole, to keep frame numbers exact
+        // (SkipNonReferenceTests covers both this and the skip on a stream with presentation stamps).
+        #expect(m.framesNotDecoded.load(ordering: .relaxed) == 0)
         // The stage timers saw the ingest and analysis threads work (detection: no detector configured here).
         let st = m.stages
         #expect(st.seconds(.decode) > 0 && st.seconds(.scale) > 0 && st.seconds(.motion) > 0 && st.seconds(.sinks) > 0)
