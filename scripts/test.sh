@@ -4,6 +4,8 @@
 # again under ThreadSanitizer. Long soak variants run when VIGIL_SOAK=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Issue #11's rule: no Swift function over 80 lines in Sources (a second, not a build).
+python3 scripts/check_function_length.py
 swift build --build-tests
 # Real photos and clips for the detection tests (Debian's opencv-doc, fetched once, never committed).
 [ -f .ci/opencv-data/person_multi_det.jpg ] || scripts/fetch-test-images.sh .ci/opencv-data
