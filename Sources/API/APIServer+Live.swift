@@ -73,7 +73,7 @@ extension APIServer {
             defer { self.viewers.withLock { $0[name, default: 1] -= 1 } }
             var lastTime = -1.0
             while !Task.isCancelled, !self.closing.load(ordering: .relaxed) {
-                let started = Date()
+                let started = MonotonicClock.nanoseconds()
                 if let p = await backend.latestJPEG(camera: name, annotated: annotate, timeout: 2), p.time != lastTime {
                     lastTime = p.time
                     var part = ByteBuffer(string: "--\(boundary)\r\nContent-Type: image/jpeg\r\nContent-Length: \(p.jpeg.count)\r\n\r\n")
@@ -81,7 +81,7 @@ extension APIServer {
                     part.writeString("\r\n")
                     try await writer.write(part)
                 }
-                let left = period - Date().timeIntervalSince(started)
+                let left = period - MonotonicClock.seconds(since: started)
                 if left > 0 { try await Task.sleep(nanoseconds: UInt64(left * 1e9)) }
             }
             try await writer.finish(nil)

@@ -70,7 +70,7 @@ public final class EventIndexer: @unchecked Sendable {  // unchecked: `thread` i
             return
         }
         let follower = LogFollower(path: logPath)
-        var lastPrune = Date(), lastBeat = Date()
+        var lastPrune = MonotonicClock.nanoseconds(), lastBeat = lastPrune
         while !stopping.load(ordering: .relaxed) {
             var batch: [EventIndex.Row] = []
             follower.poll { line in
@@ -85,8 +85,8 @@ public final class EventIndexer: @unchecked Sendable {  // unchecked: `thread` i
             } catch {
                 logger.error("event index: \(error)")
             }
-            if Date().timeIntervalSince(lastPrune) >= 60 { prune(); lastPrune = Date() }
-            if Date().timeIntervalSince(lastBeat) >= 15 { hub.heartbeat(); lastBeat = Date() }
+            if MonotonicClock.seconds(since: lastPrune) >= 60 { prune(); lastPrune = MonotonicClock.nanoseconds() }
+            if MonotonicClock.seconds(since: lastBeat) >= 15 { hub.heartbeat(); lastBeat = MonotonicClock.nanoseconds() }
             _ = wakeUp.wait(timeout: .now() + pollInterval)
             while wakeUp.wait(timeout: .now()) == .success {}  // one read covers every wake-up so far
         }

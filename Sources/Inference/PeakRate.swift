@@ -2,6 +2,7 @@ import CInferenceKernels
 import Dispatch
 import Foundation
 import Synchronization
+import VigilCore
 
 /// The machine's peak FMA rate per ISA level of the C kernels, and the core clock, measured by loops that
 /// only the FMA pipes (or one dependent add chain) limit: the "% of peak" reference of `vigil bench nn --peak`.
@@ -30,7 +31,7 @@ public enum PeakRate {
     public static func threads(_ threads: Int, level: Int32, seconds: Double = 0.2) -> (wall: Double, cpu: Double) {
         let steps = calibratedSteps(level: level, seconds: seconds)
         let perThread = Mutex([Double](repeating: 0, count: max(1, threads)))
-        let t0 = DispatchTime.now().uptimeNanoseconds
+        let t0 = MonotonicClock.nanoseconds()
         DispatchQueue.concurrentPerform(iterations: threads) { i in
             let c0 = Session.threadCPUNanoseconds()
             var checksum = 0.0
@@ -39,7 +40,7 @@ public enum PeakRate {
             let rate = c1 > c0 ? flops / Double(c1 - c0) : 0
             perThread.withLock { $0[i] = rate }
         }
-        let wall = Double(DispatchTime.now().uptimeNanoseconds - t0)
+        let wall = Double(MonotonicClock.nanoseconds() - t0)
         let total = Double(threads) * flopsPerStep(level) * Double(steps)
         return (wall > 0 ? total / wall : 0, perThread.withLock { $0.reduce(0, +) })
     }

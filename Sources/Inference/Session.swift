@@ -1,3 +1,4 @@
+import VigilCore
 import Foundation
 
 /// An ONNX model prepared for inference: load, prepare once, run many times.
@@ -211,7 +212,7 @@ public final class Session: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         ExecutionContext.setBLASThreads(1)
-        let clock = threads == 1 ? Session.threadCPUNanoseconds : { DispatchTime.now().uptimeNanoseconds }
+        let clock = threads == 1 ? Session.threadCPUNanoseconds : MonotonicClock.nanoseconds
         var totals: [String: ProfileEntry] = [:]
         for i in steps.indices {
             let flops = (steps[i].kernel as? FlopCounting)?.flops ?? 0
@@ -233,12 +234,8 @@ public final class Session: @unchecked Sendable {
         }.sorted { $0.ms > $1.ms }
     }
 
-    /// CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID), nanoseconds.
-    public static func threadCPUNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
+    /// CPU time the calling thread has used (`ThreadCPUClock`), nanoseconds.
+    public static func threadCPUNanoseconds() -> UInt64 { ThreadCPUClock.nanoseconds() }
 
     /// Runs with named inputs; returns named outputs (allocates the result arrays).
     public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
