@@ -116,7 +116,10 @@ import VigilCore
         let follower = Follower(arguments: ["tail", path, "-f", "--json", "--poll-interval", "0.02"])
         defer { follower.stop() }
         #expect(waitUntil(timeout: 30, poll: 0.02) { follower.output().split(separator: "\n").count >= current.count })
-        usleep(200_000)  // several polls with the torn tail in place
+        // The follower has read up to the end of the file, torn tail included (its descriptor's offset), and
+        // still printed only the whole lines.
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(waitUntil(timeout: 30, poll: 0.02) { follower.readOffset(of: path) == size }, "the follower never read to the end")
         #expect(follower.output() == current.map { $0 + "\n" }.joined(), "the torn tail was printed")
         // The writer restarts: AlertLog cuts the torn line on open and appends to the same file (the torn alert
         // is lost, the next one is another), rotating at the same size.
