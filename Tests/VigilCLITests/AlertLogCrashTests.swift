@@ -136,7 +136,9 @@ import VigilCore
         #expect(restarted.rotations >= 2)
         let expected = current + next.map { Self.benchAlert($0).jsonLine() }
         _ = waitUntil(timeout: 30, poll: 0.05) { follower.output().split(separator: "\n").count >= expected.count }
-        usleep(200_000)  // nothing more (a repeated line) may follow
+        // Nothing more (a repeated line) may follow: the follower has read the current file to its end.
+        let end = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(waitUntil(timeout: 30, poll: 0.02) { follower.readOffset(of: path) == end }, "the follower never read to the end")
         let got = follower.output().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(got.last == "")
         let body = Array(got.dropLast())
