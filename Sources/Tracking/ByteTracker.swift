@@ -12,7 +12,8 @@ import VigilCore
 ///    distance: at most `matchDistance` times the predicted box's height apart, heights within a factor
 ///    `matchSizeRatio` (a small object, or one missed for a few frames, whose predicted box no longer overlaps
 ///    its detection keeps its track instead of starting a new one); what is still unmatched becomes `lost`,
-///    and ends after missing more than `maxAge` updates;
+///    and ends after missing more than `maxAge` updates, or `maxUnseenSeconds` after it was last matched,
+///    whichever comes first (a track outside the searched area counts no misses but is bounded in time);
 /// 3. tentative tracks against the high-score detections left, IoU ≥ `tentativeMatchIOU`; a tentative
 ///    track is confirmed (gets its id) after `tMin` consecutive hits, and ends if it misses one;
 /// 4. high-score detections still left with score ≥ `newTrackThreshold` start tentative tracks.
@@ -49,13 +50,18 @@ public struct ByteTracker: Tracker {
         public var stationaryIoU: Float
         /// Matched updates without moving before a track is flagged stationary. Default 10.
         public var stationaryFrames: Int
+        /// A track no detection matched for this long (in `update`'s time unit) ends, also while it is outside
+        /// the searched area (held). > 0, default infinity (no bound); `track.max_unseen_s` sets it per camera.
+        public var maxUnseenSeconds: Double
 
         public init(highThreshold: Float = 0.5, lowThreshold: Float = 0.1, newTrackThreshold: Float = 0.6,
                     matchIOU: Float = 0.2, lowMatchIOU: Float = 0.5, tentativeMatchIOU: Float = 0.3,
                     tMin: Int = 2, maxAge: Int = 30, stationaryIoU: Float = 0.85, stationaryFrames: Int = 10,
-                    matchDistance: Float = 0, matchSizeRatio: Float = 1.5) {
-            precondition(tMin >= 1 && maxAge >= 0 && stationaryFrames >= 0 && matchDistance >= 0 && matchSizeRatio > 1,
-                         "tMin ≥ 1, maxAge ≥ 0, stationaryFrames ≥ 0, matchDistance ≥ 0, matchSizeRatio > 1")
+                    matchDistance: Float = 0, matchSizeRatio: Float = 1.5, maxUnseenSeconds: Double = .infinity) {
+            precondition(tMin >= 1 && maxAge >= 0 && stationaryFrames >= 0 && matchDistance >= 0 && matchSizeRatio > 1
+                         && maxUnseenSeconds > 0,
+                         "tMin ≥ 1, maxAge ≥ 0, stationaryFrames ≥ 0, matchDistance ≥ 0, matchSizeRatio > 1, maxUnseenSeconds > 0")
+            self.maxUnseenSeconds = maxUnseenSeconds
             self.matchDistance = matchDistance; self.matchSizeRatio = matchSizeRatio
             self.highThreshold = highThreshold; self.lowThreshold = lowThreshold
             self.newTrackThreshold = newTrackThreshold; self.matchIOU = matchIOU; self.lowMatchIOU = lowMatchIOU
@@ -138,14 +144,8 @@ public struct ByteTracker: Tracker {
 
         output.removeAll(keepingCapacity: true)
         for t in tracks.indices {
-            if !matched[t] && !held[t] {
-                tracks[t].record.misses += 1
-                switch tracks[t].record.state {
-                case .tentative: tracks[t].record.state = .ended
-                case .confirmed, .lost:
-                    tracks[t].record.state = tracks[t].record.misses > c.maxAge ? .ended : .lost
-                case .ended: break
-                }
+            if !matched[t] {
+                tracks[t].record.miss(looked: !held[t], at: time, maxAge: c.maxAge, maxUnseen: c.maxUnseenSeconds)
             }
             if tracks[t].record.id != 0 {
                 var snapshot = tracks[t].record.snapshot(stationaryFrames: c.stationaryFrames)
