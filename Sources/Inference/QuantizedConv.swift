@@ -104,8 +104,9 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
         vk_qconv_run(handle, input, output, Int32(batch), pool)
     }
 
-    /// Which code runs this convolution.
-    package enum Kind: Int32, Sendable { case gemm = 0, direct = 1, depthwise = 2 }
+    /// Which code runs this convolution: the im2col GEMM, the GEMM reading the input directly (1×1), the native
+    /// depthwise kernels, or the implicit GEMM (at level 2; levels 0 and 1 run the im2col GEMM for it).
+    package enum Kind: Int32, Sendable { case gemm = 0, direct = 1, depthwise = 2, implicit = 3 }
 
     package var kind: Kind { Kind(rawValue: vk_qconv_kind(handle)) ?? .gemm }
 
