@@ -58,7 +58,8 @@ struct vk_qconv {
     int implicit;
     int im_cq, im_wp, im_hp;  // channel quads, width and height of each phase's plane (in pixels)
     long im_sub, im_plane;    // quads per phase plane (im_hp·im_wp + slack), per channel quad (stride² phases)
-    int8_t *im_w;             // [mp8 / 8][taps][im_cq][8][4]
+    int8_t *im_w;             // level 2: [mp8 / 8][taps][im_cq][8][4]
+    int16_t *im_w16;          // level 1: [mp4 / 4][taps][im_cq][4][4]
     int32_t *im_off;          // per k step (tap, channel quad): byte offset into the padded planes
 };
 
@@ -168,13 +169,15 @@ static int q_dw_prepare(vk_qconv *c) {
     return 1;
 }
 
-// Implicit GEMM (level 2 only; the other levels run the im2col GEMM): one group, stride 1 or 2 (the same both
+// Implicit GEMM (levels 2 and 1; level 0 runs the im2col GEMM): one group, stride 1 or 2 (the same both
 // ways), no dilation, more than one tap, weight zero points 0 (ONNX Runtime's per-channel weights are symmetric).
 // The input is copied once per run into padded planes of channel quads ([cq][phase][row][column][4 channels],
 // padding = the input zero point), so the 4 bytes vpdpbusd takes per pixel are 4 channels at one tap. With stride
 // 2 the padded input is split into 4 phase planes (even/odd rows × even/odd columns), so a tap (ky, kx) of output
 // pixel (oy, ox) is pixel (oy + ky/2, ox + kx/2) of phase (ky%2, kx%2): in both cases 32 consecutive output pixels
-// read 128 consecutive bytes, in place, at one offset per (tap, channel quad). Pixels are counted in the phase
+// read 128 consecutive bytes, in place, at one offset per (tap, channel quad). Level 1 zero-extends each pixel's
+// quad to int16 and multiplies it by the row's 4 weights with vpmaddwd (exact), two partial sums per pixel added
+// at the end (except stems of fewer than 4 channels, see vk_qconv_run). Pixels are counted in the phase
 // plane's row coordinates (v = oy·wp + ox), so a block of 32 may run over a row's end; those columns (ox ≥ out_w)
 // are computed and dropped at the store.
 static int q_implicit_applies(const vk_qconv *c) {
@@ -187,6 +190,28 @@ static int q_implicit_applies(const vk_qconv *c) {
            g->dilation_w == 1;
 }
 
+// The weights in implicit order, [rows / mr][taps][channel quads][mr][4], as int8 (size 1) or int16 (size 2); 0 past
+// the output channels and the input channels.
+static void q_implicit_pack(const vk_qconv *c, int mr, int rows, void *dst, int size) {
+    const VKConvGeometry *g = &c->d.g;
+    const int taps = g->k_h * g->k_w;
+    long i = 0;
+    for (int r0 = 0; r0 < rows; r0 += mr) {
+        for (int t = 0; t < taps; t++) {
+            for (int q = 0; q < c->im_cq; q++) {
+                for (int r = 0; r < mr; r++) {
+                    for (int j = 0; j < 4; j++, i++) {
+                        const int row = r0 + r, ch = 4 * q + j;
+                        const int8_t v = (row < c->d.m && ch < g->channels) ? c->w[(size_t)row * c->k + ch * taps + t] : 0;
+                        if (size == 1) ((int8_t *)dst)[i] = v;
+                        else ((int16_t *)dst)[i] = v;
+                    }
+                }
+            }
+        }
+    }
+}
+
 static int q_implicit_prepare(vk_qconv *c) {
     const VKConvGeometry *g = &c->d.g;
     const int taps = g->k_h * g->k_w, cq = (g->channels + 3) / 4, st = g->stride_h;
@@ -196,21 +221,11 @@ static int q_implicit_prepare(vk_qconv *c) {
     c->im_sub = (long)c->im_hp * c->im_wp + Q8_NR;
     c->im_plane = (long)st * st * c->im_sub;
     c->im_w = calloc((size_t)c->mp8 * taps * cq * 4, 1);
+    c->im_w16 = calloc((size_t)c->mp4 * taps * cq * 4, sizeof(int16_t));
     c->im_off = malloc((size_t)taps * cq * sizeof(int32_t));
-    if (!c->im_w || !c->im_off) return 0;
-    int8_t *dst = c->im_w;
-    for (int r0 = 0; r0 < c->mp8; r0 += Q8_MR) {
-        for (int t = 0; t < taps; t++) {
-            for (int q = 0; q < cq; q++) {
-                for (int r = 0; r < Q8_MR; r++) {
-                    for (int j = 0; j < 4; j++) {
-                        const int row = r0 + r, ch = 4 * q + j;
-                        *dst++ = (row < c->d.m && ch < g->channels) ? c->w[(size_t)row * c->k + ch * taps + t] : 0;
-                    }
-                }
-            }
-        }
-    }
+    if (!c->im_w || !c->im_w16 || !c->im_off) return 0;
+    q_implicit_pack(c, Q8_MR, c->mp8, c->im_w, 1);
+    q_implicit_pack(c, Q16_MR, c->mp4, c->im_w16, 2);
     for (int t = 0; t < taps; t++) {
         for (int q = 0; q < cq; q++) {
             const int ky = t / g->k_w, kx = t % g->k_w;
@@ -235,6 +250,7 @@ void vk_qconv_destroy(vk_qconv *c) {
     free(c->dw_w4);
     free(c->dw_w2);
     free(c->im_w);
+    free(c->im_w16);
     free(c->im_off);
     free(c);
 }
@@ -626,7 +642,9 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
     QRun run = {.c = c, .x = x, .y = y, .pool = pool, .level = vk_qisa(), .batch = batch};
     const int threads = pool ? vk_pool_threads(pool) : 1;
 #ifdef VQ_X86
-    if (c->implicit && run.level >= 2) {
+    // At level 1 a stem (fewer than 4 channels: quads padded from 3 to 4, the epilogue per 8 pixels) ran 1.2× slower
+    // implicitly than through im2col (k = 27 in 14 int16 pairs); at level 2 it is faster.
+    if (c->implicit && (run.level >= 2 || (run.level == 1 && c->d.g.channels >= 4))) {
         q_implicit_run(&run, threads);
         return;
     }
@@ -946,19 +964,61 @@ TQ512 void q_kernel_implicit(const vk_qconv *c, int o0, const int8_t *pa, const 
     }
 }
 
-// Which of the 32 pixels from v0 (padded-row coordinates) are outputs, per half, and where each half's first one goes.
-static void q_implicit_lanes(const vk_qconv *c, long v0, __mmask16 *valid, long *dst) {
+// Which of the `parts`·`width` pixels from v0 (padded-row coordinates) are outputs, per part of `width` lanes, and
+// where each part's first one goes.
+static void q_implicit_lanes(const vk_qconv *c, long v0, int parts, int width, __mmask16 *valid, long *dst) {
     const VKConvGeometry *g = &c->d.g;
     int oy = (int)(v0 / c->im_wp), ox = (int)(v0 % c->im_wp);
-    for (int h = 0; h < 2; h++) {
+    for (int h = 0; h < parts; h++) {
         valid[h] = 0;
         dst[h] = 0;
-        for (int i = 0; i < 16; i++) {
+        for (int i = 0; i < width; i++) {
             if (oy < g->out_h && ox < g->out_w) {
                 if (!valid[h]) dst[h] = (long)oy * g->out_w + ox;
                 valid[h] |= (__mmask16)(1u << i);
             }
             if (++ox == c->im_wp) ox = 0, oy++;
+        }
+    }
+}
+
+TQ256 void q_out8(const vk_qconv *c, __m256i acc, float mult, uint8_t *dst, int cols);
+
+// Level 1: 4 rows (int16 weights pa, 4 per row and step) × 8 pixels whose quads start at pb; the lanes in `valid`
+// go, packed, to y + dst (row stride ldy). Each pixel's quad, zero-extended, times the row's 4 weights by vpmaddwd
+// gives two int32 partial sums (exact: no int16 saturation), added pairwise at the end.
+TQ256 void q_kernel_implicit_avx2(const vk_qconv *c, int o0, const int16_t *pa, const uint8_t *pb, int rows,
+                                  unsigned valid, long dst, uint8_t *y, long ldy) {
+    __m256i acc[Q16_MR][2];
+    for (int r = 0; r < Q16_MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    const int steps = c->d.g.k_h * c->d.g.k_w * c->im_cq;
+    const int64_t *a = (const int64_t *)pa;
+    const int32_t *off = c->im_off;
+    for (int s = 0; s < steps; s++, a += Q16_MR) {
+        const uint8_t *b = pb + off[s];
+        const __m256i b0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)b));
+        const __m256i b1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(b + 16)));
+        for (int r = 0; r < Q16_MR; r++) {
+            const __m256i av = _mm256_set1_epi64x(a[r]);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(b0, av));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b1, av));
+        }
+    }
+    const int n = __builtin_popcount(valid);
+    for (int r = 0; r < rows; r++) {
+        const int o = o0 + r;
+        // hadd: lanes p0 p1 p4 p5 | p2 p3 p6 p7; the permute puts pixels 0…7 in order.
+        __m256i sum = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xD8);
+        sum = _mm256_add_epi32(sum, _mm256_set1_epi32(c->row_term[o]));
+        uint8_t *yr = y + (long)o * ldy + dst;
+        if (valid == 0xFF) {
+            q_out8(c, sum, c->mult[o], yr, 8);
+            continue;
+        }
+        uint8_t tmp[8];
+        q_out8(c, sum, c->mult[o], tmp, 8);
+        for (int i = 0, k = 0; i < 8 && k < n; i++) {
+            if (valid & (1u << i)) yr[k++] = tmp[i];
         }
     }
 }
@@ -977,12 +1037,24 @@ static void q_implicit_item(const QRun *run, long item) {
     const int steps = g->k_h * g->k_w * c->im_cq;
     const int blk1 = q_min(run->im_blocks, (chunk + 1) * run->im_bpi);
     for (int blk = chunk * run->im_bpi; blk < blk1; blk++) {
-        __mmask16 valid[2];
-        long dst[2];
-        q_implicit_lanes(c, (long)blk * Q8_NR, valid, dst);
-        for (int rb = r0; rb < r1; rb += Q8_MR) {
-            q_kernel_implicit(c, rb, c->im_w + (size_t)rb * steps * 4, planes + (size_t)blk * Q8_NR * 4,
-                              q_min(Q8_MR, r1 - rb), valid, dst, y, out_hw);
+        const uint8_t *pb = planes + (size_t)blk * Q8_NR * 4;
+        __mmask16 valid[4];
+        long dst[4];
+        if (run->level >= 2) {
+            q_implicit_lanes(c, (long)blk * Q8_NR, 2, 16, valid, dst);
+            for (int rb = r0; rb < r1; rb += Q8_MR) {
+                q_kernel_implicit(c, rb, c->im_w + (size_t)rb * steps * 4, pb, q_min(Q8_MR, r1 - rb), valid, dst, y,
+                                  out_hw);
+            }
+            continue;
+        }
+        q_implicit_lanes(c, (long)blk * Q8_NR, 4, 8, valid, dst);
+        for (int part = 0; part < 4; part++) {
+            if (!valid[part]) continue;
+            for (int rb = r0; rb < r1; rb += Q16_MR) {
+                q_kernel_implicit_avx2(c, rb, c->im_w16 + (size_t)rb * steps * 4, pb + 32 * part,
+                                       q_min(Q16_MR, r1 - rb), (unsigned)valid[part], dst[part], y, out_hw);
+            }
         }
     }
 }
