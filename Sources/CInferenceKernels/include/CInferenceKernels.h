@@ -81,8 +81,8 @@ void vk_pack_at(const float *a, int lda, int m, int k, float *dst);
 /// parity planes) with the output channels in the vector lanes: output rows r in panels [panel0, panel1) of pt
 /// (packed by vk_pack_at), r < m, at y + r·ldy + oy·out_w + ox for the out_h × out_w pixels, then the epilogue
 /// (bias[r]; residual read like y). Only real pixels are computed (the implicit GEMM also computes the pitch −
-/// out_w padding columns of each row and rounds to 16-lane vectors: 7×7 = 49 pixels take four). Every ISA level
-/// (AVX-512 kernel; scalar below: prepared graphs use it only at level 2, the AVX2 form is still to come).
+/// out_w padding columns of each row and rounds to 16-lane vectors: 7×7 = 49 pixels take four). Every ISA level:
+/// AVX-512 kernel, AVX2 kernel (16-channel halves × 6 pixels), scalar.
 void vk_conv_channels(int m, int k, const float *pt, const int *offsets, const float *src, int pitch, int out_h,
                       int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep);
 
