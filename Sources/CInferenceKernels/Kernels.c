@@ -397,6 +397,13 @@ static void gemm_scalar(int m, int n, int k, const float *pa, const float *pb, f
     }
 }
 
+// Any CPU: AVX-512F is level 2, AVX2 with FMA level 1 (an AVX2 CPU without AVX-512, such as Intel's N100, gets
+// the AVX2 kernels by default), else 0; capped by limit.
+int vk_isa_for(int avx512f, int avx2, int fma, int limit) {
+    const int level = avx512f ? 2 : (avx2 && fma ? 1 : 0);
+    return level < limit ? level : limit;
+}
+
 #ifdef VK_X86
 
 static int detected_isa(void) {
@@ -405,7 +412,7 @@ static int detected_isa(void) {
     if (v >= 0) return v;
     __builtin_cpu_init();
     // __builtin_cpu_supports also checks that the OS saves the AVX / AVX-512 state (XCR0).
-    v = __builtin_cpu_supports("avx512f") ? 2 : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
+    v = vk_isa_for(__builtin_cpu_supports("avx512f"), __builtin_cpu_supports("avx2"), __builtin_cpu_supports("fma"), 2);
     __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
     return v;
 }
@@ -427,9 +434,10 @@ static int current_limit(void) {
 
 int vk_cpu_isa(void) { return detected_isa(); }
 
+
 int vk_isa(void) {
-    int d = detected_isa(), l = current_limit();
-    return d < l ? d : l;
+    const int d = detected_isa();
+    return vk_isa_for(d >= 2, d >= 1, d >= 1, current_limit());
 }
 
 int vk_set_isa_limit(int level) {

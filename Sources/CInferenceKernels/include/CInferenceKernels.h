@@ -21,6 +21,10 @@ extern "C" {
 int vk_isa(void);
 /// What the CPU and OS support (0, 1 or 2), ignoring the limit.
 int vk_cpu_isa(void);
+/// The level vk_isa() chooses for a CPU with these features (non-zero: present) under `limit`: 2 with AVX-512F,
+/// 1 with AVX2 and FMA, else 0; at most limit. vk_cpu_isa and vk_isa use it (exposed so that the choice on CPUs
+/// other than this one can be tested).
+int vk_isa_for(int avx512f, int avx2, int fma, int limit);
 /// Sets the limit of vk_isa() (0, 1 or 2) for every later call and returns the previous limit. For
 /// tests: every entry point works at every level, so changing it while kernels run is safe.
 int vk_set_isa_limit(int level);
