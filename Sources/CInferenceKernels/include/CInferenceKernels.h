@@ -161,5 +161,6 @@ long vk_clock_cycles(long steps);
 #endif
 
 #include "QKernels.h"
+#include "QGlue.h"
 
 #endif
