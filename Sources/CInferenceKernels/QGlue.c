@@ -64,3 +64,54 @@ void vk_qadd(const VKQAddDesc *d, const void *a, const void *b, void *y, long n)
 #endif
     g_qadd_base(d, a, b, y, n);
 }
+
+// ---- 256-entry byte lookup ----
+
+static void g_lookup_base(const uint8_t *table, const uint8_t *x, uint8_t *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = table[x[i]];
+}
+
+#ifdef VG_X86
+#include <immintrin.h>
+
+static int g_cpu_vbmi(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v >= 0) return v;
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avx512vbmi") ? 1 : 0;
+    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    return v;
+}
+
+// 64 bytes per step: vpermi2b looks each byte's low 7 bits up in one half of the table (128 entries in two zmm),
+// bit 7 picks the half.
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void g_lookup_vbmi(const uint8_t *table, const uint8_t *x,
+                                                                                uint8_t *y, long n) {
+    const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
+    const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
+    long i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m512i v = _mm512_loadu_si512(x + i);
+        __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
+        __mmask64 high = _mm512_movepi8_mask(v);
+        _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(high, lo, hi));
+    }
+    if (i < n) {
+        __mmask64 m = (1ULL << (n - i)) - 1;  // n − i < 64 here
+        __m512i v = _mm512_maskz_loadu_epi8(m, x + i);
+        __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
+        _mm512_mask_storeu_epi8(y + i, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+    }
+}
+#endif
+
+void vk_qlookup(const uint8_t *table, const void *x, void *y, long n) {
+#ifdef VG_X86
+    if (vk_qisa() >= 2 && g_cpu_vbmi()) {
+        g_lookup_vbmi(table, (const uint8_t *)x, (uint8_t *)y, n);
+        return;
+    }
+#endif
+    g_lookup_base(table, (const uint8_t *)x, (uint8_t *)y, n);
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Inference
+import CInferenceKernels
 
 /// The integer glue between quantised convolutions (QuantizationGlue.swift): small QDQ graphs made at test time by
 /// scripts/make_qglue_cases.py, each run against ONNX Runtime's output of the same model and against the float
@@ -66,5 +67,22 @@ import Testing
         #expect(offFloat == 0, "\(name): \(offFloat) of \(got.count) values more than one step from the float reference")
         // ONNX Runtime runs its own fused QLinear kernels; ties round differently now and then (a few % at most).
         #expect(unequal * 10 <= got.count, "\(name): \(unequal) of \(got.count) values differ from ONNX Runtime")
+    }
+
+    /// The 256-entry lookup kernel (vpermi2b at level 2 on a VBMI CPU, scalar otherwise) gives table[x] for every byte
+    /// value, on lengths around the 64-byte step, at every level.
+    @Test func lookupKernelMatchesTheTableAtEveryLevel() {
+        var g = SystemRandomNumberGenerator()
+        let table = (0..<256).map { _ in UInt8.random(in: 0...255, using: &g) }
+        let x = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7 + $0 / 256) }
+        for level: Int32 in [0, 1, 2] {
+            for n in [0, 1, 63, 64, 65, 127, 200, 1000] {
+                var y = [UInt8](repeating: 0, count: n + 1)
+                y[n] = 0xA5
+                ISALevel.at(level) { vk_qlookup(table, x, &y, n) }
+                #expect(Array(y[..<n]) == x[..<n].map { table[Int($0)] }, "level \(level), \(n) bytes")
+                #expect(y[n] == 0xA5, "level \(level): wrote past \(n) bytes")
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
-// Byte kernels between the integer convolutions of quantised models (QGlue.c): the quantised element-wise Add
+// Byte kernels between the integer convolutions of quantised models (QGlue.c): 256-entry lookups, the quantised
+// element-wise Add
 // (QLinearAdd semantics, as ONNX Runtime's contrib op and its QDQ Add fusion compute it: each input's ratio of
 // scales in float, round half to even, + output zero point, saturate, clamp).
 //
@@ -26,6 +27,10 @@ typedef struct {
 
 /// n elements of a and b (same shape) into y.
 void vk_qadd(const VKQAddDesc *d, const void *a, const void *b, void *y, long n);
+
+/// y[i] = table[x[i]] for n bytes (a 256-entry table, indexed by the byte as unsigned): vpermi2b with AVX-512 VBMI
+/// at level 2, a scalar loop otherwise.
+void vk_qlookup(const uint8_t *table, const void *x, void *y, long n);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,5 @@
+import CInferenceKernels
+
 /// Element-wise float chains between a DequantizeLinear and a QuantizeLinear (SiLU as Sigmoid + Mul,
 /// Relu, LeakyRelu, HardSwish, …, with scalar constants) act on at most 256 distinct values: graph
 /// preparation evaluates the chain once on every quantised input value with the engine's own kernels
@@ -106,12 +108,11 @@ final class QuantizedLookupKernel: IntegerKernel {
     }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
-        let src = UnsafeRawPointer(x[0]).assumingMemoryBound(to: UInt8.self)
-        let dst = UnsafeMutableRawPointer(y[0]).assumingMemoryBound(to: UInt8.self)
+        let src = UnsafeRawPointer(x[0]), dst = UnsafeMutableRawPointer(y[0])
         table.withUnsafeBufferPointer { t in
             let lut = t.baseAddress!
             ctx.parallel(count, minimumPerChunk: 65_536) { r in
-                for i in r { dst[i] = lut[Int(src[i])] }
+                vk_qlookup(lut, src + r.lowerBound, dst + r.lowerBound, r.count)
             }
         }
     }
