@@ -165,5 +165,6 @@ long vk_clock_cycles(long steps);
 #endif
 
 #include "QKernels.h"
+#include "QGlue.h"
 
 #endif
