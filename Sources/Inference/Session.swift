@@ -82,9 +82,7 @@ public final class Session: @unchecked Sendable {
         threads = max(1, options.threads)
         executionPlan = g.steps.map { $0.node.preparedName }
         profileNames = g.steps.map { s in
-            (s.kernel as? ConvKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" }
-                ?? (s.kernel as? QLinearConvKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" }
-                ?? (s.kernel as? DepthwisePointwiseKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" } ?? s.node.preparedName
+            (s.kernel as? PathDescribing).map { "\(s.node.preparedName) [\($0.pathDescription)]" } ?? s.node.preparedName
         }
         flops = g.steps.reduce(0) { $0 + (($1.kernel as? FlopCounting)?.flops ?? 0) }
         precisionCounts = g.steps.reduce(into: [:]) { counts, step in counts[QuantizedGraph.precision(of: step.kernel), default: 0] += 1 }
@@ -288,4 +286,9 @@ public final class Session: @unchecked Sendable {
 /// Kernels that report their arithmetic (2 × multiply-accumulates) for `nn info` and GFLOP/s.
 protocol FlopCounting {
     var flops: Int { get }
+}
+
+/// Kernels that name the path they run (`--profile`, `nn info`), e.g. "3x3 s1 implicit AVX-512".
+protocol PathDescribing {
+    var pathDescription: String { get }
 }

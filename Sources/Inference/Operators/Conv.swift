@@ -6,7 +6,7 @@ import Foundation
 /// unpadded as one sgemm on the input; otherwise im2col into scratch and sgemm per group.
 ///
 /// Thread safety: see `Kernel`.
-final class ConvKernel: Kernel, FlopCounting {
+final class ConvKernel: Kernel, FlopCounting, PathDescribing {
     let outputInfos: [ValueInfo]
     let g: SpatialGeometry
     let batch: Int, inC: Int, outC: Int, groups: Int

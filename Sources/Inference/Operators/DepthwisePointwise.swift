@@ -10,7 +10,7 @@ import Foundation
 /// `vk_conv_implicit` on the band's columns): the outputs are bit-identical to the unpaired steps.
 ///
 /// Thread safety: see `Kernel`.
-final class DepthwisePointwiseKernel: Kernel, FlopCounting {
+final class DepthwisePointwiseKernel: Kernel, FlopCounting, PathDescribing {
     let depthwise: ConvKernel
     let pointwise: ConvKernel
     /// Output rows per band: a multiple of 8 (the AVX-512 3×3 kernel's rows per step) whose depthwise output (all

@@ -105,7 +105,7 @@ func quantizedClamp(_ act: Activation, scale: Float, zeroPoint: Int32, type: Ele
 /// point), int32 bias, requantised output; a fused Relu/Clip becomes an output clamp.
 ///
 /// Thread safety: see `Kernel`.
-final class QLinearConvKernel: IntegerKernel, FlopCounting {
+final class QLinearConvKernel: IntegerKernel, FlopCounting, PathDescribing {
     let outputInfos: [ValueInfo]
     let shape: IntegerConvShape
     let inputType: ElementType
