@@ -397,6 +397,13 @@ static void gemm_scalar(int m, int n, int k, const float *pa, const float *pb, f
     }
 }
 
+// Any CPU: AVX-512F is level 2, AVX2 with FMA level 1 (an AVX2 CPU without AVX-512, such as Intel's N100, gets
+// the AVX2 kernels by default), else 0; capped by limit.
+int vk_isa_for(int avx512f, int avx2, int fma, int limit) {
+    const int level = avx512f ? 2 : (avx2 && fma ? 1 : 0);
+    return level < limit ? level : limit;
+}
+
 #ifdef VK_X86
 
 static int detected_isa(void) {
@@ -405,7 +412,7 @@ static int detected_isa(void) {
     if (v >= 0) return v;
     __builtin_cpu_init();
     // __builtin_cpu_supports also checks that the OS saves the AVX / AVX-512 state (XCR0).
-    v = __builtin_cpu_supports("avx512f") ? 2 : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
+    v = vk_isa_for(__builtin_cpu_supports("avx512f"), __builtin_cpu_supports("avx2"), __builtin_cpu_supports("fma"), 2);
     __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
     return v;
 }
@@ -427,9 +434,10 @@ static int current_limit(void) {
 
 int vk_cpu_isa(void) { return detected_isa(); }
 
+
 int vk_isa(void) {
-    int d = detected_isa(), l = current_limit();
-    return d < l ? d : l;
+    const int d = detected_isa();
+    return vk_isa_for(d >= 2, d >= 1, d >= 1, current_limit());
 }
 
 int vk_set_isa_limit(int level) {
@@ -757,8 +765,13 @@ __attribute__((target("avx2,fma"))) static void implicit4x24(int k, const float 
 }
 
 // K steps up to which implicit256 copies a block's input columns into one contiguous buffer on the stack
-// (24 KiB at most) before its row blocks read them.
-#define VK_IPACK2 256
+// (96·k bytes: 108 KiB at most; the pool's helpers have 512 KiB stacks) before its row blocks read them. Up to
+// 256 at first; raising it to 1152 made the 1×1 layers with K = 320–672 and the stride-2 3×3 layers with K = 288–1152
+// (their taps lie in four parity planes) 5–9 % faster in scripts/kernel-harness (load 14: AVX2 1×1 384 → 128 on
+// 40×40 1.90 → 1.74 ms, 3×3 s2 128 → 256 on 20×20 0.75 → 0.69 ms).
+#ifndef VK_IPACK2
+#define VK_IPACK2 1152
+#endif
 
 // Copies the block's 24 input columns at `base` (k taps at `off`) into dst, 24 floats per tap, so that every row
 // block reads them from consecutive lines. Read in place, the taps of a 1×1 convolution on 64×64 or 32×32
@@ -802,11 +815,11 @@ __attribute__((target("avx2,fma"))) static void implicit8x8(int k, const float *
 static void implicit256(int m, int k, const float *pa, const int *offsets, const float *src, int pitch, int out_w,
                         long v0, long v1, float *y, long ldy, const VKEpilogue *ep) {
     // Whole blocks read a packed copy of their input columns when K allows and consecutive taps lie in different
-    // planes, as in 1×1 convolutions (see implicit_pack24; the taps of a 3×3 share rows, and copying them cost
-    // more than it saved).
+    // planes, as in 1×1 convolutions and in stride-2 ones (their parity planes; see implicit_pack24; the taps of a
+    // stride-1 3×3 share rows, and copying them cost more than it saved).
     const int pack = k > 1 && k <= VK_IPACK2 && m > 4 && offsets[1] - offsets[0] >= 24;
-    float packed[pack ? 24 * VK_IPACK2 : 1];
-    int packedOffsets[pack ? VK_IPACK2 : 1];
+    float packed[pack ? 24 * k : 1];
+    int packedOffsets[pack ? k : 1];
     for (int p = 0; pack && p < k; p++) packedOffsets[p] = 24 * p;
     for (long v = v0; v < v1; v += 24) {
         const long left = v1 - v;
@@ -847,15 +860,22 @@ __attribute__((target("avx2,fma"))) static void maxpool256(const float *x, float
     const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
     const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(s));
     for (int i = 0; i < pw + 64; i++) row[i] = -__builtin_inff();
+    // With out_w ≥ 8 a row's last vector is moved back to end at out_w (max is idempotent, so the lanes it shares
+    // with the previous vector come out the same): whole loads and stores only. A 10-wide row (YOLOv8n-320's SPPF)
+    // took one whole and one partial vector through a buffer, 1.9× the AVX-512 time.
+    const int back = g->out_w >= 8;
     for (int oy = 0; oy < g->out_h; oy++) {
         float *orow = y + (size_t)oy * g->out_w;
-        for (int ox = 0; ox < g->out_w; ox += 8) store_range256(orow + ox, ninf, 0, g->out_w - ox);
+        for (int ox = 0; ox < g->out_w; ox += 8) {
+            const int at = back && ox + 8 > g->out_w ? g->out_w - 8 : ox;
+            store_range256(orow + at, ninf, 0, g->out_w - at);
+        }
         for (int ky = 0; ky < g->k_h; ky++) {
             const int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
             if (iy < 0 || iy >= g->in_h) continue;
             memcpy(row + g->pad_left, x + (size_t)iy * g->in_w, (size_t)g->in_w * sizeof(float));
-            for (int ox = 0; ox < g->out_w; ox += 8) {
-                const int left = g->out_w - ox;
+            for (int ox0 = 0; ox0 < g->out_w; ox0 += 8) {
+                const int ox = back && ox0 + 8 > g->out_w ? g->out_w - 8 : ox0, left = g->out_w - ox;
                 __m256 acc = load_range256(orow + ox, 0, left);
                 const float *p = row + (size_t)ox * s;
                 for (int kx = 0; kx < g->k_w; kx++) {
@@ -1920,9 +1940,143 @@ __attribute__((target("avx512f"))) static void conv_channels512(int m, int k, co
     }
 }
 
+// Channel-vectorised convolution, AVX2. A block is 16 output channels (half of a VK_MT panel: `pt` at its first
+// channel, VK_MT floats per tap) in two ymm × NP ≤ 6 pixels of one output row run, over a chunk of k taps whose
+// inputs are packed at x (NP floats per tap): 12 accumulators, two weight vectors and a broadcast (15 of the 16
+// registers; 12 FMAs per 8 loads). `first` starts from zero, else from the partial sums at part (12 vectors);
+// unless `last`, the sums go back there. The last chunk runs the epilogue on the channel vectors, then gathers
+// each output channel's NP pixels from a stack tile and stores them as one vector: a whole one when `whole` (no
+// residual, and the 8 lanes stay inside the output row run, where a later block overwrites the lanes past NP),
+// else through store_range256.
+T256 void conv_channels_block256(int k, const float *pt, const float *x, float *part, int first, int last, long at,
+                                 int mr, int row0, float *y, long ldy, const VKEpilogue *ep, int whole, const int NP) {
+    __m256 acc[2][6];
+    for (int j = 0; j < NP; j++) {
+        acc[0][j] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(part + j * 16);
+        acc[1][j] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(part + j * 16 + 8);
+    }
+    for (int p = 0; p < k; p++) {
+        const __m256 w0 = _mm256_loadu_ps(pt + (size_t)p * VK_MT), w1 = _mm256_loadu_ps(pt + (size_t)p * VK_MT + 8);
+        const float *xr = x + (size_t)p * NP;
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NP; j++) {
+            const __m256 xv = _mm256_broadcast_ss(xr + j);
+            acc[0][j] = _mm256_fmadd_ps(w0, xv, acc[0][j]);
+            acc[1][j] = _mm256_fmadd_ps(w1, xv, acc[1][j]);
+        }
+    }
+    if (!last) {
+        for (int j = 0; j < NP; j++) {
+            _mm256_storeu_ps(part + j * 16, acc[0][j]);
+            _mm256_storeu_ps(part + j * 16 + 8, acc[1][j]);
+        }
+        return;
+    }
+    __attribute__((aligned(32))) float tile[8 * 16];
+    __m256 b0 = _mm256_setzero_ps(), b1 = b0;
+    if (ep && ep->bias) {
+        b0 = load_range256(ep->bias + row0, 0, mr);
+        b1 = load_range256(ep->bias + row0 + 8, 0, mr - 8);
+    }
+    for (int j = 0; j < NP; j++) {
+        __m256 u0 = _mm256_add_ps(acc[0][j], b0), u1 = _mm256_add_ps(acc[1][j], b1);
+        if (ep) { u0 = act256(u0, ep->activation); u1 = act256(u1, ep->activation); }
+        _mm256_store_ps(tile + j * 16, u0);
+        _mm256_store_ps(tile + j * 16 + 8, u1);
+    }
+    const __m256i idx = _mm256_setr_epi32(0, 16, 32, 48, 64, 80, 96, 112);
+    const __m256 m = _mm256_castsi256_ps(lanes256(0, NP));
+    const float *residual = ep ? ep->residual : NULL;
+    for (int r = 0; r < mr; r++) {
+        __m256 v = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), tile + r, idx, m, 4);
+        const long o = (long)(row0 + r) * ldy + at;
+        if (residual) v = act256(_mm256_add_ps(v, load_range256(residual + o, 0, NP)), ep->post);
+        if (whole) _mm256_storeu_ps(y + o, v);
+        else store_range256(y + o, v, 0, NP);
+    }
+}
+
+#define CONV_CHANNELS256(NP)                                                                                    \
+    __attribute__((target("avx2,fma"), noinline)) static void conv_channels256_##NP(                            \
+        int k, const float *pt, const float *x, float *part, int first, int last, long at, int mr, int row0,    \
+        float *y, long ldy, const VKEpilogue *ep, int whole) {                                                  \
+        conv_channels_block256(k, pt, x, part, first, last, at, mr, row0, y, ldy, ep, whole, NP);               \
+    }
+CONV_CHANNELS256(1) CONV_CHANNELS256(2) CONV_CHANNELS256(3) CONV_CHANNELS256(4) CONV_CHANNELS256(5)
+CONV_CHANNELS256(6)
+#undef CONV_CHANNELS256
+typedef void (*conv_channels256_fn)(int, const float *, const float *, float *, int, int, long, int, int, float *,
+                                    long, const VKEpilogue *, int);
+static const conv_channels256_fn conv_channels256_blocks[7] = {
+    0, conv_channels256_1, conv_channels256_2, conv_channels256_3, conv_channels256_4, conv_channels256_5,
+    conv_channels256_6};
+
+// Copies a block's np input columns at `base` (k taps at `off`) into dst, np floats per tap (dst holds k·np + 8
+// floats: each tap's 8-lane store runs into the next tap's place, which that tap then overwrites). Read in
+// place, every broadcast of the 16-channel halves and panels fetched the taps' lines again from L2 (the 1×1 taps
+// lie a plane apart); packed, they stay in L1 (K = 1152, 7×7: 0.31 → see scripts/kernel-harness).
+__attribute__((target("avx2,fma"))) static void conv_channels_pack256(int k, const int *off, const float *base,
+                                                                    int np, float *dst) {
+    const __m256i m = lanes256(0, np);
+    for (int p = 0; p < k; p++) _mm256_storeu_ps(dst + (size_t)p * np, _mm256_maskload_ps(base + off[p], m));
+}
+
+// Taps per chunk, blocks per group and 16-channel halves per batch of conv_channels256: a chunk's weights for
+// one half (8 KiB) are read from L1 by every block of the group, the group's packed inputs for the chunk (18 KiB)
+// by every half of the batch; the batch's partial sums take 18 KiB.
+#define VK_CH256_KC 128
+#define VK_CH256_GROUP 6
+#define VK_CH256_HALVES 8
+
+// Where block i (of `blocks` per row run, near-equal, at most 6 pixels) of an output row run lies: its first
+// virtual column, its output offset, its pixels, and whether a whole-vector store may run past it.
+typedef struct { long v0, at; int np, whole; } ChannelsBlock256;
+static ChannelsBlock256 channels_block256(int i, int blocks, int n, int pitch, int out_w, int residual) {
+    const int oy = i / blocks, b = i % blocks;
+    const int p0 = (int)((long)n * b / blocks), p1 = (int)((long)n * (b + 1) / blocks);
+    return (ChannelsBlock256){(long)oy * pitch + p0, (long)oy * out_w + p0, p1 - p0, !residual && p0 + 8 <= n};
+}
+
+// conv_channels512's work in AVX2 blocks: each output row run (all of an unpadded 1×1's plane counts as one) in
+// near-equal blocks of at most 6 pixels (49 → five of 5 and four of 6). Where conv_channels512 reads each
+// 32-channel panel's weights (k × 128 bytes, from L2 for wide layers) once per 12 pixels, a 16-channel half read
+// once per 6 pixels would double that traffic; so blocks go in groups of VK_CH256_GROUP and K in chunks of
+// VK_CH256_KC, every block of the group consuming a chunk's weights while they are in L1.
+__attribute__((target("avx2,fma"))) static void conv_channels256(int m, int k, const float *pt, const int *offsets,
+                                                               const float *src, int pitch, int out_h, int out_w,
+                                                               int panel0, int panel1, float *y, long ldy,
+                                                               const VKEpilogue *ep) {
+    const int rows = pitch == out_w ? 1 : out_h, n = pitch == out_w ? out_h * out_w : out_w;
+    const int blocks = (n + 5) / 6, total = rows * blocks, residual = ep && ep->residual;
+    const int half0 = panel0 * 2, half1 = min_int(panel1 * 2, (m + 15) / 16);
+    float x[VK_CH256_GROUP][VK_CH256_KC * 6 + 8];
+    float part[VK_CH256_HALVES][VK_CH256_GROUP][96];
+    for (int g0 = 0; g0 < total; g0 += VK_CH256_GROUP) {
+        const int gn = min_int(VK_CH256_GROUP, total - g0);
+        ChannelsBlock256 bl[VK_CH256_GROUP];
+        for (int b = 0; b < gn; b++) bl[b] = channels_block256(g0 + b, blocks, n, pitch, out_w, residual);
+        for (int h0 = half0; h0 < half1; h0 += VK_CH256_HALVES) {
+            const int h1 = min_int(half1, h0 + VK_CH256_HALVES);
+            for (int kc = 0; kc < k; kc += VK_CH256_KC) {
+                const int kn = min_int(VK_CH256_KC, k - kc), last = kc + kn >= k;
+                for (int b = 0; b < gn; b++) conv_channels_pack256(kn, offsets + kc, src + bl[b].v0, bl[b].np, x[b]);
+                for (int h = h0; h < h1; h++) {
+                    const int row0 = h * 16, mr = min_int(16, m - row0);
+                    const float *w = pt + (size_t)(h / 2) * k * VK_MT + (h % 2) * 16 + (size_t)kc * VK_MT;
+                    for (int b = 0; b < gn; b++)
+                        conv_channels256_blocks[bl[b].np](kn, w, x[b], part[h - h0][b], kc == 0, last, bl[b].at, mr,
+                                                          row0, y, ldy, ep, bl[b].whole);
+                }
+            }
+        }
+    }
+}
+
+
 void vk_conv_channels(int m, int k, const float *pt, const int *offsets, const float *src, int pitch, int out_h,
                       int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep) {
     if (vk_isa() >= 2) conv_channels512(m, k, pt, offsets, src, pitch, out_h, out_w, panel0, panel1, y, ldy, ep);
+    else if (vk_isa() == 1) conv_channels256(m, k, pt, offsets, src, pitch, out_h, out_w, panel0, panel1, y, ldy, ep);
     else conv_channels_scalar(m, k, pt, offsets, src, pitch, out_h, out_w, panel0, panel1, y, ldy, ep);
 }
 

@@ -12,11 +12,14 @@ import Foundation
 enum FastKernels {
     /// On when the CPU has AVX2 + FMA (the AVX2 kernels where AVX-512 is missing, as on Intel N100-class
     /// CPUs), unless `VIGIL_NN_PORTABLE` or `VIGIL_NN_ISA=none` ask for the portable paths.
-    static let available: Bool = {
-        if getenv("VIGIL_NN_PORTABLE") != nil { return false }
-        if getenv("VIGIL_NN_ISA").map({ String(cString: $0) }) == "none" { return false }
-        return vk_cpu_isa() >= 1
-    }()
+    static let available: Bool = enabled(cpuLevel: vk_cpu_isa(), portable: getenv("VIGIL_NN_PORTABLE") != nil,
+                                         isa: getenv("VIGIL_NN_ISA").map { String(cString: $0) })
+
+    /// Whether the C kernels are used on a CPU of `cpuLevel` (`vk_isa_for`: 1 AVX2 + FMA, 2 AVX-512F) given the
+    /// environment (`portable`: `VIGIL_NN_PORTABLE` set; `isa`: the value of `VIGIL_NN_ISA`).
+    static func enabled(cpuLevel: Int32, portable: Bool, isa: String?) -> Bool {
+        !portable && isa != "none" && cpuLevel >= 1
+    }
     /// Depthwise convolution through the C kernel (AVX2 or AVX-512; the entry point falls back to scalar code
     /// if the level drops after load).
     static var depthwise: Bool { available && vk_isa() >= 1 }

@@ -3,7 +3,8 @@
 /// island becomes one QLinearConv node (the integer kernels, requantisation and clamp fused), so
 /// tensors stay uint8/int8 between islands; and every chain of element-wise float operators between a
 /// DequantizeLinear and a QuantizeLinear (SiLU's Sigmoid + Mul, Relu, …) becomes a 256-entry table
-/// lookup on the quantised values (`QuantizedLookupKernel`). Everything else runs in float after its
+/// lookup on the quantised values (`QuantizedLookupKernel`); Pad and Add stay in bytes too (QuantizationGlue.swift).
+/// Everything else runs in float after its
 /// DequantizeLinear, as the model says.
 ///
 /// Thread safety: stateless functions.
@@ -20,6 +21,15 @@ enum QuantizedGraph {
     static func rewrite(_ input: [Node], _ values: inout [String: ValueInfo], outputs: Set<String>, opset: Int) -> [Node] {
         var nodes = input
         var i = 0
+        // Backwards, so that a QuantizeLinear moved above one operator can move on above the one before it.
+        i = nodes.count - 1
+        while i >= 0 {
+            if !quantizeBeforePad(&nodes, at: i, &values, outputs: outputs) {
+                _ = quantizeBeforeMove(&nodes, at: i, &values, outputs: outputs, opset: opset)
+            }
+            i -= 1
+        }
+        i = 0
         while i < nodes.count {
             if nodes[i].opType == "Conv", nodes[i].domain.isEmpty || nodes[i].domain == "ai.onnx",
                let (node, removed) = convIsland(nodes, at: i, &values, outputs: outputs) {
@@ -27,6 +37,25 @@ enum QuantizedGraph {
                 for r in removed.sorted(by: >) { nodes.remove(at: r) }
             }
             i += 1
+        }
+        // The islands' DequantizeLinear nodes go first: a byte Pad folds only into its convolution as sole reader.
+        nodes = GraphPreparation.removeDeadNodes(nodes, outputs: outputs)
+        i = 0
+        while i < nodes.count {
+            if foldBytePad(&nodes, at: i, values, outputs: outputs) { i = 0; continue }
+            i += 1
+        }
+        i = 0
+        while i < nodes.count {
+            if let (node, removed) = addIsland(nodes, at: i, values, outputs: outputs, opset: opset) {
+                nodes[i] = node
+                for r in removed.sorted(by: >) { nodes.remove(at: r) }
+            }
+            i += 1
+        }
+        i = 0
+        while i < nodes.count {
+            if !elideRequantize(&nodes, at: i, values, outputs: outputs) { i += 1 }
         }
         i = 0
         while i < nodes.count {
@@ -45,6 +74,9 @@ enum QuantizedGraph {
         switch kernel {
         case is QLinearConvKernel, is QLinearMatMulKernel, is ConvIntegerKernel, is MatMulIntegerKernel: return "int8"
         case is QuantizedLookupKernel: return "int8_lookup"
+        case is QuantizedAddKernel: return "int8_add"
+        case is QuantizedPadKernel: return "int8_pad"
+        case is QuantizedMoveKernel: return "int8_move"
         case is QuantizeLinearKernel: return "quantize"
         case is DequantizeLinearKernel: return "dequantize"
         default: return "float"

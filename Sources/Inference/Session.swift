@@ -41,7 +41,8 @@ public final class Session: @unchecked Sendable {
     public let threads: Int
     /// How many prepared steps run in which arithmetic: `int8` (integer convolutions and matrix products:
     /// QLinearConv, including each rewritten QDQ island, QLinearMatMul, ConvInteger, MatMulInteger),
-    /// `int8_lookup` (element-wise chains as 256-entry tables), `quantize`, `dequantize` and `float`.
+    /// `int8_lookup` (element-wise chains as 256-entry tables), `int8_add` (quantised Add), `int8_pad` (byte Pad),
+    /// `int8_move` (Transpose, Reshape, Concat, … on bytes), `quantize`, `dequantize` and `float`.
     public let precisionCounts: [String: Int]
     /// The GEMM behind Conv and MatMul, e.g. "OpenBLAS SkylakeX" or "Swift fallback".
     public static var gemmImplementation: String {

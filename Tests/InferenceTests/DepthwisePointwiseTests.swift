@@ -82,7 +82,9 @@ import Testing
             let y = try paired.run(inputs)["y"]!.floats
             let expected = try apart.run(inputs)["y"]!.floats
             #expect(y.count == t.m * t.oh * t.ow)
-            #expect(y.map(\.bitPattern) == expected.map(\.bitPattern))
+            // Counted, not compared as arrays: a failing comparison of 10⁵ floats would be printed as a diff (minutes).
+            let differing = zip(y, expected).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(y.count == expected.count && differing == 0, "\(differing) of \(y.count) outputs differ")
             let ref = reference(t, x: x, r: r)
             let worst = zip(y, ref).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .infinity
             #expect(worst < 1e-4, "\(worst)")

@@ -24,8 +24,11 @@ static float *filled(long n) {
 
 typedef struct { int cin, cout, h, w, k, s, act; } Shape;
 
-// One implicit-GEMM convolution at `isa`, laid out as Conv.swift lays it out; returns ms per call, *sum the
-// outputs' sum.
+// 1: time_conv runs the channel-vectorised kernel (vk_conv_channels, weights packed by vk_pack_at) instead.
+static int channels_mode;
+
+// One implicit-GEMM (or channel-vectorised) convolution at `isa`, laid out as Conv.swift lays it out; returns ms
+// per call, *sum the outputs' sum.
 static double time_conv(Shape sh, int isa, double *sum) {
     vk_set_isa_limit(isa);
     const int pad = sh.k / 2, oh = (sh.h + 2 * pad - sh.k) / sh.s + 1, ow = (sh.w + 2 * pad - sh.k) / sh.s + 1;
@@ -47,15 +50,21 @@ static double time_conv(Shape sh, int isa, double *sum) {
                                      : c * channel + ky * pitch + kx;
     float *src = filled((long)sh.cin * channel + 64), *w = filled((long)sh.cout * K);
     float *pa = filled((long)vk_packed_a_floats(sh.cout, K)), *bias = filled(sh.cout), *y = filled((long)sh.cout * oh * ow);
+    float *pt = filled((long)vk_packed_at_floats(sh.cout, K));
     vk_pack_a(w, K, sh.cout, K, pa);
+    vk_pack_at(w, K, sh.cout, K, pt);
     VKEpilogue ep = {bias, {sh.act, 0, 6}, 0, {0, 0, 0}};
     const long virt = (long)(oh - 1) * pitch + ow;
+    const int panels = (sh.cout + VK_MT - 1) / VK_MT;
     double t = now_ms();
-    for (int i = 0; i < 5; i++) vk_conv_implicit(sh.cout, K, pa, off, src, pitch, ow, 0, virt, y, (long)oh * ow, &ep);
+    for (int i = 0; i < 5; i++) {
+        if (channels_mode) vk_conv_channels(sh.cout, K, pt, off, src, pitch, oh, ow, 0, panels, y, (long)oh * ow, &ep);
+        else vk_conv_implicit(sh.cout, K, pa, off, src, pitch, ow, 0, virt, y, (long)oh * ow, &ep);
+    }
     t = (now_ms() - t) / 5;
     *sum = 0;
     for (long i = 0; i < (long)sh.cout * oh * ow; i++) *sum += y[i];
-    free(off); free(src); free(w); free(pa); free(bias); free(y);
+    free(off); free(src); free(w); free(pa); free(pt); free(bias); free(y);
     return t;
 }
 
@@ -76,6 +85,23 @@ static double time_depthwise(Shape sh, int isa, double *sum) {
     *sum = 0;
     for (long i = 0; i < (long)sh.cin * oh * ow; i++) *sum += y[i];
     free(x); free(w); free(y); free(scratch);
+    return t;
+}
+
+// MaxPool (vk_maxpool, k×k, pad k/2) on every channel at `isa`.
+static double time_maxpool(Shape sh, int isa, double *sum) {
+    vk_set_isa_limit(isa);
+    const int pad = sh.k / 2, oh = (sh.h + 2 * pad - sh.k) / sh.s + 1, ow = (sh.w + 2 * pad - sh.k) / sh.s + 1;
+    VKConvGeometry g = {1, sh.h, sh.w, oh, ow, sh.k, sh.k, sh.s, sh.s, 1, 1, pad, pad};
+    float *x = filled((long)sh.cin * sh.h * sh.w), *y = filled((long)sh.cin * oh * ow);
+    float *scratch = filled((long)vk_maxpool_scratch_floats(&g));
+    double t = now_ms();
+    for (int i = 0; i < 5; i++)
+        for (int c = 0; c < sh.cin; c++) vk_maxpool(x + (long)c * sh.h * sh.w, y + (long)c * oh * ow, &g, scratch);
+    t = (now_ms() - t) / 5;
+    *sum = 0;
+    for (long i = 0; i < (long)sh.cin * oh * ow; i++) *sum += y[i];
+    free(x); free(y); free(scratch);
     return t;
 }
 
@@ -120,7 +146,7 @@ int main(int argc, char **argv) {
     const Shape conv[] = {
         {32, 32, 80, 80, 1, 1, 7},   {64, 64, 40, 40, 1, 1, 7},    {128, 128, 20, 20, 1, 1, 7},
         {256, 256, 10, 10, 1, 1, 7}, {16, 16, 80, 80, 3, 1, 7},    {32, 32, 40, 40, 3, 1, 7},
-        {64, 64, 20, 20, 3, 1, 7},   {16, 32, 160, 160, 3, 2, 7},  {32, 64, 80, 80, 3, 2, 7},
+        {64, 64, 20, 20, 3, 1, 7},   {3, 16, 320, 320, 3, 2, 7},   {16, 32, 160, 160, 3, 2, 7},  {32, 64, 80, 80, 3, 2, 7},
         {24, 24, 64, 64, 1, 1, 1},   {48, 48, 32, 32, 1, 1, 1},    {96, 96, 16, 16, 1, 1, 1},
         {128, 32, 56, 56, 1, 1, 2},  {1152, 192, 7, 7, 1, 1, 0},   {672, 112, 14, 14, 1, 1, 0},
     };
@@ -129,7 +155,20 @@ int main(int argc, char **argv) {
         {128, 128, 56, 56, 5, 1, 2}, {256, 256, 14, 14, 5, 1, 2},  {128, 128, 112, 112, 5, 2, 2},
     };
     for (unsigned i = 0; i < sizeof conv / sizeof *conv; i++) compare("implicit", conv[i], reps, time_conv);
+    // The shapes Conv.swift gives the channel-vectorised kernel (ConvKernel.channelVectorisedPays): 1×1 on 7×7 and
+    // 6×6, 3×3 on 10×10; first the implicit GEMM on them, then vk_conv_channels.
+    const Shape small[] = {
+        {1152, 192, 7, 7, 1, 1, 0}, {192, 1152, 7, 7, 1, 1, 0}, {128, 128, 6, 6, 1, 1, 1}, {96, 96, 6, 6, 1, 1, 1},
+        {128, 128, 10, 10, 3, 1, 7}, {256, 64, 10, 10, 3, 1, 7}, {64, 64, 20, 20, 3, 1, 7},  {64, 128, 40, 40, 3, 2, 7},
+        {128, 256, 20, 20, 3, 2, 7},
+    };
+    for (unsigned i = 0; i < sizeof small / sizeof *small; i++) compare("implicit", small[i], reps, time_conv);
+    channels_mode = 1;
+    for (unsigned i = 0; i < sizeof small / sizeof *small; i++) compare("channels", small[i], reps, time_conv);
+    channels_mode = 0;
     for (unsigned i = 0; i < sizeof dw / sizeof *dw; i++) compare("depthwise", dw[i], reps, time_depthwise);
+    compare("maxpool", (Shape){128, 128, 10, 10, 5, 1, 0}, reps, time_maxpool);
+    compare("maxpool", (Shape){256, 256, 20, 20, 5, 1, 0}, reps, time_maxpool);
     compare("silu", (Shape){32, 32, 80, 80, 0, 0, 7}, reps, time_silu);
     return 0;
 }

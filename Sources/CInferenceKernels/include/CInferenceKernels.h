@@ -21,6 +21,10 @@ extern "C" {
 int vk_isa(void);
 /// What the CPU and OS support (0, 1 or 2), ignoring the limit.
 int vk_cpu_isa(void);
+/// The level vk_isa() chooses for a CPU with these features (non-zero: present) under `limit`: 2 with AVX-512F,
+/// 1 with AVX2 and FMA, else 0; at most limit. vk_cpu_isa and vk_isa use it (exposed so that the choice on CPUs
+/// other than this one can be tested).
+int vk_isa_for(int avx512f, int avx2, int fma, int limit);
 /// Sets the limit of vk_isa() (0, 1 or 2) for every later call and returns the previous limit. For
 /// tests: every entry point works at every level, so changing it while kernels run is safe.
 int vk_set_isa_limit(int level);
@@ -81,8 +85,8 @@ void vk_pack_at(const float *a, int lda, int m, int k, float *dst);
 /// parity planes) with the output channels in the vector lanes: output rows r in panels [panel0, panel1) of pt
 /// (packed by vk_pack_at), r < m, at y + r·ldy + oy·out_w + ox for the out_h × out_w pixels, then the epilogue
 /// (bias[r]; residual read like y). Only real pixels are computed (the implicit GEMM also computes the pitch −
-/// out_w padding columns of each row and rounds to 16-lane vectors: 7×7 = 49 pixels take four). Every ISA level
-/// (AVX-512 kernel; scalar below: prepared graphs use it only at level 2, the AVX2 form is still to come).
+/// out_w padding columns of each row and rounds to 16-lane vectors: 7×7 = 49 pixels take four). Every ISA level:
+/// AVX-512 kernel, AVX2 kernel (16-channel halves × 6 pixels), scalar.
 void vk_conv_channels(int m, int k, const float *pt, const int *offsets, const float *src, int pitch, int out_h,
                       int out_w, int panel0, int panel1, float *y, long ldy, const VKEpilogue *ep);
 
@@ -161,5 +165,6 @@ long vk_clock_cycles(long steps);
 #endif
 
 #include "QKernels.h"
+#include "QGlue.h"
 
 #endif

@@ -169,7 +169,7 @@ final class ConvKernel: Kernel, FlopCounting {
             packedWeights = nil
         }
         let pitch = ConvKernel.implicitLayout(g, pointwise: pointwise).pitch
-        let channels = packedWeights != nil && ConvKernel.implicitStride(g) != nil && groups == 1 && vk_isa() >= 2 &&
+        let channels = packedWeights != nil && ConvKernel.implicitStride(g) != nil && groups == 1 && vk_isa() >= 1 &&
             ConvKernel.channelVectorisedPays(m: outC, pixels: g.outH * g.outW, virtualColumns: (g.outH - 1) * pitch + g.outW)
         channelPackedWeights = channels ? ConvKernel.packChannels(w.floats, m: outC, k: inC * g.kH * g.kW) : nil
         if packedWeights != nil, let stride = ConvKernel.implicitStride(g) {

@@ -1,7 +1,10 @@
+import CInferenceKernels
+
 /// Element-wise float chains between a DequantizeLinear and a QuantizeLinear (SiLU as Sigmoid + Mul,
 /// Relu, LeakyRelu, HardSwish, …, with scalar constants) act on at most 256 distinct values: graph
 /// preparation evaluates the chain once on every quantised input value with the engine's own kernels
-/// and replaces it by a table lookup (`QuantizedLookupKernel`), one byte in, one byte out.
+/// and replaces it by a table lookup (`QuantizedLookupKernel`), one byte in, one byte out. An empty chain with new
+/// parameters is a requantising lookup; with the same parameters the pair goes (`elideRequantize`).
 
 extension QuantizedGraph {
     /// Operators a lookup chain may contain: element-wise, output shaped like the input.
@@ -34,12 +37,11 @@ extension QuantizedGraph {
             guard elementwise.contains(nodes[p].opType), nodes[p].domain.isEmpty, nodes[p].outputs.count == 1 else { return nil }
             if members.insert(p).inserted { pending.append(contentsOf: nodes[p].inputs.filter { !$0.isEmpty }) }
         }
-        guard let root, !members.isEmpty else { return nil }
-        // Nothing outside the chain may read its intermediate values.
-        for m in members {
+        guard let root else { return nil }
+        // A chain whose values are also read elsewhere stays for those readers (the lookup is added beside it).
+        let shared = members.contains { m in
             let out = nodes[m].outputs[0]
-            if outputs.contains(out) { return nil }
-            if users(nodes, out).contains(where: { $0 != qi && !members.contains($0) }) { return nil }
+            return outputs.contains(out) || users(nodes, out).contains(where: { $0 != qi && !members.contains($0) })
         }
         let order = members.sorted()
         guard let table = try? lookupTable(order.map { nodes[$0] }, root: root.name, dq: root.dq, q: q, y: y, values, opset: opset)
@@ -48,7 +50,21 @@ extension QuantizedGraph {
         values[tableName] = ValueInfo(shape: [256], type: y.type, constant: table)
         let node = Node(name: q.name, opType: "QuantizedLookup", domain: domain, inputs: [root.dq.input, tableName],
                         outputs: q.outputs, attributes: [:])
-        return (node, order)
+        return (node, shared ? [] : order)
+    }
+
+    /// QuantizeLinear(DequantizeLinear(x)) with the same scale, zero point and type is x: readers of the
+    /// QuantizeLinear read x. True when `nodes[qi]` was removed.
+    static func elideRequantize(_ nodes: inout [Node], at qi: Int, _ values: [String: ValueInfo], outputs: Set<String>) -> Bool {
+        let q = nodes[qi]
+        guard let y = runtimeQuantize(q, values), !outputs.contains(q.outputs[0]),
+              let p = nodes.firstIndex(where: { $0.outputs.first == q.inputs[0] }), let dq = runtimeDequantize(nodes[p], values),
+              dq.scale == y.scale, dq.zeroPoint == y.zeroPoint, dq.type == y.type else { return false }
+        for u in users(nodes, q.outputs[0]) {
+            nodes[u].inputs = nodes[u].inputs.map { $0 == q.outputs[0] ? dq.input : $0 }
+        }
+        nodes.remove(at: qi)
+        return true
     }
 
     /// Runs the chain on all 256 quantised input values (index = the byte, as unsigned).
@@ -92,12 +108,11 @@ final class QuantizedLookupKernel: IntegerKernel {
     }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
-        let src = UnsafeRawPointer(x[0]).assumingMemoryBound(to: UInt8.self)
-        let dst = UnsafeMutableRawPointer(y[0]).assumingMemoryBound(to: UInt8.self)
+        let src = UnsafeRawPointer(x[0]), dst = UnsafeMutableRawPointer(y[0])
         table.withUnsafeBufferPointer { t in
             let lut = t.baseAddress!
             ctx.parallel(count, minimumPerChunk: 65_536) { r in
-                for i in r { dst[i] = lut[Int(src[i])] }
+                vk_qlookup(lut, src + r.lowerBound, dst + r.lowerBound, r.count)
             }
         }
     }

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import Inference
+import CInferenceKernels
+
+/// The integer glue between quantised convolutions (QuantizationGlue.swift): small QDQ graphs made at test time by
+/// scripts/make_qglue_cases.py, each run against ONNX Runtime's output of the same model and against the float
+/// reference (the same operators in numpy on the dequantised inputs) — every value within one output quantisation
+/// step of both — with the same bytes at every instruction-set level, and with the operators the rewrite must have
+/// taken (or left in float) named in the execution plan. Needs python3 with onnx and onnxruntime (install-deps.sh).
+@Suite struct QuantizedGlueTests {
+    static let cases = [
+        "add_clip_u8", "add_relu_s8", "add_mixed_types", "add_broadcast_stays_float",
+        "pad_folds_into_conv", "pad_fill_kept_in_bytes", "pad_before_output", "pad_reflect_stays_float",
+        "concat_moves_bytes", "transpose_reshape_move_bytes",
+    ]
+
+    struct Expectation: Decodable {
+        var step: Double
+        var precision: [String: Int]
+        var plan_has: [String]
+        var plan_lacks: [String]
+    }
+
+    /// The fixture script's output folder, made once per test process (nil when the script failed).
+    static let fixtures: URL? = {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-qglue-\(getpid())")
+        try? FileManager.default.removeItem(at: out)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/make_qglue_cases.py").path, out.path]
+        p.standardOutput = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? out : nil
+    }()
+
+    @Test(arguments: cases)
+    func matchesONNXRuntimeAndFloatAtEveryLevel(_ name: String) throws {
+        let dir = try #require(Self.fixtures, "scripts/make_qglue_cases.py failed").appendingPathComponent(name)
+        let expect = try JSONDecoder().decode(Expectation.self, from: Data(contentsOf: dir.appendingPathComponent("case.json")))
+        let session = try Session(contentsOf: dir.appendingPathComponent("model.onnx"), options: .init(threads: 2))
+        for (kind, n) in expect.precision {
+            #expect(session.precisionCounts[kind, default: 0] == n, "\(name): \(kind) in \(session.precisionCounts)")
+        }
+        let plan = session.executionPlan.map { $0.split(separator: "+").first.map(String.init) ?? $0 }
+        for op in expect.plan_has { #expect(plan.contains(op), "\(name): no \(op) in \(session.executionPlan)") }
+        for op in expect.plan_lacks { #expect(!plan.contains(op), "\(name): \(op) in \(session.executionPlan)") }
+
+        let set = dir.appendingPathComponent("test_data_set_0")
+        var feeds: [String: Tensor] = [:]
+        for (i, d) in session.inputs.enumerated() {
+            feeds[d.name] = try TensorFile.read(set.appendingPathComponent("input_\(i).pb")).tensor
+        }
+        let levels: [Int32] = [0, 1, 2]
+        let results = try levels.map { level in try ISALevel.at(level) { try session.run(feeds)["out"]!.floats } }
+        for (level, r) in zip(levels, results) { #expect(r == results[0], "\(name): level \(level) differs from level 0") }
+
+        let ort = try TensorFile.read(set.appendingPathComponent("output_0.pb")).tensor.floats
+        let float = try TensorFile.read(dir.appendingPathComponent("float_output_0.pb")).tensor.floats
+        let got = results[0], step = Float(expect.step) * 1.0001 + 1e-5
+        try #require(got.count == ort.count && got.count == float.count)
+        let offORT = zip(got, ort).filter { abs($0 - $1) > step }.count
+        let offFloat = zip(got, float).filter { abs($0 - $1) > step }.count
+        let unequal = zip(got, ort).filter { $0 != $1 }.count
+        #expect(offORT == 0, "\(name): \(offORT) of \(got.count) values more than one step from ONNX Runtime")
+        #expect(offFloat == 0, "\(name): \(offFloat) of \(got.count) values more than one step from the float reference")
+        // ONNX Runtime runs its own fused QLinear kernels; ties round differently now and then (a few % at most).
+        #expect(unequal * 10 <= got.count, "\(name): \(unequal) of \(got.count) values differ from ONNX Runtime")
+    }
+
+    /// The 256-entry lookup kernel (vpermi2b at level 2 on a VBMI CPU, scalar otherwise) gives table[x] for every byte
+    /// value, on lengths around the 64-byte step, at every level.
+    @Test func lookupKernelMatchesTheTableAtEveryLevel() {
+        var g = SystemRandomNumberGenerator()
+        let table = (0..<256).map { _ in UInt8.random(in: 0...255, using: &g) }
+        let x = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7 + $0 / 256) }
+        for level: Int32 in [0, 1, 2] {
+            for n in [0, 1, 63, 64, 65, 127, 200, 1000] {
+                var y = [UInt8](repeating: 0, count: n + 1)
+                y[n] = 0xA5
+                ISALevel.at(level) { vk_qlookup(table, x, &y, n) }
+                #expect(Array(y[..<n]) == x[..<n].map { table[Int($0)] }, "level \(level), \(n) bytes")
+                #expect(y[n] == 0xA5, "level \(level): wrote past \(n) bytes")
+            }
+        }
+    }
+}
