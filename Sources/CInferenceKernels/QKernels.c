@@ -413,7 +413,7 @@ typedef struct {
     size_t out_tile_bytes;               // MatMul form: the m × nc output tile
     long items;
     int dw_rows;  // depthwise: rows of the padded plane
-    long dw_lw;   // and its bytes per row (slack for 64-byte loads past the last output)
+    long dw_lw;   // and its bytes per row (as far as the outputs reach)
     size_t scratch_bytes;  // per worker (each thread's own, q_thread_scratch)
     int next_serial;
     // Implicit GEMM: phase 0 fills the padded planes (one item per batch item and channel quad), phase 1 runs
@@ -627,8 +627,10 @@ static void q_plan_depthwise(QRun *run) {
     const VKConvGeometry *g = &run->c->d.g;
     run->items = (long)run->batch * run->c->d.groups;
     run->dw_rows = (g->out_h - 1) * g->stride_h + g->k_h;
-    run->dw_lw = ((long)g->stride_w * q_round_up(g->out_w, 16) + 4L * run->c->dw_kw4 + 64 + 63) & ~63L;
-    run->scratch_bytes = (size_t)run->dw_rows * (size_t)run->dw_lw + 64;
+    // Rows as wide as the outputs reach (no per-row slack: a vector's lanes past the row's last output read the
+    // next row and are not stored); the plane's tail has room for the widest load past its last output.
+    run->dw_lw = (long)g->stride_w * (g->out_w - 1) + g->k_w;
+    run->scratch_bytes = (size_t)run->dw_rows * (size_t)run->dw_lw + 64 + 4L * run->c->dw_kw4 + 128;
 }
 
 // Runs fn over run->items items on min(items, threads) workers of run->pool (or the calling thread alone).
@@ -1111,10 +1113,11 @@ static void q_implicit_run(QRun *run, int threads) {
 // AVX-512 VNNI + VBMI: 16 output pixels per vector, two output rows at a time (they share k_h − stride_h input
 // rows). For each input row and group of 4 taps, one vpermb gathers the 16 pixels' 4 input bytes (byte 4i + t =
 // input byte stride·i + t) and vpdpbusd adds them times the taps into the rows that use that input row.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi"))) static void
-q_dw_vnni(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
+// kh, kw4 and sh are compile-time constants in the common shapes' copies (q_dw_vnni), so the tap loops unroll.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi"), always_inline)) static inline void
+q_dw_vnni_body(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y, int kh, int kw4, int sh) {
     const VKConvGeometry *g = &c->d.g;
-    const int sw = g->stride_w, sh = g->stride_h, kh = g->k_h, kw4 = c->dw_kw4;
+    const int sw = g->stride_w;
     const int32_t *w = c->dw_w4 + (size_t)o * kh * kw4;
     uint8_t index[64];
     for (int i = 0; i < 64; i++) index[i] = (uint8_t)((i / 4) * sw + i % 4);
@@ -1141,12 +1144,24 @@ q_dw_vnni(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
     }
 }
 
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi"))) static void
+q_dw_vnni(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
+    const VKConvGeometry *g = &c->d.g;
+    const int kh = g->k_h, kw4 = c->dw_kw4, sh = g->stride_h;
+    if (kh == 3 && kw4 == 1 && sh == 1) q_dw_vnni_body(c, pu, lw, o, y, 3, 1, 1);
+    else if (kh == 3 && kw4 == 1 && sh == 2) q_dw_vnni_body(c, pu, lw, o, y, 3, 1, 2);
+    else if (kh == 5 && kw4 == 2 && sh == 1) q_dw_vnni_body(c, pu, lw, o, y, 5, 2, 1);
+    else if (kh == 5 && kw4 == 2 && sh == 2) q_dw_vnni_body(c, pu, lw, o, y, 5, 2, 2);
+    else q_dw_vnni_body(c, pu, lw, o, y, kh, kw4, sh);
+}
+
 // AVX2, exact: 8 output pixels per vector, two output rows at a time as on VNNI. For each input row and pair of
 // taps, pshufb gathers the 8 pixels' 2 input bytes (byte 2i + t = input byte stride·i + t), zero-extended to
 // int16, and vpmaddwd multiplies them by the two taps (int16): no int16 saturation, unlike vpmaddubsw.
-TQ256 void q_dw_avx2(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+q_dw_avx2_body(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y, int kh, int kw2, int sh) {
     const VKConvGeometry *g = &c->d.g;
-    const int sw = g->stride_w, sh = g->stride_h, kh = g->k_h, kw2 = c->dw_kw2;
+    const int sw = g->stride_w;
     const int32_t *w = c->dw_w2 + (size_t)o * kh * kw2;
     uint8_t index[16];
     for (int i = 0; i < 16; i++) index[i] = (uint8_t)((i / 2) * sw + i % 2);
@@ -1173,6 +1188,17 @@ TQ256 void q_dw_avx2(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8
             if (two) q_out8(c, a1, mult, y0 + g->out_w + j, cols);
         }
     }
+}
+
+// As on VNNI: constant kh, kw2 and sh for the common shapes.
+TQ256 void q_dw_avx2(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
+    const VKConvGeometry *g = &c->d.g;
+    const int kh = g->k_h, kw2 = c->dw_kw2, sh = g->stride_h;
+    if (kh == 3 && kw2 == 2 && sh == 1) q_dw_avx2_body(c, pu, lw, o, y, 3, 2, 1);
+    else if (kh == 3 && kw2 == 2 && sh == 2) q_dw_avx2_body(c, pu, lw, o, y, 3, 2, 2);
+    else if (kh == 5 && kw2 == 3 && sh == 1) q_dw_avx2_body(c, pu, lw, o, y, 5, 3, 1);
+    else if (kh == 5 && kw2 == 3 && sh == 2) q_dw_avx2_body(c, pu, lw, o, y, 5, 3, 2);
+    else q_dw_avx2_body(c, pu, lw, o, y, kh, kw2, sh);
 }
 
 static int q_cpu_vbmi(void) {
