@@ -54,6 +54,13 @@ struct vk_qconv {
     int dw_kw4, dw_kw2;  // native depthwise: groups of 4 and of 2 taps per kernel row
     int32_t *dw_w4;      // per channel [k_h][dw_kw4]: 4 taps (w − zw) as int8, 0 past k_w
     int32_t *dw_w2;      // per channel [k_h][dw_kw2]: 2 taps (w − zw) as int16
+    // Implicit GEMM (level 2, see "implicit GEMM" below): 0 when it does not apply.
+    int implicit;
+    int im_cq, im_wp, im_hp;  // channel quads, width and height of each phase's plane (in pixels)
+    long im_sub, im_plane;    // quads per phase plane (im_hp·im_wp + slack), per channel quad (stride² phases)
+    int8_t *im_w;             // level 2: [mp8 / 8][taps][im_cq][8][4]
+    int16_t *im_w16;          // level 1: [mp4 / 4][taps][im_cq][4][4]
+    int32_t *im_off;          // per k step (tap, channel quad): byte offset into the padded planes
 };
 
 static int q_min(int a, int b) { return a < b ? a : b; }
@@ -162,6 +169,75 @@ static int q_dw_prepare(vk_qconv *c) {
     return 1;
 }
 
+// Implicit GEMM (levels 2 and 1; level 0 runs the im2col GEMM): one group, stride 1 or 2 (the same both
+// ways), no dilation, more than one tap, weight zero points 0 (ONNX Runtime's per-channel weights are symmetric).
+// The input is copied once per run into padded planes of channel quads ([cq][phase][row][column][4 channels],
+// padding = the input zero point), so the 4 bytes vpdpbusd takes per pixel are 4 channels at one tap. With stride
+// 2 the padded input is split into 4 phase planes (even/odd rows × even/odd columns), so a tap (ky, kx) of output
+// pixel (oy, ox) is pixel (oy + ky/2, ox + kx/2) of phase (ky%2, kx%2): in both cases 32 consecutive output pixels
+// read 128 consecutive bytes, in place, at one offset per (tap, channel quad). Level 1 zero-extends each pixel's
+// quad to int16 and multiplies it by the row's 4 weights with vpmaddwd (exact), two partial sums per pixel added
+// at the end (except stems of fewer than 4 channels, see vk_qconv_run). Pixels are counted in the phase
+// plane's row coordinates (v = oy·wp + ox), so a block of 32 may run over a row's end; those columns (ox ≥ out_w)
+// are computed and dropped at the store.
+static int q_implicit_applies(const vk_qconv *c) {
+#ifndef VQ_X86
+    return 0;
+#endif
+    const VKConvGeometry *g = &c->d.g;
+    return c->d.groups == 1 && !c->depthwise && !c->any_wzero && g->k_h * g->k_w > 1 &&
+           (g->stride_h == 1 || g->stride_h == 2) && g->stride_w == g->stride_h && g->dilation_h == 1 &&
+           g->dilation_w == 1;
+}
+
+// The weights in implicit order, [rows / mr][taps][channel quads][mr][4], as int8 (size 1) or int16 (size 2); 0 past
+// the output channels and the input channels.
+static void q_implicit_pack(const vk_qconv *c, int mr, int rows, void *dst, int size) {
+    const VKConvGeometry *g = &c->d.g;
+    const int taps = g->k_h * g->k_w;
+    long i = 0;
+    for (int r0 = 0; r0 < rows; r0 += mr) {
+        for (int t = 0; t < taps; t++) {
+            for (int q = 0; q < c->im_cq; q++) {
+                for (int r = 0; r < mr; r++) {
+                    for (int j = 0; j < 4; j++, i++) {
+                        const int row = r0 + r, ch = 4 * q + j;
+                        const int8_t v = (row < c->d.m && ch < g->channels) ? c->w[(size_t)row * c->k + ch * taps + t] : 0;
+                        if (size == 1) ((int8_t *)dst)[i] = v;
+                        else ((int16_t *)dst)[i] = v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+static int q_implicit_prepare(vk_qconv *c) {
+    const VKConvGeometry *g = &c->d.g;
+    const int taps = g->k_h * g->k_w, cq = (g->channels + 3) / 4, st = g->stride_h;
+    c->im_cq = cq;
+    c->im_wp = g->out_w + (g->k_w - 1) / st;
+    c->im_hp = g->out_h + (g->k_h - 1) / st;
+    c->im_sub = (long)c->im_hp * c->im_wp + Q8_NR;
+    c->im_plane = (long)st * st * c->im_sub;
+    c->im_w = calloc((size_t)c->mp8 * taps * cq * 4, 1);
+    c->im_w16 = calloc((size_t)c->mp4 * taps * cq * 4, sizeof(int16_t));
+    c->im_off = malloc((size_t)taps * cq * sizeof(int32_t));
+    if (!c->im_w || !c->im_w16 || !c->im_off) return 0;
+    q_implicit_pack(c, Q8_MR, c->mp8, c->im_w, 1);
+    q_implicit_pack(c, Q16_MR, c->mp4, c->im_w16, 2);
+    for (int t = 0; t < taps; t++) {
+        for (int q = 0; q < cq; q++) {
+            const int ky = t / g->k_w, kx = t % g->k_w;
+            const long quad = q * c->im_plane + (long)((ky % st) * st + kx % st) * c->im_sub +
+                              (long)(ky / st) * c->im_wp + kx / st;
+            c->im_off[t * cq + q] = (int32_t)(4 * quad);
+        }
+    }
+    c->implicit = 1;
+    return 1;
+}
+
 void vk_qconv_destroy(vk_qconv *c) {
     if (!c) return;
     free(c->w);
@@ -173,6 +249,9 @@ void vk_qconv_destroy(vk_qconv *c) {
     free(c->mult);
     free(c->dw_w4);
     free(c->dw_w2);
+    free(c->im_w);
+    free(c->im_w16);
+    free(c->im_off);
     free(c);
 }
 
@@ -215,7 +294,7 @@ vk_qconv *vk_qconv_create(const VKQConvDesc *d) {
         q_pack_w16(wg, d->m, c->k, c->w16 + (size_t)grp * c->mp4 * c->kp2);
     }
     q_channel_terms(c);
-    if (q_dw_applies(c) && !q_dw_prepare(c)) {
+    if ((q_dw_applies(c) && !q_dw_prepare(c)) || (q_implicit_applies(c) && !q_implicit_prepare(c))) {
         vk_qconv_destroy(c);
         return NULL;
     }
@@ -226,7 +305,7 @@ vk_qconv *vk_qconv_create(const VKQConvDesc *d) {
     return c;
 }
 
-int vk_qconv_kind(const vk_qconv *c) { return c->depthwise ? 2 : (c->direct ? 1 : 0); }
+int vk_qconv_kind(const vk_qconv *c) { return c->depthwise ? 2 : (c->implicit ? 3 : (c->direct ? 1 : 0)); }
 
 // ---- requantisation ----
 
@@ -337,6 +416,10 @@ typedef struct {
     long dw_lw;   // and its bytes per row (slack for 64-byte loads past the last output)
     size_t scratch_bytes;  // per worker (each thread's own, q_thread_scratch)
     int next_serial;
+    // Implicit GEMM: phase 0 fills the padded planes (one item per batch item and channel quad), phase 1 runs
+    // items of im_bpi pixel blocks × rb_rows output channels.
+    int phase, im_blocks, im_bpi, im_chunks;
+    uint8_t *im_planes;
 } QRun;
 
 static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
@@ -451,7 +534,9 @@ static void q_depthwise_item(const QRun *run, long item, char *scratch) {
 
 // Per-thread scratch, kept between runs and grown when a convolution needs more (no allocation per run once
 // every size has been seen); freed when the thread exits.
-static pthread_key_t q_scratch_key;
+// Slot 0: each worker's tile scratch; slot 1: the calling thread's padded planes of the implicit GEMM (shared by
+// the run's workers, so kept apart from the caller's own slot 0).
+static pthread_key_t q_scratch_key[2];
 static pthread_once_t q_scratch_once = PTHREAD_ONCE_INIT;
 typedef struct {
     char *p;
@@ -465,15 +550,17 @@ static void q_scratch_free(void *v) {
 }
 
 static void q_scratch_init(void) {
-    if (pthread_key_create(&q_scratch_key, q_scratch_free) != 0) abort();
+    for (int i = 0; i < 2; i++) {
+        if (pthread_key_create(&q_scratch_key[i], q_scratch_free) != 0) abort();
+    }
 }
 
-static char *q_thread_scratch(size_t bytes) {
+static char *q_scratch_slot(int slot, size_t bytes) {
     pthread_once(&q_scratch_once, q_scratch_init);
-    QScratch *s = pthread_getspecific(q_scratch_key);
+    QScratch *s = pthread_getspecific(q_scratch_key[slot]);
     if (!s) {
         s = calloc(1, sizeof *s);
-        if (!s || pthread_setspecific(q_scratch_key, s) != 0) abort();
+        if (!s || pthread_setspecific(q_scratch_key[slot], s) != 0) abort();
     }
     if (s->bytes < bytes) {
         free(s->p);
@@ -483,6 +570,8 @@ static char *q_thread_scratch(size_t bytes) {
     }
     return s->p;
 }
+
+static char *q_thread_scratch(size_t bytes) { return q_scratch_slot(0, bytes); }
 
 static void q_worker(void *ctx, int worker) {
     (void)worker;
@@ -531,21 +620,39 @@ static void q_plan_depthwise(QRun *run) {
     run->scratch_bytes = (size_t)run->dw_rows * (size_t)run->dw_lw + 64;
 }
 
+// Runs fn over run->items items on min(items, threads) workers of run->pool (or the calling thread alone).
+static void q_dispatch(QRun *run, vk_pool *pool, int threads, vk_task_fn fn) {
+    const int workers = (int)(run->items < threads ? run->items : threads);
+    run->next_serial = 0;
+    if (pool && workers > 1) {
+        run->pool = pool;
+        vk_pool_run(pool, workers, fn, run);
+    } else {
+        run->pool = NULL;
+        fn(run, 0);
+    }
+}
+
+#ifdef VQ_X86
+static void q_implicit_run(QRun *run, int threads);
+#endif
+
 void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool *pool) {
     if (batch <= 0) return;
     QRun run = {.c = c, .x = x, .y = y, .pool = pool, .level = vk_qisa(), .batch = batch};
     const int threads = pool ? vk_pool_threads(pool) : 1;
+#ifdef VQ_X86
+    // At level 1 a stem (fewer than 4 channels: quads padded from 3 to 4, the epilogue per 8 pixels) ran 1.2× slower
+    // implicitly than through im2col (k = 27 in 14 int16 pairs); at level 2 it is faster.
+    if (c->implicit && (run.level >= 2 || (run.level == 1 && c->d.g.channels >= 4))) {
+        q_implicit_run(&run, threads);
+        return;
+    }
+#endif
     if (c->depthwise) q_plan_depthwise(&run);
     else q_plan(&run, threads);
     run.scratch_bytes = (run.scratch_bytes + 63) & ~(size_t)63;
-    const int workers = (int)(run.items < threads ? run.items : threads);
-    if (pool && workers > 1) {
-        run.pool = pool;
-        vk_pool_run(pool, workers, q_worker, &run);
-    } else {
-        run.pool = NULL;
-        q_worker(&run, 0);
-    }
+    q_dispatch(&run, pool, threads, q_worker);
 }
 
 // ---- SIMD levels ----
@@ -611,10 +718,14 @@ static void q_pack_b8(const uint8_t *rows, long ld, int k, int n, uint8_t flip, 
 }
 
 // Requantises 16 int32 sums (everything added but the multiplier) and stores `cols` bytes.
-TQ512 inline void q_out16(const vk_qconv *c, __m512i acc, float mult, uint8_t *dst, int cols) {
+TQ512 inline __m512i q_requant16(const vk_qconv *c, __m512i acc, float mult) {
     __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(mult));
     v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(c->flo)), _mm512_set1_ps(c->fhi));
-    __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(c->d.out_zero));
+    return _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(c->d.out_zero));
+}
+
+TQ512 inline void q_out16(const vk_qconv *c, __m512i acc, float mult, uint8_t *dst, int cols) {
+    const __m512i q = q_requant16(c, acc, mult);
     __mmask16 mask = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
     _mm_mask_storeu_epi8(dst, mask, _mm512_cvtepi32_epi8(q));
 }
@@ -740,6 +851,248 @@ static void q_gemm_avx2(const vk_qconv *c, int grp, const int16_t *pb, int n, co
                           q_min(Q16_NR, n - j0), colsum + j0, y + (long)rb * ldy + j0, ldy);
         }
     }
+}
+
+// ---- implicit GEMM (level 2) ----
+
+// d[4i + j] = src[j][at + step·i] ^ flip for i < n, j < 4 (a NULL source gives the zero point zx): 4 channels
+// interleaved into quads; SSE2 for 16 pixels at a time (step 1 or 2), the same bytes as the scalar tail.
+static void q_interleave4(const uint8_t *const *src, long at, int n, int step, uint8_t flip, uint8_t zx, uint8_t *d) {
+    int i = 0;
+    if (step <= 2) {
+        const __m128i fl = _mm_set1_epi8((char)flip), even = _mm_set1_epi16(0x00FF), z = _mm_set1_epi8((char)zx);
+        // Step 2 reads src[at + 2i … 2i + 31]: i + 16 < n keeps that before the last byte read, at + 2(n − 1).
+        for (; step == 1 ? i + 16 <= n : i + 16 < n; i += 16) {
+            __m128i v[4];
+            for (int j = 0; j < 4; j++) {
+                if (!src[j]) {
+                    v[j] = z;
+                    continue;
+                }
+                const uint8_t *p = src[j] + at + (long)step * i;
+                v[j] = _mm_loadu_si128((const __m128i *)p);
+                if (step == 2) {
+                    const __m128i hi = _mm_and_si128(_mm_loadu_si128((const __m128i *)(p + 16)), even);
+                    v[j] = _mm_packus_epi16(_mm_and_si128(v[j], even), hi);
+                }
+                v[j] = _mm_xor_si128(v[j], fl);
+            }
+            const __m128i ab0 = _mm_unpacklo_epi8(v[0], v[1]), ab1 = _mm_unpackhi_epi8(v[0], v[1]);
+            const __m128i ce0 = _mm_unpacklo_epi8(v[2], v[3]), ce1 = _mm_unpackhi_epi8(v[2], v[3]);
+            __m128i *o = (__m128i *)(d + 4 * i);
+            _mm_storeu_si128(o, _mm_unpacklo_epi16(ab0, ce0));
+            _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab0, ce0));
+            _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab1, ce1));
+            _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab1, ce1));
+        }
+    }
+    for (; i < n; i++) {
+        for (int j = 0; j < 4; j++) d[4 * i + j] = src[j] ? (uint8_t)(src[j][at + (long)step * i] ^ flip) : zx;
+    }
+}
+
+// One row of phase (py, px): pixels c2 = 0 … wp − 1 of padded row r2·stride + py, columns c2·stride + px.
+static void q_implicit_row(const vk_qconv *c, const uint8_t *const *src, int iy, int px, uint8_t *row) {
+    const VKConvGeometry *g = &c->d.g;
+    const int st = g->stride_w, wp = c->im_wp;
+    const uint8_t zx = (uint8_t)c->zx;
+    if (iy < 0 || iy >= g->in_h) {
+        memset(row, zx, (size_t)wp * 4);
+        return;
+    }
+    // ix = c2·st + px − pad_left within 0 … in_w − 1 for c2 in [lo, hi).
+    const int first = g->pad_left - px;
+    const int lo = q_min(wp, first > 0 ? (first + st - 1) / st : 0);
+    const int last = g->in_w - 1 + g->pad_left - px;
+    const int hi = q_max(lo, q_min(wp, last < 0 ? 0 : last / st + 1));
+    memset(row, zx, (size_t)lo * 4);
+    q_interleave4(src, (long)iy * g->in_w + (long)lo * st + px - g->pad_left, hi - lo, st, c->flip, zx, row + 4 * lo);
+    memset(row + 4 * hi, zx, (size_t)(wp - hi) * 4);
+}
+
+// One channel quad of one batch item into its padded phase planes (unsigned domain; channels past the input hold
+// the zero point, their weights are 0).
+static void q_implicit_plane(const QRun *run, long item) {
+    const vk_qconv *c = run->c;
+    const VKConvGeometry *g = &c->d.g;
+    const int b = (int)(item / c->im_cq), q = (int)(item % c->im_cq), wp = c->im_wp, st = g->stride_h;
+    uint8_t *dst = run->im_planes + (size_t)item * c->im_plane * 4;
+    const uint8_t *src[4];
+    for (int j = 0; j < 4; j++) {
+        const int ch = 4 * q + j;
+        src[j] = ch < g->channels ? run->x + ((size_t)b * g->channels + ch) * g->in_h * g->in_w : NULL;
+    }
+    for (int ph = 0; ph < st * st; ph++) {
+        uint8_t *sub = dst + (size_t)ph * c->im_sub * 4;
+        for (int r = 0; r < c->im_hp; r++) {
+            q_implicit_row(c, src, r * st + ph / st - g->pad_top, ph % st, sub + (size_t)r * wp * 4);
+        }
+        memset(sub + (size_t)c->im_hp * wp * 4, (uint8_t)c->zx, (size_t)(c->im_sub - (long)c->im_hp * wp) * 4);
+    }
+}
+
+// Requantises 16 sums of output channel o and stores the `valid` lanes' bytes, packed, at dst.
+TQ512 inline void q_out16_valid(const vk_qconv *c, int o, __m512i acc, __mmask16 valid, uint8_t *dst) {
+    acc = _mm512_add_epi32(acc, _mm512_set1_epi32(c->row_term[o]));
+    const __m512i q = _mm512_maskz_compress_epi32(valid, q_requant16(c, acc, c->mult[o]));
+    const int n = __builtin_popcount(valid);
+    _mm_mask_storeu_epi8(dst, (__mmask16)((1u << n) - 1), _mm512_cvtepi32_epi8(q));
+}
+
+// 8 rows (packed weights pa) × 32 pixels whose quads start at pb (one per tap and channel quad at c->im_off);
+// lanes in valid[h] of half h go to y + dst[h] (row stride ldy).
+TQ512 void q_kernel_implicit(const vk_qconv *c, int o0, const int8_t *pa, const uint8_t *pb, int rows,
+                             const __mmask16 *valid, const long *dst, uint8_t *y, long ldy) {
+    __m512i acc[Q8_MR][2];
+    for (int r = 0; r < Q8_MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    const int steps = c->d.g.k_h * c->d.g.k_w * c->im_cq;
+    const int32_t *a = (const int32_t *)pa, *off = c->im_off;
+    for (int s = 0; s < steps; s++, a += Q8_MR) {
+        const uint8_t *b = pb + off[s];
+        const __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 64);
+        for (int r = 0; r < Q8_MR; r++) {
+            const __m512i av = _mm512_set1_epi32(a[r]);
+            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], b0, av);
+            acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, av);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        uint8_t *yr = y + (long)(o0 + r) * ldy;
+        for (int h = 0; h < 2; h++) {
+            if (valid[h]) q_out16_valid(c, o0 + r, acc[r][h], valid[h], yr + dst[h]);
+        }
+    }
+}
+
+// Which of the `parts`·`width` pixels from v0 (padded-row coordinates) are outputs, per part of `width` lanes, and
+// where each part's first one goes.
+static void q_implicit_lanes(const vk_qconv *c, long v0, int parts, int width, __mmask16 *valid, long *dst) {
+    const VKConvGeometry *g = &c->d.g;
+    int oy = (int)(v0 / c->im_wp), ox = (int)(v0 % c->im_wp);
+    for (int h = 0; h < parts; h++) {
+        valid[h] = 0;
+        dst[h] = 0;
+        for (int i = 0; i < width; i++) {
+            if (oy < g->out_h && ox < g->out_w) {
+                if (!valid[h]) dst[h] = (long)oy * g->out_w + ox;
+                valid[h] |= (__mmask16)(1u << i);
+            }
+            if (++ox == c->im_wp) ox = 0, oy++;
+        }
+    }
+}
+
+TQ256 void q_out8(const vk_qconv *c, __m256i acc, float mult, uint8_t *dst, int cols);
+
+// Level 1: 4 rows (int16 weights pa, 4 per row and step) × 8 pixels whose quads start at pb; the lanes in `valid`
+// go, packed, to y + dst (row stride ldy). Each pixel's quad, zero-extended, times the row's 4 weights by vpmaddwd
+// gives two int32 partial sums (exact: no int16 saturation), added pairwise at the end.
+TQ256 void q_kernel_implicit_avx2(const vk_qconv *c, int o0, const int16_t *pa, const uint8_t *pb, int rows,
+                                  unsigned valid, long dst, uint8_t *y, long ldy) {
+    __m256i acc[Q16_MR][2];
+    for (int r = 0; r < Q16_MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    const int steps = c->d.g.k_h * c->d.g.k_w * c->im_cq;
+    const int64_t *a = (const int64_t *)pa;
+    const int32_t *off = c->im_off;
+    for (int s = 0; s < steps; s++, a += Q16_MR) {
+        const uint8_t *b = pb + off[s];
+        const __m256i b0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)b));
+        const __m256i b1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(b + 16)));
+        for (int r = 0; r < Q16_MR; r++) {
+            const __m256i av = _mm256_set1_epi64x(a[r]);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(b0, av));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b1, av));
+        }
+    }
+    const int n = __builtin_popcount(valid);
+    for (int r = 0; r < rows; r++) {
+        const int o = o0 + r;
+        // hadd: lanes p0 p1 p4 p5 | p2 p3 p6 p7; the permute puts pixels 0…7 in order.
+        __m256i sum = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xD8);
+        sum = _mm256_add_epi32(sum, _mm256_set1_epi32(c->row_term[o]));
+        uint8_t *yr = y + (long)o * ldy + dst;
+        if (valid == 0xFF) {
+            q_out8(c, sum, c->mult[o], yr, 8);
+            continue;
+        }
+        uint8_t tmp[8];
+        q_out8(c, sum, c->mult[o], tmp, 8);
+        for (int i = 0, k = 0; i < 8 && k < n; i++) {
+            if (valid & (1u << i)) yr[k++] = tmp[i];
+        }
+    }
+}
+
+// One item: im_bpi pixel blocks of one batch item × one chunk of rb_rows output channels.
+static void q_implicit_item(const QRun *run, long item) {
+    const vk_qconv *c = run->c;
+    const VKConvGeometry *g = &c->d.g;
+    const int rc = (int)(item % run->row_blocks);
+    const long rest = item / run->row_blocks;
+    const int chunk = (int)(rest % run->im_chunks), b = (int)(rest / run->im_chunks);
+    const int r0 = rc * run->rb_rows, r1 = q_min(c->d.m, r0 + run->rb_rows);
+    const long out_hw = (long)g->out_h * g->out_w;
+    const uint8_t *planes = run->im_planes + (size_t)b * c->im_cq * c->im_plane * 4;
+    uint8_t *y = run->y + (size_t)b * c->d.m * out_hw;
+    const int steps = g->k_h * g->k_w * c->im_cq;
+    const int blk1 = q_min(run->im_blocks, (chunk + 1) * run->im_bpi);
+    for (int blk = chunk * run->im_bpi; blk < blk1; blk++) {
+        const uint8_t *pb = planes + (size_t)blk * Q8_NR * 4;
+        __mmask16 valid[4];
+        long dst[4];
+        if (run->level >= 2) {
+            q_implicit_lanes(c, (long)blk * Q8_NR, 2, 16, valid, dst);
+            for (int rb = r0; rb < r1; rb += Q8_MR) {
+                q_kernel_implicit(c, rb, c->im_w + (size_t)rb * steps * 4, pb, q_min(Q8_MR, r1 - rb), valid, dst, y,
+                                  out_hw);
+            }
+            continue;
+        }
+        q_implicit_lanes(c, (long)blk * Q8_NR, 4, 8, valid, dst);
+        for (int part = 0; part < 4; part++) {
+            if (!valid[part]) continue;
+            for (int rb = r0; rb < r1; rb += Q16_MR) {
+                q_kernel_implicit_avx2(c, rb, c->im_w16 + (size_t)rb * steps * 4, pb + 32 * part,
+                                       q_min(Q16_MR, r1 - rb), (unsigned)valid[part], dst[part], y, out_hw);
+            }
+        }
+    }
+}
+
+static void q_implicit_worker(void *ctx, int worker) {
+    (void)worker;
+    QRun *run = ctx;
+    for (;;) {
+        long i = run->pool ? vk_pool_next(run->pool) : run->next_serial++;
+        if (i >= run->items) return;
+        if (run->phase == 0) q_implicit_plane(run, i);
+        else q_implicit_item(run, i);
+    }
+}
+
+// Fills the planes (in parallel), then the GEMM: items of up to 8 blocks of 32 pixels, fewer (and the output
+// channels split) until there are about four items per thread.
+static void q_implicit_run(QRun *run, int threads) {
+    const vk_qconv *c = run->c;
+    const VKConvGeometry *g = &c->d.g;
+    vk_pool *pool = run->pool;
+    run->im_planes = (uint8_t *)q_scratch_slot(1, (size_t)run->batch * c->im_cq * c->im_plane * 4 + 64);
+    run->phase = 0;
+    run->items = (long)run->batch * c->im_cq;
+    q_dispatch(run, pool, threads, q_implicit_worker);
+    const long pixels = (long)(g->out_h - 1) * c->im_wp + g->out_w;
+    run->im_blocks = (int)((pixels + Q8_NR - 1) / Q8_NR);
+    const long want = threads > 1 ? 4L * threads : 1;
+    run->im_bpi = (int)q_max(1, q_min(8, (int)(run->batch * (long)run->im_blocks / want)));
+    run->im_chunks = (run->im_blocks + run->im_bpi - 1) / run->im_bpi;
+    const long items = (long)run->batch * run->im_chunks;
+    const int blocks = c->mp8 / Q8_MR;
+    const int split = items >= want ? 1 : q_min(blocks, (int)((want + items - 1) / items));
+    run->rb_rows = q_round_up((c->d.m + split - 1) / split, Q8_MR);
+    run->row_blocks = (c->d.m + run->rb_rows - 1) / run->rb_rows;
+    run->phase = 1;
+    run->items = items * run->row_blocks;
+    q_dispatch(run, pool, threads, q_implicit_worker);
 }
 
 // ---- native depthwise, SIMD levels ----

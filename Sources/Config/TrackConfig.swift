@@ -13,6 +13,7 @@ extension TrackerSettings: Decodable {
         case minHits = "min_hits"
         case maxAge = "max_age"
         case matchDistance = "match_distance"
+        case maxUnseenSeconds = "max_unseen_s"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +45,10 @@ extension TrackerSettings: Decodable {
             guard (0...2).contains(v) else { throw c.invalid(.matchDistance, "\(v) is out of range 0…2") }
             guard kind == .byte else { throw c.invalid(.matchDistance, "applies to kind: byte only") }
             matchDistance = v
+        }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .maxUnseenSeconds) {
+            guard (1...3600).contains(v) else { throw c.invalid(.maxUnseenSeconds, "\(v) is out of range 1…3600") }
+            maxUnseenSeconds = v
         }
     }
 }

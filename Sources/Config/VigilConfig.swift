@@ -64,6 +64,12 @@ public struct VigilConfig: Decodable, Sendable, Equatable {
         for cam in cameras where !seen.insert(cam.name).inserted {
             throw c.invalid(.cameras, "camera name '\(cam.name)' is used twice")
         }
+        // A still object is looked at only by the full-frame passes of motion gating: it must survive one missed pass.
+        for d in [detect] + cameras.map(\.detect) where track.maxUnseenSeconds < 2 * d.fullFrameSeconds {
+            throw c.invalid(.track, "max_unseen_s \(track.maxUnseenSeconds) is below twice detect.full_frame_s "
+                            + "(\(d.fullFrameSeconds)): a still object, looked at only by full-frame passes, would end "
+                            + "whenever the detector missed it once")
+        }
         // Every schedule a rule names must exist under rules.schedules.
         func check(_ name: String?, _ path: [any CodingKey]) throws {
             guard let name, rules.schedules[name] == nil else { return }

@@ -20,6 +20,11 @@ enum FastKernels {
     /// Depthwise convolution through the C kernel (AVX2 or AVX-512; the entry point falls back to scalar code
     /// if the level drops after load).
     static var depthwise: Bool { available && vk_isa() >= 1 }
+    /// Depthwise → 1×1 pairs run in bands of rows as one step (`DepthwisePointwiseKernel`); read at each load,
+    /// so `VIGIL_NN_PAIR=0` (the steps apart, for comparing) applies to sessions loaded after it is set.
+    static var pairDepthwisePointwise: Bool {
+        available && getenv("VIGIL_NN_PAIR").map({ String(cString: $0) }) != "0"
+    }
     /// "AVX-512", "AVX2" or "portable", for `vigil nn bench`.
     static var name: String { !available ? "portable" : (vk_isa() >= 2 ? "AVX-512" : "AVX2") }
 }

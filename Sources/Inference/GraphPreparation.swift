@@ -87,6 +87,7 @@ enum GraphPreparation {
             }
             steps.append(Step(node: node, kernel: kernel))
         }
+        if FastKernels.pairDepthwisePointwise { steps = DepthwisePointwiseKernel.pair(steps, outputs: outputNames) }
         let outputs = try model.outputs.map { d -> ValueDescription in
             guard let v = values[d.name] else { throw InferenceError.invalidModel("output '\(d.name)' is never produced") }
             return ValueDescription(name: d.name, shape: v.shape, elementType: v.type)

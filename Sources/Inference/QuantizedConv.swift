@@ -104,8 +104,10 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
         vk_qconv_run(handle, input, output, Int32(batch), pool)
     }
 
-    /// Which code runs this convolution.
-    package enum Kind: Int32, Sendable { case gemm = 0, direct = 1, depthwise = 2 }
+    /// Which code runs this convolution: the im2col GEMM, the GEMM reading the input directly (1×1), the native
+    /// depthwise kernels, or the implicit GEMM (at levels 2 and 1, level 1 with 4 input channels or more; the
+    /// im2col GEMM otherwise).
+    package enum Kind: Int32, Sendable { case gemm = 0, direct = 1, depthwise = 2, implicit = 3 }
 
     package var kind: Kind { Kind(rawValue: vk_qconv_kind(handle)) ?? .gemm }
 

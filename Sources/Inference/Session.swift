@@ -82,7 +82,8 @@ public final class Session: @unchecked Sendable {
         executionPlan = g.steps.map { $0.node.preparedName }
         profileNames = g.steps.map { s in
             (s.kernel as? ConvKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" }
-                ?? (s.kernel as? QLinearConvKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" } ?? s.node.preparedName
+                ?? (s.kernel as? QLinearConvKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" }
+                ?? (s.kernel as? DepthwisePointwiseKernel).map { "\(s.node.preparedName) [\($0.pathDescription)]" } ?? s.node.preparedName
         }
         flops = g.steps.reduce(0) { $0 + (($1.kernel as? FlopCounting)?.flops ?? 0) }
         precisionCounts = g.steps.reduce(into: [:]) { counts, step in counts[QuantizedGraph.precision(of: step.kernel), default: 0] += 1 }

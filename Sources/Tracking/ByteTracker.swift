@@ -11,8 +11,13 @@ import VigilCore
 /// 2b. the confirmed and lost tracks still unmatched against the high-score detections left, by centre
 ///    distance: at most `matchDistance` times the predicted box's height apart, heights within a factor
 ///    `matchSizeRatio` (a small object, or one missed for a few frames, whose predicted box no longer overlaps
-///    its detection keeps its track instead of starting a new one); what is still unmatched becomes `lost`,
-///    and ends after missing more than `maxAge` updates;
+///    its detection keeps its track instead of starting a new one);
+/// 2c. with 2b on, the lost tracks still unmatched against the high-score detections left, by the same centre
+///    distance from the box they were last matched with: an object that stopped or turned back while the
+///    detector missed it (a walker who turns round at the edge of the picture) is found where it was, however
+///    far its prediction has run on; what is still unmatched becomes `lost`,
+///    and ends after missing more than `maxAge` updates, or `maxUnseenSeconds` after it was last matched,
+///    whichever comes first (a track outside the searched area counts no misses but is bounded in time);
 /// 3. tentative tracks against the high-score detections left, IoU ≥ `tentativeMatchIOU`; a tentative
 ///    track is confirmed (gets its id) after `tMin` consecutive hits, and ends if it misses one;
 /// 4. high-score detections still left with score ≥ `newTrackThreshold` start tentative tracks.
@@ -49,13 +54,18 @@ public struct ByteTracker: Tracker {
         public var stationaryIoU: Float
         /// Matched updates without moving before a track is flagged stationary. Default 10.
         public var stationaryFrames: Int
+        /// A track no detection matched for this long (in `update`'s time unit) ends, also while it is outside
+        /// the searched area (held). > 0, default infinity (no bound); `track.max_unseen_s` sets it per camera.
+        public var maxUnseenSeconds: Double
 
         public init(highThreshold: Float = 0.5, lowThreshold: Float = 0.1, newTrackThreshold: Float = 0.6,
                     matchIOU: Float = 0.2, lowMatchIOU: Float = 0.5, tentativeMatchIOU: Float = 0.3,
                     tMin: Int = 2, maxAge: Int = 30, stationaryIoU: Float = 0.85, stationaryFrames: Int = 10,
-                    matchDistance: Float = 0, matchSizeRatio: Float = 1.5) {
-            precondition(tMin >= 1 && maxAge >= 0 && stationaryFrames >= 0 && matchDistance >= 0 && matchSizeRatio > 1,
-                         "tMin ≥ 1, maxAge ≥ 0, stationaryFrames ≥ 0, matchDistance ≥ 0, matchSizeRatio > 1")
+                    matchDistance: Float = 0, matchSizeRatio: Float = 1.5, maxUnseenSeconds: Double = .infinity) {
+            precondition(tMin >= 1 && maxAge >= 0 && stationaryFrames >= 0 && matchDistance >= 0 && matchSizeRatio > 1
+                         && maxUnseenSeconds > 0,
+                         "tMin ≥ 1, maxAge ≥ 0, stationaryFrames ≥ 0, matchDistance ≥ 0, matchSizeRatio > 1, maxUnseenSeconds > 0")
+            self.maxUnseenSeconds = maxUnseenSeconds
             self.matchDistance = matchDistance; self.matchSizeRatio = matchSizeRatio
             self.highThreshold = highThreshold; self.lowThreshold = lowThreshold
             self.newTrackThreshold = newTrackThreshold; self.matchIOU = matchIOU; self.lowMatchIOU = lowMatchIOU
@@ -124,11 +134,16 @@ public struct ByteTracker: Tracker {
         for t in tracks.indices where tracks[t].record.state == .confirmed && !matched[t] { rows.append(t) }
         associate(low, minIOU: c.lowMatchIOU, detections, at: time)
 
-        // Stage 2b: confirmed and lost tracks still unmatched × high-score detections left, by centre distance.
+        // Stage 2b: confirmed and lost tracks still unmatched × high-score detections left, by centre distance to
+        // the predicted box.
         if c.matchDistance > 0 {
             rows.removeAll(keepingCapacity: true)
             for t in tracks.indices where tracks[t].record.state != .tentative && !matched[t] { rows.append(t) }
             associate(high, byDistance: true, detections, at: time)
+            // Stage 2c: lost tracks still unmatched, by centre distance from where they were last seen.
+            rows.removeAll(keepingCapacity: true)
+            for t in tracks.indices where tracks[t].record.state == .lost && !matched[t] { rows.append(t) }
+            associate(high, byDistance: true, fromLastSeen: true, detections, at: time)
         }
 
         // Stage 3: tentative tracks × high-score detections left.
@@ -138,14 +153,8 @@ public struct ByteTracker: Tracker {
 
         output.removeAll(keepingCapacity: true)
         for t in tracks.indices {
-            if !matched[t] && !held[t] {
-                tracks[t].record.misses += 1
-                switch tracks[t].record.state {
-                case .tentative: tracks[t].record.state = .ended
-                case .confirmed, .lost:
-                    tracks[t].record.state = tracks[t].record.misses > c.maxAge ? .ended : .lost
-                case .ended: break
-                }
+            if !matched[t] {
+                tracks[t].record.miss(looked: !held[t], at: time, maxAge: c.maxAge, maxUnseen: c.maxUnseenSeconds)
             }
             if tracks[t].record.id != 0 {
                 var snapshot = tracks[t].record.snapshot(stationaryFrames: c.stationaryFrames)
@@ -171,7 +180,7 @@ public struct ByteTracker: Tracker {
     /// Associates the tracks listed in `rows` with the detections of `candidates` not yet taken, and
     /// applies the matches.
     private mutating func associate(_ candidates: [Int], minIOU: Float = 0, byDistance: Bool = false,
-                                    _ detections: [Detection], at time: Double) {
+                                    fromLastSeen: Bool = false, _ detections: [Detection], at time: Double) {
         guard !rows.isEmpty else { return }
         cols.removeAll(keepingCapacity: true)
         association.removeAll()
@@ -180,7 +189,7 @@ public struct ByteTracker: Tracker {
             association.colBoxes.append(detections[k].box)
         }
         guard !cols.isEmpty else { return }
-        for t in rows { association.rowBoxes.append(tracks[t].filter.box) }
+        for t in rows { association.rowBoxes.append(fromLastSeen ? tracks[t].record.box : tracks[t].filter.box) }
         if byDistance {
             association.solve(maxDistance: configuration.matchDistance, maxSizeRatio: configuration.matchSizeRatio)
         } else {
@@ -193,7 +202,8 @@ public struct ByteTracker: Tracker {
             let d = detections[k]
             taken[k] = true
             matched[t] = true
-            tracks[t].filter.update(d.box)
+            // found where it was last seen: the velocity that carried its prediction away is wrong, start afresh
+            if fromLastSeen { tracks[t].filter = KalmanBoxFilter(box: d.box) } else { tracks[t].filter.update(d.box) }
             tracks[t].record.observe(d, box: tracks[t].filter.box, at: time, stationaryIoU: configuration.stationaryIoU)
             switch tracks[t].record.state {
             case .tentative:

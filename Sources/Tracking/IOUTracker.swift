@@ -9,7 +9,8 @@ import VigilCore
 /// reported) in the first update where it has at least `tMin` matched detections and its best score
 /// reaches σ_h. A tentative track that misses an update ends (as in the paper); a confirmed track that
 /// misses is `lost` for up to `maxAge` updates (keeping its last box for matching) before it ends, so
-/// short detector gaps do not split identities. With `maxAge == 0` the tracks are exactly the paper's,
+/// short detector gaps do not split identities; any track no detection matched for `maxUnseenSeconds` ends,
+/// searched or not. With `maxAge == 0` the tracks are exactly the paper's,
 /// reported from their confirming frame on.
 ///
 /// Thread safety: a value type; one owner (the camera's tracking stage) calls `update` serially.
@@ -29,10 +30,15 @@ public struct IOUTracker: Tracker {
         public var stationaryIoU: Float
         /// Matched updates without moving before a track is flagged stationary. Default 10.
         public var stationaryFrames: Int
+        /// A track no detection matched for this long (in `update`'s time unit) ends, also while it is outside
+        /// the searched area. > 0, default infinity (no bound).
+        public var maxUnseenSeconds: Double
 
         public init(sigmaL: Float = 0, sigmaH: Float = 0.5, sigmaIOU: Float = 0.5, tMin: Int = 2, maxAge: Int = 5,
-                    stationaryIoU: Float = 0.85, stationaryFrames: Int = 10) {
-            precondition(tMin >= 1 && maxAge >= 0 && stationaryFrames >= 0, "tMin ≥ 1, maxAge ≥ 0, stationaryFrames ≥ 0")
+                    stationaryIoU: Float = 0.85, stationaryFrames: Int = 10, maxUnseenSeconds: Double = .infinity) {
+            precondition(tMin >= 1 && maxAge >= 0 && stationaryFrames >= 0 && maxUnseenSeconds > 0,
+                         "tMin ≥ 1, maxAge ≥ 0, stationaryFrames ≥ 0, maxUnseenSeconds > 0")
+            self.maxUnseenSeconds = maxUnseenSeconds
             self.sigmaL = sigmaL; self.sigmaH = sigmaH; self.sigmaIOU = sigmaIOU; self.tMin = tMin
             self.maxAge = maxAge; self.stationaryIoU = stationaryIoU; self.stationaryFrames = stationaryFrames
         }
@@ -97,13 +103,9 @@ public struct IOUTracker: Tracker {
                 case .lost: tracks[t].state = .confirmed
                 case .confirmed, .ended: break
                 }
-            } else if ObservedArea.covers(observed, last) {
-                tracks[t].misses += 1
-                switch tracks[t].state {
-                case .tentative: tracks[t].state = .ended
-                case .confirmed, .lost: tracks[t].state = tracks[t].misses > c.maxAge ? .ended : .lost
-                case .ended: break
-                }
+            } else {
+                tracks[t].miss(looked: ObservedArea.covers(observed, last), at: time, maxAge: c.maxAge,
+                               maxUnseen: c.maxUnseenSeconds)
             }
             if tracks[t].id != 0 { output.append(tracks[t].snapshot(stationaryFrames: c.stationaryFrames)) }
         }

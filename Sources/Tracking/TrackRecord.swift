@@ -65,6 +65,22 @@ struct TrackRecord: Sendable {
         nextID += 1
     }
 
+    /// An update in which no detection matched this track. `looked`: its area was searched, so the update
+    /// counts as a miss (a tentative track ends, a confirmed one is `lost` and ends after more than `maxAge`
+    /// misses). Searched or not, a track no detection has matched for `maxUnseen` seconds (`lastSeen` to
+    /// `time`) ends: a track held outside the searched regions is not kept forever.
+    mutating func miss(looked: Bool, at time: Double, maxAge: Int, maxUnseen: Double) {
+        if looked {
+            misses += 1
+            switch state {
+            case .tentative: state = .ended
+            case .confirmed, .lost: state = misses > maxAge ? .ended : .lost
+            case .ended: break
+            }
+        }
+        if state != .ended, time - lastSeen >= maxUnseen - 1e-9 { state = .ended }
+    }
+
     func snapshot(stationaryFrames: Int) -> Track {
         let w = labels.winner
         return Track(id: id, state: state, box: box, score: misses == 0 ? score : 0, medianScore: scores.median,

@@ -25,6 +25,13 @@ public struct TrackerSettings: Sendable, Equatable {
     public var tentativeMatchIoU: Float? = nil
     /// byte only: centre-distance stage for tracks the IoU stages left unmatched, in box heights (0: off).
     public var matchDistance: Float? = nil
+    /// Seconds (media time) after which a track no detection matched ends, also while its area is not searched
+    /// (`track.max_unseen_s`). Default `defaultMaxUnseenSeconds`; `.infinity`: no bound.
+    public var maxUnseenSeconds: Double = TrackerSettings.defaultMaxUnseenSeconds
+
+    /// 15 s: three full-frame passes at the default `detect.full_frame_s` of 5 s, so a still object that only
+    /// those passes look at keeps its track when the detector misses it in two passes in a row.
+    public static let defaultMaxUnseenSeconds = 15.0
 
     public init() {}
 
@@ -40,7 +47,7 @@ public struct TrackerSettings: Sendable, Equatable {
     public var iouConfiguration: IOUTracker.Configuration {
         let d = IOUTracker.Configuration()
         return .init(sigmaL: minScore ?? d.sigmaL, sigmaH: highScore ?? d.sigmaH, sigmaIOU: matchIoU ?? d.sigmaIOU,
-                     tMin: minHits ?? d.tMin, maxAge: maxAge ?? d.maxAge)
+                     tMin: minHits ?? d.tMin, maxAge: maxAge ?? d.maxAge, maxUnseenSeconds: maxUnseenSeconds)
     }
 
     /// ByteTrack's configuration (unset values at its defaults).
@@ -49,6 +56,7 @@ public struct TrackerSettings: Sendable, Equatable {
         return .init(highThreshold: highScore ?? d.highThreshold, lowThreshold: minScore ?? d.lowThreshold,
                      newTrackThreshold: newTrackScore ?? d.newTrackThreshold, matchIOU: matchIoU ?? d.matchIOU,
                      lowMatchIOU: lowMatchIoU ?? d.lowMatchIOU, tentativeMatchIOU: tentativeMatchIoU ?? d.tentativeMatchIOU,
-                     tMin: minHits ?? d.tMin, maxAge: maxAge ?? d.maxAge, matchDistance: matchDistance ?? d.matchDistance)
+                     tMin: minHits ?? d.tMin, maxAge: maxAge ?? d.maxAge, matchDistance: matchDistance ?? d.matchDistance,
+                     maxUnseenSeconds: maxUnseenSeconds)
     }
 }

@@ -77,6 +77,8 @@ struct TrackCommand: ParsableCommand {
         settings.matchIoU = sigmaIOU ?? settings.matchIoU
         settings.minHits = tMin ?? settings.minHits
         settings.maxAge = maxAge ?? settings.maxAge
+        // time is the frame number here and every frame is searched: max_age bounds the misses, not seconds
+        settings.maxUnseenSeconds = .infinity
         settings.newTrackScore = newTrackScore
         settings.lowMatchIoU = lowIOU
         settings.tentativeMatchIoU = tentativeIOU

@@ -187,3 +187,26 @@ import Glibc
         }
     }
 }
+
+extension TrackConfigTests {
+    /// `track.max_unseen_s`: seconds, 1…3600, default 15; at least two of any camera's full-frame intervals (a still
+    /// object is looked at only by those passes and must survive one the detector misses).
+    @Test func maxUnseenSeconds() throws {
+        #expect(try ConfigLoader.parse("").track.maxUnseenSeconds == 15)
+        let c = try ConfigLoader.parse("track:\n  max_unseen_s: 40\ndetect:\n  full_frame_s: 20\n")
+        #expect(c.track.maxUnseenSeconds == 40 && c.track.byteConfiguration.maxUnseenSeconds == 40
+                && c.track.iouConfiguration.maxUnseenSeconds == 40)
+        let camera = "cameras:\n  - name: a\n    url: a.mp4\n    detect:\n      full_frame_s: 8\n"
+        for (yaml, key, words) in [("track:\n  max_unseen_s: 0.5\n", "track.max_unseen_s", "out of range 1…3600"),
+                                   ("track:\n  max_unseen_s: 9000\n", "track.max_unseen_s", "out of range"),
+                                   ("track:\n  max_unseen_s: 9\n", "track", "below twice detect.full_frame_s (5.0)"),
+                                   (camera, "track", "below twice detect.full_frame_s (8.0)")] {
+            do {
+                _ = try ConfigLoader.parse(yaml, file: "t.yaml")
+                Issue.record("accepted \(yaml)")
+            } catch let e as ConfigError {
+                #expect(e.keyPath == key && e.message.contains(words), "\(e)")
+            }
+        }
+    }
+}

@@ -108,12 +108,14 @@ import VigilCore
               + "line_cross \(events["line_cross", default: 0]) (by eye \(line.clear)-\(line.all)), "
               + "confirmed tracks \(tracks) (24 people)")
         #expect(zone == (25, 29) && line == (25, 30), "the truth file changed")
-        // Within the clear…marginal range, widened by 3 (the truth's frames are ±10, a few marginal walkers along
-        // the line are judgement calls).
-        #expect((zone.clear - 3)...(zone.all + 3) ~= events["zone_enter", default: 0])
+        // zone_enter within the clear…marginal range (29 with the tracker's stage 2c; 31 without it, where a walker who
+        // turned round at the right edge while HOG missed him was started again, docs/tracking.md).
+        #expect(zone.clear...zone.all ~= events["zone_enter", default: 0])
+        // line_cross within it widened by 3 (the truth's frames are ±10, a few marginal walkers along the line are
+        // judgement calls): 31 with stage 2c, one above the truth's upper end (30 without it).
         #expect((line.clear - 3)...(line.all + 3) ~= events["line_cross", default: 0])
         // About one track per human: 24 people, two of them seen twice (they leave and come back), a few false
-        // tracks (HOG on a bollard at the right edge, a van's window).
-        #expect((24...40) ~= tracks)
+        // tracks (HOG on a bollard at the right edge, a van's window): 33.
+        #expect((24...36) ~= tracks)
     }
 }

@@ -58,6 +58,31 @@ import VigilCore
         #expect(other.last?.contains("2C") == true, "\(other)")
     }
 
+    /// A walker 20 × 60 going right at 10 px per frame who turns round where the detector misses ten frames
+    /// (frames 8…17, as HOG loses a walker at the edge of the picture) and comes back from where they were last
+    /// seen: the prediction has run on 100 px, far beyond the centre-distance reach (0.5 × 60 px), but stage 2c
+    /// looks for the lost track where it was last matched, so it is one walker, and its new velocity points back.
+    static let turnBack: [[Detection]] = (0..<26).map { (f: Int) -> [Detection] in
+        if f < 8 { return [det(Float(10 * f), 50, w: 20, h: 60)] }
+        if f <= 17 { return [] }
+        let x = Float(70 - 5 * (f - 18))
+        return [det(x, 52, w: 20, h: 60)]
+    }
+
+    @Test func aLostObjectThatTurnsBackIsFoundWhereItWasLastSeen() {
+        var t = ByteTracker(configuration: .init(matchDistance: 0.5))
+        let out = run(&t, Self.turnBack)
+        let s = trace(out)
+        #expect(s[7] == "1C" && s[8...17].allSatisfy { $0 == "1L" }, "\(s)")
+        // where the prediction had got to when the walker came back: out of 2b's reach
+        #expect(out[17][0].box.centerX - det(70, 52, w: 20, h: 60).box.centerX > 0.5 * 60 * 2, "\(out[17][0].box)")
+        #expect(s[18...].allSatisfy { $0 == "1C" }, "\(s)")
+        #expect(out.last![0].velocityX < 0, "moving left now: \(out.last![0].velocityX)")
+        // Without the distance stages a second track starts.
+        var plain = ByteTracker(configuration: .init())
+        #expect(trace(run(&plain, Self.turnBack)).last?.contains("2C") == true)
+    }
+
     @Test func lowScoreDetectionsContinueButNeverStartTracks() {
         // Confirmed on frame 2, then the detector's score drops to 0.3 on alternate frames: stage two
         // keeps the track matched (the IoU tracker with σ_l = 0.4 would lose it every other frame).

@@ -45,7 +45,8 @@ int vk_qisa(void);
 vk_qconv *vk_qconv_create(const VKQConvDesc *d);
 void vk_qconv_destroy(vk_qconv *c);
 /// Which code runs it: 0 im2col GEMM, 1 GEMM reading the input directly (1×1, stride 1, no padding), 2 the native
-/// depthwise kernels.
+/// depthwise kernels, 3 the implicit GEMM (one group, stride 1 or 2, several taps, weight zero points 0) at levels
+/// 2 and 1 (level 1: 4 input channels or more), the im2col GEMM otherwise.
 int vk_qconv_kind(const vk_qconv *c);
 /// x: batch × groups·g.channels × in_h × in_w bytes; y: batch × groups·m × out_h × out_w bytes. Work is
 /// split over the pool's threads (pool may be NULL: the calling thread only).

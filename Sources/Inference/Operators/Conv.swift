@@ -604,11 +604,7 @@ final class ConvKernel: Kernel, FlopCounting {
                     a2 += tap(64)
                     a3 += tap(96)
                 }
-                let o = UnsafeMutableRawPointer(orow + ox)
-                o.storeBytes(of: a0, as: SIMD8<Float>.self)
-                o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-                o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-                o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+                storeThirtyTwo(a0, a1, a2, a3, orow + ox)
                 ox += 32
             }
         }
@@ -627,11 +623,7 @@ final class ConvKernel: Kernel, FlopCounting {
                     a3 = p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) * wv + a3
                 }
             }
-            let o = UnsafeMutableRawPointer(orow + ox)
-            o.storeBytes(of: a0, as: SIMD8<Float>.self)
-            o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-            o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-            o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+            storeThirtyTwo(a0, a1, a2, a3, orow + ox)
             ox += 32
         }
         while ox < g.outW {
@@ -668,6 +660,17 @@ final class ConvKernel: Kernel, FlopCounting {
             storeEight(acc, orow + ox, count: g.outW - ox)
             ox += 8
         }
+    }
+
+    /// Four vectors (32 columns) at p, back to back.
+    @inline(__always)
+    private static func storeThirtyTwo(_ a0: SIMD8<Float>, _ a1: SIMD8<Float>, _ a2: SIMD8<Float>, _ a3: SIMD8<Float>,
+                                       _ p: UnsafeMutablePointer<Float>) {
+        let o = UnsafeMutableRawPointer(p)
+        o.storeBytes(of: a0, as: SIMD8<Float>.self)
+        o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
     }
 
     /// The first min(8, count) lanes of v at p (a whole vector when they all fit).
