@@ -18,6 +18,11 @@ import VigilCore
 ///   frame's full-frame pass that no confirmed track holds yet (a new object, seen once) are looked at again on the next
 ///   frame as if they moved, so a still object is confirmed in `track.min_hits` frames, not full-frame passes;
 ///   so are the tracks still moving (`isMoving`), where the tracker predicts them.
+/// - models whose cost grows with the searched area (`Detector.searchCostsByArea`: `hog_people`) search the
+///   motion regions even when the planner turns the frame into a full-frame pass for the others because the
+///   regions would cover most of it (`areaSearch`: the same padded regions, merged, at the model's own aspect);
+///   only the periodic full-frame pass (and a frame without gating) searches the whole frame with them. The
+///   tracker is then told those regions were searched, so a still person one of them found is held, not aged.
 ///
 /// Still objects: on a frame searched only in part, the tracker is told which rectangles were searched
 /// (`Tracker.update(_:at:observed:)`); tracks outside them are carried forward unchanged instead of aging,
@@ -66,6 +71,10 @@ public final class DetectionStage {
     private var config: DetectionSettings
     private var planning: RegionPlanner.Parameters
     private var planner: RegionPlanner? = nil
+    /// The planner of the area-cost models' regions on a coverage full-frame pass (never a full frame).
+    private var areaPlanner: RegionPlanner? = nil
+    /// Where the area-cost models look on this full-frame pass (nil: the whole frame, as the others).
+    public private(set) var areaSearch: [Box]? = nil
     private var tracker: any Tracker
     private var offered = 0
     private var lastFullFrame: Double? = nil
@@ -107,7 +116,7 @@ public final class DetectionStage {
     public func apply(_ detect: DetectionSettings) {
         config = detect
         let p = DetectionStage.planning(detect)
-        if p != planning { planning = p; planner = nil }
+        if p != planning { planning = p; planner = nil; areaPlanner = nil }
     }
 
     /// One detector on a pool of its own with one slot (tests, `vigil detect`-like tools).
@@ -122,6 +131,7 @@ public final class DetectionStage {
     /// full-frame cadence; called by `analyze` for every analysed frame.
     func plan(motion: MotionResult?, mediaTime: Double, sourceWidth: Int, sourceHeight: Int) -> Pass {
         motionBoxes.removeAll(keepingCapacity: true)
+        areaSearch = nil
         guard config.motionGating, let motion else { return .fullFrame }
         for r in motion.regions { motionBoxes.append(r.box) }
         if let t = lastFullFrame, mediaTime - t < config.fullFrameSeconds - 1e-9 {
@@ -136,11 +146,43 @@ public final class DetectionStage {
             switch planner!.plan(lookAt) {
             case .nothing: return .noMotion
             case .regions(let r): return .regions(r)
-            case .fullFrame: break
+            case .fullFrame:
+                areaSearch = planAreaSearch(sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+                if areaSearch != nil { return .fullFrame }
             }
         }
         lastFullFrame = mediaTime
         return .fullFrame
+    }
+
+    /// The regions of `lookAt` for the area-cost models (nil: there are none), shaped to the first such model's
+    /// input aspect and never widened to the whole frame (the coverage rule is what a CNN needs, not them).
+    private func planAreaSearch(sourceWidth: Int, sourceHeight: Int) -> [Box]? {
+        guard let model = detectors.models.first(where: \.searchCostsByArea) else { return nil }
+        if areaPlanner?.width != sourceWidth || areaPlanner?.height != sourceHeight {
+            // The padded motion boxes as they are (no aspect, no full frame), each at least one window of the
+            // model at 2x (`HOGPeopleDetector`'s upscale: its smallest person), so that a small walker's region
+            // is searched and a large group's is not widened further.
+            var p = planning
+            p.fullFrameCoverage = .infinity
+            p.fitsAspect = false
+            p.minSize = Float(model.inputSize.height) / 2 / Float(min(sourceWidth, sourceHeight))
+            areaPlanner = RegionPlanner(width: sourceWidth, height: sourceHeight,
+                                        aspect: Float(model.inputSize.width) / Float(model.inputSize.height), parameters: p)
+        }
+        if case .regions(let r) = areaPlanner!.plan(lookAt) { return r }
+        return nil
+    }
+
+    /// The jobs of a full-frame pass: every model on the whole frame, the area-cost ones on `areaSearch` if set.
+    private func fullFrameJobs() {
+        for (m, model) in detectors.models.enumerated() {
+            if model.searchCostsByArea, let regions = areaSearch {
+                for r in regions { jobs.append(.init(model: m, region: r)) }
+            } else {
+                jobs.append(.init(model: m, region: nil))
+            }
+        }
     }
 
     /// Offers one frame (`rgb`: the picture as RGB24 at any size with the source's aspect; `motion`: the
@@ -160,7 +202,8 @@ public final class DetectionStage {
         case .noMotion:
             observed = []
         case .fullFrame:
-            for m in detectors.models.indices { jobs.append(.init(model: m, region: nil)) }
+            fullFrameJobs()
+            observed = areaSearch?.map { DetectionStage.reachingOut($0, width: sourceWidth, height: sourceHeight) }
         case .regions(let regions):
             for r in regions {
                 for m in detectors.models.indices { jobs.append(.init(model: m, region: r)) }

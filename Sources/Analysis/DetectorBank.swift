@@ -15,6 +15,8 @@ public final class DetectorBank: Sendable {
         public var name: String
         public var labels: [String]
         public var inputSize: (width: Int, height: Int)
+        /// The detector's `searchCostsByArea`: searched in the motion regions on coverage full-frame passes.
+        public var searchCostsByArea: Bool = false
     }
 
     /// One inference: `model` (index into `models`) on `region` (source pixels; nil: the whole frame).
@@ -42,7 +44,9 @@ public final class DetectorBank: Sendable {
         precondition(instances.allSatisfy { $0.count >= pool.capacity }, "one instance per pool slot")
         self.instances = instances
         self.pool = pool
-        models = zip(names, instances).map { Model(name: $0, labels: $1[0].labels, inputSize: $1[0].inputSize) }
+        models = zip(names, instances).map {
+            Model(name: $0, labels: $1[0].labels, inputSize: $1[0].inputSize, searchCostsByArea: $1[0].searchCostsByArea)
+        }
         free = Mutex(instances.map { Array($0.indices.reversed()) })
         latency = instances.map { _ in LatencyHistogram(bounds: pool.stats.latency.bounds) }
         usage = instances.map { _ in ModelUsage() }

@@ -17,6 +17,8 @@ public struct FrameReport: Sendable {
     public var motion: [Box]
     /// Where the detector looked (nil: no detector).
     public var pass: DetectionStage.Pass?
+    /// On a full-frame pass: where the area-cost models (`hog_people`) looked instead (nil: the whole frame).
+    public var areaSearch: [Box]? = nil
     /// The detections of this frame after filters, masks and merging (empty when the detector did not run).
     public var detections: [Detection]
     /// Every live track after this frame (empty without a detector).
@@ -34,7 +36,7 @@ extension CameraAnalyzer {
         let pass = detection.map { _ in lastPass }
         return FrameReport(frame: frame.index, mediaTime: frame.mediaTime, sourceWidth: frame.sourceWidth,
                            sourceHeight: frame.sourceHeight, motion: motionResult?.regions.map(\.box) ?? [],
-                           pass: pass,
+                           pass: pass, areaSearch: lastPass == .fullFrame ? detection?.areaSearch : nil,
                            detections: lastPass != .skipped ? detection?.detections ?? [] : [],
                            tracks: tracks,
                            zoneOccupancy: ruleEngine.rules.zones.indices.map { ruleEngine.occupancy(zone: $0) },

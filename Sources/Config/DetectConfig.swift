@@ -18,8 +18,10 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
 
     /// The detectors of a config that names none (`vigil detect`, `vigil replay` without a config, `vigil run`
     /// with a `detect:` that names no model): the shipped faces (the full-range model: cameras see faces from
-    /// afar) and people. The one place this list lives.
-    public static let defaultModels = ["blazeface_full_192", "blazepose_detector_224"]
+    /// afar), people near the camera with a visible face (the pose detector) and people seen whole at any
+    /// distance, faces or not (`hog_people`, searched in the motion regions: see `DetectionStage`); one human's
+    /// boxes become one person (`PersonFaceFusion`). The one place this list lives.
+    public static let defaultModels = ["blazeface_full_192", "blazepose_detector_224", "hog_people"]
     /// Motion-gated detection (with `motion.enabled`): the detector searches only the regions that move, plus a
     /// full-frame pass every `fullFrameSeconds`; off (or with motion off): full frames every `everyNFrames`.
     public var motionGating: Bool = true

@@ -15,6 +15,11 @@ public protocol Detector: AnyObject, Sendable {
     func detect(_ frame: PixelBuffer, region: Box?, sourceWidth: Int, sourceHeight: Int) throws -> [Detection]
     /// The input `detect` fits `region` (source pixels, nil: the whole frame) into.
     func inputShape(region: Box?, sourceWidth: Int, sourceHeight: Int) -> (width: Int, height: Int)
+    /// Whether a call costs in proportion to the area searched (a sliding-window detector such as HOG) rather
+    /// than a fixed input's inference (a CNN): a motion-gated camera then searches the motion regions with it
+    /// even on frames the planner turns into a full-frame pass for the others (only the periodic full-frame
+    /// pass searches the whole frame).
+    var searchCostsByArea: Bool { get }
 }
 
 extension Detector {
@@ -22,6 +27,9 @@ extension Detector {
     public func inputShape(region: Box?, sourceWidth: Int, sourceHeight: Int) -> (width: Int, height: Int) {
         inputSize
     }
+
+    /// A CNN: one fixed-size inference whatever the region.
+    public var searchCostsByArea: Bool { false }
 
     /// The whole frame.
     public func detect(_ frame: PixelBuffer, sourceWidth: Int, sourceHeight: Int) throws -> [Detection] {

@@ -66,6 +66,8 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     public let labels: [String]
     public var inputSize: (width: Int, height: Int) { (HOGPeopleDetector.windowWidth, HOGPeopleDetector.windowHeight) }
     public let parameters: Parameters
+    /// A sliding window over an image pyramid: the work grows with the searched area.
+    public var searchCostsByArea: Bool { true }
     /// The weights reordered for the correlation: `[block y][in-block index][block x]`.
     private let weights: [Float]
     private let bias: Float

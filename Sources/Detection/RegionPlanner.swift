@@ -19,6 +19,9 @@ public struct RegionPlanner: Sendable, Equatable {
         public var maxRegions: Int = 4
         /// Regions covering at least this fraction of the frame become one full-frame pass.
         public var fullFrameCoverage: Float = 0.5
+        /// Whether regions are grown to the model's aspect (a CNN's fixed input); false: each side is only grown to
+        /// the minimum size (a sliding-window detector searches any shape, at a cost in proportion to its area).
+        public var fitsAspect = true
 
         public init(padding: Float = 0.25, minSize: Float = 0.25, maxRegions: Int = 4, fullFrameCoverage: Float = 0.5) {
             precondition(maxRegions >= 1)
@@ -81,7 +84,9 @@ public struct RegionPlanner: Sendable, Equatable {
         let fw = Float(width), fh = Float(height)
         let minSide = parameters.minSize * min(fw, fh)
         var w = max(b.width, minSide), h = max(b.height, minSide)
-        if w / h < aspect { w = h * aspect } else { h = w / aspect }
+        if !parameters.fitsAspect {
+            w = max(w, minSide * aspect); h = max(h, minSide)  // at least one window of the model's aspect
+        } else if w / h < aspect { w = h * aspect } else { h = w / aspect }
         w = min(w, fw); h = min(h, fh)
         let x1 = min(max(b.centerX - w / 2, 0), fw - w), y1 = min(max(b.centerY - h / 2, 0), fh - h)
         return Box(x1: x1, y1: y1, x2: x1 + w, y2: y1 + h)

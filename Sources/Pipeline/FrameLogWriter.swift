@@ -54,7 +54,9 @@ public final class FrameLogWriter {
             switch pass {
             case .skipped: o.append(("pass", .string("skipped")))
             case .noMotion: o.append(("pass", .string("no_motion")))
-            case .fullFrame: o.append(("pass", .string("full_frame")))
+            case .fullFrame:
+                o.append(("pass", .string("full_frame")))
+                if let a = r.areaSearch { o.append(("area_regions", .array(a.map(\.json)))) }
             case .regions(let boxes):
                 o.append(("pass", .string("regions")))
                 o.append(("regions", .array(boxes.map(\.json))))

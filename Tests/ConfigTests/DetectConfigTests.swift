@@ -31,7 +31,7 @@ import Testing
     /// `detect:` without models inherits the top level's choice.
     @Test func noModelMeansTheDefaultSetAndAnEmptyListMotionOnly() throws {
         #expect(DetectConfig().modelNames == DetectConfig.defaultModels)
-        #expect(DetectConfig.defaultModels == ["blazeface_full_192", "blazepose_detector_224"])
+        #expect(DetectConfig.defaultModels == ["blazeface_full_192", "blazepose_detector_224", "hog_people"])
         #expect(try ConfigLoader.parse("detect:\n  fps: 2\n").detect.modelNames == DetectConfig.defaultModels)
         #expect(try ConfigLoader.parse("detect:\n  models: []\n").detect.modelNames == [])
         let c = try ConfigLoader.parse("""

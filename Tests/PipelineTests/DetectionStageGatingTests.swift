@@ -188,3 +188,59 @@ extension DetectionStageGatingTests {
         #expect((alerts + s.finish()).map(\.event) == ["object_enter", "object_exit"])
     }
 }
+
+/// A detector whose cost grows with the searched area (`hog_people`) beside a CNN: on a frame the planner turns
+/// into a full-frame pass because the regions would cover most of it, the CNN searches the whole frame and the
+/// area-cost model only the motion regions (tight: not widened to an aspect or to the whole frame); the periodic
+/// full-frame pass searches the whole frame with both.
+@Suite struct AreaSearchTests {
+    let rgb = PixelBuffer(width: 64, height: 36, format: .rgb24)
+    // Two movers far apart whose padded CNN regions (grown to the square input, at least 180 px) cover half the frame.
+    let movers = [Box(x1: 100, y1: 100, x2: 400, y2: 600), Box(x1: 800, y1: 100, x2: 1100, y2: 600)]
+
+    func run(_ frames: Int, stillPerson: Bool) throws -> (cnn: SceneDetector, area: SceneDetector, stage: DetectionStage,
+                                       steps: [DetectionStage.Step]) {
+        let cnn = SceneDetector(label: "face"), area = SceneDetector(label: "person", byArea: true)
+        let bank = DetectorBank(names: ["cnn", "area"], instances: [[cnn], [area]], pool: InferencePool(maxInFlight: 1))
+        var track = TrackConfig()
+        track.minHits = 2
+        track.maxAge = 2
+        let s = DetectionStage(detectors: bank, camera: "cam", clock: .media(start: 0), detect: DetectionSettings(),
+                               track: track)
+        // A still person between the movers, seen by the area model wherever it looks.
+        if stillPerson { area.show([Box(x1: 560, y1: 620, x2: 600, y2: 700)]) }
+        let motion = MotionResult(regions: movers.map { MotionRegion(box: $0, changedPixels: 100) },
+                                  changedFraction: 0.2, lightingChange: false)
+        var steps: [DetectionStage.Step] = []
+        for i in 0..<frames {
+            steps.append(try s.analyze(rgb: rgb, frame: i, mediaTime: Double(i) / 5, sourceWidth: 1280,
+                                       sourceHeight: 720, motion: motion))
+        }
+        return (cnn, area, s, steps)
+    }
+
+    @Test func theAreaModelSearchesTheMotionRegionsOnCoverageFullFrames() throws {
+        let (cnn, area, s, steps) = try run(30, stillPerson: false)
+        #expect(steps.allSatisfy { $0.pass == .fullFrame })
+        // the CNN: the whole frame every time
+        #expect(cnn.searched.withLock { $0 } == Array(repeating: nil, count: 30))
+        let searched = area.searched.withLock { $0 }
+        // the area model: the whole frame on the first frame and at t = 5 s (frame 25), else the two padded movers
+        // (300×500 padded by 125: 550×750, cut to the frame), not grown further, one job each
+        let regions: [Box?] = [Box(x1: 0, y1: 0, x2: 525, y2: 720), Box(x1: 675, y1: 0, x2: 1225, y2: 720)]
+        var expected: [Box?] = []
+        for i in 0..<30 { expected += i == 0 || i == 25 ? [nil] : regions }
+        #expect(searched == expected)
+        #expect(s.areaSearch == regions.compactMap { $0 })
+    }
+
+    /// The still person found by the whole-frame pass lies outside the regions searched by area in between: its
+    /// track is held (not aged and ended), one object_enter, no exit before the end.
+    @Test func aStillPersonFoundOnTheWholeFramePassIsHeldBetween() throws {
+        let (_, area, s, steps) = try run(30, stillPerson: true)
+        #expect(area.searched.withLock { $0 }.filter { $0 == nil }.count == 2)
+        let events = steps.flatMap(\.alerts).filter { $0.label == "person" }.map(\.event)
+        #expect(events == ["object_enter"])
+        #expect(s.finish().filter { $0.label == "person" }.count == 1)
+    }
+}

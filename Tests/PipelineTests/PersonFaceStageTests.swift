@@ -62,8 +62,9 @@ import VigilCore
         let config = try ConfigLoader.parse("cameras:\n  - name: a\n    url: a.mp4\n")
         let detect = try #require(config.camera(named: "a")).detect
         let bank = try DetectorBank.load(detect: DetectionSettings(detect), modelsDirectory: models, pool: InferencePool(maxInFlight: 1))
-        #expect(bank.models.map(\.name) == ["blazeface_full_192", "blazepose_detector_224"])
-        #expect(bank.models.map(\.labels) == [["face"], ["person"]])
+        #expect(bank.models.map(\.name) == ["blazeface_full_192", "blazepose_detector_224", "hog_people"])
+        #expect(bank.models.map(\.labels) == [["face"], ["person"], ["person"]])
+        #expect(bank.models.map(\.searchCostsByArea) == [false, false, true])
         let none = try ConfigLoader.parse("detect:\n  models: []\ncameras:\n  - name: a\n    url: a.mp4\n")
         #expect(try ModelLocator.detectors(for: DetectionSettings(none.cameras[0].detect), pool: InferencePool(maxInFlight: 1)) == nil)
     }

@@ -12,8 +12,10 @@ final class SceneDetector: Detector, Sendable {
     let inputSize = (width: 128, height: 128)
     let objects = Mutex<[Detection]>([])
     let searched = Mutex<[Box?]>([])
+    /// As a sliding-window detector (`hog_people`): searched by area.
+    let searchCostsByArea: Bool
 
-    init(label: String = "face") { labels = [label] }
+    init(label: String = "face", byArea: Bool = false) { labels = [label]; searchCostsByArea = byArea }
 
     func show(_ boxes: [Box], score: Float = 0.9) {
         objects.withLock { $0 = boxes.map { Detection(box: $0, score: score, label: labels[0]) } }

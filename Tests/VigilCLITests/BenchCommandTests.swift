@@ -44,7 +44,7 @@ import VigilCore
     /// set, with `--model none` motion only (a short run on a generated clip).
     @Test func pipelineFiguresNameTheDetectorsThatRan() throws {
         let clip = Fixtures.path("boxes.mp4")
-        for (args, tag) in [([String](), "blazeface_full_192 + blazepose_detector_224, motion-gated"), (["--model", "none"], "motion only")] {
+        for (args, tag) in [([String](), "blazeface_full_192 + blazepose_detector_224 + hog_people, motion-gated"), (["--model", "none"], "motion only")] {
             let r = vigil(["bench", "pipeline", clip, "--seconds", "2", "--fps", "5", "--json"] + args)
             #expect(r.status == 0, "\(args): \(r.stderr)")
             #expect(r.lines.count == 3, "\(r.stdout)")

@@ -34,3 +34,48 @@ import TestSupport
         }
     }
 }
+
+/// The default detectors (no `--model`, no config) on opencv-doc's vtest.avi: the distant walkers of the ground
+/// truth (samples/groundtruth/vtest_walkers.csv) are found, with the box bottom at the feet. The pose detector
+/// alone finds none of them (it needs a visible face): this fails if `hog_people` leaves the default set.
+@Suite struct DefaultSetFindsWalkersTests {
+    let env = ["VIGIL_MODELS": Fixtures.repoRoot.appendingPathComponent("samples/models").path]
+
+    /// Truth walkers of one frame, [x1, y1, x2, y2] in vtest.avi's pixels.
+    func truth(frame: Int) throws -> [[Double]] {
+        let csv = try String(contentsOf: Fixtures.repoRoot.appendingPathComponent("samples/groundtruth/vtest_walkers.csv"),
+                             encoding: .utf8)
+        return csv.split(separator: "\n").compactMap { line in
+            let v = line.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            return v.count == 5 && Int(v[0]) == frame ? Array(v[1...]) : nil
+        }
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil), arguments: [650, 700])
+    func distantWalkersAreFoundWithTheirFeet(frame: Int) throws {
+        let clip = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!)
+            .appendingPathComponent("vtest.avi").path
+        let walkers = try truth(frame: frame)
+        #expect(walkers.count == 6)
+        let r = vigil(["detect", clip, "--frame", "\(frame)"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let people: [[Double]] = try r.lines.compactMap { line in
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return o["label"] as? String == "person" ? (o["box"] as? [Double]) : nil
+        }
+        var found = 0, atTheFeet = 0
+        for w in walkers {
+            let (cx, cy) = ((w[0] + w[2]) / 2, (w[1] + w[3]) / 2)
+            // as scripts/detection_profile.py: a box holding the walker's centre, its own centre on the walker
+            let hits = people.filter { b in
+                b[0] <= cx && cx <= b[2] && b[1] <= cy && cy <= b[3]
+                    && w[0] <= (b[0] + b[2]) / 2 && (b[0] + b[2]) / 2 <= w[2] && w[1] <= (b[1] + b[3]) / 2 && (b[1] + b[3]) / 2 <= w[3]
+            }
+            guard !hits.isEmpty else { continue }
+            found += 1
+            if hits.contains(where: { abs($0[3] - w[3]) <= 0.2 * (w[3] - w[1]) }) { atTheFeet += 1 }
+        }
+        #expect(found >= 5, "frame \(frame): \(found) of \(walkers.count) walkers found; people \(people)")
+        #expect(atTheFeet >= found - 1 && atTheFeet >= 4, "frame \(frame): \(atTheFeet) of \(found) at the feet")
+    }
+}
