@@ -85,6 +85,28 @@ enum QuantizedGraph {
 
     static func users(_ nodes: [Node], _ name: String) -> [Int] { GraphPreparation.uses(nodes, name) }
 
+    /// Follows `start`'s only reader, through at most one Relu/Clip that integers can clamp exactly, to the node
+    /// that should be a QuantizeLinear: the nodes passed (that one last) and the activation; nil when a value on the
+    /// way is a graph output or has other readers, or the activation cannot be an integer clamp.
+    static func chainToQuantize(_ nodes: [Node], from start: String, _ values: [String: ValueInfo], outputs: Set<String>,
+                                opset: Int) -> (absorbed: [Int], activation: Activation)? {
+        var absorbed: [Int] = []
+        var activation = Activation.none
+        var last = start
+        for _ in 0..<2 {
+            let u = users(nodes, last)
+            guard !outputs.contains(last), u.count == 1 else { return nil }
+            let next = nodes[u[0]]
+            absorbed.append(u[0])
+            if next.opType == "QuantizeLinear" { break }
+            guard activation == .none, let act = GraphPreparation.activation(of: next, { values[$0]?.constant }, opset: opset),
+                  quantizedClamp(act, scale: 1, zeroPoint: 0, type: .uint8) != nil else { return nil }
+            activation = act
+            last = next.outputs[0]
+        }
+        return (absorbed, activation)
+    }
+
     /// A per-tensor DequantizeLinear of a run-time uint8/int8 value: (quantised input, scale, zero point).
     static func runtimeDequantize(_ node: Node, _ values: [String: ValueInfo]) -> (input: String, scale: Float, zeroPoint: Int32, type: ElementType)? {
         guard node.opType == "DequantizeLinear", node.attributes.keys.allSatisfy({ $0 == "axis" }),
@@ -127,20 +149,8 @@ enum QuantizedGraph {
             bias = b.floats
         }
         // The Conv's only reader: QuantizeLinear, or a Relu/Clip whose only reader is one.
-        var absorbed: [Int] = []
-        var activation = Activation.none
-        var last = conv.outputs[0]
-        for _ in 0..<2 {
-            let u = users(nodes, last)
-            guard !outputs.contains(last), u.count == 1 else { return nil }
-            let next = nodes[u[0]]
-            absorbed.append(u[0])
-            if next.opType == "QuantizeLinear" { break }
-            guard activation == .none, let act = GraphPreparation.activation(of: next, { values[$0]?.constant }, opset: 0),
-                  quantizedClamp(act, scale: 1, zeroPoint: 0, type: .uint8) != nil else { return nil }
-            activation = act
-            last = next.outputs[0]
-        }
+        guard let (absorbed, activation) = chainToQuantize(nodes, from: conv.outputs[0], values, outputs: outputs,
+                                                           opset: 0) else { return nil }
         let q = nodes[absorbed.last!]
         guard let y = runtimeQuantize(q, values) else { return nil }
         let outC = w.data.shape[0]

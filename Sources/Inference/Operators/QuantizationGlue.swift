@@ -84,20 +84,8 @@ extension QuantizedGraph {
             return runtimeDequantize(nodes[p], values)
         }
         guard operands.count == 2 else { return nil }
-        var absorbed: [Int] = []
-        var activation = Activation.none
-        var last = add.outputs[0]
-        for _ in 0..<2 {
-            let u = users(nodes, last)
-            guard !outputs.contains(last), u.count == 1 else { return nil }
-            let next = nodes[u[0]]
-            absorbed.append(u[0])
-            if next.opType == "QuantizeLinear" { break }
-            guard activation == .none, let act = GraphPreparation.activation(of: next, { values[$0]?.constant }, opset: opset),
-                  quantizedClamp(act, scale: 1, zeroPoint: 0, type: .uint8) != nil else { return nil }
-            activation = act
-            last = next.outputs[0]
-        }
+        guard let (absorbed, activation) = chainToQuantize(nodes, from: add.outputs[0], values, outputs: outputs,
+                                                           opset: opset) else { return nil }
         guard let y = runtimeQuantize(nodes[absorbed.last!], values),
               let clamp = quantizedClamp(activation, scale: y.scale, zeroPoint: y.zeroPoint, type: y.type) else { return nil }
         let (a, b) = (operands[0], operands[1])
