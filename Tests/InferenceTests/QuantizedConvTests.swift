@@ -48,6 +48,8 @@ import Testing
              seed: 18, kind: .gemm),
         Case(name: "depthwise dilation 2: GEMM path", c: 3, h: 11, w: 12, m: 3, pad: 2, padEnd: 2, dilation: 2,
              groups: 3, seed: 19, kind: .gemm),
+        Case(name: "depthwise 200 channels 7×7 5×5, batch 2: items of several channels", c: 200, h: 7, w: 7, m: 200,
+             kh: 5, kw: 5, pad: 2, padEnd: 2, groups: 200, batch: 2, seed: 28, kind: .depthwise),
         Case(name: "depthwise 1×7 s2 wide", c: 2, h: 3, w: 70, m: 2, kh: 1, kw: 7, stride: 2, pad: 0, padEnd: 3,
              groups: 2, seed: 20, kind: .depthwise),
         Case(name: "groups 2 dilation 2", c: 8, h: 12, w: 12, m: 12, pad: 2, padEnd: 2, dilation: 2, groups: 2, seed: 7),
