@@ -176,6 +176,11 @@ import Testing
         ConvCase(c: 8, m: 16, h: 7, w: 9, k: 3, pad: 0, tail: "AddRelu", threads: 3),
         ConvCase(n: 2, c: 30, m: 34, h: 11, w: 12, k: 3, pad: 1, tail: "SiLU"),
         ConvCase(c: 300, m: 16, h: 6, w: 6, k: 1, tail: "Add"),
+        // Whole 24-column blocks (the AVX2 implicit GEMM's common block: sums, epilogue and stores in one
+        // function): a residual and a panel's last rows (13 = 8 + 4 + 1), K = 1 and 8, 3×3 rows wider than 24.
+        ConvCase(c: 8, m: 13, h: 12, w: 20, k: 1, tail: "AddRelu", threads: 1),
+        ConvCase(c: 1, m: 6, h: 5, w: 30, k: 1, tail: "SiLU", threads: 1),
+        ConvCase(c: 5, m: 7, h: 9, w: 40, k: 3, pad: 1, tail: "Add", threads: 1),
         // Depthwise: widths around the 32-column step, strides 1, 2, 3, dilation, multiplier 2.
         ConvCase(c: 5, m: 5, h: 19, w: 37, k: 3, pad: 1, groups: 5, tail: "AddRelu"),
         ConvCase(c: 6, m: 6, h: 33, w: 65, k: 5, stride: 2, pad: 2, groups: 6, tail: "Relu"),

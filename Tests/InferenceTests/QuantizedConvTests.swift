@@ -32,6 +32,8 @@ import Testing
     static let cases: [Case] = [
         Case(name: "stem 3→16 3×3 s2 odd size", c: 3, h: 17, w: 19, m: 16, stride: 2, seed: 2),
         Case(name: "pointwise 16→40 direct", c: 16, h: 9, w: 7, m: 40, kh: 1, kw: 1, pad: 0, padEnd: 0, seed: 3),
+        Case(name: "pointwise 64→256 on 7×7 (few pixels, many channels)", c: 64, h: 7, w: 7, m: 256, kh: 1, kw: 1, pad: 0,
+             padEnd: 0, seed: 29, kind: .direct),
         Case(name: "pointwise s8→s8 batch 2", c: 33, h: 5, w: 13, m: 9, kh: 1, kw: 1, pad: 0, padEnd: 0, batch: 2,
              inSigned: true, outSigned: true, seed: 4),
         Case(name: "depthwise 3×3", c: 12, h: 10, w: 21, m: 12, groups: 12, seed: 5, kind: .depthwise),
