@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Inference", "Media", "VigilCore"]),
+        .testTarget(name: "DetectionTests", dependencies: ["CHOGKernels", "Detection", "Inference", "Media", "VigilCore"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "vigil", "VigilCore", "Config", "TestSupport"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Media", "Config", "VigilCore", "TestSupport"]),
         .testTarget(name: "APITests", dependencies: ["API", "VigilCore", "Sinks", "Config", "TestSupport",

@@ -6,7 +6,8 @@
 # server (scripts/testbed/rtsp_server.py, /file, stamped 25 fps; each client its own pipeline), on free ports;
 # `vigil bench capacity` steps the camera count and prints a table per size with per-stage CPU per camera.
 # The servers run on the same cores as Vigil: their CPU is printed beside each trial.
-# usage: scripts/bench-capacity.sh [vigil bench capacity options: --seconds S --settle S --max N --fps F --model …]
+# usage: scripts/bench-capacity.sh [vigil bench capacity options: --seconds S --settle S --max N --fps F --model …
+#   --tracked-every N (detect.tracked_every_n_frames; 1: as before that key, for an A/B)]
 # needs a release build (swift build -c release); VIGIL_OPENCV_DATA: where the opencv-doc files are (.ci/opencv-data);
 # VIGIL_CAPACITY_SIZES: the stream sizes (default "640x360 1280x720"); VIGIL=PATH: another vigil binary (a before/after
 # comparison in the same conditions).

@@ -6,23 +6,25 @@
 # rounds with their spread (min…max of the rounds' medians), ONNX Runtime ÷ Vigil (≥ 1: Vigil as fast or
 # faster), the wall-clock medians, and the load average before and after. Rounds alternate which engine runs
 # first.
-# usage: scripts/bench-nn-1thread.sh [--rounds R] [--iterations K] [--yolo DIR]   (needs a release build and
+# usage: scripts/bench-nn-1thread.sh [--rounds R] [--iterations K] [--yolo DIR] [--vigil PATH]   (needs a release build and
 #        python3 with onnxruntime; DIR holds 320/model.onnx and 640/model.onnx, default /tmp/yolov8n, made by
 #        `python scripts/make_yolov8n_bench_models.py DIR` in a venv with ultralytics; missing YOLO models are
-#        left out of the table with a note)
+#        left out of the table with a note; PATH: the vigil executable (absolute, or relative to the repository),
+#        default .build/release/vigil; e.g. a copy of an older build, for a before/after table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vigil=.build/release/vigil
-[ -x "$vigil" ] || { echo "build first: swift build -c release --product vigil" >&2; exit 64; }
 rounds=3 iterations=10 yolo=/tmp/yolov8n
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --iterations) iterations=$2; shift 2 ;;
     --yolo) yolo=$2; shift 2 ;;
-    *) echo "usage: $0 [--rounds R] [--iterations K] [--yolo DIR]" >&2; exit 64 ;;
+    --vigil) vigil=$2; shift 2 ;;
+    *) echo "usage: $0 [--rounds R] [--iterations K] [--yolo DIR] [--vigil PATH]" >&2; exit 64 ;;
   esac
 done
+[ -x "$vigil" ] || { echo "build first: swift build -c release --product vigil" >&2; exit 64; }
 models=(samples/models/blazeface_short_128/model.onnx samples/models/blazeface_full_192/model.onnx
         samples/models/blazepose_detector_224/model.onnx)
 for size in 320 640; do

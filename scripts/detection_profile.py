@@ -12,7 +12,9 @@ Prints: analysed frames, passes by kind (full frame, regions, no motion), infere
 mean side in source pixels, detections and person detections per analysed frame; with --truth, the walkers found
 on the truth frames by the replay's own (region-planned) detections, matched as `vigil bench hog --truth` does
 (a person box holding the walker's centre whose centre lies on the walker), and of those the share whose box
-bottom lies within 20 % of the walker's height of its feet (the truth box's bottom), with the median offset.
+bottom lies within 20 % of the walker's height of its feet (the truth box's bottom), with the median offset; and
+the walkers found by those detections or by the boxes of the confirmed person tracks the frame reports (on a frame
+where `detect.tracked_every_n_frames` held a tracked walker's region, only its track holds it).
 """
 import argparse
 import json
@@ -59,10 +61,11 @@ def main():
     ap.add_argument('--truth-step', type=float, default=1.0,
                     help='truth frame F is replay frame F / STEP (a clip re-timed to 25 fps and decimated to 10: 2.5)')
     a = ap.parse_args()
-    kinds = {'full_frame': 0, 'regions': 0, 'no_motion': 0, 'skipped': 0}
+    kinds = {'full_frame': 0, 'regions': 0, 'no_motion': 0, 'tracked': 0, 'skipped': 0}
     regions = inferences = analysed = detections = people = area_regions = 0
     side = 0.0
     by_frame = {}
+    tracks_by_frame = {}
     with open(a.frames) as f:
         for line in f:
             r = json.loads(line)
@@ -86,10 +89,12 @@ def main():
             detections += len(r['detections'])
             people += sum(1 for d in r['detections'] if d['label'] == 'person')
             by_frame[r['frame']] = r['detections']
+            tracks_by_frame[r['frame']] = [t['box'] for t in r.get('tracks', [])
+                                           if t['label'] == 'person' and t['state'] == 'confirmed']
     if analysed == 0:
         sys.exit(f'{a.frames}: no analysed frames')
     print(f'analysed frames {analysed}: full-frame passes {kinds["full_frame"]}, region passes {kinds["regions"]} '
-          f'({regions} regions, mean side {side / max(regions, 1):.0f} px), no motion {kinds["no_motion"]}; '
+          f'({regions} regions, mean side {side / max(regions, 1):.0f} px), no motion {kinds["no_motion"]}, held by tracks {kinds["tracked"]}; '
           f'{area_regions} area regions on full-frame passes')
     print(f'inferences per analysed frame {inferences / analysed:.3f} ({inferences} with {a.models} models); '
           f'detections per analysed frame {detections / analysed:.3f}, person {people / analysed:.3f}')
@@ -98,7 +103,7 @@ def main():
         w, h = size(a.size) if a.size else (tw, th)
         ox, oy = (float(v) for v in a.offset.split(','))
         truth = read_truth(a.truth, w / tw, h / th, ox, oy)
-        total = found = 0
+        total = found = with_tracks = 0
         offsets = []
         for fr, box in truth:
             fr = round(fr / a.truth_step)
@@ -108,6 +113,10 @@ def main():
             cx, cy = centre(box)
             hits = [d['box'] for d in by_frame[fr]
                     if d['label'] == 'person' and holds(d['box'], cx, cy) and holds(box, *centre(d['box']))]
+            def holds_walker(b):
+                return holds(b, cx, cy) and holds(box, *centre(b))
+            if hits or any(holds_walker(b) for b in tracks_by_frame[fr]):
+                with_tracks += 1
             if hits:
                 found += 1
                 # the hit whose bottom is nearest the feet; + below them, - above, in walker heights
@@ -115,6 +124,8 @@ def main():
         if total == 0:
             sys.exit('no truth frame was analysed')
         print(f'walkers found {found}/{total} ({100 * found / total:.1f} %) on the analysed truth frames')
+        print(f'walkers found by detections or confirmed person tracks {with_tracks}/{total} '
+              f'({100 * with_tracks / total:.1f} %)')
         if offsets:
             near = sum(1 for o in offsets if abs(o) <= 0.2)
             offsets.sort()

@@ -22,7 +22,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADER = """# What Vigil's detectors gave the tracker on opencv-doc's vtest.avi (768x576, 10 fps, 795 frames) with
 # samples/scenes/vtest.yaml, recorded by scripts/make_vtest_detections.py from `vigil replay --frames`. One row per
-# analysed frame's pass (kind=pass, label = full_frame | regions | no_motion), per searched region (kind=region,
+# analysed frame's pass (kind=pass, label = full_frame | regions | no_motion | tracked), per searched region (kind=region,
 # source pixels) and per detection after filters, merging and person/face fusion (kind=det). Read by
 # Tests/PipelineTests/VtestCountsTests.swift.
 frame,media_time,kind,label,score,x1,y1,x2,y2

@@ -18,6 +18,17 @@ import VigilCore
 ///   frame's full-frame pass that no confirmed track holds yet (a new object, seen once) are looked at again on the next
 ///   frame as if they moved, so a still object is confirmed in `track.min_hits` frames, not full-frame passes;
 ///   so are the tracks still moving (`isMoving`), where the tracker predicts them.
+/// - motion the tracker already explains is searched on every `detect.tracked_every_n_frames`-th analysed frame
+///   only: a box to look at (motion, or a moving track) of which at least `ObservedArea.minCoverage` lies inside
+///   the boxes — padded as motion boxes are — of confirmed tracks a detection matched within the last N − 1
+///   analysed frames is held (`markTracked`), and a planned region whose every box is held is left out (the
+///   regions are planned on every box, so merging is as without the key); its tracks are held meanwhile (not
+///   searched, so neither aged nor moved), and once one of them was last matched N analysed frames ago its
+///   motion is due again. Motion anywhere else — a new object, a tentative or stale track, a track that was searched and not
+///   found — is searched at once. When nothing is left, the frame is `.tracked`: no inference. On a frame the
+///   planner turns into a full-frame pass for the CNNs, their whole-frame pass runs on every Nth analysed frame,
+///   or at once when new motion appears (a motion box overlapping none of the last analysed frame's); between,
+///   only the area-cost models search (a `.regions` pass of their regions alone).
 /// - models whose cost grows with the searched area (`Detector.searchCostsByArea`: `hog_people`) search the
 ///   motion regions even when the planner turns the frame into a full-frame pass for the others because the
 ///   regions would cover most of it (`areaSearch`: the same padded regions, merged, at the model's own aspect);
@@ -38,6 +49,10 @@ public final class DetectionStage {
         case skipped
         /// Gated, and nothing moved: no inference; the tracker was stepped with every track carried forward.
         case noMotion
+        /// Gated, and everything that moved was searched recently (`tracked_every_n_frames`): it lies inside
+        /// tracks matched within the last N − 1 analysed frames, or — a frame the CNNs would search whole — they
+        /// did so within the last N − 1 and nothing new moved. No inference; every track carried forward.
+        case tracked
         case fullFrame
         /// The searched rectangles, source pixels.
         case regions([Box])
@@ -60,7 +75,7 @@ public final class DetectionStage {
         /// Whether the tracker was stepped (a gated frame without motion steps it too, carrying every track).
         public var stepped: Bool { pass != .skipped }
         /// Whether a detector looked at the frame (a full frame or regions).
-        public var searched: Bool { pass != .skipped && pass != .noMotion }
+        public var searched: Bool { pass != .skipped && pass != .noMotion && pass != .tracked }
         /// Enters, then exits.
         public var alerts: [Alert] { enters + exits }
     }
@@ -91,6 +106,20 @@ public final class DetectionStage {
     /// This frame's motion boxes (gated frames), and when motion last touched each track (by id).
     private var motionBoxes: [Box] = []
     private var lastMotionAt: [Int: Double] = [:]
+    /// Analysed frames so far (the current one included), and the analysed frame each live track was last matched
+    /// on (by id): which tracks explain their motion (`markTracked`).
+    private var analysed = 0
+    private var matchedAt: [Int: Int] = [:]
+    /// The tracker's report after the last analysed frame, and scratch: the padded boxes of the fresh tracks.
+    private var lastTracks: [Track] = []
+    private var fresh: [Box] = []
+    /// Per box of `lookAt`: explained by the tracker (`markTracked`).
+    private var held: [Bool] = []
+    /// The last analysed frame's motion boxes, and the analysed frame the CNNs last looked at the whole frame.
+    private var lastMotionBoxes: [Box] = []
+    private var lastWholeFrame = 0
+    /// This frame's region pass is the area-cost models' alone (the CNNs skip a coverage frame, `planGated`).
+    private var areaOnly = false
     /// Where the frame being analysed is searched (read by `step`).
     private var pass: Pass = .skipped
     /// The last analysed frame's detections after filters and merging (source pixels).
@@ -130,9 +159,11 @@ public final class DetectionStage {
     /// Where a frame with these motion results is searched (`motion` nil: motion off). Advances the
     /// full-frame cadence; called by `analyze` for every analysed frame.
     func plan(motion: MotionResult?, mediaTime: Double, sourceWidth: Int, sourceHeight: Int) -> Pass {
+        swap(&motionBoxes, &lastMotionBoxes)
         motionBoxes.removeAll(keepingCapacity: true)
         areaSearch = nil
-        guard config.motionGating, let motion else { return .fullFrame }
+        areaOnly = false
+        guard config.motionGating, let motion else { lastWholeFrame = analysed; return .fullFrame }
         for r in motion.regions { motionBoxes.append(r.box) }
         if let t = lastFullFrame, mediaTime - t < config.fullFrameSeconds - 1e-9 {
             if planner?.width != sourceWidth || planner?.height != sourceHeight {
@@ -141,18 +172,96 @@ public final class DetectionStage {
                                         aspect: Float(input.width) / Float(input.height), parameters: planning)
             }
             lookAt.removeAll(keepingCapacity: true)
-            for r in motion.regions { lookAt.append(r.box) }
+            lookAt.append(contentsOf: motionBoxes)
             lookAt.append(contentsOf: pending)
-            switch planner!.plan(lookAt) {
-            case .nothing: return .noMotion
-            case .regions(let r): return .regions(r)
-            case .fullFrame:
-                areaSearch = planAreaSearch(sourceWidth: sourceWidth, sourceHeight: sourceHeight)
-                if areaSearch != nil { return .fullFrame }
-            }
+            if let pass = planGated(sourceWidth: sourceWidth, sourceHeight: sourceHeight) { return pass }
         }
         lastFullFrame = mediaTime
+        lastWholeFrame = analysed
         return .fullFrame
+    }
+
+    /// The pass of a gated frame between two periodic full-frame passes (`lookAt` filled); nil: a full-frame pass
+    /// of every model. The kind of pass — regions, or one full frame for the CNNs because the regions would cover
+    /// most of it — is planned on every box; what is searched then leaves out the motion the tracker explains
+    /// (`markTracked`), and the CNNs' whole-frame pass on such a frame runs on every `trackedEveryNFrames`-th
+    /// analysed frame unless new motion (overlapping none of the last analysed frame's) appeared.
+    private func planGated(sourceWidth: Int, sourceHeight: Int) -> Pass? {
+        let all = planner!.plan(lookAt)
+        if all == .nothing { return .noMotion }
+        markTracked()
+        if case .regions(let r) = all {
+            let due = dueRegions(r)
+            return due.isEmpty ? .tracked : .regions(due)
+        }
+        let byArea = detectors.models.contains(where: \.searchCostsByArea)
+        if byArea { areaSearch = dueRegions(planAreaSearch(sourceWidth: sourceWidth, sourceHeight: sourceHeight) ?? []) }
+        let n = config.trackedEveryNFrames
+        if n <= 1 || analysed - lastWholeFrame >= n || hasNewMotion() {
+            lastWholeFrame = analysed
+            return byArea ? .fullFrame : nil
+        }
+        // the CNNs looked at the whole frame within n − 1 frames and nothing new moved: the area-cost models only
+        guard let regions = areaSearch, !regions.isEmpty else { areaSearch = nil; return .tracked }
+        areaSearch = nil
+        areaOnly = true
+        return .regions(regions)
+    }
+
+    /// Whether a motion box of this frame overlaps none of the last analysed frame's: something started moving
+    /// where nothing moved before.
+    private func hasNewMotion() -> Bool {
+        motionBoxes.contains { m in !lastMotionBoxes.contains { RegionPlanner.overlaps($0, m) } }
+    }
+
+    /// Marks in `held` the boxes of `lookAt` the tracker explains: at least `ObservedArea.minCoverage` of a box
+    /// lies inside the boxes, each padded by `region_padding` of its larger side, of the confirmed tracks a
+    /// detection matched within the last `trackedEveryNFrames` − 1 analysed frames.
+    private func markTracked() {
+        held.removeAll(keepingCapacity: true)
+        held.append(contentsOf: repeatElement(false, count: lookAt.count))
+        let n = config.trackedEveryNFrames
+        guard n > 1, !lookAt.isEmpty else { return }
+        fresh.removeAll(keepingCapacity: true)
+        for t in lastTracks where t.state == .confirmed {
+            guard let at = matchedAt[t.id], analysed - at < n else { continue }
+            let p = Float(config.regionPadding) * max(t.box.width, t.box.height)
+            fresh.append(Box(x1: t.box.x1 - p, y1: t.box.y1 - p, x2: t.box.x2 + p, y2: t.box.y2 + p))
+        }
+        guard !fresh.isEmpty else { return }
+        for i in lookAt.indices { held[i] = DetectionStage.coveredFraction(lookAt[i], by: fresh) >= ObservedArea.minCoverage }
+    }
+
+    /// The planned regions (of every box of `lookAt`, so merging is as without the key) that hold a box not
+    /// `held`: a region whose every box the tracker explains is left out.
+    private func dueRegions(_ regions: [Box]) -> [Box] {
+        regions.filter { r in lookAt.indices.contains { !held[$0] && RegionPlanner.overlaps(r, lookAt[$0]) } }
+    }
+
+    /// The fraction of `b`'s area inside the union of `boxes` (exact: the union cut into the cells of the boxes'
+    /// edges within `b`); 1 for an empty `b` inside one of them, 0 outside.
+    static func coveredFraction(_ b: Box, by boxes: [Box]) -> Float {
+        var xs: [Float] = [b.x1, b.x2], ys: [Float] = [b.y1, b.y2]
+        var near: [Box] = []
+        for r in boxes where r.x1 < b.x2 && r.x2 > b.x1 && r.y1 < b.y2 && r.y2 > b.y1 {
+            near.append(r)
+            xs += [max(r.x1, b.x1), min(r.x2, b.x2)]
+            ys += [max(r.y1, b.y1), min(r.y2, b.y2)]
+        }
+        if b.area <= 0 { return boxes.contains { r in RegionPlanner.overlaps(r, b) } ? 1 : 0 }
+        guard !near.isEmpty else { return 0 }
+        xs = Array(Set(xs)).sorted(); ys = Array(Set(ys)).sorted()
+        var inside: Float = 0
+        for i in 0..<(xs.count - 1) {
+            let cx = (xs[i] + xs[i + 1]) / 2
+            for j in 0..<(ys.count - 1) {
+                let cy = (ys[j] + ys[j + 1]) / 2
+                if near.contains(where: { $0.x1 <= cx && cx <= $0.x2 && $0.y1 <= cy && cy <= $0.y2 }) {
+                    inside += (xs[i + 1] - xs[i]) * (ys[j + 1] - ys[j])
+                }
+            }
+        }
+        return inside / b.area
     }
 
     /// The regions of `lookAt` for the area-cost models (nil: there are none), shaped to the first such model's
@@ -192,6 +301,7 @@ public final class DetectionStage {
                         motion: MotionResult? = nil) throws -> Step {
         offered += 1
         guard (offered - 1) % config.everyNFrames == 0 else { return Step() }
+        analysed += 1
         var cpu = stageTimes == nil ? 0 : ThreadCPUClock.nanoseconds()
         last = (frame, mediaTime)
         pass = plan(motion: motion, mediaTime: mediaTime, sourceWidth: sourceWidth, sourceHeight: sourceHeight)
@@ -199,14 +309,16 @@ public final class DetectionStage {
         var observed: [Box]? = nil
         switch pass {
         case .skipped: break
-        case .noMotion:
+        case .noMotion, .tracked:
             observed = []
         case .fullFrame:
             fullFrameJobs()
             observed = areaSearch?.map { DetectionStage.reachingOut($0, width: sourceWidth, height: sourceHeight) }
         case .regions(let regions):
             for r in regions {
-                for m in detectors.models.indices { jobs.append(.init(model: m, region: r)) }
+                for m in detectors.models.indices where !areaOnly || detectors.models[m].searchCostsByArea {
+                    jobs.append(.init(model: m, region: r))
+                }
             }
             observed = regions.map { DetectionStage.reachingOut($0, width: sourceWidth, height: sourceHeight) }
         }
@@ -282,6 +394,7 @@ public final class DetectionStage {
         var result = Step(pass: pass)
         let tracks = tracker.update(detections, at: mediaTime, observed: observed)
         result.tracks = tracks
+        lastTracks = tracks
         noteParts(detections, tracks: tracks)
         pending.removeAll(keepingCapacity: true)
         // New objects a full-frame pass found (region passes follow motion already: looking again at what they
@@ -292,7 +405,8 @@ public final class DetectionStage {
             }
         }
         for t in tracks {
-            if t.state == .ended { lastMotionAt.removeValue(forKey: t.id); continue }
+            if t.state == .ended { lastMotionAt.removeValue(forKey: t.id); matchedAt.removeValue(forKey: t.id); continue }
+            if t.lastSeen == mediaTime { matchedAt[t.id] = analysed }
             if motionBoxes.contains(where: { RegionPlanner.overlaps($0, t.box) }) { lastMotionAt[t.id] = mediaTime }
             if DetectionStage.isMoving(t), let seen = lastMotionAt[t.id], mediaTime - seen <= DetectionStage.followSeconds {
                 pending.append(t.box)

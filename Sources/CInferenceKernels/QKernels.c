@@ -413,12 +413,13 @@ typedef struct {
     size_t out_tile_bytes;               // MatMul form: the m × nc output tile
     long items;
     int dw_rows;  // depthwise: rows of the padded plane
+    int dw_cpi;   // and channels per item
     long dw_lw;   // and its bytes per row (as far as the outputs reach)
     size_t scratch_bytes;  // per worker (each thread's own, q_thread_scratch)
     int next_serial;
     // Implicit GEMM: phase 0 fills the padded planes (one item per batch item and channel quad), phase 1 runs
     // items of im_bpi pixel blocks × rb_rows output channels.
-    int phase, im_blocks, im_bpi, im_chunks;
+    int phase, im_blocks, im_bpi, im_chunks, im_bands;
     uint8_t *im_planes;
 } QRun;
 
@@ -531,16 +532,24 @@ static void q_dw_scalar(const vk_qconv *c, const uint8_t *pu, long lw, int o, ui
 }
 
 static void q_dw_simd(const QRun *run, const uint8_t *pu, long lw, int o, uint8_t *y);
+static int q_dw_pad_simd(const QRun *run, const uint8_t *x, uint8_t *pu);
 
+// One item: dw_cpi channels (planes) of one batch item, each padded into the worker's scratch and convolved.
 static void q_depthwise_item(const QRun *run, long item, char *scratch) {
     const vk_qconv *c = run->c;
     const VKConvGeometry *g = &c->d.g;
-    const int o = (int)(item % c->d.groups);
+    const int per_batch = (c->d.groups + run->dw_cpi - 1) / run->dw_cpi;
+    const int b = (int)(item / per_batch), o0 = (int)(item % per_batch) * run->dw_cpi;
+    const int o1 = q_min(c->d.groups, o0 + run->dw_cpi);
     uint8_t *pu = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    q_dw_pad(c, run->x + (size_t)item * g->in_h * g->in_w, pu, run->dw_rows, run->dw_lw);
-    uint8_t *y = run->y + (size_t)item * g->out_h * g->out_w;
-    if (run->level == 0) q_dw_scalar(c, pu, run->dw_lw, o, y);
-    else q_dw_simd(run, pu, run->dw_lw, o, y);
+    for (int o = o0; o < o1; o++) {
+        const size_t plane = (size_t)b * c->d.groups + o;
+        const uint8_t *x = run->x + plane * g->in_h * g->in_w;
+        if (!q_dw_pad_simd(run, x, pu)) q_dw_pad(c, x, pu, run->dw_rows, run->dw_lw);
+        uint8_t *y = run->y + plane * g->out_h * g->out_w;
+        if (run->level == 0) q_dw_scalar(c, pu, run->dw_lw, o, y);
+        else q_dw_simd(run, pu, run->dw_lw, o, y);
+    }
 }
 
 // Per-thread scratch, kept between runs and grown when a convolution needs more (no allocation per run once
@@ -597,7 +606,7 @@ static void q_worker(void *ctx, int worker) {
 }
 
 // Pixel tile size and row split: tiles of about 128 KiB of im2col, halved (down to one panel) while there
-// are fewer than two per thread, then the rows split too.
+// are fewer than two (one thread) or eight per thread, then the rows split too while fewer than two per thread.
 static void q_plan(QRun *run, int threads) {
     const vk_qconv *c = run->c;
     const VKConvGeometry *g = &c->d.g;
@@ -608,7 +617,10 @@ static void q_plan(QRun *run, int threads) {
     nc = q_max(Q8_NR, q_min(nc, 1024));
     nc = q_min(nc, q_round_up(out_hw, Q8_NR));
     const long per_tile = run->rows_mode ? 1 : (long)run->batch * c->d.groups;
-    while (nc > Q8_NR && per_tile * ((out_hw + nc - 1) / nc) < 2L * threads) nc = q_max(Q8_NR, (nc / 2) / Q8_NR * Q8_NR);
+    // With several threads, eight tiles per thread (claimed dynamically, so a helper that starts late costs little);
+    // smaller tiles repack nothing, unlike a split of the rows below.
+    const long want = threads > 1 ? 8L * threads : 2;
+    while (nc > Q8_NR && per_tile * ((out_hw + nc - 1) / nc) < want) nc = q_max(Q8_NR, (nc / 2) / Q8_NR * Q8_NR);
     run->nc = nc;
     run->tiles = (out_hw + nc - 1) / nc;
     long items = per_tile * run->tiles;
@@ -623,9 +635,16 @@ static void q_plan(QRun *run, int threads) {
                          packed + 128;
 }
 
-static void q_plan_depthwise(QRun *run) {
+// Items of several channels when the planes are small (a 7×7 plane is a few hundred cycles of work, about what
+// claiming an item and padding a plane cost), but at least 8 items per thread so the workers stay balanced.
+static void q_plan_depthwise(QRun *run, int threads) {
     const VKConvGeometry *g = &run->c->d.g;
-    run->items = (long)run->batch * run->c->d.groups;
+    const int groups = run->c->d.groups;
+    const long macs = (long)g->out_h * g->out_w * g->k_h * g->k_w;
+    int cpi = macs >= 32768 ? 1 : (int)q_min(16, (int)(32768 / q_max(1, (int)macs)));
+    while (cpi > 1 && (long)run->batch * ((groups + cpi - 1) / cpi) < 8L * threads) cpi /= 2;
+    run->dw_cpi = cpi;
+    run->items = (long)run->batch * ((groups + cpi - 1) / cpi);
     run->dw_rows = (g->out_h - 1) * g->stride_h + g->k_h;
     // Rows as wide as the outputs reach (no per-row slack: a vector's lanes past the row's last output read the
     // next row and are not stored); the plane's tail has room for the widest load past its last output.
@@ -662,7 +681,7 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
         return;
     }
 #endif
-    if (c->depthwise) q_plan_depthwise(&run);
+    if (c->depthwise) q_plan_depthwise(&run, threads);
     else q_plan(&run, threads);
     run.scratch_bytes = (run.scratch_bytes + 63) & ~(size_t)63;
     q_dispatch(&run, pool, threads, q_worker);
@@ -673,6 +692,11 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
 #ifndef VQ_X86
 static void q_dw_simd(const QRun *run, const uint8_t *pu, long lw, int o, uint8_t *y) {
     q_dw_scalar(run->c, pu, lw, o, y);
+}
+
+static int q_dw_pad_simd(const QRun *run, const uint8_t *x, uint8_t *pu) {
+    (void)run, (void)x, (void)pu;
+    return 0;
 }
 
 static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
@@ -923,12 +947,15 @@ static void q_implicit_row(const vk_qconv *c, const uint8_t *const *src, int iy,
     memset(row + 4 * hi, zx, (size_t)(wp - hi) * 4);
 }
 
-// One channel quad of one batch item into its padded phase planes (unsigned domain; channels past the input hold
-// the zero point, their weights are 0).
+// One band of rows (the same rows of every phase) of one channel quad of one batch item into its padded phase planes
+// (unsigned domain; channels past the input hold the zero point, their weights are 0).
 static void q_implicit_plane(const QRun *run, long item) {
     const vk_qconv *c = run->c;
     const VKConvGeometry *g = &c->d.g;
+    const int band = (int)(item % run->im_bands);
+    item /= run->im_bands;
     const int b = (int)(item / c->im_cq), q = (int)(item % c->im_cq), wp = c->im_wp, st = g->stride_h;
+    const int r0 = (int)((long)band * c->im_hp / run->im_bands), r1 = (int)((long)(band + 1) * c->im_hp / run->im_bands);
     uint8_t *dst = run->im_planes + (size_t)item * c->im_plane * 4;
     const uint8_t *src[4];
     for (int j = 0; j < 4; j++) {
@@ -937,10 +964,12 @@ static void q_implicit_plane(const QRun *run, long item) {
     }
     for (int ph = 0; ph < st * st; ph++) {
         uint8_t *sub = dst + (size_t)ph * c->im_sub * 4;
-        for (int r = 0; r < c->im_hp; r++) {
+        for (int r = r0; r < r1; r++) {
             q_implicit_row(c, src, r * st + ph / st - g->pad_top, ph % st, sub + (size_t)r * wp * 4);
         }
-        memset(sub + (size_t)c->im_hp * wp * 4, (uint8_t)c->zx, (size_t)(c->im_sub - (long)c->im_hp * wp) * 4);
+        if (r1 == c->im_hp) {
+            memset(sub + (size_t)c->im_hp * wp * 4, (uint8_t)c->zx, (size_t)(c->im_sub - (long)c->im_hp * wp) * 4);
+        }
     }
 }
 
@@ -1083,19 +1112,23 @@ static void q_implicit_worker(void *ctx, int worker) {
     }
 }
 
-// Fills the planes (in parallel), then the GEMM: items of up to 8 blocks of 32 pixels, fewer (and the output
-// channels split) until there are about four items per thread.
+// Fills the planes (in parallel: items of channel quads, split into bands of rows until there are about eight per
+// thread, so that a stem's one quad is not one worker's), then the GEMM: items of up to 8 blocks of 32 pixels,
+// fewer (and the output channels split) until there are about eight items per thread. Claimed dynamically, eight
+// items per thread keep the last one's wait short when a helper starts late.
 static void q_implicit_run(QRun *run, int threads) {
     const vk_qconv *c = run->c;
     const VKConvGeometry *g = &c->d.g;
     vk_pool *pool = run->pool;
+    const long want = threads > 1 ? 8L * threads : 1;
     run->im_planes = (uint8_t *)q_scratch_slot(1, (size_t)run->batch * c->im_cq * c->im_plane * 4 + 64);
     run->phase = 0;
-    run->items = (long)run->batch * c->im_cq;
+    const long quads = (long)run->batch * c->im_cq;
+    run->im_bands = quads >= want ? 1 : q_min(c->im_hp, (int)((want + quads - 1) / quads));
+    run->items = quads * run->im_bands;
     q_dispatch(run, pool, threads, q_implicit_worker);
     const long pixels = (long)(g->out_h - 1) * c->im_wp + g->out_w;
     run->im_blocks = (int)((pixels + Q8_NR - 1) / Q8_NR);
-    const long want = threads > 1 ? 4L * threads : 1;
     run->im_bpi = (int)q_max(1, q_min(8, (int)(run->batch * (long)run->im_blocks / want)));
     run->im_chunks = (run->im_blocks + run->im_bpi - 1) / run->im_bpi;
     const long items = (long)run->batch * run->im_chunks;
@@ -1119,9 +1152,11 @@ q_dw_vnni_body(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y,
     const VKConvGeometry *g = &c->d.g;
     const int sw = g->stride_w;
     const int32_t *w = c->dw_w4 + (size_t)o * kh * kw4;
-    uint8_t index[64];
-    for (int i = 0; i < 64; i++) index[i] = (uint8_t)((i / 4) * sw + i % 4);
-    const __m512i idx = _mm512_loadu_si512(index), term = _mm512_set1_epi32(c->row_term[o]);
+    // vpermb index: byte 4i + t = input byte sw·i + t (lane i holds sw·i·0x01010101 + 0x03020100, no carries: ≤ 33).
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i idx = _mm512_add_epi32(_mm512_mullo_epi32(lanes, _mm512_set1_epi32(sw * 0x01010101)),
+                                         _mm512_set1_epi32(0x03020100));
+    const __m512i term = _mm512_set1_epi32(c->row_term[o]);
     const float mult = c->mult[o];
     for (int oy = 0; oy < g->out_h; oy += 2) {
         const int two = oy + 1 < g->out_h, rows = two ? kh + sh : kh;
@@ -1209,6 +1244,33 @@ static int q_cpu_vbmi(void) {
     v = __builtin_cpu_supports("avx512vbmi");
     __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
     return v;
+}
+
+// q_dw_pad for rows of at most 64 bytes at level 2 (AVX-512 BW): one masked load, flip and masked store per row,
+// where q_dw_pad's three calls per row were a fifth of the pose detector's run (planes of 7 × 7 to 28 × 28).
+// Bytes outside `in` are neither loaded (a masked load does not touch them) nor taken: they are the zero point.
+TQ512 int q_dw_pad_512(const vk_qconv *c, const uint8_t *x, uint8_t *pu, int hr, long lw) {
+    const VKConvGeometry *g = &c->d.g;
+    const int left = q_min(g->pad_left, (int)lw), right = q_max(0, q_min(g->in_w, (int)lw - left));
+    const __m512i zx = _mm512_set1_epi8((char)c->zx), fl = _mm512_set1_epi8((char)c->flip);
+    const __mmask64 in = right > 0 ? (~0ULL >> (64 - right)) << left : 0;
+    const __mmask64 all = lw >= 64 ? ~0ULL : (1ULL << lw) - 1;
+    for (int r = 0; r < hr; r++) {
+        const int iy = r - g->pad_top;
+        __m512i v = zx;
+        if (iy >= 0 && iy < g->in_h && in) {
+            // The row's byte −left, as an address: only the lanes in `in` (left … left + right − 1) are read.
+            const void *s = (const void *)((uintptr_t)(x + (size_t)iy * g->in_w) - (uintptr_t)left);
+            v = _mm512_mask_blend_epi8(in, zx, _mm512_xor_si512(_mm512_maskz_loadu_epi8(in, s), fl));
+        }
+        _mm512_mask_storeu_epi8(pu + (size_t)r * lw, all, v);
+    }
+    return 1;
+}
+
+static int q_dw_pad_simd(const QRun *run, const uint8_t *x, uint8_t *pu) {
+    if (run->level < 2 || run->dw_lw > 64) return 0;
+    return q_dw_pad_512(run->c, x, pu, run->dw_rows, run->dw_lw);
 }
 
 // Level 2 needs VBMI too (vpermb); an AVX-512 VNNI CPU without it runs the AVX2 depthwise.

@@ -48,6 +48,10 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
     public var minScore: Float? = nil
     /// Run the detector on every Nth analysed frame (1: all). 1…1000.
     public var everyNFrames: Int = 1
+    /// Motion-gated: motion inside the boxes of confirmed tracks matched within the last N − 1 analysed frames
+    /// is searched on every Nth analysed frame (the tracks are held in between); motion anywhere else at once.
+    /// 1: all motion on every analysed frame. 1…100.
+    public var trackedEveryNFrames: Int = 2
     /// Allow-list of labels reported (nil: all).
     public var labels: [String]? = nil
     /// Per-label filters.
@@ -63,6 +67,7 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
         case labels, filters, models, motionGating = "motion_gating", fullFrameSeconds = "full_frame_s"
         case maxRegions = "max_regions", regionPadding = "region_padding", minRegionSize = "min_region_size"
         case fullFrameCoverage = "full_frame_coverage", maxInFlight = "max_in_flight", mask
+        case trackedEveryNFrames = "tracked_every_n_frames"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +99,7 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
         minRegionSize = try c.value(.minRegionSize, default: d.minRegionSize, in: 0.05...1)
         fullFrameCoverage = try c.value(.fullFrameCoverage, default: d.fullFrameCoverage, in: 0.05...1)
         maxInFlight = try c.value(.maxInFlight, default: d.maxInFlight, in: 0...256)
+        trackedEveryNFrames = try c.value(.trackedEveryNFrames, default: d.trackedEveryNFrames, in: 1...100)
         mask = try c.mask(.mask)
     }
 }

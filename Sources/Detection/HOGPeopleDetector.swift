@@ -62,6 +62,8 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     static let windowBlocks = (x: 7, y: 15)
     /// SVM weights plus the bias.
     public static let coefficientCount = 3781
+    /// The kernel body this CPU runs (`VIGIL_HOG_ISA` caps it): "AVX-512", "AVX2+FMA" or "baseline".
+    public static var kernelBody: String { ["baseline", "AVX2+FMA", "AVX-512"][Int(vigil_hog_isa())] }
 
     public let labels: [String]
     public var inputSize: (width: Int, height: Int) { (HOGPeopleDetector.windowWidth, HOGPeopleDetector.windowHeight) }
@@ -233,7 +235,7 @@ struct HOGSearch {
 /// Thread safety: not thread-safe; owned by one detector, used under its lock.
 struct HOGLevelSampling: ~Copyable {
     private var x0 = Int32Buffer(), x1 = Int32Buffer(), ax = FloatBuffer(), rowBuffer = FloatBuffer()
-    /// Scoring scratch: one window row's scores, and the hits.
+    /// Scoring scratch: two window rows' scores, and the hits.
     private(set) var acc = FloatBuffer(), hitsX = Int32Buffer(), hitsY = Int32Buffer(), hitScores = FloatBuffer()
 
     mutating func fill(_ map: HOGFeatureMap, width w: Int, height h: Int, from frame: PixelBuffer, region: Box) {
@@ -247,7 +249,7 @@ struct HOGLevelSampling: ~Copyable {
 
     /// Room for every window of a level; returns their count.
     mutating func reserveHits(across: Int, down: Int) -> Int {
-        acc.reserve((across + 15) & ~15)
+        acc.reserve(2 * ((across + 15) & ~15))  // two window rows at a time
         hitsX.reserve(across * down); hitsY.reserve(across * down); hitScores.reserve(across * down)
         return across * down
     }

@@ -66,6 +66,16 @@ enum QuantizedGraph {
             }
             i += 1
         }
+        // From the end, so that a chain's last node takes the whole chain (SiLU's Mul before its Sigmoid).
+        i = nodes.count - 1
+        while i >= 0 {
+            if let (node, removed) = dequantizeChain(nodes, at: i, &values, outputs: outputs, opset: opset) {
+                nodes[i] = node
+                for r in removed.sorted(by: >) { nodes.remove(at: r) }
+                i -= removed.count
+            }
+            i -= 1
+        }
         return nodes
     }
 
@@ -74,6 +84,7 @@ enum QuantizedGraph {
         switch kernel {
         case is QLinearConvKernel, is QLinearMatMulKernel, is ConvIntegerKernel, is MatMulIntegerKernel: return "int8"
         case is QuantizedLookupKernel: return "int8_lookup"
+        case is DequantizeLookupKernel: return "dequantize_lookup"
         case is QuantizedAddKernel: return "int8_add"
         case is QuantizedPadKernel: return "int8_pad"
         case is QuantizedMoveKernel: return "int8_move"

@@ -42,6 +42,7 @@ extension DetectionSettings {
         minRegionSize = c.minRegionSize
         fullFrameCoverage = c.fullFrameCoverage
         everyNFrames = c.everyNFrames
+        trackedEveryNFrames = c.trackedEveryNFrames
         labels = c.labels
         filters = c.filters
         mask = c.mask

@@ -54,6 +54,7 @@ public final class FrameLogWriter {
             switch pass {
             case .skipped: o.append(("pass", .string("skipped")))
             case .noMotion: o.append(("pass", .string("no_motion")))
+            case .tracked: o.append(("pass", .string("tracked")))
             case .fullFrame:
                 o.append(("pass", .string("full_frame")))
                 if let a = r.areaSearch { o.append(("area_regions", .array(a.map(\.json)))) }

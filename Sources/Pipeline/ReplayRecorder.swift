@@ -134,6 +134,7 @@ public final class ReplayRecorder: ReplayObserver {
         case .none: break
         case .skipped?: h += "  detector: skipped"
         case .noMotion?: h += "  detector: no motion"
+        case .tracked?: h += "  detector: held by tracks"
         case .fullFrame?: h += "  detector: full frame"
         case .regions(let b)?: h += "  detector: \(b.count) region\(b.count == 1 ? "" : "s")"
         }

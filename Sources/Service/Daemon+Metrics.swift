@@ -91,12 +91,13 @@ extension Daemon {
     private func renderDetection(_ p: inout PrometheusText, _ cams: [String: LiveCamera]) {
         let names = cams.keys.sorted()
         p.family("vigil_detect_passes_total", "counter",
-                 help: "Analysed frames by where the detector looked (full_frame, regions, or no_motion: gated, no inference).")
+                 help: "Analysed frames by where the detector looked (full_frame, regions; gated without inference: no_motion, or tracked: what moved was held by tracks).")
         for n in names {
             guard let s = cams[n]!.detectionStats else { continue }
             p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "full_frame")], s.fullFramePasses)
             p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "regions")], s.regionPasses)
             p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "no_motion")], s.noMotionFrames)
+            p.sample("vigil_detect_passes_total", [("camera", n), ("kind", "tracked")], s.trackedFrames)
         }
         p.family("vigil_detect_regions_total", "counter", help: "Motion regions the detector searched.")
         for n in names { if let s = cams[n]!.detectionStats { p.sample("vigil_detect_regions_total", [("camera", n)], s.regionsSearched) } }

@@ -6,7 +6,9 @@ import VigilCore
 
 /// `vigil bench nn MODEL… [--threads N] [--iterations K] [--rounds R] [--warm-up W]`: inference latency of each
 /// model beside ONNX Runtime (PyPI onnxruntime, same thread count, timed by scripts/ort_bench.py through
-/// io_binding with preallocated outputs, in the same run). Rounds alternate which engine runs first; each
+/// io_binding with preallocated outputs, in the same run). Each measurement of either engine runs in a fresh child
+/// process (`vigil nn bench` of this executable, scripts/ort_bench.py), so a model reads as it does alone,
+/// whichever models were measured before it. Rounds alternate which engine runs first; each
 /// figure is the median of the rounds' medians, ratio = ONNX Runtime ÷ Vigil (> 1: Vigil is faster); both
 /// engines' spread over rounds is printed. With one thread, the calling thread's CPU time per run is a second
 /// figure: the work without the time other processes held the core. `--profile` adds Vigil's time, GFLOP and
@@ -80,7 +82,7 @@ private func compare(model: String, script: String, run: NNRun, floatModel: Stri
     let threads = run.threads
     var ours: [NNBenchmark] = [], theirs: [ONNXRuntimeReference.Result] = [], floats: [NNBenchmark] = []
     func vigil(_ m: String) throws -> NNBenchmark {
-        try NNBenchmark.measure(model: m, threads: threads, iterations: run.iterations, warmUp: run.warmUp)
+        try NNBenchmark.measureInChild(model: m, threads: threads, iterations: run.iterations, warmUp: run.warmUp)
     }
     func measureFloat() throws {
         guard let floatModel else { return }

@@ -48,12 +48,17 @@ struct CapacityBench: BenchSuite {
     @Option(help: "Detectors, comma-separated, or none (motion only); default: the default detectors.")
     var model: String?
 
+    @Option(name: .customLong("tracked-every"),
+            help: "detect.tracked_every_n_frames of every camera (default: the config's default; 1: all motion every frame).")
+    var trackedEvery: Int?
+
     @Option(name: .customLong("server-pid"), help: "A test server's process, whose CPU is printed beside each trial (repeatable).")
     var serverPIDs: [Int32] = []
 
     func validateSuite() throws {
         guard fps > 0, settle > 0, seconds > 0 else { throw ValidationError("--fps, --settle and --seconds need positive numbers") }
         guard maxCameras >= 1 else { throw ValidationError("--max needs a positive number") }
+        if let t = trackedEvery, !(1...100).contains(t) { throw ValidationError("--tracked-every needs 1…100") }
     }
 
     func figures(_ progress: (String) -> Void) throws -> [BenchFigure] {
@@ -68,6 +73,7 @@ struct CapacityBench: BenchSuite {
         options.fps = fps; options.warmup = settle; options.seconds = seconds; options.maxCameras = maxCameras
         options.models = BenchDetectors.parse(model)
         options.serverPIDs = serverPIDs
+        options.trackedEvery = trackedEvery
         var figures: [BenchFigure] = []
         for (n, stream) in options.streams.enumerated() {
             var reference: Double? = n % 2 == 0 ? try ffmpegDecodeScaleCPU(ffmpeg, stream.url, options, progress) : nil
@@ -100,6 +106,8 @@ struct CapacityOptions {
     var seconds = 15.0
     var maxCameras = 16
     var models: [String]? = nil
+    /// `detect.tracked_every_n_frames` (nil: the config's default).
+    var trackedEvery: Int? = nil
     /// The test servers' processes (their CPU is printed beside each trial).
     var serverPIDs: [Int32] = []
     /// The motion frame height (the daemon's default).
@@ -157,7 +165,7 @@ struct CapacityTrial {
 
     static func table(label: String, trials: [CapacityTrial], best: CapacityTrial?, options: CapacityOptions) -> String {
         let stages = StageTimes.Stage.allCases.map { String($0.name.prefix(5)).padding(toLength: 5, withPad: " ", startingAt: 0) }
-        var lines = ["== \(label): \(options.modelTag), \(JSONValue.format(options.fps)) fps asked, \(JSONValue.format(options.warmup)) s warm-up + \(JSONValue.format(options.seconds)) s measured per trial",
+        var lines = ["== \(label): \(options.modelTag), tracked_every_n_frames \(options.trackedEvery ?? DetectConfig().trackedEveryNFrames), \(JSONValue.format(options.fps)) fps asked, \(JSONValue.format(options.warmup)) s warm-up + \(JSONValue.format(options.seconds)) s measured per trial",
                      "cams  fps/cam slowest  dec/cam dropped  not-dec " + stages.joined(separator: " ")
                         + "  process  server  future  (CPU: % of one core per camera; server: whole server)"]
         for t in trials.sorted(by: { $0.cameras < $1.cameras }) {
@@ -237,6 +245,7 @@ private func runCapacityTrial(_ url: String, cameras: Int, _ options: CapacityOp
         var c = CameraConfig(name: "cam\(n)", url: url)
         c.detect.fps = options.fps
         if let models = options.models { c.detect.models = models }
+        if let t = options.trackedEvery { c.detect.trackedEveryNFrames = t }
         c.motion = config.motion
         c.tamper = config.tamper
         return c
@@ -314,7 +323,7 @@ func processCPUSeconds(pid: Int32) -> Double? {
 /// Thread safety: a plain value.
 struct DetectionProfile {
     var analysed = 0
-    var full = 0, regionPasses = 0, still = 0, regions = 0
+    var full = 0, regionPasses = 0, still = 0, regions = 0, tracked = 0
     var models: [(name: String, usage: ModelUsage.Totals)] = []
 
     init() {}
@@ -324,7 +333,7 @@ struct DetectionProfile {
         for c in cameras {
             if let s = c.detectionStats {
                 full += s.fullFramePasses; regionPasses += s.regionPasses; still += s.noMotionFrames
-                regions += s.regionsSearched
+                regions += s.regionsSearched; tracked += s.trackedFrames
             }
             if let b = c.detectors { banks[ObjectIdentifier(b)] = b }
         }
@@ -347,7 +356,7 @@ struct DetectionProfile {
         var d = DetectionProfile()
         d.analysed = analysed
         d.full = full - earlier.full; d.regionPasses = regionPasses - earlier.regionPasses
-        d.still = still - earlier.still; d.regions = regions - earlier.regions
+        d.still = still - earlier.still; d.regions = regions - earlier.regions; d.tracked = tracked - earlier.tracked
         d.models = models.map { m in
             (m.name, m.usage.since(earlier.models.first { $0.name == m.name }?.usage ?? ModelUsage.Totals()))
         }
@@ -357,9 +366,10 @@ struct DetectionProfile {
     var line: String {
         guard analysed > 0 else { return "no analysed frames" }
         let a = Double(analysed)
-        var parts = [String(format: "full-frame passes %.2f, region passes %.2f (%.2f regions each), no motion %.2f",
+        var parts = [String(format: "full-frame passes %.2f, region passes %.2f (%.2f regions each), no motion %.2f, held by tracks %.2f",
                             Double(full) / a, Double(regionPasses) / a,
-                            regionPasses > 0 ? Double(regions) / Double(regionPasses) : 0, Double(still) / a)]
+                            regionPasses > 0 ? Double(regions) / Double(regionPasses) : 0, Double(still) / a,
+                            Double(tracked) / a)]
         for (name, u) in models where u.inferences > 0 {
             let n = Double(u.inferences), inRegions = u.inferences - u.fullFrame
             parts.append(String(format: "%@ %.2f inferences (%.2f full-frame) × %.2f ms CPU = %.2f ms, input %.0f px",

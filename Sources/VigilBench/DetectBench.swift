@@ -172,7 +172,7 @@ struct DetectBenchRun {
         }
         progress("  \(detect.motionGating ? "gated" : "every frame"): \(run.frames) frames, \(run.inferences) inferences "
             + "(\(s.fullFramePasses) full-frame passes, \(s.regionPasses) region passes / \(s.regionsSearched) regions, "
-            + "\(s.noMotionFrames) frames without motion), \(JSONValue.format(JSONValue.rounded(run.cpuSeconds, places: 2))) CPU s, "
+            + "\(s.noMotionFrames) frames without motion, \(s.trackedFrames) held by tracks), \(JSONValue.format(JSONValue.rounded(run.cpuSeconds, places: 2))) CPU s, "
             + "\(JSONValue.format(JSONValue.rounded(run.fps, places: 1))) fps")
         return run
     }

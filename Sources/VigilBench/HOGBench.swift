@@ -88,7 +88,7 @@ struct HOGBenchRun {
         var wanted = frameList
         if wanted.isEmpty { wanted = truth.isEmpty ? [0, 100, 200, 300, 400, 500, 600, 700] : Array(Set(truth.map(\.frame))).sorted() }
         let frames = try BenchFrames(path: input, indices: wanted)
-        progress("\(frames.buffers.count) frames of \(frames.width)×\(frames.height), upscale \(parameters.upscale), pyramid step \(parameters.scaleStep), stride 8, hit threshold \(parameters.hitThreshold), group threshold \(parameters.groupThreshold)")
+        progress("\(frames.buffers.count) frames of \(frames.width)×\(frames.height), upscale \(parameters.upscale), pyramid step \(parameters.scaleStep), stride 8, hit threshold \(parameters.hitThreshold), group threshold \(parameters.groupThreshold), \(HOGPeopleDetector.kernelBody) kernels")
         var windowParameters = parameters
         windowParameters.marginX = 0; windowParameters.marginY = 0  // OpenCV's windows, for the comparison
         let url = DetectorLoader.resolve("hog_people", modelsDirectory: ModelLocator.directory())

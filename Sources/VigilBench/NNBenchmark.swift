@@ -27,6 +27,7 @@ package struct NNBenchmark {
             ("min_ms", .double(JSONValue.rounded(minMs, places: 3))),
             ("cpu_ms", .double(JSONValue.rounded(cpuMs, places: 3))),
             ("gflop", .double(JSONValue.rounded(Double(flops) / 1e9, places: 3))),
+            ("flops", .int(flops)),
             ("gflops", .double(JSONValue.rounded(gflops, places: 2))),
             ("gemm", .string(Session.gemmImplementation)),
         ])
@@ -67,6 +68,22 @@ package struct NNBenchmark {
         let p90 = times.isEmpty ? 0 : times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
         return NNBenchmark(model: model, threads: threads, iterations: iterations, medianMs: mid, p90Ms: p90,
                            minMs: times.first ?? 0, cpuMs: median(cpu), flops: session.flops)
+    }
+
+    /// `measure` in a child process of its own (`vigil nn bench MODEL` of this executable, the environment
+    /// inherited, so `VIGIL_NN_ISA` and the like apply): every measurement starts from a fresh process, as ONNX
+    /// Runtime's does (scripts/ort_bench.py), whatever the models, sessions and reference children before it left
+    /// behind in this one (heap layout, threads, the scheduler's account of this process).
+    package static func measureInChild(model: String, threads: Int, iterations: Int, warmUp: Int = 3) throws -> NNBenchmark {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let o = try BenchReference.run("Vigil (\(exe) nn bench)", exe,
+                                       ["nn", "bench", model, "--threads", String(threads), "--iterations", String(iterations),
+                                        "--warm-up", String(warmUp)],
+                                       required: ["median_ms", "p90_ms", "min_ms", "cpu_ms", "flops"])
+        func n(_ key: String) -> Double { o[key]?.number ?? 0 }
+        return NNBenchmark(model: model, threads: threads, iterations: iterations, medianMs: n("median_ms"),
+                           p90Ms: n("p90_ms"), minMs: n("min_ms"), cpuMs: n("cpu_ms"), flops: Int(n("flops")))
     }
 
     /// CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID), nanoseconds.

@@ -77,8 +77,11 @@ struct NNBenchCommand: ParsableCommand {
     @Option(help: "Threads per inference (default: active processors).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Timed iterations (after 3 warm-up runs).")
+    @Option(help: "Timed iterations (after the warm-up runs).")
     var iterations: Int = 20
+
+    @Option(name: .customLong("warm-up"), help: "Untimed runs before the timed ones.")
+    var warmUp: Int = 3
 
     @Flag(help: "Also print, per prepared operator type on stderr: milliseconds per run (the thread's CPU time with one thread), GFLOP per run and GFLOP/s.")
     var profile = false
@@ -86,7 +89,7 @@ struct NNBenchCommand: ParsableCommand {
     func run() throws {
         let r = try reportingErrors {
             try requireInputExists(model)
-            return try NNBenchmark.measure(model: model, threads: threads, iterations: iterations)
+            return try NNBenchmark.measure(model: model, threads: threads, iterations: iterations, warmUp: max(0, warmUp))
         }
         print(r.json.serialized())
         if profile {

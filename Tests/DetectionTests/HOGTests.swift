@@ -1,3 +1,4 @@
+import CHOGKernels
 import Foundation
 import Media
 import Testing
@@ -111,6 +112,117 @@ struct HOGTests {
         #expect(v[0] > 0)
     }
 
+    /// A busy picture (every orientation bin, bin 8 included, at every pixel column of a cell) through each
+    /// kernel body the CPU has (`vigil_hog_compute_with`: 0 baseline, 1 AVX2, 2 AVX-512, capped at the CPU's): the
+    /// AVX2 and AVX-512 bodies give the same bits, the baseline (its histogram written without intrinsics, adding
+    /// unfused) the same features to 1e-6. 47 blocks across: five groups of eight and a partial one.
+    @Test func everyKernelBodyGivesTheSameFeatures() {
+        let map = HOGFeatureMap()
+        map.prepare(width: 384, height: 100)
+        var rng = HOGTestRandom(seed: 7)
+        for c in 0..<3 {
+            for y in 0..<100 {
+                let r = map.planeRow(c, y)
+                for x in 0..<384 { r[x] = Float(rng.next() % 256).squareRoot() }
+            }
+        }
+        var features: [[Float]] = []
+        for isa: Int32 in 0...2 {
+            var m = map.kernelMap
+            vigil_hog_compute_with(isa, &m)
+            features.append((0..<(map.blocksY * HOGFeatureMap.blockLength)).flatMap { p in
+                (0..<map.blocksX).map { map.features.pointer[p * map.planeStride + $0] }
+            })
+        }
+        #expect(map.blocksX == 47 && features[0].contains { $0 > 0.1 })
+        #expect(zip(features[1], features[2]).filter { $0 != $1 }.isEmpty, "AVX2 against AVX-512")
+        let worst = zip(features[0], features[1]).map { abs($0 - $1) }.max() ?? 1
+        #expect(worst < 1e-6, "baseline against AVX2: \(worst)")
+    }
+
+    /// Sampling a level (`vigil_hog_sample_with`) gives the same gamma planes in every body, enlarging and shrinking,
+    /// from a region inside the frame and one reaching its right and bottom edges (the taps clamped there); and a
+    /// pixel of the plane is the bilinear sample, rounded, then √.
+    @Test func everyKernelBodySamplesTheSameLevel() {
+        let frame = PixelBuffer(width: 160, height: 120, format: .rgb24)
+        var rng = HOGTestRandom(seed: 3)
+        for i in 0..<frame.byteCount { frame.data[i] = UInt8(truncatingIfNeeded: rng.next()) }
+        let cases: [(w: Int, h: Int, region: (Float, Float, Float, Float))] = [
+            (203, 150, (10.5, 7, 100, 75)), (77, 61, (0, 0, 160, 120)), (131, 97, (37, 21, 123, 99)),
+        ]
+        for (w, h, r) in cases {
+            var planes: [[Float]] = []
+            for isa: Int32 in 0...2 {
+                let map = HOGFeatureMap()
+                map.prepare(width: w, height: h)
+                var x0 = [Int32](repeating: 0, count: w + 16), x1 = x0, ax = [Float](repeating: 0, count: w + 16)
+                var row = [Float](repeating: 0, count: frame.width * 3 + 16)
+                var m = map.kernelMap
+                vigil_hog_sample_with(isa, &m, frame.data, Int32(frame.width), Int32(frame.height), frame.stride, r.0, r.1,
+                                      r.2 / Float(w), r.3 / Float(h), &x0, &x1, &ax, &row)
+                planes.append((0..<3).flatMap { c in (0..<h).flatMap { y in (0..<w).map { map.planeRow(c, y)[$0] } } })
+            }
+            for k in 1...2 { #expect(zip(planes[0], planes[k]).filter { $0 != $1 }.isEmpty, "\(w)×\(h), body \(k)") }
+            // Pixel (5, 4) of the green plane by hand.
+            let sx = r.2 / Float(w), sy = r.3 / Float(h)
+            let fx = r.0 + 5.5 * sx - 0.5, fy = r.1 + 4.5 * sy - 0.5
+            let i = Int(max(0, fx)), j = Int(max(0, fy)), a = max(0, fx) - Float(i), b = max(0, fy) - Float(j)
+            let px = { (x: Int, y: Int) in Float(frame.data[y * frame.stride + x * 3 + 1]) }
+            // down the two source columns first, then across, as the kernel
+            let left = px(i, j) + b * (px(i, j + 1) - px(i, j)), right = px(i + 1, j) + b * (px(i + 1, j + 1) - px(i + 1, j))
+            let expected = (left + a * (right - left)).rounded(.toNearestOrEven).squareRoot()
+            #expect(abs(planes[0][w * h + 4 * w + 5] - expected) < 1e-5, "\(w)×\(h)")
+        }
+    }
+
+    /// The SVM kernel (two window rows at a time, runs of 32 and of 8 windows) against a plain sum over each window
+    /// of random features and weights: 45 windows across (one run of 32, two of 8) and 5 down (two pairs and a
+    /// single row), every window reported with a threshold of −∞, in row order; the bodies give the same bits.
+    @Test func windowScoresAreTheSumsOverTheirBlocks() throws {
+        let map = HOGFeatureMap()
+        map.prepare(width: 416, height: 160)
+        let (bxs, bys, n) = (HOGPeopleDetector.windowBlocks.x, HOGPeopleDetector.windowBlocks.y, HOGFeatureMap.blockLength)
+        let across = map.blocksX - bxs + 1, down = map.blocksY - bys + 1
+        #expect(across == 45 && down == 5)
+        var rng = HOGTestRandom(seed: 11)
+        let value = { (rng: inout HOGTestRandom) in Float(rng.next() % 1000) / 1000 - 0.3 }
+        for p in 0..<(map.blocksY * n) { for bx in 0..<map.blocksX { map.features.pointer[p * map.planeStride + bx] = value(&rng) } }
+        let weights = (0..<(bxs * bys * n)).map { _ in value(&rng) }  // [block y][k][block x]
+        let bias: Float = -0.5
+        var expected: [Double] = []
+        for wy in 0..<down {
+            for wx in 0..<across {
+                var s = Double(bias)
+                for y in 0..<bys { for k in 0..<n { for x in 0..<bxs {
+                    s += Double(weights[(y * n + k) * bxs + x]) * Double(map.features.pointer[((wy + y) * n + k) * map.planeStride + wx + x])
+                } } }
+                expected.append(s)
+            }
+        }
+        var scores: [[Float]] = []
+        for isa: Int32 in 0...2 {
+            var acc = [Float](repeating: 0, count: 2 * ((across + 15) & ~15) + 16)
+            var hx = [Int32](repeating: -1, count: across * down), hy = hx, hs = [Float](repeating: 0, count: across * down)
+            var m = map.kernelMap
+            let found = vigil_hog_score_with(isa, &m, weights, bias, -.greatestFiniteMagnitude, &acc, &hx, &hy, &hs)
+            #expect(Int(found) == across * down)
+            #expect(hx == (0..<down).flatMap { _ in (0..<across).map(Int32.init) })
+            #expect(hy == (0..<down).flatMap { wy in [Int32](repeating: Int32(wy), count: across) })
+            let worst = zip(hs, expected).map { abs(Double($0) - $1) }.max() ?? 1
+            #expect(worst < 1e-3, "body \(isa): \(worst)")
+            scores.append(hs)
+        }
+        for k in 1...2 { #expect(zip(scores[0], scores[k]).filter { $0 != $1 }.isEmpty, "body \(k)") }
+        // A threshold: exactly the windows scoring at least it.
+        var acc = [Float](repeating: 0, count: 2 * ((across + 15) & ~15) + 16)
+        var hx = [Int32](repeating: -1, count: across * down), hy = hx, hs = [Float](repeating: 0, count: across * down)
+        var m = map.kernelMap
+        let threshold = scores[0].sorted()[scores[0].count / 2]
+        let found = Int(vigil_hog_score(&m, weights, bias, threshold, &acc, &hx, &hy, &hs))
+        #expect(found == scores[0].filter { $0 >= threshold }.count)
+        #expect(zip(hx.prefix(found), hy.prefix(found)).allSatisfy { scores[0][Int($1) * across + Int($0)] >= threshold })
+    }
+
     @Test func aFlatPictureHasNobody() throws {
         let frame = PixelBuffer(width: 100, height: 140, format: .rgb24)
         frame.data.update(repeating: 128, count: frame.byteCount)
@@ -201,5 +313,18 @@ struct HOGRealImageTests {
         let matchedOurs = ours.filter { o in theirs.contains { $0.iou(o.box) >= 0.5 } }.count
         #expect(matchedTheirs >= theirs.count - 1, "\(c.file) \(c.frame): OpenCV \(theirs), Vigil \(ours.map(\.box))")
         #expect(matchedOurs >= ours.count - 1, "\(c.file) \(c.frame): OpenCV \(theirs), Vigil \(ours.map(\.box))")
+    }
+}
+
+/// A deterministic pseudo-random generator for the HOG tests (SplitMix64).
+struct HOGTestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

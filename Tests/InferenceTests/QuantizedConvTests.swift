@@ -32,6 +32,8 @@ import Testing
     static let cases: [Case] = [
         Case(name: "stem 3→16 3×3 s2 odd size", c: 3, h: 17, w: 19, m: 16, stride: 2, seed: 2),
         Case(name: "pointwise 16→40 direct", c: 16, h: 9, w: 7, m: 40, kh: 1, kw: 1, pad: 0, padEnd: 0, seed: 3),
+        Case(name: "pointwise 64→256 on 7×7 (few pixels, many channels)", c: 64, h: 7, w: 7, m: 256, kh: 1, kw: 1, pad: 0,
+             padEnd: 0, seed: 29, kind: .direct),
         Case(name: "pointwise s8→s8 batch 2", c: 33, h: 5, w: 13, m: 9, kh: 1, kw: 1, pad: 0, padEnd: 0, batch: 2,
              inSigned: true, outSigned: true, seed: 4),
         Case(name: "depthwise 3×3", c: 12, h: 10, w: 21, m: 12, groups: 12, seed: 5, kind: .depthwise),
@@ -48,6 +50,8 @@ import Testing
              seed: 18, kind: .gemm),
         Case(name: "depthwise dilation 2: GEMM path", c: 3, h: 11, w: 12, m: 3, pad: 2, padEnd: 2, dilation: 2,
              groups: 3, seed: 19, kind: .gemm),
+        Case(name: "depthwise 200 channels 7×7 5×5, batch 2: items of several channels", c: 200, h: 7, w: 7, m: 200,
+             kh: 5, kw: 5, pad: 2, padEnd: 2, groups: 200, batch: 2, seed: 28, kind: .depthwise),
         Case(name: "depthwise 1×7 s2 wide", c: 2, h: 3, w: 70, m: 2, kh: 1, kw: 7, stride: 2, pad: 0, padEnd: 3,
              groups: 2, seed: 20, kind: .depthwise),
         Case(name: "groups 2 dilation 2", c: 8, h: 12, w: 12, m: 12, pad: 2, padEnd: 2, dilation: 2, groups: 2, seed: 7),

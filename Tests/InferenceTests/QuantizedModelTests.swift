@@ -7,8 +7,8 @@ import Testing
 /// 16 frames of opencv-doc's vtest.avi), against ONNX Runtime's outputs of the same quantised model on a real
 /// photo: every value of an output that is a dequantised tensor within one quantisation step (its scale), at
 /// most 0.5 % of them not equal; the YOLO graph's decoded output within 1e-3. Every Conv of each model runs as
-/// an int8 island. Needs VIGIL_OPENCV_DATA (scripts/fetch-test-images.sh) and python3 with onnxruntime;
-/// VIGIL_NN_ALL_MODELS=1 adds the pose detector.
+/// an int8 island, and two threads give the same bits as one. Needs VIGIL_OPENCV_DATA
+/// (scripts/fetch-test-images.sh) and python3 with onnxruntime; VIGIL_NN_ALL_MODELS=1 adds the pose detector.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] != nil))
 struct QuantizedModelTests {
     struct Fixture: CustomStringConvertible, Sendable {
@@ -63,6 +63,15 @@ struct QuantizedModelTests {
         let set = dir.appendingPathComponent("test_data_set_0")
         let (_, input) = try TensorFile.read(set.appendingPathComponent("input_0.pb"))
         let outputs = try session.run([session.inputs[0].name: input])
+        // The work split over two threads (convolution items, row pieces of the glue) changes no value: one thread
+        // gives the same bits.
+        let single = try Session(contentsOf: dir.appendingPathComponent("model.onnx"), options: .init(threads: 1))
+        let one = try single.run([single.inputs[0].name: input])
+        for d in session.outputs {
+            let a = try #require(outputs[d.name]).floats, b = try #require(one[d.name]).floats
+            let differ = zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(a.count == b.count && differ == 0, "\(f.name) \(d.name): \(differ) of \(a.count) values differ between 2 threads and 1")
+        }
         for (i, d) in session.outputs.enumerated() {
             let (_, expected) = try TensorFile.read(set.appendingPathComponent("output_\(i).pb"))
             let a = try #require(outputs[d.name]).floats, e = expected.floats

@@ -12,6 +12,7 @@ import VigilCore
         c.model = "blazeface_short_128"
         c.minScore = 0.6
         c.everyNFrames = 3
+        c.trackedEveryNFrames = 4
         c.labels = ["person", "face"]
         var person = LabelFilter(), face = LabelFilter()
         person.minScore = 0.7; person.minArea = 0.01; person.maxRatio = 1.0
@@ -19,6 +20,7 @@ import VigilCore
         c.filters = ["person": person, "face": face]
         let d = DetectionSettings(c)
         #expect(d.models == ["blazeface_short_128"] && d.minScore == 0.6 && d.everyNFrames == 3)
+        #expect(d.trackedEveryNFrames == 4)
         // 0.01 of 640×480 = 3072 px²
         #expect(d.accepts(label: "person", score: 0.8, width: 40, height: 80, frameWidth: 640, frameHeight: 480))
         #expect(!d.accepts(label: "person", score: 0.8, width: 20, height: 40, frameWidth: 640, frameHeight: 480))

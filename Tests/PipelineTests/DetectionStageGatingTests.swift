@@ -118,7 +118,9 @@ import VigilCore
         }
         alerts += s.finish()
         #expect(alerts.map(\.event) == ["object_enter", "object_exit"])
-        #expect(s.stats.regionPasses >= 29)
+        // tracked through the regions (since tracked_every_n_frames, 2 by default, every other one of them
+        // held by its track: `.tracked`, no inference), not by full-frame passes
+        #expect(s.stats.regionPasses >= 15 && s.stats.regionPasses + s.stats.trackedFrames >= 29)
         #expect(s.stats.fullFramePasses < 20)
     }
 
@@ -198,21 +200,24 @@ extension DetectionStageGatingTests {
     // Two movers far apart whose padded CNN regions (grown to the square input, at least 180 px) cover half the frame.
     let movers = [Box(x1: 100, y1: 100, x2: 400, y2: 600), Box(x1: 800, y1: 100, x2: 1100, y2: 600)]
 
-    func run(_ frames: Int, stillPerson: Bool) throws -> (cnn: SceneDetector, area: SceneDetector, stage: DetectionStage,
-                                       steps: [DetectionStage.Step]) {
+    /// `trackedEvery`: `detect.tracked_every_n_frames`; 1 here (every coverage frame a CNN whole-frame pass, as
+    /// these tests were written for), the default 2 in `TrackedMotionTests.theCNNsSearchACoverageFrameWholeEveryNthFrame`.
+    func run(_ frames: Int, stillPerson: Bool, trackedEvery: Int = 1, moving: (Int) -> [Box] = { _ in [] })
+        throws -> (cnn: SceneDetector, area: SceneDetector, stage: DetectionStage, steps: [DetectionStage.Step]) {
         let cnn = SceneDetector(label: "face"), area = SceneDetector(label: "person", byArea: true)
         let bank = DetectorBank(names: ["cnn", "area"], instances: [[cnn], [area]], pool: InferencePool(maxInFlight: 1))
         var track = TrackConfig()
         track.minHits = 2
         track.maxAge = 2
-        let s = DetectionStage(detectors: bank, camera: "cam", clock: .media(start: 0), detect: DetectionSettings(),
-                               track: track)
+        var detect = DetectionSettings()
+        detect.trackedEveryNFrames = trackedEvery
+        let s = DetectionStage(detectors: bank, camera: "cam", clock: .media(start: 0), detect: detect, track: track)
         // A still person between the movers, seen by the area model wherever it looks.
         if stillPerson { area.show([Box(x1: 560, y1: 620, x2: 600, y2: 700)]) }
-        let motion = MotionResult(regions: movers.map { MotionRegion(box: $0, changedPixels: 100) },
-                                  changedFraction: 0.2, lightingChange: false)
         var steps: [DetectionStage.Step] = []
         for i in 0..<frames {
+            let motion = MotionResult(regions: (movers + moving(i)).map { MotionRegion(box: $0, changedPixels: 100) },
+                                      changedFraction: 0.2, lightingChange: false)
             steps.append(try s.analyze(rgb: rgb, frame: i, mediaTime: Double(i) / 5, sourceWidth: 1280,
                                        sourceHeight: 720, motion: motion))
         }
@@ -249,5 +254,118 @@ extension DetectionStageGatingTests {
         let events = steps.flatMap(\.alerts).filter { $0.label == "person" }.map(\.event)
         #expect(events == ["object_enter"])
         #expect(s.finish().filter { $0.label == "person" }.count == 1)
+    }
+}
+
+/// `detect.tracked_every_n_frames`: motion inside the boxes of confirmed tracks matched within the last N − 1
+/// analysed frames is searched on every Nth analysed frame only (the tracks held in between); other motion at once.
+@Suite struct TrackedMotionTests {
+    let rgb = PixelBuffer(width: 64, height: 36, format: .rgb24)
+
+    func stage(_ scene: SceneDetector, every n: Int) -> DetectionStage {
+        var detect = DetectionSettings()
+        detect.trackedEveryNFrames = n
+        var track = TrackConfig()
+        track.minHits = 2
+        track.maxAge = 2
+        return DetectionStage(detector: scene, camera: "cam", clock: .media(start: 0), detect: detect, track: track)
+    }
+
+    func motion(_ boxes: [Box]) -> MotionResult {
+        MotionResult(regions: boxes.map { MotionRegion(box: $0, changedPixels: 100) }, changedFraction: 0.01,
+                     lightingChange: false)
+    }
+
+    /// A face walking right by 6 px per analysed frame (5 fps, 1280×720).
+    static func face(_ i: Int) -> Box {
+        let x = Float(100 + 6 * i)
+        return Box(x1: x, y1: 200, x2: x + 120, y2: 320)
+    }
+
+    func run(_ s: DetectionStage, _ scene: SceneDetector, frames: Range<Int>, extra: (Int) -> [Box] = { _ in [] },
+             visible: (Int) -> Bool = { _ in true }) throws -> [DetectionStage.Step] {
+        var steps: [DetectionStage.Step] = []
+        for i in frames {
+            scene.show(visible(i) ? [TrackedMotionTests.face(i)] : [])
+            steps.append(try s.analyze(rgb: rgb, frame: i, mediaTime: Double(i) / 5, sourceWidth: 1280, sourceHeight: 720,
+                                       motion: motion([TrackedMotionTests.face(i)] + extra(i))))
+        }
+        return steps
+    }
+
+    /// Once the face's track is confirmed and matched, its motion is searched every other analysed frame; the
+    /// frames between are `.tracked` (no inference) and the track is held there: one track, no churn. With N = 1
+    /// every frame searches it (as before the key).
+    @Test func aTrackedMoverIsSearchedEveryNthFrame() throws {
+        let scene = SceneDetector()
+        let s = stage(scene, every: 2)
+        let steps = try run(s, scene, frames: 0..<24)   // full-frame passes at 0 and at 5 s (frame 25): none between
+        let tracked = steps.indices.filter { steps[$0].pass == .tracked }
+        // 0: full frame (tentative), 1: looked at again (confirmed, matched), then held and searched in turn
+        #expect(tracked == Array(stride(from: 2, to: 24, by: 2)), "\(steps.map(\.pass))")
+        #expect(steps[3...].indices.filter { steps[$0].searched } == Array(stride(from: 3, to: 24, by: 2)))
+        #expect(scene.searched.withLock { $0.count } == 2 + 11)
+        #expect(s.stats.trackedFrames == 11)
+        for i in 1..<24 {
+            #expect(steps[i].tracks.map(\.id) == [1] && steps[i].tracks[0].state == .confirmed, "frame \(i)")
+        }
+        #expect(steps.flatMap(\.alerts).map(\.event) == ["object_enter"])
+        // as before the key: every frame searched
+        let every = SceneDetector()
+        let all = try run(stage(every, every: 1), every, frames: 0..<24)
+        #expect(all.allSatisfy { $0.searched } && every.searched.withLock { $0.count } == 24)
+    }
+
+    /// New motion away from the track, on a frame the track is held: searched at once (only it).
+    @Test func newMotionIsSearchedAtOnce() throws {
+        let scene = SceneDetector()
+        let s = stage(scene, every: 2)
+        let other = Box(x1: 900, y1: 400, x2: 960, y2: 460)
+        let steps = try run(s, scene, frames: 0..<8, extra: { $0 >= 4 ? [other] : [] })
+        #expect(steps[2].pass == .tracked)
+        // frame 4: the face's track is held (matched at 3) but the new mover's region is searched
+        let region = Box(x1: 840, y1: 340, x2: 1020, y2: 520)   // 60×60 padded by 15, grown to 180×180
+        #expect(steps[4].pass == .regions([region]), "\(steps[4].pass)")
+        #expect(steps[5].searched)
+    }
+
+    /// A track searched for and not found (its motion goes on) is searched on every frame from then on: nothing
+    /// holds it back until it is found again or ends.
+    @Test func aTrackNotFoundIsSearchedEveryFrame() throws {
+        let scene = SceneDetector()
+        let s = stage(scene, every: 2)
+        let steps = try run(s, scene, frames: 0..<14, visible: { $0 < 8 })
+        #expect(steps[6].pass == .tracked && steps[7].searched)   // matched at 7: 8 would be held…
+        #expect(steps[8].pass == .tracked)
+        #expect(steps[9...].allSatisfy { $0.searched }, "\(steps.map(\.pass))")  // … 9 misses it: due on every frame
+    }
+
+    @Test func coveredFractionIsTheUnionsShare() {
+        let b = Box(x1: 0, y1: 0, x2: 100, y2: 100)
+        let left = Box(x1: -10, y1: -10, x2: 60, y2: 110), right = Box(x1: 50, y1: -10, x2: 110, y2: 110)
+        #expect(DetectionStage.coveredFraction(b, by: [left]) == 0.6)
+        #expect(DetectionStage.coveredFraction(b, by: [left, right]) == 1)      // the overlap counted once
+        #expect(DetectionStage.coveredFraction(b, by: [Box(x1: 0, y1: 0, x2: 50, y2: 50), Box(x1: 25, y1: 25, x2: 75, y2: 75)]) == 0.4375)
+        #expect(DetectionStage.coveredFraction(b, by: [Box(x1: 200, y1: 0, x2: 300, y2: 100)]) == 0)
+    }
+}
+
+extension TrackedMotionTests {
+    /// Two movers whose regions would cover half the frame (AreaSearchTests' scene), nobody found: the CNN's
+    /// whole-frame pass runs on every other analysed frame, the area model searches the movers' regions on every
+    /// frame; new motion where nothing moved before brings the CNN's whole-frame pass at once.
+    @Test func theCNNsSearchACoverageFrameWholeEveryNthFrame() throws {
+        let newcomer = Box(x1: 1150, y1: 600, x2: 1200, y2: 680)
+        let (cnn, area, s, steps) = try AreaSearchTests().run(12, stillPerson: false, trackedEvery: 2,
+                                                               moving: { $0 == 7 ? [newcomer] : [] })
+        let whole = steps.indices.filter { steps[$0].pass == .fullFrame }
+        #expect(whole == [0, 2, 4, 6, 7, 9, 11], "\(steps.map(\.pass))")   // 7: the newcomer
+        #expect(cnn.searched.withLock { $0 }.count == whole.count)
+        let regions: [Box] = [Box(x1: 0, y1: 0, x2: 525, y2: 720), Box(x1: 675, y1: 0, x2: 1225, y2: 720)]
+        for i in [1, 3, 5, 8, 10] { #expect(steps[i].pass == .regions(regions), "frame \(i)") }
+        // the area model: the whole frame once (frame 0), then its two regions on every frame (frame 7: the
+        // newcomer's region merged into the right one)
+        #expect(area.searched.withLock { $0 }.count == 1 + 2 * 11)
+        #expect(s.stats.trackedFrames == 0)
     }
 }

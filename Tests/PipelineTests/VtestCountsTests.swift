@@ -79,7 +79,7 @@ import VigilCore
             let observed: [Box]?
             switch r.pass {
             case "regions": observed = r.regions.map { DetectionStage.reachingOut($0, width: 768, height: 576) }
-            case "no_motion": observed = []
+            case "no_motion", "tracked": observed = []
             default: observed = nil
             }
             // the scene's filters again (the rows may have been recorded before a filter changed)

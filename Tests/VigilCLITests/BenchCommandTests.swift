@@ -40,6 +40,24 @@ import VigilCore
         }
     }
 
+    /// `vigil nn bench`, which `bench nn` runs in a child process for every Vigil measurement: `--warm-up` and
+    /// `--iterations` are taken, and the JSON carries the exact `flops` and the times `bench nn` reads back.
+    @Test func nnBenchPrintsWhatBenchNNReadsBack() throws {
+        let model = Fixtures.repoRoot.appendingPathComponent("samples/models/blazeface_short_128/model.onnx").path
+        let r = vigil(["nn", "bench", model, "--threads", "1", "--iterations", "2", "--warm-up", "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let v = try JSONValue.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(v["iterations"] == .int(2), "\(r.stdout)")
+        #expect(v["flops"] == .int(61_521_920), "\(r.stdout)")
+        for key in ["median_ms", "p90_ms", "min_ms", "cpu_ms"] {
+            guard case .double(let ms)? = v[key] else {
+                Issue.record("no \(key): \(r.stdout)")
+                continue
+            }
+            #expect(ms > 0, "\(key): \(r.stdout)")
+        }
+    }
+
     /// `bench pipeline` labels its figures with the detectors that ran: without `--model` the daemon's default
     /// set, with `--model none` motion only (a short run on a generated clip).
     @Test func pipelineFiguresNameTheDetectorsThatRan() throws {

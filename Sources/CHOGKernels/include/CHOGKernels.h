@@ -1,7 +1,9 @@
 // The per-pixel work of Vigil's HOG people detector (Detection's HOGPeopleDetector and HOGFeatureMap): sampling a
 // pyramid level from an RGB24 frame, gradients and orientation bins, the blocks' histograms and L2-Hys
-// normalisation, and the linear SVM over every window. Each entry point has a baseline x86-64 body and an
-// AVX2+FMA one chosen once at run time by CPU features; the target is compiled at -O2 even in debug builds.
+// normalisation, and the linear SVM over every window. Each entry point has a baseline x86-64 (or portable) body,
+// an AVX2+FMA one and an AVX-512 one, the widest the CPU supports chosen once at run time (`VIGIL_HOG_ISA=avx2` or
+// `none` in the environment caps it); the target is compiled at -O2 even in debug builds. The AVX2 and AVX-512
+// bodies give the same bits; the baseline the same features to about 1e-7 (window scores to about 1e-6).
 // Everything follows OpenCV 4.6's HOGDescriptor for its default people detector (see HOGFeatureMap's comment).
 //
 // Thread safety: the functions keep no state but the run-time choice of body (an idempotent cached value);
@@ -43,8 +45,8 @@ void vigil_hog_compute(VigilHOGMap *map);
 
 /// The SVM on every window of 7×15 blocks: score = bias + Σ weights · features, with `weights` ordered
 /// `[block y][value k][block x]`. Writes the windows scoring at least `threshold` (x, y in blocks, and the score)
-/// to `hitsX`, `hitsY`, `hitScores` (capacity: windows across × down) and returns their count. `acc`: scratch of
-/// windows across rounded up to 16, plus 16.
+/// to `hitsX`, `hitsY`, `hitScores` (capacity: windows across × down) in row order and returns their count. `acc`:
+/// scratch of two rows of windows across rounded up to 16, plus 16.
 int vigil_hog_score(const VigilHOGMap *map, const float *weights, float bias, float threshold, float *acc,
                     int32_t *hitsX, int32_t *hitsY, float *hitScores);
 
@@ -56,7 +58,16 @@ float vigil_hog_angle(float dx, float dy);
 void vigil_hog_l2hys(float *v, int n);
 /// Weight of pixel column j (0…15 of a block) for cell 0 and 1 at [2j] and [2j+1] (also serves rows).
 void vigil_hog_cell_weights(float out[32]);
-/// Which body runs: 1 AVX2+FMA, 0 baseline.
+/// Which body runs: 2 AVX-512 (F, BW, DQ, VL), 1 AVX2+FMA, 0 baseline.
 int vigil_hog_isa(void);
+
+/// The three entry points with the body chosen by `isa` (as `vigil_hog_isa`; capped at what the CPU supports,
+/// −1 the default body): to compare the bodies.
+void vigil_hog_sample_with(int isa, VigilHOGMap *map, const uint8_t *rgb, int frameWidth, int frameHeight,
+                           long frameStride, float rx, float ry, float sx, float sy, int32_t *x0, int32_t *x1,
+                           float *ax, float *row);
+void vigil_hog_compute_with(int isa, VigilHOGMap *map);
+int vigil_hog_score_with(int isa, const VigilHOGMap *map, const float *weights, float bias, float threshold,
+                         float *acc, int32_t *hitsX, int32_t *hitsY, float *hitScores);
 
 #endif

@@ -32,6 +32,10 @@ void vk_qadd(const VKQAddDesc *d, const void *a, const void *b, void *y, long n)
 /// at level 2, a scalar loop otherwise.
 void vk_qlookup(const uint8_t *table, const void *x, void *y, long n);
 
+/// y[i] = table[x[i]] for n bytes into floats (a 256-entry float table, indexed by the byte as unsigned): a
+/// DequantizeLinear and the element-wise chain after it, evaluated at load on every byte value.
+void vk_qlookup_f32(const float *table, const void *x, float *y, long n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -154,6 +154,13 @@ final class BinaryKernel: Kernel {
         let n = inner.n, sa = inner.sa, sb = inner.sb
         let a = x[0], b = x[1], out = y[0]
         let op = self.op
+        if rows == 1 {
+            // Same-shaped operands coalesce into one row (YOLO's SiLU Mul in quantised models): split it by elements.
+            ctx.parallel(n, minimumPerChunk: 32_768, chunks: 4 * ctx.threads) { r in
+                BinaryKernel.row(op, a + r.lowerBound * sa, sa, b + r.lowerBound * sb, sb, out + r.lowerBound, r.count)
+            }
+            return
+        }
         ctx.parallel(rows, minimumPerChunk: Swift.max(1, 65_536 / Swift.max(n, 1))) { range in
             for r in range {
                 var rem = r, oa = 0, ob = 0

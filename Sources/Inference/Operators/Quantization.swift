@@ -188,16 +188,12 @@ final class QuantizeLinearKernel: IntegerKernel {
 
     private func quantize<T: FixedWidthInteger>(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<T>,
                                                 _ ctx: ExecutionContext) {
-        let q = self.q, inner = self.inner, channels = self.channels
+        let q = self.q, channels = self.channels
         let signed: Int32 = T.isSigned ? 1 : 0
-        // One row at a time through the C loop (vectorised; the Swift loop called libm's rounding per element and
-        // was a third of a quantised YOLOv8n's run).
-        ctx.parallel(outer * channels, minimumPerChunk: max(1, 65_536 / max(inner, 1))) { rows in
-            for r in rows {
-                let c = r % channels
-                vk_quantize_f32(src + r * inner, UnsafeMutableRawPointer(dst + r * inner), inner, q.scales[c],
-                                q.zeroPoints[c], signed)
-            }
+        // Row pieces through the C loop (vectorised; the Swift loop called libm's rounding per element and was a third
+        // of a quantised YOLOv8n's run).
+        forEachRowPiece(ctx, outer: outer, channels: channels, inner: inner) { at, n, c in
+            vk_quantize_f32(src + at, UnsafeMutableRawPointer(dst + at), n, q.scales[c], q.zeroPoints[c], signed)
         }
     }
 }
@@ -235,14 +231,30 @@ final class DequantizeLinearKernel: IntegerKernel {
 
     private func dequantize<T: FixedWidthInteger>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<Float>,
                                                   _ ctx: ExecutionContext) {
-        let q = self.q, inner = self.inner, channels = self.channels
-        ctx.parallel(outer * channels, minimumPerChunk: max(1, 65_536 / max(inner, 1))) { rows in
-            for r in rows {
-                let c = r % channels
-                let s = q.scales[c], z = q.zeroPoints[c]
-                let xs = src + r * inner, ys = dst + r * inner
-                for i in 0..<inner { ys[i] = Float(Int32(xs[i]) &- z) * s }
-            }
+        let q = self.q, channels = self.channels
+        forEachRowPiece(ctx, outer: outer, channels: channels, inner: inner) { at, n, c in
+            let s = q.scales[c], z = q.zeroPoints[c]
+            let xs = src + at, ys = dst + at
+            for i in 0..<n { ys[i] = Float(Int32(xs[i]) &- z) * s }
+        }
+    }
+}
+
+/// Splits outer × channels rows of `inner` elements (one quantisation parameter per row's channel) into element ranges
+/// over the session's workers, by elements rather than rows: a per-tensor QuantizeLinear or DequantizeLinear is one
+/// row, which ran on one worker. `body(offset, count, channel)` gets each piece of a row; the pieces do not depend
+/// on how the ranges fall (the operators are element-wise), so every thread count gives the same values.
+func forEachRowPiece(_ ctx: ExecutionContext, outer: Int, channels: Int, inner: Int, _ body: (Int, Int, Int) -> Void) {
+    let total = outer * channels * inner
+    guard total > 0, inner > 0 else { return }
+    // Several chunks per worker, so that a helper that wakes late costs a fraction of the region.
+    ctx.parallel(total, minimumPerChunk: 32_768, chunks: 4 * ctx.threads) { range in
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let row = at / inner
+            let end = min(range.upperBound, (row + 1) * inner)
+            body(at, end - at, row % channels)
+            at = end
         }
     }
 }

@@ -13,15 +13,16 @@ extension QuantizedGraph {
         "Elu", "Add", "Sub", "Mul", "Div", "Identity",
     ]
 
-    /// The chain ending at the QuantizeLinear `nodes[qi]`: the lookup node that replaces it and the indices
-    /// of the chain's nodes (all before `qi`).
-    static func lookupChain(_ nodes: [Node], at qi: Int, _ values: inout [String: ValueInfo], outputs: Set<String>,
-                            opset: Int) -> (Node, [Int])? {
-        let q = nodes[qi]
-        guard let y = runtimeQuantize(q, values), let shape = values[q.inputs[0]]?.shape else { return nil }
+    /// A per-tensor run-time DequantizeLinear as `runtimeDequantize` gives it.
+    typealias Dequantized = (input: String, scale: Float, zeroPoint: Int32, type: ElementType)
+
+    /// The element-wise chain computing `end` (shaped `shape`) from one run-time DequantizeLinear and scalar constants:
+    /// the chain's node indices and the DequantizeLinear's output and parameters; nil for any other form.
+    static func elementwiseChain(_ nodes: [Node], end: String, shape: [Int], _ values: [String: ValueInfo])
+        -> (members: Set<Int>, root: (name: String, dq: Dequantized))? {
         var members = Set<Int>()
-        var root: (name: String, dq: (input: String, scale: Float, zeroPoint: Int32, type: ElementType))?
-        var pending = [q.inputs[0]]
+        var root: (name: String, dq: Dequantized)?
+        var pending = [end]
         while let name = pending.popLast() {
             if let v = values[name], v.constant != nil {
                 guard v.count == 1 else { return nil }
@@ -38,11 +39,27 @@ extension QuantizedGraph {
             if members.insert(p).inserted { pending.append(contentsOf: nodes[p].inputs.filter { !$0.isEmpty }) }
         }
         guard let root else { return nil }
-        // A chain whose values are also read elsewhere stays for those readers (the lookup is added beside it).
-        let shared = members.contains { m in
+        return (members, root)
+    }
+
+    /// Whether a chain member's value is also read outside the chain (by a node other than `reader` and the members)
+    /// or is a graph output: then the chain stays for those readers.
+    static func chainShared(_ nodes: [Node], _ members: Set<Int>, reader: Int, outputs: Set<String>) -> Bool {
+        members.contains { m in
             let out = nodes[m].outputs[0]
-            return outputs.contains(out) || users(nodes, out).contains(where: { $0 != qi && !members.contains($0) })
+            return outputs.contains(out) || users(nodes, out).contains(where: { $0 != reader && !members.contains($0) })
         }
+    }
+
+    /// The chain ending at the QuantizeLinear `nodes[qi]`: the lookup node that replaces it and the indices
+    /// of the chain's nodes (all before `qi`).
+    static func lookupChain(_ nodes: [Node], at qi: Int, _ values: inout [String: ValueInfo], outputs: Set<String>,
+                            opset: Int) -> (Node, [Int])? {
+        let q = nodes[qi]
+        guard let y = runtimeQuantize(q, values), let shape = values[q.inputs[0]]?.shape,
+              let (members, root) = elementwiseChain(nodes, end: q.inputs[0], shape: shape, values) else { return nil }
+        // A chain whose values are also read elsewhere stays for those readers (the lookup is added beside it).
+        let shared = chainShared(nodes, members, reader: qi, outputs: outputs)
         let order = members.sorted()
         guard let table = try? lookupTable(order.map { nodes[$0] }, root: root.name, dq: root.dq, q: q, y: y, values, opset: opset)
         else { return nil }
@@ -51,6 +68,29 @@ extension QuantizedGraph {
         let node = Node(name: q.name, opType: "QuantizedLookup", domain: domain, inputs: [root.dq.input, tableName],
                         outputs: q.outputs, attributes: [:])
         return (node, shared ? [] : order)
+    }
+
+    /// An element-wise float chain on one DequantizeLinear whose result stays float (YOLO's SiLU before a Split, an
+    /// Add or a Concat, which QDQ leaves in float): the chain's last node `nodes[i]` becomes one byte → float lookup
+    /// (`DequantizeLookup`, 256 floats computed at load by the same kernels), in place of the DequantizeLinear and the
+    /// chain's passes over the tensor. Returns the replacement and the chain's other nodes to remove.
+    static func dequantizeChain(_ nodes: [Node], at i: Int, _ values: inout [String: ValueInfo], outputs: Set<String>,
+                                opset: Int) -> (Node, [Int])? {
+        let end = nodes[i]
+        guard elementwise.contains(end.opType), end.domain.isEmpty, end.outputs.count == 1,
+              let info = values[end.outputs[0]], info.type == .float32,
+              let (members, root) = elementwiseChain(nodes, end: end.outputs[0], shape: info.shape, values),
+              members.contains(i) else { return nil }
+        let inner = members.subtracting([i])
+        let shared = chainShared(nodes, inner, reader: i, outputs: outputs)
+        let order = members.sorted()
+        guard let floats = try? chainValues(order.map { nodes[$0] }, root: root.name, dq: root.dq, end: end.outputs[0],
+                                            values, opset: opset) else { return nil }
+        let tableName = "\(end.name)/dequantize_table"
+        values[tableName] = ValueInfo(shape: [256], type: .float32, constant: Tensor(shape: [256], floats: floats))
+        let node = Node(name: end.name, opType: "DequantizeLookup", domain: domain, inputs: [root.dq.input, tableName],
+                        outputs: end.outputs, attributes: [:])
+        return (node, shared ? [] : inner.sorted())
     }
 
     /// QuantizeLinear(DequantizeLinear(x)) with the same scale, zero point and type is x: readers of the
@@ -67,10 +107,9 @@ extension QuantizedGraph {
         return true
     }
 
-    /// Runs the chain on all 256 quantised input values (index = the byte, as unsigned).
-    static func lookupTable(_ chain: [Node], root: String, dq: (input: String, scale: Float, zeroPoint: Int32, type: ElementType),
-                            q: Node, y: (scale: Float, zeroPoint: Int32, type: ElementType),
-                            _ values: [String: ValueInfo], opset: Int) throws -> Tensor {
+    /// Runs the chain on all 256 quantised input values (index = the byte, as unsigned): the values of `end`.
+    static func chainValues(_ chain: [Node], root: String, dq: Dequantized, end: String, _ values: [String: ValueInfo],
+                            opset: Int) throws -> [Float] {
         let xs = (0..<256).map { b -> Float in
             let v = dq.type == .uint8 ? Int32(b) : Int32(Int8(truncatingIfNeeded: b))
             return Float(v - dq.zeroPoint) * dq.scale
@@ -83,7 +122,16 @@ extension QuantizedGraph {
             guard let t = out.first, t.count == 256 else { throw InferenceError.invalidGraph(node: node.name, op: node.opType, detail: "lookup") }
             local[node.outputs[0]] = ValueInfo(shape: t.shape, type: t.elementType, constant: t)
         }
-        guard let f = local[q.inputs[0]]?.constant?.floats else { throw InferenceError.invalidGraph(node: q.name, op: q.opType, detail: "lookup") }
+        guard let f = local[end]?.constant?.floats, f.count == 256 else {
+            throw InferenceError.invalidGraph(node: end, op: "lookup", detail: "lookup")
+        }
+        return f
+    }
+
+    /// The chain's values quantised as the QuantizeLinear `q` does: the 256-entry byte table.
+    static func lookupTable(_ chain: [Node], root: String, dq: Dequantized, q: Node, y: (scale: Float, zeroPoint: Int32, type: ElementType),
+                            _ values: [String: ValueInfo], opset: Int) throws -> Tensor {
+        let f = try chainValues(chain, root: root, dq: dq, end: q.inputs[0], values, opset: opset)
         let range = quantRange(y.type)
         let table = f.map { Int64(QuantScale.quantize($0, scale: y.scale, zeroPoint: y.zeroPoint, range: range)) }
         return Tensor(shape: [256], int64s: table, elementType: y.type)
@@ -113,6 +161,37 @@ final class QuantizedLookupKernel: IntegerKernel {
             let lut = t.baseAddress!
             ctx.parallel(count, minimumPerChunk: 65_536) { r in
                 vk_qlookup(lut, src + r.lowerBound, dst + r.lowerBound, r.count)
+            }
+        }
+    }
+}
+
+/// One byte in, one float out through a 256-entry table (built by `QuantizedGraph.dequantizeChain`): a
+/// DequantizeLinear and the element-wise float chain after it, in one pass.
+///
+/// Thread safety: see `Kernel`.
+final class DequantizeLookupKernel: IntegerKernel {
+    let outputInfos: [ValueInfo]
+    let table: [Float]
+    let count: Int
+
+    init(_ ctx: inout NodeContext) throws {
+        let x = try ctx.input(0)
+        let t = try ctx.constant(1, "dequantize table")
+        guard x.type == .uint8 || x.type == .int8, t.count == 256, t.elementType == .float32 else {
+            throw ctx.invalid("dequantizing lookup of \(x.type.rawValue)")
+        }
+        table = t.floats
+        count = x.count
+        outputInfos = [ValueInfo(shape: x.shape, type: .float32)]
+    }
+
+    func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
+        let src = UnsafeRawPointer(x[0]), dst = y[0]
+        table.withUnsafeBufferPointer { t in
+            let lut = t.baseAddress!
+            ctx.parallel(count, minimumPerChunk: 32_768, chunks: 4 * ctx.threads) { r in
+                vk_qlookup_f32(lut, src + r.lowerBound, dst + r.lowerBound, r.count)
             }
         }
     }

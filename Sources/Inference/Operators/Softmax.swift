@@ -31,30 +31,12 @@ final class SoftmaxKernel: Kernel {
         let outer = self.outer, n = axisSize, inner = self.inner, log = self.log
         let src = x[0], dst = y[0]
         if inner > 1 {
+            // Columns are independent: split them over the workers (YOLO's DFL Softmax is one row of 4 × anchors
+            // columns); each range keeps its running maximum and sum in its own part of the scratch.
             let m = ctx.scratch, sum = ctx.scratch + inner
-            for o in 0..<outer {
-                let s = src + o * n * inner, d = dst + o * n * inner
-                m.update(from: s, count: inner)
-                for k in 1..<max(n, 1) {
-                    let row = s + k * inner
-                    for i in 0..<inner { let v = row[i]; m[i] = v > m[i] ? v : m[i] }
-                }
-                sum.update(repeating: 0, count: inner)
-                for k in 0..<n {
-                    let row = s + k * inner, out = d + k * inner
-                    for i in 0..<inner {
-                        let e = Activation.exp(row[i] - m[i])
-                        out[i] = e
-                        sum[i] += e
-                    }
-                }
-                for k in 0..<n {
-                    let row = s + k * inner, out = d + k * inner
-                    if log {
-                        for i in 0..<inner { out[i] = row[i] - m[i] - Foundation.log(sum[i]) }
-                    } else {
-                        for i in 0..<inner { out[i] /= sum[i] }
-                    }
+            ctx.parallel(inner, minimumPerChunk: 2_048, chunks: 4 * ctx.threads) { cols in
+                for o in 0..<outer {
+                    SoftmaxKernel.columns(src + o * n * inner, dst + o * n * inner, n, inner, cols, m, sum, log)
                 }
             }
             return
@@ -78,6 +60,35 @@ final class SoftmaxKernel: Kernel {
                     let inv = 1 / sum
                     for k in 0..<n { d[k * inner] *= inv }
                 }
+            }
+        }
+    }
+
+    /// Softmax along the axis for columns `cols` of one outer block (rows of `inner` values at s, n rows), with the
+    /// running maximum and sum in m[cols] and sum[cols].
+    static func columns(_ s: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int, _ inner: Int,
+                        _ cols: Range<Int>, _ m: UnsafeMutablePointer<Float>, _ sum: UnsafeMutablePointer<Float>, _ log: Bool) {
+        let lo = cols.lowerBound, w = cols.count
+        (m + lo).update(from: s + lo, count: w)
+        for k in 1..<max(n, 1) {
+            let row = s + k * inner
+            for i in cols { let v = row[i]; m[i] = v > m[i] ? v : m[i] }
+        }
+        (sum + lo).update(repeating: 0, count: w)
+        for k in 0..<n {
+            let row = s + k * inner, out = d + k * inner
+            for i in cols {
+                let e = Activation.exp(row[i] - m[i])
+                out[i] = e
+                sum[i] += e
+            }
+        }
+        for k in 0..<n {
+            let row = s + k * inner, out = d + k * inner
+            if log {
+                for i in cols { out[i] = row[i] - m[i] - Foundation.log(sum[i]) }
+            } else {
+                for i in cols { out[i] /= sum[i] }
             }
         }
     }
