@@ -181,6 +181,11 @@ import Testing
         ConvCase(c: 8, m: 13, h: 12, w: 20, k: 1, tail: "AddRelu", threads: 1),
         ConvCase(c: 1, m: 6, h: 5, w: 30, k: 1, tail: "SiLU", threads: 1),
         ConvCase(c: 5, m: 7, h: 9, w: 40, k: 3, pad: 1, tail: "Add", threads: 1),
+        // The AVX2 implicit GEMM's chunked sweep (K ≤ 32, at least 32 output channels, packed inputs): two chunks
+        // and a last partial block (420 columns, K = 32: chunks of 16 blocks), 40 channels (a panel of 8 rows
+        // after 32); stride 2 (parity planes, blocks across output rows).
+        ConvCase(c: 32, m: 40, h: 20, w: 21, k: 1, tail: "AddRelu", threads: 1),
+        ConvCase(c: 3, m: 32, h: 30, w: 62, k: 3, stride: 2, pad: 1, tail: "SiLU", threads: 1),
         // Depthwise: widths around the 32-column step, strides 1, 2, 3, dilation, multiplier 2.
         ConvCase(c: 5, m: 5, h: 19, w: 37, k: 3, pad: 1, groups: 5, tail: "AddRelu"),
         ConvCase(c: 6, m: 6, h: 33, w: 65, k: 5, stride: 2, pad: 2, groups: 6, tail: "Relu"),
