@@ -51,8 +51,8 @@ public struct DetectionSettings: Sendable, Equatable {
     public var everyNFrames = 1
     /// Motion-gated: motion the tracker explains — inside the boxes of confirmed tracks a detection matched
     /// within the last N − 1 analysed frames — is searched on every Nth analysed frame only (the tracks are held
-    /// in between); other motion at once. 1: every analysed frame searches all motion.
-    public var trackedEveryNFrames = 2
+    /// in between); other motion at once. 1 (the default): every analysed frame searches all motion.
+    public var trackedEveryNFrames = 1
     /// Allow-list of labels reported (nil: all).
     public var labels: [String]? = nil
     /// Per-label filters.

@@ -50,8 +50,8 @@ public struct DetectConfig: Decodable, Sendable, Equatable {
     public var everyNFrames: Int = 1
     /// Motion-gated: motion inside the boxes of confirmed tracks matched within the last N − 1 analysed frames
     /// is searched on every Nth analysed frame (the tracks are held in between); motion anywhere else at once.
-    /// 1: all motion on every analysed frame. 1…100.
-    public var trackedEveryNFrames: Int = 2
+    /// 1 (the default): all motion on every analysed frame. 1…100.
+    public var trackedEveryNFrames: Int = 1
     /// Allow-list of labels reported (nil: all).
     public var labels: [String]? = nil
     /// Per-label filters.

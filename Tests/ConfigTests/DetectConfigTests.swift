@@ -71,7 +71,7 @@ import Testing
     @Test func defaultsAndEveryKey() throws {
         let d = DetectConfig()
         #expect(d.motionGating && d.fullFrameSeconds == 5 && d.maxRegions == 4 && d.regionPadding == 0.25
-                && d.minRegionSize == 0.25 && d.fullFrameCoverage == 0.5 && d.maxInFlight == 0 && d.trackedEveryNFrames == 2)
+                && d.minRegionSize == 0.25 && d.fullFrameCoverage == 0.5 && d.maxInFlight == 0 && d.trackedEveryNFrames == 1)
         let c = try ConfigLoader.parse("""
         detect:
           models: [blazeface_short_128, blazepose_detector_224]
@@ -82,12 +82,12 @@ import Testing
           min_region_size: 0.1
           full_frame_coverage: 0.7
           max_in_flight: 3
-          tracked_every_n_frames: 1
+          tracked_every_n_frames: 3
         """)
         #expect(c.detect.modelNames == ["blazeface_short_128", "blazepose_detector_224"] && c.detect.model == nil)
         #expect(!c.detect.motionGating && c.detect.fullFrameSeconds == 2.5 && c.detect.maxRegions == 8)
         #expect(c.detect.regionPadding == 0.5 && c.detect.minRegionSize == 0.1 && c.detect.fullFrameCoverage == 0.7)
-        #expect(c.detect.maxInFlight == 3 && c.detect.trackedEveryNFrames == 1)
+        #expect(c.detect.maxInFlight == 3 && c.detect.trackedEveryNFrames == 3)
         #expect(try ConfigLoader.parse("detect:\n  model: blazeface_short_128\n").detect.modelNames == ["blazeface_short_128"])
         // An empty list says "no detector" explicitly: motion only.
         #expect(try ConfigLoader.parse("detect:\n  models: []\n").detect.modelNames == [])

@@ -118,8 +118,8 @@ import VigilCore
         }
         alerts += s.finish()
         #expect(alerts.map(\.event) == ["object_enter", "object_exit"])
-        // tracked through the regions (since tracked_every_n_frames, 2 by default, every other one of them
-        // held by its track: `.tracked`, no inference), not by full-frame passes
+        // tracked through the regions (with tracked_every_n_frames above 1, some of them held by its track:
+        // `.tracked`, no inference), not by full-frame passes
         #expect(s.stats.regionPasses >= 15 && s.stats.regionPasses + s.stats.trackedFrames >= 29)
         #expect(s.stats.fullFramePasses < 20)
     }
