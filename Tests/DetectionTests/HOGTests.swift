@@ -1,6 +1,7 @@
 import CHOGKernels
 import Foundation
 import Media
+import TestSupport
 import Testing
 import VigilCore
 @testable import Detection
@@ -119,7 +120,7 @@ struct HOGTests {
     @Test func everyKernelBodyGivesTheSameFeatures() {
         let map = HOGFeatureMap()
         map.prepare(width: 384, height: 100)
-        var rng = HOGTestRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for c in 0..<3 {
             for y in 0..<100 {
                 let r = map.planeRow(c, y)
@@ -145,7 +146,7 @@ struct HOGTests {
     /// pixel of the plane is the bilinear sample, rounded, then √.
     @Test func everyKernelBodySamplesTheSameLevel() {
         let frame = PixelBuffer(width: 160, height: 120, format: .rgb24)
-        var rng = HOGTestRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for i in 0..<frame.byteCount { frame.data[i] = UInt8(truncatingIfNeeded: rng.next()) }
         let cases: [(w: Int, h: Int, region: (Float, Float, Float, Float))] = [
             (203, 150, (10.5, 7, 100, 75)), (77, 61, (0, 0, 160, 120)), (131, 97, (37, 21, 123, 99)),
@@ -184,8 +185,8 @@ struct HOGTests {
         let (bxs, bys, n) = (HOGPeopleDetector.windowBlocks.x, HOGPeopleDetector.windowBlocks.y, HOGFeatureMap.blockLength)
         let across = map.blocksX - bxs + 1, down = map.blocksY - bys + 1
         #expect(across == 45 && down == 5)
-        var rng = HOGTestRandom(seed: 11)
-        let value = { (rng: inout HOGTestRandom) in Float(rng.next() % 1000) / 1000 - 0.3 }
+        var rng = SplitMix64(seed: 11)
+        let value = { (rng: inout SplitMix64) in Float(rng.next() % 1000) / 1000 - 0.3 }
         for p in 0..<(map.blocksY * n) { for bx in 0..<map.blocksX { map.features.pointer[p * map.planeStride + bx] = value(&rng) } }
         let weights = (0..<(bxs * bys * n)).map { _ in value(&rng) }  // [block y][k][block x]
         let bias: Float = -0.5
@@ -313,18 +314,5 @@ struct HOGRealImageTests {
         let matchedOurs = ours.filter { o in theirs.contains { $0.iou(o.box) >= 0.5 } }.count
         #expect(matchedTheirs >= theirs.count - 1, "\(c.file) \(c.frame): OpenCV \(theirs), Vigil \(ours.map(\.box))")
         #expect(matchedOurs >= ours.count - 1, "\(c.file) \(c.frame): OpenCV \(theirs), Vigil \(ours.map(\.box))")
-    }
-}
-
-/// A deterministic pseudo-random generator for the HOG tests (SplitMix64).
-struct HOGTestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
