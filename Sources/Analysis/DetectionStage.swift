@@ -235,7 +235,8 @@ public final class DetectionStage {
     /// The planned regions (of every box of `lookAt`, so merging is as without the key) that hold a box not
     /// `held`: a region whose every box the tracker explains is left out.
     private func dueRegions(_ regions: [Box]) -> [Box] {
-        regions.filter { r in lookAt.indices.contains { !held[$0] && RegionPlanner.overlaps(r, lookAt[$0]) } }
+        guard held.contains(true) else { return regions }  // nothing held (always with the default N = 1)
+        return regions.filter { r in lookAt.indices.contains { !held[$0] && RegionPlanner.overlaps(r, lookAt[$0]) } }
     }
 
     /// The fraction of `b`'s area inside the union of `boxes` (exact: the union cut into the cells of the boxes'

@@ -120,7 +120,7 @@ struct HOGTests {
     @Test func everyKernelBodyGivesTheSameFeatures() {
         let map = HOGFeatureMap()
         map.prepare(width: 384, height: 100)
-        var rng = SplitMix64(seed: 7)
+        var rng = SplitMix(seed: 7)
         for c in 0..<3 {
             for y in 0..<100 {
                 let r = map.planeRow(c, y)
@@ -146,7 +146,7 @@ struct HOGTests {
     /// pixel of the plane is the bilinear sample, rounded, then √.
     @Test func everyKernelBodySamplesTheSameLevel() {
         let frame = PixelBuffer(width: 160, height: 120, format: .rgb24)
-        var rng = SplitMix64(seed: 3)
+        var rng = SplitMix(seed: 3)
         for i in 0..<frame.byteCount { frame.data[i] = UInt8(truncatingIfNeeded: rng.next()) }
         let cases: [(w: Int, h: Int, region: (Float, Float, Float, Float))] = [
             (203, 150, (10.5, 7, 100, 75)), (77, 61, (0, 0, 160, 120)), (131, 97, (37, 21, 123, 99)),
@@ -185,8 +185,8 @@ struct HOGTests {
         let (bxs, bys, n) = (HOGPeopleDetector.windowBlocks.x, HOGPeopleDetector.windowBlocks.y, HOGFeatureMap.blockLength)
         let across = map.blocksX - bxs + 1, down = map.blocksY - bys + 1
         #expect(across == 45 && down == 5)
-        var rng = SplitMix64(seed: 11)
-        let value = { (rng: inout SplitMix64) in Float(rng.next() % 1000) / 1000 - 0.3 }
+        var rng = SplitMix(seed: 11)
+        let value = { (rng: inout SplitMix) in Float(rng.next() % 1000) / 1000 - 0.3 }
         for p in 0..<(map.blocksY * n) { for bx in 0..<map.blocksX { map.features.pointer[p * map.planeStride + bx] = value(&rng) } }
         let weights = (0..<(bxs * bys * n)).map { _ in value(&rng) }  // [block y][k][block x]
         let bias: Float = -0.5

@@ -152,6 +152,9 @@ public struct SplitMix {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+    /// Uniform in [0, 1).
+    public mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    public mutating func uniform(_ a: Float, _ b: Float) -> Float { a + (b - a) * unit() }
 }
 
 /// Clips made by a repository script that takes opencv-doc's folder (`VIGIL_OPENCV_DATA`) and an output folder

@@ -26,7 +26,7 @@ func trace(_ output: [[Track]]) -> [String] {
 /// and jittered, false positives added. Scores are on a 0.01 grid plus 0.0001 × the detection's index in
 /// its frame, so within a frame every score is distinct and a match can be traced back to its detection.
 func randomScene(seed: UInt64, frames: Int, objects: Int) -> [[Detection]] {
-    var rng = SplitMix64(seed: seed)
+    var rng = SplitMix(seed: seed)
     struct Walker { var x, y, vx, vy, w, h: Float; var born, dies: Int }
     var walkers: [Walker] = []
     for _ in 0..<objects {

@@ -38,7 +38,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func matchesBruteForceOnRandomMatrices(withLimit: Bool) {
-        var rng = SplitMix64(seed: withLimit ? 7 : 3)
+        var rng = SplitMix(seed: withLimit ? 7 : 3)
         var solver = LinearAssignment()  // one solver for every size: its scratch must not leak between calls
         var assignment: [Int] = []
         for trial in 0..<400 {
@@ -86,7 +86,7 @@ import Testing
     @Test func componentSplitEqualsWholeMatrix() {
         // BoxAssociation solves connected components separately; the objective must equal the whole
         // problem's optimum solved at once.
-        var rng = SplitMix64(seed: 11)
+        var rng = SplitMix(seed: 11)
         var association = BoxAssociation()
         var solver = LinearAssignment()
         var whole: [Int] = []

@@ -5,7 +5,7 @@ import VigilCore
 
 @Suite struct SweepIndexTests {
     @Test func rangeHoldsEveryOverlappingBoxAndOrderIsSorted() {
-        var rng = SplitMix64(seed: 5)
+        var rng = SplitMix(seed: 5)
         var index = SweepIndex()
         var pruned = 0, total = 0
         for trial in 0..<100 {
