@@ -174,6 +174,45 @@ def conv_lookup_case():
     return nodes, inits, [("x", xin)], ref, z[0], bounds(*z)
 
 
+def resize_axis(x, axis, out, coordinate):
+    """ONNX linear Resize along one axis (half_pixel or asymmetric), as the operator's reference computes it."""
+    n = x.shape[axis]
+    o = np.arange(out, dtype=np.float64)
+    s = (o + 0.5) * n / out - 0.5 if coordinate == "half_pixel" else o * n / out
+    s = np.clip(s, 0, n - 1)
+    i0 = np.floor(s).astype(int)
+    i1 = np.minimum(i0 + 1, n - 1)
+    w = (s - i0).reshape([-1 if d == axis else 1 for d in range(x.ndim)])
+    a, b = np.take(x, i0, axis=axis), np.take(x, i1, axis=axis)
+    return a + (b - a) * w
+
+
+def resize_case(through_lookup):
+    """x → Q → DQ → Clip(0, 6) → Resize ×2 (linear, half_pixel) → Q → DQ: one QuantizedResize reading the bytes through
+    the Clip's table; or x → Resize to 11×17 (linear, asymmetric) → Q → DQ: one QuantizedResize of the floats."""
+    nodes, inits = [], []
+    x_q, y = (0.04, 100, False), (0.03, 5, False)
+    xin = (RNG.standard_normal((1, 5, 6, 9)) * 3).astype(np.float32)
+    inits.append(numpy_helper.from_array(np.zeros(0, np.float32), "roi"))
+    if through_lookup:
+        src = qdq(nodes, inits, "x", "xq", *x_q)
+        inits += [numpy_helper.from_array(np.array(0, np.float32), "lo"), numpy_helper.from_array(np.array(6, np.float32), "hi")]
+        nodes.append(helper.make_node("Clip", [src, "lo", "hi"], ["clipped"], name="clip"))
+        inits.append(numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"))
+        nodes.append(helper.make_node("Resize", ["clipped", "roi", "scales"], ["resized"], name="resize", mode="linear",
+                                      coordinate_transformation_mode="half_pixel"))
+        ref = np.clip(fake(xin, *x_q), 0, 6)
+        ref = resize_axis(resize_axis(ref, 2, 12, "half_pixel"), 3, 18, "half_pixel")
+    else:
+        inits.append(numpy_helper.from_array(np.array([1, 5, 11, 17], np.int64), "sizes"))
+        nodes.append(helper.make_node("Resize", ["x", "roi", "", "sizes"], ["resized"], name="resize", mode="linear",
+                                      coordinate_transformation_mode="asymmetric"))
+        ref = resize_axis(resize_axis(xin, 2, 11, "asymmetric"), 3, 17, "asymmetric")
+    out = qdq(nodes, inits, "resized", "y", *y)
+    nodes.append(helper.make_node("Identity", [out], ["out"], name="out"))
+    return nodes, inits, [("x", xin)], ref.astype(np.float32), y[0], bounds(*y)
+
+
 def case(build, precision, has=(), lacks=()):
     return build, {"precision": precision, "plan_has": list(has), "plan_lacks": list(lacks)}
 
@@ -206,6 +245,12 @@ CASES = {
     # Conv → Q → DQ → Clip → Q: the Clip's lookup runs inside the convolution's work items.
     "conv_clip_lookup_folds": case(conv_lookup_case, {"int8": 1, "int8_lookup": 0}, ["QLinearConv"],
                                    ["QuantizedLookup", "Clip"]),
+    # Resize → QuantizeLinear in one pass; reading a DequantizeLookup's bytes through its table when there is one (the
+    # one dequantize_lookup left is the output's DequantizeLinear → Identity).
+    "resize_reads_lookup_bytes": case(lambda: resize_case(True), {"resize_quantize": 1, "dequantize_lookup": 1},
+                                      ["QuantizedResize"], ["Resize", "Clip"]),
+    "resize_float_then_quantize": case(lambda: resize_case(False), {"resize_quantize": 1, "quantize": 0},
+                                       ["QuantizedResize"], ["Resize", "QuantizeLinear"]),
 }
 
 
