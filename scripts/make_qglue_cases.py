@@ -150,6 +150,30 @@ def move_case(kind):
     return nodes, inits, inputs, ref, y[0], bounds(*y)
 
 
+def conv_lookup_case():
+    """x → Q → DQ → Conv → Q → DQ → Clip(0, 6) → Q (another scale) → DQ, as quantize_static writes a Conv + Relu6 it
+    did not fuse: the Clip becomes a byte lookup, folded into the convolution (its only reader)."""
+    c, x_q, z = 6, (0.03, 128, False), (6 / 255, 0, False)
+    nodes, inits = [], []
+    xin = (RNG.standard_normal((1, c, 11, 13)) * 2).astype(np.float32)
+    dx = qdq(nodes, inits, "x", "xq", *x_q)
+    y, (w, b) = conv_after(nodes, inits, dx, c, x_q)
+    nodes.pop()  # conv_after's Identity: the Clip reads the convolution's dequantised output instead
+    inits += [numpy_helper.from_array(np.array(0, np.float32), "lo"), numpy_helper.from_array(np.array(6, np.float32), "hi")]
+    nodes.append(helper.make_node("Clip", ["y_dq", "lo", "hi"], ["clipped"], name="clip"))
+    out = qdq(nodes, inits, "clipped", "z", *z)
+    nodes.append(helper.make_node("Identity", [out], ["out"], name="out"))
+    xf = fake(xin, *x_q)
+    conv = np.zeros((1, c, xf.shape[2] - 2, xf.shape[3] - 2), np.float32)
+    for o in range(c):
+        for ky in range(3):
+            for kx in range(3):
+                conv[0, o] += np.tensordot(w[o, :, ky, kx], xf[0, :, ky:ky + conv.shape[2], kx:kx + conv.shape[3]], axes=1)
+        conv[0, o] += b[o]
+    ref = np.clip(fake(conv, *y), 0, 6)
+    return nodes, inits, [("x", xin)], ref, z[0], bounds(*z)
+
+
 def case(build, precision, has=(), lacks=()):
     return build, {"precision": precision, "plan_has": list(has), "plan_lacks": list(lacks)}
 
@@ -179,6 +203,9 @@ CASES = {
                                ["Concat", "Relu"]),
     "transpose_reshape_move_bytes": case(lambda: move_case("transpose"), {"int8_move": 2, "int8_lookup": 1},
                                          ["QuantizedMove"], ["Transpose", "Reshape", "Sigmoid"]),
+    # Conv → Q → DQ → Clip → Q: the Clip's lookup runs inside the convolution's work items.
+    "conv_clip_lookup_folds": case(conv_lookup_case, {"int8": 1, "int8_lookup": 0}, ["QLinearConv"],
+                                   ["QuantizedLookup", "Clip"]),
 }
 
 

@@ -66,6 +66,12 @@ enum QuantizedGraph {
             }
             i += 1
         }
+        // The lookups' DequantizeLinear nodes go first: a lookup folds only into a convolution it is the sole reader of.
+        nodes = GraphPreparation.removeDeadNodes(nodes, outputs: outputs)
+        i = 0
+        while i < nodes.count {
+            if !foldLookup(&nodes, at: i, outputs: outputs) { i += 1 }
+        }
         // From the end, so that a chain's last node takes the whole chain (SiLU's Mul before its Sigmoid).
         i = nodes.count - 1
         while i >= 0 {

@@ -12,7 +12,7 @@ import CInferenceKernels
     static let cases = [
         "add_clip_u8", "add_relu_s8", "add_mixed_types", "add_broadcast_stays_float",
         "pad_folds_into_conv", "pad_fill_kept_in_bytes", "pad_before_output", "pad_reflect_stays_float",
-        "concat_moves_bytes", "transpose_reshape_move_bytes",
+        "concat_moves_bytes", "transpose_reshape_move_bytes", "conv_clip_lookup_folds",
     ]
 
     struct Expectation: Decodable {

@@ -33,6 +33,9 @@ typedef struct {
     const int32_t *w_zero;
     const int32_t *bias;
     const float *multiplier;
+    /// May be NULL. 256 bytes: each output byte b (as stored, read as unsigned) becomes lookup[b], applied by the
+    /// work item that wrote it (a QuantizeLinear(f(DequantizeLinear(·))) chain after the convolution, folded in).
+    const uint8_t *lookup;
 } VKQConvDesc;
 
 /// A prepared convolution (packed weights, per-channel sums); immutable, may be run from several threads.
