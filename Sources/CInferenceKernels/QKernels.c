@@ -1540,10 +1540,22 @@ __attribute__((target("avx2"))) static void q_quantize_avx2(const float *x, void
     if (is_signed) VQ_QUANTIZE_LOOP(int8_t, -128.0f, 127.0f);
     else VQ_QUANTIZE_LOOP(uint8_t, 0.0f, 255.0f);
 }
+
+// The same loop 16 floats at a time (the division dominates; a quarter of a quantised pose detector's glue at AVX2).
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) static void q_quantize_avx512(const float *x, void *y, long n,
+                                                                                         float scale, int zero_point,
+                                                                                         int is_signed) {
+    if (is_signed) VQ_QUANTIZE_LOOP(int8_t, -128.0f, 127.0f);
+    else VQ_QUANTIZE_LOOP(uint8_t, 0.0f, 255.0f);
+}
 #endif
 
 void vk_quantize_f32(const float *x, void *y, long n, float scale, int zero_point, int is_signed) {
 #ifdef VQ_X86
+    if (vk_isa() >= 2) {
+        q_quantize_avx512(x, y, n, scale, zero_point, is_signed);
+        return;
+    }
     if (vk_isa() >= 1) {
         q_quantize_avx2(x, y, n, scale, zero_point, is_signed);
         return;

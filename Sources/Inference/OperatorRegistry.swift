@@ -51,5 +51,6 @@ enum OperatorRegistry {
         "QuantizedAdd": { try QuantizedAddKernel(&$0) },
         "QuantizedPad": { try QuantizedPadKernel(&$0) },
         "QuantizedMove": { try QuantizedMoveKernel(&$0) },
+        "QuantizedResize": { try QuantizedResizeKernel(&$0) },
     ]
 }

@@ -82,6 +82,11 @@ enum QuantizedGraph {
             }
             i -= 1
         }
+        i = 0
+        while i < nodes.count {
+            _ = resizeIsland(&nodes, at: i, values, outputs: outputs, opset: opset)
+            i += 1
+        }
         return nodes
     }
 
@@ -94,6 +99,7 @@ enum QuantizedGraph {
         case is QuantizedAddKernel: return "int8_add"
         case is QuantizedPadKernel: return "int8_pad"
         case is QuantizedMoveKernel: return "int8_move"
+        case is QuantizedResizeKernel: return "resize_quantize"
         case is QuantizeLinearKernel: return "quantize"
         case is DequantizeLinearKernel: return "dequantize"
         default: return "float"
