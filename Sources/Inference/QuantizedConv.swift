@@ -36,10 +36,13 @@ package struct QuantizedConvSpec: Sendable {
     package var bias: [Int32]?
     /// Fused activation (Relu/Clip) already expressed in the output's quantised domain.
     package var clamp: (lo: Int32, hi: Int32)?
+    /// Nil or 256 entries: each requantised output byte b (its bits read as UInt8) is stored as lookup[b] (a
+    /// byte → byte table after the convolution, folded in; `output` describes the bytes before it).
+    package var lookup: [UInt8]?
 
     package init(geometry: VKConvGeometry, groups: Int, outChannels: Int, weights: [Int8], weightZeroPoints: [Int8],
                  weightScales: [Float], input: QuantParams, output: QuantParams, bias: [Int32]?,
-                 clamp: (lo: Int32, hi: Int32)?) {
+                 clamp: (lo: Int32, hi: Int32)?, lookup: [UInt8]? = nil) {
         self.geometry = geometry
         self.groups = groups
         self.outChannels = outChannels
@@ -50,6 +53,7 @@ package struct QuantizedConvSpec: Sendable {
         self.output = output
         self.bias = bias
         self.clamp = clamp
+        self.lookup = lookup
     }
 }
 
@@ -82,12 +86,15 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
             zeros.withUnsafeBufferPointer { z in
                 multipliers.withUnsafeBufferPointer { m in
                     (spec.bias ?? []).withUnsafeBufferPointer { b in
-                        var d = desc
-                        d.weights = w.baseAddress
-                        d.w_zero = z.baseAddress
-                        d.multiplier = m.baseAddress
-                        d.bias = spec.bias == nil ? nil : b.baseAddress
-                        made = vk_qconv_create(&d)
+                        (spec.lookup ?? []).withUnsafeBufferPointer { t in
+                            var d = desc
+                            d.weights = w.baseAddress
+                            d.w_zero = z.baseAddress
+                            d.multiplier = m.baseAddress
+                            d.bias = spec.bias == nil ? nil : b.baseAddress
+                            d.lookup = spec.lookup == nil ? nil : t.baseAddress
+                            made = vk_qconv_create(&d)
+                        }
                     }
                 }
             }
@@ -152,6 +159,7 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
             guard count == 1 || count == s.outChannels else { throw fail("\(count) \(name) for \(s.outChannels) channels") }
         }
         if let b = s.bias, b.count != s.outChannels { throw fail("\(b.count) biases for \(s.outChannels) channels") }
+        if let t = s.lookup, t.count != 256 { throw fail("lookup of \(t.count) entries, expected 256") }
         let scales = s.weightScales + [s.input.scale, s.output.scale]
         guard scales.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw fail("scales must be finite and > 0") }
         guard s.input.range.contains(s.input.zeroPoint), s.output.range.contains(s.output.zeroPoint) else {
@@ -166,6 +174,6 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
         return VKQConvDesc(g: g, groups: Int32(s.groups), m: Int32(s.outChannels / s.groups),
                            in_signed: s.input.signed ? 1 : 0, out_signed: s.output.signed ? 1 : 0,
                            in_zero: s.input.zeroPoint, out_zero: s.output.zeroPoint, lo: lo, hi: hi,
-                           weights: nil, w_zero: nil, bias: nil, multiplier: nil)
+                           weights: nil, w_zero: nil, bias: nil, multiplier: nil, lookup: nil)
     }
 }

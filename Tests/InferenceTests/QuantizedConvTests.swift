@@ -197,6 +197,29 @@ import Testing
         }
     }
 
+    /// A folded lookup (`QuantizedConvSpec.lookup`) maps every output byte through the table exactly once, whichever
+    /// kernel writes it (im2col GEMM, direct 1×1, MatMul form, depthwise, implicit GEMM), at every level, on one thread
+    /// and on two: the reference's bytes through the table. A random table, so a byte left out or looked up twice shows.
+    @Test(arguments: cases) func foldedLookupMapsEveryOutputOnce(_ t: Case) throws {
+        var p = Self.prepare(t)
+        let table = Self.random(256, seed: t.seed &+ 500)
+        p.spec.lookup = table
+        let expected = Self.reference(p).map { table[Int($0)] }
+        let conv = try QuantizedConv(p.spec)
+        if let kind = t.kind { #expect(conv.kind == kind) }
+        let pool = try #require(vk_pool_create(2, 0))
+        defer { vk_pool_destroy(pool) }
+        for level in Self.levels {
+            Self.atLevel(level) {
+                for usePool in [false, true] {
+                    let got = Self.run(conv, p, pool: usePool ? pool : nil)
+                    let bad = zip(got, expected).enumerated().filter { $0.element.0 != $0.element.1 }
+                    #expect(bad.isEmpty, "level \(vk_qisa()) pool \(usePool): \(bad.count) of \(got.count) differ, first \(bad.prefix(3).map { "@\($0.offset) \($0.element.0)≠\($0.element.1)" })")
+                }
+            }
+        }
+    }
+
     /// Extremes: every input 255 (or 127) against weights all −128 or all 127, k = 3·3·256, zero points 0, so the
     /// int32 sums reach ±74 million and the products of vpmaddubsw-style pairs would overflow int16.
     @Test(arguments: [(false, Int8(-128)), (false, Int8(127)), (true, Int8(-128)), (true, Int8(127))])
@@ -292,8 +315,11 @@ import Testing
         groups.groups = 3
         var negativePad = good
         negativePad.geometry.pad_top = -1
+        var shortLookup = good
+        shortLookup.lookup = [UInt8](repeating: 0, count: 255)
         for (spec, words) in [(fewWeights, "weights"), (badScale, "scales"), (badZero, "zero point"),
-                              (emptyClamp, "clamp"), (groups, "groups"), (negativePad, "bad geometry")] {
+                              (emptyClamp, "clamp"), (groups, "groups"), (negativePad, "bad geometry"),
+                              (shortLookup, "lookup")] {
             #expect {
                 _ = try QuantizedConv(spec)
             } throws: { error in

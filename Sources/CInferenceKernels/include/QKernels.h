@@ -34,6 +34,9 @@ typedef struct {
     const int32_t *w_zero;
     const int32_t *bias;
     const float *multiplier;
+    /// May be NULL. 256 bytes: each output byte b (as stored, read as unsigned) becomes lookup[b], applied by the
+    /// work item that wrote it (a QuantizeLinear(f(DequantizeLinear(·))) chain after the convolution, folded in).
+    const uint8_t *lookup;
 } VKQConvDesc;
 
 /// A prepared convolution (packed weights, per-channel sums); immutable, may be run from several threads.
@@ -64,7 +67,7 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
 
 /// QuantizeLinear of n floats: y[i] = saturate(round_half_even(x[i] / scale) + zero_point) into uint8 (is_signed
 /// 0) or int8 (1); NaN gives the zero point (ONNX Runtime's saturating conversion). The same bytes at every level
-/// (AVX2 when vk_isa() ≥ 1, else baseline x86-64; both vectorised by the compiler).
+/// (AVX-512 when vk_isa() ≥ 2, AVX2 when 1, else baseline x86-64; all the same loop vectorised by the compiler).
 void vk_quantize_f32(const float *x, void *y, long n, float scale, int zero_point, int is_signed);
 
 #ifdef __cplusplus
