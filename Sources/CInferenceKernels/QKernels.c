@@ -1482,9 +1482,56 @@ TQ512 int q_dw_pad_512(const vk_qconv *c, const uint8_t *x, uint8_t *pu, int hr,
     return 1;
 }
 
+// q_dw_pad for rows of at most 64 bytes at level 1 (SSSE3, within the AVX2 target), for the same reason: per row up
+// to four 16-byte loads, the first moved right by pad_left with pshufb, the bytes outside the input replaced by the
+// zero point. Rows are written in order with whole 16-byte stores (bytes stored past a row's end are rewritten by the
+// next row; the plane's tail has room for the last row's). A row whose loads would pass the end of the input plane
+// takes q_dw_pad's scalar code, so no byte outside the input is read.
+TQ256 int q_dw_pad_128(const vk_qconv *c, const uint8_t *x, uint8_t *pu, int hr, long lw) {
+    const VKConvGeometry *g = &c->d.g;
+    const int left = q_min(g->pad_left, (int)lw), right = q_max(0, q_min(g->in_w, (int)lw - left));
+    if (left > 15) return 0;
+    const int parts = (int)((lw + 15) / 16);
+    const __m128i zx = _mm_set1_epi8((char)c->zx), fl = _mm_set1_epi8((char)c->flip);
+    uint8_t bytes[16];
+    for (int j = 0; j < 16; j++) bytes[j] = j >= left ? (uint8_t)(j - left) : 0x80;
+    const __m128i shift = _mm_loadu_si128((const __m128i *)bytes);
+    __m128i keep[4], fill[4];
+    for (int h = 0; h < parts; h++) {
+        for (int j = 0; j < 16; j++) bytes[j] = 16 * h + j >= left && 16 * h + j < left + right ? 0xFF : 0;
+        keep[h] = _mm_loadu_si128((const __m128i *)bytes);
+        fill[h] = _mm_andnot_si128(keep[h], zx);
+    }
+    const uint8_t *end = x + (size_t)g->in_h * g->in_w;
+    const long reach = q_max(16, 16 * parts - left);  // bytes read from a row's first input byte on
+    for (int r = 0; r < hr; r++) {
+        uint8_t *row = pu + (size_t)r * lw;
+        const int iy = r - g->pad_top;
+        if (iy < 0 || iy >= g->in_h || right == 0) {
+            for (int h = 0; h < parts; h++) _mm_storeu_si128((__m128i *)(row + 16 * h), zx);
+            continue;
+        }
+        const uint8_t *s = x + (size_t)iy * g->in_w;
+        if (end - s < reach) {
+            memset(row, c->zx, (size_t)left);
+            q_copy_flip(s, row + left, right, c->flip);
+            memset(row + left + right, c->zx, (size_t)(lw - left - right));
+        } else {
+            const __m128i v = _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128((const __m128i *)s), fl), shift);
+            _mm_storeu_si128((__m128i *)row, _mm_or_si128(_mm_and_si128(v, keep[0]), fill[0]));
+            for (int h = 1; h < parts; h++) {
+                const __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + 16 * h - left)), fl);
+                _mm_storeu_si128((__m128i *)(row + 16 * h), _mm_or_si128(_mm_and_si128(w, keep[h]), fill[h]));
+            }
+        }
+    }
+    return 1;
+}
+
 static int q_dw_pad_simd(const QRun *run, const uint8_t *x, uint8_t *pu) {
-    if (run->level < 2 || run->dw_lw > 64) return 0;
-    return q_dw_pad_512(run->c, x, pu, run->dw_rows, run->dw_lw);
+    if (run->dw_lw > 64) return 0;
+    if (run->level >= 2) return q_dw_pad_512(run->c, x, pu, run->dw_rows, run->dw_lw);
+    return q_dw_pad_128(run->c, x, pu, run->dw_rows, run->dw_lw);
 }
 
 // Level 2 needs VBMI too (vpermb); an AVX-512 VNNI CPU without it runs the AVX2 depthwise.

@@ -214,7 +214,7 @@ import Testing
                 for usePool in [false, true] {
                     let got = Self.run(conv, p, pool: usePool ? pool : nil)
                     let bad = zip(got, expected).enumerated().filter { $0.element.0 != $0.element.1 }
-                    #expect(bad.isEmpty, "level \(vk_qisa()) pool \(usePool): \(bad.count) of \(got.count) differ, first \(bad.prefix(3).map { "@\($0.offset) \($0.element.0)≠\($0.element.1)" })")
+                    #expect(bad.isEmpty, "level \(QuantizedConv.levelName) pool \(usePool): \(bad.count) of \(got.count) differ, first \(bad.prefix(3).map { "@\($0.offset) \($0.element.0)≠\($0.element.1)" })")
                 }
             }
         }
