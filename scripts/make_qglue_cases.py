@@ -76,24 +76,57 @@ def add_case(shape_a, shape_b, a, b, y, act):
     return nodes, inits, inputs, ref, y[0], bounds(*y)
 
 
-def conv_after(nodes, inits, src, channels, x_q, rng=RNG):
-    """DQ(src) → Conv 3×3 valid (int8 per-channel weights, bias) → Q → DQ, as quantize_static writes it."""
+def conv_after(nodes, inits, src, channels, x_q, rng=RNG, prefix="", tail=True):
+    """DQ(src) → Conv 3×3 valid (int8 per-channel weights, bias) → Q → DQ, as quantize_static writes it (names
+    prefixed by `prefix`; with `tail`, an Identity "out" after it)."""
     w = (rng.standard_normal((channels, channels, 3, 3)) * 0.2).astype(np.float32)
     ws = np.abs(w).reshape(channels, -1).max(1) / 127
     wq = np.clip(np.round(w / ws[:, None, None, None]), -127, 127).astype(np.int8)
     bias = (rng.standard_normal(channels) * 0.5).astype(np.float32)
     bq = np.round(bias / (x_q[0] * ws)).astype(np.int32)
-    inits += [numpy_helper.from_array(wq, "w"), numpy_helper.from_array(ws.astype(np.float32), "w_s"),
-              numpy_helper.from_array(np.zeros(channels, np.int8), "w_z"), numpy_helper.from_array(bq, "b"),
-              numpy_helper.from_array((x_q[0] * ws).astype(np.float32), "b_s"),
-              numpy_helper.from_array(np.zeros(channels, np.int32), "b_z")]
-    nodes.append(helper.make_node("DequantizeLinear", ["w", "w_s", "w_z"], ["w_dq"], name="w_DQ", axis=0))
-    nodes.append(helper.make_node("DequantizeLinear", ["b", "b_s", "b_z"], ["b_dq"], name="b_DQ", axis=0))
-    nodes.append(helper.make_node("Conv", [src, "w_dq", "b_dq"], ["conv"], name="conv", kernel_shape=[3, 3]))
+    p = prefix
+    inits += [numpy_helper.from_array(wq, p + "w"), numpy_helper.from_array(ws.astype(np.float32), p + "w_s"),
+              numpy_helper.from_array(np.zeros(channels, np.int8), p + "w_z"), numpy_helper.from_array(bq, p + "b"),
+              numpy_helper.from_array((x_q[0] * ws).astype(np.float32), p + "b_s"),
+              numpy_helper.from_array(np.zeros(channels, np.int32), p + "b_z")]
+    nodes.append(helper.make_node("DequantizeLinear", [p + "w", p + "w_s", p + "w_z"], [p + "w_dq"], name=p + "w_DQ", axis=0))
+    nodes.append(helper.make_node("DequantizeLinear", [p + "b", p + "b_s", p + "b_z"], [p + "b_dq"], name=p + "b_DQ", axis=0))
+    nodes.append(helper.make_node("Conv", [src, p + "w_dq", p + "b_dq"], [p + "conv"], name=p + "conv", kernel_shape=[3, 3]))
     y = (0.05, 128, False)
-    out = qdq(nodes, inits, "conv", "y", *y)
-    nodes.append(helper.make_node("Identity", [out], ["out"], name="out"))
+    out = qdq(nodes, inits, p + "conv", p + "y", *y)
+    if tail:
+        nodes.append(helper.make_node("Identity", [out], ["out"], name="out"))
     return y, (wq.astype(np.float32) * ws[:, None, None, None], bq.astype(np.float32) * x_q[0] * ws)
+
+
+def conv_ref(xf, w, b):
+    """A 3×3 valid convolution of xf (1 × C × H × W) in numpy."""
+    c = w.shape[0]
+    ref = np.zeros((1, c, xf.shape[2] - 2, xf.shape[3] - 2), np.float32)
+    for o in range(c):
+        for ky in range(3):
+            for kx in range(3):
+                ref[0, o] += np.tensordot(w[o, :, ky, kx], xf[0, :, ky:ky + ref.shape[2], kx:kx + ref.shape[3]], axes=1)
+        ref[0, o] += b[o]
+    return ref
+
+
+def pad_two_convs_case():
+    """x → Pad (zeros) → Q → DQ → two Convs → Add → Q → DQ: the byte Pad folds into both convolutions."""
+    c, x_q, z = 4, (0.03, 128, False), (0.08, 128, False)
+    nodes, inits = [], []
+    inits.append(numpy_helper.from_array(np.array([0, 0, 1, 2, 0, 0, 2, 1], np.int64), "pads"))
+    nodes.append(helper.make_node("Pad", ["x", "pads"], ["padded"], name="pad", mode="constant"))
+    xin = (RNG.standard_normal((1, c, 9, 10)) * 2).astype(np.float32)
+    xf = fake(np.pad(xin, ((0, 0), (0, 0), (1, 2), (2, 1))), *x_q)
+    dq = qdq(nodes, inits, "padded", "p", *x_q)
+    ya, (wa, ba) = conv_after(nodes, inits, dq, c, x_q, prefix="a_", tail=False)
+    yb, (wb, bb) = conv_after(nodes, inits, dq, c, x_q, prefix="b_", tail=False)
+    nodes.append(helper.make_node("Add", ["a_y_dq", "b_y_dq"], ["sum"], name="add"))
+    out = qdq(nodes, inits, "sum", "z", *z)
+    nodes.append(helper.make_node("Identity", [out], ["out"], name="out"))
+    ref = fake(conv_ref(xf, wa, ba), *ya) + fake(conv_ref(xf, wb, bb), *yb)
+    return nodes, inits, [("x", xin)], ref, z[0], bounds(*z)
 
 
 def pad_case(mode, fill, then_conv, x_q=(0.03, 128, False)):
@@ -150,6 +183,69 @@ def move_case(kind):
     return nodes, inits, inputs, ref, y[0], bounds(*y)
 
 
+def conv_lookup_case():
+    """x → Q → DQ → Conv → Q → DQ → Clip(0, 6) → Q (another scale) → DQ, as quantize_static writes a Conv + Relu6 it
+    did not fuse: the Clip becomes a byte lookup, folded into the convolution (its only reader)."""
+    c, x_q, z = 6, (0.03, 128, False), (6 / 255, 0, False)
+    nodes, inits = [], []
+    xin = (RNG.standard_normal((1, c, 11, 13)) * 2).astype(np.float32)
+    dx = qdq(nodes, inits, "x", "xq", *x_q)
+    y, (w, b) = conv_after(nodes, inits, dx, c, x_q)
+    nodes.pop()  # conv_after's Identity: the Clip reads the convolution's dequantised output instead
+    inits += [numpy_helper.from_array(np.array(0, np.float32), "lo"), numpy_helper.from_array(np.array(6, np.float32), "hi")]
+    nodes.append(helper.make_node("Clip", ["y_dq", "lo", "hi"], ["clipped"], name="clip"))
+    out = qdq(nodes, inits, "clipped", "z", *z)
+    nodes.append(helper.make_node("Identity", [out], ["out"], name="out"))
+    xf = fake(xin, *x_q)
+    conv = np.zeros((1, c, xf.shape[2] - 2, xf.shape[3] - 2), np.float32)
+    for o in range(c):
+        for ky in range(3):
+            for kx in range(3):
+                conv[0, o] += np.tensordot(w[o, :, ky, kx], xf[0, :, ky:ky + conv.shape[2], kx:kx + conv.shape[3]], axes=1)
+        conv[0, o] += b[o]
+    ref = np.clip(fake(conv, *y), 0, 6)
+    return nodes, inits, [("x", xin)], ref, z[0], bounds(*z)
+
+
+def resize_axis(x, axis, out, coordinate):
+    """ONNX linear Resize along one axis (half_pixel or asymmetric), as the operator's reference computes it."""
+    n = x.shape[axis]
+    o = np.arange(out, dtype=np.float64)
+    s = (o + 0.5) * n / out - 0.5 if coordinate == "half_pixel" else o * n / out
+    s = np.clip(s, 0, n - 1)
+    i0 = np.floor(s).astype(int)
+    i1 = np.minimum(i0 + 1, n - 1)
+    w = (s - i0).reshape([-1 if d == axis else 1 for d in range(x.ndim)])
+    a, b = np.take(x, i0, axis=axis), np.take(x, i1, axis=axis)
+    return a + (b - a) * w
+
+
+def resize_case(through_lookup):
+    """x → Q → DQ → Clip(0, 6) → Resize ×2 (linear, half_pixel) → Q → DQ: one QuantizedResize reading the bytes through
+    the Clip's table; or x → Resize to 11×17 (linear, asymmetric) → Q → DQ: one QuantizedResize of the floats."""
+    nodes, inits = [], []
+    x_q, y = (0.04, 100, False), (0.03, 5, False)
+    xin = (RNG.standard_normal((1, 5, 6, 9)) * 3).astype(np.float32)
+    inits.append(numpy_helper.from_array(np.zeros(0, np.float32), "roi"))
+    if through_lookup:
+        src = qdq(nodes, inits, "x", "xq", *x_q)
+        inits += [numpy_helper.from_array(np.array(0, np.float32), "lo"), numpy_helper.from_array(np.array(6, np.float32), "hi")]
+        nodes.append(helper.make_node("Clip", [src, "lo", "hi"], ["clipped"], name="clip"))
+        inits.append(numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"))
+        nodes.append(helper.make_node("Resize", ["clipped", "roi", "scales"], ["resized"], name="resize", mode="linear",
+                                      coordinate_transformation_mode="half_pixel"))
+        ref = np.clip(fake(xin, *x_q), 0, 6)
+        ref = resize_axis(resize_axis(ref, 2, 12, "half_pixel"), 3, 18, "half_pixel")
+    else:
+        inits.append(numpy_helper.from_array(np.array([1, 5, 11, 17], np.int64), "sizes"))
+        nodes.append(helper.make_node("Resize", ["x", "roi", "", "sizes"], ["resized"], name="resize", mode="linear",
+                                      coordinate_transformation_mode="asymmetric"))
+        ref = resize_axis(resize_axis(xin, 2, 11, "asymmetric"), 3, 17, "asymmetric")
+    out = qdq(nodes, inits, "resized", "y", *y)
+    nodes.append(helper.make_node("Identity", [out], ["out"], name="out"))
+    return nodes, inits, [("x", xin)], ref.astype(np.float32), y[0], bounds(*y)
+
+
 def case(build, precision, has=(), lacks=()):
     return build, {"precision": precision, "plan_has": list(has), "plan_lacks": list(lacks)}
 
@@ -179,6 +275,18 @@ CASES = {
                                ["Concat", "Relu"]),
     "transpose_reshape_move_bytes": case(lambda: move_case("transpose"), {"int8_move": 2, "int8_lookup": 1},
                                          ["QuantizedMove"], ["Transpose", "Reshape", "Sigmoid"]),
+    # Conv → Q → DQ → Clip → Q: the Clip's lookup runs inside the convolution's work items.
+    "conv_clip_lookup_folds": case(conv_lookup_case, {"int8": 1, "int8_lookup": 0}, ["QLinearConv"],
+                                   ["QuantizedLookup", "Clip"]),
+    # A zero Pad read by two convolutions folds into both (the pose detector's DepthToSpace → Pad → 2 depthwise).
+    "pad_folds_into_two_convs": case(pad_two_convs_case, {"int8": 2, "int8_pad": 0, "int8_add": 1}, ["QLinearConv"],
+                                     ["Pad", "QuantizedPad"]),
+    # Resize → QuantizeLinear in one pass; reading a DequantizeLookup's bytes through its table when there is one (the
+    # one dequantize_lookup left is the output's DequantizeLinear → Identity).
+    "resize_reads_lookup_bytes": case(lambda: resize_case(True), {"resize_quantize": 1, "dequantize_lookup": 1},
+                                      ["QuantizedResize"], ["Resize", "Clip"]),
+    "resize_float_then_quantize": case(lambda: resize_case(False), {"resize_quantize": 1, "quantize": 0},
+                                       ["QuantizedResize"], ["Resize", "QuantizeLinear"]),
 }
 
 

@@ -45,9 +45,12 @@ enum OperatorRegistry {
     /// The engine's own nodes, written by graph preparation (domain `QuantizedGraph.domain`).
     static let internalFactories: [String: Factory] = [
         "QuantizedLookup": { try QuantizedLookupKernel(&$0) },
+        // QLinearConv with a lookup folded in (input 9, `QuantizedGraph.foldLookup`).
+        "QLinearConv": { try QLinearConvKernel(&$0) },
         "DequantizeLookup": { try DequantizeLookupKernel(&$0) },
         "QuantizedAdd": { try QuantizedAddKernel(&$0) },
         "QuantizedPad": { try QuantizedPadKernel(&$0) },
         "QuantizedMove": { try QuantizedMoveKernel(&$0) },
+        "QuantizedResize": { try QuantizedResizeKernel(&$0) },
     ]
 }

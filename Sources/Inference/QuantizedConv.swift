@@ -36,10 +36,13 @@ package struct QuantizedConvSpec: Sendable {
     package var bias: [Int32]?
     /// Fused activation (Relu/Clip) already expressed in the output's quantised domain.
     package var clamp: (lo: Int32, hi: Int32)?
+    /// Nil or 256 entries: each requantised output byte b (its bits read as UInt8) is stored as lookup[b] (a
+    /// byte → byte table after the convolution, folded in; `output` describes the bytes before it).
+    package var lookup: [UInt8]?
 
     package init(geometry: VKConvGeometry, groups: Int, outChannels: Int, weights: [Int8], weightZeroPoints: [Int8],
                  weightScales: [Float], input: QuantParams, output: QuantParams, bias: [Int32]?,
-                 clamp: (lo: Int32, hi: Int32)?) {
+                 clamp: (lo: Int32, hi: Int32)?, lookup: [UInt8]? = nil) {
         self.geometry = geometry
         self.groups = groups
         self.outChannels = outChannels
@@ -50,6 +53,7 @@ package struct QuantizedConvSpec: Sendable {
         self.output = output
         self.bias = bias
         self.clamp = clamp
+        self.lookup = lookup
     }
 }
 
@@ -61,7 +65,7 @@ package struct QuantizedConvError: Error, CustomStringConvertible, Equatable {
 /// A prepared int8/uint8 convolution with QLinearConv semantics: int32 accumulation with zero points, + bias,
 /// requantised as ONNX Runtime does (Float(acc) · (input.scale · weightScale[c] / output.scale), clamped to the
 /// output type, rounded half to even, + output zero point), then the fused clamp. The C kernels pick AVX-512
-/// VNNI, AVX2 or portable code per run (`vk_qisa()`); every level gives the same bytes.
+/// VNNI, AVX-VNNI, AVX2 or portable code per run (`vk_qlevel()`); every level gives the same bytes.
 ///
 /// Thread safety: immutable after init (the packed weights are only read), so `run` may be called from
 /// several threads at once; each thread keeps its own scratch between runs (grown, never allocated per run).
@@ -82,12 +86,15 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
             zeros.withUnsafeBufferPointer { z in
                 multipliers.withUnsafeBufferPointer { m in
                     (spec.bias ?? []).withUnsafeBufferPointer { b in
-                        var d = desc
-                        d.weights = w.baseAddress
-                        d.w_zero = z.baseAddress
-                        d.multiplier = m.baseAddress
-                        d.bias = spec.bias == nil ? nil : b.baseAddress
-                        made = vk_qconv_create(&d)
+                        (spec.lookup ?? []).withUnsafeBufferPointer { t in
+                            var d = desc
+                            d.weights = w.baseAddress
+                            d.w_zero = z.baseAddress
+                            d.multiplier = m.baseAddress
+                            d.bias = spec.bias == nil ? nil : b.baseAddress
+                            d.lookup = spec.lookup == nil ? nil : t.baseAddress
+                            made = vk_qconv_create(&d)
+                        }
                     }
                 }
             }
@@ -105,14 +112,23 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
     }
 
     /// Which code runs this convolution: the im2col GEMM, the GEMM reading the input directly (1×1), the native
-    /// depthwise kernels, or the implicit GEMM (at levels 2 and 1, level 1 with 4 input channels or more; the
+    /// depthwise kernels, or the implicit GEMM (at the SIMD levels, AVX2 with 4 input channels or more; the
     /// im2col GEMM otherwise).
     package enum Kind: Int32, Sendable { case gemm = 0, direct = 1, depthwise = 2, implicit = 3 }
 
     package var kind: Kind { Kind(rawValue: vk_qconv_kind(handle)) ?? .gemm }
 
-    /// The level the kernels run at now: 2 AVX-512 VNNI, 1 AVX2, 0 portable (`VIGIL_NN_ISA` caps it).
-    package static var level: Int { Int(vk_qisa()) }
+    /// The level the kernels run at now (`VIGIL_NN_ISA` caps it): 3 AVX-512 VNNI, 2 AVX-VNNI, 1 AVX2, 0 portable
+    /// (`VK_CAP_*`).
+    package static var level: Int { Int(vk_qlevel()) }
+
+    /// The name of a level: "portable", "AVX2", "AVX-VNNI" or "AVX-512 VNNI".
+    package static func levelName(_ level: Int) -> String {
+        ["portable", "AVX2", "AVX-VNNI", "AVX-512 VNNI"][max(0, min(3, level))]
+    }
+
+    /// The name of the level the kernels run at now.
+    package static var levelName: String { levelName(level) }
 
     /// Bytes of one batch item of the input and of the output.
     package var inputBytesPerItem: Int {
@@ -143,6 +159,7 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
             guard count == 1 || count == s.outChannels else { throw fail("\(count) \(name) for \(s.outChannels) channels") }
         }
         if let b = s.bias, b.count != s.outChannels { throw fail("\(b.count) biases for \(s.outChannels) channels") }
+        if let t = s.lookup, t.count != 256 { throw fail("lookup of \(t.count) entries, expected 256") }
         let scales = s.weightScales + [s.input.scale, s.output.scale]
         guard scales.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw fail("scales must be finite and > 0") }
         guard s.input.range.contains(s.input.zeroPoint), s.output.range.contains(s.output.zeroPoint) else {
@@ -157,6 +174,6 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
         return VKQConvDesc(g: g, groups: Int32(s.groups), m: Int32(s.outChannels / s.groups),
                            in_signed: s.input.signed ? 1 : 0, out_signed: s.output.signed ? 1 : 0,
                            in_zero: s.input.zeroPoint, out_zero: s.output.zeroPoint, lo: lo, hi: hi,
-                           weights: nil, w_zero: nil, bias: nil, multiplier: nil)
+                           weights: nil, w_zero: nil, bias: nil, multiplier: nil, lookup: nil)
     }
 }

@@ -66,6 +66,12 @@ enum QuantizedGraph {
             }
             i += 1
         }
+        // The lookups' DequantizeLinear nodes go first: a lookup folds only into a convolution it is the sole reader of.
+        nodes = GraphPreparation.removeDeadNodes(nodes, outputs: outputs)
+        i = 0
+        while i < nodes.count {
+            if !foldLookup(&nodes, at: i, outputs: outputs) { i += 1 }
+        }
         // From the end, so that a chain's last node takes the whole chain (SiLU's Mul before its Sigmoid).
         i = nodes.count - 1
         while i >= 0 {
@@ -75,6 +81,11 @@ enum QuantizedGraph {
                 i -= removed.count
             }
             i -= 1
+        }
+        i = 0
+        while i < nodes.count {
+            _ = resizeIsland(&nodes, at: i, values, outputs: outputs, opset: opset)
+            i += 1
         }
         return nodes
     }
@@ -88,6 +99,7 @@ enum QuantizedGraph {
         case is QuantizedAddKernel: return "int8_add"
         case is QuantizedPadKernel: return "int8_pad"
         case is QuantizedMoveKernel: return "int8_move"
+        case is QuantizedResizeKernel: return "resize_quantize"
         case is QuantizeLinearKernel: return "quantize"
         case is DequantizeLinearKernel: return "dequantize"
         default: return "float"

@@ -12,7 +12,8 @@ import CInferenceKernels
     static let cases = [
         "add_clip_u8", "add_relu_s8", "add_mixed_types", "add_broadcast_stays_float",
         "pad_folds_into_conv", "pad_fill_kept_in_bytes", "pad_before_output", "pad_reflect_stays_float",
-        "concat_moves_bytes", "transpose_reshape_move_bytes",
+        "concat_moves_bytes", "transpose_reshape_move_bytes", "conv_clip_lookup_folds",
+        "resize_reads_lookup_bytes", "resize_float_then_quantize", "pad_folds_into_two_convs",
     ]
 
     struct Expectation: Decodable {
@@ -67,6 +68,60 @@ import CInferenceKernels
         #expect(offFloat == 0, "\(name): \(offFloat) of \(got.count) values more than one step from the float reference")
         // ONNX Runtime runs its own fused QLinear kernels; ties round differently now and then (a few % at most).
         #expect(unequal * 10 <= got.count, "\(name): \(unequal) of \(got.count) values differ from ONNX Runtime")
+    }
+
+    /// QuantizedResize (Resize → QuantizeLinear in one pass) gives the bytes of the float Resize followed by
+    /// QuantizeLinear, reading floats or bytes through a 256-float table, on one thread and on two (37 planes: several
+    /// chunks). Its arithmetic is the float path's in the same order, so equality is exact.
+    @Test(arguments: [("linear", "half_pixel"), ("linear", "asymmetric"), ("nearest", "half_pixel")])
+    func resizeThenQuantizeInOnePassIsExact(_ mode: String, _ coordinate: String) throws {
+        let shape = [1, 37, 7, 9], count = 37 * 7 * 9
+        let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 73 &+ $0 / 9) }
+        let table = (0..<256).map { Float($0 % 97) * 0.0731 - 2.5 }
+        let floats = bytes.map { table[Int($0)] }
+        let roi = ValueInfo(shape: [0], type: .float32, constant: Tensor(shape: [0], floats: []))
+        let scales = ValueInfo(shape: [4], type: .float32, constant: Tensor(shape: [4], floats: [1, 1, 2, 2]))
+        let attributes: [String: Attribute] = ["mode": .string(mode), "coordinate_transformation_mode": .string(coordinate)]
+        var floatCtx = NodeContext(node: Node(name: "r", opType: "Resize", domain: "", inputs: ["x", "roi", "scales"],
+                                              outputs: ["y"], attributes: attributes),
+                                   opset: 13, inputs: [ValueInfo(shape: shape, type: .float32), roi, scales])
+        let resize = try ResizeKernel(&floatCtx)
+        let outCount = resize.outputInfos[0].count
+        var resized = [Float](repeating: 0, count: outCount)
+        var expected = [UInt8](repeating: 0, count: outCount)
+        var input = floats
+        let one = ExecutionContext(threads: 1, scratchFloats: 16, chunkScratchFloats: resize.chunkScratchFloats)
+        input.withUnsafeMutableBufferPointer { x in
+            resized.withUnsafeMutableBufferPointer { y in resize.run([x.baseAddress!], [y.baseAddress!], one) }
+        }
+        vk_quantize_f32(resized, &expected, outCount, 0.021, 7, 0)
+        #expect(Set(expected).count > 50, "too few distinct bytes to compare anything")
+        let quantized: [String: Attribute] = ["y_scale": .float(0.021), "y_zero_point": .int(7), "y_signed": .int(0)]
+        for viaTable in [false, true] {
+            let tableInfo = ValueInfo(shape: [256], type: .float32, constant: Tensor(shape: [256], floats: table))
+            let node = Node(name: "q", opType: "QuantizedResize", domain: QuantizedGraph.domain,
+                            inputs: ["x", "roi", "scales"] + (viaTable ? ["", "table"] : []), outputs: ["y"],
+                            attributes: attributes.merging(quantized) { a, _ in a })
+            var ctx = NodeContext(node: node, opset: 13, inputs: [ValueInfo(shape: shape, type: viaTable ? .uint8 : .float32),
+                                                                  roi, scales] + (viaTable ? [nil, tableInfo] : []))
+            let kernel = try QuantizedResizeKernel(&ctx)
+            try ctx.finish()
+            for threads in [1, 2] {
+                let exec = ExecutionContext(threads: threads, scratchFloats: 16, chunkScratchFloats: kernel.chunkScratchFloats)
+                var got = [UInt8](repeating: 0xA5, count: outCount)
+                var inBytes = bytes, inFloats = floats
+                got.withUnsafeMutableBytes { y in
+                    let out = y.baseAddress!.assumingMemoryBound(to: Float.self)
+                    if viaTable {
+                        inBytes.withUnsafeMutableBytes { x in kernel.run([x.baseAddress!.assumingMemoryBound(to: Float.self)], [out], exec) }
+                    } else {
+                        inFloats.withUnsafeMutableBufferPointer { x in kernel.run([x.baseAddress!], [out], exec) }
+                    }
+                }
+                let differ = zip(got, expected).filter { $0 != $1 }.count
+                #expect(differ == 0, "\(mode) \(coordinate), table \(viaTable), \(threads) threads: \(differ) of \(outCount) bytes differ")
+            }
+        }
     }
 
     /// The 256-entry lookup kernel (vpermi2b at level 2 on a VBMI CPU, scalar otherwise) gives table[x] for every byte

@@ -112,6 +112,9 @@ final class QLinearConvKernel: IntegerKernel, FlopCounting, PathDescribing {
     let inputZeroPoint: Int32
     let bias: [Int32]
     let requant: Requantization
+    /// A byte lookup folded in after the requantisation (input 9 of the engine's own QLinearConv nodes,
+    /// `QuantizedGraph.foldLookup`): 256 entries, the output's bytes.
+    let lookup: [UInt8]?
     /// The integer kernels (nil: the Swift reference runs).
     let fast: QuantizedConvRunner?
     var flops: Int { shape.flops }
@@ -145,9 +148,18 @@ final class QLinearConvKernel: IntegerKernel, FlopCounting, PathDescribing {
         inputZeroPoint = xq.zeroPoints[0]
         requant = Requantization(multipliers: wq.scales.map { xq.scales[0] * $0 / yq.scales[0] },
                                  zeroPoint: yq.zeroPoints[0], type: yq.type, clamp: clamp)
-        outputInfos = [ValueInfo(shape: shape.outputShape, type: yq.type)]
+        var outputType = yq.type
+        if ctx.node.domain == QuantizedGraph.domain, ctx.hasInput(9) {
+            let t = try ctx.constant(9, "lookup table")
+            guard t.count == 256, t.elementType == .uint8 || t.elementType == .int8 else { throw ctx.invalid("lookup table") }
+            lookup = t.int64s.map { UInt8(truncatingIfNeeded: $0) }
+            outputType = t.elementType
+        } else {
+            lookup = nil
+        }
+        outputInfos = [ValueInfo(shape: shape.outputShape, type: outputType)]
         fast = QuantizedConvRunner(shape: shape, weights: w, weightQuant: wq, input: xq, output: yq,
-                                   bias: ctx.hasInput(8) ? bias : nil, clamp: clamp)
+                                   bias: ctx.hasInput(8) ? bias : nil, clamp: clamp, lookup: lookup)
     }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
@@ -162,6 +174,10 @@ final class QLinearConvKernel: IntegerKernel, FlopCounting, PathDescribing {
             var acc = shape.accumulate(xs, zeroPoint: inputZeroPoint)
             for i in acc.indices { acc[i] &+= bias[i / outPlane] }
             requant.apply(acc, channels: shape.outC, inner: outPlane, to: UnsafeMutableRawPointer(y[0]), offset: n * outCount)
+        }
+        if let lookup {
+            let bytes = UnsafeMutableRawPointer(y[0]).assumingMemoryBound(to: UInt8.self)
+            for i in 0..<(shape.batch * outCount) { bytes[i] = lookup[Int(bytes[i])] }
         }
     }
 }

@@ -93,6 +93,25 @@ extension QuantizedGraph {
         return (node, shared ? [] : inner.sorted())
     }
 
+    /// A lookup whose input is a QLinearConv's output read by nothing else folds into the convolution: the
+    /// kernels apply the table to each tile of outputs right after writing it (one pass over the tensor less, and
+    /// no parallel region of its own). The convolution becomes the engine's own QLinearConv node with the table as
+    /// input 9. True when `nodes[i]` was folded and removed.
+    static func foldLookup(_ nodes: inout [Node], at i: Int, outputs: Set<String>) -> Bool {
+        let lookup = nodes[i]
+        guard lookup.opType == "QuantizedLookup", lookup.domain == domain, !outputs.contains(lookup.inputs[0]),
+              let p = nodes.firstIndex(where: { $0.outputs.first == lookup.inputs[0] }),
+              nodes[p].opType == "QLinearConv", nodes[p].domain.isEmpty || nodes[p].domain == "ai.onnx",
+              nodes[p].inputs.count <= 9, users(nodes, lookup.inputs[0]) == [i] else { return false }
+        var conv = nodes[p]
+        conv.domain = domain
+        conv.inputs += [String](repeating: "", count: 9 - conv.inputs.count) + [lookup.inputs[1]]
+        conv.outputs = lookup.outputs
+        nodes[p] = conv
+        nodes.remove(at: i)
+        return true
+    }
+
     /// QuantizeLinear(DequantizeLinear(x)) with the same scale, zero point and type is x: readers of the
     /// QuantizeLinear read x. True when `nodes[qi]` was removed.
     static func elideRequantize(_ nodes: inout [Node], at qi: Int, _ values: [String: ValueInfo], outputs: Set<String>) -> Bool {

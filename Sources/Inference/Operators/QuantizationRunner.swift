@@ -1,21 +1,21 @@
 import CInferenceKernels
 
-/// Runs a QLinearConv on the integer kernels (`QuantizedConv`: AVX-512 VNNI, AVX2 or portable C, chosen at
+/// Runs a QLinearConv on the integer kernels (`QuantizedConv`: AVX-512 VNNI, AVX-VNNI, AVX2 or portable C, chosen at
 /// run time), with the session's worker pool.
 ///
 /// Thread safety: see `Kernel` (the prepared `QuantizedConv` is immutable).
 final class QuantizedConvRunner {
     let conv: QuantizedConv
     var pathDescription: String {
-        let level = ["portable", "AVX2", "AVX-512 VNNI"][max(0, min(2, Int(vk_qisa())))]
+        let level = QuantizedConv.levelName
         let g = conv.spec.geometry
         let kind = conv.spec.groups > 1 ? (Int(g.channels) == 1 ? "depthwise " : "group \(conv.spec.groups) ") : ""
-        return "\(kind)\(g.k_h)x\(g.k_w) s\(g.stride_h) int8 \(level)"
+        return "\(kind)\(g.k_h)x\(g.k_w) s\(g.stride_h) int8 \(level)\(conv.spec.lookup == nil ? "" : " + lookup")"
     }
 
     /// Nil when the kernels refuse the form (the Swift reference then runs).
     init?(shape: IntegerConvShape, weights: Tensor, weightQuant: QuantScale, input: QuantScale, output: QuantScale,
-          bias: [Int32]?, clamp: ClosedRange<Int32>) {
+          bias: [Int32]?, clamp: ClosedRange<Int32>, lookup: [UInt8]?) {
         let g = shape.g
         let geometry = VKConvGeometry(channels: Int32(shape.inC / shape.groups), in_h: Int32(g.inH), in_w: Int32(g.inW),
                                       out_h: Int32(g.outH), out_w: Int32(g.outW), k_h: Int32(g.kH), k_w: Int32(g.kW),
@@ -28,7 +28,7 @@ final class QuantizedConvRunner {
             weightScales: weightQuant.scales,
             input: QuantParams(scale: input.scales[0], zeroPoint: input.zeroPoints[0], signed: input.type == .int8),
             output: QuantParams(scale: output.scales[0], zeroPoint: output.zeroPoints[0], signed: output.type == .int8),
-            bias: bias, clamp: (clamp.lowerBound, clamp.upperBound))
+            bias: bias, clamp: (clamp.lowerBound, clamp.upperBound), lookup: lookup)
         guard let conv = try? QuantizedConv(spec) else { return nil }
         self.conv = conv
     }

@@ -1,0 +1,145 @@
+import CInferenceKernels
+
+/// Resize → QuantizeLinear in one pass (`QuantizedGraph.resizeIsland`): the float interpolation of `ResizeKernel`,
+/// row by row, each row quantised as QuantizeLinear does (`vk_quantize_f32`) before the next, so the float result
+/// is never stored; and when the Resize reads a DequantizeLookup (a DequantizeLinear and its element-wise chain as
+/// a 256-float table), it reads that node's bytes through the table instead of the float tensor. The arithmetic is
+/// the float path's, in the same order: the same bytes as DequantizeLookup → Resize → QuantizeLinear.
+
+extension QuantizedGraph {
+    /// `nodes[i]`, a Resize whose only reader is a per-tensor QuantizeLinear, becomes a QuantizedResize in place of
+    /// both: inputs the Resize's (its data input replaced by the DequantizeLookup's bytes, then the table as input 4,
+    /// when it reads one), attributes the Resize's and the output's `y_scale`, `y_zero_point`, `y_signed`.
+    static func resizeIsland(_ nodes: inout [Node], at i: Int, _ values: [String: ValueInfo], outputs: Set<String>,
+                             opset: Int) -> Bool {
+        let resize = nodes[i]
+        guard resize.opType == "Resize", resize.domain.isEmpty || resize.domain == "ai.onnx", opset >= 11,
+              resize.outputs.count == 1, !outputs.contains(resize.outputs[0]), values[resize.inputs[0]]?.type == .float32
+        else { return false }
+        let u = users(nodes, resize.outputs[0])
+        guard u.count == 1, let y = runtimeQuantize(nodes[u[0]], values) else { return false }
+        var node = resize
+        node.domain = domain
+        node.opType = "QuantizedResize"
+        node.outputs = nodes[u[0]].outputs
+        node.attributes["y_scale"] = .float(y.scale)
+        node.attributes["y_zero_point"] = .int(Int(y.zeroPoint))
+        node.attributes["y_signed"] = .int(y.type == .int8 ? 1 : 0)
+        if let p = nodes.firstIndex(where: { $0.outputs.first == resize.inputs[0] }),
+           nodes[p].opType == "DequantizeLookup", nodes[p].domain == domain {
+            node.inputs[0] = nodes[p].inputs[0]
+            node.inputs += [String](repeating: "", count: max(0, 4 - node.inputs.count)) + [nodes[p].inputs[1]]
+        }
+        nodes[i] = node
+        nodes.remove(at: u[0])
+        return true
+    }
+}
+
+/// Resize (opset 11+, any mode `ResizeKernel` takes) of float32 values, or of bytes through a 256-float table
+/// (input 4), quantised per tensor to uint8/int8 (attributes `y_scale`, `y_zero_point`, `y_signed`).
+///
+/// Thread safety: see `Kernel` (the inner kernel and the table are immutable).
+final class QuantizedResizeKernel: IntegerKernel {
+    let outputInfos: [ValueInfo]
+    /// The Resize as prepared for float32: geometry and the per-row/column sources and weights.
+    let inner: ResizeKernel
+    /// Nil: the input is float32.
+    let table: [Float]?
+    let scale: Float, zeroPoint: Int32, signed: Bool
+
+    init(_ ctx: inout NodeContext) throws {
+        let x = try ctx.input(0)
+        scale = try ctx.float("y_scale", 1)
+        zeroPoint = Int32(try ctx.int("y_zero_point", 0))
+        signed = try ctx.int("y_signed", 0) == 1
+        guard scale > 0, scale.isFinite else { throw ctx.invalid("y_scale \(scale)") }
+        if ctx.hasInput(4) {
+            let t = try ctx.constant(4, "dequantize table")
+            guard x.type == .uint8 || x.type == .int8, t.count == 256, t.elementType == .float32 else {
+                throw ctx.invalid("resize of \(x.type.rawValue) through a table of \(t.count)")
+            }
+            table = t.floats
+        } else {
+            guard x.type == .float32 else { throw ctx.invalid("resize of \(x.type.rawValue) without a table") }
+            table = nil
+        }
+        var node = ctx.node
+        node.opType = "Resize"
+        node.domain = ""
+        node.inputs = Array(node.inputs.prefix(4))
+        for key in ["y_scale", "y_zero_point", "y_signed"] { node.attributes[key] = nil }
+        var infos = try (0..<min(4, ctx.inputCount)).map { ctx.hasInput($0) ? try ctx.input($0) : nil }
+        infos[0]?.type = .float32
+        var floatCtx = NodeContext(node: node, opset: ctx.opset, inputs: infos)
+        inner = try ResizeKernel(&floatCtx)
+        try floatCtx.finish()
+        for key in ctx.node.attributes.keys { ctx.ignore(key) }
+        outputInfos = [ValueInfo(shape: inner.outputInfos[0].shape, type: signed ? .int8 : .uint8)]
+    }
+
+    /// Per chunk: the input plane as floats (when read through the table), the two interpolated input rows and the
+    /// output plane before quantisation.
+    var chunkScratchFloats: Int { (table == nil ? 0 : inner.inH * inner.inW) + 2 * inner.outW + inner.outH * inner.outW }
+
+    func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
+        let k = inner, inH = k.inH, inW = k.inW, outH = k.outH, outW = k.outW, linear = k.linear
+        let inPlane = inH * inW, outPlane = outH * outW
+        let scale = self.scale, zeroPoint = self.zeroPoint, signed: Int32 = signed ? 1 : 0
+        let dst = UnsafeMutableRawPointer(y[0]).assumingMemoryBound(to: UInt8.self)
+        let bytes = UnsafeRawPointer(x[0]).assumingMemoryBound(to: UInt8.self), floats = x[0]
+        let viaTable = table != nil
+        (table ?? []).withUnsafeBufferPointer { t in
+            k.ys.withUnsafeBufferPointer { ys in
+                k.xs.withUnsafeBufferPointer { xs in
+                    // Chunks of at least 16 K outputs, four per thread (planes of 7×7 to 28×28 are 1–10 µs each).
+                    ctx.parallelChunks(k.planes, minimumPerChunk: max(1, 16_384 / max(outPlane, 1)), chunks: 4 * ctx.threads) { worker, range in
+                        var scratch = ctx.chunkScratch(worker)
+                        var input = floats
+                        if viaTable {
+                            input = scratch
+                            scratch += inPlane
+                        }
+                        let h0 = scratch, h1 = h0 + outW, out = h1 + outW
+                        for p in range {
+                            // The float Resize's loops (`ResizeKernel.run`), in the same order, on the plane's floats.
+                            if viaTable { vk_qlookup_f32(t.baseAddress!, bytes + p * inPlane, input, inPlane) }
+                            let plane = UnsafePointer(viaTable ? input : floats + p * inPlane)
+                            var rowOf = (-1, -1)
+                            @inline(__always) func horizontal(_ iy: Int, into h: UnsafeMutablePointer<Float>) {
+                                let r = plane + iy * inW
+                                for ox in 0..<outW {
+                                    let (x0, x1, wx) = xs[ox]
+                                    h[ox] = r[x0] + (r[x1] - r[x0]) * wx
+                                }
+                            }
+                            for oy in 0..<outH {
+                                let (y0, y1, wy) = ys[oy]
+                                let orow = out + oy * outW
+                                if linear {
+                                    if rowOf.0 != y0 {
+                                        if rowOf.1 == y0 { h0.update(from: h1, count: outW) } else { horizontal(y0, into: h0) }
+                                        rowOf.0 = y0
+                                        rowOf.1 = -1
+                                    }
+                                    if rowOf.1 != y1 {
+                                        horizontal(y1, into: h1)
+                                        rowOf.1 = y1
+                                    }
+                                    for ox in 0..<outW {
+                                        let top = h0[ox]
+                                        orow[ox] = top + (h1[ox] - top) * wy
+                                    }
+                                } else {
+                                    let r0 = plane + y0 * inW
+                                    for ox in 0..<outW { orow[ox] = r0[xs[ox].0] }
+                                }
+                            }
+                            vk_quantize_f32(out, dst + p * outPlane, outPlane, scale, zeroPoint, signed)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
