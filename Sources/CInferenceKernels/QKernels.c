@@ -668,8 +668,8 @@ static void q_plan(QRun *run, int threads) {
     // output channels is one tile whose items split the output channels: split by pixels, two items share a cache
     // line of every output row (a 7×7 map's rows are 49 bytes), which the lookup reads back and rewrites while the
     // other core writes its part (the pose detector's 15 such 1×1 convolutions: 1.6 → 1.0 ms with 2 threads).
-    // Each item packs the tile again, hence at least 64 channels per item; without a lookup that cost more than the
-    // shared lines.
+    // Each item packs the tile again, hence 64 channels or more per item (2 items per thread from 256 channels);
+    // without a lookup that cost more than the shared lines.
     const int by_rows = threads > 1 && c->has_lookup && !run->rows_mode && out_hw <= 1024 &&
                         (long)c->kp4 * whole <= 524288 && c->d.m >= 64 * 2;
     // Otherwise eight tiles per thread (claimed dynamically, so a helper that starts late costs little); smaller tiles
@@ -683,7 +683,8 @@ static void q_plan(QRun *run, int threads) {
     run->tiles = (out_hw + nc - 1) / nc;
     long items = per_tile * run->tiles;
     int blocks = c->mp8 / Q8_MR, rb = 1;
-    if (by_rows) rb = q_min(blocks, q_min(2 * threads, c->d.m / 64));
+    // A multiple of the thread count (3 items on 2 threads left one waiting for a third of the time).
+    if (by_rows) rb = q_min(blocks, threads * q_max(1, q_min(2, c->d.m / (64 * threads))));
     else if (items < 2L * threads) rb = q_min(blocks, (int)((2L * threads + items - 1) / items));
     run->rb_rows = q_round_up((c->d.m + rb - 1) / rb, Q8_MR);
     run->row_blocks = (c->d.m + run->rb_rows - 1) / run->rb_rows;

@@ -35,6 +35,8 @@ import Testing
         Case(name: "pointwise 16→40 direct", c: 16, h: 9, w: 7, m: 40, kh: 1, kw: 1, pad: 0, padEnd: 0, seed: 3),
         Case(name: "pointwise 64→256 on 7×7 (few pixels, many channels)", c: 64, h: 7, w: 7, m: 256, kh: 1, kw: 1, pad: 0,
              padEnd: 0, seed: 29, kind: .direct),
+        Case(name: "pointwise 32→200 on 14×14 (with a lookup, 2 threads: 2 items of output channels)", c: 32, h: 14, w: 14,
+             m: 200, kh: 1, kw: 1, pad: 0, padEnd: 0, seed: 30, kind: .direct),
         Case(name: "pointwise s8→s8 batch 2", c: 33, h: 5, w: 13, m: 9, kh: 1, kw: 1, pad: 0, padEnd: 0, batch: 2,
              inSigned: true, outSigned: true, seed: 4),
         Case(name: "depthwise 3×3", c: 12, h: 10, w: 21, m: 12, groups: 12, seed: 5, kind: .depthwise),
