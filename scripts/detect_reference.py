@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Reference decode of the MediaPipe SSD models with ONNX Runtime, for cross-checking `vigil detect`.
 
-Usage: detect_reference.py MODEL_DIR [RGB_RAW W H]
+Usage: detect_reference.py MODEL_DIR [RGB_RAW W H] [--input TENSOR_F32]
 Without an image, decodes the model's test_data_set_0 (input_0.pb). With one, RGB_RAW is raw RGB24 bytes of
 W×H (e.g. `ffmpeg -i img.jpg -f rawvideo -pix_fmt rgb24 x.rgb`), letterboxed as Vigil does (bilinear, half-pixel
 centres, zero border, x/127.5 - 1). Prints one JSON line per detection (source pixels).
+--input: the model's input tensor as raw float32 NCHW (e.g. Vigil's own letterbox of the image, written by a test)
+in place of this script's letterbox (the box mapping still follows from W and H): for quantised models, where an
+input value one float rounding apart can move an output by a quantisation step.
 """
 import json, math, sys
 import numpy as np
@@ -45,7 +48,21 @@ def letterbox(rgb, s, border=0.0, multiplier=1 / 127.5, offset=-1.0):
     out[y0:s - y0, x0:s - x0] = top * (1 - wy) + bot * wy
     return (out * np.float32(multiplier) + np.float32(offset)).transpose(2, 0, 1)[None].astype(np.float32), scale, px, py
 
+def take_input(argv):
+    """Removes `--input PATH` from argv; the path or None."""
+    if "--input" not in argv:
+        return None
+    i = argv.index("--input")
+    path = argv[i + 1]
+    del argv[i:i + 2]
+    return path
+
+def use_input(x, path):
+    """x, or the raw float32 tensor of x's shape at path."""
+    return x if path is None else np.fromfile(path, np.float32).reshape(x.shape)
+
 def main():
+    given = take_input(sys.argv)
     d = sys.argv[1]
     sess = ort.InferenceSession(d + "/model.onnx", providers=["CPUExecutionProvider"])
     s = sess.get_inputs()[0].shape[2]
@@ -56,6 +73,7 @@ def main():
     else:
         x = numpy_helper.to_array(onnx.load_tensor(d + "/test_data_set_0/input_0.pb"))
         scale, px, py, w, h = 1.0, 0.0, 0.0, s, s
+    x = use_input(x, given)
     outs = sess.run(None, {sess.get_inputs()[0].name: x.astype(np.float32)})
     reg, cls = (outs[0], outs[1]) if outs[0].shape[2] > 1 else (outs[1], outs[0])
     strides, interp, thr = PARAMS[s]

@@ -10,6 +10,12 @@ calibrated on real video frames, and writes an ONNX backend test directory:
                                      comes from (through Reshape/Transpose/Concat...), for "within one step"
   OUT/float_output_N.pb              the float model's outputs for the same input (to compare detections)
 
+--float-heads keeps the detection heads in float (nodes_to_exclude: the Conv nodes whose outputs reach a graph output
+through shape-only operators, the MediaPipe models' classifier and regressor convolutions): their outputs span
+hundreds of units (anchors far from anything, score logits down to -580), so in uint8 a score logit step is 1.06 to
+2.30 on the pose detector and calibration on frames without close faces caps BlazeFace's logits at 0 (every face
+scores 0.5). YOLO exports decode in the graph after their heads and have no such Convs (nothing is excluded).
+
 Calibration frames: every --every'th frame of a clip (opencv-doc's vtest.avi: scripts/fetch-test-images.sh),
 decoded with ffmpeg, letterboxed to the model's input (grey 114 for YOLO, black for MediaPipe) and scaled
 (--norm yolo: x/255; --norm mediapipe: x/127.5 - 1), NCHW float32.
@@ -105,6 +111,21 @@ def output_steps(model):
     return {o.name: step(o.name) for o in model.graph.output}
 
 
+def head_convs(model):
+    """Names of the Conv nodes whose outputs reach a graph output through shape-only operators."""
+    producer = {o: n for n in model.graph.node for o in n.output}
+    inits = {t.name for t in model.graph.initializer}
+    moving = {"Reshape", "Transpose", "Concat", "Squeeze", "Unsqueeze", "Flatten", "Identity"}
+    heads, todo = [], [o.name for o in model.graph.output]
+    while todo:
+        n = producer.get(todo.pop())
+        if n is not None and n.op_type == "Conv" and n.name not in heads:
+            heads.append(n.name)
+        elif n is not None and n.op_type in moving:
+            todo += [i for i in n.input if i and i not in inits]
+    return heads
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out")
@@ -118,6 +139,7 @@ def main():
     ap.add_argument("--weights", choices=["int8", "uint8"], default="int8",
                     help="weight_type (ORT's default for users is int8; uint8 tests the rarer QUInt8 weights)")
     ap.add_argument("--op-types", default="Conv,MatMul", help="op_types_to_quantize ('all': every type ORT quantises)")
+    ap.add_argument("--float-heads", action="store_true", help="keep the Convs that feed the outputs in float")
     a = ap.parse_args()
 
     float_model = onnx.load(a.model)
@@ -131,7 +153,8 @@ def main():
                     activation_type=QuantType.QUInt8 if a.activations == "uint8" else QuantType.QInt8,
                     weight_type=QuantType.QInt8 if a.weights == "int8" else QuantType.QUInt8,
                     op_types_to_quantize=None if a.op_types == "all" else a.op_types.split(","),
-                    calibrate_method=CalibrationMethod.MinMax)
+                    calibrate_method=CalibrationMethod.MinMax,
+                    nodes_to_exclude=head_convs(float_model) if a.float_heads else None)
     x = letterbox(read_rgb(a.image)[0], size, a.norm)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 2

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference of the full-body person box that `vigil detect` derives from the BlazePose detector, for the tests.
 
-Usage: pose_body_reference.py MODEL_DIR RGB_RAW W H
+Usage: pose_body_reference.py MODEL_DIR RGB_RAW W H [--input TENSOR_F32]
 
 Runs the pose detector (blazepose_detector_224) with ONNX Runtime on the letterboxed image (scripts/
 detect_reference.py's letterbox: bilinear, half-pixel centres, zero border, x/127.5 - 1), decodes with MediaPipe's
@@ -14,6 +14,7 @@ pose_detection_to_roi.pbtxt):
   RectTransformationCalculator scale_x = scale_y = 1.25, square_long: the side times 1.25, square in pixels.
 Vigil's box is that square, axis-aligned (the body lies inside the circle of radius |k1 - k0| around the mid-hip
 whatever the rotation, so the axis-aligned square holds it), clipped to the image.
+--input: the model's input as raw float32 NCHW in place of the letterbox (see detect_reference.py).
 Prints one JSON line per detection, best first: score, head_box (the detector's own box), box, keypoints
 (4 points, source pixels), rotation_deg.
 """
@@ -21,7 +22,7 @@ import json, math, sys
 import numpy as np
 import onnxruntime as ort
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from detect_reference import anchors, letterbox, PARAMS
+from detect_reference import anchors, letterbox, PARAMS, take_input, use_input
 
 SCALE = 1.25
 
@@ -40,11 +41,13 @@ def body(kp, w, h):
     return [min(max(box[0], 0), w), min(max(box[1], 0), h), min(max(box[2], 0), w), min(max(box[3], 0), h)], rot
 
 def main():
+    given = take_input(sys.argv)
     d, raw, w, h = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     sess = ort.InferenceSession(d + "/model.onnx", providers=["CPUExecutionProvider"])
     s = sess.get_inputs()[0].shape[2]
     rgb = np.fromfile(raw, np.uint8).reshape(h, w, 3)
     x, scale, px, py = letterbox(rgb, s)
+    x = use_input(x, given)
     outs = sess.run(None, {sess.get_inputs()[0].name: x.astype(np.float32)})
     reg, cls = (outs[0], outs[1]) if outs[0].shape[2] > 1 else (outs[1], outs[0])
     strides, interp, thr = PARAMS[s]

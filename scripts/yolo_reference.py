@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference of Vigil's `yolo` adapter, for the conformance tests: letterbox, ONNX Runtime, decode, NMS.
 
-Usage: yolo_reference.py MODEL.onnx RGB_RAW W H [SCORE]
+Usage: yolo_reference.py MODEL.onnx RGB_RAW W H [SCORE] [--input TENSOR_F32]
 
 RGB_RAW is raw RGB24 bytes of W x H, letterboxed to the model input as Vigil does (bilinear, half-pixel centres,
 grey 114 border, x/255; scripts/detect_reference.py's letterbox). The output layout follows from its shape:
@@ -9,13 +9,14 @@ grey 114 border, x/255; scripts/detect_reference.py's letterbox). The output lay
   1 x N x (5+C)  (YOLOv5-style exports): cx, cy, w, h, objectness, then C class probabilities; score = obj * cls.
 Each candidate takes its best class; candidates with score > SCORE (0.25) go to class-aware hard NMS (IoU 0.7,
 best first, ties in anchor order, at most 300 kept), boxes mapped back to source pixels and clipped to the image.
+--input: the model's input as raw float32 NCHW in place of the letterbox (see detect_reference.py).
 Prints one JSON line per detection: class, score, box.
 """
 import json, os, sys
 import numpy as np
 import onnxruntime as ort
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from detect_reference import letterbox
+from detect_reference import letterbox, take_input, use_input
 
 
 def decode(y, score_threshold):
@@ -53,6 +54,7 @@ def nms(boxes, scores, classes, iou_threshold=0.7, max_det=300):
 
 
 def main():
+    given = take_input(sys.argv)
     model, raw, w, h = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     thr = float(sys.argv[5]) if len(sys.argv) > 5 else 0.25
     sess = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
@@ -60,6 +62,7 @@ def main():
     assert ih == iw, "square inputs only"
     rgb = np.fromfile(raw, np.uint8).reshape(h, w, 3)
     x, scale, px, py = letterbox(rgb, iw, border=114, multiplier=1 / 255, offset=0)
+    x = use_input(x, given)
     y = sess.run(None, {sess.get_inputs()[0].name: x})[0]
     boxes, scores, classes = decode(y, thr)
     for i in nms(boxes, scores, classes):

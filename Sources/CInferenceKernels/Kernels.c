@@ -417,33 +417,48 @@ static int detected_isa(void) {
     return v;
 }
 
-// -1: not yet read from VIGIL_NN_ISA.
-static int isa_limit = -1;
+// The cap (VK_CAP_*); -1: not yet read from VIGIL_NN_ISA.
+static int isa_cap = -1;
 
-static int current_limit(void) {
-    int l = __atomic_load_n(&isa_limit, __ATOMIC_RELAXED);
-    if (l >= 0) return l;
-    const char *e = getenv("VIGIL_NN_ISA");
-    l = 2;
-    if (e && strcmp(e, "avx2") == 0) l = 1;
-    else if (e && strcmp(e, "none") == 0) l = 0;
-    int expected = -1;
-    __atomic_compare_exchange_n(&isa_limit, &expected, l, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-    return __atomic_load_n(&isa_limit, __ATOMIC_RELAXED);
+// VIGIL_NN_ISA's cap names; unset or another value: no cap (VK_CAP_AVX512, the best the CPU has).
+static int cap_named(const char *e) {
+    if (!e) return VK_CAP_AVX512;
+    if (strcmp(e, "none") == 0) return VK_CAP_NONE;
+    if (strcmp(e, "avx2") == 0) return VK_CAP_AVX2;
+    if (strcmp(e, "avxvnni") == 0) return VK_CAP_AVXVNNI;
+    return VK_CAP_AVX512;
 }
+
+static int current_cap(void) {
+    int c = __atomic_load_n(&isa_cap, __ATOMIC_RELAXED);
+    if (c >= 0) return c;
+    int expected = -1;
+    __atomic_compare_exchange_n(&isa_cap, &expected, cap_named(getenv("VIGIL_NN_ISA")), 0, __ATOMIC_RELAXED,
+                                __ATOMIC_RELAXED);
+    return __atomic_load_n(&isa_cap, __ATOMIC_RELAXED);
+}
+
+// The float kernels' level a cap allows: AVX-VNNI adds nothing to them, so it allows AVX2's.
+static int cap_level(int cap) { return cap >= VK_CAP_AVX512 ? 2 : (cap >= VK_CAP_AVX2 ? 1 : 0); }
 
 int vk_cpu_isa(void) { return detected_isa(); }
 
-
 int vk_isa(void) {
     const int d = detected_isa();
-    return vk_isa_for(d >= 2, d >= 1, d >= 1, current_limit());
+    return vk_isa_for(d >= 2, d >= 1, d >= 1, cap_level(current_cap()));
+}
+
+int vk_isa_cap(void) { return current_cap(); }
+
+int vk_set_isa_cap(int cap) {
+    const int old = current_cap();
+    cap = cap < VK_CAP_NONE ? VK_CAP_NONE : (cap > VK_CAP_AVX512 ? VK_CAP_AVX512 : cap);
+    __atomic_store_n(&isa_cap, cap, __ATOMIC_RELAXED);
+    return old;
 }
 
 int vk_set_isa_limit(int level) {
-    int old = current_limit();
-    __atomic_store_n(&isa_limit, level, __ATOMIC_RELAXED);
-    return old;
+    return cap_level(vk_set_isa_cap(level >= 2 ? VK_CAP_AVX512 : (level == 1 ? VK_CAP_AVX2 : VK_CAP_NONE)));
 }
 
 // ---- AVX2 + FMA (level 1): the same layouts, 8-float ymm vectors ----
@@ -2287,6 +2302,8 @@ void vk_activation_to(const float *x, float *y, long n, VKActivation a) {
 int vk_isa(void) { return 0; }
 int vk_cpu_isa(void) { return 0; }
 int vk_set_isa_limit(int level) { (void)level; return 0; }
+int vk_isa_cap(void) { return VK_CAP_NONE; }
+int vk_set_isa_cap(int cap) { (void)cap; return VK_CAP_NONE; }
 
 void vk_maxpool(const float *x, float *y, const VKConvGeometry *g, float *scratch) {
     (void)scratch;

@@ -11,9 +11,9 @@
 // Depthwise convolutions (one input and one output channel per group, horizontal stride 1 or 2, no dilation,
 // weights minus their zero point within int8) run natively (q_dw_*): the channel's plane is copied once into a
 // padded byte plane (unsigned domain, padding = the input zero point), then each output row is a sum over the
-// kernel rows of dot products of consecutive taps: groups of 4 bytes by vpdpbusd (AVX-512 VNNI; the 16 pixels'
-// quads gathered by one vpermb from one load), pairs of zero-extended int16 by vpmaddwd (AVX2, exact), or
-// scalar. Σ(x − zx)(w − zw) = Σ x·(w − zw) − zx·Σ(w − zw), the second term folded into row_term. Other
+// kernel rows of dot products of consecutive taps: groups of 4 bytes by vpdpbusd (AVX-512 VNNI: the 16 pixels'
+// quads gathered by one vpermb from one load; AVX-VNNI: 8 pixels' by a vpshufb of two loads), pairs of
+// zero-extended int16 by vpmaddwd (AVX2, exact), or scalar. Σ(x − zx)(w − zw) = Σ x·(w − zw) − zx·Σ(w − zw), the second term folded into row_term. Other
 // depthwise forms run through the GEMM path.
 
 #include "CInferenceKernels.h"
@@ -88,8 +88,35 @@ int vk_qisa(void) {
     if (l >= 2 && !q_cpu_vnni()) l = 1;
     return l;
 }
+
+// __builtin_cpu_supports("avxvnni"): CPUID leaf 7 subleaf 1 EAX bit 4, and XCR0 saving the AVX state.
+int vk_cpu_avxvnni(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v >= 0) return v;
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2");
+    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    return v;
+}
+
+// The dot-product kernels of vk_qisa() level `isa` (read once per run, so that a run never mixes levels).
+static int q_level_of(int isa) { return vk_qlevel_for(isa, vk_isa_cap(), vk_cpu_avxvnni()); }
+
+int vk_qlevel(void) { return q_level_of(vk_qisa()); }
 #else
+int vk_qlevel_for(int qisa, int cap, int avxvnni) { (void)qisa, (void)cap, (void)avxvnni; return VK_CAP_NONE; }
 int vk_qisa(void) { return 0; }
+int vk_qlevel(void) { return VK_CAP_NONE; }
+int vk_cpu_avxvnni(void) { return 0; }
+#endif
+
+#ifdef VQ_X86
+int vk_qlevel_for(int qisa, int cap, int avxvnni) {
+    if (qisa >= 2) return VK_CAP_AVX512;
+    if (qisa == 1) return cap >= VK_CAP_AVXVNNI && avxvnni ? VK_CAP_AVXVNNI : VK_CAP_AVX2;
+    return VK_CAP_NONE;
+}
 #endif
 
 // ---- creation ----
@@ -171,13 +198,14 @@ static int q_dw_prepare(vk_qconv *c) {
     return 1;
 }
 
-// Implicit GEMM (levels 2 and 1; level 0 runs the im2col GEMM): one group, stride 1 or 2 (the same both
+// Implicit GEMM (levels 2 and 1, with AVX-VNNI or AVX2; level 0 runs the im2col GEMM): one group, stride 1 or 2 (the same both
 // ways), no dilation, more than one tap, weight zero points 0 (ONNX Runtime's per-channel weights are symmetric).
 // The input is copied once per run into padded planes of channel quads ([cq][phase][row][column][4 channels],
 // padding = the input zero point), so the 4 bytes vpdpbusd takes per pixel are 4 channels at one tap. With stride
 // 2 the padded input is split into 4 phase planes (even/odd rows × even/odd columns), so a tap (ky, kx) of output
 // pixel (oy, ox) is pixel (oy + ky/2, ox + kx/2) of phase (ky%2, kx%2): in both cases 32 consecutive output pixels
-// read 128 consecutive bytes, in place, at one offset per (tap, channel quad). Level 1 zero-extends each pixel's
+// read 128 consecutive bytes, in place, at one offset per (tap, channel quad). AVX-VNNI takes them as level 2 in
+// ymm halves (q_kernel_implicit_avxvnni). Level 1 with AVX2 zero-extends each pixel's
 // quad to int16 and multiplies it by the row's 4 weights with vpmaddwd (exact), two partial sums per pixel added
 // at the end (except stems of fewer than 4 channels, see vk_qconv_run). Pixels are counted in the phase
 // plane's row coordinates (v = oy·wp + ox), so a block of 32 may run over a row's end; those columns (ox ≥ out_w)
@@ -415,6 +443,7 @@ typedef struct {
     uint8_t *y;
     vk_pool *pool;
     int level, batch;
+    int avxvnni;  // level 1 runs the AVX-VNNI kernels (vk_qlevel() == VK_CAP_AVXVNNI), else the AVX2 ones
     int nc, tiles, row_blocks, rb_rows;  // GEMM path
     int rows_mode, pixels;               // MatMul form: pixels = batch rows
     size_t out_tile_bytes;               // MatMul form: the m × nc output tile
@@ -704,9 +733,10 @@ void vk_qconv_run(const vk_qconv *c, const void *x, void *y, int batch, vk_pool 
     QRun run = {.c = c, .x = x, .y = y, .pool = pool, .level = vk_qisa(), .batch = batch};
     const int threads = pool ? vk_pool_threads(pool) : 1;
 #ifdef VQ_X86
-    // At level 1 a stem (fewer than 4 channels: quads padded from 3 to 4, the epilogue per 8 pixels) ran 1.2× slower
-    // implicitly than through im2col (k = 27 in 14 int16 pairs); at level 2 it is faster.
-    if (c->implicit && (run.level >= 2 || (run.level == 1 && c->d.g.channels >= 4))) {
+    run.avxvnni = q_level_of(run.level) == VK_CAP_AVXVNNI;
+    // At level 1 with AVX2 a stem (fewer than 4 channels: quads padded from 3 to 4, the epilogue per 8 pixels) ran
+    // 1.2× slower implicitly than through im2col (k = 27 in 14 int16 pairs); with vpdpbusd (both VNNI) it is faster.
+    if (c->implicit && (run.level >= 2 || run.avxvnni || (run.level == 1 && c->d.g.channels >= 4))) {
         q_implicit_run(&run, threads);
         return;
     }
@@ -738,6 +768,7 @@ static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, 
 
 #define TQ512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))) static
 #define TQ256 __attribute__((target("avx2,fma"))) static
+#define TQVNNI __attribute__((target("avx2,fma,avxvnni"))) static
 
 // Scalar fill of one k-group of a packed panel (rows past k and pixels past the tile are 0): `width` pixels of
 // `group` rows each, element size `size` bytes (1: uint8 quads, 2: int16 pairs).
@@ -920,6 +951,63 @@ static void q_gemm_avx2(const vk_qconv *c, int grp, const int16_t *pb, int n, co
     }
 }
 
+// AVX-VNNI: the layouts of level 2 (weights in 8-row blocks [block][step][8][4], 32-pixel panels of quads) in ymm
+// vectors of 8 int32 lanes: QV_MR = 6 rows × 16 pixels, 12 accumulators (two pixel vectors and a broadcast weight
+// make 15 of the 16 ymm registers): vpdpbusd's latency (5 cycles here) needs 10 or more chains to reach its two per
+// cycle, 8 reached 1.6 (a C loop of ymm vpdpbusd alone, on this session's Xeon). vpdpbusd sums 4 u8 × s8
+// products into int32 exactly, as on level 2. The rows may straddle two 8-row blocks: each row has its own
+// pointer, row r at q_vnni_row.
+#define QV_MR 6
+
+// Row `row`'s weights of step 0 in a layout of 8-row blocks of `steps` steps (8 int32 per step).
+static inline const int32_t *q_vnni_row(const int8_t *w, int steps, int row) {
+    return (const int32_t *)(w + (size_t)(row / Q8_MR) * steps * 32) + row % Q8_MR;
+}
+
+// Rows rb … rb + 5 (capped at rows: the missing ones repeat the last, computed and not stored) of the weights w.
+static inline void q_vnni_rows(const int8_t *w, int steps, int rb, int rows, const int32_t **a) {
+    for (int r = 0; r < QV_MR; r++) a[r] = q_vnni_row(w, steps, rb + q_min(r, rows - 1));
+}
+
+// 6 rows (a[r]: row r's weights of step 0) × 16 pixels (pb: their quads of step 0 in a panel, 128 bytes per step),
+// `rows` and `cols` of them stored at y (output channels o0 …).
+TQVNNI void q_kernel_avxvnni(const vk_qconv *c, int o0, const int32_t *const *a, const uint8_t *pb, int rows,
+                             int cols, const int32_t *colsum, uint8_t *y, long ldy) {
+    __m256i acc[QV_MR][2];
+    for (int r = 0; r < QV_MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    const long steps = c->kp4 / 4;
+    for (long s = 0; s < steps; s++, pb += 4 * Q8_NR) {
+        const __m256i b0 = _mm256_loadu_si256((const __m256i *)pb);
+        const __m256i b1 = _mm256_loadu_si256((const __m256i *)(pb + 32));
+        for (int r = 0; r < QV_MR; r++) {
+            const __m256i av = _mm256_set1_epi32(a[r][Q8_MR * s]);
+            acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], b0, av);
+            acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], b1, av);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        q_store8(c, o0 + r, acc[r][0], colsum, y + r * ldy, cols);
+        if (cols > 8) q_store8(c, o0 + r, acc[r][1], colsum + 8, y + r * ldy + 8, cols - 8);
+    }
+}
+
+static void q_gemm_avxvnni(const vk_qconv *c, int grp, const uint8_t *pb, int n, const int32_t *colsum, int r0,
+                           int r1, uint8_t *y, long ldy) {
+    const int8_t *wa = c->w8 + (size_t)grp * c->mp8 * c->kp4;
+    for (int j0 = 0; j0 < n; j0 += Q8_NR) {
+        const uint8_t *panel = pb + (size_t)(j0 / Q8_NR) * c->kp4 * Q8_NR;
+        for (int rb = r0; rb < r1; rb += QV_MR) {
+            const int rows = q_min(QV_MR, r1 - rb);
+            const int32_t *a[QV_MR];
+            q_vnni_rows(wa, c->kp4 / 4, rb, rows, a);
+            for (int h = 0; h < Q8_NR && j0 + h < n; h += 16) {
+                q_kernel_avxvnni(c, grp * c->d.m + rb, a, panel + 4 * h, rows, q_min(16, n - j0 - h), colsum + j0 + h,
+                                 y + (long)rb * ldy + j0 + h, ldy);
+            }
+        }
+    }
+}
+
 // ---- implicit GEMM (level 2) ----
 
 // d[4i + j] = src[j][at + step·i] ^ flip for i < n, j < 4 (a NULL source gives the zero point zx): 4 channels
@@ -1056,6 +1144,20 @@ static void q_implicit_lanes(const vk_qconv *c, long v0, int parts, int width, _
 
 TQ256 void q_out8(const vk_qconv *c, __m256i acc, float mult, uint8_t *dst, int cols);
 
+// Adds row_term to 8 sums of output channel o, requantises them and stores the `valid` lanes' bytes, packed, at dst.
+TQ256 inline void q_out8_valid(const vk_qconv *c, int o, __m256i sum, unsigned valid, uint8_t *dst) {
+    sum = _mm256_add_epi32(sum, _mm256_set1_epi32(c->row_term[o]));
+    if (valid == 0xFF) {
+        q_out8(c, sum, c->mult[o], dst, 8);
+        return;
+    }
+    uint8_t tmp[8];
+    q_out8(c, sum, c->mult[o], tmp, 8);
+    for (int i = 0, k = 0; i < 8; i++) {
+        if (valid & (1u << i)) dst[k++] = tmp[i];
+    }
+}
+
 // Level 1: 4 rows (int16 weights pa, 4 per row and step) × 8 pixels whose quads start at pb; the lanes in `valid`
 // go, packed, to y + dst (row stride ldy). Each pixel's quad, zero-extended, times the row's 4 weights by vpmaddwd
 // gives two int32 partial sums (exact: no int16 saturation), added pairwise at the end.
@@ -1076,21 +1178,53 @@ TQ256 void q_kernel_implicit_avx2(const vk_qconv *c, int o0, const int16_t *pa, 
             acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b1, av));
         }
     }
-    const int n = __builtin_popcount(valid);
     for (int r = 0; r < rows; r++) {
-        const int o = o0 + r;
         // hadd: lanes p0 p1 p4 p5 | p2 p3 p6 p7; the permute puts pixels 0…7 in order.
-        __m256i sum = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xD8);
-        sum = _mm256_add_epi32(sum, _mm256_set1_epi32(c->row_term[o]));
-        uint8_t *yr = y + (long)o * ldy + dst;
-        if (valid == 0xFF) {
-            q_out8(c, sum, c->mult[o], yr, 8);
-            continue;
+        const __m256i sum = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xD8);
+        q_out8_valid(c, o0 + r, sum, valid, y + (long)(o0 + r) * ldy + dst);
+    }
+}
+
+// AVX-VNNI: 6 rows (a[r]: row r's weights of step 0 in im_w) × 16 pixels whose quads start at pb, as q_kernel_avxvnni;
+// lanes in valid[h] of the 8-pixel part h go, packed, to y + dst[h].
+TQVNNI void q_kernel_implicit_avxvnni(const vk_qconv *c, int o0, const int32_t *const *a, const uint8_t *pb, int rows,
+                                     const __mmask16 *valid, const long *dst, uint8_t *y, long ldy) {
+    __m256i acc[QV_MR][2];
+    for (int r = 0; r < QV_MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    const long steps = c->d.g.k_h * c->d.g.k_w * c->im_cq;
+    const int32_t *off = c->im_off;
+    for (long s = 0; s < steps; s++) {
+        const uint8_t *b = pb + off[s];
+        const __m256i b0 = _mm256_loadu_si256((const __m256i *)b), b1 = _mm256_loadu_si256((const __m256i *)(b + 32));
+        for (int r = 0; r < QV_MR; r++) {
+            const __m256i av = _mm256_set1_epi32(a[r][Q8_MR * s]);
+            acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], b0, av);
+            acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], b1, av);
         }
-        uint8_t tmp[8];
-        q_out8(c, sum, c->mult[o], tmp, 8);
-        for (int i = 0, k = 0; i < 8 && k < n; i++) {
-            if (valid & (1u << i)) yr[k++] = tmp[i];
+    }
+    for (int r = 0; r < rows; r++) {
+        uint8_t *yr = y + (long)(o0 + r) * ldy;
+        for (int h = 0; h < 2; h++) {
+            if (valid[h]) q_out8_valid(c, o0 + r, acc[r][h], valid[h], yr + dst[h]);
+        }
+    }
+}
+
+// The AVX-VNNI part of one block of 32 pixels (q_implicit_item): two halves of 16, the rows in sixes.
+static void q_implicit_block_avxvnni(const vk_qconv *c, const uint8_t *pb, long v0, int r0, int r1, uint8_t *y,
+                                     long ldy) {
+    const int steps = c->d.g.k_h * c->d.g.k_w * c->im_cq;
+    __mmask16 valid[4];
+    long dst[4];
+    q_implicit_lanes(c, v0, 4, 8, valid, dst);
+    for (int rb = r0; rb < r1; rb += QV_MR) {
+        const int rows = q_min(QV_MR, r1 - rb);
+        const int32_t *a[QV_MR];
+        q_vnni_rows(c->im_w, steps, rb, rows, a);
+        for (int h = 0; h < 2; h++) {
+            if (valid[2 * h] || valid[2 * h + 1]) {
+                q_kernel_implicit_avxvnni(c, rb, a, pb + 64 * h, rows, valid + 2 * h, dst + 2 * h, y, ldy);
+            }
         }
     }
 }
@@ -1117,6 +1251,10 @@ static void q_implicit_item(const QRun *run, long item) {
     const int blk1 = q_min(run->im_blocks, (chunk + 1) * run->im_bpi);
     for (int blk = chunk * run->im_bpi; blk < blk1; blk++) {
         const uint8_t *pb = planes + (size_t)blk * Q8_NR * 4;
+        if (run->avxvnni) {
+            q_implicit_block_avxvnni(c, pb, (long)blk * Q8_NR, r0, r1, y, out_hw);
+            continue;
+        }
         __mmask16 valid[4];
         long dst[4];
         if (run->level >= 2) {
@@ -1277,6 +1415,54 @@ TQ256 void q_dw_avx2(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8
     else q_dw_avx2_body(c, pu, lw, o, y, kh, kw2, sh);
 }
 
+// AVX-VNNI: as on AVX-512 VNNI with 8 output pixels per ymm. For each input row and group of 4 taps, the 8 pixels'
+// 4 input bytes (byte 4i + t = input byte stride·i + t) come from two 16-byte loads (pixels 0–3 from the taps'
+// first byte, 4–7 from 4·stride bytes on; each reads at most 23 bytes past it, within the 64 the AVX-512 kernel's
+// load reads) and one vpshufb in each 128-bit lane.
+__attribute__((target("avx2,fma,avxvnni"), always_inline)) static inline void
+q_dw_avxvnni_body(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y, int kh, int kw4, int sh) {
+    const VKConvGeometry *g = &c->d.g;
+    const int sw = g->stride_w;
+    const int32_t *w = c->dw_w4 + (size_t)o * kh * kw4;
+    uint8_t index[16];
+    for (int i = 0; i < 16; i++) index[i] = (uint8_t)((i / 4) * sw + i % 4);
+    const __m256i idx = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)index));
+    const __m256i term = _mm256_set1_epi32(c->row_term[o]);
+    const float mult = c->mult[o];
+    for (int oy = 0; oy < g->out_h; oy += 2) {
+        const int two = oy + 1 < g->out_h, rows = two ? kh + sh : kh;
+        const uint8_t *top = pu + (long)oy * sh * lw;
+        uint8_t *y0 = y + (long)oy * g->out_w;
+        for (int j = 0; j < g->out_w; j += 8) {
+            __m256i a0 = term, a1 = term;
+            for (int r = 0; r < rows; r++) {
+                const uint8_t *row = top + r * lw + (long)j * sw;
+                for (int q = 0; q < kw4; q++) {
+                    const uint8_t *s = row + 4 * q;
+                    const __m256i v =
+                        _mm256_shuffle_epi8(_mm256_loadu2_m128i((const __m128i *)(s + 4 * sw), (const __m128i *)s), idx);
+                    if (r < kh) a0 = _mm256_dpbusd_avx_epi32(a0, v, _mm256_set1_epi32(w[r * kw4 + q]));
+                    if (r >= sh) a1 = _mm256_dpbusd_avx_epi32(a1, v, _mm256_set1_epi32(w[(r - sh) * kw4 + q]));
+                }
+            }
+            const int cols = q_min(8, g->out_w - j);
+            q_out8(c, a0, mult, y0 + j, cols);
+            if (two) q_out8(c, a1, mult, y0 + g->out_w + j, cols);
+        }
+    }
+}
+
+// As on VNNI: constant kh, kw4 and sh for the common shapes.
+TQVNNI void q_dw_avxvnni(const vk_qconv *c, const uint8_t *pu, long lw, int o, uint8_t *y) {
+    const VKConvGeometry *g = &c->d.g;
+    const int kh = g->k_h, kw4 = c->dw_kw4, sh = g->stride_h;
+    if (kh == 3 && kw4 == 1 && sh == 1) q_dw_avxvnni_body(c, pu, lw, o, y, 3, 1, 1);
+    else if (kh == 3 && kw4 == 1 && sh == 2) q_dw_avxvnni_body(c, pu, lw, o, y, 3, 1, 2);
+    else if (kh == 5 && kw4 == 2 && sh == 1) q_dw_avxvnni_body(c, pu, lw, o, y, 5, 2, 1);
+    else if (kh == 5 && kw4 == 2 && sh == 2) q_dw_avxvnni_body(c, pu, lw, o, y, 5, 2, 2);
+    else q_dw_avxvnni_body(c, pu, lw, o, y, kh, kw4, sh);
+}
+
 static int q_cpu_vbmi(void) {
     static int cached = -1;
     int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
@@ -1309,14 +1495,62 @@ TQ512 int q_dw_pad_512(const vk_qconv *c, const uint8_t *x, uint8_t *pu, int hr,
     return 1;
 }
 
+// q_dw_pad for rows of at most 64 bytes at level 1 (SSSE3, within the AVX2 target), for the same reason: per row up
+// to four 16-byte loads, the first moved right by pad_left with pshufb, the bytes outside the input replaced by the
+// zero point. Rows are written in order with whole 16-byte stores (bytes stored past a row's end are rewritten by the
+// next row; the plane's tail has room for the last row's). A row whose loads would pass the end of the input plane
+// takes q_dw_pad's scalar code, so no byte outside the input is read.
+TQ256 int q_dw_pad_128(const vk_qconv *c, const uint8_t *x, uint8_t *pu, int hr, long lw) {
+    const VKConvGeometry *g = &c->d.g;
+    const int left = q_min(g->pad_left, (int)lw), right = q_max(0, q_min(g->in_w, (int)lw - left));
+    if (left > 15) return 0;
+    const int parts = (int)((lw + 15) / 16);
+    const __m128i zx = _mm_set1_epi8((char)c->zx), fl = _mm_set1_epi8((char)c->flip);
+    uint8_t bytes[16];
+    for (int j = 0; j < 16; j++) bytes[j] = j >= left ? (uint8_t)(j - left) : 0x80;
+    const __m128i shift = _mm_loadu_si128((const __m128i *)bytes);
+    __m128i keep[4], fill[4];
+    for (int h = 0; h < parts; h++) {
+        for (int j = 0; j < 16; j++) bytes[j] = 16 * h + j >= left && 16 * h + j < left + right ? 0xFF : 0;
+        keep[h] = _mm_loadu_si128((const __m128i *)bytes);
+        fill[h] = _mm_andnot_si128(keep[h], zx);
+    }
+    const uint8_t *end = x + (size_t)g->in_h * g->in_w;
+    const long reach = q_max(16, 16 * parts - left);  // bytes read from a row's first input byte on
+    for (int r = 0; r < hr; r++) {
+        uint8_t *row = pu + (size_t)r * lw;
+        const int iy = r - g->pad_top;
+        if (iy < 0 || iy >= g->in_h || right == 0) {
+            for (int h = 0; h < parts; h++) _mm_storeu_si128((__m128i *)(row + 16 * h), zx);
+            continue;
+        }
+        const uint8_t *s = x + (size_t)iy * g->in_w;
+        if (end - s < reach) {
+            memset(row, c->zx, (size_t)left);
+            q_copy_flip(s, row + left, right, c->flip);
+            memset(row + left + right, c->zx, (size_t)(lw - left - right));
+        } else {
+            const __m128i v = _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128((const __m128i *)s), fl), shift);
+            _mm_storeu_si128((__m128i *)row, _mm_or_si128(_mm_and_si128(v, keep[0]), fill[0]));
+            for (int h = 1; h < parts; h++) {
+                const __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + 16 * h - left)), fl);
+                _mm_storeu_si128((__m128i *)(row + 16 * h), _mm_or_si128(_mm_and_si128(w, keep[h]), fill[h]));
+            }
+        }
+    }
+    return 1;
+}
+
 static int q_dw_pad_simd(const QRun *run, const uint8_t *x, uint8_t *pu) {
-    if (run->level < 2 || run->dw_lw > 64) return 0;
-    return q_dw_pad_512(run->c, x, pu, run->dw_rows, run->dw_lw);
+    if (run->dw_lw > 64) return 0;
+    if (run->level >= 2) return q_dw_pad_512(run->c, x, pu, run->dw_rows, run->dw_lw);
+    return q_dw_pad_128(run->c, x, pu, run->dw_rows, run->dw_lw);
 }
 
 // Level 2 needs VBMI too (vpermb); an AVX-512 VNNI CPU without it runs the AVX2 depthwise.
 static void q_dw_simd(const QRun *run, const uint8_t *pu, long lw, int o, uint8_t *y) {
     if (run->level >= 2 && q_cpu_vbmi()) q_dw_vnni(run->c, pu, lw, o, y);
+    else if (run->avxvnni) q_dw_avxvnni(run->c, pu, lw, o, y);
     else q_dw_avx2(run->c, pu, lw, o, y);
 }
 
@@ -1324,9 +1558,10 @@ static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, 
                         int r0, int r1, uint8_t *y, long ldy, char *scratch) {
     const vk_qconv *c = run->c;
     void *pb = (void *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    if (run->level >= 2) {
+    if (run->level >= 2 || run->avxvnni) {
         q_pack_b8(rows, ld, c->k, n, c->flip, pb);
-        q_gemm_vnni(c, grp, pb, n, colsum, r0, r1, y, ldy);
+        if (run->avxvnni) q_gemm_avxvnni(c, grp, pb, n, colsum, r0, r1, y, ldy);
+        else q_gemm_vnni(c, grp, pb, n, colsum, r0, r1, y, ldy);
     } else {
         q_pack_b16(rows, ld, c->k, n, c->flip, pb);
         q_gemm_avx2(c, grp, pb, n, colsum, r0, r1, y, ldy);

@@ -65,7 +65,7 @@ package struct QuantizedConvError: Error, CustomStringConvertible, Equatable {
 /// A prepared int8/uint8 convolution with QLinearConv semantics: int32 accumulation with zero points, + bias,
 /// requantised as ONNX Runtime does (Float(acc) · (input.scale · weightScale[c] / output.scale), clamped to the
 /// output type, rounded half to even, + output zero point), then the fused clamp. The C kernels pick AVX-512
-/// VNNI, AVX2 or portable code per run (`vk_qisa()`); every level gives the same bytes.
+/// VNNI, AVX-VNNI, AVX2 or portable code per run (`vk_qlevel()`); every level gives the same bytes.
 ///
 /// Thread safety: immutable after init (the packed weights are only read), so `run` may be called from
 /// several threads at once; each thread keeps its own scratch between runs (grown, never allocated per run).
@@ -112,14 +112,23 @@ package final class QuantizedConv: @unchecked Sendable {  // @unchecked: owns a 
     }
 
     /// Which code runs this convolution: the im2col GEMM, the GEMM reading the input directly (1×1), the native
-    /// depthwise kernels, or the implicit GEMM (at levels 2 and 1, level 1 with 4 input channels or more; the
+    /// depthwise kernels, or the implicit GEMM (at the SIMD levels, AVX2 with 4 input channels or more; the
     /// im2col GEMM otherwise).
     package enum Kind: Int32, Sendable { case gemm = 0, direct = 1, depthwise = 2, implicit = 3 }
 
     package var kind: Kind { Kind(rawValue: vk_qconv_kind(handle)) ?? .gemm }
 
-    /// The level the kernels run at now: 2 AVX-512 VNNI, 1 AVX2, 0 portable (`VIGIL_NN_ISA` caps it).
-    package static var level: Int { Int(vk_qisa()) }
+    /// The level the kernels run at now (`VIGIL_NN_ISA` caps it): 3 AVX-512 VNNI, 2 AVX-VNNI, 1 AVX2, 0 portable
+    /// (`VK_CAP_*`).
+    package static var level: Int { Int(vk_qlevel()) }
+
+    /// The name of a level: "portable", "AVX2", "AVX-VNNI" or "AVX-512 VNNI".
+    package static func levelName(_ level: Int) -> String {
+        ["portable", "AVX2", "AVX-VNNI", "AVX-512 VNNI"][max(0, min(3, level))]
+    }
+
+    /// The name of the level the kernels run at now.
+    package static var levelName: String { levelName(level) }
 
     /// Bytes of one batch item of the input and of the output.
     package var inputBytesPerItem: Int {

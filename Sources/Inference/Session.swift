@@ -44,9 +44,11 @@ public final class Session: @unchecked Sendable {
     /// `int8_lookup` (element-wise chains as 256-entry tables), `int8_add` (quantised Add), `int8_pad` (byte Pad),
     /// `int8_move` (Transpose, Reshape, Concat, … on bytes), `quantize`, `dequantize` and `float`.
     public let precisionCounts: [String: Int]
-    /// The GEMM behind Conv and MatMul, e.g. "OpenBLAS SkylakeX" or "Swift fallback".
+    /// The GEMM behind Conv and MatMul, e.g. "Vigil AVX2 (Conv, int8 AVX-VNNI), OpenBLAS SkylakeX (MatMul, Gemm)"
+    /// (the float kernels' level, then the integer kernels' one) or "Swift fallback".
     public static var gemmImplementation: String {
-        FastKernels.available ? "Vigil \(FastKernels.name) (Conv), \(BLAS.shared.implementation) (MatMul, Gemm)"
+        FastKernels.available
+            ? "Vigil \(FastKernels.name) (Conv, int8 \(QuantizedConv.levelName)), \(BLAS.shared.implementation) (MatMul, Gemm)"
             : BLAS.shared.implementation
     }
 

@@ -46,7 +46,7 @@ struct QConvBench: BenchSuite {
             try QuantizedConvBenchPair(name: s.0, inC: s.1, outC: s.2, size: s.3, kernel: s.4, stride: s.5, groups: s.6,
                                        threads: threads)
         }
-        progress("qconv: int8 level \(QuantizedConv.level) (2 AVX-512 VNNI, 1 AVX2, 0 portable), \(threads) thread(s), "
+        progress("qconv: int8 level \(QuantizedConv.levelName), \(threads) thread(s), "
                  + "\(rounds) rounds × \(iterations) runs")
         var figures: [BenchFigure] = []
         for pair in pairs {

@@ -130,6 +130,8 @@ struct NNInfoCommand: ParsableCommand {
             ("arena_bytes", .int(s.arenaBytes)),
             ("unplanned_bytes", .int(s.unplannedBytes)),
             ("views", .int(s.viewCount)),
+            // The kernels' levels: float (Conv), int8 and the BLAS, as bench's "gemm" (VIGIL_NN_ISA caps them).
+            ("kernels", .string(Session.gemmImplementation)),
             // Quantised models: how many prepared steps run in integers (int8 islands, table lookups) and in float.
             ("precision", .object(s.precisionCounts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
         ])

@@ -21,6 +21,24 @@ struct ISASelectionTests {
         #expect(vk_isa() <= vk_cpu_isa())
     }
 
+    /// The integer kernels: an N100-class CPU (AVX2, AVX-VNNI, no AVX-512) gets AVX-VNNI unless capped at avx2, a
+    /// Haswell-class one AVX2, an AVX-512 VNNI one AVX-512 VNNI unless capped (under avxvnni its width class is 1).
+    @Test func avxVnniIsTheDefaultWithAVXVNNI() {
+        // vk_qlevel_for(qisa, cap, avxvnni)
+        #expect(vk_qlevel_for(1, VK_CAP_AVX512, 1) == VK_CAP_AVXVNNI)
+        #expect(vk_qlevel_for(1, VK_CAP_AVXVNNI, 1) == VK_CAP_AVXVNNI)
+        #expect(vk_qlevel_for(1, VK_CAP_AVX2, 1) == VK_CAP_AVX2)
+        #expect(vk_qlevel_for(1, VK_CAP_AVX512, 0) == VK_CAP_AVX2)
+        #expect(vk_qlevel_for(2, VK_CAP_AVX512, 1) == VK_CAP_AVX512)
+        #expect(vk_qlevel_for(0, VK_CAP_NONE, 1) == VK_CAP_NONE)
+        // The avxvnni cap keeps the float kernels at AVX2 at most, and the integer ones at AVX-VNNI at most.
+        ISALevel.atCap(VK_CAP_AVXVNNI) {
+            #expect(vk_isa() == min(1, vk_cpu_isa()))
+            #expect(vk_qlevel() <= VK_CAP_AVXVNNI && vk_qisa() <= 1)
+        }
+        #expect(FastKernels.enabled(cpuLevel: 1, portable: false, isa: "avxvnni"))
+    }
+
     @Test func fastKernelsAreOnForAnAVX2CPU() {
         #expect(FastKernels.enabled(cpuLevel: 1, portable: false, isa: nil))
         #expect(FastKernels.enabled(cpuLevel: 1, portable: false, isa: "avx2"))

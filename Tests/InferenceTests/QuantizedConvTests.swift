@@ -3,14 +3,15 @@ import Testing
 @testable import Inference
 
 /// The integer convolution kernels (`QuantizedConv`, QKernels.c) against a naive Swift reference written from the
-/// ONNX QLinearConv definition, at every instruction-set level (0 portable, 1 AVX2, 2 AVX-512 VNNI, capped by the
-/// CPU), on one thread and on a two-thread pool. Every output byte is compared (the output starts filled with a
-/// pattern, so a byte the kernel never wrote fails). Serialized: the cases change the process-wide ISA limit.
+/// ONNX QLinearConv definition, at every instruction-set level (the caps VK_CAP_NONE portable, VK_CAP_AVX2,
+/// VK_CAP_AVXVNNI, VK_CAP_AVX512 VNNI, each capped by the CPU), on one thread and on a two-thread pool. Every output
+/// byte is compared (the output starts filled with a pattern, so a byte the kernel never wrote fails). Serialized:
+/// the cases change the process-wide ISA cap.
 @Suite(.serialized) struct QuantizedConvTests {
-    static let levels: [Int32] = [0, 1, 2]
+    static let levels: [Int32] = [VK_CAP_NONE, VK_CAP_AVX2, VK_CAP_AVXVNNI, VK_CAP_AVX512]
 
-    static func atLevel<T>(_ level: Int32, _ body: () throws -> T) rethrows -> T {
-        try ISALevel.at(level, body)
+    static func atLevel<T>(_ cap: Int32, _ body: () throws -> T) rethrows -> T {
+        try ISALevel.atCap(cap, body)
     }
 
     /// One random case: shape, types, zero points, scales.
@@ -189,7 +190,7 @@ import Testing
                 for usePool in [false, true] {
                     let got = Self.run(conv, p, pool: usePool ? pool : nil)
                     let bad = zip(got, expected).enumerated().filter { $0.element.0 != $0.element.1 }
-                    #expect(bad.isEmpty, "level \(vk_qisa()) pool \(usePool): \(bad.count) of \(got.count) differ, first \(bad.prefix(3).map { "@\($0.offset) \($0.element.0)≠\($0.element.1)" })")
+                    #expect(bad.isEmpty, "level \(QuantizedConv.levelName) pool \(usePool): \(bad.count) of \(got.count) differ, first \(bad.prefix(3).map { "@\($0.offset) \($0.element.0)≠\($0.element.1)" })")
                     if !bad.isEmpty { return }
                 }
             }
@@ -213,7 +214,7 @@ import Testing
                 for usePool in [false, true] {
                     let got = Self.run(conv, p, pool: usePool ? pool : nil)
                     let bad = zip(got, expected).enumerated().filter { $0.element.0 != $0.element.1 }
-                    #expect(bad.isEmpty, "level \(vk_qisa()) pool \(usePool): \(bad.count) of \(got.count) differ, first \(bad.prefix(3).map { "@\($0.offset) \($0.element.0)≠\($0.element.1)" })")
+                    #expect(bad.isEmpty, "level \(QuantizedConv.levelName) pool \(usePool): \(bad.count) of \(got.count) differ, first \(bad.prefix(3).map { "@\($0.offset) \($0.element.0)≠\($0.element.1)" })")
                 }
             }
         }
@@ -240,30 +241,64 @@ import Testing
             let conv = try QuantizedConv(spec)
             for level in Self.levels {
                 Self.atLevel(level) {
-                    #expect(Self.run(conv, p, pool: nil) == expected, "level \(vk_qisa()) outSigned \(outSigned)")
+                    #expect(Self.run(conv, p, pool: nil) == expected, "level \(QuantizedConv.levelName) outSigned \(outSigned)")
                 }
             }
         }
     }
 
-    /// Each level asked for runs, capped by the CPU and by the limit in force when the suite starts (VIGIL_NN_ISA=none
-    /// or avx2 caps every later request: `ISALevel.at` never raises it). Level 2 also needs VNNI: an AVX-512 CPU
-    /// without it runs level 1.
+    /// Each level asked for runs, capped by the CPU and by the cap in force when the suite starts (VIGIL_NN_ISA=none,
+    /// avx2 or avxvnni caps every later request: `ISALevel.atCap` never raises it). AVX-512 VNNI also needs VNNI (an
+    /// AVX-512 CPU without it runs a level below), AVX-VNNI the CPU's AVX-VNNI.
     @Test func levelLimitReachesEveryKernel() {
-        let cap = ISALevel.exclusive { () -> Int32 in
-            let old = vk_set_isa_limit(2)
-            _ = vk_set_isa_limit(old)
-            return old
-        }
+        let cap = ISALevel.exclusive { vk_isa_cap() }
+        let cpu = vk_cpu_isa()
         for level in Self.levels {
-            let reach = min(level, cap, vk_cpu_isa())
+            let asked = min(level, cap)
+            let avx2: Int32 = cpu >= 1 ? VK_CAP_AVX2 : VK_CAP_NONE
+            let avxvnni = cpu >= 1 && vk_cpu_avxvnni() != 0 ? VK_CAP_AVXVNNI : avx2
+            let below512 = min(asked, avxvnni)
+            let reach = asked == VK_CAP_AVX512 && cpu >= 2 ? VK_CAP_AVX512 : (asked >= VK_CAP_AVXVNNI ? avxvnni : min(asked, avx2))
             Self.atLevel(level) {
-                let got = vk_qisa()
-                #expect(got == reach || (reach == 2 && got == 1), "asked \(level), cap \(cap), CPU \(vk_cpu_isa()): got \(got)")
+                let got = vk_qlevel()
+                #expect(got == reach || (reach == VK_CAP_AVX512 && got == below512),
+                        "asked \(level), cap \(cap), CPU \(cpu), AVX-VNNI \(vk_cpu_avxvnni()): got \(got)")
+                // The width class follows: zmm only at AVX-512 VNNI, ymm at AVX2 and AVX-VNNI.
+                #expect(vk_qisa() == (got == VK_CAP_AVX512 ? 2 : (got == VK_CAP_NONE ? 0 : 1)))
             }
         }
         // Nothing is left raised: the cap is still in force afterwards.
-        #expect(ISALevel.exclusive { vk_isa() } == min(cap, vk_cpu_isa()))
+        #expect(ISALevel.exclusive { vk_isa_cap() } == cap)
+    }
+
+    /// Runs `p` at AVX-VNNI, failing if the kernels report another level (a silent fallback would compare the AVX2 or
+    /// AVX-512 code with itself), on the calling thread and on the pool.
+    static func atAVXVNNI(_ conv: QuantizedConv, _ p: Prepared, pool: OpaquePointer) -> [[UInt8]]? {
+        Self.atLevel(VK_CAP_AVXVNNI) {
+            guard vk_qlevel() == VK_CAP_AVXVNNI, QuantizedConv.levelName == "AVX-VNNI" else {
+                Issue.record("asked AVX-VNNI, the kernels run \(QuantizedConv.levelName)")
+                return nil
+            }
+            return [Self.run(conv, p, pool: nil), Self.run(conv, p, pool: pool)]
+        }
+    }
+
+    /// vpdpbusd on ymm (AVX-VNNI) sums exactly in int32 like the AVX-512 VNNI kernels, so every case gives their bytes
+    /// (and the reference's), on one thread and on two; with no AVX-512 VNNI here, the reference's alone.
+    @Test(.enabled(if: ISALevel.avxVnniReachable, "needs a CPU with AVX-VNNI (and VIGIL_NN_ISA unset, avx512 or avxvnni)"),
+          arguments: cases)
+    func avxVnniGivesTheAVX512Bytes(_ t: Case) throws {
+        let p = Self.prepare(t)
+        let expected = Self.reference(p)
+        let conv = try QuantizedConv(p.spec)
+        let pool = try #require(vk_pool_create(2, 0))
+        defer { vk_pool_destroy(pool) }
+        let avx512 = Self.atLevel(VK_CAP_AVX512) { vk_qlevel() == VK_CAP_AVX512 ? Self.run(conv, p, pool: nil) : nil }
+        let got = try #require(Self.atAVXVNNI(conv, p, pool: pool))
+        for (i, out) in got.enumerated() {
+            #expect(out == expected, "\(t.name), \(i + 1) thread(s): \(zip(out, expected).filter { $0 != $1 }.count) bytes differ from the reference")
+            if let avx512 { #expect(out == avx512, "\(t.name), \(i + 1) thread(s): differs from AVX-512 VNNI") }
+        }
     }
 
     @Test func badSpecsAreRefusedWithAMessage() throws {

@@ -1,3 +1,4 @@
+import CInferenceKernels
 import Foundation
 import Testing
 @testable import Inference
@@ -50,9 +51,15 @@ struct QuantizedModelTests {
         return out
     }
 
+    /// Holds ISALevel's lock while it runs: a cap changed by another suite between the two-thread and the one-thread
+    /// run (avxVnniGivesTheAVX2Bits of this suite runs at AVX2) would change float steps' bits.
     @Test(arguments: fixtures)
     func matchesONNXRuntimeWithinOneStep(_ f: Fixture) throws {
         let dir = try Self.make(f)
+        try ISALevel.exclusive { try Self.compareWithONNXRuntime(f, dir) }
+    }
+
+    static func compareWithONNXRuntime(_ f: Fixture, _ dir: URL) throws {
         let session = try Session(contentsOf: dir.appendingPathComponent("model.onnx"), options: .init(threads: 2))
         let floatSession = try Session(contentsOf: repositoryRoot.appendingPathComponent(f.model), options: .init(threads: 1))
         let convs = floatSession.operatorCounts["Conv"] ?? 0
@@ -84,6 +91,43 @@ struct QuantizedModelTests {
             } else {
                 let off = zip(a, e).filter { abs($0 - $1) > 1e-3 + 1e-3 * abs($1) }.count
                 #expect(off == 0, "\(f.name) \(d.name): \(off) of \(e.count) values beyond 1e-3")
+            }
+        }
+    }
+
+    /// The outputs' bits of the fixture's model on `threads` threads under `cap`, and the integer level its convolutions
+    /// report (prepared under that cap, so the profile names the level that runs).
+    static func bits(_ url: URL, _ input: Tensor, cap: Int32, threads: Int) throws -> (bits: [[UInt32]], level: String, names: [String]) {
+        try ISALevel.atCap(cap) {
+            let s = try Session(contentsOf: url, options: .init(threads: threads))
+            let out = try s.run([s.inputs[0].name: input])
+            let bits = try s.outputs.map { try #require(out[$0.name]).floats.map(\.bitPattern) }
+            return (bits, QuantizedConv.levelName, s.profileNames.filter { $0.contains(" int8 ") })
+        }
+    }
+
+    /// The AVX-VNNI kernels (vpdpbusd on ymm) sum exactly, like the AVX-512 VNNI ones (QuantizedConvTests compares the
+    /// two convolution by convolution): the whole model gives the same bits at AVX-VNNI as at AVX2, whose float
+    /// kernels and glue are the same code (the AVX-512 float kernels round some float steps differently, so at
+    /// AVX-512 whole-model bits are not comparable), on one thread and on two. The run must report AVX-VNNI in every
+    /// integer convolution, so that a silent fallback cannot pass.
+    @Test(.enabled(if: ISALevel.avxVnniReachable, "needs a CPU with AVX-VNNI (and VIGIL_NN_ISA unset, avx512 or avxvnni)"),
+          arguments: fixtures)
+    func avxVnniGivesTheAVX2Bits(_ f: Fixture) throws {
+        let dir = try Self.make(f)
+        let url = dir.appendingPathComponent("model.onnx")
+        let (_, input) = try TensorFile.read(dir.appendingPathComponent("test_data_set_0/input_0.pb"))
+        for threads in [1, 2] {
+            let vnni = try Self.bits(url, input, cap: VK_CAP_AVXVNNI, threads: threads)
+            try #require(vnni.level == "AVX-VNNI", "\(f.name): asked AVX-VNNI, the kernels run \(vnni.level)")
+            let other = vnni.names.filter { !$0.contains("int8 AVX-VNNI") }
+            #expect(!vnni.names.isEmpty && other.isEmpty, "\(f.name): \(other.count) convolutions not at AVX-VNNI")
+            let avx2 = try Self.bits(url, input, cap: VK_CAP_AVX2, threads: threads)
+            #expect(avx2.level == "AVX2" && avx2.names.allSatisfy { $0.contains("int8 AVX2") }, "\(f.name): \(avx2.level)")
+            for (i, (a, b)) in zip(vnni.bits, avx2.bits).enumerated() {
+                let differ = zip(a, b).filter { $0 != $1 }.count
+                #expect(a.count == b.count && differ == 0,
+                        "\(f.name) output \(i), \(threads) thread(s): \(differ) of \(a.count) values differ between AVX-VNNI and AVX2")
             }
         }
     }

@@ -14,19 +14,33 @@ extern "C" {
 #define VK_MR 8
 #define VK_NR 32
 
+/// Caps of the kernels' instruction sets, in order (environment `VIGIL_NN_ISA` at the first call: `none`, `avx2`,
+/// `avxvnni`, `avx512`; unset or another value: VK_CAP_AVX512, i.e. the best the CPU has). A cap names a class
+/// of CPU: VK_CAP_AVX2 Haswell-class (AVX2 + FMA), VK_CAP_AVXVNNI AVX2 + AVX-VNNI (Intel N100, Alder Lake and
+/// later cores without AVX-512), VK_CAP_AVX512 AVX-512. The float kernels make no use of AVX-VNNI (under
+/// VK_CAP_AVXVNNI they run at level 1); the integer kernels do (vk_qlevel).
+#define VK_CAP_NONE 0
+#define VK_CAP_AVX2 1
+#define VK_CAP_AVXVNNI 2
+#define VK_CAP_AVX512 3
+
 /// 0: no fast path (use the portable code); 1: AVX2 + FMA; 2: AVX-512F (with OS support for the
-/// state). The detected level capped by the limit: environment `VIGIL_NN_ISA=avx2` (1) or `none` (0)
-/// at the first call, else 2; vk_set_isa_limit changes it.
+/// state). The detected level capped by the cap in force (vk_isa_cap: `none` 0, `avx2` and `avxvnni` 1).
 /// Every entry point has an AVX2 form (level 1) and an AVX-512 form (level 2) beside the scalar one.
 int vk_isa(void);
-/// What the CPU and OS support (0, 1 or 2), ignoring the limit.
+/// What the CPU and OS support (0, 1 or 2), ignoring the cap.
 int vk_cpu_isa(void);
 /// The level vk_isa() chooses for a CPU with these features (non-zero: present) under `limit`: 2 with AVX-512F,
 /// 1 with AVX2 and FMA, else 0; at most limit. vk_cpu_isa and vk_isa use it (exposed so that the choice on CPUs
 /// other than this one can be tested).
 int vk_isa_for(int avx512f, int avx2, int fma, int limit);
-/// Sets the limit of vk_isa() (0, 1 or 2) for every later call and returns the previous limit. For
-/// tests: every entry point works at every level, so changing it while kernels run is safe.
+/// The cap in force (VK_CAP_*).
+int vk_isa_cap(void);
+/// Sets the cap (VK_CAP_*) for every later call and returns the previous one. For tests: every entry point
+/// works at every level, so changing it while kernels run is safe.
+int vk_set_isa_cap(int cap);
+/// vk_set_isa_cap in float levels: 0 VK_CAP_NONE, 1 VK_CAP_AVX2, 2 VK_CAP_AVX512; returns the float level
+/// the previous cap allowed (0, 1 or 2).
 int vk_set_isa_limit(int level);
 
 /// Pointwise activation: kind 0 none, 1 relu, 2 clip(a, b), 3 leaky relu(a), 4 hard sigmoid(a, b),

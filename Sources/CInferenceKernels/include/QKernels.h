@@ -2,9 +2,10 @@
 // QLinearConv semantics (ONNX), with the requantisation of ONNX Runtime's MLAS (multiplier in float,
 // clamp in float, round half to even, + output zero point). Included from CInferenceKernels.h.
 //
-// Levels (vk_qisa): 2 AVX-512 VNNI (vpdpbusd, u8 × s8 → int32), 1 AVX2 (zero-extended u8 × s16 weights by
-// vpmaddwd: exact, never saturates, unlike vpmaddubsw), 0 portable C. vk_set_isa_limit / VIGIL_NN_ISA cap it
-// like the float kernels.
+// Levels (vk_qlevel, on the scale of the caps): VK_CAP_AVX512 AVX-512 VNNI (vpdpbusd on zmm, u8 × s8 → int32),
+// VK_CAP_AVXVNNI AVX-VNNI (the VEX vpdpbusd on ymm, same arithmetic), VK_CAP_AVX2 AVX2 (zero-extended u8 × s16
+// weights by vpmaddwd: exact, never saturates, unlike vpmaddubsw), VK_CAP_NONE portable C. vk_set_isa_cap /
+// VIGIL_NN_ISA cap it like the float kernels. Every level gives the same bytes.
 #ifndef VK_QKERNELS_H
 #define VK_QKERNELS_H
 
@@ -41,15 +42,24 @@ typedef struct {
 /// A prepared convolution (packed weights, per-channel sums); immutable, may be run from several threads.
 typedef struct vk_qconv vk_qconv;
 
-/// The level the integer kernels run at: min(vk_isa(), what the CPU has), where 2 also needs AVX-512 BW
-/// and VNNI (an AVX-512 CPU without VNNI runs level 1).
+/// The vector width class of the integer code: min(vk_isa(), what the CPU has), where 2 (zmm) also needs
+/// AVX-512 BW and VNNI (an AVX-512 CPU without VNNI runs 1); 1 ymm (AVX2, with or without AVX-VNNI), 0 none.
 int vk_qisa(void);
+/// Which integer dot-product kernels run (VK_CAP_*): VK_CAP_AVX512 when vk_qisa() is 2; when it is 1,
+/// VK_CAP_AVXVNNI if the CPU has AVX-VNNI (CPUID 7.1 EAX bit 4, with the OS saving the AVX state) and the cap
+/// allows it, else VK_CAP_AVX2; VK_CAP_NONE when it is 0.
+int vk_qlevel(void);
+/// Whether the CPU (and OS) support AVX-VNNI, whatever the cap.
+int vk_cpu_avxvnni(void);
+/// The rule of vk_qlevel for a width class `qisa` (vk_qisa), a cap and whether the CPU has AVX-VNNI (exposed so that
+/// the choice on CPUs other than this one can be tested).
+int vk_qlevel_for(int qisa, int cap, int avxvnni);
 /// Copies what it needs from d. NULL when out of memory.
 vk_qconv *vk_qconv_create(const VKQConvDesc *d);
 void vk_qconv_destroy(vk_qconv *c);
 /// Which code runs it: 0 im2col GEMM, 1 GEMM reading the input directly (1×1, stride 1, no padding), 2 the native
-/// depthwise kernels, 3 the implicit GEMM (one group, stride 1 or 2, several taps, weight zero points 0) at levels
-/// 2 and 1 (level 1: 4 input channels or more), the im2col GEMM otherwise.
+/// depthwise kernels, 3 the implicit GEMM (one group, stride 1 or 2, several taps, weight zero points 0) at the
+/// SIMD levels (VK_CAP_AVX2: 4 input channels or more), the im2col GEMM otherwise.
 int vk_qconv_kind(const vk_qconv *c);
 /// x: batch × groups·g.channels × in_h × in_w bytes; y: batch × groups·m × out_h × out_w bytes. Work is
 /// split over the pool's threads (pool may be NULL: the calling thread only).

@@ -1,13 +1,13 @@
 import CInferenceKernels
 
-/// Runs a QLinearConv on the integer kernels (`QuantizedConv`: AVX-512 VNNI, AVX2 or portable C, chosen at
+/// Runs a QLinearConv on the integer kernels (`QuantizedConv`: AVX-512 VNNI, AVX-VNNI, AVX2 or portable C, chosen at
 /// run time), with the session's worker pool.
 ///
 /// Thread safety: see `Kernel` (the prepared `QuantizedConv` is immutable).
 final class QuantizedConvRunner {
     let conv: QuantizedConv
     var pathDescription: String {
-        let level = ["portable", "AVX2", "AVX-512 VNNI"][max(0, min(2, Int(vk_qisa())))]
+        let level = QuantizedConv.levelName
         let g = conv.spec.geometry
         let kind = conv.spec.groups > 1 ? (Int(g.channels) == 1 ? "depthwise " : "group \(conv.spec.groups) ") : ""
         return "\(kind)\(g.k_h)x\(g.k_w) s\(g.stride_h) int8 \(level)\(conv.spec.lookup == nil ? "" : " + lookup")"
