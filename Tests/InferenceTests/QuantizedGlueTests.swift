@@ -124,6 +124,22 @@ import CInferenceKernels
         }
     }
 
+    /// A strided copy in pieces of its outermost axis (how QuantizedMoveKernel splits a large Transpose or DepthToSpace
+    /// over two threads) writes the bytes of the whole copy: a DepthToSpace (DCR, block 2) of 20 × 3 × 7 and a transpose.
+    @Test func stridedCopyInPiecesEqualsTheWhole() {
+        let views = [StridedCopy(dims: [5, 3, 2, 7, 2], srcStrides: [21, 7, 210, 1, 105]),
+                     StridedCopy(dims: [7, 4, 6], srcStrides: [1, 42, 7])]
+        for v in views {
+            let src = (0..<v.count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            var whole = [UInt8](repeating: 0, count: v.count)
+            v.copy(src, &whole)
+            #expect(Set(whole).count == min(256, v.count), "the whole copy should take every source byte once")
+            var pieces = [UInt8](repeating: 0xA5, count: v.count)
+            for r in [0..<2, 2..<3, 3..<v.dims[0]] { v.copy(src, &pieces, outer: r) }
+            #expect(pieces == whole, "\(v.dims): pieces differ from the whole copy")
+        }
+    }
+
     /// The 256-entry lookup kernel (vpermi2b at level 2 on a VBMI CPU, scalar otherwise) gives table[x] for every byte
     /// value, on lengths around the 64-byte step, at every level.
     @Test func lookupKernelMatchesTheTableAtEveryLevel() {

@@ -285,6 +285,16 @@ final class QuantizedMoveKernel: IntegerKernel {
     }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
+        // A strided copy (Transpose, DepthToSpace) of 32 K bytes or more is split by its outermost axis: the pose
+        // detector's DepthToSpaces (75–225 K bytes, 2 bytes per innermost row) ran on one thread.
+        if let view = (inner as? StridedMoving)?.view, view.dims.count >= 2, view.count >= 32_768, ctx.threads > 1 {
+            let src = UnsafeRawPointer(x[0]).assumingMemoryBound(to: UInt8.self)
+            let dst = UnsafeMutableRawPointer(y[0]).assumingMemoryBound(to: UInt8.self)
+            ctx.parallel(view.dims[0], minimumPerChunk: max(1, 16_384 / max(1, view.count / view.dims[0]))) { r in
+                view.copy(src, dst, outer: r)
+            }
+            return
+        }
         inner.move(x.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt8.self) },
                    y.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt8.self) })
     }

@@ -24,15 +24,24 @@ struct StridedCopy: Sendable {
     // Byte moves of quantised models reach this through `any MovementKernel` (QuantizedMoveKernel), unspecialised: one
     // value-witness call per element made a uint8 DepthToSpace 3× slower than the float one. Pre-specialised for
     // UInt8, the generic entry jumps to the byte copy.
+    /// `outer`: only the indices in this range of the outermost axis (and their part of dst); nil, all. With one
+    /// axis, all.
     @_specialize(where T == UInt8)
-    func copy<T>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>) {
+    func copy<T>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, outer: Range<Int>? = nil) {
         let r = dims.count
         let n = dims[r - 1], st = srcStrides[r - 1]
-        let rows = count / n
+        let part = r >= 2 ? (outer ?? 0..<dims[0]) : 0..<dims[0]
+        let perOuter = dims[0] == 0 ? 0 : count / dims[0]
+        let rows = n == 0 ? 0 : (r >= 2 ? part.count * perOuter / n : count / n)
         withUnsafeTemporaryAllocation(of: Int.self, capacity: r) { idx in
         idx.initialize(repeating: 0)
         var off = srcOffset
         var out = dst
+        if r >= 2 {
+            idx[0] = part.lowerBound
+            off += part.lowerBound * srcStrides[0]
+            out += part.lowerBound * perOuter
+        }
         for _ in 0..<rows {
             let s = src + off
             if st == 1 { out.update(from: s, count: n) } else { for i in 0..<n { out[i] = s[i * st] } }
@@ -52,10 +61,15 @@ struct StridedCopy: Sendable {
     }
 }
 
+/// A movement that is one strided copy (`QuantizedMoveKernel` splits it over the threads by its outermost axis).
+protocol StridedMoving {
+    var view: StridedCopy { get }
+}
+
 /// Transpose with a permutation (default: reversed axes).
 ///
 /// Thread safety: see `Kernel`.
-final class TransposeKernel: MovementKernel {
+final class TransposeKernel: MovementKernel, StridedMoving {
     let outputInfos: [ValueInfo]
     let view: StridedCopy
 
@@ -77,7 +91,7 @@ final class TransposeKernel: MovementKernel {
 /// DepthToSpace (DCR and CRD) and SpaceToDepth, as strided copies.
 ///
 /// Thread safety: see `Kernel`.
-final class DepthToSpaceKernel: MovementKernel {
+final class DepthToSpaceKernel: MovementKernel, StridedMoving {
     let outputInfos: [ValueInfo]
     let view: StridedCopy
 
