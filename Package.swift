@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Sinks"]),
         // Generated clips and process helpers shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["VigilCore", "Sinks"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["VigilCore", "Sinks", "CInferenceKernels"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "MotionTests", dependencies: ["Motion", "VigilCore", "TestSupport"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "VigilCore"]),
@@ -193,7 +193,7 @@ let package = Package(
                                                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TestSupport", "VigilCore", "Sinks"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "VigilCore", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["CHOGKernels", "Detection", "Inference", "Media", "VigilCore", "TestSupport"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "vigil", "VigilCore", "Config", "TestSupport"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Media", "Config", "VigilCore", "TestSupport"]),

@@ -2,6 +2,7 @@ import Foundation
 import Inference
 import Media
 import Testing
+import TestSupport
 import VigilCore
 @testable import Detection
 
@@ -151,7 +152,7 @@ struct QuantizedDetectionTests {
         let session = try Session(contentsOf: dir.appendingPathComponent("model.onnx"), options: .init(threads: 1))
         #expect((session.precisionCounts["int8"] ?? 0) > 0, "\(c.model.name): not a quantised model: \(session.precisionCounts)")
         let expected = try Self.reference(c.model, dir, c.photo)
-        let found = try RealImageTests().detect(c.photo, dir.path)
+        let found = try ISALevel.exclusive { try RealImageTests().detect(c.photo, dir.path) }
         #expect(found.count == expected.count, "\(c): \(found.count) detections, ORT \(expected.count)")
         // Best first in both; candidates whose scores tie may come in either order: each expected detection takes
         // the nearest unmatched one of its class.
@@ -188,8 +189,8 @@ struct QuantizedDetectionInUseTests {
                       ("person_multi_det.jpg", QuantizedDetectionTests.pose, 0.5)])
     func int8FindsWhatFloatFinds(_ photo: String, _ q: QuantizedDetectionTests.Quantised, _ lowestIoU: Float) throws {
         let dir = try QuantizedDetectionTests.made(q)
-        let float = try RealImageTests().detect(photo, repositoryRoot.appendingPathComponent(q.model).path)
-        let int8 = try RealImageTests().detect(photo, dir.path)
+        let float = try ISALevel.exclusive { try RealImageTests().detect(photo, repositoryRoot.appendingPathComponent(q.model).path) }
+        let int8 = try ISALevel.exclusive { try RealImageTests().detect(photo, dir.path) }
         #expect(!float.isEmpty)
         for f in float {
             let best = int8.filter { $0.label == f.label }.max { $0.box.iou(f.box) < $1.box.iou(f.box) }

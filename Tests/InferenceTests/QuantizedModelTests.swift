@@ -1,3 +1,4 @@
+import TestSupport
 import CInferenceKernels
 import Foundation
 import Testing
@@ -33,11 +34,12 @@ struct QuantizedModelTests {
                 image: "messi5.jpg", activations: "uint8"),
     ])
 
-    /// Runs the fixture script into a fresh folder under the temporary directory.
+    /// Runs the fixture script into a fresh folder under the temporary directory, one per call: the suite's tests
+    /// run in parallel and may make the same fixture at once.
     static func make(_ f: Fixture) throws -> URL {
         let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-quantized-\(getpid())/\(f.name)")
-        try? FileManager.default.removeItem(at: out)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vigil-quantized-\(getpid())/\(f.name)-\(UUID().uuidString.prefix(8))")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/make_quantized_models.py").path,

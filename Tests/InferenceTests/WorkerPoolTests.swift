@@ -1,3 +1,4 @@
+import TestSupport
 import CInferenceKernels
 import Foundation
 import Synchronization
