@@ -1,8 +1,8 @@
 import CInferenceKernels
 
-/// Resize → QuantizeLinear in one pass (`QuantizedGraph.resizeIsland`): the float interpolation of `ResizeKernel`,
-/// row by row, each row quantised as QuantizeLinear does (`vk_quantize_f32`) before the next, so the float result
-/// is never stored; and when the Resize reads a DequantizeLookup (a DequantizeLinear and its element-wise chain as
+/// Resize → QuantizeLinear in one pass (`QuantizedGraph.resizeIsland`): the float interpolation of `ResizeKernel`
+/// (its `resizePlane`), plane by plane into the chunk's scratch, each plane quantised as QuantizeLinear does
+/// (`vk_quantize_f32`) before the next, so the float tensor is never written; and when the Resize reads a DequantizeLookup (a DequantizeLinear and its element-wise chain as
 /// a 256-float table), it reads that node's bytes through the table instead of the float tensor. The arithmetic is
 /// the float path's, in the same order: the same bytes as DequantizeLookup → Resize → QuantizeLinear.
 
@@ -83,8 +83,8 @@ final class QuantizedResizeKernel: IntegerKernel {
     var chunkScratchFloats: Int { (table == nil ? 0 : inner.inH * inner.inW) + 2 * inner.outW + inner.outH * inner.outW }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
-        let k = inner, inH = k.inH, inW = k.inW, outH = k.outH, outW = k.outW, linear = k.linear
-        let inPlane = inH * inW, outPlane = outH * outW
+        let k = inner, inW = k.inW, outH = k.outH, outW = k.outW, linear = k.linear
+        let inPlane = k.inH * inW, outPlane = outH * outW
         let scale = self.scale, zeroPoint = self.zeroPoint, signed: Int32 = signed ? 1 : 0
         let dst = UnsafeMutableRawPointer(y[0]).assumingMemoryBound(to: UInt8.self)
         let bytes = UnsafeRawPointer(x[0]).assumingMemoryBound(to: UInt8.self), floats = x[0]
@@ -100,41 +100,12 @@ final class QuantizedResizeKernel: IntegerKernel {
                             input = scratch
                             scratch += inPlane
                         }
-                        let h0 = scratch, h1 = h0 + outW, out = h1 + outW
+                        let rows = scratch, out = rows + 2 * outW
                         for p in range {
-                            // The float Resize's loops (`ResizeKernel.run`), in the same order, on the plane's floats.
                             if viaTable { vk_qlookup_f32(t.baseAddress!, bytes + p * inPlane, input, inPlane) }
                             let plane = UnsafePointer(viaTable ? input : floats + p * inPlane)
-                            var rowOf = (-1, -1)
-                            @inline(__always) func horizontal(_ iy: Int, into h: UnsafeMutablePointer<Float>) {
-                                let r = plane + iy * inW
-                                for ox in 0..<outW {
-                                    let (x0, x1, wx) = xs[ox]
-                                    h[ox] = r[x0] + (r[x1] - r[x0]) * wx
-                                }
-                            }
-                            for oy in 0..<outH {
-                                let (y0, y1, wy) = ys[oy]
-                                let orow = out + oy * outW
-                                if linear {
-                                    if rowOf.0 != y0 {
-                                        if rowOf.1 == y0 { h0.update(from: h1, count: outW) } else { horizontal(y0, into: h0) }
-                                        rowOf.0 = y0
-                                        rowOf.1 = -1
-                                    }
-                                    if rowOf.1 != y1 {
-                                        horizontal(y1, into: h1)
-                                        rowOf.1 = y1
-                                    }
-                                    for ox in 0..<outW {
-                                        let top = h0[ox]
-                                        orow[ox] = top + (h1[ox] - top) * wy
-                                    }
-                                } else {
-                                    let r0 = plane + y0 * inW
-                                    for ox in 0..<outW { orow[ox] = r0[xs[ox].0] }
-                                }
-                            }
+                            ResizeKernel.resizePlane(plane, into: out, rows: rows, inW: inW, outH: outH, outW: outW,
+                                                     linear: linear, xs: xs, ys: ys)
                             vk_quantize_f32(out, dst + p * outPlane, outPlane, scale, zeroPoint, signed)
                         }
                     }

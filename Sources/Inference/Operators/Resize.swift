@@ -128,41 +128,50 @@ final class ResizeKernel: Kernel {
                     // Horizontal passes of input rows rowOf[0] and rowOf[1], kept while output rows reuse them.
                     let rows = ctx.chunkScratch(worker)
                     for p in range {
-                        let plane = src + p * inH * inW
-                        let out = dst + p * outH * outW
-                        var rowOf = (-1, -1)
-                        @inline(__always) func horizontal(_ iy: Int, into h: UnsafeMutablePointer<Float>) {
-                            let r = plane + iy * inW
-                            for ox in 0..<outW {
-                                let (x0, x1, wx) = xs[ox]
-                                h[ox] = r[x0] + (r[x1] - r[x0]) * wx
-                            }
-                        }
-                        for oy in 0..<outH {
-                            let (y0, y1, wy) = ys[oy]
-                            let orow = out + oy * outW
-                            if linear {
-                                let h0 = rows, h1 = rows + outW
-                                if rowOf.0 != y0 {
-                                    if rowOf.1 == y0 { h0.update(from: h1, count: outW) } else { horizontal(y0, into: h0) }
-                                    rowOf.0 = y0
-                                    rowOf.1 = -1
-                                }
-                                if rowOf.1 != y1 {
-                                    horizontal(y1, into: h1)
-                                    rowOf.1 = y1
-                                }
-                                for ox in 0..<outW {
-                                    let top = h0[ox]
-                                    orow[ox] = top + (h1[ox] - top) * wy
-                                }
-                            } else {
-                                let r0 = plane + y0 * inW
-                                for ox in 0..<outW { orow[ox] = r0[xs[ox].0] }
-                            }
-                        }
+                        Self.resizePlane(src + p * inH * inW, into: dst + p * outH * outW, rows: rows, inW: inW, outH: outH,
+                                         outW: outW, linear: linear, xs: xs, ys: ys)
                     }
                 }
+            }
+        }
+    }
+
+    /// One plane (`inW` wide) interpolated into `out` (outH × outW), row by row; `rows`: 2·outW floats of scratch for
+    /// the linear mode's two horizontally interpolated input rows, kept while output rows reuse them. The one place
+    /// of the arithmetic: the float Resize and QuantizedResize (which quantises each plane after it) both run it.
+    @inline(__always)
+    static func resizePlane(_ plane: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                            rows: UnsafeMutablePointer<Float>, inW: Int, outH: Int, outW: Int, linear: Bool,
+                            xs: UnsafeBufferPointer<(Int, Int, Float)>, ys: UnsafeBufferPointer<(Int, Int, Float)>) {
+        var rowOf = (-1, -1)
+        @inline(__always) func horizontal(_ iy: Int, into h: UnsafeMutablePointer<Float>) {
+            let r = plane + iy * inW
+            for ox in 0..<outW {
+                let (x0, x1, wx) = xs[ox]
+                h[ox] = r[x0] + (r[x1] - r[x0]) * wx
+            }
+        }
+        let h0 = rows, h1 = rows + outW
+        for oy in 0..<outH {
+            let (y0, y1, wy) = ys[oy]
+            let orow = out + oy * outW
+            if linear {
+                if rowOf.0 != y0 {
+                    if rowOf.1 == y0 { h0.update(from: h1, count: outW) } else { horizontal(y0, into: h0) }
+                    rowOf.0 = y0
+                    rowOf.1 = -1
+                }
+                if rowOf.1 != y1 {
+                    horizontal(y1, into: h1)
+                    rowOf.1 = y1
+                }
+                for ox in 0..<outW {
+                    let top = h0[ox]
+                    orow[ox] = top + (h1[ox] - top) * wy
+                }
+            } else {
+                let r0 = plane + y0 * inW
+                for ox in 0..<outW { orow[ox] = r0[xs[ox].0] }
             }
         }
     }
