@@ -46,11 +46,17 @@ int vigil_hog_isa(void) {
         && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
         v = 2;
 #endif
-    const char *asked = getenv("VIGIL_HOG_ISA");  // a narrower body than the CPU's widest, e.g. to compare them
-    if (asked && (strcmp(asked, "baseline") == 0 || strcmp(asked, "none") == 0)) v = 0;
-    else if (asked && strcmp(asked, "avx2") == 0 && v > 1) v = 1;
+    const int cap = vigil_hog_isa_cap_named(getenv("VIGIL_HOG_ISA"));  // a narrower body, e.g. to compare them
+    if (cap >= 0 && v > cap) v = cap;  // an unknown value (refused by the vigil command at start-up): no cap
     __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
     return v;
+}
+
+int vigil_hog_isa_cap_named(const char *name) {
+    if (!name || strcmp(name, "avx512") == 0) return 2;
+    if (strcmp(name, "avx2") == 0 || strcmp(name, "avxvnni") == 0) return 1;
+    if (strcmp(name, "none") == 0 || strcmp(name, "baseline") == 0) return 0;
+    return -1;
 }
 
 // MARK: - Cell weights, angle, bins, L2-Hys

@@ -404,6 +404,15 @@ int vk_isa_for(int avx512f, int avx2, int fma, int limit) {
     return level < limit ? level : limit;
 }
 
+int vk_isa_cap_named(const char *name) {
+    if (!name) return VK_CAP_AVX512;
+    if (strcmp(name, "none") == 0) return VK_CAP_NONE;
+    if (strcmp(name, "avx2") == 0) return VK_CAP_AVX2;
+    if (strcmp(name, "avxvnni") == 0) return VK_CAP_AVXVNNI;
+    if (strcmp(name, "avx512") == 0) return VK_CAP_AVX512;
+    return -1;
+}
+
 #ifdef VK_X86
 
 static int detected_isa(void) {
@@ -420,13 +429,10 @@ static int detected_isa(void) {
 // The cap (VK_CAP_*); -1: not yet read from VIGIL_NN_ISA.
 static int isa_cap = -1;
 
-// VIGIL_NN_ISA's cap names; unset or another value: no cap (VK_CAP_AVX512, the best the CPU has).
+// VIGIL_NN_ISA's cap; an unknown value (which the vigil command refuses at start-up) is no cap.
 static int cap_named(const char *e) {
-    if (!e) return VK_CAP_AVX512;
-    if (strcmp(e, "none") == 0) return VK_CAP_NONE;
-    if (strcmp(e, "avx2") == 0) return VK_CAP_AVX2;
-    if (strcmp(e, "avxvnni") == 0) return VK_CAP_AVXVNNI;
-    return VK_CAP_AVX512;
+    const int cap = vk_isa_cap_named(e);
+    return cap < 0 ? VK_CAP_AVX512 : cap;
 }
 
 static int current_cap(void) {

@@ -48,3 +48,7 @@ package struct MissingInput: UserFacingError {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// A command that runs the tensor engine's or the HOG detector's kernels (directly, through a detector, or in the
+/// `vigil` processes it starts): `vigil` checks the instruction-set caps in the environment before running one.
+package protocol RunsKernels: ParsableCommand {}

@@ -64,6 +64,11 @@ public final class HOGPeopleDetector: Detector, @unchecked Sendable {
     public static let coefficientCount = 3781
     /// The kernel body this CPU runs (`VIGIL_HOG_ISA` caps it): "AVX-512", "AVX2+FMA" or "baseline".
     public static var kernelBody: String { ["baseline", "AVX2+FMA", "AVX-512"][Int(vigil_hog_isa())] }
+    /// The values `VIGIL_HOG_ISA` accepts (`vigil_hog_isa_cap_named`): `none` or `baseline`, `avx2` or `avxvnni` (the
+    /// AVX2 body), `avx512` (the widest the CPU has, as when unset).
+    public static let capNames = ["none", "baseline", "avx2", "avxvnni", "avx512"]
+    /// Whether `value` is one of `capNames`, exactly.
+    public static func isKnownCap(_ value: String) -> Bool { vigil_hog_isa_cap_named(value) >= 0 }
 
     public let labels: [String]
     public var inputSize: (width: Int, height: Int) { (HOGPeopleDetector.windowWidth, HOGPeopleDetector.windowHeight) }

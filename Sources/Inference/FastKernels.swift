@@ -32,6 +32,16 @@ enum FastKernels {
     static var name: String { !available ? "portable" : (vk_isa() >= 2 ? "AVX-512" : "AVX2") }
 }
 
+/// The values of `VIGIL_NN_ISA`, the cap of the C kernels' instruction set (`vk_isa_cap_named`).
+public enum KernelCap {
+    /// The accepted values, narrowest first: `none` (no C kernels), `avx2` (AVX2 + FMA), `avxvnni` (AVX2 + AVX-VNNI),
+    /// `avx512` (the best the CPU has, as when unset). A cap above what the CPU has is valid: it caps nothing.
+    public static let names = ["none", "avx2", "avxvnni", "avx512"]
+
+    /// Whether `value` is one of `names`, exactly (`AVX2` and `avx2 ` are not: the kernels would take them as unset).
+    public static func isKnown(_ value: String) -> Bool { vk_isa_cap_named(value) >= 0 }
+}
+
 extension Activation {
     /// The C kernels' description of this activation.
     var kernelForm: VKActivation {

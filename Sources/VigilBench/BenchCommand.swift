@@ -109,7 +109,7 @@ struct BenchOptions: ParsableArguments {
 
 /// A suite of `vigil bench`: parses its own arguments (plus `BenchOptions`) and returns its figures; the shared
 /// `run()` reports the machine's load before and after and prints the figures.
-protocol BenchSuite: ParsableCommand {
+protocol BenchSuite: RunsKernels {
     var common: BenchOptions { get }
     /// The shared options this suite uses.
     static var shared: BenchOptions.Uses { get }

@@ -9,7 +9,7 @@ import Pipeline
 import VigilCore
 
 /// `vigil detect IMAGE_OR_VIDEO`: runs a detector on one frame and prints its detections as JSON lines.
-struct DetectCommand: ParsableCommand {
+struct DetectCommand: RunsKernels {
     static let configuration = CommandConfiguration(
         commandName: "detect",
         abstract: "Run an object detector on one image or video frame; print detections as JSON lines.",

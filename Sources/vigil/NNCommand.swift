@@ -14,7 +14,7 @@ struct NNCommand: ParsableCommand {
     )
 }
 
-struct NNTestCommand: ParsableCommand {
+struct NNTestCommand: RunsKernels {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run ONNX backend test directories (model.onnx, test_data_set_*/input_*.pb, output_*.pb).",
@@ -65,7 +65,7 @@ struct NNTestCommand: ParsableCommand {
     }
 }
 
-struct NNBenchCommand: ParsableCommand {
+struct NNBenchCommand: RunsKernels {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time inference of a model on a fixed pseudo-random input; prints JSON (median_ms, p90_ms, gflops)."
@@ -101,7 +101,7 @@ struct NNBenchCommand: ParsableCommand {
     }
 }
 
-struct NNInfoCommand: ParsableCommand {
+struct NNInfoCommand: RunsKernels {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Print a model's inputs, outputs, operator counts, parameters and FLOPs as JSON."

@@ -10,7 +10,7 @@ import Pipeline
 import Sinks
 import VigilCore
 
-struct ReplayCommand: ParsableCommand {
+struct ReplayCommand: RunsKernels {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Analyse a recorded file (or URL) start to end, never dropping a frame; alerts as JSON lines.",

@@ -15,7 +15,7 @@ import VigilCore
 import Glibc
 #endif
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: RunsKernels {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "The daemon: every camera in the config, until SIGTERM; SIGHUP reloads the config.",

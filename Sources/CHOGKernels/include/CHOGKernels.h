@@ -60,6 +60,9 @@ void vigil_hog_l2hys(float *v, int n);
 void vigil_hog_cell_weights(float out[32]);
 /// Which body runs: 2 AVX-512 (F, BW, DQ, VL), 1 AVX2+FMA, 0 baseline.
 int vigil_hog_isa(void);
+/// The widest body a value of `VIGIL_HOG_ISA` allows: `avx512` (or NULL, i.e. unset) 2, `avx2` and `avxvnni` (an
+/// AVX2 CPU with AVX-VNNI: the HOG kernels have no use for it) 1, `none` and `baseline` 0; -1 for any other value.
+int vigil_hog_isa_cap_named(const char *name);
 
 /// The three entry points with the body chosen by `isa` (as `vigil_hog_isa`; capped at what the CPU supports,
 /// −1 the default body): to compare the bodies.

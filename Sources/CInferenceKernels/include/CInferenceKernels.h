@@ -15,7 +15,8 @@ extern "C" {
 #define VK_NR 32
 
 /// Caps of the kernels' instruction sets, in order (environment `VIGIL_NN_ISA` at the first call: `none`, `avx2`,
-/// `avxvnni`, `avx512`; unset or another value: VK_CAP_AVX512, i.e. the best the CPU has). A cap names a class
+/// `avxvnni`, `avx512`; unset: VK_CAP_AVX512, i.e. the best the CPU has; the vigil command refuses any other value
+/// at start-up, the library takes it as unset). A cap names a class
 /// of CPU: VK_CAP_AVX2 Haswell-class (AVX2 + FMA), VK_CAP_AVXVNNI AVX2 + AVX-VNNI (Intel N100, Alder Lake and
 /// later cores without AVX-512), VK_CAP_AVX512 AVX-512. The float kernels make no use of AVX-VNNI (under
 /// VK_CAP_AVXVNNI they run at level 1); the integer kernels do (vk_qlevel).
@@ -34,6 +35,9 @@ int vk_cpu_isa(void);
 /// 1 with AVX2 and FMA, else 0; at most limit. vk_cpu_isa and vk_isa use it (exposed so that the choice on CPUs
 /// other than this one can be tested).
 int vk_isa_for(int avx512f, int avx2, int fma, int limit);
+/// The cap (VK_CAP_*) a value of `VIGIL_NN_ISA` names (NULL, i.e. unset: VK_CAP_AVX512); -1 for any other value.
+/// Exact, lower-case names: `AVX2` or `avx2 ` name no cap.
+int vk_isa_cap_named(const char *name);
 /// The cap in force (VK_CAP_*).
 int vk_isa_cap(void);
 /// Sets the cap (VK_CAP_*) for every later call and returns the previous one. For tests: every entry point
