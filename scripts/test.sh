@@ -4,6 +4,11 @@
 # again under ThreadSanitizer. Long soak variants run when VIGIL_SOAK=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One folder for every temporary file of the run: the tests remove their own folders, but each swift build / swift
+# test invocation leaves the Swift driver's TemporaryDirectory.* (and SwiftPM's lock files) in TMPDIR. Removed when
+# the run passes; kept (its path printed) when it fails.
+export TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/vigil-test.XXXXXX")"
+trap 'status=$?; if [ $status -eq 0 ]; then rm -rf "$TMPDIR"; else echo "temporary files kept: $TMPDIR" >&2; fi' EXIT
 # Issue #11's rule: no Swift function over 80 lines in Sources (a second, not a build).
 python3 scripts/check_function_length.py
 swift build --build-tests

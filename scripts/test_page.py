@@ -10,7 +10,7 @@ prints (CI keeps it as an artifact). Exit status 0 when every check passed.
 
 usage: scripts/test_page.py [--vigil .build/debug/vigil] [--out DIR]
 """
-import argparse, json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -203,8 +203,12 @@ def main():
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
-    print(f"{len(failures)} failed" if failures else "page test passed", flush=True)
-    return 1 if failures else 0
+    if failures:
+        print(f"{len(failures)} failed; the daemon's folder (config, alerts, vigil.stderr) kept: {work}", flush=True)
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
+    print("page test passed", flush=True)
+    return 0
 
 
 if __name__ == "__main__":

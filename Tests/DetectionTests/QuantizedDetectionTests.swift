@@ -67,7 +67,7 @@ struct QuantizedDetectionTests {
     ]
 
     static let data = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"] ?? "/nonexistent")
-    static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-quantized-detection-\(getpid())")
+    static let folder = makeTemporaryDirectory("quantized-detection")
 
     /// Each model quantised once per run (the first test to ask waits; the others reuse the folder).
     static let madeBlazeFace = Result { try quantise(blazeFace) }

@@ -26,8 +26,7 @@ import CInferenceKernels
 
     /// The fixture script's output folder, made once per test process (nil when the script failed).
     static let fixtures: URL? = {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-qglue-\(getpid())")
-        try? FileManager.default.removeItem(at: out)
+        let out = makeTemporaryDirectory("qglue")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/make_qglue_cases.py").path, out.path]

@@ -34,12 +34,14 @@ struct QuantizedModelTests {
                 image: "messi5.jpg", activations: "uint8"),
     ])
 
-    /// Runs the fixture script into a fresh folder under the temporary directory, one per call: the suite's tests
-    /// run in parallel and may make the same fixture at once.
-    static func make(_ f: Fixture) throws -> URL {
+    /// Runs the fixture script into a fresh folder under the temporary directory, one per call (the suite's tests
+    /// run in parallel and may make the same fixture at once), and `body` on it; the folder is removed after.
+    static func withModel<T>(_ f: Fixture, _ body: (URL) throws -> T) throws -> T {
+        try withTemporaryDirectory("quantized-\(f.name)") { out in try body(make(f, into: out)) }
+    }
+
+    static func make(_ f: Fixture, into out: URL) throws -> URL {
         let data = ProcessInfo.processInfo.environment["VIGIL_OPENCV_DATA"]!
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "vigil-quantized-\(getpid())/\(f.name)-\(UUID().uuidString.prefix(8))")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/make_quantized_models.py").path,
@@ -57,8 +59,7 @@ struct QuantizedModelTests {
     /// run (avxVnniGivesTheAVX2Bits of this suite runs at AVX2) would change float steps' bits.
     @Test(arguments: fixtures)
     func matchesONNXRuntimeWithinOneStep(_ f: Fixture) throws {
-        let dir = try Self.make(f)
-        try ISALevel.exclusive { try Self.compareWithONNXRuntime(f, dir) }
+        try Self.withModel(f) { dir in try ISALevel.exclusive { try Self.compareWithONNXRuntime(f, dir) } }
     }
 
     static func compareWithONNXRuntime(_ f: Fixture, _ dir: URL) throws {
@@ -116,20 +117,21 @@ struct QuantizedModelTests {
     @Test(.enabled(if: ISALevel.avxVnniReachable, "needs a CPU with AVX-VNNI (and VIGIL_NN_ISA unset, avx512 or avxvnni)"),
           arguments: fixtures)
     func avxVnniGivesTheAVX2Bits(_ f: Fixture) throws {
-        let dir = try Self.make(f)
-        let url = dir.appendingPathComponent("model.onnx")
-        let (_, input) = try TensorFile.read(dir.appendingPathComponent("test_data_set_0/input_0.pb"))
-        for threads in [1, 2] {
-            let vnni = try Self.bits(url, input, cap: VK_CAP_AVXVNNI, threads: threads)
-            try #require(vnni.level == "AVX-VNNI", "\(f.name): asked AVX-VNNI, the kernels run \(vnni.level)")
-            let other = vnni.names.filter { !$0.contains("int8 AVX-VNNI") }
-            #expect(!vnni.names.isEmpty && other.isEmpty, "\(f.name): \(other.count) convolutions not at AVX-VNNI")
-            let avx2 = try Self.bits(url, input, cap: VK_CAP_AVX2, threads: threads)
-            #expect(avx2.level == "AVX2" && avx2.names.allSatisfy { $0.contains("int8 AVX2") }, "\(f.name): \(avx2.level)")
-            for (i, (a, b)) in zip(vnni.bits, avx2.bits).enumerated() {
-                let differ = zip(a, b).filter { $0 != $1 }.count
-                #expect(a.count == b.count && differ == 0,
-                        "\(f.name) output \(i), \(threads) thread(s): \(differ) of \(a.count) values differ between AVX-VNNI and AVX2")
+        try Self.withModel(f) { dir in
+            let url = dir.appendingPathComponent("model.onnx")
+            let (_, input) = try TensorFile.read(dir.appendingPathComponent("test_data_set_0/input_0.pb"))
+            for threads in [1, 2] {
+                let vnni = try Self.bits(url, input, cap: VK_CAP_AVXVNNI, threads: threads)
+                try #require(vnni.level == "AVX-VNNI", "\(f.name): asked AVX-VNNI, the kernels run \(vnni.level)")
+                let other = vnni.names.filter { !$0.contains("int8 AVX-VNNI") }
+                #expect(!vnni.names.isEmpty && other.isEmpty, "\(f.name): \(other.count) convolutions not at AVX-VNNI")
+                let avx2 = try Self.bits(url, input, cap: VK_CAP_AVX2, threads: threads)
+                #expect(avx2.level == "AVX2" && avx2.names.allSatisfy { $0.contains("int8 AVX2") }, "\(f.name): \(avx2.level)")
+                for (i, (a, b)) in zip(vnni.bits, avx2.bits).enumerated() {
+                    let differ = zip(a, b).filter { $0 != $1 }.count
+                    #expect(a.count == b.count && differ == 0,
+                            "\(f.name) output \(i), \(threads) thread(s): \(differ) of \(a.count) values differ between AVX-VNNI and AVX2")
+                }
             }
         }
     }

@@ -13,7 +13,7 @@ import VigilCore
     /// A B-frame H.264 clip (libx264's defaults: 3 B-frames, the middle one a reference) at 25 fps, 100 frames
     /// of moving test pattern.
     static let clip: String = {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bframes-\(getpid()).mp4").path
+        let out = makeTemporaryFile("bframes", extension: "mp4").path
         let r = run("/usr/bin/env", ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
                                      "testsrc2=size=320x180:rate=25:duration=4", "-c:v", "libx264", "-preset", "veryfast",
                                      "-g", "50", "-pix_fmt", "yuv420p", out])
@@ -61,7 +61,7 @@ import VigilCore
     /// stamps them): the stamps cannot tell where a frame not decoded would have come out, so nothing is skipped
     /// and the analysed frames (number, time, pixels) are exactly those of a full decode.
     static let decodeOrderClip: String = {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bframes-dts-\(getpid()).mkv").path
+        let out = makeTemporaryFile("bframes-dts", extension: "mkv").path
         let r = run("/usr/bin/env", ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", clip, "-c", "copy",
                                      "-bsf:v", "setts=pts=DTS", out])
         precondition(r.status == 0, r.stderr)

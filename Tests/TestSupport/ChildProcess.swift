@@ -67,11 +67,3 @@ public func waitUntil(timeout: Double, poll: Double = 0.1, _ condition: () -> Bo
     }
     return condition()
 }
-
-/// A fresh temporary directory for one test.
-public func makeTemporaryDirectory(_ label: String) -> URL {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("vigil-\(label)-\(getpid())-\(UUID().uuidString.prefix(6))", isDirectory: true)
-    try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-}

@@ -36,10 +36,7 @@ public enum Fixtures {
     }()
 
     private static func generate() -> URL {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("vigil-fixtures-\(getpid())", isDirectory: true)
-        try? FileManager.default.removeItem(at: dir)
-        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = makeTemporaryDirectory("fixtures")
         let script = repoRoot.appendingPathComponent("samples/make_samples.sh").path
         must(run("/bin/bash", [script, dir.path]))
         let boxes = dir.appendingPathComponent("boxes.mp4").path

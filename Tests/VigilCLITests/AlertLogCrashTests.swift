@@ -15,9 +15,7 @@ import VigilCore
     static let maxBytes = 262_144
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("vigil-crash-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        dir = makeTemporaryDirectory("crash")
     }
 
     /// Alert `k` as `vigil bench alerts` writes it (Sources/VigilBench/AlertLogBench.swift).

@@ -114,8 +114,7 @@ import VigilCore
 
 @Suite struct CheckCommandTests {
     func write(_ text: String) -> String {
-        let p = FileManager.default.temporaryDirectory
-            .appendingPathComponent("vigil-cfg-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).yaml").path
+        let p = makeTemporaryFile("cfg", extension: "yaml").path
         try! text.write(toFile: p, atomically: true, encoding: .utf8)
         return p
     }

@@ -10,9 +10,7 @@ import VigilCore
     let dir: URL
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("vigil-tail-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        dir = makeTemporaryDirectory("tail")
     }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }

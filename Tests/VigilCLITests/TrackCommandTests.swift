@@ -5,8 +5,7 @@ import TestSupport
 /// `vigil track` as scripts run it: MOTChallenge rows in, rows out, clear errors.
 @Suite struct TrackCommandTests {
     func file(_ text: String, _ ext: String = "txt") -> String {
-        let p = FileManager.default.temporaryDirectory
-            .appendingPathComponent("vigil-det-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).\(ext)").path
+        let p = makeTemporaryFile("det", extension: ext).path
         try! text.write(toFile: p, atomically: true, encoding: .utf8)
         return p
     }
