@@ -50,6 +50,18 @@ extension GraphBuilder {
         g.output("y", [1, 2, 3])
         let s = try Session(serialized: try g.serialized(), options: .init(threads: 1))
         #expect(s.executionPlan == ["QuantizeLinear", "DequantizeLinear"])
+        // A scale of shape [1] with a scalar zero point (quantize_static's per-tensor weights) is per tensor.
+        var t = GraphBuilder()
+        t.opset = 13
+        t.input("x", [1, 2, 3])
+        t.initializer("s", [1], [0.5])
+        t.initializer("z", ints: [-3], type: 3, shape: [])
+        t.node("QuantizeLinear", ["x", "s", "z"], ["q"])
+        t.node("DequantizeLinear", ["q", "s", "z"], ["y"])
+        t.output("y", [1, 2, 3])
+        let perTensor = try Session(serialized: try t.serialized(), options: .init(threads: 1))
+        let yt = try perTensor.run(["x": Tensor(shape: [1, 2, 3], floats: [0.26, -100, 63.9, 1.125, -0.125, 40])])["y"]!.floats
+        #expect(yt == [0.5, -62.5, 64.0, 1.0, 0.0, 40.0])
         let x: [Float] = [0.26, -100, 63.9, 1.125, -0.125, 40]
         let y = try s.run(["x": Tensor(shape: [1, 2, 3], floats: x)])["y"]!.floats
         // Channel 0: q = clamp(round(x / 0.5) − 3, −128, 127): 0.52 → 1, −200 → −128, 127.8 → 128 → 125;

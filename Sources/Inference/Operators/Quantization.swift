@@ -40,7 +40,11 @@ struct QuantScale: Sendable, Equatable {
         var zps: [Int32] = [0]
         if ctx.hasInput(zeroInput) {
             let z = try ctx.constant(zeroInput, "zero point")
-            guard z.shape == s.shape else { throw ctx.invalid("zero point shape \(z.shape) differs from scale \(s.shape)") }
+            // One scale of shape [1] with a scalar zero point (or the reverse) is per tensor too: ONNX Runtime's
+            // quantize_static writes that pair for per-tensor weights (per_channel=False) and runs it.
+            guard z.shape == s.shape || (z.count == 1 && s.count == 1) else {
+                throw ctx.invalid("zero point shape \(z.shape) differs from scale \(s.shape)")
+            }
             guard [.uint8, .int8, .int32].contains(z.elementType) else {
                 throw ctx.unsupported("zero point of type \(z.elementType.rawValue) (uint8, int8 and int32 are supported)")
             }
