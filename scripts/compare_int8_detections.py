@@ -5,13 +5,15 @@ recipe: QDQ, per-channel int8 weights, uint8 activations, MinMax on 16 frames of
 
   photo lines   detections float vs int8, matched one to one by IoU (same label, IoU >= 0.5, best pairs first):
                 matched count, mean and lowest IoU, score int8 - float (mean, range), the unmatched ones of each side;
+  anchors lines (MediaPipe models) the heads' raw outputs float vs int8 at every anchor the float model scores above
+                0.5 (compare_anchors): far more pairs than the detections;
   replay lines  the same over every analysed frame of `vigil replay --frames` (motion-gated passes: both runs see
                 the same motion), then the alerts of each run by event (object_enter, zone_enter, line_cross, ...)
                 and label, and how many frames apart the alerts of one kind, paired in order, came.
 
   python3 scripts/compare_int8_detections.py --vigil .build/release/vigil --data .ci/opencv-data \\
       [--yolo /tmp/yolov8n/320/model.onnx] [--scenes samples/out] [--work /tmp/int8-compare] [--threads 2]
-      [--float-heads]
+      [--float-heads] [--recipe='--calibration percentile'] [--models blazepose_detector_224] [--photos-only]
 
 Models: blazeface_short_128 (faces: facereg, face_swapped, messi5; the face scenes of samples/make_scenes.sh with
 samples/scenes/rules.yaml when --scenes names their folder), blazepose_detector_224 (person boxes: basketball1,
@@ -28,9 +30,13 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+import onnxruntime as ort
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from make_quantized_models import letterbox, read_rgb  # noqa: E402
 FACE_PHOTOS = ["facereg.jpg", "face_swapped.jpg", "messi5.jpg"]
 PERSON_PHOTOS = ["basketball1.png", "messi5.jpg", "person_multi_det.jpg"]
 SCENES = ["face-cross.mp4", "face-loiter.mp4", "face-left.mp4"]
@@ -88,11 +94,11 @@ def run(args, **kw):
     return subprocess.run(args, check=True, capture_output=True, text=True, **kw).stdout
 
 
-def quantise(model, norm, data, out, float_heads=False):
+def quantise(model, norm, data, out, recipe):
+    """make_quantized_models.py into `out` (kept: a second run reuses it) with the extra arguments `recipe`."""
     if not os.path.exists(os.path.join(out, "model.onnx")):
         run([sys.executable, os.path.join(ROOT, "scripts/make_quantized_models.py"), "--model", model, "--norm", norm,
-             "--video", os.path.join(data, "vtest.avi"), "--image", os.path.join(data, "messi5.jpg"), out]
-            + (["--float-heads"] if float_heads else []))
+             "--video", os.path.join(data, "vtest.avi"), "--image", os.path.join(data, "messi5.jpg"), out] + recipe)
     return out
 
 
@@ -118,6 +124,51 @@ def compare_photos(vigil, data, name, fmodel, qdir, photos, threads):
         for f, q, v in match(fl, q8)[0]:
             print(f"    {short(f)}  ->  int8 {q['score']:.3f} [{', '.join(f'{x:.0f}' for x in q['box'])}]  IoU {v:.3f}")
     print(f"  all photos: {total.line()}")
+
+
+def square_iou(a, b):
+    """IoU of two boxes (x0, y0, x1, y1)."""
+    iw, ih = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(iw, 0) * max(ih, 0)
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def compare_anchors(data, fmodel, qdir, photos):
+    """The MediaPipe heads' raw outputs, float vs int8 (ONNX Runtime, whose int8 outputs Vigil's equal), at every
+    anchor the float model scores above 0.5 on the photos and on every 40th frame of Megamind.avi (7 frames; not the
+    calibration clip): far more pairs than the few detections. Regressor values are input pixels relative to the
+    anchor, so a box's IoU needs no anchors: the regressed box (cx, cy, w, h) and, for the pose detector, the body
+    region Vigil builds (BodyRegion: a square around keypoint 0, half side 1.25 x the distance to keypoint 1)."""
+    imgs = [read_rgb(os.path.join(data, p))[0] for p in photos]
+    imgs += read_rgb(os.path.join(data, "Megamind.avi"), "select=not(mod(n\\,40))", 8)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    fs = ort.InferenceSession(fmodel, opts, providers=["CPUExecutionProvider"])
+    qs = ort.InferenceSession(os.path.join(qdir, "model.onnx"), opts, providers=["CPUExecutionProvider"])
+    inp = fs.get_inputs()[0]
+    reg_i = 0 if fs.get_outputs()[0].shape[-1] > 1 else 1
+    dbox, dkey, dscore, box_iou, region_iou = [], [], [], [], []
+    for img in imgs:
+        x = letterbox(img, inp.shape[2], "mediapipe")
+        (freg, fcls), (qreg, qcls) = [(o[reg_i][0], o[1 - reg_i][0, :, 0]) for o in
+                                      (fs.run(None, {inp.name: x}), qs.run(None, {inp.name: x}))]
+        for a in np.nonzero(fcls > 0)[0]:
+            f, q = freg[a], qreg[a]
+            dbox += list(np.abs(q[:4] - f[:4]))
+            dkey += list(np.abs(q[4:] - f[4:]))
+            dscore.append(qcls[a] - fcls[a])
+            box_iou.append(square_iou(*[(r[0] - r[2] / 2, r[1] - r[3] / 2, r[0] + r[2] / 2, r[1] + r[3] / 2) for r in (f, q)]))
+            if freg.shape[1] == 12:  # the pose detector: its body region
+                half = [1.25 * np.hypot(r[6] - r[4], r[7] - r[5]) for r in (f, q)]
+                region_iou.append(square_iou(*[(r[4] - h, r[5] - h, r[4] + h, r[5] + h) for r, h in zip((f, q), half)]))
+    if not dscore:
+        return print("  anchors: none above 0.5")
+
+    def spread(v):
+        return f"mean {np.mean(v):.3f}, 10th percentile {np.percentile(v, 10):.3f}, lowest {np.min(v):.3f}"
+    print(f"  anchors above 0.5 ({len(imgs)} images): {len(dscore)}; |int8 - float| box {np.mean(dbox):.2f} px, keypoints "
+          f"{np.mean(dkey):.2f} px; score logit int8 - float mean {np.mean(dscore):+.2f} (|.| {np.mean(np.abs(dscore)):.2f})")
+    print(f"    box IoU {spread(box_iou)}" + (f"; body region IoU {spread(region_iou)}" if region_iou else ""))
 
 
 def replay(vigil, clip, config, model, work, tag, camera=None):
@@ -163,7 +214,14 @@ def main():
     ap.add_argument("--work", default="/tmp/vigil-int8-compare")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--float-heads", action="store_true", help="quantise with make_quantized_models.py --float-heads")
+    ap.add_argument("--recipe", default="", help="more make_quantized_models.py arguments, e.g. '--calibration "
+                    "percentile' (one string; its words name the int8 folder)")
+    ap.add_argument("--models", help="only these models (comma-separated: blazeface_short_128, blazepose_detector_224, "
+                    "ultralytics_v8_320, yolo)")
+    ap.add_argument("--photos-only", action="store_true", help="no replays")
     a = ap.parse_args()
+    recipe = (["--float-heads"] if a.float_heads else []) + a.recipe.split()
+    tag = "-int8" + "".join("-" + w.lstrip("-").replace("/", "_").replace(":", "_") for w in recipe)
     os.makedirs(a.work, exist_ok=True)
     vigil, data = os.path.abspath(a.vigil), os.path.abspath(a.data)
     models = [("blazeface_short_128", os.path.join(ROOT, "samples/models/blazeface_short_128/model.onnx"), "mediapipe",
@@ -178,10 +236,15 @@ def main():
     if a.yolo:
         models.append(("yolo", os.path.abspath(a.yolo), "yolo", PERSON_PHOTOS))
     for name, fmodel, norm, photos in models:
-        qdir = quantise(fmodel, norm, data, os.path.join(a.work, name + ("-int8-float-heads" if a.float_heads else "-int8")),
-                        a.float_heads)
+        if a.models and name not in a.models.split(","):
+            continue
+        qdir = quantise(fmodel, norm, data, os.path.join(a.work, name + tag), recipe)
         print(f"{name}: float {os.path.relpath(fmodel, ROOT) if fmodel.startswith(ROOT) else fmodel} vs int8 {qdir}")
         compare_photos(vigil, data, name, fmodel, qdir, photos, a.threads)
+        if norm == "mediapipe":
+            compare_anchors(data, fmodel, qdir, photos)
+        if a.photos_only:
+            continue
         if norm == "mediapipe" and "face" in name:
             for s in SCENES if a.scenes else []:
                 compare_replay(vigil, os.path.join(a.scenes, s), os.path.join(ROOT, "samples/scenes/rules.yaml"), name,

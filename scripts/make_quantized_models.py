@@ -16,6 +16,14 @@ hundreds of units (anchors far from anything, score logits down to -580), so in 
 2.30 on the pose detector and calibration on frames without close faces caps BlazeFace's logits at 0 (every face
 scores 0.5). YOLO exports decode in the graph after their heads and have no such Convs (nothing is excluded).
 
+--float-heads regressors keeps only the regressor heads in float (the outputs with more than one value an anchor: box and
+keypoints), --float-head-depth 2 also the depthwise Conv before each head Conv. Other recipes to compare
+(scripts/compare_int8_detections.py --recipe '...'): --calibration percentile [--percentile P] or entropy (KL
+divergence over --entropy-bins; through quantize_static's own Entropy option ONNX Runtime 1.32 keeps 128 bins and 128
+quantized bins and gives MinMax's model byte for byte, so the ranges are computed here and passed as its calibration
+cache), --per-tensor weight scales, --frames/--every and --extra-video for other calibration frames. What they gave on
+the pose detector: README, "Quantised (int8) models".
+
 Calibration frames: every --every'th frame of a clip (opencv-doc's vtest.avi: scripts/fetch-test-images.sh),
 decoded with ffmpeg, letterboxed to the model's input (grey 114 for YOLO, black for MediaPipe) and scaled
 (--norm yolo: x/255; --norm mediapipe: x/127.5 - 1), NCHW float32.
@@ -36,6 +44,8 @@ import argparse
 import json
 import os
 import subprocess
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -111,19 +121,37 @@ def output_steps(model):
     return {o.name: step(o.name) for o in model.graph.output}
 
 
-def head_convs(model):
-    """Names of the Conv nodes whose outputs reach a graph output through shape-only operators."""
+def head_convs(model, outputs=None, depth=1):
+    """Names of the Conv nodes whose outputs reach a graph output (of `outputs`, default all) through shape-only
+    operators, and with depth 2 also the Conv that feeds each of them directly (the head's depthwise Conv)."""
     producer = {o: n for n in model.graph.node for o in n.output}
     inits = {t.name for t in model.graph.initializer}
     moving = {"Reshape", "Transpose", "Concat", "Squeeze", "Unsqueeze", "Flatten", "Identity"}
-    heads, todo = [], [o.name for o in model.graph.output]
+    heads, todo = [], [(o.name, depth) for o in model.graph.output if outputs is None or o.name in outputs]
     while todo:
-        n = producer.get(todo.pop())
+        name, left = todo.pop()
+        n = producer.get(name)
         if n is not None and n.op_type == "Conv" and n.name not in heads:
             heads.append(n.name)
-        elif n is not None and n.op_type in moving:
-            todo += [i for i in n.input if i and i not in inits]
+            if left > 1:
+                todo.append((n.input[0], left - 1))
+        elif n is not None and n.op_type in moving and left == depth:
+            todo += [(i, left) for i in n.input if i and i not in inits]
     return heads
+
+
+def entropy_cache(model, name, calib, op_types, bins, quantized_bins, folder):
+    """Entropy (KL-divergence) ranges of the tensors quantize_static calibrates, as its calibration cache. Through
+    quantize_static itself, CalibrationMethod.Entropy keeps ONNX Runtime's 128 histogram bins and 128 quantized bins,
+    where the search has no narrower range to try: the ranges (and the model) are MinMax's, byte for byte."""
+    from onnxruntime.quantization.calibrate import create_calibrator, save_tensors_data
+    calibrator = create_calibrator(Path(model), op_types or [], augmented_model_path=os.path.join(folder, "augmented.onnx"),
+                                   calibrate_method=CalibrationMethod.Entropy,
+                                   extra_options={"num_bins": bins, "num_quantized_bins": quantized_bins})
+    calibrator.collect_data(Frames(name, calib))
+    path = os.path.join(folder, "ranges.json")
+    save_tensors_data(calibrator.compute_data(), path)
+    return path
 
 
 def main():
@@ -139,22 +167,50 @@ def main():
     ap.add_argument("--weights", choices=["int8", "uint8"], default="int8",
                     help="weight_type (ORT's default for users is int8; uint8 tests the rarer QUInt8 weights)")
     ap.add_argument("--op-types", default="Conv,MatMul", help="op_types_to_quantize ('all': every type ORT quantises)")
-    ap.add_argument("--float-heads", action="store_true", help="keep the Convs that feed the outputs in float")
+    ap.add_argument("--float-heads", nargs="?", const="all", choices=["all", "regressors"],
+                    help="keep the Convs that feed the outputs in float (regressors: only those of the outputs with "
+                         "more than one value an anchor, the MediaPipe models' box and keypoint regressors)")
+    ap.add_argument("--float-head-depth", type=int, default=1,
+                    help="with --float-heads: 2 also keeps the Conv before each head Conv (its depthwise one) in float")
+    ap.add_argument("--calibration", choices=["minmax", "percentile", "entropy"], default="minmax",
+                    help="calibrate_method: MinMax, Percentile (--percentile of |x|) or Entropy (KL divergence)")
+    ap.add_argument("--percentile", type=float, default=99.999, help="CalibPercentile of --calibration percentile")
+    ap.add_argument("--entropy-bins", default="2048,255",
+                    help="--calibration entropy: histogram bins and quantized bins (see entropy_cache)")
+    ap.add_argument("--per-tensor", action="store_true", help="per_channel=False: one weight scale per tensor")
+    ap.add_argument("--extra-video", action="append", default=[],
+                    help="another calibration clip (VIDEO[:EVERY[:FRAMES]], default --every and --frames)")
     a = ap.parse_args()
 
     float_model = onnx.load(a.model)
     inp = float_model.graph.input[0]
     size = inp.type.tensor_type.shape.dim[2].dim_value
     frames = read_rgb(a.video, f"select=not(mod(n\\,{a.every}))", a.frames)
+    for spec in a.extra_video:
+        path, every, count = (spec.split(":") + [a.every, a.frames])[:3]
+        frames += read_rgb(path, f"select=not(mod(n\\,{int(every)}))", int(count))
     calib = [letterbox(f, size, a.norm) for f in frames]
     os.makedirs(os.path.join(a.out, "test_data_set_0"), exist_ok=True)
     out_model = os.path.join(a.out, "model.onnx")
-    quantize_static(a.model, out_model, Frames(inp.name, calib), quant_format=QuantFormat.QDQ, per_channel=True,
+    method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
+              "entropy": CalibrationMethod.Entropy}[a.calibration]
+    heads = None if a.float_heads != "regressors" else [
+        o.name for o in float_model.graph.output if o.type.tensor_type.shape.dim[-1].dim_value > 1]
+    op_types = None if a.op_types == "all" else a.op_types.split(",")
+    scratch = tempfile.TemporaryDirectory(prefix="vigil-quantize-")
+    cache = None
+    if a.calibration == "entropy":
+        bins, qbins = map(int, a.entropy_bins.split(","))
+        cache = entropy_cache(a.model, inp.name, calib, op_types, bins, qbins, scratch.name)
+    quantize_static(a.model, out_model, Frames(inp.name, calib), quant_format=QuantFormat.QDQ,
+                    per_channel=not a.per_tensor,
                     activation_type=QuantType.QUInt8 if a.activations == "uint8" else QuantType.QInt8,
                     weight_type=QuantType.QInt8 if a.weights == "int8" else QuantType.QUInt8,
-                    op_types_to_quantize=None if a.op_types == "all" else a.op_types.split(","),
-                    calibrate_method=CalibrationMethod.MinMax,
-                    nodes_to_exclude=head_convs(float_model) if a.float_heads else None)
+                    op_types_to_quantize=op_types, calibrate_method=method,
+                    nodes_to_exclude=head_convs(float_model, heads, a.float_head_depth) if a.float_heads else None,
+                    extra_options={"CalibPercentile": a.percentile} if a.calibration == "percentile" else None,
+                    **({"calibration_cache_path": cache} if cache else {}))
+    scratch.cleanup()
     x = letterbox(read_rgb(a.image)[0], size, a.norm)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 2
