@@ -497,9 +497,15 @@ static void q_gemm_tile(const QRun *run, const uint8_t *src, int grp, int p0, in
 }
 
 // The folded lookup (VKQConvDesc.lookup) on `rows` rows of n output bytes, row stride ld, in place: run by the
-// work item that wrote them, right after it did, while they are in its cache.
+// work item that wrote them, right after it did, while they are in its cache. Contiguous rows (ld == n) in one call:
+// the pose detector's 7×7 rows are 49 bytes, and a call per row spent more in its setup and masked tail than in its
+// 64-byte steps.
 static void q_lookup_rows(const vk_qconv *c, uint8_t *y, int rows, long n, long ld) {
     if (!c->has_lookup) return;
+    if (ld == n) {
+        vk_qlookup(c->lookup, y, y, (long)rows * n);
+        return;
+    }
     for (int r = 0; r < rows; r++) vk_qlookup(c->lookup, y + r * ld, y + r * ld, n);
 }
 
@@ -594,8 +600,10 @@ static void q_depthwise_item(const QRun *run, long item, char *scratch) {
         uint8_t *y = run->y + plane * g->out_h * g->out_w;
         if (run->level == 0) q_dw_scalar(c, pu, run->dw_lw, o, y);
         else q_dw_simd(run, pu, run->dw_lw, o, y);
-        q_lookup_rows(c, y, 1, (long)g->out_h * g->out_w, 0);
     }
+    // The item's output planes are contiguous: one lookup over them.
+    const long out_hw = (long)g->out_h * g->out_w;
+    q_lookup_rows(c, run->y + ((size_t)b * c->d.groups + o0) * out_hw, o1 - o0, out_hw, out_hw);
 }
 
 // Per-thread scratch, kept between runs and grown when a convolution needs more (no allocation per run once
