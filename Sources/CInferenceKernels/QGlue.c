@@ -87,36 +87,40 @@ static int g_cpu_vbmi(void) {
 }
 
 // 64 bytes per step: vpermi2b looks each byte's low 7 bits up in one half of the table (128 entries in two zmm),
-// bit 7 picks the half.
+// bit 7 picks the half. `rows` rows of n bytes, `ld` apart in x and in y, with the table loaded once.
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void g_lookup_vbmi(const uint8_t *table, const uint8_t *x,
-                                                                                uint8_t *y, long n) {
+                                                                                uint8_t *y, long rows, long n, long ld) {
     const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
     const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
-    long i = 0;
-    for (; i + 64 <= n; i += 64) {
-        __m512i v = _mm512_loadu_si512(x + i);
-        __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
-        __mmask64 high = _mm512_movepi8_mask(v);
-        _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(high, lo, hi));
-    }
-    if (i < n) {
-        __mmask64 m = (1ULL << (n - i)) - 1;  // n − i < 64 here
-        __m512i v = _mm512_maskz_loadu_epi8(m, x + i);
-        __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
-        _mm512_mask_storeu_epi8(y + i, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+    for (long r = 0; r < rows; r++, x += ld, y += ld) {
+        long i = 0;
+        for (; i + 64 <= n; i += 64) {
+            __m512i v = _mm512_loadu_si512(x + i);
+            __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
+            __mmask64 high = _mm512_movepi8_mask(v);
+            _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(high, lo, hi));
+        }
+        if (i < n) {
+            __mmask64 m = (1ULL << (n - i)) - 1;  // n − i < 64 here
+            __m512i v = _mm512_maskz_loadu_epi8(m, x + i);
+            __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
+            _mm512_mask_storeu_epi8(y + i, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+        }
     }
 }
 #endif
 
-void vk_qlookup(const uint8_t *table, const void *x, void *y, long n) {
+void vk_qlookup_rows(const uint8_t *table, const void *x, void *y, long rows, long n, long ld) {
 #ifdef VG_X86
     if (vk_qisa() >= 2 && g_cpu_vbmi()) {
-        g_lookup_vbmi(table, (const uint8_t *)x, (uint8_t *)y, n);
+        g_lookup_vbmi(table, (const uint8_t *)x, (uint8_t *)y, rows, n, ld);
         return;
     }
 #endif
-    g_lookup_base(table, (const uint8_t *)x, (uint8_t *)y, n);
+    for (long r = 0; r < rows; r++) g_lookup_base(table, (const uint8_t *)x + r * ld, (uint8_t *)y + r * ld, n);
 }
+
+void vk_qlookup(const uint8_t *table, const void *x, void *y, long n) { vk_qlookup_rows(table, x, y, 1, n, n); }
 
 // ---- 256-entry byte → float lookup ----
 

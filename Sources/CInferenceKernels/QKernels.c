@@ -499,16 +499,13 @@ static void q_gemm_tile(const QRun *run, const uint8_t *src, int grp, int p0, in
 }
 
 // The folded lookup (VKQConvDesc.lookup) on `rows` rows of n output bytes, row stride ld, in place: run by the
-// work item that wrote them, right after it did, while they are in its cache. Contiguous rows (ld == n) in one call:
+// work item that wrote them, right after it did, while they are in its cache. Contiguous rows (ld == n) as one row:
 // the pose detector's 7×7 rows are 49 bytes, and a call per row spent more in its setup and masked tail than in its
-// 64-byte steps.
+// 64-byte steps; other rows in one call (the level chosen and the table loaded once).
 static void q_lookup_rows(const vk_qconv *c, uint8_t *y, int rows, long n, long ld) {
     if (!c->has_lookup) return;
-    if (ld == n) {
-        vk_qlookup(c->lookup, y, y, (long)rows * n);
-        return;
-    }
-    for (int r = 0; r < rows; r++) vk_qlookup(c->lookup, y + r * ld, y + r * ld, n);
+    if (ld == n) vk_qlookup(c->lookup, y, y, (long)rows * n);
+    else vk_qlookup_rows(c->lookup, y, y, rows, n, ld);
 }
 
 static void q_gemm_item(const QRun *run, long item, char *scratch) {

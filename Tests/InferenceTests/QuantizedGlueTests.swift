@@ -198,6 +198,22 @@ import CInferenceKernels
         }
     }
 
+    /// The lookup of rows (vk_qlookup_rows: rows `ld` apart, as a convolution's pixel tile writes them) maps each row's
+    /// n bytes, in place, and leaves the bytes between rows alone, at every level, on row lengths around the 64-byte step.
+    @Test func lookupOfRowsMapsEachRowAndNothingElse() {
+        var g = SystemRandomNumberGenerator()
+        let table = (0..<256).map { _ in UInt8.random(in: 0...255, using: &g) }
+        for level: Int32 in [0, 1, 2] {
+            for (rows, n, ld) in [(1, 49, 49), (3, 1, 5), (5, 63, 100), (4, 64, 64), (7, 65, 130), (2, 128, 200)] {
+                let x = (0..<rows * ld).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ $0 / 7) }
+                var y = x
+                ISALevel.at(level) { vk_qlookup_rows(table, y, &y, rows, n, ld) }
+                let want = x.enumerated().map { $0.offset % ld < n ? table[Int($0.element)] : $0.element }
+                #expect(y == want, "level \(level): \(rows) rows of \(n), \(ld) apart")
+            }
+        }
+    }
+
     /// The 256-entry lookup kernel (vpermi2b at level 2 on a VBMI CPU, scalar otherwise) gives table[x] for every byte
     /// value, on lengths around the 64-byte step, at every level.
     @Test func lookupKernelMatchesTheTableAtEveryLevel() {

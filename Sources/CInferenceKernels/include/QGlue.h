@@ -31,6 +31,9 @@ void vk_qadd(const VKQAddDesc *d, const void *a, const void *b, void *y, long n)
 /// y[i] = table[x[i]] for n bytes (a 256-entry table, indexed by the byte as unsigned): vpermi2b with AVX-512 VBMI
 /// at level 2, a scalar loop otherwise.
 void vk_qlookup(const uint8_t *table, const void *x, void *y, long n);
+/// vk_qlookup on `rows` rows of n bytes each, `ld` bytes apart in x and in y (in place when x == y): the level chosen
+/// and the table loaded once for all of them.
+void vk_qlookup_rows(const uint8_t *table, const void *x, void *y, long rows, long n, long ld);
 
 /// y[i] = table[x[i]] for n bytes into floats (a 256-entry float table, indexed by the byte as unsigned): a
 /// DequantizeLinear and the element-wise chain after it, evaluated at load on every byte value.
