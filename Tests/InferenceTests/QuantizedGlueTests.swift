@@ -71,11 +71,6 @@ import CInferenceKernels
         #expect(unequal * 10 <= got.count, "\(name): \(unequal) of \(got.count) values differ from ONNX Runtime")
     }
 
-    /// QuantizedResize (Resize → QuantizeLinear in one pass, the C kernel vk_qresize_run) gives the bytes of the float
-    /// Resize followed by QuantizeLinear, reading floats or bytes through a 256-float table, on one thread and on two
-    /// (37 planes: several chunks), at every level: rows of up to 16 inputs (vpermps at level 2) and of more (gathers),
-    /// outputs in one vector, several and a tail, a downscale whose horizontal pass skips unread rows. Its arithmetic
-    /// is the float path's in the same order, so equality is exact.
     struct ResizeCase: Sendable, CustomStringConvertible {
         var mode: String, coordinate: String, size: [Int], factors: [Float]
         var description: String { "\(mode) \(coordinate) \(size) × \(factors)" }
@@ -83,6 +78,7 @@ import CInferenceKernels
 
     static let resizeCases = [
         ResizeCase(mode: "linear", coordinate: "half_pixel", size: [7, 9], factors: [2, 2]),
+        ResizeCase(mode: "linear", coordinate: "half_pixel", size: [7, 7], factors: [2, 2]),
         ResizeCase(mode: "linear", coordinate: "asymmetric", size: [7, 9], factors: [2, 2]),
         ResizeCase(mode: "nearest", coordinate: "half_pixel", size: [7, 9], factors: [2, 2]),
         ResizeCase(mode: "linear", coordinate: "half_pixel", size: [20, 23], factors: [0.6, 1.7]),
@@ -90,6 +86,11 @@ import CInferenceKernels
         ResizeCase(mode: "nearest", coordinate: "asymmetric", size: [6, 17], factors: [0.5, 2.5]),
     ]
 
+    /// QuantizedResize (Resize → QuantizeLinear in one pass, the C kernel vk_qresize_run) gives the bytes of the float
+    /// Resize followed by QuantizeLinear, reading floats or bytes through a 256-float table, on one thread and on two
+    /// (37 planes: several chunks), at every level: rows of up to 16 inputs (vpermps at level 2) and more (gathers),
+    /// outputs in one vector, several and a tail, a downscale whose horizontal pass skips unread rows. Its arithmetic
+    /// is the float path's in the same order, so equality is exact.
     @Test(arguments: resizeCases)
     func resizeThenQuantizeInOnePassIsExact(_ c: ResizeCase) throws {
         let (mode, coordinate, size, factors) = (c.mode, c.coordinate, c.size, c.factors)
