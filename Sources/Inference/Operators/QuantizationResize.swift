@@ -1,9 +1,10 @@
 import CInferenceKernels
 
 /// Resize → QuantizeLinear in one pass (`QuantizedGraph.resizeIsland`): the float interpolation of `ResizeKernel`
-/// (its `resizePlane`), plane by plane into the chunk's scratch, each plane quantised as QuantizeLinear does
-/// (`vk_quantize_f32`) before the next, so the float tensor is never written; and when the Resize reads a DequantizeLookup (a DequantizeLinear and its element-wise chain as
-/// a 256-float table), it reads that node's bytes through the table instead of the float tensor. The arithmetic is
+/// (its tables, and the arithmetic of its `resizePlane` repeated in C by `vk_qresize_run`), plane by plane into the
+/// chunk's scratch, each plane quantised as QuantizeLinear does (`vk_quantize_f32`) before the next, so the float
+/// tensor is never written; and when the Resize reads a DequantizeLookup (a DequantizeLinear and its element-wise chain
+/// as a 256-float table), it reads that node's bytes through the table instead of the float tensor. The arithmetic is
 /// the float path's, in the same order: the same bytes as DequantizeLookup → Resize → QuantizeLinear.
 
 extension QuantizedGraph {
