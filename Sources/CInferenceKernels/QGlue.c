@@ -5,6 +5,8 @@
 
 #include "CInferenceKernels.h"
 
+#include <string.h>
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define VG_X86 1
 #endif
@@ -85,36 +87,40 @@ static int g_cpu_vbmi(void) {
 }
 
 // 64 bytes per step: vpermi2b looks each byte's low 7 bits up in one half of the table (128 entries in two zmm),
-// bit 7 picks the half.
+// bit 7 picks the half. `rows` rows of n bytes, `ld` apart in x and in y, with the table loaded once.
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void g_lookup_vbmi(const uint8_t *table, const uint8_t *x,
-                                                                                uint8_t *y, long n) {
+                                                                                uint8_t *y, long rows, long n, long ld) {
     const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
     const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
-    long i = 0;
-    for (; i + 64 <= n; i += 64) {
-        __m512i v = _mm512_loadu_si512(x + i);
-        __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
-        __mmask64 high = _mm512_movepi8_mask(v);
-        _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(high, lo, hi));
-    }
-    if (i < n) {
-        __mmask64 m = (1ULL << (n - i)) - 1;  // n − i < 64 here
-        __m512i v = _mm512_maskz_loadu_epi8(m, x + i);
-        __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
-        _mm512_mask_storeu_epi8(y + i, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+    for (long r = 0; r < rows; r++, x += ld, y += ld) {
+        long i = 0;
+        for (; i + 64 <= n; i += 64) {
+            __m512i v = _mm512_loadu_si512(x + i);
+            __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
+            __mmask64 high = _mm512_movepi8_mask(v);
+            _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(high, lo, hi));
+        }
+        if (i < n) {
+            __mmask64 m = (1ULL << (n - i)) - 1;  // n − i < 64 here
+            __m512i v = _mm512_maskz_loadu_epi8(m, x + i);
+            __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
+            _mm512_mask_storeu_epi8(y + i, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+        }
     }
 }
 #endif
 
-void vk_qlookup(const uint8_t *table, const void *x, void *y, long n) {
+void vk_qlookup_rows(const uint8_t *table, const void *x, void *y, long rows, long n, long ld) {
 #ifdef VG_X86
     if (vk_qisa() >= 2 && g_cpu_vbmi()) {
-        g_lookup_vbmi(table, (const uint8_t *)x, (uint8_t *)y, n);
+        g_lookup_vbmi(table, (const uint8_t *)x, (uint8_t *)y, rows, n, ld);
         return;
     }
 #endif
-    g_lookup_base(table, (const uint8_t *)x, (uint8_t *)y, n);
+    for (long r = 0; r < rows; r++) g_lookup_base(table, (const uint8_t *)x + r * ld, (uint8_t *)y + r * ld, n);
 }
+
+void vk_qlookup(const uint8_t *table, const void *x, void *y, long n) { vk_qlookup_rows(table, x, y, 1, n, n); }
 
 // ---- 256-entry byte → float lookup ----
 
@@ -143,4 +149,97 @@ void vk_qlookup_f32(const float *table, const void *x, float *y, long n) {
     }
 #endif
     g_lookup_f32_base(table, (const uint8_t *)x, y, n);
+}
+
+// ---- strided byte copies (a byte Transpose, DepthToSpace, Slice) ----
+
+// dst[i·ways + j] = src[j·stride + i] for i < n, j < ways: SSE2 (baseline x86-64) 16 pixels of 2 rows, or 8 of 4, per
+// step, then a scalar loop.
+static void g_interleave(const uint8_t *src, long stride, int ways, long n, uint8_t *dst) {
+    long i = 0;
+#ifdef VG_X86
+    if (ways == 2) {
+        for (; i + 16 <= n; i += 16) {
+            const __m128i a = _mm_loadu_si128((const __m128i *)(src + i));
+            const __m128i b = _mm_loadu_si128((const __m128i *)(src + stride + i));
+            _mm_storeu_si128((__m128i *)(dst + 2 * i), _mm_unpacklo_epi8(a, b));
+            _mm_storeu_si128((__m128i *)(dst + 2 * i + 16), _mm_unpackhi_epi8(a, b));
+        }
+    } else if (ways == 4) {
+        for (; i + 8 <= n; i += 8) {
+            const __m128i a = _mm_loadl_epi64((const __m128i *)(src + i));
+            const __m128i b = _mm_loadl_epi64((const __m128i *)(src + stride + i));
+            const __m128i c = _mm_loadl_epi64((const __m128i *)(src + 2 * stride + i));
+            const __m128i e = _mm_loadl_epi64((const __m128i *)(src + 3 * stride + i));
+            const __m128i ab = _mm_unpacklo_epi8(a, b), ce = _mm_unpacklo_epi8(c, e);
+            _mm_storeu_si128((__m128i *)(dst + 4 * i), _mm_unpacklo_epi16(ab, ce));
+            _mm_storeu_si128((__m128i *)(dst + 4 * i + 16), _mm_unpackhi_epi16(ab, ce));
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        for (int j = 0; j < ways; j++) dst[i * ways + j] = src[j * stride + i];
+    }
+}
+
+#ifdef VG_X86
+// Two rows interleaved with AVX-512 BW/VL masked loads and stores: no scalar tail (rows of a 7-wide map are 7 bytes).
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void g_interleave2_avx512(const uint8_t *src, long stride,
+                                                                                      long n, uint8_t *dst) {
+    for (long i = 0; i < n; i += 16) {
+        const long rest = n - i;
+        const __mmask16 m = rest >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rest) - 1);
+        const __m128i a = _mm_maskz_loadu_epi8(m, src + i), b = _mm_maskz_loadu_epi8(m, src + stride + i);
+        const __mmask16 lo = rest >= 8 ? (__mmask16)0xFFFF : (__mmask16)((1u << (2 * rest)) - 1);
+        const __mmask16 hi = rest >= 16 ? (__mmask16)0xFFFF : (rest > 8 ? (__mmask16)((1u << (2 * (rest - 8))) - 1) : 0);
+        _mm_mask_storeu_epi8(dst + 2 * i, lo, _mm_unpacklo_epi8(a, b));
+        _mm_mask_storeu_epi8(dst + 2 * i + 16, hi, _mm_unpackhi_epi8(a, b));
+    }
+}
+#endif
+
+void vk_strided_copy_bytes(const uint8_t *src, int rank, const long *dims, const long *strides, long o0, long o1,
+                           uint8_t *dst) {
+    if (rank < 1 || rank > VK_STRIDED_MAX_RANK) return;
+    const int r = rank;
+    // Rows: the innermost axis, or the innermost two interleaved (the last short and strided, the one before contiguous).
+    const int interleave = r >= 3 && strides[r - 2] == 1 && dims[r - 1] >= 2 && dims[r - 1] <= 8 && strides[r - 1] != 1;
+    const int row_axes = interleave ? 2 : 1;
+    const long n = interleave ? dims[r - 1] * dims[r - 2] : dims[r - 1], st = strides[r - 1];
+    long rows = 1;
+    if (r >= 2) {
+        rows = o1 > o0 ? o1 - o0 : 0;
+        for (int d = 1; d < r - row_axes; d++) rows *= dims[d];
+    }
+    if (n == 0) return;
+#ifdef VG_X86
+    const int avx512 = interleave && dims[r - 1] == 2 && vk_qisa() >= 2;
+#endif
+    long idx[VK_STRIDED_MAX_RANK] = {0};
+    long off = 0;
+    if (r >= 2) {
+        idx[0] = o0;
+        off = o0 * strides[0];
+    }
+    for (long row = 0; row < rows; row++, dst += n) {
+        const uint8_t *s = src + off;
+        if (interleave) {
+#ifdef VG_X86
+            if (avx512) g_interleave2_avx512(s, st, dims[r - 2], dst);
+            else
+#endif
+                g_interleave(s, st, (int)dims[r - 1], dims[r - 2], dst);
+        } else if (st == 1) {
+            memcpy(dst, s, (size_t)n);
+        } else {
+            for (long i = 0; i < n; i++) dst[i] = s[i * st];
+        }
+        // The next row: advance the axes outside the row, innermost first.
+        for (int d = r - 1 - row_axes; d >= 0; d--) {
+            off += strides[d];
+            if (++idx[d] < dims[d]) break;
+            off -= strides[d] * dims[d];
+            idx[d] = 0;
+        }
+    }
 }

@@ -459,7 +459,7 @@ typedef struct {
     uint8_t *im_planes;
 } QRun;
 
-static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
+static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, int before, const int32_t *colsum,
                         int r0, int r1, uint8_t *y, long ldy, char *scratch);
 
 // MatMul form (1×1 everything, batch > 1): the batch rows are the pixels; each is k bytes in, m bytes out, so
@@ -492,15 +492,20 @@ static void q_gemm_tile(const QRun *run, const uint8_t *src, int grp, int p0, in
         scratch += (size_t)c->k * run->nc;
     }
     if (c->any_wzero) q_column_sums(rows, ld, c->k, n, c->flip, colsum);
+    // Bytes readable before each row of the tile: the row's earlier pixels when it is the input itself.
+    const int before = run->rows_mode || !c->direct ? 0 : p0;
     if (run->level == 0) q_tile_scalar(c, grp, rows, ld, n, colsum, r0, r1, y, ldy);
-    else q_tile_simd(run, grp, rows, ld, n, colsum, r0, r1, y, ldy, scratch);
+    else q_tile_simd(run, grp, rows, ld, n, before, colsum, r0, r1, y, ldy, scratch);
 }
 
 // The folded lookup (VKQConvDesc.lookup) on `rows` rows of n output bytes, row stride ld, in place: run by the
-// work item that wrote them, right after it did, while they are in its cache.
+// work item that wrote them, right after it did, while they are in its cache. Contiguous rows (ld == n) as one row:
+// the pose detector's 7×7 rows are 49 bytes, and a call per row spent more in its setup and masked tail than in its
+// 64-byte steps; other rows in one call (the level chosen and the table loaded once).
 static void q_lookup_rows(const vk_qconv *c, uint8_t *y, int rows, long n, long ld) {
     if (!c->has_lookup) return;
-    for (int r = 0; r < rows; r++) vk_qlookup(c->lookup, y + r * ld, y + r * ld, n);
+    if (ld == n) vk_qlookup(c->lookup, y, y, (long)rows * n);
+    else vk_qlookup_rows(c->lookup, y, y, rows, n, ld);
 }
 
 static void q_gemm_item(const QRun *run, long item, char *scratch) {
@@ -594,8 +599,10 @@ static void q_depthwise_item(const QRun *run, long item, char *scratch) {
         uint8_t *y = run->y + plane * g->out_h * g->out_w;
         if (run->level == 0) q_dw_scalar(c, pu, run->dw_lw, o, y);
         else q_dw_simd(run, pu, run->dw_lw, o, y);
-        q_lookup_rows(c, y, 1, (long)g->out_h * g->out_w, 0);
     }
+    // The item's output planes are contiguous: one lookup over them.
+    const long out_hw = (long)g->out_h * g->out_w;
+    q_lookup_rows(c, run->y + ((size_t)b * c->d.groups + o0) * out_hw, o1 - o0, out_hw, out_hw);
 }
 
 // Per-thread scratch, kept between runs and grown when a convolution needs more (no allocation per run once
@@ -760,9 +767,9 @@ static int q_dw_pad_simd(const QRun *run, const uint8_t *x, uint8_t *pu) {
     return 0;
 }
 
-static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
+static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, int before, const int32_t *colsum,
                         int r0, int r1, uint8_t *y, long ldy, char *scratch) {
-    (void)scratch;
+    (void)scratch, (void)before;
     q_tile_scalar(run->c, grp, rows, ld, n, colsum, r0, r1, y, ldy);
 }
 #else
@@ -785,8 +792,46 @@ static void q_pack_edge(const uint8_t *rows, long ld, int k, int kk, int j0, int
     }
 }
 
+// Rows a, b, c, e (16 pixels each) as 16 quads (pixel i: a[i], b[i], c[i], e[i]) at o, 64 bytes.
+static inline void q_store_quads(__m128i a, __m128i b, __m128i c, __m128i e, uint8_t *o) {
+    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+    const __m128i ce0 = _mm_unpacklo_epi8(c, e), ce1 = _mm_unpackhi_epi8(c, e);
+    __m128i *q = (__m128i *)o;
+    _mm_storeu_si128(q, _mm_unpacklo_epi16(ab0, ce0));
+    _mm_storeu_si128(q + 1, _mm_unpackhi_epi16(ab0, ce0));
+    _mm_storeu_si128(q + 2, _mm_unpacklo_epi16(ab1, ce1));
+    _mm_storeu_si128(q + 3, _mm_unpackhi_epi16(ab1, ce1));
+}
+
+// One quad of rows (kk … kk + 3, all < k) of a panel with cols < 32 pixels, where the 16 bytes before each row's end are
+// readable (n + bytes readable before the row ≥ 16): a half's w < 16 pixels are loaded as the 16 bytes ending at the
+// tile's last pixel and shifted down by pshufb (never a byte past the tile), the missing pixels 0 — the bytes of
+// q_pack_edge, which took a byte at a time (on a 7×7 map the second of two panels is such an edge for every k, as is a
+// 14×14 map's last tile of 4 pixels: most of the packing time). SSSE3: run only at the VNNI levels.
+__attribute__((target("ssse3"))) static void q_pack_quad_partial(const uint8_t *rows, long ld, int kk, int j0,
+                                                                  int cols, uint8_t flip, uint8_t *d) {
+    const __m128i fl = _mm_set1_epi8((char)flip);
+    const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int h = 0; h < Q8_NR; h += 16) {
+        const int w = cols - h;
+        // pshufb: lane i < w takes byte 16 − w + i of the load, the others (high bit set) 0.
+        const __m128i keep = _mm_cmplt_epi8(iota, _mm_set1_epi8((char)(w < 0 ? 0 : w)));
+        const __m128i idx = _mm_or_si128(_mm_add_epi8(iota, _mm_set1_epi8((char)(16 - w))),
+                                         _mm_andnot_si128(keep, _mm_set1_epi8((char)0x80)));
+        __m128i v[4];
+        for (int t = 0; t < 4; t++) {
+            const uint8_t *s = rows + (long)(kk + t) * ld + j0 + h;
+            if (w >= 16) v[t] = _mm_xor_si128(_mm_loadu_si128((const __m128i *)s), fl);
+            else if (w <= 0) v[t] = _mm_setzero_si128();
+            else v[t] = _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + w - 16)), fl), idx);
+        }
+        q_store_quads(v[0], v[1], v[2], v[3], d + h * 4);
+    }
+}
+
 // VNNI layout: panels of 32 pixels, each [kp4 / 4][32][4] bytes (4 consecutive k of one pixel per int32 lane).
-static void q_pack_b8(const uint8_t *rows, long ld, int k, int n, uint8_t flip, uint8_t *dst) {
+// `before`: bytes readable before each row (a panel of the last few pixels then loads 16 bytes ending at its last).
+static void q_pack_b8(const uint8_t *rows, long ld, int k, int n, int before, uint8_t flip, uint8_t *dst) {
     const int kp4 = q_round_up(k, 4);
     const __m128i fl = _mm_set1_epi8((char)flip);
     for (int j0 = 0; j0 < n; j0 += Q8_NR) {
@@ -794,8 +839,12 @@ static void q_pack_b8(const uint8_t *rows, long ld, int k, int n, uint8_t flip, 
         const int cols = q_min(Q8_NR, n - j0);
         for (int kk = 0; kk < kp4; kk += 4) {
             uint8_t *d = panel + (size_t)kk * Q8_NR;
-            if (cols < Q8_NR || kk + 4 > k) {
+            if (kk + 4 > k || (cols < Q8_NR && n + before < 16)) {
                 q_pack_edge(rows, ld, k, kk, j0, cols, Q8_NR, 4, flip, d, 1);
+                continue;
+            }
+            if (cols < Q8_NR) {
+                q_pack_quad_partial(rows, ld, kk, j0, cols, flip, d);
                 continue;
             }
             for (int h = 0; h < Q8_NR; h += 16) {
@@ -804,13 +853,7 @@ static void q_pack_b8(const uint8_t *rows, long ld, int k, int n, uint8_t flip, 
                 __m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + ld)), fl);
                 __m128i c = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + 2 * ld)), fl);
                 __m128i e = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + 3 * ld)), fl);
-                __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
-                __m128i ce0 = _mm_unpacklo_epi8(c, e), ce1 = _mm_unpackhi_epi8(c, e);
-                __m128i *o = (__m128i *)(d + h * 4);
-                _mm_storeu_si128(o, _mm_unpacklo_epi16(ab0, ce0));
-                _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab0, ce0));
-                _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab1, ce1));
-                _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab1, ce1));
+                q_store_quads(a, b, c, e, d + h * 4);
             }
         }
     }
@@ -1556,12 +1599,12 @@ static void q_dw_simd(const QRun *run, const uint8_t *pu, long lw, int o, uint8_
     else q_dw_avx2(run->c, pu, lw, o, y);
 }
 
-static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, const int32_t *colsum,
+static void q_tile_simd(const QRun *run, int grp, const uint8_t *rows, long ld, int n, int before, const int32_t *colsum,
                         int r0, int r1, uint8_t *y, long ldy, char *scratch) {
     const vk_qconv *c = run->c;
     void *pb = (void *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     if (run->level >= 2 || run->avxvnni) {
-        q_pack_b8(rows, ld, c->k, n, c->flip, pb);
+        q_pack_b8(rows, ld, c->k, n, before, c->flip, pb);
         if (run->avxvnni) q_gemm_avxvnni(c, grp, pb, n, colsum, r0, r1, y, ldy);
         else q_gemm_vnni(c, grp, pb, n, colsum, r0, r1, y, ldy);
     } else {

@@ -57,7 +57,8 @@ public final class Session: @unchecked Sendable {
     let profileNames: [String]
     private let stepInputs: [[UnsafeMutablePointer<Float>]]
     private let stepOutputs: [[UnsafeMutablePointer<Float>]]
-    private let arena: UnsafeMutablePointer<Float>
+    /// The activation arena: 64-byte aligned (see init).
+    let arena: UnsafeMutablePointer<Float>
     private let arenaCount: Int
     private let constantBlocks: [UnsafeMutablePointer<Float>]
     private let inputPointers: [UnsafeMutablePointer<Float>]
@@ -98,8 +99,7 @@ public final class Session: @unchecked Sendable {
         arenaCount = plan.size
         arenaBytes = plan.size * 4
         unplannedBytes = plan.unplannedSize * 4
-        let base = UnsafeMutablePointer<Float>.allocate(capacity: plan.size)
-        base.initialize(repeating: 0, count: plan.size)
+        let base = Self.allocateArena(plan.size)
         arena = base
 
         // Constants read by run-time steps get pinned float copies.
@@ -152,6 +152,16 @@ public final class Session: @unchecked Sendable {
         let scratch = g.steps.reduce(0) { max($0, $1.kernel.scratchFloats) }
         let chunkScratch = g.steps.reduce(0) { max($0, $1.kernel.chunkScratchFloats) }
         context = ExecutionContext(threads: threads, scratchFloats: scratch, chunkScratchFloats: chunkScratch)
+    }
+
+    /// `count` zeroed floats, cache-line aligned (the plan's blocks start at multiples of 16 floats): two threads
+    /// writing neighbouring pixel tiles of a map whose rows are whole lines (56×56 and 112×112 bytes in int8) never
+    /// share a line.
+    private static func allocateArena(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(1, count))
+        p.initialize(repeating: 0, count: count)
+        return p
     }
 
     deinit {

@@ -99,21 +99,23 @@ struct ShapedInputTests {
     /// before, and is not asked again.
     @Test func aShapeTheModelRefusesFallsBackToTheSquare() throws {
         let url = DetectorLoader.resolve("blazepose_detector_224", modelsDirectory: modelsDirectory)
-        let session = try Session(contentsOf: url, options: Session.Options(threads: 1))
         let asked = AskCount()
-        let refusing = try SSDDetector(session: session, parameters: .blazePose) { w, h in
-            asked.count.withLock { $0 += 1 }
-            throw DetectorError(model: "test", reason: "no \(w)×\(h)")
-        }
         let (rgb, w, h) = try Self.picture("messi5.jpg")
-        let square = try Self.load("blazepose_detector_224", adapt: false)
-        // Bit-equal runs need the same kernels: no Inference suite may change the process-wide ISA cap between them.
-        try ISALevel.exclusive {
+        // Bit-equal runs need the same kernels: no Inference suite may change the process-wide ISA cap between them,
+        // nor while the two sessions are prepared (their kernels are chosen then).
+        let refusing = try ISALevel.exclusive {
+            let session = try Session(contentsOf: url, options: Session.Options(threads: 1))
+            let refusing = try SSDDetector(session: session, parameters: .blazePose) { w, h in
+                asked.count.withLock { $0 += 1 }
+                throw DetectorError(model: "test", reason: "no \(w)×\(h)")
+            }
+            let square = try Self.load("blazepose_detector_224", adapt: false)
             let expected = try square.detect(rgb, sourceWidth: w, sourceHeight: h)
             for _ in 0..<2 {
                 let found = try refusing.detect(rgb, sourceWidth: w, sourceHeight: h)
                 #expect(found.map(\.box) == expected.map(\.box) && found.map(\.score) == expected.map(\.score))
             }
+            return refusing
         }
         #expect(asked.count.withLock { $0 } == 1)
         #expect(refusing.inputShapeCounts == ["224×224": 2])

@@ -29,6 +29,15 @@ import Testing
         #expect(s.operatorCounts["Conv"] == 37)
         #expect(s.flops > 50_000_000)
     }
+
+    /// The activation arena starts on a cache line (Session allocates it 64-byte aligned; the plan's blocks start at
+    /// multiples of 16 floats), so that two threads writing neighbouring pixel tiles of a map whose rows are whole
+    /// lines never share one. This arena is over 128 KiB, which malloc would place 16 bytes past a page boundary.
+    @Test func arenaIsCacheLineAligned() throws {
+        let s = try Session(contentsOf: Self.models.appendingPathComponent("blazeface_short_128/model.onnx"))
+        #expect(s.arenaBytes > 131_072)
+        #expect(Int(bitPattern: s.arena) % 64 == 0, "arena at \(s.arena)")
+    }
 }
 
 /// A YOLO-shaped graph (scripts/make_yolo_graph.py) against ONNX Runtime.

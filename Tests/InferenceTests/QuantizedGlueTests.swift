@@ -70,17 +70,35 @@ import CInferenceKernels
         #expect(unequal * 10 <= got.count, "\(name): \(unequal) of \(got.count) values differ from ONNX Runtime")
     }
 
-    /// QuantizedResize (Resize → QuantizeLinear in one pass) gives the bytes of the float Resize followed by
-    /// QuantizeLinear, reading floats or bytes through a 256-float table, on one thread and on two (37 planes: several
-    /// chunks). Its arithmetic is the float path's in the same order, so equality is exact.
-    @Test(arguments: [("linear", "half_pixel"), ("linear", "asymmetric"), ("nearest", "half_pixel")])
-    func resizeThenQuantizeInOnePassIsExact(_ mode: String, _ coordinate: String) throws {
-        let shape = [1, 37, 7, 9], count = 37 * 7 * 9
+    struct ResizeCase: Sendable, CustomStringConvertible {
+        var mode: String, coordinate: String, size: [Int], factors: [Float]
+        var description: String { "\(mode) \(coordinate) \(size) × \(factors)" }
+    }
+
+    static let resizeCases = [
+        ResizeCase(mode: "linear", coordinate: "half_pixel", size: [7, 9], factors: [2, 2]),
+        ResizeCase(mode: "linear", coordinate: "half_pixel", size: [7, 7], factors: [2, 2]),
+        ResizeCase(mode: "linear", coordinate: "asymmetric", size: [7, 9], factors: [2, 2]),
+        ResizeCase(mode: "nearest", coordinate: "half_pixel", size: [7, 9], factors: [2, 2]),
+        ResizeCase(mode: "linear", coordinate: "half_pixel", size: [20, 23], factors: [0.6, 1.7]),
+        ResizeCase(mode: "linear", coordinate: "align_corners", size: [5, 16], factors: [3, 1.5]),
+        ResizeCase(mode: "nearest", coordinate: "asymmetric", size: [6, 17], factors: [0.5, 2.5]),
+    ]
+
+    /// QuantizedResize (Resize → QuantizeLinear in one pass, the C kernel vk_qresize_run) gives the bytes of the float
+    /// Resize followed by QuantizeLinear, reading floats or bytes through a 256-float table, on one thread and on two
+    /// (37 planes: several chunks), at every level: rows of up to 16 inputs (vpermps at level 2) and more (gathers),
+    /// outputs in one vector, several and a tail, a downscale whose horizontal pass skips unread rows. Its arithmetic
+    /// is the float path's in the same order, so equality is exact.
+    @Test(arguments: resizeCases)
+    func resizeThenQuantizeInOnePassIsExact(_ c: ResizeCase) throws {
+        let (mode, coordinate, size, factors) = (c.mode, c.coordinate, c.size, c.factors)
+        let shape = [1, 37] + size, count = shape.reduce(1, *)
         let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 73 &+ $0 / 9) }
         let table = (0..<256).map { Float($0 % 97) * 0.0731 - 2.5 }
         let floats = bytes.map { table[Int($0)] }
         let roi = ValueInfo(shape: [0], type: .float32, constant: Tensor(shape: [0], floats: []))
-        let scales = ValueInfo(shape: [4], type: .float32, constant: Tensor(shape: [4], floats: [1, 1, 2, 2]))
+        let scales = ValueInfo(shape: [4], type: .float32, constant: Tensor(shape: [4], floats: [1, 1] + factors))
         let attributes: [String: Attribute] = ["mode": .string(mode), "coordinate_transformation_mode": .string(coordinate)]
         var floatCtx = NodeContext(node: Node(name: "r", opType: "Resize", domain: "", inputs: ["x", "roi", "scales"],
                                               outputs: ["y"], attributes: attributes),
@@ -106,22 +124,62 @@ import CInferenceKernels
                                                                   roi, scales] + (viaTable ? [nil, tableInfo] : []))
             let kernel = try QuantizedResizeKernel(&ctx)
             try ctx.finish()
-            for threads in [1, 2] {
+            for (level, threads) in [(0, 1), (1, 1), (2, 1), (2, 2)] as [(Int32, Int)] {
                 let exec = ExecutionContext(threads: threads, scratchFloats: 16, chunkScratchFloats: kernel.chunkScratchFloats)
-                var got = [UInt8](repeating: 0xA5, count: outCount)
+                var got = [UInt8](repeating: 0xA5, count: outCount + 1)
                 var inBytes = bytes, inFloats = floats
                 got.withUnsafeMutableBytes { y in
                     let out = y.baseAddress!.assumingMemoryBound(to: Float.self)
-                    if viaTable {
-                        inBytes.withUnsafeMutableBytes { x in kernel.run([x.baseAddress!.assumingMemoryBound(to: Float.self)], [out], exec) }
-                    } else {
-                        inFloats.withUnsafeMutableBufferPointer { x in kernel.run([x.baseAddress!], [out], exec) }
+                    ISALevel.at(level) {
+                        if viaTable {
+                            inBytes.withUnsafeMutableBytes { x in kernel.run([x.baseAddress!.assumingMemoryBound(to: Float.self)], [out], exec) }
+                        } else {
+                            inFloats.withUnsafeMutableBufferPointer { x in kernel.run([x.baseAddress!], [out], exec) }
+                        }
                     }
                 }
                 let differ = zip(got, expected).filter { $0 != $1 }.count
-                #expect(differ == 0, "\(mode) \(coordinate), table \(viaTable), \(threads) threads: \(differ) of \(outCount) bytes differ")
+                #expect(differ == 0, "\(mode) \(coordinate) \(size) × \(factors), table \(viaTable), level \(level), \(threads) threads: \(differ) of \(outCount) bytes differ")
+                #expect(got[outCount] == 0xA5, "wrote past the output")
             }
         }
+    }
+
+    /// The byte copy in C (vk_strided_copy_bytes, which StridedCopy.copy runs for bytes) moves what the generic copy
+    /// moves (run on Int32 indices), whole and in pieces of the outermost axis, at every level: DepthToSpace DCR and
+    /// CRD with blocks 2 (interleaved rows: SSE2, or AVX-512 masked at level 2, on widths around 8 and 16), 3 and 4,
+    /// SpaceToDepth and transposes.
+    @Test func byteCopyEqualsTheGenericCopyAtEveryLevel() {
+        func view(_ shape: [Int], _ perm: [Int]) -> StridedCopy {
+            var st = [Int](repeating: 1, count: shape.count)
+            for d in stride(from: shape.count - 2, through: 0, by: -1) { st[d] = st[d + 1] * shape[d + 1] }
+            return StridedCopy(dims: perm.map { shape[$0] }, srcStrides: perm.map { st[$0] })
+        }
+        var views: [StridedCopy] = []
+        for (b, w) in [(2, 1), (2, 7), (2, 8), (2, 9), (2, 15), (2, 16), (2, 17), (2, 28), (2, 33), (3, 5), (4, 7), (4, 9)] {
+            views.append(view([1, b, b, 3, 2, w], [0, 3, 4, 1, 5, 2]))  // DCR
+            views.append(view([2, 3, b, b, 2, w], [0, 1, 4, 2, 5, 3]))  // CRD
+        }
+        views += [view([1, 3, 2, 2, 5, 2], [0, 3, 5, 1, 2, 4]), view([7, 4, 6], [1, 2, 0]), view([5, 9], [1, 0]), view([11], [0])]
+        var interleaved = 0
+        for v in views {
+            let src = (0..<v.count).map { Int32($0) }
+            var reference = [Int32](repeating: -1, count: v.count)
+            v.copy(src, &reference)
+            let bytes = src.map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }, want = reference.map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let r = v.dims.count
+            if r >= 3, v.srcStrides[r - 2] == 1, (2...8).contains(v.dims[r - 1]) { interleaved += 1 }
+            for level: Int32 in [0, 1, 2] {
+                var whole = [UInt8](repeating: 0xA5, count: v.count + 1)
+                ISALevel.at(level) { v.copy(bytes, &whole) }
+                #expect(Array(whole[..<v.count]) == want && whole[v.count] == 0xA5, "\(v.dims) \(v.srcStrides), level \(level)")
+                var pieces = [UInt8](repeating: 0xA5, count: v.count)
+                let cuts = [0, v.dims[0] / 3, v.dims[0] / 2, v.dims[0]]
+                ISALevel.at(level) { for i in 0..<3 { v.copy(bytes, &pieces, outer: cuts[i]..<cuts[i + 1]) } }
+                #expect(pieces == want, "\(v.dims) \(v.srcStrides), level \(level): pieces")
+            }
+        }
+        #expect(interleaved >= 20, "the interleaved rows ran in only \(interleaved) views")
     }
 
     /// A strided copy in pieces of its outermost axis (how QuantizedMoveKernel splits a large Transpose or DepthToSpace
@@ -137,6 +195,22 @@ import CInferenceKernels
             var pieces = [UInt8](repeating: 0xA5, count: v.count)
             for r in [0..<2, 2..<3, 3..<v.dims[0]] { v.copy(src, &pieces, outer: r) }
             #expect(pieces == whole, "\(v.dims): pieces differ from the whole copy")
+        }
+    }
+
+    /// The lookup of rows (vk_qlookup_rows: rows `ld` apart, as a convolution's pixel tile writes them) maps each row's
+    /// n bytes, in place, and leaves the bytes between rows alone, at every level, on row lengths around the 64-byte step.
+    @Test func lookupOfRowsMapsEachRowAndNothingElse() {
+        var g = SystemRandomNumberGenerator()
+        let table = (0..<256).map { _ in UInt8.random(in: 0...255, using: &g) }
+        for level: Int32 in [0, 1, 2] {
+            for (rows, n, ld) in [(1, 49, 49), (3, 1, 5), (5, 63, 100), (4, 64, 64), (7, 65, 130), (2, 128, 200)] {
+                let x = (0..<rows * ld).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ $0 / 7) }
+                var y = x
+                ISALevel.at(level) { vk_qlookup_rows(table, y, &y, rows, n, ld) }
+                let want = x.enumerated().map { $0.offset % ld < n ? table[Int($0.element)] : $0.element }
+                #expect(y == want, "level \(level): \(rows) rows of \(n), \(ld) apart")
+            }
         }
     }
 

@@ -1,9 +1,10 @@
 import CInferenceKernels
 
 /// Resize → QuantizeLinear in one pass (`QuantizedGraph.resizeIsland`): the float interpolation of `ResizeKernel`
-/// (its `resizePlane`), plane by plane into the chunk's scratch, each plane quantised as QuantizeLinear does
-/// (`vk_quantize_f32`) before the next, so the float tensor is never written; and when the Resize reads a DequantizeLookup (a DequantizeLinear and its element-wise chain as
-/// a 256-float table), it reads that node's bytes through the table instead of the float tensor. The arithmetic is
+/// (its tables, and the arithmetic of its `resizePlane` repeated in C by `vk_qresize_run`), plane by plane into the
+/// chunk's scratch, each plane quantised as QuantizeLinear does (`vk_quantize_f32`) before the next, so the float
+/// tensor is never written; and when the Resize reads a DequantizeLookup (a DequantizeLinear and its element-wise chain
+/// as a 256-float table), it reads that node's bytes through the table instead of the float tensor. The arithmetic is
 /// the float path's, in the same order: the same bytes as DequantizeLookup → Resize → QuantizeLinear.
 
 extension QuantizedGraph {
@@ -37,23 +38,25 @@ extension QuantizedGraph {
 }
 
 /// Resize (opset 11+, any mode `ResizeKernel` takes) of float32 values, or of bytes through a 256-float table
-/// (input 4), quantised per tensor to uint8/int8 (attributes `y_scale`, `y_zero_point`, `y_signed`).
+/// (input 4), quantised per tensor to uint8/int8 (attributes `y_scale`, `y_zero_point`, `y_signed`): `ResizeKernel`'s
+/// tables, run by the C kernel `vk_qresize_run` (QResize.c: its arithmetic in the same order, then
+/// `vk_quantize_f32`), plane by plane in each chunk's scratch.
 ///
-/// Thread safety: see `Kernel` (the inner kernel and the table are immutable).
+/// Thread safety: see `Kernel` (the prepared C kernel is immutable).
 final class QuantizedResizeKernel: IntegerKernel {
     let outputInfos: [ValueInfo]
     /// The Resize as prepared for float32: geometry and the per-row/column sources and weights.
     let inner: ResizeKernel
-    /// Nil: the input is float32.
-    let table: [Float]?
-    let scale: Float, zeroPoint: Int32, signed: Bool
+    private let handle: OpaquePointer
 
     init(_ ctx: inout NodeContext) throws {
         let x = try ctx.input(0)
-        scale = try ctx.float("y_scale", 1)
-        zeroPoint = Int32(try ctx.int("y_zero_point", 0))
-        signed = try ctx.int("y_signed", 0) == 1
+        let scale = try ctx.float("y_scale", 1)
+        let zeroPoint = try ctx.int("y_zero_point", 0)
+        let signed = try ctx.int("y_signed", 0) == 1
         guard scale > 0, scale.isFinite else { throw ctx.invalid("y_scale \(scale)") }
+        guard (signed ? -128...127 : 0...255).contains(zeroPoint) else { throw ctx.invalid("y_zero_point \(zeroPoint)") }
+        var table: [Float]?
         if ctx.hasInput(4) {
             let t = try ctx.constant(4, "dequantize table")
             guard x.type == .uint8 || x.type == .int8, t.count == 256, t.elementType == .float32 else {
@@ -62,7 +65,6 @@ final class QuantizedResizeKernel: IntegerKernel {
             table = t.floats
         } else {
             guard x.type == .float32 else { throw ctx.invalid("resize of \(x.type.rawValue) without a table") }
-            table = nil
         }
         var node = ctx.node
         node.opType = "Resize"
@@ -72,45 +74,42 @@ final class QuantizedResizeKernel: IntegerKernel {
         var infos = try (0..<min(4, ctx.inputCount)).map { ctx.hasInput($0) ? try ctx.input($0) : nil }
         infos[0]?.type = .float32
         var floatCtx = NodeContext(node: node, opset: ctx.opset, inputs: infos)
-        inner = try ResizeKernel(&floatCtx)
+        let k = try ResizeKernel(&floatCtx)
         try floatCtx.finish()
         for key in ctx.node.attributes.keys { ctx.ignore(key) }
-        outputInfos = [ValueInfo(shape: inner.outputInfos[0].shape, type: signed ? .int8 : .uint8)]
+        inner = k
+        outputInfos = [ValueInfo(shape: k.outputInfos[0].shape, type: signed ? .int8 : .uint8)]
+        let x0 = k.xs.map { Int32($0.0) }, x1 = k.xs.map { Int32($0.1) }, wx = k.xs.map(\.2)
+        let y0 = k.ys.map { Int32($0.0) }, y1 = k.ys.map { Int32($0.1) }, wy = k.ys.map(\.2)
+        var made: OpaquePointer?
+        x0.withUnsafeBufferPointer { x0 in x1.withUnsafeBufferPointer { x1 in wx.withUnsafeBufferPointer { wx in
+            y0.withUnsafeBufferPointer { y0 in y1.withUnsafeBufferPointer { y1 in wy.withUnsafeBufferPointer { wy in
+                (table ?? []).withUnsafeBufferPointer { t in
+                    var d = VKQResizeDesc(in_h: Int32(k.inH), in_w: Int32(k.inW), out_h: Int32(k.outH), out_w: Int32(k.outW),
+                                          linear: k.linear ? 1 : 0, x0: x0.baseAddress, x1: x1.baseAddress, wx: wx.baseAddress,
+                                          y0: y0.baseAddress, y1: y1.baseAddress, wy: wy.baseAddress,
+                                          table: table == nil ? nil : t.baseAddress, scale: scale,
+                                          zero_point: Int32(zeroPoint), is_signed: signed ? 1 : 0)
+                    made = vk_qresize_create(&d)
+                }
+            } } }
+        } } }
+        guard let made else { throw ctx.invalid("out of memory preparing a quantised resize") }
+        handle = made
     }
 
-    /// Per chunk: the input plane as floats (when read through the table), the two interpolated input rows and the
-    /// output plane before quantisation.
-    var chunkScratchFloats: Int { (table == nil ? 0 : inner.inH * inner.inW) + 2 * inner.outW + inner.outH * inner.outW }
+    deinit { vk_qresize_destroy(handle) }
+
+    /// Per chunk: the input plane as floats (when read through the table), the horizontally interpolated input rows
+    /// (linear) and the output plane before quantisation.
+    var chunkScratchFloats: Int { vk_qresize_scratch(handle) }
 
     func run(_ x: [UnsafeMutablePointer<Float>], _ y: [UnsafeMutablePointer<Float>], _ ctx: ExecutionContext) {
-        let k = inner, inW = k.inW, outH = k.outH, outW = k.outW, linear = k.linear
-        let inPlane = k.inH * inW, outPlane = outH * outW
-        let scale = self.scale, zeroPoint = self.zeroPoint, signed: Int32 = signed ? 1 : 0
-        let dst = UnsafeMutableRawPointer(y[0]).assumingMemoryBound(to: UInt8.self)
-        let bytes = UnsafeRawPointer(x[0]).assumingMemoryBound(to: UInt8.self), floats = x[0]
-        let viaTable = table != nil
-        (table ?? []).withUnsafeBufferPointer { t in
-            k.ys.withUnsafeBufferPointer { ys in
-                k.xs.withUnsafeBufferPointer { xs in
-                    // Chunks of at least 16 K outputs, four per thread (planes of 7×7 to 28×28 are 1–10 µs each).
-                    ctx.parallelChunks(k.planes, minimumPerChunk: max(1, 16_384 / max(outPlane, 1)), chunks: 4 * ctx.threads) { worker, range in
-                        var scratch = ctx.chunkScratch(worker)
-                        var input = floats
-                        if viaTable {
-                            input = scratch
-                            scratch += inPlane
-                        }
-                        let rows = scratch, out = rows + 2 * outW
-                        for p in range {
-                            if viaTable { vk_qlookup_f32(t.baseAddress!, bytes + p * inPlane, input, inPlane) }
-                            let plane = UnsafePointer(viaTable ? input : floats + p * inPlane)
-                            ResizeKernel.resizePlane(plane, into: out, rows: rows, inW: inW, outH: outH, outW: outW,
-                                                     linear: linear, xs: xs, ys: ys)
-                            vk_quantize_f32(out, dst + p * outPlane, outPlane, scale, zeroPoint, signed)
-                        }
-                    }
-                }
-            }
+        let handle = self.handle, outPlane = inner.outH * inner.outW
+        let src = UnsafeRawPointer(x[0]), dst = UnsafeMutableRawPointer(y[0])
+        // Chunks of at least 16 K outputs, four per thread (planes of 7×7 to 28×28 are 1–10 µs each).
+        ctx.parallelChunks(inner.planes, minimumPerChunk: max(1, 16_384 / max(outPlane, 1)), chunks: 4 * ctx.threads) { worker, range in
+            vk_qresize_run(handle, src, dst, range.lowerBound, range.upperBound, ctx.chunkScratch(worker))
         }
     }
 }

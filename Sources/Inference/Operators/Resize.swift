@@ -137,8 +137,9 @@ final class ResizeKernel: Kernel {
     }
 
     /// One plane (`inW` wide) interpolated into `out` (outH × outW), row by row; `rows`: 2·outW floats of scratch for
-    /// the linear mode's two horizontally interpolated input rows, kept while output rows reuse them. The one place
-    /// of the arithmetic: the float Resize and QuantizedResize (which quantises each plane after it) both run it.
+    /// the linear mode's two horizontally interpolated input rows, kept while output rows reuse them. QuantizedResize's
+    /// C kernel (`vk_qresize_run`, QResize.c) repeats this arithmetic operation by operation, vectorised;
+    /// QuantizedGlueTests.resizeThenQuantizeInOnePassIsExact holds the two to the same bytes at every level.
     @inline(__always)
     static func resizePlane(_ plane: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                             rows: UnsafeMutablePointer<Float>, inW: Int, outH: Int, outW: Int, linear: Bool,

@@ -1,3 +1,5 @@
+import CInferenceKernels
+
 /// A copy of a strided view into a contiguous buffer: the engine of Transpose, DepthToSpace,
 /// SpaceToDepth and Slice. Dimensions are coalesced where the view is contiguous.
 struct StridedCopy: Sendable {
@@ -23,15 +25,22 @@ struct StridedCopy: Sendable {
 
     // Byte moves of quantised models reach this through `any MovementKernel` (QuantizedMoveKernel), unspecialised: one
     // value-witness call per element made a uint8 DepthToSpace 3× slower than the float one. Pre-specialised for
-    // UInt8, the generic entry jumps to the byte copy.
+    // UInt8, the generic entry jumps to the byte copy, which runs in C (`vk_strided_copy_bytes`: its rows of a
+    // DepthToSpace, 2 bytes long here, are interleaved by the vector unit there).
     /// `outer`: only the indices in this range of the outermost axis (and their part of dst); nil, all. With one
     /// axis, all.
     @_specialize(where T == UInt8)
     func copy<T>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, outer: Range<Int>? = nil) {
         let r = dims.count
-        let n = dims[r - 1], st = srcStrides[r - 1]
         let part = r >= 2 ? (outer ?? 0..<dims[0]) : 0..<dims[0]
         let perOuter = dims[0] == 0 ? 0 : count / dims[0]
+        if T.self == UInt8.self, r <= Int(VK_STRIDED_MAX_RANK) {
+            let out = UnsafeMutableRawPointer(dst + (r >= 2 ? part.lowerBound * perOuter : 0))
+            vk_strided_copy_bytes(UnsafeRawPointer(src + srcOffset).assumingMemoryBound(to: UInt8.self), Int32(r), dims,
+                                  srcStrides, part.lowerBound, part.upperBound, out.assumingMemoryBound(to: UInt8.self))
+            return
+        }
+        let n = dims[r - 1], st = srcStrides[r - 1]
         let rows = n == 0 ? 0 : (r >= 2 ? part.count * perOuter / n : count / n)
         withUnsafeTemporaryAllocation(of: Int.self, capacity: r) { idx in
         idx.initialize(repeating: 0)
