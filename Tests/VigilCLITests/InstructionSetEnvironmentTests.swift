@@ -16,24 +16,20 @@ import TestSupport
         ["bench", "hog", "clip.avi"],
     ]
 
-    @Test(arguments: ["avx-512", "AVX2", "avx2 ", "sse", "avx512vnni", ""])
-    func anUnknownNNCapIsRefusedByEveryCommand(_ value: String) {
-        for args in Self.commands {
-            let r = vigil(args, environment: ["VIGIL_NN_ISA": value])
-            #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
-            #expect(r.stderr.contains("VIGIL_NN_ISA='\(value)' is not an instruction-set cap"), "\(args): \(r.stderr)")
-            #expect(r.stderr.contains("accepted: none, avx2, avxvnni, avx512"), "\(args): \(r.stderr)")
-            #expect(r.stdout.isEmpty, "\(args): \(r.stdout)")
-        }
-    }
+    static let nnAccepted = "accepted: none, avx2, avxvnni, avx512"
+    static let hogAccepted = "accepted: none, baseline, avx2, avxvnni, avx512"
+    static let badValues: [(variable: String, value: String, accepted: String)] =
+        ["avx-512", "AVX2", "avx2 ", "sse", "avx512vnni", ""].map { ("VIGIL_NN_ISA", $0, nnAccepted) }
+        + ["avx-512", "AVX2", "sse4", ""].map { ("VIGIL_HOG_ISA", $0, hogAccepted) }
 
-    @Test(arguments: ["avx-512", "AVX2", "sse4", ""])
-    func anUnknownHOGCapIsRefusedByEveryCommand(_ value: String) {
+    @Test(arguments: badValues)
+    func anUnknownCapIsRefusedByEveryCommand(_ bad: (variable: String, value: String, accepted: String)) {
         for args in Self.commands {
-            let r = vigil(args, environment: ["VIGIL_HOG_ISA": value])
+            let r = vigil(args, environment: [bad.variable: bad.value])
             #expect(r.status == 64, "\(args): \(r.status) \(r.stderr)")
-            #expect(r.stderr.contains("VIGIL_HOG_ISA='\(value)' is not an instruction-set cap"), "\(args): \(r.stderr)")
-            #expect(r.stderr.contains("accepted: none, baseline, avx2, avxvnni, avx512"), "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("\(bad.variable)='\(bad.value)' is not an instruction-set cap"), "\(args): \(r.stderr)")
+            #expect(r.stderr.contains(bad.accepted), "\(args): \(r.stderr)")
+            #expect(r.stdout.isEmpty, "\(args): \(r.stdout)")
         }
     }
 
