@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 # One folder for every temporary file of the run: the tests remove their own folders, but each swift build / swift
 # test invocation leaves the Swift driver's TemporaryDirectory.* (and SwiftPM's lock files) in TMPDIR. Removed when
 # the run passes; kept (its path printed) when it fails.
+# Readable by others as /tmp is: mosquitto, started as root by the MQTT tests, drops to its own user and must reach
+# its password file and certificates in the tests' folders (mktemp's 0700 failed 7 MQTT tests in CI).
 export TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/vigil-test.XXXXXX")"
+chmod 0755 "$TMPDIR"
 trap 'status=$?; if [ $status -eq 0 ]; then rm -rf "$TMPDIR"; else echo "temporary files kept: $TMPDIR" >&2; fi' EXIT
 # Issue #11's rule: no Swift function over 80 lines in Sources (a second, not a build).
 python3 scripts/check_function_length.py
