@@ -24,13 +24,6 @@ public func withTemporaryDirectory<T>(_ label: String, _ body: (URL) throws -> T
     return try body(dir)
 }
 
-/// The async form of `withTemporaryDirectory`.
-public func withTemporaryDirectory<T>(_ label: String, _ body: (URL) async throws -> T) async rethrows -> T {
-    let dir = freshTemporaryDirectory(label)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    return try await body(dir)
-}
-
 /// A fresh path `vigil-LABEL-PID-RANDOM.EXTENSION` for a single file (nothing made there), removed when the process
 /// exits.
 public func makeTemporaryFile(_ label: String, extension ext: String) -> URL {
